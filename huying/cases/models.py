@@ -1,0 +1,256 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from huying.catalogue.models import CatalogueItem, Level, LimitUnit
+from huying.org.models import OrgUnit
+
+
+class CaseState(models.TextChoices):
+    SUBMITTED = "submitted", "待研判"
+    TRIAGED = "triaged", "待派单"
+    REJECTED = "rejected", "不予受理"
+    MERGED = "merged", "已合并"
+    SELF_HANDLING = "self_handling", "自行处置中"
+    IN_PROGRESS = "in_progress", "部门处置中"
+    SUSPENDED = "suspended", "挂账"
+    VERIFYING = "verifying", "待核查"
+    FOLLOW_UP = "follow_up", "待回访"
+    CLOSED = "closed", "已结案"
+    ARCHIVED = "archived", "已备案"
+
+
+class AssignmentState(models.TextChoices):
+    AWAITING_REPORT_IN = "awaiting_report_in", "待报到"
+    REPORTED_IN = "reported_in", "已报到"
+    HANDLING = "handling", "办理中"
+    RETURN_REQUESTED = "return_requested", "申请退回"
+    RESULT_SUBMITTED = "result_submitted", "已反馈"
+    RETURNED = "returned", "已退回"
+    CANCELLED = "cancelled", "已撤销"
+
+
+class Source(models.TextChoices):
+    RESIDENT = "resident", "居民上报"
+    HOTLINE = "hotline_12345", "12345热线"
+    GRID_PATROL = "grid_patrol", "网格巡查"
+    STREET_CHIEF = "street_chief", "街长上报"
+    INFORMANT = "informant", "网格信息员"
+    LEADER = "leader", "领导交办"
+    MEDIA = "media", "媒体曝光"
+    INSPECTION = "inspection", "督查检查"
+    API = "api", "接口/Open311"
+
+
+class Route(models.TextChoices):
+    SELF = "self", "自行处置"
+    CALL = "call", "对口呼叫"
+    HUB = "hub", "呼应办派单"
+    LEADER = "leader", "区领导逆向派单"
+
+
+class Tier(models.TextChoices):
+    """Who holds a self-handled case: 小事不出网格, 大事不出社区, 重大事情不出街道."""
+
+    GRID = "grid", "网格"
+    COMMUNITY = "community", "社区"
+    STREET = "street", "街道"
+    HUB = "hub", "呼应办"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
+class AssignmentRole(models.TextChoices):
+    LEAD = "lead", "主办"
+    CO = "co", "协办"
+
+
+class Clock(models.Model):
+    """A deadline: when it falls due, when it counts as due soon, and its pause state.
+
+    Abstract so that cases and assignments carry their own stored, indexed columns.
+    """
+
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name="时限")
+    warn_at = models.DateTimeField(null=True, blank=True, verbose_name="预警时间")
+    clock_unit = models.CharField(max_length=16, choices=LimitUnit.choices, blank=True)
+    paused_remaining = models.PositiveIntegerField(
+        null=True, blank=True, help_text="minutes of the clock's own kind left when paused"
+    )
+    overdue = models.BooleanField(default=False, verbose_name="曾超期")
+
+    class Meta:
+        abstract = True
+
+
+class Case(Clock):
+    number = models.CharField(max_length=32, unique=True, verbose_name="编号")
+    source = models.CharField(max_length=16, choices=Source.choices, verbose_name="来源")
+    title = models.CharField(max_length=200, verbose_name="标题")
+    description = models.TextField(blank=True, verbose_name="描述")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(max_length=50, blank=True, verbose_name="反映人")
+    reporter_phone = models.CharField(max_length=32, blank=True, verbose_name="联系电话")
+    # WGS-84 as reported by a phone's GPS; converted for GCJ-02 maps only when drawn.
+    lat = models.FloatField(null=True, blank=True, verbose_name="纬度(WGS-84)")
+    lng = models.FloatField(null=True, blank=True, verbose_name="经度(WGS-84)")
+    address = models.CharField(max_length=200, blank=True, verbose_name="地址")
+    district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    community = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Path of the smallest territorial node known (grid, else community, street, district).
+    territory_path = models.CharField(max_length=255)
+    item = models.ForeignKey(
+        CatalogueItem, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        verbose_name="事项",
+    )
+    level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True, verbose_name="等级")
+    state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.SUBMITTED)
+    route = models.CharField(max_length=8, choices=Route.choices, blank=True)
+    tier = models.CharField(max_length=12, choices=Tier.choices, blank=True, verbose_name="处置层级")
+    master = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
+        verbose_name="合并至",
+    )
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="splits",
+    )
+    suspended_from = models.CharField(max_length=16, blank=True)
+    urge_count = models.PositiveSmallIntegerField(default=0, verbose_name="催办次数")
+    supervised = models.BooleanField(default=False, verbose_name="督办")
+    rework_count = models.PositiveSmallIntegerField(default=0, verbose_name="返工次数")
+    reopen_count = models.PositiveSmallIntegerField(default=0, verbose_name="重启次数")
+    satisfaction = models.CharField(max_length=16, choices=Satisfaction.choices, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    trail_head = models.CharField(max_length=64, blank=True)
+    reported_at = models.DateTimeField(verbose_name="上报时间")
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name="结案时间")
+
+    class Meta:
+        verbose_name = "事件"
+        verbose_name_plural = "事件"
+        indexes = [
+            models.Index(fields=["state", "-id"], name="case_state"),
+            models.Index(fields=["territory_path", "-id"], name="case_territory"),
+            models.Index(fields=["street", "state", "-id"], name="case_street_state"),
+            models.Index(fields=["level", "-id"], name="case_level"),
+            models.Index(fields=["item", "-id"], name="case_item"),
+            models.Index(fields=["reporter", "-id"], name="case_reporter"),
+            models.Index(fields=["reported_at"], name="case_reported_at"),
+            models.Index(
+                fields=["due_at"], name="case_due",
+                condition=models.Q(due_at__isnull=False, paused_remaining__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class Assignment(Clock):
+    """A case dispatched to one department (lead 主办 or co-handler 协办)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="assignments")
+    department = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="assignments")
+    department_path = models.CharField(max_length=255)
+    role = models.CharField(max_length=8, choices=AssignmentRole.choices)
+    route = models.CharField(max_length=8, choices=Route.choices)
+    caller = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="calls_made",
+        help_text="the street, hub or district that called",
+    )
+    state = models.CharField(max_length=20, choices=AssignmentState.choices)
+    version = models.PositiveIntegerField(default=1)
+    dispatched_at = models.DateTimeField()
+    report_in_due_at = models.DateTimeField(verbose_name="报到时限")
+    reported_in_at = models.DateTimeField(null=True, blank=True)
+    handle_due_at = models.DateTimeField(null=True, blank=True, verbose_name="办理时限")
+    result_at = models.DateTimeField(null=True, blank=True)
+    result_text = models.TextField(blank=True)
+    return_reason = models.CharField(max_length=500, blank=True)
+    return_upheld = models.BooleanField(null=True, blank=True)
+    return_from = models.CharField(max_length=20, blank=True)
+    extension_requested_until = models.DateTimeField(null=True, blank=True)
+    extension_reason = models.CharField(max_length=500, blank=True)
+    extension_count = models.PositiveSmallIntegerField(default=0)
+    urge_count = models.PositiveSmallIntegerField(default=0)
+    supervised = models.BooleanField(default=False)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "派单"
+        verbose_name_plural = "派单"
+        indexes = [
+            models.Index(fields=["department_path", "state"], name="asg_department"),
+            models.Index(fields=["case", "state"], name="asg_case"),
+            models.Index(
+                fields=["due_at"], name="asg_due",
+                condition=models.Q(due_at__isnull=False, paused_remaining__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}→{self.department_id} {self.role}"
+
+
+class CaseEvent(models.Model):
+    """One step of the trail (闭环留痕): append-only, hash-chained per case."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=32)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=32, blank=True)
+    actor_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20, blank=True)
+    reason = models.TextField(blank=True)
+    before = models.JSONField(default=dict)
+    after = models.JSONField(default=dict)
+    attachments = models.JSONField(default=list)
+    request_id = models.CharField(max_length=64, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["case", "seq"]
+        verbose_name = "事件轨迹"
+        verbose_name_plural = "事件轨迹"
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_case_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.action}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"cases/{instance.case_id}/{instance.sha256[:16]}-{filename[-80:]}"
+
+
+class Attachment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "附件"
+        verbose_name_plural = "附件"
+
+    def __str__(self) -> str:
+        return self.name

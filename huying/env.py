@@ -1,0 +1,59 @@
+"""Typed environment helpers: a bad value stops start-up with a message naming the variable."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class EnvError(ValueError):
+    pass
+
+
+def _get(name: str, default: T, parse: Callable[[str], T]) -> T:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return parse(raw)
+    except (ValueError, TypeError) as exc:
+        raise EnvError(f"environment variable {name}={raw!r} is invalid: {exc}") from exc
+
+
+def env_str(name: str, default: str = "") -> str:
+    return _get(name, default, str)
+
+
+def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
+    value = _get(name, default, int)
+    if minimum is not None and value < minimum:
+        raise EnvError(f"environment variable {name}={value} must be >= {minimum}")
+    return value
+
+
+def env_float(name: str, default: float) -> float:
+    return _get(name, default, float)
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ValueError("expected one of 1/0, true/false, yes/no, on/off")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    return _get(name, default, _parse_bool)
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    return _get(name, default, lambda raw: [p.strip() for p in raw.split(",") if p.strip()])

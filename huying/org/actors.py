@@ -1,0 +1,49 @@
+"""The acting person: a user acting under one of their role grants."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from huying.core.errors import PermissionDenied
+from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
+from huying.org.roles import ROLE_SCOPE
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: AbstractBaseUser
+    role: str
+    unit: OrgUnit
+    scope: str
+    grant_id: int | None = None
+
+    @classmethod
+    def from_grant(cls, grant: RoleGrant) -> Actor:
+        return cls(
+            user=grant.user,
+            role=grant.role,
+            unit=grant.unit,
+            scope=grant.scope or ROLE_SCOPE[grant.role],
+            grant_id=grant.pk,
+        )
+
+    @property
+    def role_label(self) -> str:
+        return str(Role(self.role).label)
+
+    @property
+    def sees_all(self) -> bool:
+        return self.scope == DataScope.ALL
+
+
+def actor_for(user: AbstractBaseUser, grant_id: int | None = None) -> Actor:
+    """The role the user acts under: the grant asked for, or their first active one."""
+    grants = RoleGrant.objects.select_related("unit", "user").filter(user=user, is_active=True)
+    if grant_id is not None:
+        grants = grants.filter(pk=grant_id)
+    grant = grants.order_by("pk").first()
+    if grant is None:
+        raise PermissionDenied("当前用户没有可用的角色", code="no_role")
+    return Actor.from_grant(grant)

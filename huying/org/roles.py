@@ -1,0 +1,55 @@
+"""Role rules as data: where each role may be placed and which data scope it gets by default."""
+
+from __future__ import annotations
+
+from huying.org.models import DataScope, OrgUnit, Role
+
+K = OrgUnit.Kind
+
+#: The kinds of node each role may be placed at.
+ROLE_PLACEMENT: dict[str, frozenset[str]] = {
+    Role.GRID_WORKER: frozenset({K.GRID}),
+    Role.GRID_LEADER: frozenset({K.COMMUNITY, K.GRID}),
+    Role.COMMUNITY_STAFF: frozenset({K.COMMUNITY}),
+    Role.STREET_CALLER: frozenset({K.STREET}),
+    Role.STREET_LEADER: frozenset({K.STREET}),
+    Role.HUB_DISPATCHER: frozenset({K.HUB}),
+    Role.HUB_SUPERVISOR: frozenset({K.HUB}),
+    Role.DEPT_HANDLER: frozenset({K.DEPARTMENT, K.FIELD_UNIT}),
+    Role.DEPT_LEADER: frozenset({K.DEPARTMENT}),
+    Role.DISTRICT_LEADER: frozenset({K.DISTRICT}),
+    Role.RESIDENT: frozenset({K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID}),
+    Role.ADMIN: frozenset({K.DISTRICT}),
+}
+
+#: Default data scope per role (a grant may narrow it).
+ROLE_SCOPE: dict[str, str] = {
+    Role.GRID_WORKER: DataScope.NODE_AND_BELOW,
+    Role.GRID_LEADER: DataScope.NODE_AND_BELOW,
+    Role.COMMUNITY_STAFF: DataScope.NODE_AND_BELOW,
+    Role.STREET_CALLER: DataScope.NODE_AND_BELOW,
+    Role.STREET_LEADER: DataScope.NODE_AND_BELOW,
+    Role.HUB_DISPATCHER: DataScope.ALL,
+    Role.HUB_SUPERVISOR: DataScope.ALL,
+    Role.DEPT_HANDLER: DataScope.NODE_AND_BELOW,
+    Role.DEPT_LEADER: DataScope.NODE_AND_BELOW,
+    Role.DISTRICT_LEADER: DataScope.ALL,
+    Role.RESIDENT: DataScope.SELF,
+    Role.ADMIN: DataScope.ALL,
+}
+
+#: Roles that act for a Department: they see cases through their assignments.
+DEPARTMENT_ROLES = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEADER})
+STREET_ROLES = frozenset({Role.STREET_CALLER, Role.STREET_LEADER})
+HUB_ROLES = frozenset({Role.HUB_DISPATCHER, Role.HUB_SUPERVISOR})
+TERRITORIAL_STAFF = frozenset(
+    {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, *STREET_ROLES}
+)
+
+
+def placement_error(role: str, kind: str) -> str | None:
+    allowed = ROLE_PLACEMENT[role]
+    if kind in allowed:
+        return None
+    labels = "、".join(str(K(k).label) for k in sorted(allowed))
+    return f"角色「{Role(role).label}」只能设在：{labels}"
