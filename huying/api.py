@@ -10,11 +10,15 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
+from huying.cases.api import router as cases_router
+from huying.catalogue.api import router as catalogue_router
+from huying.core.api_auth import AUTH
 from huying.core.errors import DomainError
+from huying.org.api import router as org_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}  # noqa: RUF012
+    json_dumps_params = {"ensure_ascii": False}
 
 
 api = NinjaAPI(
@@ -23,10 +27,16 @@ api = NinjaAPI(
     description="街道呼·部门应：事件受理、研判、呼叫、派单、跟踪、结案。",
     renderer=ChineseJSONRenderer(),
     urls_namespace="api",
+    auth=AUTH,
 )
+api.add_router("", org_router)
+api.add_router("", catalogue_router)
+api.add_router("", cases_router)
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **details: Any) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, **details: Any
+) -> HttpResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details:
         body["details"] = details

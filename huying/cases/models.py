@@ -28,7 +28,7 @@ class AssignmentState(models.TextChoices):
     RETURN_REQUESTED = "return_requested", "申请退回"
     RESULT_SUBMITTED = "result_submitted", "已反馈"
     RETURNED = "returned", "已退回"
-    CANCELLED = "cancelled", "已撤销"
+    WITHDRAWN = "withdrawn", "已撤回"
 
 
 class Source(models.TextChoices):
@@ -83,6 +83,10 @@ class Clock(models.Model):
         null=True, blank=True, help_text="minutes of the clock's own kind left when paused"
     )
     overdue = models.BooleanField(default=False, verbose_name="曾超期")
+    # The due_at / warn_at values the deadline sweep has already acted on: a sweep is a
+    # compare-and-set against these, so several workers never act twice on one deadline.
+    swept_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    warned_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         abstract = True
@@ -94,7 +98,10 @@ class Case(Clock):
     title = models.CharField(max_length=200, verbose_name="标题")
     description = models.TextField(blank=True, verbose_name="描述")
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="reported_cases",
     )
     reporter_name = models.CharField(max_length=50, blank=True, verbose_name="反映人")
@@ -104,25 +111,47 @@ class Case(Clock):
     lng = models.FloatField(null=True, blank=True, verbose_name="经度(WGS-84)")
     address = models.CharField(max_length=200, blank=True, verbose_name="地址")
     district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
-    street = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    community = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    grid = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    street = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    community = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    grid = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     # Path of the smallest territorial node known (grid, else community, street, district).
     territory_path = models.CharField(max_length=255)
     item = models.ForeignKey(
-        CatalogueItem, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
+        CatalogueItem,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
         verbose_name="事项",
     )
-    level = models.PositiveSmallIntegerField(choices=Level.choices, null=True, blank=True, verbose_name="等级")
+    level = models.PositiveSmallIntegerField(
+        choices=Level.choices, null=True, blank=True, verbose_name="等级"
+    )
     state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.SUBMITTED)
     route = models.CharField(max_length=8, choices=Route.choices, blank=True)
-    tier = models.CharField(max_length=12, choices=Tier.choices, blank=True, verbose_name="处置层级")
+    tier = models.CharField(
+        max_length=12, choices=Tier.choices, blank=True, verbose_name="处置层级"
+    )
     master = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="duplicates",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
         verbose_name="合并至",
     )
     split_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="splits",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="splits",
     )
     suspended_from = models.CharField(max_length=16, blank=True)
     urge_count = models.PositiveSmallIntegerField(default=0, verbose_name="催办次数")
@@ -148,7 +177,8 @@ class Case(Clock):
             models.Index(fields=["reporter", "-id"], name="case_reporter"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
             models.Index(
-                fields=["due_at"], name="case_due",
+                fields=["due_at"],
+                name="case_due",
                 condition=models.Q(due_at__isnull=False, paused_remaining__isnull=True),
             ),
         ]
@@ -166,7 +196,9 @@ class Assignment(Clock):
     role = models.CharField(max_length=8, choices=AssignmentRole.choices)
     route = models.CharField(max_length=8, choices=Route.choices)
     caller = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="calls_made",
+        OrgUnit,
+        on_delete=models.PROTECT,
+        related_name="calls_made",
         help_text="the street, hub or district that called",
     )
     state = models.CharField(max_length=20, choices=AssignmentState.choices)
@@ -194,7 +226,8 @@ class Assignment(Clock):
             models.Index(fields=["department_path", "state"], name="asg_department"),
             models.Index(fields=["case", "state"], name="asg_case"),
             models.Index(
-                fields=["due_at"], name="asg_due",
+                fields=["due_at"],
+                name="asg_due",
                 condition=models.Q(due_at__isnull=False, paused_remaining__isnull=True),
             ),
         ]
@@ -208,11 +241,17 @@ class CaseEvent(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     seq = models.PositiveIntegerField()
-    assignment = models.ForeignKey(Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events")
+    assignment = models.ForeignKey(
+        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
     action = models.CharField(max_length=32)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     actor_role = models.CharField(max_length=32, blank=True)
-    actor_unit = models.ForeignKey(OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    actor_unit = models.ForeignKey(
+        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     at = models.DateTimeField()
     from_state = models.CharField(max_length=20, blank=True)
     to_state = models.CharField(max_length=20, blank=True)
@@ -245,7 +284,9 @@ class Attachment(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
     uploaded_at = models.DateTimeField()
 
     class Meta:

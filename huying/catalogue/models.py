@@ -36,7 +36,9 @@ class Catalogue(models.Model):
         verbose_name_plural = "事项清单"
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=models.Q(is_current=True), name="catalogue_one_current"
+                fields=["is_current"],
+                condition=models.Q(is_current=True),
+                name="catalogue_one_current",
             )
         ]
 
@@ -63,21 +65,31 @@ class CatalogueClass(models.Model):
 
 
 class CatalogueItem(models.Model):
-    klass = models.ForeignKey(CatalogueClass, on_delete=models.CASCADE, related_name="items", verbose_name="类别")
+    klass = models.ForeignKey(
+        CatalogueClass, on_delete=models.CASCADE, related_name="items", verbose_name="类别"
+    )
     code = models.CharField(max_length=16, verbose_name="编码")
     name = models.CharField(max_length=100, verbose_name="事项名称")
     default_level = models.PositiveSmallIntegerField(choices=Level.choices, verbose_name="默认等级")
     lead_department = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="lead_items",
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_items",
         verbose_name="主办部门",
     )
     co_departments = models.ManyToManyField(
         OrgUnit, blank=True, related_name="co_items", verbose_name="协办部门"
     )
     report_in_limit = models.PositiveIntegerField(default=1, verbose_name="报到时限")
-    report_in_unit = models.CharField(max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS)
+    report_in_unit = models.CharField(
+        max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
     handle_limit = models.PositiveIntegerField(default=5, verbose_name="办理时限")
-    handle_unit = models.CharField(max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS)
+    handle_unit = models.CharField(
+        max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
+    )
     handling_standard = models.TextField(blank=True, verbose_name="处置标准")
     closing_condition = models.TextField(blank=True, verbose_name="结案条件")
     keywords = models.CharField(max_length=300, blank=True, verbose_name="关键词")

@@ -38,7 +38,9 @@ class Counter(models.Model):
 class ApiToken(models.Model):
     """Bearer token for machines. Only a SHA-256 of the secret is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(max_length=100, verbose_name="名称")
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)

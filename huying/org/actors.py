@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
@@ -13,7 +13,7 @@ from huying.org.roles import ROLE_SCOPE
 
 @dataclass(frozen=True)
 class Actor:
-    user: AbstractBaseUser
+    user: User
     role: str
     unit: OrgUnit
     scope: str
@@ -38,7 +38,7 @@ class Actor:
         return self.scope == DataScope.ALL
 
 
-def actor_for(user: AbstractBaseUser, grant_id: int | None = None) -> Actor:
+def actor_for(user: User, grant_id: int | None = None) -> Actor:
     """The role the user acts under: the grant asked for, or their first active one."""
     grants = RoleGrant.objects.select_related("unit", "user").filter(user=user, is_active=True)
     if grant_id is not None:

@@ -28,7 +28,10 @@ class OrgUnit(models.Model):
     code = models.CharField(max_length=32, unique=True, verbose_name="编码")
     name = models.CharField(max_length=100, verbose_name="名称")
     abbr = models.CharField(
-        max_length=8, blank=True, verbose_name="简称代码", help_text="区的字母代码，用作事件编号前缀，如 JJ"
+        max_length=8,
+        blank=True,
+        verbose_name="简称代码",
+        help_text="区的字母代码，用作事件编号前缀，如 JJ",
     )
     subtype = models.CharField(
         max_length=16, blank=True, verbose_name="细类", help_text="如 街道/乡镇、社区/村"
@@ -50,7 +53,9 @@ class OrgUnit(models.Model):
         verbose_name = "组织节点"
         verbose_name_plural = "组织节点"
         indexes = [
-            models.Index(fields=["kind", "min_lng", "max_lng", "min_lat", "max_lat"], name="org_grid_bbox"),
+            models.Index(
+                fields=["kind", "min_lng", "max_lng", "min_lat", "max_lat"], name="org_grid_bbox"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -87,12 +92,19 @@ class DataScope(models.TextChoices):
 class RoleGrant(models.Model):
     """A person holding a role at a node. A person may hold several; they act as one at a time."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
+    )
     role = models.CharField(max_length=32, choices=Role.choices, verbose_name="角色")
-    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="grants", verbose_name="所在节点")
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="grants", verbose_name="所在节点"
+    )
     scope = models.CharField(
-        max_length=16, choices=DataScope.choices, blank=True,
-        verbose_name="数据范围", help_text="留空则按角色默认",
+        max_length=16,
+        choices=DataScope.choices,
+        blank=True,
+        verbose_name="数据范围",
+        help_text="留空则按角色默认",
     )
     is_active = models.BooleanField(default=True)
 

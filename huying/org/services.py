@@ -31,7 +31,7 @@ CODE_LENGTH = {K.DISTRICT: 6, K.STREET: 9, K.COMMUNITY: 12, K.GRID: 15}
 
 
 def _validate_code(*, kind: str, code: str, parent: OrgUnit | None) -> None:
-    length = CODE_LENGTH.get(kind)
+    length = CODE_LENGTH.get(K(kind))
     if length is None:
         return
     if len(code) != length or not code.isdigit():
@@ -69,11 +69,15 @@ def unit_create(
 ) -> OrgUnit:
     parent_kind = parent.kind if parent else None
     if parent_kind not in ALLOWED_PARENTS[kind]:
-        raise InvalidInput(f"{K(kind).label}不能设在{K(parent_kind).label if parent_kind else '顶层'}之下")
+        raise InvalidInput(
+            f"{K(kind).label}不能设在{K(parent_kind).label if parent_kind else '顶层'}之下"
+        )
     _validate_code(kind=kind, code=code, parent=parent)
     if OrgUnit.objects.filter(code=code).exists():
         raise InvalidInput(f"编码 {code} 已存在", field="code")
-    unit = OrgUnit(kind=kind, code=code, name=name, parent=parent, subtype=subtype, abbr=abbr, phone=phone)
+    unit = OrgUnit(
+        kind=kind, code=code, name=name, parent=parent, subtype=subtype, abbr=abbr, phone=phone
+    )
     if boundary is not None:
         if kind != K.GRID:
             raise InvalidInput("只有网格可以设置边界", field="boundary")
@@ -91,11 +95,15 @@ def grant_role(*, user: Any, role: str, unit: OrgUnit, scope: str = "") -> RoleG
     error = placement_error(role, unit.kind)
     if error:
         raise InvalidInput(error, field="unit")
-    grant, _ = RoleGrant.objects.get_or_create(user=user, role=role, unit=unit, defaults={"scope": scope})
+    grant, _ = RoleGrant.objects.get_or_create(
+        user=user, role=role, unit=unit, defaults={"scope": scope}
+    )
     return grant
 
 
-def person_create(*, username: str, full_name: str, password: str | None = None, phone: str = "") -> Any:
+def person_create(
+    *, username: str, full_name: str, password: str | None = None, phone: str = ""
+) -> Any:
     User = get_user_model()
     user = User(username=username, first_name=full_name[:150])
     if password:

@@ -1,0 +1,402 @@
+"""Case endpoints: thin wrappers that turn JSON into service calls and cases into JSON."""
+
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from huying.cases import rules, selectors, services
+from huying.cases.models import Assignment, Case, CaseEvent
+from huying.cases.selectors import CaseFilters
+from huying.core.api_auth import acting
+from huying.org.actors import Actor
+
+router = Router(tags=["事件 cases"])
+
+
+# --- schemas ---------------------------------------------------------------------------------
+
+
+class Error(Schema):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class ErrorOut(Schema):
+    error: Error
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    version: int
+    state: str
+    state_label: str
+    source: str
+    title: str
+    level: int | None
+    route: str
+    tier: str
+    item_id: int | None
+    item_name: str | None
+    street_id: int | None
+    street_name: str | None
+    grid_id: int | None
+    address: str
+    lat: float | None
+    lng: float | None
+    coord_system: str = "WGS-84"
+    due_at: datetime | None
+    overdue: bool
+    supervised: bool
+    urge_count: int
+    rework_count: int
+    reopen_count: int
+    satisfaction: str
+    reported_at: datetime
+    closed_at: datetime | None
+
+    @staticmethod
+    def resolve_state_label(obj: Case) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_item_name(obj: Case) -> str | None:
+        return obj.item.name if obj.item_id and obj.item else None
+
+    @staticmethod
+    def resolve_street_name(obj: Case) -> str | None:
+        return obj.street.name if obj.street_id and obj.street else None
+
+
+class AssignmentOut(Schema):
+    id: int
+    version: int
+    department_id: int
+    department_name: str
+    role: str
+    route: str
+    state: str
+    state_label: str
+    dispatched_at: datetime
+    report_in_due_at: datetime
+    reported_in_at: datetime | None
+    handle_due_at: datetime | None
+    due_at: datetime | None
+    paused: bool
+    overdue: bool
+    result_text: str
+    return_reason: str
+    return_upheld: bool | None
+    extension_requested_until: datetime | None
+    extension_count: int
+    urge_count: int
+    supervised: bool
+    rework_count: int
+
+    @staticmethod
+    def resolve_department_name(obj: Assignment) -> str:
+        return obj.department.name
+
+    @staticmethod
+    def resolve_state_label(obj: Assignment) -> str:
+        return obj.get_state_display()
+
+    @staticmethod
+    def resolve_paused(obj: Assignment) -> bool:
+        return obj.paused_remaining is not None
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    at: datetime
+    actor: str | None
+    actor_role: str
+    actor_unit: str | None
+    assignment_id: int | None
+    from_state: str
+    to_state: str
+    reason: str
+    before: dict[str, Any]
+    after: dict[str, Any]
+    attachments: list[dict[str, Any]]
+    request_id: str
+    hash: str
+
+    @staticmethod
+    def resolve_actor(obj: CaseEvent) -> str | None:
+        return obj.actor.get_full_name() or obj.actor.get_username() if obj.actor else None
+
+    @staticmethod
+    def resolve_actor_unit(obj: CaseEvent) -> str | None:
+        return obj.actor_unit.name if obj.actor_unit else None
+
+
+class CaseDetailOut(CaseOut):
+    description: str
+    reporter_name: str
+    community_id: int | None
+    master_number: str | None
+    assignments: list[AssignmentOut]
+    timeline: list[EventOut]
+    actions: list[str] = Field(description="case actions the acting role may take now")
+
+    @staticmethod
+    def resolve_master_number(obj: Case) -> str | None:
+        return obj.master.number if obj.master_id and obj.master else None
+
+    @staticmethod
+    def resolve_assignments(obj: Case) -> list[Assignment]:
+        return list(obj.assignments.all())
+
+    @staticmethod
+    def resolve_timeline(obj: Case) -> list[CaseEvent]:
+        return list(obj.events.all())
+
+
+class CasePage(Schema):
+    items: list[CaseOut]
+    next_cursor: str | None
+
+
+class IntakeIn(Schema):
+    title: str = Field(max_length=200)
+    description: str = ""
+    source: str | None = None
+    lat: float | None = Field(None, ge=-90, le=90, description="WGS-84")
+    lng: float | None = Field(None, ge=-180, le=180, description="WGS-84")
+    address: str = Field("", max_length=200)
+    reporter_name: str = Field("", max_length=50)
+    reporter_phone: str = Field("", max_length=32)
+    unit_id: int | None = None
+
+
+class Versioned(Schema):
+    expected_version: int | None = Field(None, description="the version you saw; 409 if it changed")
+
+
+class NoteIn(Versioned):
+    note: str = ""
+
+
+class ReasonIn(Versioned):
+    reason: str = Field(min_length=1)
+
+
+class TriageIn(Versioned):
+    item_id: int
+    level: int | None = Field(None, ge=1, le=4)
+    level_reason: str = ""
+
+
+class MergeIn(Versioned):
+    master_id: int
+    reason: str = ""
+
+
+class SplitPart(Schema):
+    title: str
+    description: str = ""
+
+
+class SplitIn(Versioned):
+    parts: list[SplitPart]
+    reason: str
+
+
+class CallIn(Versioned):
+    department_id: int | None = None
+    note: str = ""
+
+
+class DispatchIn(Versioned):
+    lead_department_id: int | None = None
+    co_department_ids: list[int] = []
+    note: str = ""
+
+
+class CoHandlersIn(Versioned):
+    department_ids: list[int]
+    note: str = ""
+
+
+class ResultIn(Versioned):
+    result: str = Field(min_length=1)
+
+
+class VerifyIn(Versioned):
+    passed: bool
+    reason: str = ""
+
+
+class FollowUpIn(Versioned):
+    satisfaction: str = Field(description="satisfied / basic / dissatisfied")
+    note: str = ""
+
+
+class RulingIn(Versioned):
+    uphold: bool
+    reason: str = ""
+
+
+class ExtensionIn(Versioned):
+    until: datetime
+    reason: str = Field(min_length=1)
+
+
+class ExtensionRulingIn(Versioned):
+    approve: bool
+    reason: str = ""
+
+
+ERRORS: dict[int, type[Schema]] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+def _detail(actor: Actor, case_id: int) -> Case:
+    case = selectors.case_detail(actor, case_id=case_id)
+    case.actions = [r.action for r in rules.available(rules.CASE_TABLE, case.state, actor.role)]  # type: ignore[attr-defined]
+    return case
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+@router.get("/cases", response={200: CasePage, **ERRORS}, summary="事件列表")
+def list_cases(
+    request: HttpRequest,
+    state: str | None = None,
+    level: int | None = None,
+    item_id: int | None = None,
+    street_id: int | None = None,
+    department_id: int | None = None,
+    source: str | None = None,
+    overdue: bool | None = None,
+    text: str | None = Query(None, max_length=100),
+    reported_from: datetime | None = None,
+    reported_to: datetime | None = None,
+    cursor: str | None = None,
+    limit: int = Query(50, ge=1, le=200),
+) -> Any:
+    actor = acting(request)
+    filters = CaseFilters(
+        state=state,
+        level=level,
+        item_id=item_id,
+        street_id=street_id,
+        department_id=department_id,
+        source=source,
+        overdue=overdue,
+        text=text,
+        reported_from=reported_from,
+        reported_to=reported_to,
+    )
+    qs = selectors.case_list(actor, filters, now=timezone.now())
+    rows, next_cursor = selectors.keyset_page(qs, cursor=cursor, limit=limit)
+    return {"items": rows, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/cases/by-number/{number}", response={200: CaseDetailOut, **ERRORS}, summary="按编号查询"
+)
+def case_by_number(request: HttpRequest, number: str) -> Any:
+    actor = acting(request)
+    return _detail(actor, selectors.case_get(actor, number=number).pk)
+
+
+@router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="事件详情与轨迹")
+def case_detail(request: HttpRequest, case_id: int) -> Any:
+    return _detail(acting(request), case_id)
+
+
+# --- writes: case actions ----------------------------------------------------------------------
+
+
+@router.post("/cases", response={201: CaseDetailOut, **ERRORS}, summary="问题收集：上报")
+def submit(request: HttpRequest, payload: IntakeIn) -> Any:
+    actor = acting(request)
+    case = services.case_submit(actor=actor, **payload.dict())
+    return Status(201, _detail(actor, case.pk))
+
+
+def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
+    """Register POST /cases/{id}/<name> that runs one service and returns the case."""
+
+    def endpoint(request: HttpRequest, case_id: int, payload: schema) -> Any:  # type: ignore[valid-type]
+        actor = acting(request)
+        data = payload.dict()  # type: ignore[attr-defined]
+        call(actor=actor, case_id=case_id, **data)
+        return _detail(actor, case_id)
+
+    endpoint.__name__ = f"case_{name.replace('-', '_')}"
+    router.post(
+        f"/cases/{{case_id}}/{name}", response={200: CaseDetailOut, **ERRORS}, summary=summary
+    )(endpoint)
+
+
+_case_action("triage", "集中研判", TriageIn, services.case_triage)
+_case_action("reject", "不予受理", ReasonIn, services.case_reject)
+_case_action("merge", "合并重复事件", MergeIn, services.case_merge)
+_case_action(
+    "split",
+    "拆分事件",
+    SplitIn,
+    lambda parts, **kw: services.case_split(parts=[p for p in parts], **kw),
+)
+_case_action("self-handle", "自行处置（简单问题）", NoteIn, services.case_self_handle)
+_case_action("call", "对口呼叫（一般问题）", CallIn, services.case_call)
+_case_action("dispatch", "呼应办派单（复杂问题）", DispatchIn, services.case_hub_dispatch)
+_case_action(
+    "leader-dispatch", "区领导逆向派单（重难点/突发）", DispatchIn, services.case_leader_dispatch
+)
+_case_action("co-handlers", "增派协办部门", CoHandlersIn, services.case_add_co_handler)
+_case_action("complete", "自行处置完毕", ResultIn, services.case_complete_self)
+_case_action("escalate", "上报上一级", ReasonIn, services.case_escalate)
+_case_action("verify", "核查", VerifyIn, services.case_verify)
+_case_action("follow-up", "回访", FollowUpIn, services.case_follow_up)
+_case_action("reopen", "重启（不满意）", ReasonIn, services.case_reopen)
+_case_action("archive", "备案", NoteIn, services.case_archive)
+_case_action("suspend", "挂账", ReasonIn, services.case_suspend)
+_case_action("resume", "恢复办理", NoteIn, services.case_resume)
+_case_action("urge", "催办", NoteIn, services.case_urge)
+_case_action("supervise", "督办", NoteIn, services.case_supervise)
+
+
+# --- writes: assignment actions ----------------------------------------------------------------
+
+
+def _assignment_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
+    def endpoint(request: HttpRequest, assignment_id: int, payload: schema) -> Any:  # type: ignore[valid-type]
+        actor = acting(request)
+        assignment = call(actor=actor, assignment_id=assignment_id, **payload.dict())  # type: ignore[attr-defined]
+        return _detail(actor, assignment.case_id)
+
+    endpoint.__name__ = f"assignment_{name.replace('-', '_')}"
+    router.post(
+        f"/assignments/{{assignment_id}}/{name}",
+        response={200: CaseDetailOut, **ERRORS},
+        summary=summary,
+    )(endpoint)
+
+
+_assignment_action("report-in", "报到", NoteIn, services.assignment_report_in)
+_assignment_action("accept", "受理", NoteIn, services.assignment_accept)
+_assignment_action("return", "申请退回", ReasonIn, services.assignment_request_return)
+_assignment_action("return-ruling", "裁定退回", RulingIn, services.assignment_rule_return)
+_assignment_action("extension", "申请延期", ExtensionIn, services.assignment_request_extension)
+_assignment_action(
+    "extension-ruling", "审批延期", ExtensionRulingIn, services.assignment_rule_extension
+)
+_assignment_action("progress", "进展反馈", NoteIn, services.assignment_post_progress)
+_assignment_action("result", "办结反馈", ResultIn, services.assignment_submit_result)
+_assignment_action("withdraw", "撤回派单", ReasonIn, services.assignment_withdraw)

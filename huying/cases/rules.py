@@ -1,0 +1,367 @@
+"""The case lifecycle as data: which action moves which state to which, who may do it, and
+the guard that must hold. Services look every change up here; nothing else decides.
+
+PRODUCT.md §3: 问题收集 → 集中研判 → 分级呼叫 → 派单调度 → 全程跟踪 → 结案备案.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from huying.cases.models import AssignmentState, CaseState, Route, Satisfaction, Tier
+from huying.catalogue.models import Level
+from huying.core.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
+from huying.org.models import Role
+from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES, TERRITORIAL_STAFF
+
+#: The pseudo-role of the deadline sweep and of follow-on transitions the system makes itself.
+SYSTEM = "system"
+
+#: ``target`` of a rule that returns to the state recorded before a pause.
+RESTORE = "__restore__"
+
+S = CaseState
+A = AssignmentState
+R = Role
+
+INTAKE_ROLES = frozenset({R.RESIDENT, *TERRITORIAL_STAFF, *HUB_ROLES, R.DISTRICT_LEADER, R.ADMIN})
+TRIAGE_ROLES = frozenset({*STREET_ROLES, *HUB_ROLES})
+FOLLOW_UP_ROLES = frozenset({*STREET_ROLES, R.COMMUNITY_STAFF, *HUB_ROLES, R.RESIDENT})
+
+#: A guard gets the entity (case or assignment) and the action's parameters and returns a
+#: Chinese message when the action must not happen, or None.
+Guard = Callable[[Any, dict[str, Any]], str | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    action: str
+    label: str
+    sources: frozenset[str]
+    target: str | None  # None: the state does not change
+    roles: frozenset[str]
+    reason_required: bool = False
+    guard: Guard | None = None
+
+
+# --- guards ------------------------------------------------------------------------------------
+
+
+def _level_is(*levels: int) -> Guard:
+    names = "、".join(str(Level(v).label) for v in levels)
+
+    def guard(case: Any, params: dict[str, Any]) -> str | None:
+        if case.level not in levels:
+            return f"此操作只适用于{names}"
+        return None
+
+    return guard
+
+
+def _multi_department_route(case: Any, params: dict[str, Any]) -> str | None:
+    if case.route not in {Route.HUB, Route.LEADER}:
+        return "只有呼应办派单或区领导派单的事件可以增派协办部门"
+    return None
+
+
+def _tier_below_street(case: Any, params: dict[str, Any]) -> str | None:
+    if case.tier not in {Tier.GRID, Tier.COMMUNITY}:
+        return "已在街道层级，只能上报呼应办"
+    return None
+
+
+def _tier_is_street(case: Any, params: dict[str, Any]) -> str | None:
+    if case.tier != Tier.STREET:
+        return "只有街道层级的事件可以上报呼应办"
+    return None
+
+
+def _route_is_self(case: Any, params: dict[str, Any]) -> str | None:
+    return None if case.route == Route.SELF else "该事件不是自行处置"
+
+
+def _route_is_not_self(case: Any, params: dict[str, Any]) -> str | None:
+    return "该事件为自行处置" if case.route == Route.SELF else None
+
+
+def _may_reopen(case: Any, params: dict[str, Any]) -> str | None:
+    if case.satisfaction != Satisfaction.DISSATISFIED:
+        return "只有回访不满意的事件可以重启"
+    if case.reopen_count >= 1:
+        return "每个事件只能重启一次"
+    return None
+
+
+def _not_supervised(entity: Any, params: dict[str, Any]) -> str | None:
+    return "已在督办中" if entity.supervised else None
+
+
+def _extension_pending(assignment: Any, params: dict[str, Any]) -> str | None:
+    return None if assignment.extension_requested_until else "没有待审批的延期申请"
+
+
+def _no_extension_pending(assignment: Any, params: dict[str, Any]) -> str | None:
+    return "已有待审批的延期申请" if assignment.extension_requested_until else None
+
+
+# --- the tables ----------------------------------------------------------------------------------
+
+ACTIVE_CASE_STATES = frozenset({S.SELF_HANDLING, S.IN_PROGRESS})
+
+CASE_RULES: tuple[Rule, ...] = (
+    # 集中研判 triage
+    Rule("triage", "研判", frozenset({S.SUBMITTED}), S.TRIAGED, TRIAGE_ROLES),
+    Rule(
+        "reject",
+        "不予受理",
+        frozenset({S.SUBMITTED}),
+        S.REJECTED,
+        TRIAGE_ROLES,
+        reason_required=True,
+    ),
+    Rule("merge", "合并重复", frozenset({S.SUBMITTED}), S.MERGED, TRIAGE_ROLES),
+    Rule("split", "拆分", frozenset({S.SUBMITTED}), None, TRIAGE_ROLES, reason_required=True),
+    # 分级呼叫 / 派单调度: the route follows from the level
+    Rule(
+        "self_handle",
+        "自行处置",
+        frozenset({S.TRIAGED}),
+        S.SELF_HANDLING,
+        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
+        guard=_level_is(Level.SIMPLE),
+    ),
+    Rule(
+        "call",
+        "对口呼叫",
+        frozenset({S.TRIAGED}),
+        S.IN_PROGRESS,
+        STREET_ROLES,
+        guard=_level_is(Level.GENERAL),
+    ),
+    Rule(
+        "hub_dispatch",
+        "呼应办派单",
+        frozenset({S.TRIAGED}),
+        S.IN_PROGRESS,
+        frozenset({R.HUB_DISPATCHER}),
+        guard=_level_is(Level.GENERAL, Level.COMPLEX),
+    ),
+    Rule(
+        "leader_dispatch",
+        "区领导逆向派单",
+        frozenset({S.TRIAGED}),
+        S.IN_PROGRESS,
+        frozenset({R.DISTRICT_LEADER}),
+        guard=_level_is(Level.MAJOR),
+    ),
+    Rule(
+        "add_co_handler",
+        "增派协办",
+        frozenset({S.IN_PROGRESS}),
+        None,
+        frozenset({R.HUB_DISPATCHER, R.DISTRICT_LEADER}),
+        guard=_multi_department_route,
+    ),
+    # 自行处置 (L1): 小事不出网格, 大事不出社区, 重大事情不出街道
+    Rule("complete_self", "处置完毕", frozenset({S.SELF_HANDLING}), S.VERIFYING, TERRITORIAL_STAFF),
+    Rule(
+        "escalate",
+        "上报上一级",
+        frozenset({S.SELF_HANDLING}),
+        None,
+        frozenset({*TERRITORIAL_STAFF, SYSTEM}),
+        guard=_tier_below_street,
+    ),
+    Rule(
+        "escalate_to_hub",
+        "上报呼应办",
+        frozenset({S.SELF_HANDLING}),
+        S.TRIAGED,
+        frozenset({*STREET_ROLES, SYSTEM}),
+        guard=_tier_is_street,
+    ),
+    # 全程跟踪 tracking
+    Rule(
+        "results_in", "部门反馈完毕", frozenset({S.IN_PROGRESS}), S.VERIFYING, frozenset({SYSTEM})
+    ),
+    Rule("reroute", "退回后重新派单", frozenset({S.IN_PROGRESS}), S.TRIAGED, frozenset({SYSTEM})),
+    Rule("urge", "催办", ACTIVE_CASE_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
+    Rule(
+        "supervise",
+        "督办",
+        ACTIVE_CASE_STATES | {S.VERIFYING},
+        None,
+        frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}),
+        guard=_not_supervised,
+    ),
+    Rule("suspend", "挂账", ACTIVE_CASE_STATES, S.SUSPENDED, HUB_ROLES, reason_required=True),
+    Rule("resume", "恢复办理", frozenset({S.SUSPENDED}), RESTORE, HUB_ROLES),
+    Rule("overdue", "核查超期", frozenset({S.VERIFYING}), None, frozenset({SYSTEM})),
+    # 结案备案 closure
+    Rule(
+        "verify_pass",
+        "核查通过",
+        frozenset({S.VERIFYING}),
+        S.FOLLOW_UP,
+        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
+    ),
+    Rule(
+        "rework",
+        "核查返工",
+        frozenset({S.VERIFYING}),
+        S.IN_PROGRESS,
+        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
+        reason_required=True,
+        guard=_route_is_not_self,
+    ),
+    Rule(
+        "rework_self",
+        "核查返工",
+        frozenset({S.VERIFYING}),
+        S.SELF_HANDLING,
+        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
+        reason_required=True,
+        guard=_route_is_self,
+    ),
+    Rule("follow_up", "回访", frozenset({S.FOLLOW_UP}), S.CLOSED, FOLLOW_UP_ROLES),
+    Rule(
+        "reopen",
+        "重启",
+        frozenset({S.CLOSED}),
+        S.TRIAGED,
+        frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}),
+        reason_required=True,
+        guard=_may_reopen,
+    ),
+    Rule("archive", "备案", frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
+)
+
+ACTIVE_ASSIGNMENT_STATES = frozenset({A.AWAITING_REPORT_IN, A.REPORTED_IN, A.HANDLING})
+WORKING_STATES = frozenset({A.REPORTED_IN, A.HANDLING})
+DEPT = DEPARTMENT_ROLES
+
+ASSIGNMENT_RULES: tuple[Rule, ...] = (
+    Rule("report_in", "报到", frozenset({A.AWAITING_REPORT_IN}), A.REPORTED_IN, DEPT),
+    Rule("accept", "受理", frozenset({A.REPORTED_IN}), A.HANDLING, DEPT),
+    Rule(
+        "request_return",
+        "申请退回",
+        ACTIVE_ASSIGNMENT_STATES,
+        A.RETURN_REQUESTED,
+        DEPT,
+        reason_required=True,
+    ),
+    Rule("uphold_return", "同意退回", frozenset({A.RETURN_REQUESTED}), A.RETURNED, HUB_ROLES),
+    Rule(
+        "refuse_return",
+        "不同意退回",
+        frozenset({A.RETURN_REQUESTED}),
+        A.HANDLING,
+        HUB_ROLES,
+        reason_required=True,
+    ),
+    Rule(
+        "request_extension",
+        "申请延期",
+        WORKING_STATES,
+        None,
+        DEPT,
+        reason_required=True,
+        guard=_no_extension_pending,
+    ),
+    Rule(
+        "approve_extension", "批准延期", WORKING_STATES, None, HUB_ROLES, guard=_extension_pending
+    ),
+    Rule(
+        "deny_extension",
+        "驳回延期",
+        WORKING_STATES,
+        None,
+        HUB_ROLES,
+        reason_required=True,
+        guard=_extension_pending,
+    ),
+    Rule("post_progress", "进展反馈", WORKING_STATES, None, DEPT),
+    Rule("submit_result", "办结反馈", frozenset({A.HANDLING}), A.RESULT_SUBMITTED, DEPT),
+    Rule("rework", "返工", frozenset({A.RESULT_SUBMITTED}), A.HANDLING, frozenset({SYSTEM})),
+    Rule(
+        "withdraw",
+        "撤回派单",
+        ACTIVE_ASSIGNMENT_STATES,
+        A.WITHDRAWN,
+        frozenset({R.HUB_DISPATCHER}),
+        reason_required=True,
+    ),
+    Rule(
+        "urge", "催办", ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})
+    ),
+    Rule(
+        "supervise",
+        "督办",
+        ACTIVE_ASSIGNMENT_STATES,
+        None,
+        frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}),
+        guard=_not_supervised,
+    ),
+    Rule("overdue", "超期", ACTIVE_ASSIGNMENT_STATES, None, frozenset({SYSTEM})),
+)
+
+
+def _index(rules: Iterable[Rule]) -> dict[tuple[str, str], Rule]:
+    table: dict[tuple[str, str], Rule] = {}
+    for rule in rules:
+        for source in rule.sources:
+            key = (source, rule.action)
+            assert key not in table, f"duplicate rule {key}"
+            table[key] = rule
+    return table
+
+
+CASE_TABLE = _index(CASE_RULES)
+ASSIGNMENT_TABLE = _index(ASSIGNMENT_RULES)
+CASE_ACTIONS = frozenset(r.action for r in CASE_RULES)
+ASSIGNMENT_ACTIONS = frozenset(r.action for r in ASSIGNMENT_RULES)
+
+
+def _check(
+    table: dict[tuple[str, str], Rule], actions: frozenset[str], state: str, action: str, role: str
+) -> Rule:
+    if action not in actions:
+        raise InvalidInput(f"未知操作：{action}", code="unknown_action")
+    rule = table.get((state, action))
+    if rule is None:
+        raise InvalidTransition(
+            f"当前状态下不能执行「{_label(table, action)}」", state=state, action=action
+        )
+    if role not in rule.roles:
+        raise PermissionDenied(f"当前角色无权执行「{rule.label}」", action=action)
+    return rule
+
+
+def _label(table: dict[tuple[str, str], Rule], action: str) -> str:
+    return next(r.label for r in table.values() if r.action == action)
+
+
+def check_case(state: str, action: str, role: str) -> Rule:
+    """The rule for a case action, or the error that refuses it."""
+    return _check(CASE_TABLE, CASE_ACTIONS, state, action, role)
+
+
+def check_assignment(state: str, action: str, role: str) -> Rule:
+    return _check(ASSIGNMENT_TABLE, ASSIGNMENT_ACTIONS, state, action, role)
+
+
+def enforce(rule: Rule, entity: Any, params: dict[str, Any], reason: str) -> None:
+    """The guard and the reason requirement; raise before anything is written."""
+    if rule.reason_required and not reason.strip():
+        raise InvalidInput(f"「{rule.label}」须填写理由", field="reason")
+    if rule.guard is not None:
+        message = rule.guard(entity, params)
+        if message:
+            raise RuleViolation(message, action=rule.action)
+
+
+def available(table: dict[tuple[str, str], Rule], state: str, role: str) -> list[Rule]:
+    return [r for (s, _), r in table.items() if s == state and role in r.roles]

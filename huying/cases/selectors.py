@@ -1,0 +1,175 @@
+"""Reads of cases. Every read starts from ``cases_visible_to(actor)``: out of scope is absent."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+
+from huying.cases.models import Assignment, Case, CaseEvent
+from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
+from huying.core.errors import InvalidInput, NotFound
+from huying.org.actors import Actor
+from huying.org.models import DataScope
+from huying.org.roles import DEPARTMENT_ROLES
+
+
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
+    """The scope selector: a role at a node sees that node and below; departments see the
+    cases assigned to them; residents see their own."""
+    qs = Case.objects.all()
+    if actor.scope == DataScope.ALL:
+        return qs
+    if actor.scope == DataScope.SELF:
+        return qs.filter(reporter_id=actor.user.id)
+    if actor.role in DEPARTMENT_ROLES:
+        mine = Assignment.objects.filter(case_id=OuterRef("pk"))
+        if actor.scope == DataScope.NODE_ONLY:
+            mine = mine.filter(department_id=actor.unit.pk)
+        else:
+            mine = mine.filter(department_path__startswith=actor.unit.path)
+        return qs.filter(Exists(mine))
+    if actor.scope == DataScope.NODE_ONLY:
+        return qs.filter(territory_path=actor.unit.path)
+    return qs.filter(territory_path__startswith=actor.unit.path)
+
+
+def assignments_actionable_by(actor: Actor) -> QuerySet[Assignment]:
+    """Assignments an actor may act on: a department's own (and its units'), or all for roles
+    that see all."""
+    qs = Assignment.objects.all()
+    if actor.scope == DataScope.ALL:
+        return qs
+    if actor.role in DEPARTMENT_ROLES:
+        if actor.scope == DataScope.NODE_ONLY:
+            return qs.filter(department_id=actor.unit.pk)
+        return qs.filter(department_path__startswith=actor.unit.path)
+    return qs.filter(case__in=cases_visible_to(actor))
+
+
+def case_get(actor: Actor, *, case_id: int | None = None, number: str | None = None) -> Case:
+    qs = cases_visible_to(actor).select_related("item", "grid", "street", "community")
+    try:
+        if number is not None:
+            return qs.get(number=number)
+        if case_id is None:
+            raise Case.DoesNotExist
+        return qs.get(pk=case_id)
+    except Case.DoesNotExist:
+        raise NotFound("事件不存在或无权查看") from None
+
+
+def case_detail(actor: Actor, *, case_id: int) -> Case:
+    """A case with its assignments and its whole timeline, in a fixed number of queries."""
+    qs = (
+        cases_visible_to(actor)
+        .select_related("item__klass", "grid", "street", "community", "district", "master")
+        .prefetch_related(
+            Prefetch(
+                "assignments",
+                queryset=Assignment.objects.select_related("department", "caller").order_by("pk"),
+            ),
+            Prefetch(
+                "events",
+                queryset=CaseEvent.objects.select_related("actor", "actor_unit").order_by("seq"),
+            ),
+            "attachments",
+        )
+    )
+    try:
+        return qs.get(pk=case_id)
+    except Case.DoesNotExist:
+        raise NotFound("事件不存在或无权查看") from None
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    state: str | None = None
+    level: int | None = None
+    item_id: int | None = None
+    street_id: int | None = None
+    department_id: int | None = None
+    source: str | None = None
+    overdue: bool | None = None
+    text: str | None = None
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None
+
+
+def currently_overdue(now: datetime) -> Q:
+    late_assignment = Assignment.objects.filter(
+        case_id=OuterRef("pk"),
+        state__in=ACTIVE_ASSIGNMENT_STATES,
+        due_at__lt=now,
+        paused_remaining__isnull=True,
+    )
+    return Q(due_at__lt=now, paused_remaining__isnull=True) | Q(Exists(late_assignment))
+
+
+def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[Case]:
+    qs = cases_visible_to(actor)
+    f = filters
+    if f.state:
+        qs = qs.filter(state=f.state)
+    if f.level:
+        qs = qs.filter(level=f.level)
+    if f.item_id:
+        qs = qs.filter(item_id=f.item_id)
+    if f.street_id:
+        qs = qs.filter(street_id=f.street_id)
+    if f.source:
+        qs = qs.filter(source=f.source)
+    if f.department_id:
+        qs = qs.filter(
+            Exists(Assignment.objects.filter(case_id=OuterRef("pk"), department_id=f.department_id))
+        )
+    if f.overdue is True:
+        qs = qs.filter(currently_overdue(now))
+    elif f.overdue is False:
+        qs = qs.exclude(currently_overdue(now))
+    if f.text:
+        text = f.text.strip()
+        qs = qs.filter(
+            Q(title__icontains=text)
+            | Q(description__icontains=text)
+            | Q(address__icontains=text)
+            | Q(number=text)
+        )
+    if f.reported_from:
+        qs = qs.filter(reported_at__gte=f.reported_from)
+    if f.reported_to:
+        qs = qs.filter(reported_at__lt=f.reported_to)
+    return qs.select_related("item", "street", "grid").order_by("-id")
+
+
+# --- keyset pagination ---------------------------------------------------------------------------
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, value = raw.partition(":")
+        if prefix != "id":
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput("分页游标无效", field="cursor") from None
+
+
+def keyset_page(
+    qs: QuerySet[Any], *, cursor: str | None, limit: int
+) -> tuple[list[Any], str | None]:
+    """One page of a queryset ordered by -id, and the cursor for the next one."""
+    if cursor:
+        qs = qs.filter(id__lt=decode_cursor(cursor))
+    rows = list(qs[: limit + 1])
+    next_cursor = encode_cursor(rows[limit - 1].id) if len(rows) > limit else None
+    return rows[:limit], next_cursor

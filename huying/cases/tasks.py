@@ -1,0 +1,22 @@
+"""Background work, queued in the database and run by ``huying worker``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import task
+
+from huying.cases.sweep import sweep_deadlines
+from huying.core.notify import deliver_pending
+
+
+@task()
+def sweep_deadlines_task() -> dict[str, Any]:
+    return asdict(sweep_deadlines(now=timezone.now()))
+
+
+@task()
+def deliver_notifications_task() -> int:
+    return deliver_pending(now=timezone.now())

@@ -1,0 +1,227 @@
+"""The seed scenarios end to end through the JSON API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from huying.cases.models import Case, CaseState
+from huying.conftest import World
+from huying.core.api_auth import token_create
+
+
+def as_user(world: World, name: str) -> Client:
+    client = Client()
+    client.force_login(world.actor(name).user)
+    return client
+
+
+def post(
+    client: Client, url: str, body: dict[str, Any] | None = None, status: int = 200
+) -> dict[str, Any]:
+    response = client.post(f"/api/v1{url}", body or {}, content_type="application/json")
+    assert response.status_code == status, response.content.decode()
+    return response.json()
+
+
+def get(client: Client, url: str, status: int = 200) -> dict[str, Any]:
+    response = client.get(f"/api/v1{url}")
+    assert response.status_code == status, response.content.decode()
+    return response.json()
+
+
+def test_river_outfall_pollution_complex_case(world: World) -> None:
+    """Seed 001: a resident reports outfall pollution to a street; classified complex; the hub
+    dispatches a lead (水务) and a co-handler (生态环境); both report in and handle; the street
+    verifies; the resident is followed up; the case closes and is archived."""
+    lat, lng = world.point_in(0)
+    resident = as_user(world, "resident")
+    case = post(
+        resident,
+        "/cases",
+        {
+            "title": "武成门桥排水口水质污染",
+            "description": "排水口排出黑水，有异味",
+            "lat": lat,
+            "lng": lng,
+            "address": "武成门桥",
+        },
+        status=201,
+    )
+    assert case["number"].startswith("JJ-")
+    assert case["grid_id"] == world.grids[0].pk and case["state"] == "submitted"
+    cid = case["id"]
+
+    street = as_user(world, "street")
+    case = post(street, f"/cases/{cid}/triage", {"item_id": world.items[3].pk})
+    assert case["level"] == 3 and case["state"] == "triaged"
+    # A street cannot dispatch a complex case itself; the hub does.
+    assert post(street, f"/cases/{cid}/call", {}, status=422)["error"]["code"] == "rule_violation"
+
+    hub = as_user(world, "hub")
+    case = post(hub, f"/cases/{cid}/dispatch", {"lead_department_id": world.departments["sw"].pk})
+    assert [a["role"] for a in case["assignments"]] == ["lead"]
+    case = post(hub, f"/cases/{cid}/co-handlers", {"department_ids": [world.departments["hb"].pk]})
+    lead, co = case["assignments"]
+    assert (lead["department_name"], co["department_name"], co["role"]) == (
+        "水务局",
+        "生态环境局",
+        "co",
+    )
+
+    sw, hb = as_user(world, "dept_sw"), as_user(world, "dept_hb")
+    for client, a in ((sw, lead), (hb, co)):
+        post(client, f"/assignments/{a['id']}/report-in", {"note": "已到现场"})
+        post(client, f"/assignments/{a['id']}/accept")
+        post(client, f"/assignments/{a['id']}/progress", {"note": "已取样送检"})
+    case = post(sw, f"/assignments/{lead['id']}/result", {"result": "封堵雨污混接点 3 处"})
+    assert case["state"] == "in_progress"  # the co-handler is not done yet
+    case = post(hb, f"/assignments/{co['id']}/result", {"result": "水质复检达标"})
+    assert case["state"] == "verifying"
+
+    case = post(street, f"/cases/{cid}/verify", {"passed": True, "reason": "现场核查无异味"})
+    assert case["state"] == "follow_up"
+    case = post(resident, f"/cases/{cid}/follow-up", {"satisfaction": "satisfied"})
+    assert case["state"] == "closed"
+    case = post(hub, f"/cases/{cid}/archive")
+    assert case["state"] == "archived"
+
+    actions = [e["action"] for e in case["timeline"]]
+    assert actions[:4] == ["submit", "triage", "hub_dispatch", "add_co_handler"]
+    assert actions[-4:] == ["results_in", "verify_pass", "follow_up", "archive"]
+    assert [e["seq"] for e in case["timeline"]] == list(range(1, len(actions) + 1))
+    assert case["version"] == len(actions)
+
+
+def test_general_case_misrouted_return_upheld_then_rerouted(world: World) -> None:
+    lat, lng = world.point_in(0)
+    gw = as_user(world, "grid_worker")
+    cid = post(gw, "/cases", {"title": "路灯不亮", "lat": lat, "lng": lng}, status=201)["id"]
+    street = as_user(world, "street")
+    post(street, f"/cases/{cid}/triage", {"item_id": world.items[2].pk})
+    case = post(street, f"/cases/{cid}/call", {"department_id": world.departments["jt"].pk})
+    aid = case["assignments"][0]["id"]
+    jt, hub = as_user(world, "dept_jt"), as_user(world, "hub")
+    post(jt, f"/assignments/{aid}/return", {"reason": "路灯属城管局管理"})
+    case = post(hub, f"/assignments/{aid}/return-ruling", {"uphold": True, "reason": "属实"})
+    assert case["state"] == "triaged" and case["assignments"][0]["return_upheld"] is True
+    case = post(hub, f"/cases/{cid}/dispatch", {"lead_department_id": world.departments["cg"].pk})
+    assert case["state"] == "in_progress" and case["assignments"][1]["department_name"] == "城管局"
+
+
+def test_extension_rework_and_reopen(world: World) -> None:
+    lat, lng = world.point_in(0)
+    resident = as_user(world, "resident")
+    cid = post(resident, "/cases", {"title": "路灯不亮", "lat": lat, "lng": lng}, status=201)["id"]
+    street, hub, cg = as_user(world, "street"), as_user(world, "hub"), as_user(world, "dept_cg")
+    post(street, f"/cases/{cid}/triage", {"item_id": world.items[2].pk})
+    aid = post(street, f"/cases/{cid}/call")["assignments"][0]["id"]
+    post(cg, f"/assignments/{aid}/report-in")
+    post(cg, f"/assignments/{aid}/accept")
+    before = get(cg, f"/cases/{cid}")["assignments"][0]["handle_due_at"]
+    post(
+        cg,
+        f"/assignments/{aid}/extension",
+        {"until": "2030-01-01T09:00:00+08:00", "reason": "需采购灯具"},
+    )
+    case = post(hub, f"/assignments/{aid}/extension-ruling", {"approve": True})
+    a = case["assignments"][0]
+    assert (
+        a["handle_due_at"] != before
+        and a["handle_due_at"].startswith("2030-01-01T01:00")
+        and a["extension_count"] == 1
+    )
+    post(cg, f"/assignments/{aid}/result", {"result": "已修复"})
+    case = post(street, f"/cases/{cid}/verify", {"passed": False, "reason": "仍有两盏不亮"})
+    assert case["state"] == "in_progress" and case["rework_count"] == 1
+    assert case["assignments"][0]["state"] == "handling"
+    post(cg, f"/assignments/{aid}/result", {"result": "全部修复"})
+    post(street, f"/cases/{cid}/verify", {"passed": True})
+    case = post(
+        resident, f"/cases/{cid}/follow-up", {"satisfaction": "dissatisfied", "note": "太慢"}
+    )
+    assert case["state"] == "closed"
+    case = post(resident, f"/cases/{cid}/reopen", {"reason": "维修太慢，要求说明"})
+    assert case["state"] == "triaged" and case["reopen_count"] == 1
+    # Only once.
+    post(street, f"/cases/{cid}/call")
+    aid2 = get(cg, f"/cases/{cid}")["assignments"][1]["id"]
+    for step in ("report-in", "accept"):
+        post(cg, f"/assignments/{aid2}/{step}")
+    post(cg, f"/assignments/{aid2}/result", {"result": "已说明"})
+    post(street, f"/cases/{cid}/verify", {"passed": True})
+    post(resident, f"/cases/{cid}/follow-up", {"satisfaction": "dissatisfied"})
+    err = post(resident, f"/cases/{cid}/reopen", {"reason": "还是不满意"}, status=422)["error"]
+    assert err["code"] == "rule_violation" and "一次" in err["message"]
+
+
+def test_errors_are_structured_chinese_and_change_nothing(world: World) -> None:
+    resident = as_user(world, "resident")
+    r = resident.post("/api/v1/cases", {"title": ""}, content_type="application/json")
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"
+    assert "请填写" in r.json()["error"]["message"]
+    assert Case.objects.count() == 0
+    r = resident.post("/api/v1/cases", {"title": "x", "lat": 200}, content_type="application/json")
+    assert r.status_code == 422 and Case.objects.count() == 0
+    assert Client().get("/api/v1/cases").status_code == 401
+
+
+def test_stale_version_is_409(world: World) -> None:
+    lat, lng = world.point_in(0)
+    case = post(
+        as_user(world, "resident"),
+        "/cases",
+        {"title": "井盖缺失", "lat": lat, "lng": lng},
+        status=201,
+    )
+    street = as_user(world, "street")
+    err = post(
+        street,
+        f"/cases/{case['id']}/triage",
+        {"item_id": world.items[1].pk, "expected_version": 99},
+        status=409,
+    )
+    assert err["error"]["code"] == "conflict"
+    assert Case.objects.get(pk=case["id"]).state == CaseState.SUBMITTED
+
+
+def test_token_auth_and_chinese_json(world: World) -> None:
+    _, raw = token_create(user=world.actor("hub").user, name="12345 热线对接")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    r = client.post("/api/v1/cases", {"title": "噪音扰民"}, content_type="application/json")
+    assert r.status_code == 201 and "噪音扰民" in r.content.decode()  # not \\u escaped
+    assert r.json()["source"] == "hotline_12345"
+    assert Client(HTTP_AUTHORIZATION="Bearer wrong").get("/api/v1/cases").status_code == 401
+
+
+def test_openapi_docs_offline(world: World) -> None:
+    client = as_user(world, "hub")
+    schema = client.get("/api/v1/openapi.json")
+    assert schema.status_code == 200 and "/api/v1/cases/{case_id}/triage" in schema.json()["paths"]
+    docs = client.get("/api/v1/docs").content.decode()
+    assert "cdn" not in docs.lower() and "/static/ninja/" in docs
+
+
+@pytest.mark.parametrize(
+    "filters", ["state=submitted", "level=2", "overdue=true", "text=路灯", "source=resident"]
+)
+def test_list_filters_and_keyset_pages(world: World, filters: str) -> None:
+    lat, lng = world.point_in(0)
+    resident = as_user(world, "resident")
+    for i in range(5):
+        post(resident, "/cases", {"title": f"路灯不亮{i}", "lat": lat, "lng": lng}, status=201)
+    hub = as_user(world, "hub")
+    page1 = get(hub, f"/cases?{filters}&limit=2")
+    if filters in ("state=submitted", "text=路灯", "source=resident"):
+        assert len(page1["items"]) == 2 and page1["next_cursor"]
+        page2 = get(hub, f"/cases?{filters}&limit=2&cursor={page1['next_cursor']}")
+        ids = [c["id"] for c in page1["items"] + page2["items"]]
+        assert ids == sorted(ids, reverse=True) and len(set(ids)) == 4
+    else:
+        assert page1["items"] == []
+    assert (
+        get(hub, "/cases?cursor=garbage", status=422)["error"]["field" if False else "code"]
+        == "invalid_input"
+    )

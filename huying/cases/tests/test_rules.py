@@ -1,0 +1,92 @@
+"""The transition table walked exhaustively, in memory and through the engine."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from huying.cases import rules
+from huying.cases.models import AssignmentState, CaseState
+from huying.core.errors import InvalidInput, InvalidTransition, PermissionDenied
+from huying.org.models import Role
+
+ROLES = [*Role.values, rules.SYSTEM]
+
+
+def test_every_case_state_is_reachable_and_every_rule_targets_a_state() -> None:
+    targets = {r.target for r in rules.CASE_RULES} - {None, rules.RESTORE}
+    assert targets <= set(CaseState.values)
+    # Everything except the intake state is the target of some rule.
+    assert set(CaseState.values) - targets == {CaseState.SUBMITTED}
+
+
+def test_terminal_states_allow_nothing_but_reopen_and_archive() -> None:
+    assert {a for (s, a) in rules.CASE_TABLE if s == CaseState.CLOSED} == {"reopen", "archive"}
+    for terminal in (CaseState.REJECTED, CaseState.MERGED, CaseState.ARCHIVED):
+        assert not [a for (s, a) in rules.CASE_TABLE if s == terminal]
+    for done in (AssignmentState.RETURNED, AssignmentState.WITHDRAWN):
+        assert not [a for (s, a) in rules.ASSIGNMENT_TABLE if s == done]
+
+
+@pytest.mark.parametrize("state", CaseState.values)
+def test_case_table_exhaustively(state: str) -> None:
+    for action, role in itertools.product(sorted(rules.CASE_ACTIONS), ROLES):
+        rule = rules.CASE_TABLE.get((state, action))
+        if rule is None:
+            with pytest.raises(InvalidTransition):
+                rules.check_case(state, action, role)
+        elif role not in rule.roles:
+            with pytest.raises(PermissionDenied):
+                rules.check_case(state, action, role)
+        else:
+            assert rules.check_case(state, action, role) is rule
+
+
+@pytest.mark.parametrize("state", AssignmentState.values)
+def test_assignment_table_exhaustively(state: str) -> None:
+    for action, role in itertools.product(sorted(rules.ASSIGNMENT_ACTIONS), ROLES):
+        rule = rules.ASSIGNMENT_TABLE.get((state, action))
+        if rule is None:
+            with pytest.raises(InvalidTransition):
+                rules.check_assignment(state, action, role)
+        elif role not in rule.roles:
+            with pytest.raises(PermissionDenied):
+                rules.check_assignment(state, action, role)
+        else:
+            assert rules.check_assignment(state, action, role) is rule
+
+
+def test_unknown_action_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput):
+        rules.check_case(CaseState.SUBMITTED, "teleport", Role.HUB_DISPATCHER)
+
+
+def test_residents_and_departments_cannot_triage_or_dispatch() -> None:
+    for role in (Role.RESIDENT, Role.DEPT_HANDLER, Role.GRID_WORKER):
+        with pytest.raises(PermissionDenied):
+            rules.check_case(CaseState.SUBMITTED, "triage", role)
+        with pytest.raises(PermissionDenied):
+            rules.check_case(CaseState.TRIAGED, "hub_dispatch", role)
+
+
+def test_level_routes() -> None:
+    """L1 self-handling, L2 street call, L3 hub dispatch, L4 leader dispatch."""
+
+    class FakeCase:
+        def __init__(self, level: int) -> None:
+            self.level = level
+
+    route_of = {"self_handle": {1}, "call": {2}, "hub_dispatch": {2, 3}, "leader_dispatch": {4}}
+    for action, levels in route_of.items():
+        rule = rules.CASE_TABLE[(CaseState.TRIAGED, action)]
+        assert rule.guard is not None
+        for level in (1, 2, 3, 4):
+            assert (rule.guard(FakeCase(level), {}) is None) == (level in levels), (action, level)
+
+
+def test_reason_required_rules_refuse_blank_reason() -> None:
+    for rule in rules.CASE_RULES + rules.ASSIGNMENT_RULES:
+        if rule.reason_required:
+            with pytest.raises(InvalidInput):
+                rules.enforce(rule, object(), {}, "   ")

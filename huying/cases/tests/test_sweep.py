@@ -1,0 +1,84 @@
+"""Deadline sweep: due-soon once, overdue once, escalation up the tiers, idempotent."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from huying.cases import services
+from huying.cases.models import Assignment, Case, CaseState, Tier
+from huying.cases.sweep import sweep_deadlines
+from huying.conftest import MONDAY_10AM, World
+from huying.core.models import Notification
+
+from .helpers import case_in_state
+
+
+def test_overdue_report_in_is_flagged_once_and_supervised(world: World) -> None:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    a = Assignment.objects.get(case=case)
+    # Called Tue 10:00 with 1 working day to report in: due Wed 17:30.
+    assert a.report_in_due_at.isoformat() == "2026-03-11T09:30:00+00:00"
+    late = a.report_in_due_at + timedelta(minutes=1)
+    report = sweep_deadlines(now=late)
+    assert report.overdue_assignments == 1
+    a.refresh_from_db()
+    case.refresh_from_db()
+    assert a.overdue and a.supervised and case.overdue and case.supervised
+    version = case.version
+    again = sweep_deadlines(now=late + timedelta(hours=1))
+    assert again.overdue_assignments == 0
+    case.refresh_from_db()
+    assert case.version == version
+
+
+def test_due_soon_warns_once(world: World) -> None:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    a = Assignment.objects.get(case=case)
+    assert a.warn_at is not None and a.due_at is not None and a.warn_at < a.due_at
+    before = Notification.objects.filter(kind="due_soon").count()
+    assert sweep_deadlines(now=a.warn_at).warned == 1
+    assert sweep_deadlines(now=a.warn_at + timedelta(minutes=5)).warned == 0
+    assert Notification.objects.filter(kind="due_soon").count() > before
+
+
+def test_self_handling_escalates_grid_community_street_hub(world: World) -> None:
+    case = case_in_state(world, CaseState.SELF_HANDLING)
+    assert case.tier == Tier.GRID
+    tiers = []
+    now = MONDAY_10AM
+    for _ in range(3):
+        case.refresh_from_db()
+        assert case.due_at is not None
+        now = case.due_at + timedelta(minutes=1)
+        sweep_deadlines(now=now)
+        case.refresh_from_db()
+        tiers.append(case.tier)
+    assert tiers == [Tier.COMMUNITY, Tier.STREET, Tier.HUB]
+    assert case.state == CaseState.TRIAGED and case.level == 3 and case.overdue
+
+
+def test_suspended_clock_is_not_overdue_and_resumes_with_time_left(world: World) -> None:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    a = Assignment.objects.get(case=case)
+    hub = world.actor("hub")
+    t0 = MONDAY_10AM + timedelta(hours=1)
+    services.case_suspend(actor=hub, case_id=case.pk, reason="等待产权认定", now=t0)
+    a.refresh_from_db()
+    left = a.paused_remaining
+    assert left is not None and left > 0 and a.due_at is not None
+    assert sweep_deadlines(now=a.due_at + timedelta(days=30)).overdue_assignments == 0
+    t1 = t0 + timedelta(days=14)
+    services.case_resume(actor=hub, case_id=case.pk, now=t1)
+    a.refresh_from_db()
+    case.refresh_from_db()
+    assert case.state == CaseState.IN_PROGRESS and a.paused_remaining is None
+    assert a.due_at is not None and a.due_at > t1 and a.report_in_due_at == a.due_at
+
+
+def test_verification_overdue(world: World) -> None:
+    case = case_in_state(world, CaseState.VERIFYING)
+    assert case.due_at is not None
+    assert sweep_deadlines(now=case.due_at + timedelta(seconds=1)).overdue_verifications == 1
+    case.refresh_from_db()
+    assert case.overdue and case.state == CaseState.VERIFYING
+    assert Case.objects.get(pk=case.pk).events.last().action == "overdue"  # type: ignore[union-attr]

@@ -1,0 +1,261 @@
+"""The working-day calendar: which days are workdays, and time arithmetic on working hours.
+
+Plain Python so deadline rules can be computed and tested without a database; only
+`load_calendar` and `workday_override_set` touch the WorkdayOverride table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from time import monotonic
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+
+if TYPE_CHECKING:
+    from huying.core.models import WorkdayOverride
+
+logger = logging.getLogger("huying.calendar")
+
+TIME_ZONE = ZoneInfo("Asia/Shanghai")
+
+# Office hours, local time: 7 working hours a day.
+WORKING_HOURS: tuple[tuple[time, time], ...] = (
+    (time(9, 0), time(12, 0)),
+    (time(13, 30), time(17, 30)),
+)
+
+# Clock units; the values are those of catalogue.LimitUnit (core must not import catalogue).
+MINUTES = "minutes"
+HOURS = "hours"
+WORKING_HOURS_UNIT = "working_hours"
+WORKING_DAYS = "working_days"
+CALENDAR_DAYS = "calendar_days"
+WORKING_UNITS = frozenset({WORKING_HOURS_UNIT, WORKING_DAYS})
+UNITS = frozenset({MINUTES, HOURS, WORKING_HOURS_UNIT, WORKING_DAYS, CALENDAR_DAYS})
+
+# A run of this many non-workdays means the calendar is broken; fail instead of looping.
+_MAX_IDLE_DAYS = 366
+
+_ONE_MINUTE = timedelta(minutes=1)
+
+# Years already reported as missing from chinese_calendar, so the log says it once per process.
+_warned_years: set[int] = set()
+
+
+class WorkCalendar:
+    """Workdays = overrides, else chinese_calendar, else Monday–Friday for unknown years."""
+
+    def __init__(
+        self,
+        overrides: Mapping[date, bool] | None = None,
+        *,
+        working_hours: tuple[tuple[time, time], ...] = WORKING_HOURS,
+    ) -> None:
+        self.overrides: dict[date, bool] = dict(overrides or {})
+        if not working_hours or any(start >= end for start, end in working_hours):
+            raise ValueError("working hours must be non-empty (start, end) pairs")
+        if any(a[1] > b[0] for a, b in pairwise(working_hours)):
+            raise ValueError("working hours must be sorted and must not overlap")
+        self.working_hours = working_hours
+
+    # --- days -------------------------------------------------------------------------
+
+    def is_workday(self, d: date) -> bool:
+        if d in self.overrides:
+            return self.overrides[d]
+        try:
+            return bool(chinese_calendar.is_workday(d))
+        except NotImplementedError:
+            # The State Council has not announced this year (or the package predates it).
+            if d.year not in _warned_years:
+                _warned_years.add(d.year)
+                logger.warning(
+                    "chinese_calendar has no data for %s; treating Monday–Friday as workdays. "
+                    "Enter this year's holidays and make-up workdays as workday overrides.",
+                    d.year,
+                )
+            return d.weekday() < 5
+
+    def next_workday(self, d: date) -> date:
+        """The first workday strictly after d."""
+        for _ in range(_MAX_IDLE_DAYS):
+            d += timedelta(days=1)
+            if self.is_workday(d):
+                return d
+        raise RuntimeError(f"no workday within {_MAX_IDLE_DAYS} days after {d}")
+
+    # --- arithmetic ---------------------------------------------------------------------
+
+    def add(self, start: datetime, amount: int, unit: str) -> datetime:
+        """Deadline for a limit of `amount` `unit`s starting at `start`; zero means at once."""
+        _check_unit(unit)
+        if amount < 0:
+            raise ValueError("amount must not be negative")
+        local = _local(start)
+        if amount == 0:
+            return local.astimezone(UTC)
+        if unit == MINUTES:
+            return (local + timedelta(minutes=amount)).astimezone(UTC)
+        if unit == HOURS:
+            return (local + timedelta(hours=amount)).astimezone(UTC)
+        if unit == CALENDAR_DAYS:
+            return (local + timedelta(days=amount)).astimezone(UTC)
+        if unit == WORKING_HOURS_UNIT:
+            return self.add_working_minutes(local, amount * 60)
+        # Working days count from the day after receipt and end at close of business, so a
+        # case received late in the day still gets whole days.
+        day = local.date()
+        for _ in range(amount):
+            day = self.next_workday(day)
+        return _at(day, self.working_hours[-1][1]).astimezone(UTC)
+
+    def add_working_minutes(self, start: datetime, minutes: int) -> datetime:
+        """The instant when `minutes` of working time have elapsed after `start`."""
+        if minutes < 0:
+            raise ValueError("minutes must not be negative")
+        cursor = _local(start)
+        left = timedelta(minutes=minutes)
+        if not left:
+            return cursor.astimezone(UTC)
+        day = cursor.date()
+        idle = 0
+        while idle < _MAX_IDLE_DAYS:
+            periods = self._periods(day)
+            idle = 0 if periods else idle + 1
+            for period_start, period_end in periods:
+                if cursor >= period_end:
+                    continue
+                begin = max(cursor, period_start)
+                # Ending exactly at a period's close returns the close (12:00, not 13:30).
+                if left <= period_end - begin:
+                    return (begin + left).astimezone(UTC)
+                left -= period_end - begin
+                cursor = period_end
+            day += timedelta(days=1)
+        raise RuntimeError(f"no workday within {_MAX_IDLE_DAYS} days after {day}")
+
+    def working_minutes_between(self, start: datetime, end: datetime) -> int:
+        """Whole minutes of working time in [start, end); zero if end is not after start."""
+        lo, hi = _local(start), _local(end)
+        if hi <= lo:
+            return 0
+        total = timedelta()
+        day = lo.date()
+        while day <= hi.date():
+            for period_start, period_end in self._periods(day):
+                overlap = min(period_end, hi) - max(period_start, lo)
+                if overlap > timedelta():
+                    total += overlap
+            day += timedelta(days=1)
+        return total // _ONE_MINUTE
+
+    # --- clocks -------------------------------------------------------------------------
+
+    def remaining(self, now: datetime, due: datetime, unit: str) -> int:
+        """Minutes left, in the clock's own kind of time; what a pause (挂账) must keep."""
+        _check_unit(unit)
+        if unit in WORKING_UNITS:
+            return self.working_minutes_between(now, due)
+        return max(0, (_local(due) - _local(now)) // _ONE_MINUTE)
+
+    def resume(self, now: datetime, remaining: int, unit: str) -> datetime:
+        """The new due date when a paused clock restarts with `remaining` minutes left."""
+        _check_unit(unit)
+        if remaining < 0:
+            raise ValueError("remaining must not be negative")
+        if unit in WORKING_UNITS:
+            return self.add_working_minutes(now, remaining)
+        return (_local(now) + timedelta(minutes=remaining)).astimezone(UTC)
+
+    def warn_at(self, start: datetime, due: datetime, unit: str, fraction: float = 0.8) -> datetime:
+        """When `fraction` of the limit is used up; working clocks measure working time only."""
+        _check_unit(unit)
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must be between 0 and 1")
+        if unit in WORKING_UNITS:
+            total = self.working_minutes_between(start, due)
+            return self.add_working_minutes(start, round(total * fraction))
+        span = max(_local(due) - _local(start), timedelta())
+        return (_local(start) + span * fraction).astimezone(UTC)
+
+    def _periods(self, day: date) -> list[tuple[datetime, datetime]]:
+        if not self.is_workday(day):
+            return []
+        return [(_at(day, start), _at(day, end)) for start, end in self.working_hours]
+
+
+def _local(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("aware datetime required")
+    return value.astimezone(TIME_ZONE)
+
+
+def _at(day: date, moment: time) -> datetime:
+    return datetime.combine(day, moment, tzinfo=TIME_ZONE)
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        raise ValueError(f"unknown limit unit: {unit!r}")
+
+
+# --- the process-wide calendar -----------------------------------------------------------
+
+# Other processes (workers, task runners) cannot be told about a change; this bounds how
+# long they keep a stale calendar.
+CACHE_SECONDS = 300.0
+
+_cache_lock = threading.Lock()
+_cached: tuple[float, WorkCalendar] | None = None
+_generation = 0
+
+
+def load_calendar() -> WorkCalendar:
+    """The calendar with the district's overrides, cached per process."""
+    global _cached
+    with _cache_lock:
+        if _cached is not None and monotonic() - _cached[0] < CACHE_SECONDS:
+            return _cached[1]
+        generation = _generation
+    # Imported here so the calendar itself stays usable without Django apps loaded.
+    from huying.core.models import WorkdayOverride
+
+    loaded_at = monotonic()
+    calendar = WorkCalendar(
+        overrides=dict(WorkdayOverride.objects.values_list("date", "is_workday"))
+    )
+    with _cache_lock:
+        # An invalidation during the query means what we read may already be stale.
+        if generation == _generation:
+            _cached = (loaded_at, calendar)
+    return calendar
+
+
+def invalidate_calendar() -> None:
+    global _cached, _generation
+    with _cache_lock:
+        _cached = None
+        _generation += 1
+
+
+def workday_override_set(*, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
+    """Create or change the override for a day and make this process see it."""
+    from django.db import transaction
+
+    from huying.core.models import WorkdayOverride
+
+    with transaction.atomic():
+        override, _ = WorkdayOverride.objects.update_or_create(
+            date=date, defaults={"is_workday": is_workday, "note": note}
+        )
+        # Again after commit: another thread may have cached the pre-commit table meanwhile.
+        transaction.on_commit(invalidate_calendar)
+    invalidate_calendar()
+    return override
