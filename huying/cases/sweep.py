@@ -8,9 +8,9 @@ deadline is escalated once however many sweeps see it, and a moved deadline is s
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 
 from django.db.models import F, Q
 

@@ -225,3 +225,8 @@ def test_list_filters_and_keyset_pages(world: World, filters: str) -> None:
         get(hub, "/cases?cursor=garbage", status=422)["error"]["field" if False else "code"]
         == "invalid_input"
     )
+
+
+def test_home_page_answers_in_chinese(world: World) -> None:
+    r = Client().get("/")
+    assert r.status_code == 200 and "街道呼·部门应" in r.content.decode()
