@@ -656,44 +656,52 @@ def _new_assignment(
 
 
 def _dispatch(
-    case: Case,
     actor: Actor,
+    case_id: int,
+    expected_version: int | None,
     action: str,
     route: str,
     *,
-    lead: OrgUnit,
-    co: Sequence[OrgUnit],
-    caller_id: int,
+    lead_id: int | None,
+    co_ids: Sequence[int],
     now: datetime,
     note: str,
 ) -> list[Assignment]:
-    if lead.pk in {c.pk for c in co}:
-        raise InvalidInput("主办部门不能同时为协办部门", field="co_department_ids")
-    rules.enforce(rules.check_case(case.state, action, actor.role), case, {}, note)
-    made = [_new_assignment(case, lead, AssignmentRole.LEAD, route, caller_id, now)]
-    made += [_new_assignment(case, d, AssignmentRole.CO, route, caller_id, now) for d in co]
-    _case_step(
-        case,
-        actor,
-        action,
-        now=now,
-        reason=note,
-        fields={"route": route, "tier": "", "due_at": None, "warn_at": None, "clock_unit": ""},
-        extra_after={
-            "assignments": [
-                {"id": a.pk, "department": a.department_id, "role": a.role} for a in made
-            ]
-        },
-    )
-    for a in made:
-        _tell_department(
-            a,
+    """The three routes that send a case to departments differ only in action and route."""
+
+    def body(case: Case) -> list[Assignment]:
+        rules.enforce(rules.check_case(case.state, action, actor.role), case, {}, note)
+        lead = _department(lead_id, case.item.lead_department if case.item else None)
+        co = [_department(d, None) for d in co_ids]
+        if lead.pk in {c.pk for c in co}:
+            raise InvalidInput("主办部门不能同时为协办部门", field="co_department_ids")
+        made = [_new_assignment(case, lead, AssignmentRole.LEAD, route, actor.unit.pk, now)]
+        made += [_new_assignment(case, d, AssignmentRole.CO, route, actor.unit.pk, now) for d in co]
+        _case_step(
             case,
-            "dispatched",
-            f"{Route(route).label}（{AssignmentRole(a.role).label}）：{case.title}，请按时报到",
-            now,
+            actor,
+            action,
+            now=now,
+            reason=note,
+            fields={"route": route, "tier": "", **_NO_CLOCK},
+            extra_after={
+                "assignments": [
+                    {"id": a.pk, "department": a.department_id, "role": a.role} for a in made
+                ]
+            },
         )
-    return made
+        for a in made:
+            role = AssignmentRole(a.role).label
+            _tell_department(
+                a,
+                case,
+                "dispatched",
+                f"{Route(route).label}（{role}）：{case.title}，请按时报到",
+                now,
+            )
+        return made
+
+    return _run(actor, case_id, expected_version, body)
 
 
 def case_call(
@@ -706,23 +714,17 @@ def case_call(
     expected_version: int | None = None,
 ) -> list[Assignment]:
     """对口呼叫 (L2): the street calls the matching department directly."""
-    now = _now(now)
-
-    def body(case: Case) -> list[Assignment]:
-        lead = _department(department_id, case.item.lead_department if case.item else None)
-        return _dispatch(
-            case,
-            actor,
-            "call",
-            Route.CALL,
-            lead=lead,
-            co=(),
-            caller_id=actor.unit.pk,
-            now=now,
-            note=note,
-        )
-
-    return _run(actor, case_id, expected_version, body)
+    return _dispatch(
+        actor,
+        case_id,
+        expected_version,
+        "call",
+        Route.CALL,
+        lead_id=department_id,
+        co_ids=(),
+        now=_now(now),
+        note=note,
+    )
 
 
 def case_hub_dispatch(
@@ -736,24 +738,17 @@ def case_hub_dispatch(
     expected_version: int | None = None,
 ) -> list[Assignment]:
     """呼应办派单 (L3, and L2 re-routes): a lead first, co-handlers now or later (两次派单)."""
-    now = _now(now)
-
-    def body(case: Case) -> list[Assignment]:
-        lead = _department(lead_department_id, case.item.lead_department if case.item else None)
-        co = [_department(d, None) for d in co_department_ids]
-        return _dispatch(
-            case,
-            actor,
-            "hub_dispatch",
-            Route.HUB,
-            lead=lead,
-            co=co,
-            caller_id=actor.unit.pk,
-            now=now,
-            note=note,
-        )
-
-    return _run(actor, case_id, expected_version, body)
+    return _dispatch(
+        actor,
+        case_id,
+        expected_version,
+        "hub_dispatch",
+        Route.HUB,
+        lead_id=lead_department_id,
+        co_ids=co_department_ids,
+        now=_now(now),
+        note=note,
+    )
 
 
 def case_leader_dispatch(
@@ -767,24 +762,17 @@ def case_leader_dispatch(
     expected_version: int | None = None,
 ) -> list[Assignment]:
     """区领导逆向派单 (L4): top-down, on the emergency clock."""
-    now = _now(now)
-
-    def body(case: Case) -> list[Assignment]:
-        lead = _department(lead_department_id, case.item.lead_department if case.item else None)
-        co = [_department(d, None) for d in co_department_ids]
-        return _dispatch(
-            case,
-            actor,
-            "leader_dispatch",
-            Route.LEADER,
-            lead=lead,
-            co=co,
-            caller_id=actor.unit.pk,
-            now=now,
-            note=note,
-        )
-
-    return _run(actor, case_id, expected_version, body)
+    return _dispatch(
+        actor,
+        case_id,
+        expected_version,
+        "leader_dispatch",
+        Route.LEADER,
+        lead_id=lead_department_id,
+        co_ids=co_department_ids,
+        now=_now(now),
+        note=note,
+    )
 
 
 def case_add_co_handler(

@@ -1,0 +1,86 @@
+"""Attachments are type- and size-checked before anything is written; notifications go to
+the people who must act and are delivered once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
+
+from huying.cases import services
+from huying.cases.management.commands.worker import claim_period
+from huying.cases.models import Attachment, Case, CaseEvent
+from huying.conftest import World
+from huying.core.errors import InvalidInput
+from huying.core.models import Notification
+from huying.core.notify import deliver_pending
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_photo_is_stored_and_referenced_in_the_trail(
+    world: World, tmp_path: Any, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    lat, lng = world.point_in(0)
+    photo = SimpleUploadedFile("现场.png", PNG, content_type="image/png")
+    case = services.case_submit(
+        actor=world.actor("resident"), title="垃圾堆放", lat=lat, lng=lng, files=[photo]
+    )
+    att = Attachment.objects.get(case=case)
+    assert att.content_type == "image/png" and att.size == len(PNG)
+    assert CaseEvent.objects.get(case=case, seq=1).attachments == [
+        {"id": att.pk, "name": "现场.png", "sha256": att.sha256}
+    ]
+
+
+@pytest.mark.parametrize(
+    "upload",
+    [
+        SimpleUploadedFile("fake.png", b"MZ\x90\x00 not an image", content_type="image/png"),
+        SimpleUploadedFile("empty.jpg", b"", content_type="image/jpeg"),
+    ],
+)
+def test_bad_upload_is_refused_and_nothing_is_written(
+    world: World, upload: SimpleUploadedFile
+) -> None:
+    lat, lng = world.point_in(0)
+    with pytest.raises(InvalidInput):
+        services.case_submit(
+            actor=world.actor("resident"), title="垃圾", lat=lat, lng=lng, files=[upload]
+        )
+    assert Case.objects.count() == 0 and Attachment.objects.count() == 0
+
+
+@override_settings(HUYING_ATTACHMENT_MAX_BYTES=10)
+def test_oversized_upload_is_refused(world: World) -> None:
+    with pytest.raises(InvalidInput, match="上限"):
+        services.case_submit(
+            actor=world.actor("resident"),
+            title="垃圾",
+            files=[SimpleUploadedFile("big.png", PNG, content_type="image/png")],
+        )
+    assert Case.objects.count() == 0
+
+
+def test_dispatch_notifies_the_department_and_delivery_happens_once(world: World) -> None:
+    from .helpers import case_in_state
+
+    case_in_state(world, "in_progress")
+    dept_user = world.actor("dept_cg").user
+    notes = Notification.objects.filter(recipient=dept_user, kind="dispatched")
+    assert notes.count() == 1 and "路灯不亮" in notes.get().message
+    assert not Notification.objects.filter(recipient=world.actor("dept_sw").user).exists()
+    from django.utils import timezone
+
+    sent = deliver_pending(now=timezone.now())
+    assert sent == Notification.objects.count() and sent > 0
+    assert deliver_pending(now=timezone.now()) == 0
+
+
+def test_schedule_period_is_claimed_once(db: None) -> None:
+    assert claim_period("sweep", 60, 1_000_000.0) is True
+    assert claim_period("sweep", 60, 1_000_030.0) is False
+    assert claim_period("sweep", 60, 1_000_061.0) is True
