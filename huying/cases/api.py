@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from huying.cases import rules, selectors, services
 from huying.cases.models import Assignment, Case, CaseEvent
@@ -370,6 +370,19 @@ _case_action("suspend", "挂账", ReasonIn, services.case_suspend)
 _case_action("resume", "恢复办理", NoteIn, services.case_resume)
 _case_action("urge", "催办", NoteIn, services.case_urge)
 _case_action("supervise", "督办", NoteIn, services.case_supervise)
+
+
+@router.post(
+    "/cases/{case_id}/attachments",
+    response={200: CaseDetailOut, **ERRORS},
+    summary="补充照片/材料（multipart）",
+)
+def attach(
+    request: HttpRequest, case_id: int, files: File[list[UploadedFile]], note: Form[str] = ""
+) -> Any:
+    actor = acting(request)
+    services.case_attach(actor=actor, case_id=case_id, files=files, note=note)
+    return _detail(actor, case_id)
 
 
 # --- writes: assignment actions ----------------------------------------------------------------

@@ -109,6 +109,7 @@ def _no_extension_pending(assignment: Any, params: dict[str, Any]) -> str | None
 # --- the tables ----------------------------------------------------------------------------------
 
 ACTIVE_CASE_STATES = frozenset({S.SELF_HANDLING, S.IN_PROGRESS})
+OPEN_CASE_STATES = frozenset(set(S.values) - {S.REJECTED, S.MERGED, S.CLOSED, S.ARCHIVED})
 
 CASE_RULES: tuple[Rule, ...] = (
     # 集中研判 triage
@@ -236,6 +237,10 @@ CASE_RULES: tuple[Rule, ...] = (
         guard=_may_reopen,
     ),
     Rule("archive", "备案", frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
+    # Photos and documents may follow the report (a phone on a poor connection sends text first).
+    Rule(
+        "attach", "补充材料", OPEN_CASE_STATES, None, frozenset({*INTAKE_ROLES, *DEPARTMENT_ROLES})
+    ),
 )
 
 ACTIVE_ASSIGNMENT_STATES = frozenset({A.AWAITING_REPORT_IN, A.REPORTED_IN, A.HANDLING})

@@ -1625,3 +1625,27 @@ def case_archive(
         return case
 
     return _run(actor, case_id, expected_version, body)
+
+
+def case_attach(
+    *,
+    actor: Actor,
+    case_id: int,
+    files: Sequence[UploadedFile],
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """补充材料: photos or documents added to an open case, recorded in its trail."""
+    now = _now(now)
+    if not files:
+        raise InvalidInput("请选择要上传的文件", field="files")
+    checked = _check_files(files)
+
+    def body(case: Case) -> Case:
+        rules.enforce(rules.check_case(case.state, "attach", actor.role), case, {}, note)
+        refs = _store_files(case, checked, actor, now)
+        _case_step(case, actor, "attach", now=now, reason=note.strip(), attachments=refs)
+        return case
+
+    return _run(actor, case_id, expected_version, body)

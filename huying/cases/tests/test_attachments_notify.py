@@ -84,3 +84,29 @@ def test_schedule_period_is_claimed_once(db: None) -> None:
     assert claim_period("sweep", 60, 1_000_000.0) is True
     assert claim_period("sweep", 60, 1_000_030.0) is False
     assert claim_period("sweep", 60, 1_000_061.0) is True
+
+
+def test_photos_follow_the_report_through_the_api(
+    world: World, tmp_path: Any, settings: Any
+) -> None:
+    from django.test import Client
+
+    settings.MEDIA_ROOT = tmp_path
+    lat, lng = world.point_in(0)
+    case = services.case_submit(actor=world.actor("resident"), title="污水外溢", lat=lat, lng=lng)
+    client = Client()
+    client.force_login(world.actor("resident").user)
+    photo = SimpleUploadedFile("a.png", PNG, content_type="image/png")
+    r = client.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [photo], "note": "补拍"})
+    assert r.status_code == 200, r.content
+    assert r.json()["timeline"][-1]["action"] == "attach"
+    assert len(r.json()["timeline"][-1]["attachments"]) == 1
+    bad = SimpleUploadedFile("a.png", b"<html>", content_type="image/png")
+    r = client.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [bad]})
+    assert r.status_code == 422 and Attachment.objects.filter(case=case).count() == 1
+    # Someone else's case: 404, nothing stored.
+    other = Client()
+    other.force_login(world.actor("resident2").user)
+    photo.seek(0)
+    r = other.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [photo]})
+    assert r.status_code == 404 and Attachment.objects.filter(case=case).count() == 1
