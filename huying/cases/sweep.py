@@ -14,8 +14,20 @@ from functools import partial
 
 from django.db.models import F, Q
 
-from huying.cases import rules, services
+from huying.cases import rules
 from huying.cases.models import Assignment, Case, CaseState
+from huying.cases.services.engine import (
+    assignment_step,
+    case_step,
+    hub_of,
+    run,
+    tell,
+    tell_department,
+    tell_hub,
+    tell_street,
+)
+from huying.cases.services.self_handling import escalate
+from huying.cases.services.tracking import supervise
 from huying.core.errors import Conflict, DomainError
 from huying.org.models import Role
 from huying.org.roles import HUB_ROLES
@@ -77,7 +89,7 @@ def _assignment_overdue(assignment_id: int, case_id: int, now: datetime) -> bool
         if a is None or a.state not in rules.ACTIVE_ASSIGNMENT_STATES:
             return False
         stage = "报到" if a.state == "awaiting_report_in" else "办理"
-        services._assignment_step(
+        assignment_step(
             case,
             a,
             None,
@@ -89,16 +101,12 @@ def _assignment_overdue(assignment_id: int, case_id: int, now: datetime) -> bool
         )
         # Escalation for a department: the hub supervises it from now on.
         if not case.supervised:
-            services._supervise(case, None, f"{stage}超期自动督办", now)
-        services._tell(
-            services._hub_of(case), [Role.HUB_SUPERVISOR], case, "overdue", f"部门{stage}超期", now
-        )
-        services._tell(
-            [a.department_id], [Role.DEPT_LEADER], case, "overdue", f"{stage}已超期", now
-        )
+            supervise(case, None, f"{stage}超期自动督办", now)
+        tell(hub_of(case), [Role.HUB_SUPERVISOR], case, "overdue", f"部门{stage}超期", now)
+        tell([a.department_id], [Role.DEPT_LEADER], case, "overdue", f"{stage}已超期", now)
         return True
 
-    return services._run(None, case_id, None, body)
+    return run(None, case_id, None, body)
 
 
 def _case_overdue(case_id: int, now: datetime) -> bool:
@@ -108,9 +116,9 @@ def _case_overdue(case_id: int, now: datetime) -> bool:
         if case.swept_due_at == case.due_at:
             return False
         if case.state == S.SELF_HANDLING:
-            services._escalate(case, None, reason="处置超期，自动上报", now=now, overdue=True)
+            escalate(case, None, reason="处置超期，自动上报", now=now, overdue=True)
         else:
-            services._case_step(
+            case_step(
                 case,
                 None,
                 "overdue",
@@ -118,11 +126,11 @@ def _case_overdue(case_id: int, now: datetime) -> bool:
                 reason="核查超期",
                 fields={"overdue": True, "swept_due_at": case.due_at},
             )
-            services._tell_street(case, "overdue", "核查已超期", now)
-            services._tell_hub(case, "overdue", "街道核查超期", now, roles=HUB_ROLES)
+            tell_street(case, "overdue", "核查已超期", now)
+            tell_hub(case, "overdue", "街道核查超期", now, roles=HUB_ROLES)
         return True
 
-    return services._run(None, case_id, None, body)
+    return run(None, case_id, None, body)
 
 
 def _warn(now: datetime, report: SweepReport, batch: int) -> None:
@@ -142,7 +150,7 @@ def _warn(now: datetime, report: SweepReport, batch: int) -> None:
             )
             case = obj.case if isinstance(obj, Assignment) else obj
             if isinstance(obj, Assignment):
-                services._tell_department(obj, case, "due_soon", "即将到期，请抓紧办理", now)
+                tell_department(obj, case, "due_soon", "即将到期，请抓紧办理", now)
             else:
-                services._tell_street(case, "due_soon", "即将到期，请抓紧处置/核查", now)
+                tell_street(case, "due_soon", "即将到期，请抓紧处置/核查", now)
             report.warned += 1

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from huying.cases import rules, services
+from huying.cases import rules
 from huying.cases.models import Assignment, Case, CaseEvent, CaseState
+from huying.cases.services import engine
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import DomainError
 from huying.org.actors import Actor
@@ -60,8 +61,8 @@ def test_refused_case_actions_change_nothing(world: World, state: str) -> None:
                 continue  # residents are covered by the scope tests
 
             def attempt(c: Case, a: Actor | None = actor, act: str = action) -> object:
-                return services._case_step(c, a, act, now=MONDAY_10AM, reason="理由")
+                return engine.case_step(c, a, act, now=MONDAY_10AM, reason="理由")
 
             with pytest.raises(DomainError):
-                services._run(actor, case.pk, None, attempt)
+                engine.run(actor, case.pk, None, attempt)
             assert _fingerprint(case.pk) == before, (state, action, role)

@@ -1,0 +1,207 @@
+"""结案备案 closure: verification, follow-up, reopening once, archiving."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.files.uploadedfile import UploadedFile
+
+from huying.cases.deadlines import clock_for
+from huying.cases.models import (
+    AssignmentState,
+    Case,
+    CaseState,
+    Route,
+    Satisfaction,
+)
+from huying.cases.services.engine import (
+    NO_CLOCK,
+    assignment_step,
+    calendar,
+    case_clock,
+    case_step,
+    check_files,
+    now_or,
+    run,
+    store_files,
+    tell,
+    tell_department,
+    tell_hub,
+    tell_street,
+)
+from huying.catalogue.models import Level
+from huying.core.errors import InvalidInput
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit, Role
+from huying.org.roles import STREET_ROLES
+
+K = OrgUnit.Kind
+S = CaseState
+A = AssignmentState
+
+
+def case_verify(
+    *,
+    actor: Actor,
+    case_id: int,
+    passed: bool,
+    reason: str = "",
+    files: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """核查 by the calling street: pass to follow-up, or send back for rework (counted)."""
+    now = now_or(now)
+    checked = check_files(files)
+
+    def body(case: Case) -> Case:
+        refs = store_files(case, checked, actor, now)
+        if passed:
+            case_step(
+                case,
+                actor,
+                "verify_pass",
+                now=now,
+                reason=reason.strip(),
+                attachments=refs,
+                fields=dict(NO_CLOCK),
+            )
+            tell(
+                [case.community_id or case.street_id or 0],
+                [Role.COMMUNITY_STAFF, *STREET_ROLES],
+                case,
+                "follow_up",
+                f"核查通过，请回访反映人：{case.title}",
+                now,
+            )
+            return case
+        if case.route == Route.SELF:
+            case_step(
+                case,
+                actor,
+                "rework_self",
+                now=now,
+                reason=reason.strip(),
+                attachments=refs,
+                fields={
+                    "rework_count": case.rework_count + 1,
+                    **case_clock(case, "handling", now),
+                },
+            )
+            return case
+        done = list(case.assignments.filter(state=A.RESULT_SUBMITTED))
+        case_step(
+            case,
+            actor,
+            "rework",
+            now=now,
+            reason=reason.strip(),
+            attachments=refs,
+            fields={"rework_count": case.rework_count + 1, **NO_CLOCK},
+        )
+        cal = calendar()
+        for a in done:
+            handling = clock_for(now, "handling", case.level or Level.GENERAL, case.item, cal)
+            assignment_step(
+                case,
+                a,
+                None,
+                "rework",
+                now=now,
+                reason=reason.strip(),
+                fields={
+                    "rework_count": a.rework_count + 1,
+                    "handle_due_at": handling.due_at,
+                    "due_at": handling.due_at,
+                    "warn_at": handling.warn_at,
+                    "clock_unit": handling.unit,
+                    "result_at": None,
+                },
+            )
+            tell_department(a, case, "rework", f"核查未通过，请返工：{reason.strip()[:60]}", now)
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_follow_up(
+    *,
+    actor: Actor,
+    case_id: int,
+    satisfaction: str,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """回访 the reporter; the answer closes the case (a dissatisfied one may be reopened once)."""
+    now = now_or(now)
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput("满意度无效", field="satisfaction")
+
+    def body(case: Case) -> Case:
+        case_step(
+            case,
+            actor,
+            "follow_up",
+            now=now,
+            reason=note.strip(),
+            fields={"satisfaction": satisfaction, "closed_at": now},
+        )
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_reopen(
+    *,
+    actor: Actor,
+    case_id: int,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        case_step(
+            case,
+            actor,
+            "reopen",
+            now=now,
+            reason=reason.strip(),
+            fields={
+                "reopen_count": case.reopen_count + 1,
+                "closed_at": None,
+                "route": "",
+                "tier": "",
+            },
+        )
+        tell_hub(
+            case,
+            "reopened",
+            f"群众不满意，事件重启：{case.title}",
+            now,
+            roles=[Role.HUB_DISPATCHER],
+        )
+        tell_street(case, "reopened", f"群众不满意，事件重启：{case.title}", now)
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_archive(
+    *,
+    actor: Actor | None,
+    case_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        case_step(case, actor, "archive", now=now, reason=note)
+        return case
+
+    return run(actor, case_id, expected_version, body)

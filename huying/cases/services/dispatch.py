@@ -1,0 +1,231 @@
+"""分级呼叫 / 派单调度: the street's call (L2), the hub's dispatch (L3, 两次派单) and the
+leader's top-down dispatch (L4) create Assignments with their own clocks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from huying.cases import rules
+from huying.cases.deadlines import clock_for
+from huying.cases.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Case,
+    CaseState,
+    Route,
+)
+from huying.cases.services.engine import NO_CLOCK, calendar, case_step, now_or, run, tell_department
+from huying.catalogue.models import Level
+from huying.core.errors import InvalidInput
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit
+
+K = OrgUnit.Kind
+S = CaseState
+A = AssignmentState
+
+
+def _department(unit_id: int | None, fallback: OrgUnit | None) -> OrgUnit:
+    if unit_id is None:
+        if fallback is None:
+            raise InvalidInput("请指定承办部门", field="department_id")
+        return fallback
+    unit = OrgUnit.objects.filter(
+        pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True
+    ).first()
+    if unit is None:
+        raise InvalidInput("承办部门不存在", field="department_id")
+    return unit
+
+
+def _new_assignment(
+    case: Case, dept: OrgUnit, role: str, route: str, caller_id: int, now: datetime
+) -> Assignment:
+    cal = calendar()
+    level = case.level or Level.GENERAL
+    report_in = clock_for(now, "report_in", level, case.item, cal)
+    handling = clock_for(now, "handling", level, case.item, cal)
+    return Assignment.objects.create(
+        case=case,
+        department=dept,
+        department_path=dept.path,
+        role=role,
+        route=route,
+        caller_id=caller_id,
+        state=A.AWAITING_REPORT_IN,
+        dispatched_at=now,
+        report_in_due_at=report_in.due_at,
+        handle_due_at=handling.due_at,
+        due_at=report_in.due_at,
+        warn_at=report_in.warn_at,
+        clock_unit=report_in.unit,
+    )
+
+
+def _dispatch(
+    actor: Actor,
+    case_id: int,
+    expected_version: int | None,
+    action: str,
+    route: str,
+    *,
+    lead_id: int | None,
+    co_ids: Sequence[int],
+    now: datetime,
+    note: str,
+) -> list[Assignment]:
+    """The three routes that send a case to departments differ only in action and route."""
+
+    def body(case: Case) -> list[Assignment]:
+        rules.enforce(rules.check_case(case.state, action, actor.role), case, {}, note)
+        lead = _department(lead_id, case.item.lead_department if case.item else None)
+        co = [_department(d, None) for d in co_ids]
+        if lead.pk in {c.pk for c in co}:
+            raise InvalidInput("主办部门不能同时为协办部门", field="co_department_ids")
+        made = [_new_assignment(case, lead, AssignmentRole.LEAD, route, actor.unit.pk, now)]
+        made += [_new_assignment(case, d, AssignmentRole.CO, route, actor.unit.pk, now) for d in co]
+        case_step(
+            case,
+            actor,
+            action,
+            now=now,
+            reason=note,
+            fields={"route": route, "tier": "", **NO_CLOCK},
+            extra_after={
+                "assignments": [
+                    {"id": a.pk, "department": a.department_id, "role": a.role} for a in made
+                ]
+            },
+        )
+        for a in made:
+            role = AssignmentRole(a.role).label
+            tell_department(
+                a,
+                case,
+                "dispatched",
+                f"{Route(route).label}（{role}）：{case.title}，请按时报到",
+                now,
+            )
+        return made
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_call(
+    *,
+    actor: Actor,
+    case_id: int,
+    department_id: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Assignment]:
+    """对口呼叫 (L2): the street calls the matching department directly."""
+    return _dispatch(
+        actor,
+        case_id,
+        expected_version,
+        "call",
+        Route.CALL,
+        lead_id=department_id,
+        co_ids=(),
+        now=now_or(now),
+        note=note,
+    )
+
+
+def case_hub_dispatch(
+    *,
+    actor: Actor,
+    case_id: int,
+    lead_department_id: int | None = None,
+    co_department_ids: Sequence[int] = (),
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Assignment]:
+    """呼应办派单 (L3, and L2 re-routes): a lead first, co-handlers now or later (两次派单)."""
+    return _dispatch(
+        actor,
+        case_id,
+        expected_version,
+        "hub_dispatch",
+        Route.HUB,
+        lead_id=lead_department_id,
+        co_ids=co_department_ids,
+        now=now_or(now),
+        note=note,
+    )
+
+
+def case_leader_dispatch(
+    *,
+    actor: Actor,
+    case_id: int,
+    lead_department_id: int | None = None,
+    co_department_ids: Sequence[int] = (),
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Assignment]:
+    """区领导逆向派单 (L4): top-down, on the emergency clock."""
+    return _dispatch(
+        actor,
+        case_id,
+        expected_version,
+        "leader_dispatch",
+        Route.LEADER,
+        lead_id=lead_department_id,
+        co_ids=co_department_ids,
+        now=now_or(now),
+        note=note,
+    )
+
+
+def case_add_co_handler(
+    *,
+    actor: Actor,
+    case_id: int,
+    department_ids: Sequence[int],
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Assignment]:
+    """The second dispatch: co-handling departments join the lead."""
+    now = now_or(now)
+    if not department_ids:
+        raise InvalidInput("请选择协办部门", field="department_ids")
+
+    def body(case: Case) -> list[Assignment]:
+        rules.enforce(rules.check_case(case.state, "add_co_handler", actor.role), case, {}, note)
+        active = set(
+            case.assignments.filter(
+                state__in=rules.ACTIVE_ASSIGNMENT_STATES | {A.RESULT_SUBMITTED, A.RETURN_REQUESTED}
+            ).values_list("department_id", flat=True)
+        )
+        depts = [_department(d, None) for d in department_ids]
+        if any(d.pk in active for d in depts):
+            raise InvalidInput("该部门已在办理此事件", field="department_ids")
+        made = [
+            _new_assignment(case, d, AssignmentRole.CO, case.route, actor.unit.pk, now)
+            for d in depts
+        ]
+        case_step(
+            case,
+            actor,
+            "add_co_handler",
+            now=now,
+            reason=note,
+            extra_after={
+                "assignments": [
+                    {"id": a.pk, "department": a.department_id, "role": a.role} for a in made
+                ]
+            },
+        )
+        for a in made:
+            tell_department(a, case, "dispatched", f"增派协办：{case.title}，请按时报到", now)
+        return made
+
+    return run(actor, case_id, expected_version, body)

@@ -1,0 +1,376 @@
+"""The one door every case write passes through.
+
+Load the case from the actor's scope (404 when out of scope), look the action up in
+``rules``, check guard and reason, compare-and-set the case's version (and the
+assignment's), append one hash-chained event per change, and write notifications into the
+outbox in the same transaction.
+
+A concurrent change makes the compare-and-set fail. When the caller did not pin a version
+the whole step is retried on fresh data, so two departments reporting in at once both
+succeed, while two people verifying the same case cannot both win: the second finds the
+state changed and gets a 409.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from huying.cases import rules
+from huying.cases.deadlines import clock_for
+from huying.cases.models import (
+    Assignment,
+    AssignmentState,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseState,
+)
+from huying.cases.selectors import assignments_actionable_by, cases_visible_to
+from huying.catalogue.models import Level
+from huying.core.audit import GENESIS, chain_hash, jsonable
+from huying.core.errors import Conflict, InvalidInput, NotFound
+from huying.core.files import CheckedFile, check_upload
+from huying.core.middleware import current_request_id
+from huying.core.notify import notify
+from huying.core.workcalendar import WorkCalendar, load_calendar
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit
+from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
+from huying.org.selectors import user_ids_with_roles
+
+K = OrgUnit.Kind
+S = CaseState
+A = AssignmentState
+
+
+T = TypeVar("T")
+
+
+MAX_RETRIES = 3
+
+
+@dataclass(frozen=True)
+class Who:
+    user_id: int | None
+    role: str
+    unit_id: int | None
+
+
+def who_of(actor: Actor | None) -> Who:
+    if actor is None:
+        return Who(None, rules.SYSTEM, None)
+    return Who(actor.user.pk, actor.role, actor.unit.pk)
+
+
+def now_or(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def run(
+    actor: Actor | None, case_id: int, expected_version: int | None, body: Callable[[Case], T]
+) -> T:
+    """Load the case in scope and run one step in a transaction, retrying lost races."""
+    attempts = 1 if expected_version is not None else MAX_RETRIES
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                qs = Case.objects.all() if actor is None else cases_visible_to(actor)
+                case = qs.select_related("item").filter(pk=case_id).first()
+                if case is None:
+                    raise NotFound("事件不存在或无权查看")
+                if expected_version is not None and case.version != expected_version:
+                    raise Conflict(current_version=case.version)
+                return body(case)
+        except Conflict:
+            if attempt == attempts - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {f: jsonable(getattr(obj, f)) for f in fields}
+
+
+def append_event(
+    case: Case,
+    *,
+    who: Who,
+    action: str,
+    now: datetime,
+    case_fields: dict[str, Any],
+    target: str | None,
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    assignment: Assignment | None = None,
+    attachments: Sequence[dict[str, Any]] = (),
+) -> CaseEvent:
+    """Compare-and-set the case row and append the event that records the change."""
+    from_state = case.state
+    to_state = target or from_state
+    before = dict(before or {}) | snapshot(case, case_fields)
+    after = dict(after or {}) | {k: jsonable(v) for k, v in case_fields.items()}
+    if to_state != from_state:
+        before["state"], after["state"] = from_state, to_state
+    seq = case.version + 1
+    prev_hash = case.trail_head or GENESIS
+    event = CaseEvent(
+        case=case,
+        seq=seq,
+        assignment=assignment,
+        action=action,
+        actor_id=who.user_id,
+        actor_role=who.role,
+        actor_unit_id=who.unit_id,
+        at=now,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        before=before,
+        after=after,
+        attachments=list(attachments),
+        request_id=current_request_id(),
+        prev_hash=prev_hash,
+    )
+    event.hash = chain_hash(prev_hash, event_payload(event))
+    updates = {
+        **case_fields,
+        "state": to_state,
+        "version": seq,
+        "trail_head": event.hash,
+        "updated_at": now,
+    }
+    won = Case.objects.filter(pk=case.pk, version=case.version, state=from_state).update(**updates)
+    if won != 1:
+        raise Conflict()
+    for name, value in updates.items():
+        setattr(case, name, value)
+    event.save(force_insert=True)
+    return event
+
+
+def event_payload(event: CaseEvent) -> dict[str, Any]:
+    """The fields an event's hash covers (also used by the trail verifier)."""
+    return {
+        "case": event.case_id,
+        "seq": event.seq,
+        "assignment": event.assignment_id,
+        "action": event.action,
+        "actor": event.actor_id,
+        "actor_role": event.actor_role,
+        "actor_unit": event.actor_unit_id,
+        "at": event.at,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "reason": event.reason,
+        "before": event.before,
+        "after": event.after,
+        "attachments": event.attachments,
+        "request_id": event.request_id,
+    }
+
+
+def case_step(
+    case: Case,
+    actor: Actor | None,
+    action: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    fields: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    extra_after: dict[str, Any] | None = None,
+    attachments: Sequence[dict[str, Any]] = (),
+) -> CaseEvent:
+    who = who_of(actor)
+    rule = rules.check_case(case.state, action, who.role)
+    rules.enforce(rule, case, params or {}, reason)
+    target = case.suspended_from if rule.target == rules.RESTORE else rule.target
+    return append_event(
+        case,
+        who=who,
+        action=action,
+        now=now,
+        case_fields=fields or {},
+        target=target,
+        reason=reason,
+        after=extra_after,
+        attachments=attachments,
+    )
+
+
+def assignment_step(
+    case: Case,
+    assignment: Assignment,
+    actor: Actor | None,
+    action: str,
+    *,
+    now: datetime,
+    reason: str = "",
+    fields: dict[str, Any] | None = None,
+    case_fields: dict[str, Any] | None = None,
+    params: dict[str, Any] | None = None,
+    attachments: Sequence[dict[str, Any]] = (),
+) -> CaseEvent:
+    who = who_of(actor)
+    rule = rules.check_assignment(assignment.state, action, who.role)
+    rules.enforce(rule, assignment, params or {}, reason)
+    fields = dict(fields or {})
+    from_state = assignment.state
+    to_state = rule.target or from_state
+    before = snapshot(assignment, fields) | {"assignment_state": from_state}
+    updates = {**fields, "state": to_state, "version": assignment.version + 1}
+    won = Assignment.objects.filter(
+        pk=assignment.pk, version=assignment.version, state=from_state
+    ).update(**updates)
+    if won != 1:
+        raise Conflict()
+    for name, value in updates.items():
+        setattr(assignment, name, value)
+    after = {k: jsonable(v) for k, v in fields.items()} | {
+        "assignment_state": to_state,
+        "department": assignment.department_id,
+    }
+    return append_event(
+        case,
+        who=who,
+        action=f"assignment.{action}",
+        now=now,
+        case_fields=case_fields or {},
+        target=None,
+        reason=reason,
+        before=before,
+        after=after,
+        assignment=assignment,
+        attachments=attachments,
+    )
+
+
+def calendar() -> WorkCalendar:
+    return load_calendar()
+
+
+def hub_of(case: Case) -> list[int]:
+    return list(
+        OrgUnit.objects.filter(kind=K.HUB, path__startswith=f"/{case.district_id}/").values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def tell(
+    unit_ids: list[int], roles: Iterable[str], case: Case, kind: str, message: str, now: datetime
+) -> None:
+    ids = [u for u in unit_ids if u]
+    if ids:
+        notify(
+            recipient_ids=user_ids_with_roles(ids, list(roles)),
+            kind=kind,
+            subject=case.number,
+            message=f"【{case.number}】{message}",
+            now=now,
+        )
+
+
+def tell_department(a: Assignment, case: Case, kind: str, message: str, now: datetime) -> None:
+    tell([a.department_id], DEPARTMENT_ROLES, case, kind, message, now)
+
+
+def tell_hub(
+    case: Case, kind: str, message: str, now: datetime, roles: Iterable[str] = HUB_ROLES
+) -> None:
+    tell(hub_of(case), roles, case, kind, message, now)
+
+
+def tell_street(case: Case, kind: str, message: str, now: datetime) -> None:
+    tell([case.street_id] if case.street_id else [], STREET_ROLES, case, kind, message, now)
+
+
+def check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:
+    if len(files) > 9:
+        raise InvalidInput("一次最多上传 9 个附件", field="files")
+    return [check_upload(f) for f in files]
+
+
+def store_files(
+    case: Case, checked: list[CheckedFile], actor: Actor | None, now: datetime
+) -> list[dict[str, Any]]:
+    refs = []
+    for c in checked:
+        att = Attachment(
+            case=case,
+            name=c.name,
+            content_type=c.content_type,
+            size=c.size,
+            sha256=c.sha256,
+            uploaded_by_id=actor.user.pk if actor else None,
+            uploaded_at=now,
+        )
+        att.file.save(c.name, c.upload, save=False)
+        att.save()
+        refs.append({"id": att.pk, "name": att.name, "sha256": att.sha256})
+    return refs
+
+
+def case_clock(case: Case, stage: str, now: datetime) -> dict[str, Any]:
+    c = clock_for(now, stage, case.level or Level.SIMPLE, case.item, calendar())
+    return {
+        "due_at": c.due_at,
+        "warn_at": c.warn_at,
+        "clock_unit": c.unit,
+        "paused_remaining": None,
+    }
+
+
+NO_CLOCK: dict[str, Any] = {
+    "due_at": None,
+    "warn_at": None,
+    "clock_unit": "",
+    "paused_remaining": None,
+}
+
+
+def assignment_in(case: Case, actor: Actor | None, assignment_id: int) -> Assignment:
+    qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
+    assignment = qs.filter(pk=assignment_id, case_id=case.pk).first()
+    if assignment is None:
+        raise NotFound("派单不存在或无权操作")
+    return assignment
+
+
+def run_assignment(
+    actor: Actor | None,
+    assignment_id: int,
+    expected_version: int | None,
+    body: Callable[[Case, Assignment], T],
+) -> T:
+    qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
+    case_id = qs.filter(pk=assignment_id).values_list("case_id", flat=True).first()
+    if case_id is None:
+        raise NotFound("派单不存在或无权操作")
+
+    def step(case: Case) -> T:
+        assignment = assignment_in(case, actor, assignment_id)
+        if expected_version is not None and assignment.version != expected_version:
+            raise Conflict(current_version=assignment.version)
+        return body(case, assignment)
+
+    # The case's version is checked by the engine; a pinned version here is the assignment's.
+    return run(actor, case_id, None, step)
+
+
+def resume_clock(cal: WorkCalendar, now: datetime, clock: Any) -> tuple[datetime, datetime]:
+    """New due and warn times after a pause: the same time left, the same warning margin."""
+    remaining = clock.paused_remaining or 0
+    margin = cal.remaining(clock.warn_at, clock.due_at, clock.clock_unit) if clock.warn_at else 0
+    return (
+        cal.resume(now, remaining, clock.clock_unit),
+        cal.resume(now, max(0, remaining - margin), clock.clock_unit),
+    )

@@ -1,0 +1,179 @@
+"""问题收集 intake: capture a problem once, in the grid its point falls in."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from huying.cases import rules
+from huying.cases.models import (
+    AssignmentState,
+    Case,
+    CaseState,
+    Source,
+)
+from huying.cases.services.engine import (
+    append_event,
+    case_step,
+    check_files,
+    now_or,
+    run,
+    store_files,
+    tell_street,
+    who_of,
+)
+from huying.core.errors import InvalidInput, PermissionDenied
+from huying.core.numbering import counter_next
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit, Role
+from huying.org.selectors import ancestors, grid_at
+
+K = OrgUnit.Kind
+S = CaseState
+A = AssignmentState
+
+
+#: Source channel when the reporter does not name one.
+DEFAULT_SOURCE = {
+    Role.RESIDENT: Source.RESIDENT,
+    Role.GRID_WORKER: Source.GRID_PATROL,
+    Role.GRID_LEADER: Source.GRID_PATROL,
+    Role.COMMUNITY_STAFF: Source.GRID_PATROL,
+    Role.STREET_CALLER: Source.INSPECTION,
+    Role.STREET_LEADER: Source.INSPECTION,
+    Role.HUB_DISPATCHER: Source.HOTLINE,
+    Role.HUB_SUPERVISOR: Source.INSPECTION,
+    Role.DISTRICT_LEADER: Source.LEADER,
+    Role.ADMIN: Source.API,
+}
+
+
+def _territory(
+    *, actor: Actor, lat: float | None, lng: float | None, unit_id: int | None
+) -> OrgUnit:
+    if lat is not None and lng is not None:
+        grid = grid_at(lat, lng)
+        if grid is not None:
+            return grid
+    if unit_id is not None:
+        unit = OrgUnit.objects.filter(
+            pk=unit_id, kind__in=[K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID]
+        ).first()
+        if unit is None:
+            raise InvalidInput("所属网格/社区不存在", field="unit_id")
+        return unit
+    if actor.unit.kind in {K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID}:
+        return actor.unit
+    return ancestors(actor.unit)[0]
+
+
+def validate_report(title: str, lat: float | None, lng: float | None) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("请填写问题标题", field="title")
+    if len(title) > 200:
+        raise InvalidInput("标题不能超过 200 字", field="title")
+    if (lat is None) != (lng is None):
+        raise InvalidInput("经纬度须同时提供", field="lat")
+    if lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise InvalidInput("经纬度超出范围", field="lat")
+    return title
+
+
+def allocate_case_number(district: OrgUnit, now: datetime) -> str:
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    prefix = district.abbr or district.code
+    return f"{prefix}-{day}-{counter_next(f'case:{prefix}:{day}'):05d}"
+
+
+def case_submit(
+    *,
+    actor: Actor,
+    title: str,
+    description: str = "",
+    source: str | None = None,
+    lat: float | None = None,
+    lng: float | None = None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    unit_id: int | None = None,
+    files: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+) -> Case:
+    """问题收集: capture a problem once, in the grid its point falls in."""
+    now = now_or(now)
+    if actor.role not in rules.INTAKE_ROLES:
+        raise PermissionDenied("当前角色不能上报问题")
+    title = validate_report(title, lat, lng)
+    if source is not None and source not in Source.values:
+        raise InvalidInput("来源渠道无效", field="source")
+    checked = check_files(files)
+    place = _territory(actor=actor, lat=lat, lng=lng, unit_id=unit_id)
+    chain = {u.kind: u for u in ancestors(place)}
+    number = allocate_case_number(chain[K.DISTRICT], now)  # outside the transaction, on purpose
+    user_name = actor.user.get_full_name() if actor.role == Role.RESIDENT else ""
+    with transaction.atomic():
+        case = Case(
+            number=number,
+            source=source or DEFAULT_SOURCE.get(Role(actor.role), Source.API),
+            title=title,
+            description=description.strip(),
+            reporter_id=actor.user.pk if actor.role == Role.RESIDENT else None,
+            reporter_name=reporter_name or user_name,
+            reporter_phone=reporter_phone,
+            lat=lat,
+            lng=lng,
+            address=address.strip(),
+            district=chain[K.DISTRICT],
+            street=chain.get(K.STREET),
+            community=chain.get(K.COMMUNITY),
+            grid=chain.get(K.GRID),
+            territory_path=place.path,
+            state=S.SUBMITTED,
+            version=0,
+            reported_at=now,
+            updated_at=now,
+        )
+        case.save(force_insert=True)
+        refs = store_files(case, checked, actor, now)
+        append_event(
+            case,
+            who=who_of(actor),
+            action="submit",
+            now=now,
+            case_fields={},
+            target=S.SUBMITTED,
+            after={"number": number, "title": title, "source": case.source, "territory": place.pk},
+            attachments=refs,
+        )
+        tell_street(case, "submitted", f"新问题待研判：{title}", now)
+    return case
+
+
+def case_attach(
+    *,
+    actor: Actor,
+    case_id: int,
+    files: Sequence[UploadedFile],
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """补充材料: photos or documents added to an open case, recorded in its trail."""
+    now = now_or(now)
+    if not files:
+        raise InvalidInput("请选择要上传的文件", field="files")
+    checked = check_files(files)
+
+    def body(case: Case) -> Case:
+        rules.enforce(rules.check_case(case.state, "attach", actor.role), case, {}, note)
+        refs = store_files(case, checked, actor, now)
+        case_step(case, actor, "attach", now=now, reason=note.strip(), attachments=refs)
+        return case
+
+    return run(actor, case_id, expected_version, body)

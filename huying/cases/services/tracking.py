@@ -1,0 +1,516 @@
+"""全程跟踪 tracking: the department's side of an assignment, and the hub's urging,
+supervision and suspension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import F
+from django.utils import timezone
+
+from huying.cases import rules
+from huying.cases.deadlines import clock_for
+from huying.cases.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Case,
+    CaseState,
+    Route,
+)
+from huying.cases.services.engine import (
+    NO_CLOCK,
+    assignment_step,
+    calendar,
+    case_clock,
+    case_step,
+    check_files,
+    now_or,
+    resume_clock,
+    run,
+    run_assignment,
+    store_files,
+    tell,
+    tell_department,
+    tell_hub,
+    tell_street,
+)
+from huying.catalogue.models import Level
+from huying.core.errors import InvalidInput
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit, Role
+
+K = OrgUnit.Kind
+S = CaseState
+A = AssignmentState
+
+
+def _handling_clock(case: Case, a: Assignment) -> dict[str, Any]:
+    """After report-in the handling deadline (set at dispatch) becomes the live clock."""
+    unit = clock_for(
+        a.dispatched_at, "handling", case.level or Level.GENERAL, case.item, calendar()
+    ).unit
+    due = a.handle_due_at
+    warn = calendar().warn_at(a.dispatched_at, due, unit) if due else None
+    return {"due_at": due, "warn_at": warn, "clock_unit": unit, "paused_remaining": None}
+
+
+def assignment_report_in(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    """报到: the department acknowledges and shows up; timed against the report-in limit."""
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        assignment_step(
+            case,
+            a,
+            actor,
+            "report_in",
+            now=now,
+            reason=note,
+            fields={"reported_in_at": now, **_handling_clock(case, a)},
+        )
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_accept(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        assignment_step(case, a, actor, "accept", now=now, reason=note)
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_request_return(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    """退回: the department says the call was misrouted; the clock stops while the hub rules."""
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        remaining = calendar().remaining(now, a.due_at, a.clock_unit) if a.due_at else None
+        assignment_step(
+            case,
+            a,
+            actor,
+            "request_return",
+            now=now,
+            reason=reason.strip(),
+            fields={
+                "return_reason": reason.strip()[:500],
+                "return_from": a.state,
+                "paused_remaining": remaining,
+            },
+        )
+        tell_hub(
+            case,
+            "return_requested",
+            f"部门申请退回：{reason.strip()[:60]}",
+            now,
+            roles=[Role.HUB_DISPATCHER],
+        )
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_rule_return(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    uphold: bool,
+    reason: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    """The hub rules on a return. Upheld: the caller's call counts as misrouted and a lead
+    return sends the case back for re-routing. Refused: back to handling, clock resumes."""
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        if uphold:
+            assignment_step(
+                case,
+                a,
+                actor,
+                "uphold_return",
+                now=now,
+                reason=reason.strip(),
+                fields={"return_upheld": True, **NO_CLOCK},
+            )
+            if a.role == AssignmentRole.LEAD:
+                case_step(case, None, "reroute", now=now, reason="主办部门退回，重新派单")
+                tell_hub(
+                    case,
+                    "reroute",
+                    f"退回成立，待重新派单：{case.title}",
+                    now,
+                    roles=[Role.HUB_DISPATCHER],
+                )
+            else:
+                maybe_results_in(case, now)
+        else:
+            fields: dict[str, Any] = {"return_upheld": False, "paused_remaining": None}
+            if a.paused_remaining is not None and a.due_at is not None:
+                due, warn = resume_clock(calendar(), now, a)
+                fields |= {"due_at": due, "warn_at": warn}
+                fields[
+                    "report_in_due_at" if a.return_from == A.AWAITING_REPORT_IN else "handle_due_at"
+                ] = due
+            assignment_step(
+                case, a, actor, "refuse_return", now=now, reason=reason.strip(), fields=fields
+            )
+            tell_department(
+                a,
+                case,
+                "return_refused",
+                f"退回申请未获同意，请继续办理：{reason.strip()[:60]}",
+                now,
+            )
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_request_extension(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    until: datetime,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        if a.handle_due_at and until <= a.handle_due_at:
+            raise InvalidInput("延期后的时限须晚于当前办理时限", field="until")
+        assignment_step(
+            case,
+            a,
+            actor,
+            "request_extension",
+            now=now,
+            reason=reason.strip(),
+            fields={"extension_requested_until": until, "extension_reason": reason.strip()[:500]},
+        )
+        tell_hub(
+            case,
+            "extension_requested",
+            f"部门申请延期至 {timezone.localtime(until):%Y-%m-%d %H:%M}",
+            now,
+            roles=[Role.HUB_DISPATCHER],
+        )
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_rule_extension(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    approve: bool,
+    reason: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    """延期 approved by the hub: the handling deadline moves to the date asked for."""
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        if approve:
+            until = a.extension_requested_until
+            fields = {
+                "handle_due_at": until,
+                "due_at": until,
+                "extension_requested_until": None,
+                "extension_count": a.extension_count + 1,
+            }
+            if until is not None:
+                fields["warn_at"] = calendar().warn_at(a.dispatched_at, until, a.clock_unit)
+            assignment_step(
+                case, a, actor, "approve_extension", now=now, reason=reason.strip(), fields=fields
+            )
+            tell_department(a, case, "extension_approved", "延期申请已批准", now)
+        else:
+            assignment_step(
+                case,
+                a,
+                actor,
+                "deny_extension",
+                now=now,
+                reason=reason.strip(),
+                fields={"extension_requested_until": None},
+            )
+            tell_department(
+                a, case, "extension_denied", f"延期申请未批准：{reason.strip()[:60]}", now
+            )
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_post_progress(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    note: str,
+    files: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    now = now_or(now)
+    if not note.strip():
+        raise InvalidInput("请填写进展情况", field="note")
+    checked = check_files(files)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        refs = store_files(case, checked, actor, now)
+        assignment_step(
+            case, a, actor, "post_progress", now=now, reason=note.strip(), attachments=refs
+        )
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_submit_result(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    result: str,
+    files: Sequence[UploadedFile] = (),
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    """办结反馈 with evidence. When the last department is done the case waits for verification."""
+    now = now_or(now)
+    if not result.strip():
+        raise InvalidInput("请填写办理结果", field="result")
+    checked = check_files(files)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        refs = store_files(case, checked, actor, now)
+        assignment_step(
+            case,
+            a,
+            actor,
+            "submit_result",
+            now=now,
+            reason=result.strip(),
+            attachments=refs,
+            fields={"result_at": now, "result_text": result.strip(), **NO_CLOCK},
+        )
+        maybe_results_in(case, now)
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def assignment_withdraw(
+    *,
+    actor: Actor,
+    assignment_id: int,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Assignment:
+    now = now_or(now)
+
+    def body(case: Case, a: Assignment) -> Assignment:
+        assignment_step(
+            case, a, actor, "withdraw", now=now, reason=reason.strip(), fields=dict(NO_CLOCK)
+        )
+        maybe_results_in(case, now)
+        return a
+
+    return run_assignment(actor, assignment_id, expected_version, body)
+
+
+def maybe_results_in(case: Case, now: datetime) -> None:
+    """All departments still on the case have fed back: the calling street verifies."""
+    if case.state != S.IN_PROGRESS:
+        return
+    states = set(
+        case.assignments.exclude(state__in=[A.RETURNED, A.WITHDRAWN]).values_list(
+            "state", flat=True
+        )
+    )
+    if states == {A.RESULT_SUBMITTED}:
+        case_step(case, None, "results_in", now=now, fields=case_clock(case, "verification", now))
+        tell_street(case, "verify", f"部门已办结，待核查：{case.title}", now)
+
+
+def active_assignments(case: Case) -> list[Assignment]:
+    return list(case.assignments.filter(state__in=rules.ACTIVE_ASSIGNMENT_STATES))
+
+
+def case_urge(
+    *,
+    actor: Actor,
+    case_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """催办: a recorded nudge to whoever holds the case now."""
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        active = active_assignments(case)
+        case_step(
+            case,
+            actor,
+            "urge",
+            now=now,
+            reason=note,
+            fields={"urge_count": case.urge_count + 1},
+            extra_after={"assignments": [a.pk for a in active]},
+        )
+        Assignment.objects.filter(pk__in=[a.pk for a in active]).update(
+            urge_count=F("urge_count") + 1, version=F("version") + 1
+        )
+        for a in active:
+            tell_department(a, case, "urged", f"催办：{note or case.title}", now)
+        if case.route == Route.SELF:
+            tell_street(case, "urged", f"催办：{note or case.title}", now)
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_supervise(
+    *,
+    actor: Actor | None,
+    case_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """督办: the hub puts the case under supervision; it stays flagged until closed."""
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        supervise(case, actor, note, now)
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def supervise(case: Case, actor: Actor | None, note: str, now: datetime) -> None:
+    active = active_assignments(case)
+    case_step(
+        case,
+        actor,
+        "supervise",
+        now=now,
+        reason=note,
+        fields={"supervised": True},
+        extra_after={"assignments": [a.pk for a in active]},
+    )
+    Assignment.objects.filter(pk__in=[a.pk for a in active]).update(
+        supervised=True, version=F("version") + 1
+    )
+    for a in active:
+        tell(
+            [a.department_id],
+            [Role.DEPT_LEADER, Role.DEPT_HANDLER],
+            case,
+            "supervised",
+            f"督办：{note or case.title}",
+            now,
+        )
+
+
+def case_suspend(
+    *,
+    actor: Actor,
+    case_id: int,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """挂账: the case waits on something outside anyone's control; every clock pauses."""
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        cal = calendar()
+        remaining = cal.remaining(now, case.due_at, case.clock_unit) if case.due_at else None
+        for a in active_assignments(case):
+            if a.due_at and a.paused_remaining is None:
+                Assignment.objects.filter(pk=a.pk).update(
+                    paused_remaining=cal.remaining(now, a.due_at, a.clock_unit),
+                    version=F("version") + 1,
+                )
+        case_step(
+            case,
+            actor,
+            "suspend",
+            now=now,
+            reason=reason.strip(),
+            fields={"suspended_from": case.state, "paused_remaining": remaining},
+        )
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_resume(
+    *,
+    actor: Actor,
+    case_id: int,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Clocks restart with the time they had left when the case was suspended."""
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        cal = calendar()
+        for a in active_assignments(case):
+            if a.paused_remaining is None or a.due_at is None:
+                continue
+            due, warn = resume_clock(cal, now, a)
+            moved: dict[str, Any] = {"due_at": due, "warn_at": warn, "paused_remaining": None}
+            if a.state == A.AWAITING_REPORT_IN:
+                moved["report_in_due_at"] = due
+                if a.handle_due_at:  # the handling limit moves by the same amount
+                    moved["handle_due_at"] = a.handle_due_at + (due - a.due_at)
+            else:
+                moved["handle_due_at"] = due
+            Assignment.objects.filter(pk=a.pk).update(**moved, version=F("version") + 1)
+        fields: dict[str, Any] = {"suspended_from": "", "paused_remaining": None}
+        if case.paused_remaining is not None and case.due_at is not None:
+            fields["due_at"], fields["warn_at"] = resume_clock(cal, now, case)
+        case_step(case, actor, "resume", now=now, reason=note, fields=fields)
+        return case
+
+    return run(actor, case_id, expected_version, body)

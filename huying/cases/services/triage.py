@@ -1,0 +1,184 @@
+"""集中研判 triage: confirm item and level, reject, merge duplicates, split."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from huying.cases import rules
+from huying.cases.models import (
+    AssignmentState,
+    Case,
+    CaseState,
+)
+from huying.cases.selectors import cases_visible_to
+from huying.cases.services.engine import append_event, case_step, now_or, run, tell_hub, who_of
+from huying.cases.services.intake import allocate_case_number, validate_report
+from huying.catalogue.models import CatalogueItem, Level
+from huying.core.errors import InvalidInput, NotFound
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit
+
+K = OrgUnit.Kind
+S = CaseState
+A = AssignmentState
+
+
+def _item(item_id: int) -> CatalogueItem:
+    item = CatalogueItem.objects.select_related("lead_department").filter(pk=item_id).first()
+    if item is None:
+        raise InvalidInput("事项不存在", field="item_id")
+    return item
+
+
+def case_triage(
+    *,
+    actor: Actor,
+    case_id: int,
+    item_id: int,
+    level: int | None = None,
+    level_reason: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """集中研判: confirm the item and level; a level other than the item's needs a reason."""
+    now = now_or(now)
+    item = _item(item_id)
+    chosen = level if level is not None else item.default_level
+    if chosen not in Level.values:
+        raise InvalidInput("等级无效", field="level")
+    if chosen != item.default_level and not level_reason.strip():
+        raise InvalidInput("调整事项默认等级须说明理由", field="level_reason")
+
+    def body(case: Case) -> Case:
+        case_step(
+            case,
+            actor,
+            "triage",
+            now=now,
+            reason=level_reason.strip(),
+            fields={"item": item, "level": chosen},
+        )
+        if chosen >= Level.COMPLEX:
+            tell_hub(case, "triaged", f"{Level(chosen).label}待派单：{case.title}", now)
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_reject(
+    *,
+    actor: Actor,
+    case_id: int,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        case_step(case, actor, "reject", now=now, reason=reason.strip(), fields={"closed_at": now})
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_merge(
+    *,
+    actor: Actor,
+    case_id: int,
+    master_id: int,
+    reason: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """Duplicates point at one master case; the master carries the work."""
+    now = now_or(now)
+    if master_id == case_id:
+        raise InvalidInput("不能合并到自身", field="master_id")
+    master = cases_visible_to(actor).filter(pk=master_id).first()
+    if master is None:
+        raise NotFound("主事件不存在或无权查看")
+    if master.state in {S.REJECTED, S.MERGED}:
+        raise InvalidInput("主事件已不予受理或已被合并", field="master_id")
+
+    def body(case: Case) -> Case:
+        case_step(
+            case,
+            actor,
+            "merge",
+            now=now,
+            reason=reason.strip(),
+            fields={"master": master, "closed_at": now},
+            extra_after={"master_number": master.number},
+        )
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
+def case_split(
+    *,
+    actor: Actor,
+    case_id: int,
+    parts: Sequence[dict[str, str]],
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Case]:
+    """One report that holds several problems becomes several cases, each traced to it."""
+    now = now_or(now)
+    if len(parts) < 2:
+        raise InvalidInput("拆分至少需要两个子问题", field="parts")
+    titles = [validate_report(p.get("title", ""), None, None) for p in parts]
+
+    def body(case: Case) -> list[Case]:
+        rule = rules.check_case(case.state, "split", actor.role)
+        rules.enforce(rule, case, {}, reason)
+        children = []
+        for title, part in zip(titles, parts, strict=True):
+            child = Case(
+                number=allocate_case_number(case.district, now),
+                source=case.source,
+                title=title,
+                description=part.get("description", "").strip(),
+                reporter_id=case.reporter_id,
+                reporter_name=case.reporter_name,
+                reporter_phone=case.reporter_phone,
+                lat=case.lat,
+                lng=case.lng,
+                address=case.address,
+                district_id=case.district_id,
+                street_id=case.street_id,
+                community_id=case.community_id,
+                grid_id=case.grid_id,
+                territory_path=case.territory_path,
+                split_from=case,
+                state=S.SUBMITTED,
+                version=0,
+                reported_at=now,
+                updated_at=now,
+            )
+            child.save(force_insert=True)
+            append_event(
+                child,
+                who=who_of(actor),
+                action="submit",
+                now=now,
+                case_fields={},
+                target=S.SUBMITTED,
+                reason=reason.strip(),
+                after={"number": child.number, "title": title, "split_from": case.number},
+            )
+            children.append(child)
+        case_step(
+            case,
+            actor,
+            "split",
+            now=now,
+            reason=reason.strip(),
+            extra_after={"children": [c.number for c in children]},
+        )
+        return children
+
+    return run(actor, case_id, expected_version, body)
