@@ -11,7 +11,6 @@ from huying.cases.deadlines import clock_for
 from huying.cases.models import (
     AssignmentState,
     Case,
-    CaseState,
     Route,
     Satisfaction,
 )
@@ -33,11 +32,9 @@ from huying.cases.services.engine import (
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
+from huying.org.models import Role
 from huying.org.roles import STREET_ROLES
 
-K = OrgUnit.Kind
-S = CaseState
 A = AssignmentState
 
 

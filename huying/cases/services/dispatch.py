@@ -13,7 +13,6 @@ from huying.cases.models import (
     AssignmentRole,
     AssignmentState,
     Case,
-    CaseState,
     Route,
 )
 from huying.cases.services.engine import NO_CLOCK, calendar, case_step, now_or, run, tell_department
@@ -23,7 +22,6 @@ from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 
 K = OrgUnit.Kind
-S = CaseState
 A = AssignmentState
 
 

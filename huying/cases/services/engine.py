@@ -26,11 +26,9 @@ from huying.cases import rules
 from huying.cases.deadlines import clock_for
 from huying.cases.models import (
     Assignment,
-    AssignmentState,
     Attachment,
     Case,
     CaseEvent,
-    CaseState,
 )
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
 from huying.catalogue.models import Level
@@ -46,8 +44,6 @@ from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
 from huying.org.selectors import user_ids_with_roles
 
 K = OrgUnit.Kind
-S = CaseState
-A = AssignmentState
 
 
 T = TypeVar("T")

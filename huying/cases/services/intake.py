@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from huying.cases import rules
 from huying.cases.models import (
-    AssignmentState,
     Case,
     CaseState,
     Source,
@@ -34,7 +33,6 @@ from huying.org.selectors import ancestors, grid_at
 
 K = OrgUnit.Kind
 S = CaseState
-A = AssignmentState
 
 
 #: Source channel when the reporter does not name one.

@@ -10,9 +10,7 @@ from django.core.files.uploadedfile import UploadedFile
 
 from huying.cases.deadlines import next_tier
 from huying.cases.models import (
-    AssignmentState,
     Case,
-    CaseState,
     Route,
     Tier,
 )
@@ -30,11 +28,6 @@ from huying.cases.services.engine import (
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit
-
-K = OrgUnit.Kind
-S = CaseState
-A = AssignmentState
 
 
 def case_self_handle(

@@ -41,9 +41,8 @@ from huying.cases.services.engine import (
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
+from huying.org.models import Role
 
-K = OrgUnit.Kind
 S = CaseState
 A = AssignmentState
 

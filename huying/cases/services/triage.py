@@ -7,7 +7,6 @@ from datetime import datetime
 
 from huying.cases import rules
 from huying.cases.models import (
-    AssignmentState,
     Case,
     CaseState,
 )
@@ -17,11 +16,8 @@ from huying.cases.services.intake import allocate_case_number, validate_report
 from huying.catalogue.models import CatalogueItem, Level
 from huying.core.errors import InvalidInput, NotFound
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit
 
-K = OrgUnit.Kind
 S = CaseState
-A = AssignmentState
 
 
 def _item(item_id: int) -> CatalogueItem:
