@@ -47,7 +47,20 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
-AUTH: list[APIKeyCookie | HttpBearer] = [SessionAuth(), TokenAuth()]
+class BrowserSessionAuth(SessionAuth):
+    """The session, with CSRF checked only when a session cookie is actually sent.
+
+    ninja's SessionAuth checks CSRF before it looks for the cookie, so a machine's bearer
+    POST (no cookie, no CSRF token) would be refused with 403 before the token is tried.
+    """
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        if self.param_name not in request.COOKIES:
+            return None
+        return super()._get_key(request)
+
+
+AUTH: list[APIKeyCookie | HttpBearer] = [BrowserSessionAuth(), TokenAuth()]
 
 
 def acting(request: HttpRequest) -> Actor:

@@ -230,3 +230,20 @@ def test_list_filters_and_keyset_pages(world: World, filters: str) -> None:
 def test_home_page_answers_in_chinese(world: World) -> None:
     r = Client().get("/")
     assert r.status_code == 200 and "街道呼·部门应" in r.content.decode()
+
+
+def test_csrf_applies_to_sessions_not_to_bearer_tokens(world: World) -> None:
+    """Over real HTTP (CSRF enforced): a machine's bearer POST needs no CSRF token; a browser
+    session's POST does."""
+    _, raw = token_create(user=world.actor("hub").user, name="machine")
+    machine = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert machine.post("/api/v1/cases", {"title": "噪音"}, content_type="application/json").status_code == 201
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.actor("hub").user)
+    r = browser.post("/api/v1/cases", {"title": "噪音"}, content_type="application/json")
+    assert r.status_code == 403
+    browser.get("/admin/login/")  # sets the csrftoken cookie
+    token = browser.cookies["csrftoken"].value
+    r = browser.post("/api/v1/cases", {"title": "噪音"}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    assert r.status_code == 201
+    assert Case.objects.count() == 2

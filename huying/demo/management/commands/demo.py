@@ -1,0 +1,166 @@
+"""``huying demo``: build the demo district 锦城区 and a year of cases in an empty database.
+
+The default password ``demo12345`` is for demos only: never use this command's accounts on a
+server that anyone else can reach.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from huying.demo.district import DISTRICT_CODE, DISTRICT_NAME, SIZES, build_district
+from huying.demo.year import simulate_year
+from huying.org.models import OrgUnit, Role, RoleGrant
+
+#: Demo-only default password of every demo account.
+DEFAULT_PASSWORD = "demo12345"
+#: Cases per size: "full" is one year of the seeds' district (≈ 22,000 + 275 over two years).
+DEFAULT_CASES = {"full": 11_000, "small": 300}
+#: The memorable accounts build_district creates first (shown when the district exists).
+KEY_USERNAMES = (
+    "admin",
+    "leader",
+    "hub",
+    "hubsup",
+    "street1",
+    "streetlead1",
+    "street2",
+    "community1",
+    "gridlead1",
+    "grid1",
+    "dept_cg",
+    "deptlead_cg",
+    "dept_sw",
+    "deptlead_sw",
+    "dept_hb",
+    "deptlead_hb",
+    "resident1",
+)
+URLS = (
+    ("接口文档 API docs", "http://127.0.0.1:8000/api/v1/docs"),
+    ("管理后台 Admin", "http://127.0.0.1:8000/admin/"),
+)
+
+
+class Command(BaseCommand):
+    help = (
+        "建立演示区「锦城区」及一年的事件 / build the demo district and a year of cases "
+        f"(demo-only default password {DEFAULT_PASSWORD})"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=SIZES, default="full", help="full | small")
+        parser.add_argument(
+            "--cases",
+            type=int,
+            default=None,
+            help=f"一年的事件数 / cases in the year (default {DEFAULT_CASES})",
+        )
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="演示区已存在时只列出账号 / if the district exists, only list the accounts",
+        )
+        parser.add_argument(
+            "--password",
+            default=DEFAULT_PASSWORD,
+            help=f"所有演示账号的密码，仅供演示 / password of every demo account, demo only "
+            f"(default {DEFAULT_PASSWORD})",
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="随机种子 / random seed")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        size: str = options["size"]
+        cases: int = options["cases"] if options["cases"] is not None else DEFAULT_CASES[size]
+        password: str = options["password"]
+        if cases < 0:
+            raise CommandError("--cases 不能为负数 / must not be negative")
+        if OrgUnit.objects.filter(code=DISTRICT_CODE).exists():
+            if not options["if_empty"]:
+                raise CommandError(
+                    f"演示区「{DISTRICT_NAME}」已存在，未做任何改动；请使用空数据库，或加 --if-empty "
+                    "/ the demo district already exists; nothing was changed"
+                )
+            self.stdout.write(
+                f"演示区「{DISTRICT_NAME}」已存在，未新建数据 / demo district exists, nothing built."
+            )
+            self._accounts(_key_accounts(), password=None)
+            return
+
+        started = time.perf_counter()
+        year_end = timezone.localtime().replace(minute=0, second=0, microsecond=0)
+
+        def progress(day: int, days: int) -> None:
+            if options["verbosity"] >= 1 and (day % 30 == 0 or day == days):
+                elapsed = time.perf_counter() - started
+                self.stdout.write(f"  第 {day}/{days} 天 day  ({elapsed:.0f} s)")
+
+        # All or nothing: a failed run leaves the database empty, ready for another try.
+        with transaction.atomic():
+            self.stdout.write(f"建立演示区 building the district ({size}) …")
+            district = build_district(size=size, password=password, rng_seed=options["seed"])
+            self.stdout.write(f"  {district.seconds:.1f} s")
+            self.stdout.write(
+                f"模拟一年的事件 simulating {cases} cases up to {year_end:%Y-%m-%d %H:%M} …"
+            )
+            stats = simulate_year(
+                district, year_end=year_end, cases=cases, rng_seed=options["seed"], progress=progress
+            )
+        total = time.perf_counter() - started
+
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS(f"演示区「{DISTRICT_NAME}」已建成 / demo district ready"))
+        self.stdout.write(
+            f"街道 streets {len(district.streets)}  社区 communities {len(district.communities)}  "
+            f"网格 grids {len(district.grids)}  部门 departments {len(district.departments)}  "
+            f"事项 items {len(district.items)}  账号 accounts {len(district.accounts)}"
+        )
+        for line in stats.lines():
+            self.stdout.write(line)
+        if stats.refusals:
+            self.stdout.write(self.style.WARNING("被规则拒绝的步骤 refused steps:"))
+            for message in stats.refusals:
+                self.stdout.write(f"  {message}")
+        self.stdout.write(
+            f"用时 time: 建区 district {district.seconds:.1f} s + 一年 year {stats.seconds:.1f} s"
+            f" = 合计 total {total:.1f} s"
+        )
+        self._accounts(district.key_accounts, password=password)
+
+    def _accounts(self, accounts: list[tuple[str, str, str]], *, password: str | None) -> None:
+        self.stdout.write("")
+        self.stdout.write("演示账号 demo accounts:")
+        width = max((len(u) for u, _, _ in accounts), default=8) + 2
+        self.stdout.write(f"  {'用户名 username':<{width + 4}}角色 role / 单位 unit")
+        for username, role, unit in accounts:
+            self.stdout.write(f"  {username:<{width + 4}}{role} / {unit}")
+        self.stdout.write(
+            "  其他账号 more: sc_<街道编码> 街道呼叫员, gw_<网格编码> 网格员, cs_<社区编码> 社区工作人员, "
+            "dh_<部门> 部门经办人, dl_<部门> 部门负责人 …"
+        )
+        if password is None:
+            self.stdout.write(
+                f"  密码 password: 建库时设定的密码（默认 {DEFAULT_PASSWORD}）/ as set when built "
+                f"(default {DEFAULT_PASSWORD})"
+            )
+        else:
+            self.stdout.write(f"  密码 password: {password}")
+        self.stdout.write("  ⚠ 仅供演示，勿用于生产 / demo only, never in production")
+        self.stdout.write("")
+        for label, url in URLS:
+            self.stdout.write(f"{label}: {url}")
+
+
+def _key_accounts() -> list[tuple[str, str, str]]:
+    grants = (
+        RoleGrant.objects.select_related("user", "unit")
+        .filter(user__username__in=KEY_USERNAMES, is_active=True)
+        .order_by("pk")
+    )
+    rows = {g.user.username: (g.user.username, str(Role(g.role).label), g.unit.name) for g in grants}
+    return [rows[u] for u in KEY_USERNAMES if u in rows]

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+
+from huying.cases.models import Case, CaseEvent, CaseState
+from huying.cases.trail import verify_trails
+from huying.demo.district import build_district
+from huying.demo.year import OPEN_STATES, YearStats, simulate_year
+from huying.org.models import OrgUnit
+from huying.org.roles import DEPARTMENT_ROLES
+
+S = CaseState
+YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+class TestYear:
+    @pytest.fixture(scope="class")
+    def year(self, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+        """A small district and 300 cases, built once for the class and rolled back after."""
+        with django_db_blocker.unblock(), transaction.atomic():
+            district = build_district(size="small", password="demo-test")
+            days: list[int] = []
+            stats = simulate_year(
+                district, year_end=YEAR_END, cases=300, progress=lambda d, n: days.append(d)
+            )
+            yield district, stats, days
+            transaction.set_rollback(True)
+
+    def test_runs_through_the_services_without_refusals(self, year) -> None:  # type: ignore[no-untyped-def]
+        _, stats, days = year
+        assert isinstance(stats, YearStats)
+        assert stats.refused_steps == 0, stats.refusals
+        assert stats.cases == 300
+        assert days[-1] == 365
+        assert stats.sweeps >= 365
+        assert stats.seconds > 0
+
+    def test_every_trail_verifies(self, year) -> None:  # type: ignore[no-untyped-def]
+        assert list(verify_trails()) == []
+        firsts = CaseEvent.objects.filter(seq=1).values_list("action", flat=True)
+        assert set(firsts) == {"submit"}
+
+    def test_times_spread_over_the_year(self, year) -> None:  # type: ignore[no-untyped-def]
+        reported = list(Case.objects.values_list("reported_at", flat=True))
+        assert max(reported) <= YEAR_END
+        assert (YEAR_END - min(reported)).days >= 300
+        months = Counter((r.year, r.month) for r in reported)
+        assert len(months) >= 12
+        assert CaseEvent.objects.filter(at__gt=YEAR_END).count() == 0
+
+    def test_distribution(self, year) -> None:  # type: ignore[no-untyped-def]
+        _, stats, _ = year
+        levels = stats.by_level
+        leveled = sum(v for k, v in levels.items() if k != "—")
+        assert levels["L1"] / leveled > 0.85
+        assert levels.get("L2", 0) >= 2 and levels.get("L3", 0) >= 2
+        assert stats.by_route.get("self", 0) > 0.85 * leveled
+        assert {"call", "hub", "leader"} <= set(stats.by_route)
+        assert 0.95 <= stats.completion_rate <= 1.0
+        assert 0.92 <= stats.satisfaction_rate < 1.0
+        assert stats.by_satisfaction.get("dissatisfied", 0) >= 1
+        assert stats.assignments >= levels.get("L2", 0) + levels.get("L3", 0)
+
+    def test_states_include_closed_and_open(self, year) -> None:  # type: ignore[no-untyped-def]
+        _, stats, _ = year
+        states = set(stats.by_state)
+        assert {S.ARCHIVED, S.CLOSED, S.REJECTED, S.MERGED} <= states
+        assert states & OPEN_STATES
+        # Cases from the last month are closed but not yet archived.
+        assert not Case.objects.filter(state=S.ARCHIVED, reported_at__gt=YEAR_END.replace(day=1)).exists()
+
+    def test_departments_act_as_departments(self, year) -> None:  # type: ignore[no-untyped-def]
+        roles = set(
+            CaseEvent.objects.filter(action="assignment.report_in").values_list(
+                "actor_role", flat=True
+            )
+        )
+        assert roles and roles <= DEPARTMENT_ROLES
+        verifiers = set(
+            CaseEvent.objects.filter(action="verify_pass").values_list("actor_role", flat=True)
+        )
+        assert verifiers == {"street_caller"}
+
+
+@pytest.mark.django_db
+def test_demo_command_builds_once() -> None:
+    out = StringIO()
+    call_command("demo", "--size", "small", "--cases", "200", stdout=out)
+    text = out.getvalue()
+    assert "demo12345" in text and "http://127.0.0.1:8000/api/v1/docs" in text
+    assert "办结率 completion" in text and "street1" in text
+    cases, units = Case.objects.count(), OrgUnit.objects.count()
+    assert cases == 200
+    assert list(verify_trails()) == []
+
+    again = StringIO()
+    call_command("demo", "--if-empty", stdout=again)
+    assert "已存在" in again.getvalue() and "hub" in again.getvalue()
+    assert (Case.objects.count(), OrgUnit.objects.count()) == (cases, units)
+    with pytest.raises(CommandError):
+        call_command("demo", "--size", "small", "--cases", "10", stdout=StringIO())

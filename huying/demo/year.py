@@ -1,0 +1,884 @@
+"""A year of cases in the demo district, driven through the lifecycle services only.
+
+Every case is a small script (a generator) that acts as the right person at simulated
+moments: it yields the time of its next step and the scheduler resumes it then. Scripts of
+all cases interleave in time order; the deadline sweep runs every six simulated hours, so
+overdue flags, automatic supervision and escalation happen for real. One transaction per
+simulated day.
+
+Proportions follow PRODUCT.md §7: ~95 % simple cases handled by the street itself (L1),
+~5 % general or above (L2 对口呼叫, L3 呼应办两次派单, a handful of L4 区领导逆向派单), ~99 %
+completion and ~97 % satisfaction; the most recent cases are left open in various states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import inspect
+import itertools
+import math
+import random
+import time
+from collections import Counter
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django.db import transaction
+from django.db.models import Count
+from shapely.geometry import Point, shape
+
+from huying.cases import services
+from huying.cases.models import Assignment, Case, CaseEvent, CaseState, Satisfaction, Source
+from huying.cases.selectors import currently_overdue
+from huying.cases.sweep import sweep_deadlines
+from huying.catalogue.models import CatalogueItem, Level
+from huying.core.errors import DomainError, RuleViolation
+from huying.core.workcalendar import WorkCalendar, load_calendar
+from huying.demo.district import DemoDistrict
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit, Role, RoleGrant
+
+S = CaseState
+#: A case script yields the moment of its next step and is resumed at that moment.
+Script = Generator[datetime, datetime, None]
+Sub = Generator[datetime, datetime, datetime]
+
+SWEEP_EVERY = timedelta(days=1)
+OPEN_STATES = frozenset(
+    {S.SUBMITTED, S.TRIAGED, S.SELF_HANDLING, S.IN_PROGRESS, S.SUSPENDED, S.VERIFYING, S.FOLLOW_UP}
+)
+
+# --- proportions ---------------------------------------------------------------------------
+
+#: Share of all reports by kind (the rest are simple L1 cases).
+SHARES = {
+    "general": 0.030,
+    "complex": 0.013,
+    "major": 0.002,
+    "reject": 0.010,
+    "merge": 0.012,
+}
+#: Minimum counts so that a small run still shows every route.
+MINIMUMS = {"general": 4, "complex": 3, "major": 1, "reject": 2, "merge": 2}
+
+P_L1_LATE = 0.02  # completes after its deadline: the sweep escalates it
+P_L1_ESCALATE = 0.015  # the grid worker hands it up to the community (大事不出社区)
+P_L1_REWORK = 0.012
+P_L1_SUSPEND = 0.003
+P_L1_URGE = 0.01
+P_DEPT_LATE_REPORT = 0.05
+P_DEPT_LATE_RESULT = 0.05
+P_RETURN = 0.08  # of L2 calls
+P_RETURN_UPHELD = 0.7
+P_EXTENSION = 0.10
+P_EXTENSION_APPROVED = 0.75
+P_DEPT_REWORK = 0.05
+P_DEPT_SUSPEND = 0.03
+P_URGE = 0.08
+P_SUPERVISE = 0.05
+P_L3_CO_AT_ONCE = 0.3
+P_DISSATISFIED = 0.035
+P_BASIC = 0.09
+P_REOPEN = 0.35
+ARCHIVE_AFTER_DAYS = (30, 45)
+
+#: Relative report volume per hour of the day (local time).
+HOUR_WEIGHTS = (
+    0.10, 0.06, 0.04, 0.04, 0.05, 0.10, 0.25, 0.60, 1.30, 2.00, 2.20, 1.80,
+    1.00, 1.10, 1.80, 2.00, 1.80, 1.30, 0.90, 0.80, 0.70, 0.50, 0.30, 0.15,
+)  # fmt: skip
+
+#: (source, share) for simple and general reports.
+SOURCES = (
+    (Source.GRID_PATROL, 0.40),
+    (Source.HOTLINE, 0.28),
+    (Source.RESIDENT, 0.13),
+    (Source.STREET_CHIEF, 0.07),
+    (Source.INFORMANT, 0.05),
+    (Source.INSPECTION, 0.04),
+    (Source.MEDIA, 0.01),
+    (Source.LEADER, 0.01),
+    (Source.API, 0.01),
+)
+
+ROADS = (
+    "锦华路", "东大街", "水碾河路", "望平街", "莲桂南路", "静康路", "晨辉路", "双林路",
+    "牛王庙街", "九眼桥北路", "红星中路", "书院街", "玉双路", "成龙大道", "迎晖路", "琉璃路",
+    "太平南街", "天仙桥北路", "合江亭路", "东光小区路", "驸马街", "沙河堡路",
+)  # fmt: skip
+PLACES = (
+    "小区门口", "农贸市场旁", "十字路口", "公交站台", "学校门口", "背街小巷", "商铺门前",
+    "地铁站出口", "老旧院落", "河堤步道", "公园东门", "菜市场后巷", "幼儿园旁", "社区广场",
+)  # fmt: skip
+DETAILS = (
+    "影响居民出行", "已持续多日", "希望尽快处理", "存在安全隐患", "夜间尤为严重",
+    "多次反映未解决", "周边群众意见较大", "老人小孩经过很不方便", "下雨后更加明显",
+)  # fmt: skip
+SURNAMES = "王李张刘陈杨黄赵吴周何罗廖曾邓谢唐冯宋郑蒋韩彭"
+REJECT_REASONS = (
+    "不属于受理范围：系民事合同纠纷，已告知通过诉讼途径解决",
+    "信息不全：无法确定具体位置，多次联系反映人未果",
+    "不属于受理范围：属于企业内部管理事项",
+    "重复咨询类诉求，已当场解答",
+)
+RETURN_REASONS = (
+    "经现场核实，该点位不属于本部门管辖，建议派至权属单位",
+    "问题涉及产权单位维修责任，非本部门职责",
+    "经核查系小区内部设施，应由物业及住建部门处理",
+)
+EXTENSION_REASONS = (
+    "需协调产权单位并等待材料采购，申请延期",
+    "涉及多户居民意见征集，需延长办理时限",
+    "受连续降雨影响无法施工，申请延期",
+)
+PROGRESS_NOTES = (
+    "已到场核实，正在制定处置方案",
+    "已约谈责任单位，责令限期整改",
+    "已安排作业队伍，正在组织处置",
+    "已完成现场初步处置，持续跟进中",
+)
+REWORK_REASONS = (
+    "现场核查仍有残留问题，需返工",
+    "整改不彻底，群众反映问题反弹，请返工处理",
+    "处置照片与现场不符，请重新处置",
+)
+SUSPEND_REASONS = (
+    "等待产权单位确认及资金落实",
+    "需待汛期结束后方可施工",
+    "涉及司法程序，待法院判决后处理",
+)
+DISSATISFIED_NOTES = ("问题只解决了一部分", "处理速度太慢", "过几天又反弹了")
+
+
+@dataclass
+class YearStats:
+    cases: int = 0
+    by_level: dict[str, int] = field(default_factory=dict)
+    by_state: dict[str, int] = field(default_factory=dict)
+    by_route: dict[str, int] = field(default_factory=dict)
+    by_satisfaction: dict[str, int] = field(default_factory=dict)
+    by_source: dict[str, int] = field(default_factory=dict)
+    completion_rate: float = 0.0
+    satisfaction_rate: float = 0.0
+    overdue_cases: int = 0
+    overdue_assignments: int = 0
+    open_overdue: int = 0
+    assignments: int = 0
+    returns: int = 0
+    returns_upheld: int = 0
+    extensions: int = 0
+    extensions_approved: int = 0
+    reworks: int = 0
+    reopens: int = 0
+    escalations: int = 0
+    urges: int = 0
+    supervisions: int = 0
+    suspensions: int = 0
+    events: int = 0
+    steps: int = 0
+    sweeps: int = 0
+    refused_steps: int = 0
+    refusals: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        def fmt(d: dict[str, int]) -> str:
+            return "  ".join(f"{k} {v}" for k, v in d.items())
+
+        return [
+            f"事件 cases: {self.cases}   轨迹 events: {self.events}   派单 assignments: {self.assignments}",
+            f"等级 by level: {fmt(self.by_level)}",
+            f"状态 by state: {fmt(self.by_state)}",
+            f"路径 by route: {fmt(self.by_route)}",
+            f"来源 by source: {fmt(self.by_source)}",
+            f"回访 satisfaction: {fmt(self.by_satisfaction)}",
+            f"办结率 completion: {self.completion_rate:.1%}   "
+            f"满意率 satisfaction: {self.satisfaction_rate:.1%}",
+            f"曾超期 overdue: {self.overdue_cases} 事件 cases / {self.overdue_assignments} 派单 "
+            f"assignments; 当前超期 open & overdue now: {self.open_overdue}",
+            f"退回 returns: {self.returns} (同意 upheld {self.returns_upheld})   "
+            f"延期 extensions: {self.extensions} (批准 approved {self.extensions_approved})   "
+            f"返工 reworks: {self.reworks}   重启 reopens: {self.reopens}",
+            f"上报 escalations: {self.escalations}   催办 urges: {self.urges}   "
+            f"督办 supervisions: {self.supervisions}   挂账 suspensions: {self.suspensions}",
+            f"服务调用 service calls: {self.steps}   巡检 sweeps: {self.sweeps}   "
+            f"被拒步骤 refused steps: {self.refused_steps}   用时 seconds: {self.seconds:.1f}",
+        ]
+
+
+# --- who acts ---------------------------------------------------------------------------------
+
+
+class _Actors:
+    """Every active grant loaded once; the first grant (by pk) per (role, unit) acts."""
+
+    def __init__(self) -> None:
+        self.by_key: dict[tuple[str, int], Actor] = {}
+        grants = RoleGrant.objects.select_related("user", "unit").filter(is_active=True)
+        for grant in grants.order_by("pk"):
+            self.by_key.setdefault((grant.role, grant.unit_id), Actor.from_grant(grant))
+
+    def get(self, role: str, unit_id: int | None) -> Actor:
+        actor = self.by_key.get((role, unit_id or 0))
+        if actor is None:
+            raise LookupError(f"演示区缺少角色 {role} @ {unit_id}")
+        return actor
+
+    def first(self, role: str) -> Actor:
+        return next(a for (r, _), a in self.by_key.items() if r == role)
+
+
+# --- the plan of one case ---------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    kind: str  # simple / general / complex / major / reject / merge
+    reported_at: datetime
+    grid: OrgUnit
+    item: CatalogueItem
+    source: str
+    master: _Plan | None = None
+    case_id: int = 0
+    tail: bool = False
+    #: Set by the handling scripts: the case now waits for verification, and by which route.
+    verifying: bool = False
+    self_route: bool = False
+    reopened: bool = False
+
+
+@dataclass(frozen=True)
+class _Place:
+    grid: OrgUnit
+    street_id: int
+    community_id: int
+    polygon: Any
+    points: list[tuple[float, float]]
+
+
+class _Simulation:
+    def __init__(
+        self, district: DemoDistrict, year_end: datetime, cases: int, rng: random.Random
+    ) -> None:
+        self.d = district
+        self.year_end = year_end
+        self.start = year_end - timedelta(days=365)
+        self.n = cases
+        self.rng = rng
+        self.cal: WorkCalendar = load_calendar()
+        self.actors = _Actors()
+        self.hub = self.actors.get(Role.HUB_DISPATCHER, district.hub.pk)
+        self.hubsup = self.actors.get(Role.HUB_SUPERVISOR, district.hub.pk)
+        self.leader = self.actors.get(Role.DISTRICT_LEADER, district.district.pk)
+        self.admin = self.actors.get(Role.ADMIN, district.district.pk)
+        self.resident = self.actors.first(Role.RESIDENT)
+        items = CatalogueItem.objects.filter(pk__in=[i.pk for i in district.items])
+        self.items = list(items.prefetch_related("co_departments").order_by("pk"))
+        self.co: dict[int, list[int]] = {
+            i.pk: [d.pk for d in i.co_departments.all()] for i in self.items
+        }
+        self.by_level: dict[int, list[CatalogueItem]] = {}
+        for item in self.items:
+            self.by_level.setdefault(item.default_level, []).append(item)
+        self.places = [self._place(g) for g in district.grids]
+        self.grid_weights = [rng.uniform(0.4, 1.8) for _ in self.places]
+        self.place_of = {p.grid.pk: p for p in self.places}
+        # 城管 calls from a street go to that street's 综合执法中队.
+        cg_units = district.field_units.get("cg", [])
+        self.cg_unit_of = {s.pk: u for s, u in zip(district.streets, cg_units, strict=False)}
+        self.dept_ids = [d.pk for d in district.departments.values()]
+        self.heap: list[tuple[datetime, int, Script | None]] = []
+        self.order = itertools.count()
+        self.stats = YearStats()
+        #: (assignment, department) still on a case after its departments fed back (rework).
+        self.live: dict[int, list[tuple[int, int]]] = {}
+
+    # --- geometry and text --------------------------------------------------------------------
+
+    def _place(self, grid: OrgUnit) -> _Place:
+        polygon = shape(grid.boundary)
+        community = OrgUnit.objects.get(pk=grid.parent_id)
+        return _Place(grid, cast(int, community.parent_id), community.pk, polygon, [])
+
+    def point_in(self, place: _Place) -> tuple[float, float]:
+        """(lat, lng) inside the grid: its representative point plus jitter."""
+        if len(place.points) < 12:
+            minx, miny, maxx, maxy = place.polygon.bounds
+            anchor = place.polygon.representative_point()
+            for _ in range(60):
+                lng = round(anchor.x + self.rng.gauss(0, (maxx - minx) / 4), 6)
+                lat = round(anchor.y + self.rng.gauss(0, (maxy - miny) / 4), 6)
+                if place.polygon.contains(Point(lng, lat)):
+                    place.points.append((lat, lng))
+                    break
+            else:
+                place.points.append((round(anchor.y, 6), round(anchor.x, 6)))
+            return place.points[-1]
+        return self.rng.choice(place.points)
+
+    def reporter(self) -> tuple[str, str]:
+        name = self.rng.choice(SURNAMES) + self.rng.choice(("先生", "女士"))
+        phone = "1" + self.rng.choice("3578") + f"{self.rng.randrange(10**9):09d}"
+        return name, phone
+
+    # --- time ----------------------------------------------------------------------------------
+
+    def daytime(self, t: datetime, *, workday: bool = False) -> datetime:
+        """The first office moment (08:30–18:00, optionally on a workday) at or after t."""
+        local = t.astimezone(self.year_end.tzinfo)
+        for _ in range(30):
+            day_ok = not workday or self.cal.is_workday(local.date())
+            opens = local.replace(hour=8, minute=30, second=0, microsecond=0)
+            closes = local.replace(hour=18, minute=0, second=0, microsecond=0)
+            if day_ok and local < opens:
+                return opens + timedelta(minutes=self.rng.randrange(0, 90))
+            if day_ok and local < closes:
+                return local
+            local = opens + timedelta(days=1) - timedelta(hours=1)
+        return local
+
+    def after(self, t: datetime, lo_hours: float, hi_hours: float, **kw: bool) -> datetime:
+        return self.daytime(t + timedelta(hours=self.rng.uniform(lo_hours, hi_hours)), **kw)
+
+    def minutes(self, t: datetime, lo: float, hi: float) -> datetime:
+        return t + timedelta(minutes=self.rng.uniform(lo, hi))
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def plan(self) -> list[_Plan]:
+        rng, n = self.rng, self.n
+        counts = {k: max(MINIMUMS[k], round(n * s)) for k, s in SHARES.items()}
+        counts["simple"] = max(0, n - sum(counts.values()))
+        kinds = [k for k, c in counts.items() for _ in range(c)][:n]
+        rng.shuffle(kinds)
+        times = sorted(self._report_times(len(kinds)))
+        # The last cases stay open in various states: force a few into the last two days,
+        # among them at least one of each department route.
+        tail = max(6, n // 250)
+        for i in range(tail):
+            times[-1 - i] = self.year_end - timedelta(minutes=rng.uniform(5, 48 * 60))
+        times.sort()
+        for want, pos in (("general", -2), ("complex", -4)):
+            if want in kinds[: len(kinds) - tail] and want not in kinds[-tail:]:
+                j = kinds.index(want)
+                kinds[j], kinds[pos] = kinds[pos], kinds[j]
+        plans: list[_Plan] = []
+        level_of = {"simple": 1, "general": 2, "complex": 3, "major": 4}
+        masters: list[_Plan] = []
+        for idx, (kind, at) in enumerate(zip(kinds, times, strict=True)):
+            place = rng.choices(self.places, weights=self.grid_weights)[0]
+            level = level_of.get(kind, 1)
+            item = rng.choice(self.by_level[level])
+            source = rng.choices([s for s, _ in SOURCES], weights=[w for _, w in SOURCES])[0]
+            if kind == "major":
+                source = rng.choice((Source.HOTLINE, Source.GRID_PATROL))
+            plan = _Plan(kind, at, place.grid, item, source, tail=idx >= len(kinds) - tail)
+            if kind == "merge":
+                if not masters:
+                    plan.kind = "reject"
+                else:
+                    master = rng.choice(masters[-20:])
+                    plan.master, plan.grid, plan.item = master, master.grid, master.item
+                    plan.reported_at = min(
+                        master.reported_at + timedelta(minutes=rng.uniform(10, 180)),
+                        self.year_end - timedelta(minutes=1),
+                    )
+            if kind in ("simple", "general"):
+                masters.append(plan)
+            plans.append(plan)
+        plans.sort(key=lambda p: p.reported_at)
+        return plans
+
+    def _report_times(self, n: int) -> list[datetime]:
+        """More on workdays and in office hours, a mild summer peak."""
+        rng = self.rng
+        start_local = self.start.astimezone(self.year_end.tzinfo)
+        days = [start_local.date() + timedelta(days=i) for i in range(366)]
+        weights = []
+        for day in days:
+            w = 1.0 if self.cal.is_workday(day) else 0.55
+            w *= 1 + 0.2 * math.sin(2 * math.pi * (day.timetuple().tm_yday - 100) / 365)
+            weights.append(w)
+        out: list[datetime] = []
+        while len(out) < n:
+            day = rng.choices(days, weights=weights)[0]
+            hour = rng.choices(range(24), weights=HOUR_WEIGHTS)[0]
+            at = datetime(
+                day.year, day.month, day.day, hour, rng.randrange(60), rng.randrange(60),
+                tzinfo=self.year_end.tzinfo,
+            )  # fmt: skip
+            if self.start <= at < self.year_end:
+                out.append(at)
+        return out
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run(self, progress: Callable[[int, int], None] | None) -> None:
+        for plan in self.plan():
+            self.push(plan.reported_at, self.case_script(plan))
+        t = self.start + SWEEP_EVERY
+        while t <= self.year_end:
+            self.push(t, None)
+            t += SWEEP_EVERY
+        day = self.start
+        total_days = 365
+        done = 0
+        while self.heap:
+            day_end = min(day + timedelta(days=1), self.year_end)
+            with transaction.atomic():
+                while self.heap and self.heap[0][0] <= day_end:
+                    at, _, script = heapq.heappop(self.heap)
+                    if script is None:
+                        sweep_deadlines(now=at)
+                        self.stats.sweeps += 1
+                    else:
+                        self.resume(script, at)
+            done += 1
+            if progress is not None:
+                progress(min(done, total_days), total_days)
+            if day_end >= self.year_end:
+                break
+            day = day_end
+        sweep_deadlines(now=self.year_end)
+
+    def push(self, at: datetime, script: Script | None) -> None:
+        if at <= self.year_end:
+            heapq.heappush(self.heap, (at, next(self.order), script))
+        elif script is not None:
+            script.close()
+
+    def resume(self, script: Script, at: datetime) -> None:
+        try:
+            if inspect.getgeneratorstate(script) == inspect.GEN_CREATED:
+                nxt = next(script)
+            else:
+                nxt = script.send(at)
+        except StopIteration:
+            return
+        except DomainError as exc:  # a rule refused a step: report it, the case stays put
+            self.stats.refused_steps += 1
+            if len(self.stats.refusals) < 20:
+                self.stats.refusals.append(f"{type(exc).__name__}: {exc}")
+            return
+        self.push(max(nxt, at), script)
+
+    # --- acting ---------------------------------------------------------------------------------
+
+    def call(self, fn: Callable[..., Any], **kw: Any) -> Any:
+        self.stats.steps += 1
+        return fn(**kw)
+
+    def street(self, plan: _Plan) -> Actor:
+        return self.actors.get(Role.STREET_CALLER, self.place_of[plan.grid.pk].street_id)
+
+    def grid_worker(self, plan: _Plan) -> Actor:
+        return self.actors.get(Role.GRID_WORKER, plan.grid.pk)
+
+    def community(self, plan: _Plan) -> Actor:
+        return self.actors.get(Role.COMMUNITY_STAFF, self.place_of[plan.grid.pk].community_id)
+
+    def dept(self, unit_id: int) -> Actor:
+        return self.actors.get(Role.DEPT_HANDLER, unit_id)
+
+    def submitter(self, plan: _Plan) -> tuple[Actor, dict[str, Any]]:
+        src, extra = plan.source, {}
+        if src in (Source.HOTLINE, Source.RESIDENT, Source.MEDIA):
+            name, phone = self.reporter()
+            extra = {"reporter_name": name, "reporter_phone": phone}
+        if src == Source.RESIDENT and plan.grid.pk == self.resident.unit.pk:
+            return self.resident, {}
+        if src in (Source.HOTLINE, Source.MEDIA):
+            return self.hub, extra
+        if src == Source.INSPECTION:
+            return self.street(plan), extra
+        if src == Source.LEADER:
+            return self.leader, extra
+        if src == Source.API:
+            return self.admin, extra
+        return self.grid_worker(plan), extra  # patrol, resident via the grid, chiefs, informants
+
+    # --- the scripts ----------------------------------------------------------------------------
+
+    def case_script(self, plan: _Plan) -> Script:
+        rng = self.rng
+        t = plan.reported_at
+        place = self.place_of[plan.grid.pk]
+        lat, lng = self.point_in(place)
+        actor, extra = self.submitter(plan)
+        road = rng.choice(ROADS)
+        spot = rng.choice(PLACES)
+        keyword = rng.choice(plan.item.keywords.split(",")) if plan.item.keywords else ""
+        case = self.call(
+            services.case_submit,
+            actor=actor,
+            title=f"{road}{spot}{plan.item.name}",
+            description=f"{road}{rng.randrange(1, 300)}号{spot}附近{keyword}，"
+            f"{rng.choice(DETAILS)}。",
+            source=plan.source,
+            lat=lat,
+            lng=lng,
+            address=f"{road}{rng.randrange(1, 300)}号",
+            now=t,
+            **extra,
+        )
+        plan.case_id = cid = case.pk
+        street = self.street(plan)
+        major = plan.kind == "major"
+        t = yield (self.minutes(t, 3, 15) if major else self.after(t, 0.15, 3))
+        if plan.kind == "reject":
+            self.call(
+                services.case_reject, actor=street, case_id=cid,
+                reason=rng.choice(REJECT_REASONS), now=t,
+            )  # fmt: skip
+            return
+        if plan.kind == "merge":
+            assert plan.master is not None
+            self.call(
+                services.case_merge, actor=street, case_id=cid, master_id=plan.master.case_id,
+                reason=f"与 {plan.master.case_id} 号事件反映同一问题", now=t,
+            )  # fmt: skip
+            return
+        self.call(services.case_triage, actor=street, case_id=cid, item_id=plan.item.pk, now=t)
+        t = yield from self.handle(plan, t, plan.item.default_level, first=True)
+        t = yield from self.close(plan, t)
+
+    def handle(self, plan: _Plan, t: datetime, level: int, *, first: bool) -> Sub:
+        """From triaged to verifying, by the route the level calls for."""
+        if level == Level.SIMPLE:
+            return (yield from self.self_handle(plan, t, first=first))
+        cid, rng, street = plan.case_id, self.rng, self.street(plan)
+        if level == Level.MAJOR:
+            t = yield self.minutes(t, 3, 15)
+            co = self.co[plan.item.pk]
+            made = self.call(
+                services.case_leader_dispatch, actor=self.leader, case_id=cid,
+                co_department_ids=co, note="区领导逆向派单，请立即到场处置", now=t,
+            )  # fmt: skip
+            if rng.random() < 0.5:
+                t = yield self.minutes(t, 5, 30)
+                self._supervise(cid, self.leader, "区领导督办：务必尽快处置到位", t)
+            return (yield from self.departments(plan, t, made, major=True, first=first))
+        if level == Level.GENERAL and (plan.kind == "general" or not first):
+            t = yield self.minutes(t, 2, 30)
+            unit = self._call_target(plan)
+            made = self.call(
+                services.case_call, actor=street, case_id=cid,
+                department_id=unit, note="对口呼叫", now=t,
+            )  # fmt: skip
+            return (yield from self.departments(plan, t, made, first=first))
+        # L3, or an L1 that the sweep escalated to the hub (now L3): 呼应办两次派单.
+        t = yield self.after(t, 0.3, 3)
+        co = self.co[plan.item.pk] if level == Level.COMPLEX else []
+        at_once = rng.random() < P_L3_CO_AT_ONCE or not first
+        made = self.call(
+            services.case_hub_dispatch, actor=self.hub, case_id=cid,
+            lead_department_id=plan.item.lead_department_id,
+            co_department_ids=co if at_once else [], note="呼应办派单", now=t,
+        )  # fmt: skip
+        if co and not at_once:
+            t = yield self.after(t, 1, 20, workday=True)
+            made += self.call(
+                services.case_add_co_handler, actor=self.hub, case_id=cid,
+                department_ids=co, note="二次派单：增派协办部门联动处置", now=t,
+            )  # fmt: skip
+        return (yield from self.departments(plan, t, made, first=first))
+
+    def _call_target(self, plan: _Plan) -> int:
+        lead = cast(int, plan.item.lead_department_id)
+        if lead == self.d.departments["cg"].pk:
+            unit = self.cg_unit_of.get(self.place_of[plan.grid.pk].street_id)
+            if unit is not None:
+                return unit.pk
+        return lead
+
+    def self_handle(self, plan: _Plan, t: datetime, *, first: bool) -> Sub:
+        rng, cid = self.rng, plan.case_id
+        street = self.street(plan)
+        t = yield self.minutes(t, 1, 20)
+        self.call(services.case_self_handle, actor=street, case_id=cid, note="小事不出网格", now=t)
+        worker = self.grid_worker(plan)
+        roll = rng.random() if first else 1.0
+        if roll < P_L1_ESCALATE:
+            t = yield self.after(t, 1, 8)
+            self.call(
+                services.case_escalate, actor=worker, case_id=cid,
+                reason="涉及多户居民及物业，需社区统筹协调", now=t,
+            )  # fmt: skip
+            worker = self.community(plan)
+        elif roll < P_L1_ESCALATE + P_L1_SUSPEND:
+            t = yield self.after(t, 2, 10)
+            self.call(
+                services.case_suspend, actor=self.hub, case_id=cid,
+                reason=rng.choice(SUSPEND_REASONS), now=t,
+            )  # fmt: skip
+            t = yield self.after(t, 48, 200)
+            self.call(services.case_resume, actor=self.hub, case_id=cid, note="条件具备", now=t)
+        elif roll < P_L1_ESCALATE + P_L1_SUSPEND + P_L1_URGE:
+            t = yield self.after(t, 3, 20)
+            self.call(
+                services.case_urge, actor=self.hub, case_id=cid, note="群众再次来电，请加快处置",
+                now=t,
+            )  # fmt: skip
+        late = first and rng.random() < P_L1_LATE
+        t = yield (self.after(t, 100, 180) if late else self.after(t, 1, 30))
+        if late:
+            state, tier = Case.objects.filter(pk=cid).values_list("state", "tier").get()
+            if state == S.TRIAGED:  # the sweep escalated it all the way to the hub
+                return (yield from self.handle(plan, t, Level.COMPLEX, first=False))
+            if state != S.SELF_HANDLING:
+                plan.verifying = False
+                return t
+            if tier == "community":
+                worker = self.community(plan)
+            elif tier == "street":
+                worker = street
+        self.call(
+            services.case_complete_self, actor=worker, case_id=cid,
+            result=f"已处置：{plan.item.closing_condition or '问题已解决'}", now=t,
+        )  # fmt: skip
+        plan.verifying, plan.self_route = True, True
+        return t
+
+    def departments(
+        self, plan: _Plan, t: datetime, made: list[Assignment], *, major: bool = False,
+        first: bool = True,
+    ) -> Sub:  # fmt: skip
+        """Each department reports in, accepts, reports progress and feeds back."""
+        rng, cid = self.rng, plan.case_id
+        live: list[Assignment] = []
+        returned = first and plan.kind == "general" and rng.random() < P_RETURN
+        for a in made:
+            actor = self.dept(a.department_id)
+            late = rng.random() < (0.1 if major else P_DEPT_LATE_REPORT)
+            if major:
+                t = yield self.minutes(t, 35, 70) if late else self.minutes(t, 3, 12)
+            elif late:
+                t = yield self.daytime(
+                    a.report_in_due_at + timedelta(hours=rng.uniform(2, 40)), workday=True
+                )
+            else:
+                t = yield self.after(t, 0.3, 6, workday=True)
+            a = self.call(services.assignment_report_in, actor=actor, assignment_id=a.pk, now=t)
+            if returned and a.role == "lead":
+                t = yield self.after(t, 1, 6, workday=True)
+                self.call(
+                    services.assignment_request_return, actor=actor, assignment_id=a.pk,
+                    reason=rng.choice(RETURN_REASONS), now=t,
+                )  # fmt: skip
+                t = yield self.after(t, 1, 8, workday=True)
+                uphold = rng.random() < P_RETURN_UPHELD
+                a = self.call(
+                    services.assignment_rule_return, actor=self.hub, assignment_id=a.pk,
+                    uphold=uphold, reason="经核实，同意退回" if uphold else "经核实属本部门职责，请继续办理",
+                    now=t,
+                )  # fmt: skip
+                if uphold:  # the case goes back to the hub for a new lead department
+                    t = yield self.after(t, 0.5, 4)
+                    target = self.co[plan.item.pk] or [
+                        d for d in self.dept_ids if d != plan.item.lead_department_id
+                    ]
+                    again = self.call(
+                        services.case_hub_dispatch, actor=self.hub, case_id=cid,
+                        lead_department_id=rng.choice(target), note="退回后重新派单", now=t,
+                    )  # fmt: skip
+                    return (yield from self.departments(plan, t, again, first=False))
+                live.append(a)
+                continue
+            t = yield (self.minutes(t, 1, 10) if major else self.after(t, 0, 2, workday=True))
+            a = self.call(services.assignment_accept, actor=actor, assignment_id=a.pk, now=t)
+            live.append(a)
+        roll = rng.random() if first else 1.0
+        if roll < P_DEPT_SUSPEND and not major:
+            t = yield self.after(t, 4, 30)
+            self.call(
+                services.case_suspend, actor=self.hub, case_id=cid,
+                reason=rng.choice(SUSPEND_REASONS), now=t,
+            )  # fmt: skip
+            t = yield self.after(t, 48, 240)
+            self.call(
+                services.case_resume, actor=self.hub, case_id=cid, note="条件具备，恢复办理", now=t
+            )
+            live = list(Assignment.objects.filter(pk__in=[a.pk for a in live]))
+        elif roll < P_DEPT_SUSPEND + P_URGE:
+            t = yield (self.minutes(t, 30, 240) if major else self.after(t, 4, 48))
+            self.call(services.case_urge, actor=self.hub, case_id=cid, note="请加快办理进度", now=t)
+        if first and not major and rng.random() < P_SUPERVISE:
+            t = yield self.after(t, 2, 30)
+            self._supervise(cid, self.hubsup, "群众反映强烈，列入督办", t)
+        for a in live:
+            actor = self.dept(a.department_id)
+            if first and not major and rng.random() < P_EXTENSION and a.handle_due_at:
+                t = yield self.after(t, 2, 24, workday=True)
+                until = a.handle_due_at + timedelta(days=rng.choice((3, 5, 7)))
+                self.call(
+                    services.assignment_request_extension, actor=actor, assignment_id=a.pk,
+                    until=until, reason=rng.choice(EXTENSION_REASONS), now=t,
+                )  # fmt: skip
+                t = yield self.after(t, 1, 8, workday=True)
+                approve = rng.random() < P_EXTENSION_APPROVED
+                a = self.call(
+                    services.assignment_rule_extension, actor=self.hub, assignment_id=a.pk,
+                    approve=approve, reason="" if approve else "理由不充分，请按原时限办结", now=t,
+                )  # fmt: skip
+            t = yield (self.minutes(t, 20, 240) if major else self.after(t, 2, 30, workday=True))
+            self.call(
+                services.assignment_post_progress, actor=actor, assignment_id=a.pk,
+                note=rng.choice(PROGRESS_NOTES), now=t,
+            )  # fmt: skip
+        for a in live:
+            actor = self.dept(a.department_id)
+            due = a.handle_due_at or t
+            if major:
+                t = yield self.minutes(t, 60, 36 * 60)
+            elif rng.random() < P_DEPT_LATE_RESULT:
+                t = yield self.daytime(max(t, due) + timedelta(hours=rng.uniform(4, 72)))
+            else:
+                span = max(1.0, min(72.0, (due - t).total_seconds() / 3600 * 0.6))
+                t = yield self.after(t, 0.5, span, workday=True)
+            self.call(
+                services.assignment_submit_result, actor=actor, assignment_id=a.pk,
+                result=f"办理完毕：{plan.item.closing_condition or '问题已解决'}", now=t,
+            )  # fmt: skip
+        self.live[plan.case_id] = [(a.pk, a.department_id) for a in live]
+        plan.verifying, plan.self_route = True, False
+        return t
+
+    def _supervise(self, cid: int, actor: Actor, note: str, t: datetime) -> None:
+        with contextlib.suppress(RuleViolation):  # the sweep may have put it under supervision
+            self.call(services.case_supervise, actor=actor, case_id=cid, note=note, now=t)
+
+    def close(self, plan: _Plan, t: datetime) -> Sub:
+        """核查 (with the odd rework), 回访, maybe 重启 once, and 备案 a month later."""
+        rng, cid = self.rng, plan.case_id
+        street = self.street(plan)
+        if not plan.verifying:
+            return t
+        plan.verifying = False
+        self_route = plan.self_route
+        t = yield self.after(t, 1, 20)
+        if rng.random() < (P_L1_REWORK if self_route else P_DEPT_REWORK):
+            self.call(
+                services.case_verify, actor=street, case_id=cid, passed=False,
+                reason=rng.choice(REWORK_REASONS), now=t,
+            )  # fmt: skip
+            if self_route:
+                t = yield self.after(t, 2, 30)
+                self.call(
+                    services.case_complete_self, actor=self.grid_worker(plan), case_id=cid,
+                    result="已按核查意见返工处置到位", now=t,
+                )  # fmt: skip
+            else:
+                for pk, dept_id in self.live.get(cid, []):
+                    t = yield self.after(t, 4, 48, workday=True)
+                    self.call(
+                        services.assignment_submit_result, actor=self.dept(dept_id),
+                        assignment_id=pk, result="已按核查意见返工，问题整改到位", now=t,
+                    )  # fmt: skip
+            t = yield self.after(t, 1, 20)
+        self.call(services.case_verify, actor=street, case_id=cid, passed=True, now=t)
+        t = yield self.after(t, 2, 30)
+        hotline = plan.source == Source.HOTLINE
+        caller = self.hub if hotline else self.community(plan)
+        reopened = plan.reopened
+        roll = rng.random()
+        if roll < P_DISSATISFIED and not reopened:
+            satisfaction = Satisfaction.DISSATISFIED
+        elif roll < P_DISSATISFIED + P_BASIC:
+            satisfaction = Satisfaction.BASIC
+        else:
+            satisfaction = Satisfaction.SATISFIED
+        note = rng.choice(DISSATISFIED_NOTES) if satisfaction == Satisfaction.DISSATISFIED else ""
+        self.call(
+            services.case_follow_up, actor=caller, case_id=cid, satisfaction=satisfaction,
+            note=note, now=t,
+        )  # fmt: skip
+        if satisfaction == Satisfaction.DISSATISFIED and rng.random() < P_REOPEN:
+            t = yield self.after(t, 2, 48)
+            again = self.call(
+                services.case_reopen, actor=self.hub if hotline else street, case_id=cid,
+                reason=f"群众不满意：{note}，重启办理", now=t,
+            )  # fmt: skip
+            plan.reopened = True
+            level = again.level
+            t = yield from self.handle(plan, t, level or Level.SIMPLE, first=False)
+            t = yield from self.close(plan, t)
+            return t
+        t = yield self.daytime(t + timedelta(days=rng.uniform(*ARCHIVE_AFTER_DAYS)), workday=True)
+        self.call(services.case_archive, actor=self.hub, case_id=cid, note="资料齐全，备案", now=t)
+        return t
+
+
+def simulate_year(
+    district: DemoDistrict,
+    *,
+    year_end: datetime,
+    cases: int,
+    rng_seed: int = 2026,
+    progress: Callable[[int, int], None] | None = None,
+) -> YearStats:
+    """Drive ``cases`` cases through the services over the 365 days before ``year_end``."""
+    if year_end.tzinfo is None:
+        raise ValueError("year_end must be timezone-aware")
+    started = time.perf_counter()
+    sim = _Simulation(district, year_end, cases, random.Random(rng_seed))
+    sim.run(progress)
+    stats = sim.stats
+    _collect(stats, district, year_end)
+    stats.seconds = time.perf_counter() - started
+    return stats
+
+
+def _counts(rows: Iterator[tuple[Any, int]], label: Callable[[Any], str]) -> dict[str, int]:
+    return {label(k): n for k, n in sorted(rows, key=lambda r: -r[1])}
+
+
+def _collect(stats: YearStats, district: DemoDistrict, year_end: datetime) -> None:
+    cases = Case.objects.filter(district=district.district)
+
+    def grouped(name: str) -> Iterator[tuple[Any, int]]:
+        return iter(cases.values_list(name).annotate(n=Count("pk")).order_by())
+
+    stats.cases = cases.count()
+    stats.by_level = {
+        (f"L{k}" if k else "—"): n for k, n in sorted(grouped("level"), key=lambda r: r[0] or 0)
+    }
+    stats.by_state = _counts(grouped("state"), lambda k: str(k))
+    stats.by_route = _counts(grouped("route"), lambda k: str(k or "—"))
+    stats.by_source = _counts(grouped("source"), lambda k: str(k))
+    stats.by_satisfaction = _counts((r for r in grouped("satisfaction") if r[0]), lambda k: str(k))
+    st = Counter(stats.by_state)
+    accepted = stats.cases - st[S.REJECTED] - st[S.MERGED]
+    stats.completion_rate = (st[S.CLOSED] + st[S.ARCHIVED]) / accepted if accepted else 0.0
+    sat = Counter(stats.by_satisfaction)
+    answered = sum(sat.values())
+    good = sat[Satisfaction.SATISFIED] + sat[Satisfaction.BASIC]
+    stats.satisfaction_rate = good / answered if answered else 0.0
+    stats.overdue_cases = cases.filter(overdue=True).count()
+    assignments = Assignment.objects.filter(case__district=district.district)
+    stats.assignments = assignments.count()
+    stats.overdue_assignments = assignments.filter(overdue=True).count()
+    stats.open_overdue = (
+        cases.filter(state__in=OPEN_STATES).filter(currently_overdue(year_end)).distinct().count()
+    )
+    actions = Counter(
+        dict(
+            CaseEvent.objects.filter(case__district=district.district)
+            .values_list("action")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    )
+    stats.events = sum(actions.values())
+    stats.returns = actions["assignment.request_return"]
+    stats.returns_upheld = actions["assignment.uphold_return"]
+    stats.extensions = actions["assignment.request_extension"]
+    stats.extensions_approved = actions["assignment.approve_extension"]
+    stats.reworks = actions["rework"] + actions["rework_self"]
+    stats.reopens = actions["reopen"]
+    stats.escalations = actions["escalate"] + actions["escalate_to_hub"]
+    stats.urges = actions["urge"]
+    stats.supervisions = actions["supervise"]
+    stats.suspensions = actions["suspend"]
