@@ -12,6 +12,7 @@ from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.selectors import CaseFilters
 from huying.core.api_auth import acting
 from huying.org.actors import Actor
+from huying.org.models import Role
 
 router = Router(tags=["事件 cases"])
 
@@ -136,22 +137,27 @@ class EventOut(Schema):
         return obj.actor_unit.name if obj.actor_unit else None
 
 
-class CaseDetailOut(CaseOut):
-    description: str
-    reporter_name: str
-    community_id: int | None
-    master_number: str | None
-    assignments: list[AssignmentOut]
-    timeline: list[EventOut]
-    actions: list[str] = Field(description="case actions the acting role may take now")
+class CaseStateOut(CaseOut):
+    """What every write returns: the case, its assignments and what the caller may do next."""
 
-    @staticmethod
-    def resolve_master_number(obj: Case) -> str | None:
-        return obj.master.number if obj.master_id and obj.master else None
+    assignments: list[AssignmentOut]
+    actions: list[str] = Field(description="case actions the acting role may take now")
 
     @staticmethod
     def resolve_assignments(obj: Case) -> list[Assignment]:
         return list(obj.assignments.all())
+
+
+class CaseDetailOut(CaseStateOut):
+    description: str
+    reporter_name: str
+    community_id: int | None
+    master_number: str | None
+    timeline: list[EventOut]
+
+    @staticmethod
+    def resolve_master_number(obj: Case) -> str | None:
+        return obj.master.number if obj.master_id and obj.master else None
 
     @staticmethod
     def resolve_timeline(obj: Case) -> list[CaseEvent]:
@@ -263,10 +269,24 @@ ERRORS: dict[int, type[Schema]] = {
 }
 
 
-def _detail(actor: Actor, case_id: int) -> Case:
-    case = selectors.case_detail(actor, case_id=case_id)
+def _with_actions(actor: Actor, case: Case) -> Case:
     case.actions = [r.action for r in rules.available(rules.CASE_TABLE, case.state, actor.role)]  # type: ignore[attr-defined]
     return case
+
+
+def _detail(actor: Actor, case_id: int) -> Case:
+    case = _with_actions(actor, selectors.case_detail(actor, case_id=case_id))
+    if actor.role == Role.RESIDENT:
+        # A resident follows progress, not the staff who handle it.
+        for event in case.events.all():
+            event.actor = None
+            event.actor_unit = None
+        case.reporter_phone = ""
+    return case
+
+
+def _state(actor: Actor, case_id: int) -> Case:
+    return _with_actions(actor, selectors.case_with_assignments(actor, case_id=case_id))
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -322,11 +342,10 @@ def case_detail(request: HttpRequest, case_id: int) -> Any:
 # --- writes: case actions ----------------------------------------------------------------------
 
 
-@router.post("/cases", response={201: CaseDetailOut, **ERRORS}, summary="问题收集：上报")
+@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="问题收集：上报")
 def submit(request: HttpRequest, payload: IntakeIn) -> Any:
-    actor = acting(request)
-    case = services.case_submit(actor=actor, **payload.dict())
-    return Status(201, _detail(actor, case.pk))
+    case = services.case_submit(actor=acting(request), **payload.dict())
+    return Status(201, case)
 
 
 def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
@@ -336,11 +355,11 @@ def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> No
         actor = acting(request)
         data = payload.dict()  # type: ignore[attr-defined]
         call(actor=actor, case_id=case_id, **data)
-        return _detail(actor, case_id)
+        return _state(actor, case_id)
 
     endpoint.__name__ = f"case_{name.replace('-', '_')}"
     router.post(
-        f"/cases/{{case_id}}/{name}", response={200: CaseDetailOut, **ERRORS}, summary=summary
+        f"/cases/{{case_id}}/{name}", response={200: CaseStateOut, **ERRORS}, summary=summary
     )(endpoint)
 
 
@@ -374,7 +393,7 @@ _case_action("supervise", "督办", NoteIn, services.case_supervise)
 
 @router.post(
     "/cases/{case_id}/attachments",
-    response={200: CaseDetailOut, **ERRORS},
+    response={200: CaseStateOut, **ERRORS},
     summary="补充照片/材料（multipart）",
 )
 def attach(
@@ -382,7 +401,7 @@ def attach(
 ) -> Any:
     actor = acting(request)
     services.case_attach(actor=actor, case_id=case_id, files=files, note=note)
-    return _detail(actor, case_id)
+    return _state(actor, case_id)
 
 
 # --- writes: assignment actions ----------------------------------------------------------------
@@ -392,12 +411,12 @@ def _assignment_action(name: str, summary: str, schema: type[Schema], call: Any)
     def endpoint(request: HttpRequest, assignment_id: int, payload: schema) -> Any:  # type: ignore[valid-type]
         actor = acting(request)
         assignment = call(actor=actor, assignment_id=assignment_id, **payload.dict())  # type: ignore[attr-defined]
-        return _detail(actor, assignment.case_id)
+        return _state(actor, assignment.case_id)
 
     endpoint.__name__ = f"assignment_{name.replace('-', '_')}"
     router.post(
         f"/assignments/{{assignment_id}}/{name}",
-        response={200: CaseDetailOut, **ERRORS},
+        response={200: CaseStateOut, **ERRORS},
         summary=summary,
     )(endpoint)
 

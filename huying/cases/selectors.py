@@ -51,8 +51,21 @@ def assignments_actionable_by(actor: Actor) -> QuerySet[Assignment]:
     return qs.filter(case__in=cases_visible_to(actor))
 
 
+#: Joins a case row needs for display: the item's and street's names, never a grid polygon.
+ROW_JOINS = ("item", "street")
+
+
+def _assignments() -> Prefetch[Any]:
+    return Prefetch(
+        "assignments",
+        queryset=Assignment.objects.select_related("department")
+        .defer("department__boundary")
+        .order_by("pk"),
+    )
+
+
 def case_get(actor: Actor, *, case_id: int | None = None, number: str | None = None) -> Case:
-    qs = cases_visible_to(actor).select_related("item", "grid", "street", "community")
+    qs = cases_visible_to(actor).select_related(*ROW_JOINS)
     try:
         if number is not None:
             return qs.get(number=number)
@@ -65,20 +78,15 @@ def case_get(actor: Actor, *, case_id: int | None = None, number: str | None = N
 
 def case_detail(actor: Actor, *, case_id: int) -> Case:
     """A case with its assignments and its whole timeline, in a fixed number of queries."""
+    events = (
+        CaseEvent.objects.select_related("actor", "actor_unit")
+        .defer("actor_unit__boundary")
+        .order_by("seq")
+    )
     qs = (
         cases_visible_to(actor)
-        .select_related("item__klass", "grid", "street", "community", "district", "master")
-        .prefetch_related(
-            Prefetch(
-                "assignments",
-                queryset=Assignment.objects.select_related("department", "caller").order_by("pk"),
-            ),
-            Prefetch(
-                "events",
-                queryset=CaseEvent.objects.select_related("actor", "actor_unit").order_by("seq"),
-            ),
-            "attachments",
-        )
+        .select_related(*ROW_JOINS, "master")
+        .prefetch_related(_assignments(), Prefetch("events", queryset=events), "attachments")
     )
     try:
         return qs.get(pk=case_id)
@@ -143,7 +151,20 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         qs = qs.filter(reported_at__gte=f.reported_from)
     if f.reported_to:
         qs = qs.filter(reported_at__lt=f.reported_to)
-    return qs.select_related("item", "street", "grid").order_by("-id")
+    return qs.select_related(*ROW_JOINS).order_by("-id")
+
+
+def case_with_assignments(actor: Actor, *, case_id: int) -> Case:
+    """What a write returns: the case row and its assignments (not the whole timeline)."""
+    try:
+        return (
+            cases_visible_to(actor)
+            .select_related(*ROW_JOINS)
+            .prefetch_related(_assignments())
+            .get(pk=case_id)
+        )
+    except Case.DoesNotExist:
+        raise NotFound("事件不存在或无权查看") from None
 
 
 # --- keyset pagination ---------------------------------------------------------------------------

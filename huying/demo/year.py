@@ -283,6 +283,7 @@ class _Simulation:
         self.by_level: dict[int, list[CatalogueItem]] = {}
         for item in self.items:
             self.by_level.setdefault(item.default_level, []).append(item)
+        self.communities = {c.pk: c for c in district.communities}
         self.places = [self._place(g) for g in district.grids]
         self.grid_weights = [rng.uniform(0.4, 1.8) for _ in self.places]
         self.place_of = {p.grid.pk: p for p in self.places}
@@ -300,7 +301,7 @@ class _Simulation:
 
     def _place(self, grid: OrgUnit) -> _Place:
         polygon = shape(grid.boundary)
-        community = OrgUnit.objects.get(pk=grid.parent_id)
+        community = self.communities[cast(int, grid.parent_id)]
         return _Place(grid, cast(int, community.parent_id), community.pk, polygon, [])
 
     def point_in(self, place: _Place) -> tuple[float, float]:

@@ -85,14 +85,19 @@ def test_river_outfall_pollution_complex_case(world: World) -> None:
     assert case["state"] == "follow_up"
     case = post(resident, f"/cases/{cid}/follow-up", {"satisfaction": "satisfied"})
     assert case["state"] == "closed"
-    case = post(hub, f"/cases/{cid}/archive")
-    assert case["state"] == "archived"
+    assert post(hub, f"/cases/{cid}/archive")["state"] == "archived"
+    case = get(hub, f"/cases/{cid}")
 
     actions = [e["action"] for e in case["timeline"]]
     assert actions[:4] == ["submit", "triage", "hub_dispatch", "add_co_handler"]
     assert actions[-4:] == ["results_in", "verify_pass", "follow_up", "archive"]
     assert [e["seq"] for e in case["timeline"]] == list(range(1, len(actions) + 1))
     assert case["version"] == len(actions)
+    # The reporter sees the progress but not who handled it.
+    mine = get(resident, f"/cases/{cid}")
+    assert [e["action"] for e in mine["timeline"]] == actions
+    assert {e["actor"] for e in mine["timeline"]} == {None} and {e["actor_unit"] for e in mine["timeline"]} == {None}
+    assert {e["actor"] for e in case["timeline"]} > {None}
 
 
 def test_general_case_misrouted_return_upheld_then_rerouted(world: World) -> None:
@@ -237,13 +242,20 @@ def test_csrf_applies_to_sessions_not_to_bearer_tokens(world: World) -> None:
     session's POST does."""
     _, raw = token_create(user=world.actor("hub").user, name="machine")
     machine = Client(enforce_csrf_checks=True, HTTP_AUTHORIZATION=f"Bearer {raw}")
-    assert machine.post("/api/v1/cases", {"title": "噪音"}, content_type="application/json").status_code == 201
+    assert (
+        machine.post(
+            "/api/v1/cases", {"title": "噪音"}, content_type="application/json"
+        ).status_code
+        == 201
+    )
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(world.actor("hub").user)
     r = browser.post("/api/v1/cases", {"title": "噪音"}, content_type="application/json")
     assert r.status_code == 403
     browser.get("/admin/login/")  # sets the csrftoken cookie
     token = browser.cookies["csrftoken"].value
-    r = browser.post("/api/v1/cases", {"title": "噪音"}, content_type="application/json", HTTP_X_CSRFTOKEN=token)
+    r = browser.post(
+        "/api/v1/cases", {"title": "噪音"}, content_type="application/json", HTTP_X_CSRFTOKEN=token
+    )
     assert r.status_code == 201
     assert Case.objects.count() == 2

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from io import StringIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -21,20 +23,24 @@ S = CaseState
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-class TestYear:
-    @pytest.fixture(scope="class")
-    def year(self, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-        """A small district and 300 cases, built once for the class and rolled back after."""
-        with django_db_blocker.unblock(), transaction.atomic():
-            district = build_district(size="small", password="demo-test")
-            days: list[int] = []
-            stats = simulate_year(
-                district, year_end=YEAR_END, cases=300, progress=lambda d, n: days.append(d)
-            )
-            yield district, stats, days
-            transaction.set_rollback(True)
+@pytest.fixture(scope="class")
+def year(
+    django_db_setup: Any, django_db_blocker: Any
+) -> Iterator[tuple[Any, YearStats, list[int]]]:
+    """A small district and 300 cases, built once for the class and rolled back after it (so
+    the command test below starts from an empty database)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        district = build_district(size="small", password="demo-test")
+        days: list[int] = []
+        stats = simulate_year(
+            district, year_end=YEAR_END, cases=300, progress=lambda d, n: days.append(d)
+        )
+        yield district, stats, days
+        transaction.set_rollback(True)
 
-    def test_runs_through_the_services_without_refusals(self, year) -> None:  # type: ignore[no-untyped-def]
+
+class TestYear:
+    def test_runs_through_the_services_without_refusals(self, year: Any) -> None:
         _, stats, days = year
         assert isinstance(stats, YearStats)
         assert stats.refused_steps == 0, stats.refusals
@@ -43,12 +49,12 @@ class TestYear:
         assert stats.sweeps >= 365
         assert stats.seconds > 0
 
-    def test_every_trail_verifies(self, year) -> None:  # type: ignore[no-untyped-def]
+    def test_every_trail_verifies(self, year: Any) -> None:
         assert list(verify_trails()) == []
         firsts = CaseEvent.objects.filter(seq=1).values_list("action", flat=True)
         assert set(firsts) == {"submit"}
 
-    def test_times_spread_over_the_year(self, year) -> None:  # type: ignore[no-untyped-def]
+    def test_times_spread_over_the_year(self, year: Any) -> None:
         reported = list(Case.objects.values_list("reported_at", flat=True))
         assert max(reported) <= YEAR_END
         assert (YEAR_END - min(reported)).days >= 300
@@ -56,7 +62,7 @@ class TestYear:
         assert len(months) >= 12
         assert CaseEvent.objects.filter(at__gt=YEAR_END).count() == 0
 
-    def test_distribution(self, year) -> None:  # type: ignore[no-untyped-def]
+    def test_distribution(self, year: Any) -> None:
         _, stats, _ = year
         levels = stats.by_level
         leveled = sum(v for k, v in levels.items() if k != "—")
@@ -69,15 +75,17 @@ class TestYear:
         assert stats.by_satisfaction.get("dissatisfied", 0) >= 1
         assert stats.assignments >= levels.get("L2", 0) + levels.get("L3", 0)
 
-    def test_states_include_closed_and_open(self, year) -> None:  # type: ignore[no-untyped-def]
+    def test_states_include_closed_and_open(self, year: Any) -> None:
         _, stats, _ = year
         states = set(stats.by_state)
         assert {S.ARCHIVED, S.CLOSED, S.REJECTED, S.MERGED} <= states
         assert states & OPEN_STATES
         # Cases from the last month are closed but not yet archived.
-        assert not Case.objects.filter(state=S.ARCHIVED, reported_at__gt=YEAR_END.replace(day=1)).exists()
+        assert not Case.objects.filter(
+            state=S.ARCHIVED, reported_at__gt=YEAR_END.replace(day=1)
+        ).exists()
 
-    def test_departments_act_as_departments(self, year) -> None:  # type: ignore[no-untyped-def]
+    def test_departments_act_as_departments(self, year: Any) -> None:
         roles = set(
             CaseEvent.objects.filter(action="assignment.report_in").values_list(
                 "actor_role", flat=True

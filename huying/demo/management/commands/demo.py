@@ -109,12 +109,18 @@ class Command(BaseCommand):
                 f"模拟一年的事件 simulating {cases} cases up to {year_end:%Y-%m-%d %H:%M} …"
             )
             stats = simulate_year(
-                district, year_end=year_end, cases=cases, rng_seed=options["seed"], progress=progress
+                district,
+                year_end=year_end,
+                cases=cases,
+                rng_seed=options["seed"],
+                progress=progress,
             )
         total = time.perf_counter() - started
 
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS(f"演示区「{DISTRICT_NAME}」已建成 / demo district ready"))
+        self.stdout.write(
+            self.style.SUCCESS(f"演示区「{DISTRICT_NAME}」已建成 / demo district ready")
+        )
         self.stdout.write(
             f"街道 streets {len(district.streets)}  社区 communities {len(district.communities)}  "
             f"网格 grids {len(district.grids)}  部门 departments {len(district.departments)}  "
@@ -162,5 +168,7 @@ def _key_accounts() -> list[tuple[str, str, str]]:
         .filter(user__username__in=KEY_USERNAMES, is_active=True)
         .order_by("pk")
     )
-    rows = {g.user.username: (g.user.username, str(Role(g.role).label), g.unit.name) for g in grants}
+    rows = {
+        g.user.username: (g.user.username, str(Role(g.role).label), g.unit.name) for g in grants
+    }
     return [rows[u] for u in KEY_USERNAMES if u in rows]
