@@ -96,7 +96,9 @@ def test_river_outfall_pollution_complex_case(world: World) -> None:
     # The reporter sees the progress but not who handled it.
     mine = get(resident, f"/cases/{cid}")
     assert [e["action"] for e in mine["timeline"]] == actions
-    assert {e["actor"] for e in mine["timeline"]} == {None} and {e["actor_unit"] for e in mine["timeline"]} == {None}
+    assert {e["actor"] for e in mine["timeline"]} == {None} and {
+        e["actor_unit"] for e in mine["timeline"]
+    } == {None}
     assert {e["actor"] for e in case["timeline"]} > {None}
 
 
