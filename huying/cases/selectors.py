@@ -103,6 +103,7 @@ class CaseFilters:
     department_id: int | None = None
     source: str | None = None
     overdue: bool | None = None
+    due_soon: bool | None = None
     text: str | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
@@ -116,6 +117,15 @@ def currently_overdue(now: datetime) -> Q:
         paused_remaining__isnull=True,
     )
     return Q(due_at__lt=now, paused_remaining__isnull=True) | Q(Exists(late_assignment))
+
+
+def currently_due_soon(now: datetime) -> Q:
+    """≥ 80 % of a running limit used, not yet overdue."""
+    window = {"warn_at__lte": now, "due_at__gte": now, "paused_remaining__isnull": True}
+    soon = Assignment.objects.filter(
+        case_id=OuterRef("pk"), state__in=ACTIVE_ASSIGNMENT_STATES, **window
+    )
+    return Q(**window) | Q(Exists(soon))
 
 
 def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[Case]:
@@ -139,6 +149,8 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         qs = qs.filter(currently_overdue(now))
     elif f.overdue is False:
         qs = qs.exclude(currently_overdue(now))
+    if f.due_soon:
+        qs = qs.filter(currently_due_soon(now))
     if f.text:
         text = f.text.strip()
         qs = qs.filter(

@@ -261,3 +261,23 @@ def test_csrf_applies_to_sessions_not_to_bearer_tokens(world: World) -> None:
     )
     assert r.status_code == 201
     assert Case.objects.count() == 2
+
+
+def test_request_id_is_stamped_on_the_event(world: World) -> None:
+    client = as_user(world, "hub")
+    r = client.post(
+        "/api/v1/cases",
+        {"title": "噪音"},
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="req-123",
+    )
+    assert r["X-Request-ID"] == "req-123"
+    case = get(client, f"/cases/{r.json()['id']}")
+    assert case["timeline"][0]["request_id"] == "req-123"
+    r = client.post(
+        "/api/v1/cases",
+        {"title": "噪音"},
+        content_type="application/json",
+        HTTP_X_REQUEST_ID="bad id!",
+    )
+    assert r["X-Request-ID"] != "bad id!" and len(r["X-Request-ID"]) == 32

@@ -82,3 +82,22 @@ def test_verification_overdue(world: World) -> None:
     case.refresh_from_db()
     assert case.overdue and case.state == CaseState.VERIFYING
     assert Case.objects.get(pk=case.pk).events.last().action == "overdue"  # type: ignore[union-attr]
+
+
+def test_due_soon_and_overdue_lists(world: World) -> None:
+    from huying.cases.selectors import CaseFilters, case_list
+
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    a = Assignment.objects.get(case=case)
+    assert a.warn_at is not None and a.due_at is not None
+    hub = world.actor("hub")
+
+    def listed(now: object, **filters: bool) -> list[int]:
+        return [c.pk for c in case_list(hub, CaseFilters(**filters), now=now)]  # type: ignore[arg-type]
+
+    early = a.warn_at - timedelta(minutes=1)
+    assert listed(early, due_soon=True) == [] and listed(early, overdue=True) == []
+    assert listed(a.warn_at, due_soon=True) == [case.pk]
+    late = a.due_at + timedelta(minutes=1)
+    assert listed(late, due_soon=True) == [] and listed(late, overdue=True) == [case.pk]
+    assert listed(late, overdue=False) == []
