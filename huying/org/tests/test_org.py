@@ -84,3 +84,12 @@ def test_roles_are_placed_only_where_they_belong(world: World) -> None:
     with pytest.raises(InvalidInput):
         grant_role(user=user, role=Role.DEPT_HANDLER, unit=world.streets[0])
     assert grant_role(user=user, role=Role.DEPT_HANDLER, unit=world.departments["cg_unit"]).pk
+
+
+def test_grid_lookup_brings_its_parents_along(world: World, django_assert_num_queries: object) -> None:
+    lat, lng = world.point_in(0)
+    with django_assert_num_queries(1):  # type: ignore[operator]
+        grid = grid_at(lat, lng)
+        assert grid is not None
+        chain = ancestors(grid)
+    assert [u.pk for u in chain] == [world.district.pk, world.streets[0].pk, world.communities[0].pk, grid.pk]
