@@ -108,139 +108,48 @@ def _no_extension_pending(assignment: Any, params: dict[str, Any]) -> str | None
 
 # --- the tables ----------------------------------------------------------------------------------
 
+# fmt: off
+# The tables stay one rule a line so they read as tables.
 ACTIVE_CASE_STATES = frozenset({S.SELF_HANDLING, S.IN_PROGRESS})
 OPEN_CASE_STATES = frozenset(set(S.values) - {S.REJECTED, S.MERGED, S.CLOSED, S.ARCHIVED})
+TRIAGED = frozenset({S.TRIAGED})
+SUBMITTED = frozenset({S.SUBMITTED})
+VERIFYING = frozenset({S.VERIFYING})
+STREET_OR_DISPATCHER = frozenset({*STREET_ROLES, R.HUB_DISPATCHER})
 
 CASE_RULES: tuple[Rule, ...] = (
     # 集中研判 triage
-    Rule("triage", "研判", frozenset({S.SUBMITTED}), S.TRIAGED, TRIAGE_ROLES),
-    Rule(
-        "reject",
-        "不予受理",
-        frozenset({S.SUBMITTED}),
-        S.REJECTED,
-        TRIAGE_ROLES,
-        reason_required=True,
-    ),
-    Rule("merge", "合并重复", frozenset({S.SUBMITTED}), S.MERGED, TRIAGE_ROLES),
-    Rule("split", "拆分", frozenset({S.SUBMITTED}), None, TRIAGE_ROLES, reason_required=True),
+    Rule("triage", "研判", SUBMITTED, S.TRIAGED, TRIAGE_ROLES),
+    Rule("reject", "不予受理", SUBMITTED, S.REJECTED, TRIAGE_ROLES, reason_required=True),
+    Rule("merge", "合并重复", SUBMITTED, S.MERGED, TRIAGE_ROLES),
+    Rule("split", "拆分", SUBMITTED, None, TRIAGE_ROLES, reason_required=True),
     # 分级呼叫 / 派单调度: the route follows from the level
-    Rule(
-        "self_handle",
-        "自行处置",
-        frozenset({S.TRIAGED}),
-        S.SELF_HANDLING,
-        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
-        guard=_level_is(Level.SIMPLE),
-    ),
-    Rule(
-        "call",
-        "对口呼叫",
-        frozenset({S.TRIAGED}),
-        S.IN_PROGRESS,
-        STREET_ROLES,
-        guard=_level_is(Level.GENERAL),
-    ),
-    Rule(
-        "hub_dispatch",
-        "呼应办派单",
-        frozenset({S.TRIAGED}),
-        S.IN_PROGRESS,
-        frozenset({R.HUB_DISPATCHER}),
-        guard=_level_is(Level.GENERAL, Level.COMPLEX),
-    ),
-    Rule(
-        "leader_dispatch",
-        "区领导逆向派单",
-        frozenset({S.TRIAGED}),
-        S.IN_PROGRESS,
-        frozenset({R.DISTRICT_LEADER}),
-        guard=_level_is(Level.MAJOR),
-    ),
-    Rule(
-        "add_co_handler",
-        "增派协办",
-        frozenset({S.IN_PROGRESS}),
-        None,
-        frozenset({R.HUB_DISPATCHER, R.DISTRICT_LEADER}),
-        guard=_multi_department_route,
-    ),
+    Rule("self_handle", "自行处置", TRIAGED, S.SELF_HANDLING, STREET_OR_DISPATCHER, guard=_level_is(Level.SIMPLE)),
+    Rule("call", "对口呼叫", TRIAGED, S.IN_PROGRESS, STREET_ROLES, guard=_level_is(Level.GENERAL)),
+    Rule("hub_dispatch", "呼应办派单", TRIAGED, S.IN_PROGRESS, frozenset({R.HUB_DISPATCHER}), guard=_level_is(Level.GENERAL, Level.COMPLEX)),
+    Rule("leader_dispatch", "区领导逆向派单", TRIAGED, S.IN_PROGRESS, frozenset({R.DISTRICT_LEADER}), guard=_level_is(Level.MAJOR)),
+    Rule("add_co_handler", "增派协办", frozenset({S.IN_PROGRESS}), None, frozenset({R.HUB_DISPATCHER, R.DISTRICT_LEADER}), guard=_multi_department_route),
     # 自行处置 (L1): 小事不出网格, 大事不出社区, 重大事情不出街道
     Rule("complete_self", "处置完毕", frozenset({S.SELF_HANDLING}), S.VERIFYING, TERRITORIAL_STAFF),
-    Rule(
-        "escalate",
-        "上报上一级",
-        frozenset({S.SELF_HANDLING}),
-        None,
-        frozenset({*TERRITORIAL_STAFF, SYSTEM}),
-        guard=_tier_below_street,
-    ),
-    Rule(
-        "escalate_to_hub",
-        "上报呼应办",
-        frozenset({S.SELF_HANDLING}),
-        S.TRIAGED,
-        frozenset({*STREET_ROLES, SYSTEM}),
-        guard=_tier_is_street,
-    ),
+    Rule("escalate", "上报上一级", frozenset({S.SELF_HANDLING}), None, frozenset({*TERRITORIAL_STAFF, SYSTEM}), guard=_tier_below_street),
+    Rule("escalate_to_hub", "上报呼应办", frozenset({S.SELF_HANDLING}), S.TRIAGED, frozenset({*STREET_ROLES, SYSTEM}), guard=_tier_is_street),
     # 全程跟踪 tracking
-    Rule(
-        "results_in", "部门反馈完毕", frozenset({S.IN_PROGRESS}), S.VERIFYING, frozenset({SYSTEM})
-    ),
+    Rule("results_in", "部门反馈完毕", frozenset({S.IN_PROGRESS}), S.VERIFYING, frozenset({SYSTEM})),
     Rule("reroute", "退回后重新派单", frozenset({S.IN_PROGRESS}), S.TRIAGED, frozenset({SYSTEM})),
     Rule("urge", "催办", ACTIVE_CASE_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
-    Rule(
-        "supervise",
-        "督办",
-        ACTIVE_CASE_STATES | {S.VERIFYING},
-        None,
-        frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}),
-        guard=_not_supervised,
-    ),
+    Rule("supervise", "督办", ACTIVE_CASE_STATES | VERIFYING, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
     Rule("suspend", "挂账", ACTIVE_CASE_STATES, S.SUSPENDED, HUB_ROLES, reason_required=True),
     Rule("resume", "恢复办理", frozenset({S.SUSPENDED}), RESTORE, HUB_ROLES),
-    Rule("overdue", "核查超期", frozenset({S.VERIFYING}), None, frozenset({SYSTEM})),
+    Rule("overdue", "核查超期", VERIFYING, None, frozenset({SYSTEM})),
     # 结案备案 closure
-    Rule(
-        "verify_pass",
-        "核查通过",
-        frozenset({S.VERIFYING}),
-        S.FOLLOW_UP,
-        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
-    ),
-    Rule(
-        "rework",
-        "核查返工",
-        frozenset({S.VERIFYING}),
-        S.IN_PROGRESS,
-        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
-        reason_required=True,
-        guard=_route_is_not_self,
-    ),
-    Rule(
-        "rework_self",
-        "核查返工",
-        frozenset({S.VERIFYING}),
-        S.SELF_HANDLING,
-        frozenset({*STREET_ROLES, R.HUB_DISPATCHER}),
-        reason_required=True,
-        guard=_route_is_self,
-    ),
+    Rule("verify_pass", "核查通过", VERIFYING, S.FOLLOW_UP, STREET_OR_DISPATCHER),
+    Rule("rework", "核查返工", VERIFYING, S.IN_PROGRESS, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_not_self),
+    Rule("rework_self", "核查返工", VERIFYING, S.SELF_HANDLING, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_self),
     Rule("follow_up", "回访", frozenset({S.FOLLOW_UP}), S.CLOSED, FOLLOW_UP_ROLES),
-    Rule(
-        "reopen",
-        "重启",
-        frozenset({S.CLOSED}),
-        S.TRIAGED,
-        frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}),
-        reason_required=True,
-        guard=_may_reopen,
-    ),
+    Rule("reopen", "重启", frozenset({S.CLOSED}), S.TRIAGED, frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}), reason_required=True, guard=_may_reopen),
     Rule("archive", "备案", frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
     # Photos and documents may follow the report (a phone on a poor connection sends text first).
-    Rule(
-        "attach", "补充材料", OPEN_CASE_STATES, None, frozenset({*INTAKE_ROLES, *DEPARTMENT_ROLES})
-    ),
+    Rule("attach", "补充材料", OPEN_CASE_STATES, None, frozenset({*INTAKE_ROLES, *DEPARTMENT_ROLES})),
 )
 
 ACTIVE_ASSIGNMENT_STATES = frozenset({A.AWAITING_REPORT_IN, A.REPORTED_IN, A.HANDLING})
@@ -250,68 +159,22 @@ DEPT = DEPARTMENT_ROLES
 ASSIGNMENT_RULES: tuple[Rule, ...] = (
     Rule("report_in", "报到", frozenset({A.AWAITING_REPORT_IN}), A.REPORTED_IN, DEPT),
     Rule("accept", "受理", frozenset({A.REPORTED_IN}), A.HANDLING, DEPT),
-    Rule(
-        "request_return",
-        "申请退回",
-        ACTIVE_ASSIGNMENT_STATES,
-        A.RETURN_REQUESTED,
-        DEPT,
-        reason_required=True,
-    ),
+    Rule("request_return", "申请退回", ACTIVE_ASSIGNMENT_STATES, A.RETURN_REQUESTED, DEPT, reason_required=True),
     Rule("uphold_return", "同意退回", frozenset({A.RETURN_REQUESTED}), A.RETURNED, HUB_ROLES),
-    Rule(
-        "refuse_return",
-        "不同意退回",
-        frozenset({A.RETURN_REQUESTED}),
-        A.HANDLING,
-        HUB_ROLES,
-        reason_required=True,
-    ),
-    Rule(
-        "request_extension",
-        "申请延期",
-        WORKING_STATES,
-        None,
-        DEPT,
-        reason_required=True,
-        guard=_no_extension_pending,
-    ),
-    Rule(
-        "approve_extension", "批准延期", WORKING_STATES, None, HUB_ROLES, guard=_extension_pending
-    ),
-    Rule(
-        "deny_extension",
-        "驳回延期",
-        WORKING_STATES,
-        None,
-        HUB_ROLES,
-        reason_required=True,
-        guard=_extension_pending,
-    ),
+    # Refused: back where it was (a department that had not reported in still must).
+    Rule("refuse_return", "不同意退回", frozenset({A.RETURN_REQUESTED}), RESTORE, HUB_ROLES, reason_required=True),
+    Rule("request_extension", "申请延期", WORKING_STATES, None, DEPT, reason_required=True, guard=_no_extension_pending),
+    Rule("approve_extension", "批准延期", WORKING_STATES, None, HUB_ROLES, guard=_extension_pending),
+    Rule("deny_extension", "驳回延期", WORKING_STATES, None, HUB_ROLES, reason_required=True, guard=_extension_pending),
     Rule("post_progress", "进展反馈", WORKING_STATES, None, DEPT),
     Rule("submit_result", "办结反馈", frozenset({A.HANDLING}), A.RESULT_SUBMITTED, DEPT),
     Rule("rework", "返工", frozenset({A.RESULT_SUBMITTED}), A.HANDLING, frozenset({SYSTEM})),
-    Rule(
-        "withdraw",
-        "撤回派单",
-        ACTIVE_ASSIGNMENT_STATES,
-        A.WITHDRAWN,
-        frozenset({R.HUB_DISPATCHER}),
-        reason_required=True,
-    ),
-    Rule(
-        "urge", "催办", ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})
-    ),
-    Rule(
-        "supervise",
-        "督办",
-        ACTIVE_ASSIGNMENT_STATES,
-        None,
-        frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}),
-        guard=_not_supervised,
-    ),
+    Rule("withdraw", "撤回派单", ACTIVE_ASSIGNMENT_STATES, A.WITHDRAWN, frozenset({R.HUB_DISPATCHER}), reason_required=True),
+    Rule("urge", "催办", ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
+    Rule("supervise", "督办", ACTIVE_ASSIGNMENT_STATES, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
     Rule("overdue", "超期", ACTIVE_ASSIGNMENT_STATES, None, frozenset({SYSTEM})),
 )
+# fmt: on
 
 
 def _index(rules: Iterable[Rule]) -> dict[tuple[str, str], Rule]:

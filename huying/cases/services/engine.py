@@ -220,7 +220,7 @@ def assignment_step(
     rules.enforce(rule, assignment, params or {}, reason)
     fields = dict(fields or {})
     from_state = assignment.state
-    to_state = rule.target or from_state
+    to_state = assignment.return_from if rule.target == rules.RESTORE else rule.target or from_state
     before = snapshot(assignment, fields) | {"assignment_state": from_state}
     updates = {**fields, "state": to_state, "version": assignment.version + 1}
     won = Assignment.objects.filter(

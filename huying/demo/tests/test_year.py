@@ -80,6 +80,7 @@ class TestYear:
         states = set(stats.by_state)
         assert {S.ARCHIVED, S.CLOSED, S.REJECTED, S.MERGED} <= states
         assert states & OPEN_STATES
+        assert stats.open_overdue >= 1 and stats.overdue_assignments >= 1
         # Cases from the last month are closed but not yet archived.
         assert not Case.objects.filter(
             state=S.ARCHIVED, reported_at__gt=YEAR_END.replace(day=1)
