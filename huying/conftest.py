@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from huying.catalogue.services import (
 )
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
+from huying.org.selectors import grants_changed, grid_index
 from huying.org.services import grant_role, person_create, unit_create
 
 K = OrgUnit.Kind
@@ -142,6 +144,15 @@ def build_world() -> World:
         user = person_create(username=name, full_name=f"测试{name}")
         world.actors[name] = Actor.from_grant(grant_role(user=user, role=role, unit=unit))
     return world
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    """Ids repeat across tests; nothing cached in one may leak into the next."""
+    grid_index.invalidate()
+    grants_changed()
+    yield
+    grid_index.invalidate()
 
 
 @pytest.fixture

@@ -699,8 +699,7 @@ class _Simulation:
                         lead_department_id=rng.choice(target), note="退回后重新派单", now=t,
                     )  # fmt: skip
                     return (yield from self.departments(plan, t, again, first=False))
-                live.append(a)
-                continue
+                # Refused: back to where it was (reported in), so it still has to accept.
             t = yield (self.minutes(t, 1, 10) if major else self.after(t, 0, 2, workday=True))
             a = self.call(services.assignment_accept, actor=actor, assignment_id=a.pk, now=t)
             live.append(a)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+from time import monotonic
+from typing import Any
+
+from django.core.cache import cache
 from django.db.models import QuerySet
+from shapely import STRtree, prepare
 from shapely.geometry import Point, shape
 
 from huying.org.models import OrgUnit, RoleGrant
@@ -27,32 +33,95 @@ def ancestors(unit: OrgUnit) -> list[OrgUnit]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def grid_at(lat: float, lng: float) -> OrgUnit | None:
-    """The grid whose polygon contains the point: a bounding-box query, then shapely."""
-    candidates = (
-        OrgUnit.objects.filter(
-            kind=K.GRID,
-            is_active=True,
-            min_lng__lte=lng,
-            max_lng__gte=lng,
-            min_lat__lte=lat,
-            max_lat__gte=lat,
+#: Other processes learn of a redrawn grid or a new grant within this many seconds.
+CACHE_SECONDS = 120.0
+
+
+class _GridIndex:
+    """Every active grid's polygon in an STRtree, with its parent chain loaded: intake finds
+    the grid for a point without a query. Rebuilt after CACHE_SECONDS or on invalidation."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: tuple[float, int, STRtree, list[tuple[OrgUnit, Any]]] | None = None
+        self._generation = 0
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._built = None
+            self._generation += 1
+
+    def _load(self) -> tuple[STRtree, list[tuple[OrgUnit, Any]]]:
+        with self._lock:
+            built, generation = self._built, self._generation
+        if built is not None and monotonic() - built[0] < CACHE_SECONDS and built[1] == generation:
+            return built[2], built[3]
+        grids = (
+            OrgUnit.objects.filter(kind=K.GRID, is_active=True, boundary__isnull=False)
+            .select_related("parent__parent__parent")
+            .defer(
+                "parent__boundary", "parent__parent__boundary", "parent__parent__parent__boundary"
+            )
+            .order_by("pk")
         )
-        .select_related("parent__parent__parent")
-        .defer("parent__boundary", "parent__parent__boundary", "parent__parent__parent__boundary")
-        .order_by("pk")
-    )
-    point = Point(lng, lat)
-    for grid in candidates:
-        if grid.boundary and shape(grid.boundary).covers(point):
-            return grid
-    return None
+        entries = []
+        for grid in grids:
+            polygon = shape(grid.boundary)
+            prepare(polygon)
+            entries.append((grid, polygon))
+        tree = STRtree([polygon for _, polygon in entries])
+        with self._lock:
+            if generation == self._generation:
+                self._built = (monotonic(), generation, tree, entries)
+        return tree, entries
+
+    def find(self, lat: float, lng: float) -> OrgUnit | None:
+        tree, entries = self._load()
+        point = Point(lng, lat)
+        for i in sorted(int(i) for i in tree.query(point)):
+            grid, polygon = entries[i]
+            if polygon.covers(point):
+                return grid
+        return None
+
+
+grid_index = _GridIndex()
+_grants_generation = 0
+
+
+def grants_changed() -> None:
+    """This process stops using cached notification recipients (others after CACHE_SECONDS)."""
+    global _grants_generation
+    _grants_generation += 1
+
+
+def grid_at(lat: float, lng: float) -> OrgUnit | None:
+    """The grid whose polygon contains the point (the lowest id where grids touch)."""
+    return grid_index.find(lat, lng)
 
 
 def user_ids_with_roles(unit_ids: list[int], roles: list[str]) -> list[int]:
     """Who must act for these units in these roles (the recipients of a notification)."""
-    return list(
-        RoleGrant.objects.filter(unit_id__in=unit_ids, role__in=roles, is_active=True)
-        .values_list("user_id", flat=True)
-        .distinct()
-    )
+    units = ",".join(str(u) for u in sorted(unit_ids))
+    key = f"org:recipients:{_grants_generation}:{units}:{','.join(sorted(str(r) for r in roles))}"
+
+    def load() -> list[int]:
+        return list(
+            RoleGrant.objects.filter(unit_id__in=unit_ids, role__in=roles, is_active=True)
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+
+    ids: list[int] = cache.get_or_set(key, load, CACHE_SECONDS) or []
+    return ids
+
+
+def hub_unit_ids(district_id: int) -> list[int]:
+    """The coordination office(s) of a district."""
+
+    def load() -> list[int]:
+        units = OrgUnit.objects.filter(kind=K.HUB, path__startswith=f"/{district_id}/")
+        return list(units.values_list("pk", flat=True))
+
+    ids: list[int] = cache.get_or_set(f"org:hubs:{district_id}", load, CACHE_SECONDS) or []
+    return ids

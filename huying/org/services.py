@@ -12,6 +12,7 @@ from shapely.validation import explain_validity
 from huying.core.errors import InvalidInput
 from huying.org.models import OrgUnit, RoleGrant
 from huying.org.roles import placement_error
+from huying.org.selectors import grants_changed, grid_index
 
 K = OrgUnit.Kind
 
@@ -88,6 +89,8 @@ def unit_create(
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
     unit.depth = parent.depth + 1 if parent else 0
     unit.save(update_fields=["path", "depth"])
+    if kind == K.GRID:
+        transaction.on_commit(grid_index.invalidate)
     return unit
 
 
@@ -98,6 +101,7 @@ def grant_role(*, user: Any, role: str, unit: OrgUnit, scope: str = "") -> RoleG
     grant, _ = RoleGrant.objects.get_or_create(
         user=user, role=role, unit=unit, defaults={"scope": scope}
     )
+    grants_changed()
     return grant
 
 

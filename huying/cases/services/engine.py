@@ -41,7 +41,7 @@ from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
-from huying.org.selectors import user_ids_with_roles
+from huying.org.selectors import hub_unit_ids, user_ids_with_roles
 
 K = OrgUnit.Kind
 
@@ -254,11 +254,7 @@ def calendar() -> WorkCalendar:
 
 
 def hub_of(case: Case) -> list[int]:
-    return list(
-        OrgUnit.objects.filter(kind=K.HUB, path__startswith=f"/{case.district_id}/").values_list(
-            "pk", flat=True
-        )
-    )
+    return hub_unit_ids(case.district_id)
 
 
 def tell(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from huying.conftest import World, square
@@ -86,10 +88,41 @@ def test_roles_are_placed_only_where_they_belong(world: World) -> None:
     assert grant_role(user=user, role=Role.DEPT_HANDLER, unit=world.departments["cg_unit"]).pk
 
 
-def test_grid_lookup_brings_its_parents_along(world: World, django_assert_num_queries: object) -> None:
+def test_grid_lookup_brings_its_parents_along(
+    world: World, django_assert_num_queries: object
+) -> None:
     lat, lng = world.point_in(0)
     with django_assert_num_queries(1):  # type: ignore[operator]
         grid = grid_at(lat, lng)
         assert grid is not None
         chain = ancestors(grid)
-    assert [u.pk for u in chain] == [world.district.pk, world.streets[0].pk, world.communities[0].pk, grid.pk]
+    assert [u.pk for u in chain] == [
+        world.district.pk,
+        world.streets[0].pk,
+        world.communities[0].pk,
+        grid.pk,
+    ]
+
+
+def test_caches_see_changes_made_in_this_process(
+    world: World, django_capture_on_commit_callbacks: Any
+) -> None:
+    from huying.org.selectors import user_ids_with_roles
+
+    street = world.streets[0]
+    before = set(user_ids_with_roles([street.pk], [Role.STREET_CALLER]))
+    newcomer = person_create(username="new", full_name="新人")
+    grant_role(user=newcomer, role=Role.STREET_CALLER, unit=street)
+    assert set(user_ids_with_roles([street.pk], [Role.STREET_CALLER])) == before | {newcomer.pk}
+
+    lat, lng = 30.005, 103.005
+    assert grid_at(lat, lng) is None
+    with django_capture_on_commit_callbacks(execute=True):
+        grid = unit_create(
+            kind=K.GRID,
+            code="510199001001009",
+            name="新网格",
+            parent=world.communities[0],
+            boundary=square(103.0, 30.0),
+        )
+    assert grid_at(lat, lng) == grid
