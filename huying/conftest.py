@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from huying.catalogue.models import CatalogueItem, Level, LimitUnit
@@ -151,6 +152,7 @@ def _fresh_caches() -> Iterator[None]:
     """Ids repeat across tests; nothing cached in one may leak into the next."""
     grid_index.invalidate()
     grants_changed()
+    cache.clear()
     yield
     grid_index.invalidate()
 

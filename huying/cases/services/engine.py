@@ -32,6 +32,7 @@ from huying.cases.models import (
 )
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
 from huying.catalogue.models import Level
+from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
 from huying.core.files import CheckedFile, check_upload
@@ -78,9 +79,12 @@ def run(
         try:
             with transaction.atomic():
                 qs = Case.objects.all() if actor is None else cases_visible_to(actor)
-                case = qs.select_related("item").filter(pk=case_id).first()
-                if case is None:
-                    raise NotFound("事件不存在或无权查看")
+                try:
+                    case = qs.get(pk=case_id)
+                except Case.DoesNotExist:
+                    raise NotFound("事件不存在或无权查看") from None
+                if case.item_id is not None:
+                    case.item = item_cached(case.item_id)
                 if expected_version is not None and case.version != expected_version:
                     raise Conflict(current_version=case.version)
                 return body(case)
