@@ -218,6 +218,9 @@ class Assignment(Clock):
     urge_count = models.PositiveSmallIntegerField(default=0)
     supervised = models.BooleanField(default=False)
     rework_count = models.PositiveSmallIntegerField(default=0)
+    # The case's reopen_count at dispatch: a reopened case is handled in a new round, and
+    # only the current round's assignments decide when it is ready for verification.
+    round = models.PositiveSmallIntegerField(default=0, verbose_name="轮次")
 
     class Meta:
         verbose_name = "派单"

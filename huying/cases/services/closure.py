@@ -21,6 +21,7 @@ from huying.cases.services.engine import (
     case_clock,
     case_step,
     check_files,
+    current_round,
     now_or,
     run,
     store_files,
@@ -87,7 +88,7 @@ def case_verify(
                 },
             )
             return case
-        done = list(case.assignments.filter(state=A.RESULT_SUBMITTED))
+        done = list(current_round(case).filter(state=A.RESULT_SUBMITTED))
         case_step(
             case,
             actor,

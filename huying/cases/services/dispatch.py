@@ -15,7 +15,15 @@ from huying.cases.models import (
     Case,
     Route,
 )
-from huying.cases.services.engine import NO_CLOCK, calendar, case_step, now_or, run, tell_department
+from huying.cases.services.engine import (
+    NO_CLOCK,
+    calendar,
+    case_step,
+    current_round,
+    now_or,
+    run,
+    tell_department,
+)
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
@@ -53,6 +61,7 @@ def _new_assignment(
         route=route,
         caller_id=caller_id,
         state=A.AWAITING_REPORT_IN,
+        round=case.reopen_count,
         dispatched_at=now,
         report_in_due_at=report_in.due_at,
         handle_due_at=handling.due_at,
@@ -199,9 +208,11 @@ def case_add_co_handler(
     def body(case: Case) -> list[Assignment]:
         rules.enforce(rules.check_case(case.state, "add_co_handler", actor.role), case, {}, note)
         active = set(
-            case.assignments.filter(
+            current_round(case)
+            .filter(
                 state__in=rules.ACTIVE_ASSIGNMENT_STATES | {A.RESULT_SUBMITTED, A.RETURN_REQUESTED}
-            ).values_list("department_id", flat=True)
+            )
+            .values_list("department_id", flat=True)
         )
         depts = [_department(d, None) for d in department_ids]
         if any(d.pk in active for d in depts):

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from huying.cases import rules
@@ -92,6 +93,11 @@ def run(
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def current_round(case: Case) -> QuerySet[Assignment]:
+    """The assignments of the case's current round (see ``Assignment.round``)."""
+    return case.assignments.filter(round=case.reopen_count)
 
 
 def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from huying.cases.services.engine import (
     case_clock,
     case_step,
     check_files,
+    current_round,
     now_or,
     resume_clock,
     run,
@@ -358,9 +359,9 @@ def maybe_results_in(case: Case, now: datetime) -> None:
     if case.state != S.IN_PROGRESS:
         return
     states = set(
-        case.assignments.exclude(state__in=[A.RETURNED, A.WITHDRAWN]).values_list(
-            "state", flat=True
-        )
+        current_round(case)
+        .exclude(state__in=[A.RETURNED, A.WITHDRAWN])
+        .values_list("state", flat=True)
     )
     if states == {A.RESULT_SUBMITTED}:
         case_step(case, None, "results_in", now=now, fields=case_clock(case, "verification", now))
@@ -368,7 +369,7 @@ def maybe_results_in(case: Case, now: datetime) -> None:
 
 
 def active_assignments(case: Case) -> list[Assignment]:
-    return list(case.assignments.filter(state__in=rules.ACTIVE_ASSIGNMENT_STATES))
+    return list(current_round(case).filter(state__in=rules.ACTIVE_ASSIGNMENT_STATES))
 
 
 def case_urge(

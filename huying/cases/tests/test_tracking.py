@@ -66,3 +66,26 @@ def test_extension_must_move_the_deadline_later_and_only_one_pending(world: Worl
     assert (
         a.extension_requested_until is None and a.extension_count == 0 and a.handle_due_at < later
     )
+
+
+def test_rework_after_reopen_touches_only_the_current_round(world: World) -> None:
+    """A reopened case is dispatched anew; the first round's finished assignments stay
+    finished and do not hold the new round's verification back."""
+    case = case_in_state(world, CaseState.VERIFYING)
+    street, resident, dept = world.actor("street"), world.actor("resident"), world.actor("dept_cg")
+    services.case_verify(actor=street, case_id=case.pk, passed=True)
+    services.case_follow_up(actor=resident, case_id=case.pk, satisfaction="dissatisfied")
+    services.case_reopen(actor=resident, case_id=case.pk, reason="灯又不亮了")
+    first = Assignment.objects.get(case=case)
+    (second,) = services.case_call(actor=street, case_id=case.pk)
+    for step in (services.assignment_report_in, services.assignment_accept):
+        step(actor=dept, assignment_id=second.pk)
+    services.assignment_submit_result(actor=dept, assignment_id=second.pk, result="换了整条线路")
+    services.case_verify(actor=street, case_id=case.pk, passed=False, reason="仍有闪烁")
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.state == AssignmentState.RESULT_SUBMITTED and first.rework_count == 0
+    assert second.state == AssignmentState.HANDLING and second.rework_count == 1
+    services.assignment_submit_result(actor=dept, assignment_id=second.pk, result="已修复")
+    case.refresh_from_db()
+    assert case.state == CaseState.VERIFYING
