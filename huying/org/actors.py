@@ -40,10 +40,16 @@ class Actor:
 
 def actor_for(user: User, grant_id: int | None = None) -> Actor:
     """The role the user acts under: the grant asked for, or their first active one."""
-    grants = RoleGrant.objects.select_related("unit", "user").filter(user=user, is_active=True)
+    # A grid's polygon is large and no permission check needs it.
+    grants = (
+        RoleGrant.objects.select_related("unit")
+        .defer("unit__boundary")
+        .filter(user=user, is_active=True)
+    )
     if grant_id is not None:
         grants = grants.filter(pk=grant_id)
     grant = grants.order_by("pk").first()
     if grant is None:
         raise PermissionDenied("当前用户没有可用的角色", code="no_role")
+    grant.user = user
     return Actor.from_grant(grant)
