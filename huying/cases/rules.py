@@ -57,6 +57,7 @@ def _level_is(*levels: int) -> Guard:
             return f"此操作只适用于{names}"
         return None
 
+    guard.__name__ = "level_" + "_or_".join(f"L{v}" for v in levels)
     return guard
 
 
