@@ -14,6 +14,7 @@ from django.db import transaction
 
 from huying.cases.models import Case, CaseEvent, CaseState
 from huying.cases.trail import verify_trails
+from huying.core.models import Notification
 from huying.demo.district import build_district
 from huying.demo.year import OPEN_STATES, YearStats, simulate_year
 from huying.org.models import OrgUnit
@@ -109,6 +110,11 @@ def test_demo_command_builds_once() -> None:
     cases, units = Case.objects.count(), OrgUnit.objects.count()
     assert cases == 200
     assert list(verify_trails()) == []
+    # The simulated year's notifications count as delivered: the worker must not replay them.
+    assert (
+        Notification.objects.exists()
+        and not Notification.objects.filter(sent_at__isnull=True).exists()
+    )
 
     again = StringIO()
     call_command("demo", "--if-empty", stdout=again)

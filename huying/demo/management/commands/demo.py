@@ -11,8 +11,10 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from huying.core.models import Notification
 from huying.demo.district import DISTRICT_CODE, DISTRICT_NAME, SIZES, build_district
 from huying.demo.year import simulate_year
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -117,6 +119,9 @@ class Command(BaseCommand):
                 rng_seed=options["seed"],
                 progress=progress,
             )
+            # The simulated year's notifications are history: they went out when they were
+            # made. Left unsent, the worker would replay a year of them on its first run.
+            Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
         total = time.perf_counter() - started
 
         self.stdout.write("")
