@@ -116,7 +116,7 @@ LOGGING = {
 
 # --- domain settings -------------------------------------------------------------------------
 HUYING_DISTRICT_CODE = env_str("HUYING_DISTRICT_CODE", "JJ")
-# Notification delivery: "log" (default), or a dotted path to a backend callable.
+# Notification delivery: a dotted path to a backend callable (SMS, e-mail, webhook); logs by default.
 HUYING_NOTIFY_BACKEND = env_str("HUYING_NOTIFY_BACKEND", "huying.core.notify.log_backend")
 # Attachments: allowed content types and size cap.
 HUYING_ATTACHMENT_MAX_BYTES = env_int("HUYING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)

@@ -372,7 +372,7 @@ _case_action(
     "split",
     "拆分事件",
     SplitIn,
-    lambda parts, **kw: services.case_split(parts=[p for p in parts], **kw),
+    services.case_split,
 )
 _case_action("self-handle", "自行处置（简单问题）", NoteIn, services.case_self_handle)
 _case_action("call", "对口呼叫（一般问题）", CallIn, services.case_call)

@@ -281,3 +281,22 @@ def test_request_id_is_stamped_on_the_event(world: World) -> None:
         HTTP_X_REQUEST_ID="bad id!",
     )
     assert r["X-Request-ID"] != "bad id!" and len(r["X-Request-ID"]) == 32
+
+
+def test_split_and_merge_through_the_api(world: World) -> None:
+    lat, lng = world.point_in(0)
+    resident, street = as_user(world, "resident"), as_user(world, "street")
+    cid = post(
+        resident, "/cases", {"title": "路灯不亮、井盖缺失", "lat": lat, "lng": lng}, status=201
+    )["id"]
+    post(
+        street,
+        f"/cases/{cid}/split",
+        {"parts": [{"title": "路灯不亮"}, {"title": "井盖缺失"}], "reason": "两件事"},
+    )
+    children = Case.objects.filter(split_from_id=cid).order_by("pk")
+    assert [c.title for c in children] == ["路灯不亮", "井盖缺失"]
+    dup = post(resident, "/cases", {"title": "井盖没了", "lat": lat, "lng": lng}, status=201)["id"]
+    case = post(street, f"/cases/{dup}/merge", {"master_id": children[1].pk, "reason": "同一井盖"})
+    assert case["state"] == "merged"
+    assert get(street, f"/cases/{dup}")["master_number"] == children[1].number
