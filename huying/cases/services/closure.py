@@ -7,7 +7,6 @@ from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
 
-from huying.cases.deadlines import clock_for
 from huying.cases.models import (
     AssignmentState,
     Case,
@@ -17,10 +16,10 @@ from huying.cases.models import (
 from huying.cases.services.engine import (
     NO_CLOCK,
     assignment_step,
-    calendar,
     case_clock,
     case_step,
     check_files,
+    clock,
     current_round,
     now_or,
     run,
@@ -30,7 +29,6 @@ from huying.cases.services.engine import (
     tell_hub,
     tell_street,
 )
-from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
 from huying.org.models import Role
@@ -61,7 +59,7 @@ def case_verify(
                 actor,
                 "verify_pass",
                 now=now,
-                reason=reason.strip(),
+                reason=reason,
                 attachments=refs,
                 fields=dict(NO_CLOCK),
             )
@@ -80,7 +78,7 @@ def case_verify(
                 actor,
                 "rework_self",
                 now=now,
-                reason=reason.strip(),
+                reason=reason,
                 attachments=refs,
                 fields={
                     "rework_count": case.rework_count + 1,
@@ -94,20 +92,19 @@ def case_verify(
             actor,
             "rework",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             attachments=refs,
             fields={"rework_count": case.rework_count + 1, **NO_CLOCK},
         )
-        cal = calendar()
         for a in done:
-            handling = clock_for(now, "handling", case.level or Level.GENERAL, case.item, cal)
+            handling = clock(case, "handling", now)
             assignment_step(
                 case,
                 a,
                 None,
                 "rework",
                 now=now,
-                reason=reason.strip(),
+                reason=reason,
                 fields={
                     "rework_count": a.rework_count + 1,
                     "handle_due_at": handling.due_at,
@@ -143,7 +140,7 @@ def case_follow_up(
             actor,
             "follow_up",
             now=now,
-            reason=note.strip(),
+            reason=note,
             fields={"satisfaction": satisfaction, "closed_at": now},
         )
         return case
@@ -167,7 +164,7 @@ def case_reopen(
             actor,
             "reopen",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             fields={
                 "reopen_count": case.reopen_count + 1,
                 "closed_at": None,

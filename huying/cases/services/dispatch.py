@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from huying.cases import rules
-from huying.cases.deadlines import clock_for
 from huying.cases.models import (
     Assignment,
     AssignmentRole,
@@ -17,14 +16,13 @@ from huying.cases.models import (
 )
 from huying.cases.services.engine import (
     NO_CLOCK,
-    calendar,
     case_step,
+    clock,
     current_round,
     now_or,
     run,
     tell_department,
 )
-from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -49,10 +47,8 @@ def _department(unit_id: int | None, fallback: OrgUnit | None) -> OrgUnit:
 def _new_assignment(
     case: Case, dept: OrgUnit, role: str, route: str, caller_id: int, now: datetime
 ) -> Assignment:
-    cal = calendar()
-    level = case.level or Level.GENERAL
-    report_in = clock_for(now, "report_in", level, case.item, cal)
-    handling = clock_for(now, "handling", level, case.item, cal)
+    report_in = clock(case, "report_in", now)
+    handling = clock(case, "handling", now)
     return Assignment.objects.create(
         case=case,
         department=dept,

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from huying.cases import rules
-from huying.cases.deadlines import clock_for
+from huying.cases.deadlines import ClockValues, clock_for
 from huying.cases.models import (
     Assignment,
     Attachment,
@@ -138,7 +138,7 @@ def append_event(
         at=now,
         from_state=from_state,
         to_state=to_state,
-        reason=reason,
+        reason=reason.strip(),  # the trail keeps what was meant, not stray whitespace
         before=before,
         after=after,
         attachments=list(attachments),
@@ -321,8 +321,16 @@ def store_files(
     return refs
 
 
+def clock(
+    case: Case, stage: str, start: datetime, *, default_level: int = Level.GENERAL
+) -> ClockValues:
+    """A stage's deadline for this case, from its level and item (rules in ``deadlines``)."""
+    return clock_for(start, stage, case.level or default_level, case.item, calendar())
+
+
 def case_clock(case: Case, stage: str, now: datetime) -> dict[str, Any]:
-    c = clock_for(now, stage, case.level or Level.SIMPLE, case.item, calendar())
+    """The case's own clock columns (self-handling and verification run on the case)."""
+    c = clock(case, stage, now, default_level=Level.SIMPLE)
     return {
         "due_at": c.due_at,
         "warn_at": c.warn_at,

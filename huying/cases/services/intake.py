@@ -171,7 +171,7 @@ def case_attach(
     def body(case: Case) -> Case:
         rules.enforce(rules.check_case(case.state, "attach", actor.role), case, {}, note)
         refs = store_files(case, checked, actor, now)
-        case_step(case, actor, "attach", now=now, reason=note.strip(), attachments=refs)
+        case_step(case, actor, "attach", now=now, reason=note, attachments=refs)
         return case
 
     return run(actor, case_id, expected_version, body)

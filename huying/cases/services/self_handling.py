@@ -77,7 +77,7 @@ def case_complete_self(
             actor,
             "complete_self",
             now=now,
-            reason=result.strip(),
+            reason=result,
             attachments=refs,
             fields=case_clock(case, "verification", now),
         )

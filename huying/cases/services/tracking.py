@@ -12,7 +12,6 @@ from django.db.models import F
 from django.utils import timezone
 
 from huying.cases import rules
-from huying.cases.deadlines import clock_for
 from huying.cases.models import (
     Assignment,
     AssignmentRole,
@@ -28,6 +27,7 @@ from huying.cases.services.engine import (
     case_clock,
     case_step,
     check_files,
+    clock,
     current_round,
     now_or,
     resume_clock,
@@ -39,7 +39,6 @@ from huying.cases.services.engine import (
     tell_hub,
     tell_street,
 )
-from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
 from huying.org.models import Role
@@ -50,9 +49,7 @@ A = AssignmentState
 
 def _handling_clock(case: Case, a: Assignment) -> dict[str, Any]:
     """After report-in the handling deadline (set at dispatch) becomes the live clock."""
-    unit = clock_for(
-        a.dispatched_at, "handling", case.level or Level.GENERAL, case.item, calendar()
-    ).unit
+    unit = clock(case, "handling", a.dispatched_at).unit
     due = a.handle_due_at
     warn = calendar().warn_at(a.dispatched_at, due, unit) if due else None
     return {"due_at": due, "warn_at": warn, "clock_unit": unit, "paused_remaining": None}
@@ -120,7 +117,7 @@ def assignment_request_return(
             actor,
             "request_return",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             fields={
                 "return_reason": reason.strip()[:500],
                 "return_from": a.state,
@@ -160,7 +157,7 @@ def assignment_rule_return(
                 actor,
                 "uphold_return",
                 now=now,
-                reason=reason.strip(),
+                reason=reason,
                 fields={"return_upheld": True, **NO_CLOCK},
             )
             if a.role == AssignmentRole.LEAD:
@@ -182,9 +179,7 @@ def assignment_rule_return(
                 fields[
                     "report_in_due_at" if a.return_from == A.AWAITING_REPORT_IN else "handle_due_at"
                 ] = due
-            assignment_step(
-                case, a, actor, "refuse_return", now=now, reason=reason.strip(), fields=fields
-            )
+            assignment_step(case, a, actor, "refuse_return", now=now, reason=reason, fields=fields)
             tell_department(
                 a,
                 case,
@@ -217,7 +212,7 @@ def assignment_request_extension(
             actor,
             "request_extension",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             fields={"extension_requested_until": until, "extension_reason": reason.strip()[:500]},
         )
         tell_hub(
@@ -256,7 +251,7 @@ def assignment_rule_extension(
             if until is not None:
                 fields["warn_at"] = calendar().warn_at(a.dispatched_at, until, a.clock_unit)
             assignment_step(
-                case, a, actor, "approve_extension", now=now, reason=reason.strip(), fields=fields
+                case, a, actor, "approve_extension", now=now, reason=reason, fields=fields
             )
             tell_department(a, case, "extension_approved", "延期申请已批准", now)
         else:
@@ -266,7 +261,7 @@ def assignment_rule_extension(
                 actor,
                 "deny_extension",
                 now=now,
-                reason=reason.strip(),
+                reason=reason,
                 fields={"extension_requested_until": None},
             )
             tell_department(
@@ -293,9 +288,7 @@ def assignment_post_progress(
 
     def body(case: Case, a: Assignment) -> Assignment:
         refs = store_files(case, checked, actor, now)
-        assignment_step(
-            case, a, actor, "post_progress", now=now, reason=note.strip(), attachments=refs
-        )
+        assignment_step(case, a, actor, "post_progress", now=now, reason=note, attachments=refs)
         return a
 
     return run_assignment(actor, assignment_id, expected_version, body)
@@ -324,7 +317,7 @@ def assignment_submit_result(
             actor,
             "submit_result",
             now=now,
-            reason=result.strip(),
+            reason=result,
             attachments=refs,
             fields={"result_at": now, "result_text": result.strip(), **NO_CLOCK},
         )
@@ -345,9 +338,7 @@ def assignment_withdraw(
     now = now_or(now)
 
     def body(case: Case, a: Assignment) -> Assignment:
-        assignment_step(
-            case, a, actor, "withdraw", now=now, reason=reason.strip(), fields=dict(NO_CLOCK)
-        )
+        assignment_step(case, a, actor, "withdraw", now=now, reason=reason, fields=dict(NO_CLOCK))
         maybe_results_in(case, now)
         return a
 
@@ -474,7 +465,7 @@ def case_suspend(
             actor,
             "suspend",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             fields={"suspended_from": case.state, "paused_remaining": remaining},
         )
         return case

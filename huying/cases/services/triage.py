@@ -52,7 +52,7 @@ def case_triage(
             actor,
             "triage",
             now=now,
-            reason=level_reason.strip(),
+            reason=level_reason,
             fields={"item": item, "level": chosen},
         )
         if chosen >= Level.COMPLEX:
@@ -73,7 +73,7 @@ def case_reject(
     now = now_or(now)
 
     def body(case: Case) -> Case:
-        case_step(case, actor, "reject", now=now, reason=reason.strip(), fields={"closed_at": now})
+        case_step(case, actor, "reject", now=now, reason=reason, fields={"closed_at": now})
         return case
 
     return run(actor, case_id, expected_version, body)
@@ -104,7 +104,7 @@ def case_merge(
             actor,
             "merge",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             fields={"master": master, "closed_at": now},
             extra_after={"master_number": master.number},
         )
@@ -163,7 +163,7 @@ def case_split(
                 now=now,
                 case_fields={},
                 target=S.SUBMITTED,
-                reason=reason.strip(),
+                reason=reason,
                 after={"number": child.number, "title": title, "split_from": case.number},
             )
             children.append(child)
@@ -172,7 +172,7 @@ def case_split(
             actor,
             "split",
             now=now,
-            reason=reason.strip(),
+            reason=reason,
             extra_after={"children": [c.number for c in children]},
         )
         return children
