@@ -1,11 +1,18 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
 from huying.api import api
+from huying.core import web
 from huying.core.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("role/", web.role_switch, name="role_switch"),
+    path("cases/", include("huying.cases.urls")),
+    path("m/", include("huying.cases.phone_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

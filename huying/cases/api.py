@@ -179,6 +179,10 @@ class IntakeIn(Schema):
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=32)
     unit_id: int | None = None
+    item_id: int | None = Field(None, description="the reporter's guess; triage confirms it")
+    submission_key: str = Field(
+        "", max_length=64, description="client-made idempotency key: a resend returns the same case"
+    )
 
 
 class Versioned(Schema):

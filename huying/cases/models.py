@@ -161,6 +161,9 @@ class Case(Clock):
     satisfaction = models.CharField(max_length=16, choices=Satisfaction.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
     trail_head = models.CharField(max_length=64, blank=True)
+    # A key the reporting client makes (a phone's offline queue): the same report sent twice
+    # is one case. Unique among non-empty keys.
+    submission_key = models.CharField(max_length=64, blank=True, editable=False)
     reported_at = models.DateTimeField(verbose_name="上报时间")
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name="结案时间")
@@ -180,6 +183,13 @@ class Case(Clock):
                 fields=["due_at"],
                 name="case_due",
                 condition=models.Q(due_at__isnull=False, paused_remaining__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                name="case_submission_key",
+                condition=~models.Q(submission_key=""),
             ),
         ]
 

@@ -234,3 +234,26 @@ def enforce(rule: Rule, entity: Any, params: dict[str, Any], reason: str) -> Non
 
 def available(table: dict[tuple[str, str], Rule], state: str, role: str) -> list[Rule]:
     return [r for (s, _), r in table.items() if s == state and role in r.roles]
+
+
+def offered(table: dict[tuple[str, str], Rule], entity: Any, role: str) -> list[Rule]:
+    """What a page offers: the rules open to this role in the entity's state whose guard
+    passes now (a guard that needs the action's parameters is checked again on submit)."""
+    return [
+        r
+        for r in available(table, entity.state, role)
+        if r.guard is None or not r.guard(entity, {})
+    ]
+
+
+#: Trail actions that are not rules of their own.
+_TRAIL_LABELS = {"submit": "上报"}
+
+
+def action_label(action: str) -> str:
+    """A trail event's Chinese name."""
+    for table in (CASE_TABLE, ASSIGNMENT_TABLE):
+        for rule in table.values():
+            if rule.action == action:
+                return rule.label
+    return _TRAIL_LABELS.get(action, action)

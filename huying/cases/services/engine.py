@@ -32,7 +32,7 @@ from huying.cases.models import (
     CaseEvent,
 )
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
-from huying.catalogue.models import Level
+from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
@@ -319,6 +319,13 @@ def store_files(
         att.save()
         refs.append({"id": att.pk, "name": att.name, "sha256": att.sha256})
     return refs
+
+
+def catalogue_item(item_id: int) -> CatalogueItem:
+    item = CatalogueItem.objects.select_related("lead_department").filter(pk=item_id).first()
+    if item is None:
+        raise InvalidInput("事项不存在", field="item_id")
+    return item
 
 
 def clock(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from huying.cases import rules
@@ -18,6 +19,7 @@ from huying.cases.models import (
 from huying.cases.services.engine import (
     append_event,
     case_step,
+    catalogue_item,
     check_files,
     now_or,
     run,
@@ -25,7 +27,8 @@ from huying.cases.services.engine import (
     tell_street,
     who_of,
 )
-from huying.core.errors import InvalidInput, PermissionDenied
+from huying.core.errors import Conflict, InvalidInput, PermissionDenied
+from huying.core.files import CheckedFile
 from huying.core.numbering import counter_next
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
@@ -100,33 +103,91 @@ def case_submit(
     reporter_name: str = "",
     reporter_phone: str = "",
     unit_id: int | None = None,
+    item_id: int | None = None,
+    submission_key: str = "",
     files: Sequence[UploadedFile] = (),
     now: datetime | None = None,
 ) -> Case:
-    """问题收集: capture a problem once, in the grid its point falls in."""
+    """问题收集: capture a problem once, in the grid its point falls in.
+
+    ``item_id`` is the reporter's guess at the catalogue item (triage confirms or changes
+    it). ``submission_key`` makes a resend harmless: a key already used by this person
+    returns their case instead of making a second one.
+    """
     now = now_or(now)
     if actor.role not in rules.INTAKE_ROLES:
         raise PermissionDenied("当前角色不能上报问题")
     title = validate_report(title, lat, lng)
     if source is not None and source not in Source.values:
         raise InvalidInput("来源渠道无效", field="source")
+    submission_key = submission_key.strip()
+    if len(submission_key) > 64:
+        raise InvalidInput("提交标识过长", field="submission_key")
+    if submission_key and (earlier := _resent(actor, submission_key)) is not None:
+        return earlier
+    item = catalogue_item(item_id) if item_id is not None else None
     checked = check_files(files)
     place = _territory(actor=actor, lat=lat, lng=lng, unit_id=unit_id)
     chain = {u.kind: u for u in ancestors(place)}
     number = allocate_case_number(chain[K.DISTRICT], now)  # outside the transaction, on purpose
     user_name = actor.user.get_full_name() if actor.role == Role.RESIDENT else ""
+    try:
+        return _record(
+            actor=actor,
+            number=number,
+            place=place,
+            chain=chain,
+            fields={
+                "source": source or DEFAULT_SOURCE.get(Role(actor.role), Source.API),
+                "title": title,
+                "description": description.strip(),
+                "reporter_name": reporter_name or user_name,
+                "reporter_phone": reporter_phone,
+                "lat": lat,
+                "lng": lng,
+                "address": address.strip(),
+                "item": item,
+                "submission_key": submission_key,
+            },
+            checked=checked,
+            now=now,
+        )
+    except IntegrityError:
+        # A resend raced the first send past the check above: the first one's case stands.
+        earlier = _resent(actor, submission_key) if submission_key else None
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _resent(actor: Actor, key: str) -> Case | None:
+    """The case this person already sent under ``key``; a key someone else used is refused
+    without saying whose it is."""
+    case = Case.objects.filter(submission_key=key).select_related("item", "street").first()
+    if case is None:
+        return None
+    first = case.events.order_by("seq").values_list("actor_id", flat=True).first()
+    if first != actor.user.pk:
+        raise Conflict("提交标识已被使用", field="submission_key")
+    return case
+
+
+def _record(
+    *,
+    actor: Actor,
+    number: str,
+    place: OrgUnit,
+    chain: dict[str, OrgUnit],
+    fields: dict[str, Any],
+    checked: list[CheckedFile],
+    now: datetime,
+) -> Case:
+    title = fields["title"]
     with transaction.atomic():
         case = Case(
             number=number,
-            source=source or DEFAULT_SOURCE.get(Role(actor.role), Source.API),
-            title=title,
-            description=description.strip(),
             reporter_id=actor.user.pk if actor.role == Role.RESIDENT else None,
-            reporter_name=reporter_name or user_name,
-            reporter_phone=reporter_phone,
-            lat=lat,
-            lng=lng,
-            address=address.strip(),
+            **fields,
             district=chain[K.DISTRICT],
             street=chain.get(K.STREET),
             community=chain.get(K.COMMUNITY),

@@ -11,20 +11,21 @@ from huying.cases.models import (
     CaseState,
 )
 from huying.cases.selectors import cases_visible_to
-from huying.cases.services.engine import append_event, case_step, now_or, run, tell_hub, who_of
+from huying.cases.services.engine import (
+    append_event,
+    case_step,
+    catalogue_item,
+    now_or,
+    run,
+    tell_hub,
+    who_of,
+)
 from huying.cases.services.intake import allocate_case_number, validate_report
-from huying.catalogue.models import CatalogueItem, Level
+from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput, NotFound
 from huying.org.actors import Actor
 
 S = CaseState
-
-
-def _item(item_id: int) -> CatalogueItem:
-    item = CatalogueItem.objects.select_related("lead_department").filter(pk=item_id).first()
-    if item is None:
-        raise InvalidInput("事项不存在", field="item_id")
-    return item
 
 
 def case_triage(
@@ -39,7 +40,7 @@ def case_triage(
 ) -> Case:
     """集中研判: confirm the item and level; a level other than the item's needs a reason."""
     now = now_or(now)
-    item = _item(item_id)
+    item = catalogue_item(item_id)
     chosen = level if level is not None else item.default_level
     if chosen not in Level.values:
         raise InvalidInput("等级无效", field="level")

@@ -1,0 +1,367 @@
+"""Web forms for the console: they parse and validate input, then hand it to a service.
+
+No rule lives here. Which actions a user sees comes from ``rules.available``; what an
+action does comes from the service it names in ``CASE_ACTIONS`` / ``ASSIGNMENT_ACTIONS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django import forms
+from django.utils import timezone
+
+from huying.cases import services
+from huying.cases.models import CaseState, Satisfaction, Source
+from huying.cases.selectors import CaseFilters
+from huying.catalogue.models import Level
+from huying.catalogue.selectors import current_items
+from huying.org.models import OrgUnit
+
+
+def _department_choices() -> list[tuple[str, str]]:
+    rows = (
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
+        .order_by("code")
+        .values_list("pk", "name")
+    )
+    return [(str(pk), name) for pk, name in rows]
+
+
+def _street_choices() -> list[tuple[str, str]]:
+    rows = (
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.STREET, is_active=True)
+        .order_by("code")
+        .values_list("pk", "name")
+    )
+    return [(str(pk), name) for pk, name in rows]
+
+
+def _item_choices() -> list[tuple[str, str]]:
+    return [
+        (str(i.pk), f"{i.code} {i.name}")
+        for i in current_items().select_related("klass").order_by("klass__order", "order")
+    ]
+
+
+BLANK: list[tuple[Any, str]] = [("", "全部")]
+
+
+class CaseFilterForm(forms.Form):
+    """The case list's filters: the API's, plus a date range. Invalid values are errors, not
+    silently ignored filters."""
+
+    text = forms.CharField(label="关键词", required=False, max_length=100)
+    state = forms.ChoiceField(label="状态", required=False, choices=[*BLANK, *CaseState.choices])
+    level = forms.TypedChoiceField(
+        label="等级", required=False, coerce=int, empty_value=None, choices=BLANK + Level.choices
+    )
+    item = forms.TypedChoiceField(label="事项", required=False, coerce=int, empty_value=None)
+    street = forms.TypedChoiceField(label="街道", required=False, coerce=int, empty_value=None)
+    department = forms.TypedChoiceField(
+        label="承办部门", required=False, coerce=int, empty_value=None
+    )
+    source = forms.ChoiceField(label="来源", required=False, choices=BLANK + Source.choices)
+    clock = forms.ChoiceField(
+        label="时限",
+        required=False,
+        choices=[*BLANK, ("overdue", "已超期"), ("due_soon", "即将超期")],
+    )
+    date_from = forms.DateField(
+        label="上报日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = BLANK + _item_choices()  # type: ignore[attr-defined]
+        self.fields["street"].choices = BLANK + _street_choices()  # type: ignore[attr-defined]
+        self.fields["department"].choices = BLANK + _department_choices()  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "结束日期不能早于开始日期")
+        return data
+
+    def filters(self) -> CaseFilters:
+        d = self.cleaned_data
+        tz = timezone.get_current_timezone()
+
+        def day(value: Any, plus: int = 0) -> datetime | None:
+            if not value:
+                return None
+            return datetime.combine(value + timedelta(days=plus), time.min, tzinfo=tz)
+
+        return CaseFilters(
+            state=d.get("state") or None,
+            level=d.get("level"),
+            item_id=d.get("item"),
+            street_id=d.get("street"),
+            department_id=d.get("department"),
+            source=d.get("source") or None,
+            overdue=True if d.get("clock") == "overdue" else None,
+            due_soon=True if d.get("clock") == "due_soon" else None,
+            text=d.get("text") or None,
+            reported_from=day(d.get("date_from")),
+            reported_to=day(d.get("date_to"), plus=1),
+        )
+
+
+# --- action forms ------------------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    """Every action form carries the version the user saw: a stale page gets a 409."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return {k: v for k, v in self.cleaned_data.items() if v is not None and v != []}
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe); each is checked by the
+    service (type sniffed, size capped), not here."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        if isinstance(data, list | tuple):
+            return [super(MultipleFileField, self).clean(d, initial) for d in data if d]
+        return [super().clean(data, initial)] if data else []
+
+
+class ResultForm(ActionForm):
+    result = forms.CharField(label="处置结果", widget=forms.Textarea(attrs={"rows": 3}))
+    photos = MultipleFileField(label="现场照片/材料")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return with_files(super().service_kwargs())
+
+
+class AttachForm(NoteForm):
+    photos = MultipleFileField(label="照片/材料")
+
+    def service_kwargs(self) -> dict[str, Any]:
+        return with_files(super().service_kwargs())
+
+
+def with_files(data: dict[str, Any]) -> dict[str, Any]:
+    """The form's ``photos`` are the service's ``files`` (``files`` is taken on a Form)."""
+    data["files"] = data.pop("photos", [])
+    return data
+
+
+class TriageForm(ActionForm):
+    item_id = forms.TypedChoiceField(label="事项", coerce=int)
+    level = forms.TypedChoiceField(
+        label="等级",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[("", "按事项默认等级"), *Level.choices],
+    )
+    level_reason = forms.CharField(
+        label="调整等级的理由",
+        required=False,
+        help_text="等级与事项默认等级不同时必填",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_id"].choices = [("", "请选择"), *_item_choices()]  # type: ignore[attr-defined]
+
+
+class MergeForm(ActionForm):
+    master_number = forms.CharField(label="主事件编号", max_length=32)
+    reason = forms.CharField(label="说明", required=False)
+    master_id: int  # the view looks the number up within the actor's scope
+
+    def service_kwargs(self) -> dict[str, Any]:
+        data = super().service_kwargs()
+        data["master_id"] = self.master_id  # set by the view from the scoped lookup
+        del data["master_number"]
+        return data
+
+
+class SplitForm(ActionForm):
+    parts = forms.CharField(
+        label="拆分后的问题（每行一个）",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="每行一个问题标题，至少两行",
+    )
+    reason = forms.CharField(label="理由")
+
+    def clean_parts(self) -> list[dict[str, str]]:
+        lines = [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
+        if len(lines) < 2:
+            raise forms.ValidationError("至少填写两个问题，每行一个")
+        if any(len(line) > 200 for line in lines):
+            raise forms.ValidationError("每个问题标题不超过 200 字")
+        return [{"title": line} for line in lines]
+
+
+class CallForm(ActionForm):
+    department_id = forms.TypedChoiceField(
+        label="呼叫部门", required=False, coerce=int, empty_value=None
+    )
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department_id"].choices = [("", "按事项的主办部门"), *_department_choices()]  # type: ignore[attr-defined]
+
+
+class DispatchForm(ActionForm):
+    lead_department_id = forms.TypedChoiceField(
+        label="主办部门", required=False, coerce=int, empty_value=None
+    )
+    co_department_ids = forms.TypedMultipleChoiceField(
+        label="协办部门", required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        departments = _department_choices()
+        self.fields["lead_department_id"].choices = [("", "按事项的主办部门"), *departments]  # type: ignore[attr-defined]
+        self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
+
+
+class CoHandlersForm(ActionForm):
+    department_ids = forms.TypedMultipleChoiceField(
+        label="增派协办部门", coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
+    )
+    note = forms.CharField(label="说明", required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department_ids"].choices = _department_choices()  # type: ignore[attr-defined]
+
+
+class FollowUpForm(ActionForm):
+    satisfaction = forms.ChoiceField(
+        label="回访结果", choices=Satisfaction.choices, widget=forms.RadioSelect
+    )
+    note = forms.CharField(
+        label="回访记录", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class VerifyPassForm(NoteForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        data = super().service_kwargs()
+        return {"passed": True, "reason": data.pop("note", ""), **data}
+
+
+class ReworkForm(ReasonForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"passed": False, **super().service_kwargs()}
+
+
+class RulingForm(ReasonForm):
+    """Upholding needs no reason; refusing does (the rules table says so, not this form)."""
+
+    reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class UpholdForm(RulingForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"uphold": True, **super().service_kwargs()}
+
+
+class RefuseForm(ReasonForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"uphold": False, **super().service_kwargs()}
+
+
+class ExtensionForm(ReasonForm):
+    until = forms.DateTimeField(
+        label="延期至", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+
+class ApproveExtensionForm(RulingForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"approve": True, **super().service_kwargs()}
+
+
+class DenyExtensionForm(ReasonForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        return {"approve": False, **super().service_kwargs()}
+
+
+@dataclass(frozen=True)
+class WebAction:
+    form: type[ActionForm]
+    service: Callable[..., Any]
+    primary: bool = False  # the action the page offers first
+
+
+#: Case actions (rule names from ``rules.CASE_TABLE``) → form and service. System-only
+#: actions (results_in, reroute, overdue) have no form: no person may take them.
+CASE_ACTIONS: dict[str, WebAction] = {
+    "triage": WebAction(TriageForm, services.case_triage, primary=True),
+    "reject": WebAction(ReasonForm, services.case_reject),
+    "merge": WebAction(MergeForm, services.case_merge),
+    "split": WebAction(SplitForm, services.case_split),
+    "self_handle": WebAction(NoteForm, services.case_self_handle, primary=True),
+    "call": WebAction(CallForm, services.case_call, primary=True),
+    "hub_dispatch": WebAction(DispatchForm, services.case_hub_dispatch, primary=True),
+    "leader_dispatch": WebAction(DispatchForm, services.case_leader_dispatch, primary=True),
+    "add_co_handler": WebAction(CoHandlersForm, services.case_add_co_handler),
+    "complete_self": WebAction(ResultForm, services.case_complete_self, primary=True),
+    "escalate": WebAction(ReasonForm, services.case_escalate),
+    "escalate_to_hub": WebAction(ReasonForm, services.case_escalate),
+    "urge": WebAction(NoteForm, services.case_urge),
+    "supervise": WebAction(NoteForm, services.case_supervise),
+    "suspend": WebAction(ReasonForm, services.case_suspend),
+    "resume": WebAction(NoteForm, services.case_resume, primary=True),
+    "verify_pass": WebAction(VerifyPassForm, services.case_verify, primary=True),
+    "rework": WebAction(ReworkForm, services.case_verify),
+    "rework_self": WebAction(ReworkForm, services.case_verify),
+    "follow_up": WebAction(FollowUpForm, services.case_follow_up, primary=True),
+    "reopen": WebAction(ReasonForm, services.case_reopen),
+    "archive": WebAction(NoteForm, services.case_archive),
+    "attach": WebAction(AttachForm, services.case_attach),
+}
+
+ASSIGNMENT_ACTIONS: dict[str, WebAction] = {
+    "report_in": WebAction(NoteForm, services.assignment_report_in, primary=True),
+    "accept": WebAction(NoteForm, services.assignment_accept, primary=True),
+    "request_return": WebAction(ReasonForm, services.assignment_request_return),
+    "uphold_return": WebAction(UpholdForm, services.assignment_rule_return, primary=True),
+    "refuse_return": WebAction(RefuseForm, services.assignment_rule_return),
+    "request_extension": WebAction(ExtensionForm, services.assignment_request_extension),
+    "approve_extension": WebAction(
+        ApproveExtensionForm, services.assignment_rule_extension, primary=True
+    ),
+    "deny_extension": WebAction(DenyExtensionForm, services.assignment_rule_extension),
+    "post_progress": WebAction(AttachForm, services.assignment_post_progress),
+    "submit_result": WebAction(ResultForm, services.assignment_submit_result, primary=True),
+    "withdraw": WebAction(ReasonForm, services.assignment_withdraw),
+}
+# 催办 and 督办 of an assignment happen through the case's own urge / supervise.

@@ -1,0 +1,274 @@
+"""Phone pages for residents and field staff: report, track, rate.
+
+Small pages that work on a slow connection and, as a PWA, without one: a report made
+offline waits in the phone's queue and is sent with its ``submission_key`` when the
+signal returns, so a report sent twice is still one case. A resident sees progress, never
+the names of the staff who handle it nor anyone else's data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_POST
+
+from huying.cases import rules, selectors, services
+from huying.cases.forms import MultipleFileField, with_files
+from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
+from huying.catalogue.selectors import current_items
+from huying.core.errors import DomainError
+from huying.core.web import staff_view
+from huying.org.actors import Actor
+from huying.org.models import Role
+
+#: The resident's view of the lifecycle: five steps, whatever route the case took.
+STEPS = [
+    ("上报", {CaseState.SUBMITTED}),
+    ("受理研判", {CaseState.TRIAGED}),
+    ("处置中", {CaseState.SELF_HANDLING, CaseState.IN_PROGRESS, CaseState.SUSPENDED}),
+    ("核查", {CaseState.VERIFYING}),
+    ("回访评价", {CaseState.FOLLOW_UP}),
+    ("办结", {CaseState.CLOSED, CaseState.ARCHIVED}),
+]
+
+#: Trail actions a resident is told about, and how (never who did them).
+PUBLIC_EVENTS = {
+    "submit": "已收到您的反映",
+    "triage": "已受理，正在研判",
+    "reject": "不予受理",
+    "merge": "已与相同问题合并办理",
+    "self_handle": "已安排属地处置",
+    "call": "已呼叫相关部门",
+    "hub_dispatch": "已派相关部门办理",
+    "leader_dispatch": "区领导已交办",
+    "report_in": "部门已到场",
+    "submit_result": "部门已反馈办理结果",
+    "complete_self": "属地已处置完毕",
+    "verify_pass": "街道已核查通过",
+    "rework": "核查未通过，重新办理",
+    "rework_self": "核查未通过，重新办理",
+    "follow_up": "已回访",
+    "reopen": "已重新办理",
+    "archive": "已办结归档",
+}
+
+
+def _steps(case: Case) -> list[dict[str, Any]]:
+    reached = next((i for i, (_, states) in enumerate(STEPS) if case.state in states), 0)
+    if case.state in {CaseState.REJECTED, CaseState.MERGED}:
+        reached = len(STEPS) - 1
+    return [{"label": label, "done": i <= reached} for i, (label, _) in enumerate(STEPS)]
+
+
+def _public_events(case: Case) -> list[dict[str, Any]]:
+    events = CaseEvent.objects.filter(case=case, action__in=PUBLIC_EVENTS).order_by("seq")
+    return [
+        {"at": e.at, "label": PUBLIC_EVENTS[e.action]} for e in events.only("at", "action", "seq")
+    ]
+
+
+def _resident_result(case: Case) -> str:
+    """What the handler reported back, once the street has checked it."""
+    if case.state not in {CaseState.FOLLOW_UP, CaseState.CLOSED, CaseState.ARCHIVED}:
+        return ""
+    done = (
+        CaseEvent.objects.filter(case=case, action__in=["submit_result", "complete_self"])
+        .order_by("-seq")
+        .values_list("reason", flat=True)
+        .first()
+    )
+    return done or ""
+
+
+# --- report --------------------------------------------------------------------------------------
+
+
+class ReportForm(forms.Form):
+    title = forms.CharField(label="问题概述", max_length=200)
+    description = forms.CharField(
+        label="详细情况", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    item_id = forms.TypedChoiceField(label="问题类别", required=False, coerce=int, empty_value=None)
+    address = forms.CharField(label="地点", required=False, max_length=200)
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
+    reporter_phone = forms.CharField(label="联系电话", required=False, max_length=32)
+    submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    photos = MultipleFileField(label="照片（最多 9 张）")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_id"].choices = [("", "不确定，由工作人员判断")] + [  # type: ignore[attr-defined]
+            (str(i.pk), f"{i.klass.name} · {i.name}") for i in current_items()
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (data.get("lat") is None) != (data.get("lng") is None):
+            raise forms.ValidationError("位置不完整，请重新定位")
+        return data
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@staff_view
+def report(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = ReportForm(request.POST or None, request.FILES or None)
+    error: DomainError | None = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            data = with_files(data)
+            try:
+                case = services.case_submit(actor=actor, **data)
+            except DomainError as exc:
+                error, status = exc, exc.status
+            else:
+                if _wants_json(request):
+                    return JsonResponse({"number": case.number}, status=201)
+                messages.success(request, f"已提交，事件编号 {case.number}，请留存以便查询进度")
+                return redirect("phone:case", number=case.number)
+        if _wants_json(request):
+            body = (
+                {"error": error.as_dict()}
+                if error
+                else {
+                    "error": {
+                        "code": "invalid_input",
+                        "message": "输入有误",
+                        "details": form.errors,
+                    }
+                }
+            )
+            return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+    items = [
+        {"id": i.pk, "keywords": [k for k in (i.keywords or "").split() if k]}
+        for i in current_items()
+    ]
+    return render(
+        request,
+        "phone/report.html",
+        {"form": form, "error": error, "items": items},
+        status=status,
+    )
+
+
+# --- track and rate ------------------------------------------------------------------------------
+
+
+@staff_view
+def mine(request: HttpRequest) -> HttpResponse:
+    """A resident's reports; field staff get their grid's tasks on their workbench."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role != Role.RESIDENT:
+        return redirect("home")
+    rows = list(selectors.cases_visible_to(actor).order_by("-id")[:50])
+    return render(request, "phone/mine.html", {"rows": rows})
+
+
+class TrackForm(forms.Form):
+    number = forms.CharField(label="事件编号", max_length=32)
+    phone = forms.CharField(label="反映时留的联系电话", max_length=32, required=False)
+
+
+def track(request: HttpRequest) -> HttpResponse:
+    """By number: a signed-in person within their scope; anyone else with the phone number
+    they left, so that a hotline caller can follow up too."""
+    form = TrackForm(request.GET or None)
+    not_found = False
+    if form.is_bound and form.is_valid():
+        number = form.cleaned_data["number"].strip()
+        phone = form.cleaned_data["phone"].strip()
+        if request.user.is_authenticated and not phone:
+            return redirect("phone:case", number=number)
+        case = Case.objects.filter(number=number, reporter_phone=phone).first() if phone else None
+        if case is not None:
+            return _render_case(request, case, actor=None)
+        not_found = True
+    status = 404 if not_found else 200
+    return render(
+        request, "phone/track.html", {"form": form, "not_found": not_found}, status=status
+    )
+
+
+def _render_case(
+    request: HttpRequest, case: Case, *, actor: Actor | None, status: int = 200, **extra: Any
+) -> HttpResponse:
+    may_rate = (
+        actor is not None
+        and actor.role == Role.RESIDENT
+        and case.state == CaseState.FOLLOW_UP
+        and bool(rules.offered(rules.CASE_TABLE, case, actor.role))
+    )
+    context = {
+        "case": case,
+        "steps": _steps(case),
+        "events": _public_events(case),
+        "result": _resident_result(case),
+        "may_rate": may_rate,
+        "satisfaction_choices": Satisfaction.choices,
+        **extra,
+    }
+    return render(request, "phone/case.html", context, status=status)
+
+
+@staff_view
+def case(request: HttpRequest, number: str) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    found = selectors.case_get(actor, number=number)
+    if actor.role != Role.RESIDENT:
+        return redirect("cases:detail", case_id=found.pk)
+    return _render_case(request, found, actor=actor)
+
+
+@require_POST
+@staff_view
+def rate(request: HttpRequest, number: str) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    found = selectors.case_get(actor, number=number)
+    satisfaction = request.POST.get("satisfaction", "")
+    if satisfaction not in Satisfaction.values:
+        return _render_case(request, found, actor=actor, status=422, rate_error="请选择满意程度")
+    try:
+        services.case_follow_up(
+            actor=actor,
+            case_id=found.pk,
+            satisfaction=satisfaction,
+            note=request.POST.get("note", ""),
+            expected_version=found.version,
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _render_case(request, found, actor=actor, status=exc.status, rate_error=exc.message)
+    messages.success(request, "感谢您的评价")
+    return redirect("phone:case", number=number)
+
+
+# --- PWA -----------------------------------------------------------------------------------------
+
+_STATIC = Path(__file__).resolve().parent / "static" / "phone"
+
+
+@cache_control(no_cache=True)
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """Served from /m/ so that its scope covers the phone pages."""
+    return HttpResponse((_STATIC / "sw.js").read_text(), content_type="text/javascript")
+
+
+@cache_control(max_age=3600)
+def manifest(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(
+        (_STATIC / "manifest.webmanifest").read_text(), content_type="application/manifest+json"
+    )

@@ -1,0 +1,306 @@
+"""Work queues for the console's role homes (工作台): what each role has to do now.
+
+Reads only, each starting from the scope selectors, so a queue can never show a case the
+role could not open. Every list is capped; the counts beside it are exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
+from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
+from huying.cases.selectors import (
+    ROW_JOINS,
+    assignments_actionable_by,
+    cases_visible_to,
+    currently_due_soon,
+    currently_overdue,
+)
+from huying.catalogue.models import Level
+from huying.org.actors import Actor
+from huying.org.models import Role
+from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
+
+#: Rows shown per queue; the count says how many there are in all.
+QUEUE_ROWS = 15
+
+A = AssignmentState
+
+
+@dataclass
+class Queue:
+    """A titled list of cases or assignments, with its exact count and the list filter that
+    shows all of it (query string for the case list), when there is one."""
+
+    key: str
+    title: str
+    rows: list[Any]
+    count: int
+    query: str = ""
+    tone: str = ""  # "", "warn" or "bad": how the count is coloured
+
+
+@dataclass
+class Home:
+    kind: str  # which home template section to render
+    queues: list[Queue] = field(default_factory=list)
+    breakdown: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _cases(qs: QuerySet[Case], order: str = "-id") -> list[Case]:
+    return list(qs.select_related(*ROW_JOINS).order_by(order)[:QUEUE_ROWS])
+
+
+def _case_queue(
+    key: str, title: str, qs: QuerySet[Case], *, query: str, order: str = "-id", tone: str = ""
+) -> Queue:
+    return Queue(key, title, _cases(qs, order), qs.count(), query, tone)
+
+
+def _assignment_queue(
+    key: str, title: str, qs: QuerySet[Assignment], *, order: str, tone: str = "", query: str = ""
+) -> Queue:
+    rows = list(
+        qs.select_related("case", "case__item", "department")
+        .defer("department__boundary")
+        .order_by(order)[:QUEUE_ROWS]
+    )
+    return Queue(key, title, rows, qs.count(), query, tone)
+
+
+def hub_home(actor: Actor, now: datetime) -> Home:
+    """The hub: its triage queue, what waits for its ruling, and the overdue board."""
+    cases = cases_visible_to(actor)
+    asg = assignments_actionable_by(actor)
+    return Home(
+        "hub",
+        [
+            _case_queue(
+                "triage",
+                "待研判",
+                cases.filter(state=CaseState.SUBMITTED),
+                query="state=submitted",
+                order="id",
+            ),
+            _case_queue(
+                "dispatch",
+                "待派单",
+                cases.filter(state=CaseState.TRIAGED),
+                query="state=triaged",
+                order="id",
+            ),
+            _assignment_queue(
+                "returns",
+                "申请退回待裁定",
+                asg.filter(state=A.RETURN_REQUESTED),
+                order="id",
+                tone="warn",
+            ),
+            _assignment_queue(
+                "extensions",
+                "申请延期待审批",
+                asg.filter(
+                    state__in=ACTIVE_ASSIGNMENT_STATES, extension_requested_until__isnull=False
+                ),
+                order="id",
+                tone="warn",
+            ),
+            _case_queue(
+                "overdue",
+                "超期督办榜",
+                cases.filter(currently_overdue(now)).exclude(
+                    state__in=[CaseState.CLOSED, CaseState.ARCHIVED]
+                ),
+                query="overdue=true",
+                order="due_at",
+                tone="bad",
+            ),
+        ],
+    )
+
+
+def street_home(actor: Actor, now: datetime) -> Home:
+    """A street: calls awaiting its verification, its own triage, and its cases by community."""
+    cases = cases_visible_to(actor)
+    open_cases = cases.exclude(
+        state__in=[CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED]
+    )
+    breakdown: list[dict[str, Any]] = [
+        dict(row)
+        for row in cases.values("community__name")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=~Q(state__in=[CaseState.CLOSED, CaseState.ARCHIVED])),
+            overdue=Count("id", filter=Q(overdue=True)),
+        )
+        .order_by("-total")
+    ]
+    return Home(
+        "street",
+        [
+            _case_queue(
+                "verify",
+                "待核查",
+                cases.filter(state=CaseState.VERIFYING),
+                query="state=verifying",
+                order="id",
+            ),
+            _case_queue(
+                "triage",
+                "待研判",
+                cases.filter(state=CaseState.SUBMITTED),
+                query="state=submitted",
+                order="id",
+            ),
+            _case_queue(
+                "dispatch",
+                "待呼叫 / 派单",
+                cases.filter(state=CaseState.TRIAGED),
+                query="state=triaged",
+                order="id",
+            ),
+            _case_queue(
+                "follow_up",
+                "待回访",
+                cases.filter(state=CaseState.FOLLOW_UP),
+                query="state=follow_up",
+                order="id",
+            ),
+            _case_queue(
+                "overdue",
+                "超期未办结",
+                open_cases.filter(currently_overdue(now)),
+                query="overdue=true",
+                order="due_at",
+                tone="bad",
+            ),
+        ],
+        breakdown,
+    )
+
+
+def department_home(actor: Actor, now: datetime) -> Home:
+    """A department: its assignments by what they need next, then by their clocks."""
+    asg = assignments_actionable_by(actor)
+    running = {"due_at__isnull": False, "paused_remaining__isnull": True}
+    return Home(
+        "department",
+        [
+            _assignment_queue(
+                "report_in",
+                "待报到",
+                asg.filter(state=A.AWAITING_REPORT_IN),
+                order="report_in_due_at",
+            ),
+            _assignment_queue(
+                "handling",
+                "办理中",
+                asg.filter(state__in=[A.REPORTED_IN, A.HANDLING]),
+                order="due_at",
+            ),
+            _assignment_queue(
+                "due_soon",
+                "即将超期",
+                asg.filter(
+                    state__in=ACTIVE_ASSIGNMENT_STATES, warn_at__lte=now, due_at__gte=now, **running
+                ),
+                order="due_at",
+                tone="warn",
+            ),
+            _assignment_queue(
+                "overdue",
+                "已超期",
+                asg.filter(state__in=ACTIVE_ASSIGNMENT_STATES, due_at__lt=now, **running),
+                order="due_at",
+                tone="bad",
+            ),
+        ],
+    )
+
+
+def leader_home(actor: Actor, now: datetime) -> Home:
+    """A district leader: major cases (L4), what is under supervision, and the overdue."""
+    cases = cases_visible_to(actor)
+    live = cases.exclude(
+        state__in=[CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED]
+    )
+    return Home(
+        "leader",
+        [
+            _case_queue(
+                "major_triaged",
+                "待逆向派单的重难点事件",
+                cases.filter(state=CaseState.TRIAGED, level=Level.MAJOR),
+                query=f"state=triaged&level={Level.MAJOR}",
+                order="id",
+                tone="warn",
+            ),
+            _case_queue(
+                "major",
+                "重难点/突发事件（办理中）",
+                live.filter(level=Level.MAJOR),
+                query=f"level={Level.MAJOR}",
+            ),
+            _case_queue("supervised", "督办中", live.filter(supervised=True), query=""),
+            _case_queue(
+                "overdue",
+                "超期事件",
+                live.filter(currently_overdue(now)),
+                query="overdue=true",
+                order="due_at",
+                tone="bad",
+            ),
+        ],
+    )
+
+
+def grid_home(actor: Actor, now: datetime) -> Home:
+    """Grid and community staff: what is being handled on their patch, and what is late."""
+    cases = cases_visible_to(actor)
+    tiers = [Tier.GRID] if actor.role == Role.GRID_WORKER else [Tier.GRID, Tier.COMMUNITY]
+    mine = cases.filter(state=CaseState.SELF_HANDLING)
+    return Home(
+        "grid",
+        [
+            _case_queue(
+                "tasks",
+                "本级处置任务",
+                mine.filter(tier__in=tiers),
+                query="state=self_handling",
+                order="due_at",
+            ),
+            _case_queue(
+                "due_soon",
+                "即将超期",
+                mine.filter(currently_due_soon(now)),
+                query="due_soon=true",
+                order="due_at",
+                tone="warn",
+            ),
+            _case_queue(
+                "follow_up",
+                "待回访",
+                cases.filter(state=CaseState.FOLLOW_UP),
+                query="state=follow_up",
+                order="id",
+            ),
+            _case_queue("recent", "辖区最新事件", cases, query=""),
+        ],
+    )
+
+
+def home_for(actor: Actor, now: datetime) -> Home:
+    if actor.role in HUB_ROLES or actor.role == Role.ADMIN:
+        return hub_home(actor, now)
+    if actor.role in STREET_ROLES:
+        return street_home(actor, now)
+    if actor.role in DEPARTMENT_ROLES:
+        return department_home(actor, now)
+    if actor.role == Role.DISTRICT_LEADER:
+        return leader_home(actor, now)
+    return grid_home(actor, now)

@@ -1,0 +1,206 @@
+/* 呼应 phone pages: photo resizing, GPS, category hints, and the offline report queue.
+   Everything here is an enhancement: without JavaScript the forms still post normally. */
+(function () {
+  "use strict";
+  const MAX_SIDE = 1600, QUALITY = 0.8, DB = "huying-phone", STORE = "reports";
+
+  function uuid() {
+    if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
+  }
+
+  // --- IndexedDB queue --------------------------------------------------------------------
+  function db() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open(DB, 1);
+      open.onupgradeneeded = () => open.result.createObjectStore(STORE, { keyPath: "key" });
+      open.onsuccess = () => resolve(open.result);
+      open.onerror = () => reject(open.error);
+    });
+  }
+  async function tx(mode, fn) {
+    const d = await db();
+    return new Promise((resolve, reject) => {
+      const t = d.transaction(STORE, mode);
+      const result = fn(t.objectStore(STORE));
+      t.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
+      t.onerror = () => reject(t.error);
+    });
+  }
+  const queue = {
+    put: (item) => tx("readwrite", (s) => s.put(item)),
+    all: () => tx("readonly", (s) => s.getAll()),
+    remove: (key) => tx("readwrite", (s) => s.delete(key)),
+  };
+
+  function banner(text) {
+    const box = document.getElementById("queue-banner");
+    if (!box) return;
+    box.hidden = !text;
+    box.querySelector("li").textContent = text || "";
+  }
+
+  // Send every queued report; the server's submission_key makes a resend harmless.
+  let flushing = false;
+  async function flush() {
+    if (flushing || !navigator.onLine || !self.indexedDB) return;
+    flushing = true;
+    try {
+      const items = await queue.all();
+      for (const item of items) {
+        const body = new FormData();
+        for (const [k, v] of item.fields) body.append(k, v);
+        for (const f of item.files) body.append("photos", f.blob, f.name);
+        let res;
+        try {
+          res = await fetch(item.url, { method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" });
+        } catch (e) { break; } // still offline
+        if (res.status === 201 || res.status === 200) {
+          const data = await res.json();
+          await queue.remove(item.key);
+          banner("离线保存的反映已发送，事件编号 " + data.number);
+        } else if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403) {
+          await queue.remove(item.key); // refused for good: keep the queue moving
+          const data = await res.json().catch(() => ({}));
+          banner("一条离线反映未被受理：" + ((data.error && data.error.message) || res.status));
+        } else { break; }
+      }
+      const left = (await queue.all()).length;
+      if (left) banner("还有 " + left + " 条反映等待联网发送");
+    } finally { flushing = false; }
+  }
+
+  function csrf() {
+    const m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
+    const input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return m ? decodeURIComponent(m[1]) : (input ? input.value : "");
+  }
+
+  // --- photos: shrink before upload --------------------------------------------------------
+  function resize(file) {
+    return new Promise((resolve) => {
+      if (!file.type.startsWith("image/")) return resolve(file);
+      const img = new Image();
+      img.onload = () => {
+        const scale = Math.min(1, MAX_SIDE / Math.max(img.width, img.height));
+        const canvas = document.createElement("canvas");
+        canvas.width = Math.round(img.width * scale);
+        canvas.height = Math.round(img.height * scale);
+        canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
+        canvas.toBlob((blob) => {
+          URL.revokeObjectURL(img.src);
+          resolve(blob && blob.size < file.size ? new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" }) : file);
+        }, "image/jpeg", QUALITY);
+      };
+      img.onerror = () => resolve(file);
+      img.src = URL.createObjectURL(file);
+    });
+  }
+
+  function setupReport(form) {
+    const key = form.querySelector("input[name=submission_key]");
+    if (key && !key.value) key.value = uuid();
+    const fileInput = form.querySelector("input[type=file]");
+    const previews = document.getElementById("photo-previews");
+    let photos = [];
+    if (fileInput) {
+      fileInput.addEventListener("change", async () => {
+        photos = await Promise.all(Array.from(fileInput.files).slice(0, 9).map(resize));
+        previews.innerHTML = "";
+        for (const p of photos) {
+          const img = document.createElement("img");
+          img.src = URL.createObjectURL(p);
+          img.alt = p.name;
+          previews.appendChild(img);
+        }
+      });
+    }
+
+    // GPS: WGS-84 from the phone, stored as such (maps convert when they draw).
+    const locate = document.getElementById("locate");
+    const status = document.getElementById("locate-status");
+    if (locate && navigator.geolocation) {
+      locate.addEventListener("click", () => {
+        status.textContent = "定位中…";
+        navigator.geolocation.getCurrentPosition(
+          (pos) => {
+            form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
+            form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);
+            status.textContent = "已定位（精度约 " + Math.round(pos.coords.accuracy) + " 米）";
+          },
+          () => { status.textContent = "无法定位，请填写地点"; },
+          { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+        );
+      });
+    } else if (locate) { locate.hidden = true; }
+
+    // Category hints from the catalogue's keywords.
+    const keywordsEl = document.getElementById("item-keywords");
+    const select = form.querySelector("select[name=item_id]");
+    const suggest = document.getElementById("item-suggest");
+    if (keywordsEl && select && suggest) {
+      const items = JSON.parse(keywordsEl.textContent);
+      const text = () => (form.querySelector("[name=title]").value + " " + form.querySelector("[name=description]").value);
+      const hint = () => {
+        const t = text();
+        const hits = items.filter((i) => i.keywords.some((k) => k && t.includes(k))).slice(0, 3);
+        suggest.innerHTML = "";
+        for (const h of hits) {
+          const opt = select.querySelector('option[value="' + h.id + '"]');
+          if (!opt) continue;
+          const b = document.createElement("button");
+          b.type = "button"; b.className = "badge"; b.textContent = "可能是：" + opt.textContent;
+          b.addEventListener("click", () => { select.value = String(h.id); });
+          suggest.appendChild(b);
+        }
+      };
+      form.querySelector("[name=title]").addEventListener("input", hint);
+      form.querySelector("[name=description]").addEventListener("input", hint);
+    }
+
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const button = form.querySelector("button[type=submit]");
+      button.disabled = true;
+      const fields = [];
+      for (const [k, v] of new FormData(form)) if (k !== "photos") fields.push([k, v]);
+      const item = { key: key.value, url: form.action || location.pathname, fields, files: photos.map((p) => ({ name: p.name, blob: p })) };
+      const body = new FormData();
+      for (const [k, v] of fields) body.append(k, v);
+      for (const f of item.files) body.append("photos", f.blob, f.name);
+      try {
+        const res = await fetch(item.url, { method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" });
+        const data = await res.json().catch(() => ({}));
+        if (res.status === 201) { location.href = "/m/c/" + encodeURIComponent(data.number); return; }
+        if (res.status >= 500) throw new Error("server");
+        // Refused: show the reason and let the person correct it.
+        const err = data.error || {};
+        let box = form.querySelector(".error-box");
+        if (!box) { box = document.createElement("div"); box.className = "error-box"; box.setAttribute("role", "alert"); form.prepend(box); }
+        const details = err.details ? Object.values(err.details).flat().join("；") : "";
+        box.textContent = (err.message || "提交失败") + (details ? "：" + details : "");
+      } catch (e) {
+        if (!self.indexedDB) { form.submit(); return; }
+        await queue.put(item);
+        banner("无网络：反映已保存在手机上，联网后自动发送");
+        form.reset(); photos = []; previews.innerHTML = ""; key.value = uuid();
+      } finally { button.disabled = false; }
+    });
+  }
+
+  function onlineState() {
+    const off = document.getElementById("offline-banner");
+    if (off) off.hidden = navigator.onLine;
+    if (navigator.onLine) flush();
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    const form = document.getElementById("report-form");
+    if (form) setupReport(form);
+    window.addEventListener("online", onlineState);
+    window.addEventListener("offline", onlineState);
+    onlineState();
+    if ("serviceWorker" in navigator) navigator.serviceWorker.register("/m/sw.js", { scope: "/m/" }).catch(() => {});
+  });
+  window.huyingQueue = { flush, queue };
+})();

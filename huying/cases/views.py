@@ -1,0 +1,253 @@
+"""Console pages for cases: role homes, the list, the detail with its actions.
+
+Thin by design: each view reads through ``selectors``/``queues``, writes through the
+service an action names in ``forms.CASE_ACTIONS``/``ASSIGNMENT_ACTIONS``, and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from huying.cases import queues, rules, selectors
+from huying.cases.deadlines import clock_state
+from huying.cases.forms import (
+    ASSIGNMENT_ACTIONS,
+    CASE_ACTIONS,
+    ActionForm,
+    CaseFilterForm,
+    MergeForm,
+    WebAction,
+)
+from huying.cases.models import AssignmentState, Case, CaseState, Clock
+from huying.core.errors import DomainError, NotFound
+from huying.core.web import staff_view
+from huying.org.actors import Actor
+from huying.org.models import Role
+
+PAGE_ROWS = 50
+
+STATE_LABELS = {**dict(CaseState.choices), **dict(AssignmentState.choices)}
+ROLE_LABELS = dict(Role.choices)
+
+CLOCK_LABELS = {
+    "green": "正常",
+    "due_soon": "即将超期",
+    "overdue": "已超期",
+    "paused": "已暂停",
+    "none": "—",
+}
+
+
+def clock_view(obj: Clock, now: Any) -> dict[str, Any]:
+    state = clock_state(obj.due_at, obj.warn_at, obj.paused_remaining is not None, now)
+    return {"state": state, "label": CLOCK_LABELS[state], "due_at": obj.due_at}
+
+
+@staff_view
+def workbench(request: HttpRequest) -> HttpResponse:
+    """The role home (工作台): the acting role's own queues."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role == Role.RESIDENT:
+        return redirect("phone:mine")
+    home = queues.home_for(actor, timezone.now())
+    return render(request, "cases/home.html", {"home": home, "nav": "home"})
+
+
+@staff_view
+def case_list(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = CaseFilterForm(request.GET or None)
+    rows: list[Case] = []
+    next_cursor = None
+    status = 200
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        if not form.is_bound:
+            form = CaseFilterForm({})
+            form.is_valid()
+        qs = selectors.case_list(actor, form.filters(), now=timezone.now())
+        rows, next_cursor = selectors.keyset_page(
+            qs, cursor=request.GET.get("cursor"), limit=PAGE_ROWS
+        )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {
+        "form": form,
+        "rows": rows,
+        "next_cursor": next_cursor,
+        "query": query.urlencode(),
+        "nav": "cases",
+    }
+    template = "cases/list.html"
+    if request.htmx and request.GET.get("cursor"):  # type: ignore[attr-defined]
+        template += "#rows"
+    return render(request, template, context, status=status)
+
+
+def _forms_for(
+    registry: dict[str, WebAction], offered: list[rules.Rule], *, version: int, prefix: str
+) -> list[dict[str, Any]]:
+    out = []
+    for rule in offered:
+        action = registry.get(rule.action)
+        if action is None:
+            continue
+        form = action.form(initial={"expected_version": version}, prefix=f"{prefix}{rule.action}")
+        out.append({"action": rule.action, "rule": rule, "form": form, "primary": action.primary})
+    return sorted(out, key=lambda f: not f["primary"])
+
+
+def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
+    now = timezone.now()
+    case_forms = _forms_for(
+        CASE_ACTIONS,
+        rules.offered(rules.CASE_TABLE, case, actor.role),
+        version=case.version,
+        prefix="c-",
+    )
+    for f in case_forms:
+        if f["action"] == "triage" and case.item_id:
+            f["form"].initial["item_id"] = case.item_id
+    actionable = set(
+        selectors.assignments_actionable_by(actor)
+        .filter(case_id=case.pk)
+        .values_list("pk", flat=True)
+    )
+    assignments = []
+    for a in case.assignments.all():
+        forms = []
+        if a.pk in actionable:
+            forms = _forms_for(
+                ASSIGNMENT_ACTIONS,
+                rules.offered(rules.ASSIGNMENT_TABLE, a, actor.role),
+                version=a.version,
+                prefix=f"a{a.pk}-",
+            )
+        assignments.append({"a": a, "clock": clock_view(a, now), "forms": forms})
+    events = [
+        {
+            "e": e,
+            "label": rules.action_label(e.action),
+            "role": ROLE_LABELS.get(e.actor_role, ""),
+            "moved": STATE_LABELS.get(e.to_state) if e.to_state != e.from_state else None,
+        }
+        for e in case.events.all()  # prefetched in seq order
+    ]
+    photos = [x for x in case.attachments.all() if x.content_type.startswith("image/")]
+    return {
+        "case": case,
+        "clock": clock_view(case, now),
+        "case_forms": case_forms,
+        "assignments": assignments,
+        "events": events,
+        "photos": photos,
+        "files": [x for x in case.attachments.all() if x not in photos],
+        "nav": "cases",
+    }
+
+
+@staff_view
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role == Role.RESIDENT:
+        case = selectors.case_get(actor, case_id=case_id)
+        return redirect("phone:case", number=case.number)
+    case = selectors.case_detail(actor, case_id=case_id)
+    return render(request, "cases/detail.html", _detail_context(actor, case))
+
+
+def _act(
+    request: HttpRequest,
+    *,
+    action: WebAction,
+    name: str,
+    prefix: str,
+    target: dict[str, int],
+    case_id: int,
+) -> HttpResponse:
+    """Validate the form, run the service; on refusal show the form again with the reason
+    and the error's status (a 404 stays a 404 page: we never confirm what is out of scope)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form: ActionForm = action.form(request.POST, request.FILES, prefix=prefix)
+    error: DomainError | None = None
+    status = 422
+    if form.is_valid() and isinstance(form, MergeForm):
+        number = form.cleaned_data["master_number"].strip()
+        master = selectors.cases_visible_to(actor).filter(number=number).first()
+        if master is None:
+            form.add_error("master_number", "主事件不存在或无权查看")
+        else:
+            form.master_id = master.pk
+    if form.is_valid():
+        try:
+            action.service(actor=actor, **target, **form.service_kwargs())
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            error, status = exc, exc.status
+        else:
+            messages.success(request, f"已{rules.action_label(name)}")
+            url = reverse("cases:detail", args=[case_id])
+            if request.htmx:  # type: ignore[attr-defined]
+                return HttpResponseClientRedirect(url)
+            return redirect(url)
+    context = {
+        "f": {"action": name, "form": form, "label": rules.action_label(name), "url": request.path},
+        "error": error,
+        "case_id": case_id,
+    }
+    template = "cases/detail.html#action-form"
+    if not request.htmx:  # type: ignore[attr-defined]
+        template = "cases/action_page.html"
+    return render(request, template, context, status=status)
+
+
+@require_POST
+@staff_view
+def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
+    web = CASE_ACTIONS.get(action)
+    if web is None:
+        raise Http404
+    selectors.case_get(request.actor, case_id=case_id)  # type: ignore[attr-defined]  # scope: 404
+    return _act(
+        request,
+        action=web,
+        name=action,
+        prefix=f"c-{action}",
+        target={"case_id": case_id},
+        case_id=case_id,
+    )
+
+
+@require_POST
+@staff_view
+def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> HttpResponse:
+    web = ASSIGNMENT_ACTIONS.get(action)
+    if web is None:
+        raise Http404
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    case_id = (
+        selectors.assignments_actionable_by(actor)
+        .filter(pk=assignment_id, case__in=selectors.cases_visible_to(actor))
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    if case_id is None:
+        raise NotFound("派单不存在或无权查看")
+    return _act(
+        request,
+        action=web,
+        name=action,
+        prefix=f"a{assignment_id}-{action}",
+        target={"assignment_id": assignment_id},
+        case_id=case_id,
+    )

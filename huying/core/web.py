@@ -1,0 +1,101 @@
+"""The web console's plumbing: who is acting, and domain errors as pages.
+
+A person with several role grants picks one (角色切换); the choice lives in the session and
+every page acts under it, exactly as the API acts under ``X-Huying-Grant``. Views stay
+thin: they parse a form, call a service and render; a ``DomainError`` they let through
+becomes a page (or an htmx fragment) with its Chinese message and its HTTP status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from huying.core.errors import DomainError, NotFound
+from huying.org.actors import Actor, actor_for
+from huying.org.models import RoleGrant
+
+SESSION_GRANT = "huying_grant"
+
+View = TypeVar("View", bound=Callable[..., HttpResponse])
+
+
+def web_actor(request: HttpRequest) -> Actor:
+    """The acting role: the grant chosen in this session while it is still active, else the
+    person's first one."""
+    user: User = request.user  # type: ignore[assignment]
+    chosen = request.session.get(SESSION_GRANT)
+    if isinstance(chosen, int):
+        try:
+            return actor_for(user, chosen)
+        except DomainError:
+            request.session.pop(SESSION_GRANT, None)  # revoked since: fall back
+    return actor_for(user)
+
+
+def staff_view(view: View) -> View:
+    """Login required; ``request.actor`` is the acting role (``no_role`` is a 403 page)."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        request.actor = web_actor(request)  # type: ignore[attr-defined]
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def acting_context(request: HttpRequest) -> dict[str, Any]:
+    """Template context: the acting role and the others the person may switch to."""
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return {}
+    grants = (
+        RoleGrant.objects.select_related("unit")
+        .defer("unit__boundary")
+        .filter(user=actor.user, is_active=True)
+        .order_by("pk")
+    )
+    return {"actor": actor, "grants": list(grants)}
+
+
+@require_POST
+@staff_view
+def role_switch(request: HttpRequest) -> HttpResponse:
+    raw = request.POST.get("grant", "")
+    if not raw.isdigit():
+        raise NotFound("角色不存在")
+    actor = actor_for(request.actor.user, int(raw))  # type: ignore[attr-defined]
+    request.session[SESSION_GRANT] = actor.grant_id
+    target = request.POST.get("next") or reverse("home")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = reverse("home")
+    return HttpResponseRedirect(target)
+
+
+class DomainErrorPageMiddleware:
+    """A ``DomainError`` from a view: an error page, or for htmx the ``error`` fragment that
+    the page shows in place (htmx is configured to swap 4xx responses)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not isinstance(exc, DomainError) or request.path.startswith("/api/"):
+            return None
+        template = "core/error.html"
+        if getattr(request, "htmx", False):
+            template += "#error"
+        return render(request, template, {"error": exc}, status=exc.status)
