@@ -47,8 +47,8 @@ PUBLIC_EVENTS = {
     "call": "已呼叫相关部门",
     "hub_dispatch": "已派相关部门办理",
     "leader_dispatch": "区领导已交办",
-    "report_in": "部门已到场",
-    "submit_result": "部门已反馈办理结果",
+    "assignment.report_in": "部门已到场",
+    "assignment.submit_result": "部门已反馈办理结果",
     "complete_self": "属地已处置完毕",
     "verify_pass": "街道已核查通过",
     "rework": "核查未通过，重新办理",
@@ -78,7 +78,9 @@ def _resident_result(case: Case) -> str:
     if case.state not in {CaseState.FOLLOW_UP, CaseState.CLOSED, CaseState.ARCHIVED}:
         return ""
     done = (
-        CaseEvent.objects.filter(case=case, action__in=["submit_result", "complete_self"])
+        CaseEvent.objects.filter(
+            case=case, action__in=["assignment.submit_result", "complete_self"]
+        )
         .order_by("-seq")
         .values_list("reason", flat=True)
         .first()

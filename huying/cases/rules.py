@@ -251,9 +251,11 @@ _TRAIL_LABELS = {"submit": "上报"}
 
 
 def action_label(action: str) -> str:
-    """A trail event's Chinese name."""
-    for table in (CASE_TABLE, ASSIGNMENT_TABLE):
-        for rule in table.values():
-            if rule.action == action:
-                return rule.label
+    """A trail event's Chinese name (assignment events are recorded as ``assignment.<action>``)."""
+    table = CASE_TABLE
+    if action.startswith("assignment."):
+        action, table = action.removeprefix("assignment."), ASSIGNMENT_TABLE
+    for rule in table.values():
+        if rule.action == action:
+            return rule.label
     return _TRAIL_LABELS.get(action, action)

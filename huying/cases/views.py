@@ -94,7 +94,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _forms_for(
-    registry: dict[str, WebAction], offered: list[rules.Rule], *, version: int, prefix: str
+    registry: dict[str, WebAction],
+    offered: list[rules.Rule],
+    *,
+    version: int,
+    prefix: str,
+    url_name: str,
+    target: int,
 ) -> list[dict[str, Any]]:
     out = []
     for rule in offered:
@@ -102,7 +108,15 @@ def _forms_for(
         if action is None:
             continue
         form = action.form(initial={"expected_version": version}, prefix=f"{prefix}{rule.action}")
-        out.append({"action": rule.action, "rule": rule, "form": form, "primary": action.primary})
+        out.append(
+            {
+                "action": rule.action,
+                "label": rule.label,
+                "form": form,
+                "primary": action.primary,
+                "url": reverse(url_name, args=[target, rule.action]),
+            }
+        )
     return sorted(out, key=lambda f: not f["primary"])
 
 
@@ -113,6 +127,8 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         rules.offered(rules.CASE_TABLE, case, actor.role),
         version=case.version,
         prefix="c-",
+        url_name="cases:act",
+        target=case.pk,
     )
     for f in case_forms:
         if f["action"] == "triage" and case.item_id:
@@ -131,6 +147,8 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
                 rules.offered(rules.ASSIGNMENT_TABLE, a, actor.role),
                 version=a.version,
                 prefix=f"a{a.pk}-",
+                url_name="cases:assignment_act",
+                target=a.pk,
             )
         assignments.append({"a": a, "clock": clock_view(a, now), "forms": forms})
     events = [
@@ -201,7 +219,13 @@ def _act(
                 return HttpResponseClientRedirect(url)
             return redirect(url)
     context = {
-        "f": {"action": name, "form": form, "label": rules.action_label(name), "url": request.path},
+        "f": {
+            "action": name,
+            "form": form,
+            "label": rules.action_label(name),
+            "url": request.path,
+            "primary": action.primary,
+        },
         "error": error,
         "case_id": case_id,
     }

@@ -72,9 +72,13 @@ def acting_context(request: HttpRequest) -> dict[str, Any]:
 @staff_view
 def role_switch(request: HttpRequest) -> HttpResponse:
     raw = request.POST.get("grant", "")
-    if not raw.isdigit():
+    user = request.actor.user  # type: ignore[attr-defined]
+    if (
+        not raw.isdigit()
+        or not RoleGrant.objects.filter(pk=raw, user=user, is_active=True).exists()
+    ):
         raise NotFound("角色不存在")
-    actor = actor_for(request.actor.user, int(raw))  # type: ignore[attr-defined]
+    actor = actor_for(user, int(raw))
     request.session[SESSION_GRANT] = actor.grant_id
     target = request.POST.get("next") or reverse("home")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):

@@ -90,3 +90,12 @@ def test_reason_required_rules_refuse_blank_reason() -> None:
         if rule.reason_required:
             with pytest.raises(InvalidInput):
                 rules.enforce(rule, object(), {}, "   ")
+
+
+def test_trail_labels_cover_every_action_and_assignment_events() -> None:
+    assert rules.action_label("submit") == "上报"
+    assert rules.action_label("assignment.report_in") == "报到"
+    assert rules.action_label("rework") == "核查返工"  # the case's rework, not the assignment's
+    assert rules.action_label("assignment.rework") == "返工"
+    for rule in rules.CASE_RULES:
+        assert rules.action_label(rule.action) == rule.label

@@ -1,0 +1,170 @@
+"""Phone pages: report (with a resend-safe key), track, rate; and the intake rules behind them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from huying.cases import services
+from huying.cases.models import Case, CaseState
+from huying.cases.tests.helpers import case_in_state, submit
+from huying.cases.tests.test_console import login
+from huying.catalogue.models import Level
+from huying.conftest import World
+from huying.core.errors import Conflict, InvalidInput
+
+pytestmark = pytest.mark.django_db
+
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
+    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
+    b"\x00\x00IEND\xaeB`\x82"
+)
+
+
+def report_body(world: World, **extra: object) -> dict[str, object]:
+    lat, lng = world.point_in(0)
+    return {
+        "title": "小区门口路灯不亮",
+        "description": "晚上很黑",
+        "item_id": world.items[Level.GENERAL].pk,
+        "lat": lat,
+        "lng": lng,
+        "address": "水井街 12 号",
+        "reporter_phone": "13800001111",
+        **extra,
+    }
+
+
+def test_a_resident_reports_with_a_photo_and_gets_a_number(world: World) -> None:
+    client = login(world, "resident")
+    body = report_body(world, photos=SimpleUploadedFile("p.png", PNG, content_type="image/png"))
+    response = client.post("/m/report", body)
+    assert response.status_code == 302
+    case = Case.objects.get()
+    assert response["Location"] == f"/m/c/{case.number}"
+    assert case.item_id == world.items[Level.GENERAL].pk  # the reporter's guess, for triage
+    assert case.grid_id == world.grids[0].pk
+    assert case.reporter_id == world.actor("resident").user.pk
+    assert case.attachments.count() == 1
+
+
+def test_a_resend_with_the_same_key_is_one_case(world: World) -> None:
+    client = login(world, "resident")
+    body = report_body(world, submission_key="k-123")
+    headers = {"Accept": "application/json"}
+    first = client.post("/m/report", body, headers=headers)
+    again = client.post("/m/report", body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["number"] == again.json()["number"]
+    assert Case.objects.count() == 1
+
+
+def test_a_refused_report_answers_json_with_the_reason(world: World) -> None:
+    client = login(world, "resident")
+    response = client.post(
+        "/m/report", report_body(world, title=""), headers={"Accept": "application/json"}
+    )
+    assert response.status_code == 422
+    assert "title" in response.json()["error"]["details"]
+    assert Case.objects.count() == 0
+
+
+def test_an_impossible_position_is_refused_in_chinese(world: World) -> None:
+    client = login(world, "resident")
+    response = client.post("/m/report", report_body(world, lat=95.0))
+    assert response.status_code == 422
+    assert Case.objects.count() == 0
+    assert "位置不完整" in response.content.decode() or "小于或等于" in response.content.decode()
+
+
+def test_submission_key_of_someone_else_is_a_conflict(world: World) -> None:
+    lat, lng = world.point_in(0)
+    services.case_submit(
+        actor=world.actor("resident"), title="噪音", lat=lat, lng=lng, submission_key="shared"
+    )
+    with pytest.raises(Conflict):
+        services.case_submit(
+            actor=world.actor("resident2"), title="噪音", lat=lat, lng=lng, submission_key="shared"
+        )
+    assert Case.objects.count() == 1
+
+
+def test_an_unknown_item_is_refused(world: World) -> None:
+    lat, lng = world.point_in(0)
+    with pytest.raises(InvalidInput):
+        services.case_submit(
+            actor=world.actor("resident"), title="噪音", lat=lat, lng=lng, item_id=999_999
+        )
+    assert Case.objects.count() == 0
+
+
+def test_tracking_by_number_and_phone_shows_progress_without_staff_names(world: World) -> None:
+    lat, lng = world.point_in(0)
+    case = services.case_submit(
+        actor=world.actor("hub"),
+        title="热线：井盖缺失",
+        lat=lat,
+        lng=lng,
+        reporter_name="王女士",
+        reporter_phone="13900002222",
+    )
+    services.case_triage(
+        actor=world.actor("street"), case_id=case.pk, item_id=world.items[Level.GENERAL].pk
+    )
+    services.case_call(actor=world.actor("street"), case_id=case.pk)
+    response = Client().get("/m/track", {"number": case.number, "phone": "13900002222"})
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "已呼叫相关部门" in page
+    assert "测试street" not in page  # the caller's name
+    assert "城管局" not in page  # nor the department
+
+
+def test_tracking_with_the_wrong_phone_finds_nothing(world: World) -> None:
+    case = submit(world)
+    response = Client().get("/m/track", {"number": case.number, "phone": "00000000"})
+    assert response.status_code == 404
+    assert case.title not in response.content.decode()
+
+
+def test_a_resident_rates_the_result_and_the_case_closes(world: World) -> None:
+    case = case_in_state(world, CaseState.FOLLOW_UP)  # reported by "resident"
+    client = login(world, "resident")
+    page = client.get(f"/m/c/{case.number}").content.decode()
+    assert "请您评价" in page
+    assert "已更换灯泡" in page  # the handling result, once verified
+    response = client.post(f"/m/c/{case.number}/rate", {"satisfaction": "satisfied"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.CLOSED
+    assert case.satisfaction == "satisfied"
+
+
+def test_a_resident_cannot_see_or_rate_anothers_case(world: World) -> None:
+    case = case_in_state(world, CaseState.FOLLOW_UP)
+    client = login(world, "resident2")
+    assert client.get(f"/m/c/{case.number}").status_code == 404
+    response = client.post(f"/m/c/{case.number}/rate", {"satisfaction": "dissatisfied"})
+    assert response.status_code == 404
+    case.refresh_from_db()
+    assert case.state == CaseState.FOLLOW_UP
+
+
+def test_rating_without_a_choice_is_422(world: World) -> None:
+    case = case_in_state(world, CaseState.FOLLOW_UP)
+    response = login(world, "resident").post(f"/m/c/{case.number}/rate", {})
+    assert response.status_code == 422
+    assert "请选择满意程度" in response.content.decode()
+
+
+def test_pwa_files_are_served_for_the_phone_scope(world: World) -> None:
+    sw = Client().get("/m/sw.js")
+    assert sw.status_code == 200
+    assert sw["Content-Type"].startswith("text/javascript")
+    manifest = json.loads(Client().get("/m/manifest.webmanifest").content)
+    assert manifest["scope"] == "/m/"
+    assert b"huying-phone" in sw.content
