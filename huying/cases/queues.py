@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
@@ -30,6 +30,7 @@ from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
 QUEUE_ROWS = 15
 
 A = AssignmentState
+FINISHED = [CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED]
 
 
 @dataclass
@@ -46,10 +47,35 @@ class Queue:
 
 
 @dataclass
+class Breakdown:
+    """Counts of a scope's cases per territorial unit (total, still open, ever overdue)."""
+
+    title: str
+    unit: str
+    rows: list[dict[str, Any]]
+
+
+@dataclass
 class Home:
     kind: str  # which home template section to render
     queues: list[Queue] = field(default_factory=list)
-    breakdown: list[dict[str, Any]] = field(default_factory=list)
+    breakdowns: list[Breakdown] = field(default_factory=list)
+
+
+def _counts_by(
+    cases: QuerySet[Case], unit: str, *, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """One GROUP BY over the scope; ``unit`` is the Case foreign key (community or grid)."""
+    qs = (
+        cases.values(name=F(f"{unit}__name"))
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=~Q(state__in=FINISHED)),
+            overdue=Count("id", filter=Q(overdue=True)),
+        )
+        .order_by("-total", "name")
+    )
+    return [dict(row) for row in (qs[:limit] if limit else qs)]
 
 
 def _cases(qs: QuerySet[Case], order: str = "-id") -> list[Case]:
@@ -113,9 +139,7 @@ def hub_home(actor: Actor, now: datetime) -> Home:
             _case_queue(
                 "overdue",
                 "超期督办榜",
-                cases.filter(currently_overdue(now)).exclude(
-                    state__in=[CaseState.CLOSED, CaseState.ARCHIVED]
-                ),
+                cases.filter(currently_overdue(now)).exclude(state__in=FINISHED),
                 query="overdue=true",
                 order="due_at",
                 tone="bad",
@@ -127,18 +151,12 @@ def hub_home(actor: Actor, now: datetime) -> Home:
 def street_home(actor: Actor, now: datetime) -> Home:
     """A street: calls awaiting its verification, its own triage, and its cases by community."""
     cases = cases_visible_to(actor)
-    open_cases = cases.exclude(
-        state__in=[CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED]
-    )
-    breakdown: list[dict[str, Any]] = [
-        dict(row)
-        for row in cases.values("community__name")
-        .annotate(
-            total=Count("id"),
-            open=Count("id", filter=~Q(state__in=[CaseState.CLOSED, CaseState.ARCHIVED])),
-            overdue=Count("id", filter=Q(overdue=True)),
-        )
-        .order_by("-total")
+    open_cases = cases.exclude(state__in=FINISHED)
+    breakdowns = [
+        Breakdown("按社区统计", "社区", _counts_by(cases, "community")),
+        Breakdown(
+            f"事件最多的 {QUEUE_ROWS} 个网格", "网格", _counts_by(cases, "grid", limit=QUEUE_ROWS)
+        ),
     ]
     return Home(
         "street",
@@ -180,7 +198,7 @@ def street_home(actor: Actor, now: datetime) -> Home:
                 tone="bad",
             ),
         ],
-        breakdown,
+        breakdowns,
     )
 
 
@@ -226,9 +244,7 @@ def department_home(actor: Actor, now: datetime) -> Home:
 def leader_home(actor: Actor, now: datetime) -> Home:
     """A district leader: major cases (L4), what is under supervision, and the overdue."""
     cases = cases_visible_to(actor)
-    live = cases.exclude(
-        state__in=[CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED]
-    )
+    live = cases.exclude(state__in=FINISHED)
     return Home(
         "leader",
         [

@@ -312,3 +312,14 @@ def test_list_and_detail_query_counts_are_flat(world: World) -> None:
     assert _queries(client, "/cases/") == few_rows
     assert _queries(client, f"/cases/{case.pk}/") == few_events
     assert few_events <= 20
+
+
+def test_street_home_counts_cases_by_community_and_grid(world: World) -> None:
+    case_in_state(world, CaseState.SUBMITTED, grid=0)
+    case_in_state(world, CaseState.CLOSED, grid=1)
+    page = login(world, "street").get("/").content.decode()
+    assert "按社区统计" in page
+    assert "第1社区" in page
+    assert "网格1-1" in page
+    assert "网格1-2" in page
+    assert "网格2-1" not in page  # another street's grid
