@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "huying.org",
     "huying.catalogue",
     "huying.cases",
+    "huying.grid",
     "huying.demo",
 ]
 

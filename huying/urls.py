@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", web.role_switch, name="role_switch"),
     path("cases/", include("huying.cases.urls")),
+    path("m/patrol/", include("huying.grid.urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

@@ -15,15 +15,18 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from huying.cases import rules, selectors, services
+from huying.cases import queues, rules, selectors, services
 from huying.cases.forms import MultipleFileField, with_files
 from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
 from huying.catalogue.selectors import current_items
 from huying.core.errors import DomainError
 from huying.core.web import staff_view
+from huying.grid.selectors import open_patrol
+from huying.grid.services import PATROL_ROLES, patrol_report
 from huying.org.actors import Actor
 from huying.org.models import Role
 
@@ -102,6 +105,7 @@ class ReportForm(forms.Form):
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
     reporter_phone = forms.CharField(label="联系电话", required=False, max_length=32)
     submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    patrol = forms.IntegerField(required=False, widget=forms.HiddenInput)
     photos = MultipleFileField(label="照片（最多 9 张）")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -124,7 +128,10 @@ def _wants_json(request: HttpRequest) -> bool:
 @staff_view
 def report(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = ReportForm(request.POST or None, request.FILES or None)
+    initial = (
+        {"patrol": request.GET.get("patrol")} if request.GET.get("patrol", "").isdigit() else {}
+    )
+    form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
     error: DomainError | None = None
     status = 200
     if request.method == "POST":
@@ -132,8 +139,12 @@ def report(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
             data = with_files(data)
+            patrol_id = data.pop("patrol", None)
             try:
-                case = services.case_submit(actor=actor, **data)
+                if patrol_id:  # a finding on the person's open patrol
+                    case = patrol_report(actor=actor, patrol_id=patrol_id, **data)
+                else:
+                    case = services.case_submit(actor=actor, **data)
             except DomainError as exc:
                 error, status = exc, exc.status
             else:
@@ -171,12 +182,16 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @staff_view
 def mine(request: HttpRequest) -> HttpResponse:
-    """A resident's reports; field staff get their grid's tasks on their workbench."""
+    """A resident's own reports; a field worker's tasks on their patch and their patrol."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role in PATROL_ROLES:
+        home = queues.grid_home(actor, timezone.now())
+        context = {"tasks": home.queues[0], "patrol": open_patrol(actor), "nav": "mine"}
+        return render(request, "phone/field.html", context)
     if actor.role != Role.RESIDENT:
         return redirect("home")
     rows = list(selectors.cases_visible_to(actor).order_by("-id")[:50])
-    return render(request, "phone/mine.html", {"rows": rows})
+    return render(request, "phone/mine.html", {"rows": rows, "nav": "mine"})
 
 
 class TrackForm(forms.Form):

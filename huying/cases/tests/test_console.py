@@ -175,11 +175,12 @@ def test_the_whole_lifecycle_through_the_console(world: World) -> None:
     assert act(street, case, "call", {}).status_code == 302
     a = Assignment.objects.get(case=case)
     dept = login(world, "dept_cg")
-    for action, data in [
+    steps: list[tuple[str, dict[str, Any]]] = [
         ("report_in", {"note": "已到现场"}),
         ("accept", {}),
         ("submit_result", {"result": "已更换灯泡"}),
-    ]:
+    ]
+    for action, data in steps:
         a.refresh_from_db()
         data["expected_version"] = a.version
         assert act_on(dept, a, action, data).status_code == 302, action

@@ -194,9 +194,24 @@
     if (navigator.onLine) flush();
   }
 
+  // Patrol start/end: record where the phone is, if it can tell within a few seconds.
+  function setupPosition(form) {
+    form.addEventListener("submit", (event) => {
+      if (form.dataset.located || !navigator.geolocation) return;
+      event.preventDefault();
+      const go = () => { form.dataset.located = "1"; form.submit(); };
+      navigator.geolocation.getCurrentPosition((pos) => {
+        form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
+        form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);
+        go();
+      }, go, { timeout: 5000, maximumAge: 60000 });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     const form = document.getElementById("report-form");
     if (form) setupReport(form);
+    document.querySelectorAll("form.position-form").forEach(setupPosition);
     window.addEventListener("online", onlineState);
     window.addEventListener("offline", onlineState);
     onlineState();

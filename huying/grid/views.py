@@ -1,0 +1,90 @@
+"""Phone pages for a grid worker's patrol: start, report findings, end, history."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from huying.core.errors import DomainError, InvalidInput
+from huying.core.web import staff_view
+from huying.grid import selectors, services
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit
+
+
+class PositionForm(forms.Form):
+    lat = forms.FloatField(required=False, min_value=-90, max_value=90)
+    lng = forms.FloatField(required=False, min_value=-180, max_value=180)
+    grid_id = forms.TypedChoiceField(label="巡查网格", required=False, coerce=int, empty_value=None)
+    note = forms.CharField(
+        label="巡查记录", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, actor: Actor, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        grids = (
+            OrgUnit.objects.filter(
+                kind=OrgUnit.Kind.GRID, is_active=True, path__startswith=actor.unit.path
+            )
+            .order_by("code")
+            .values_list("pk", "name")[:200]
+        )
+        self.fields["grid_id"].choices = [("", "本人网格"), *((str(pk), n) for pk, n in grids)]  # type: ignore[attr-defined]
+
+
+@staff_view
+def patrol_home(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    context = {
+        "current": selectors.open_patrol(actor),
+        "history": list(selectors.patrols_of(actor)[:20]),
+        "form": PositionForm(actor),
+        "nav": "patrol",
+    }
+    return render(request, "grid/patrol.html", context)
+
+
+def _position(request: HttpRequest, actor: Actor) -> PositionForm:
+    form = PositionForm(actor, request.POST)
+    if not form.is_valid():
+        raise InvalidInput("位置或网格无效", errors=form.errors.get_json_data())
+    return form
+
+
+@require_POST
+@staff_view
+def patrol_start(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    data = _position(request, actor).cleaned_data
+    try:
+        services.patrol_start(
+            actor=actor, grid_id=data["grid_id"], lat=data["lat"], lng=data["lng"]
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "巡查已开始，发现问题请点“上报发现”")
+    return redirect("grid:patrol")
+
+
+@require_POST
+@staff_view
+def patrol_end(request: HttpRequest, patrol_id: int) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    data = _position(request, actor).cleaned_data
+    try:
+        patrol = services.patrol_end(
+            actor=actor, patrol_id=patrol_id, note=data["note"], lat=data["lat"], lng=data["lng"]
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"巡查已结束，共上报 {patrol.findings.count()} 个问题")
+    return redirect("grid:patrol")
