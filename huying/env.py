@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -53,6 +53,14 @@ def _parse_bool(raw: str) -> bool:
 
 def env_bool(name: str, default: bool) -> bool:
     return _get(name, default, _parse_bool)
+
+
+def env_choice(name: str, default: str, choices: Collection[str]) -> str:
+    value = env_str(name, default)
+    if value not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise EnvError(f"environment variable {name}={value!r} must be one of: {allowed}")
+    return value
 
 
 def env_list(name: str, default: list[str]) -> list[str]:

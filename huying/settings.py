@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from huying.env import env_bool, env_int, env_list, env_str
+from huying.env import env_bool, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("HUYING_DATA_DIR", str(BASE_DIR.parent / "var")))
@@ -135,3 +135,9 @@ HUYING_ATTACHMENT_TYPES = env_list(
     ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = HUYING_ATTACHMENT_MAX_BYTES + 1024 * 1024
+# Map tiles: none by default (the map draws grids and cases on a plain background). Stored
+# coordinates are WGS-84; 天地图 tiles use WGS-84 (CGCS2000), 高德/腾讯 tiles GCJ-02, so points
+# and grid outlines are shifted to the tiles' system before they reach the browser.
+HUYING_MAP_TILE_URL = env_str("HUYING_MAP_TILE_URL", "")
+HUYING_MAP_TILE_ATTRIBUTION = env_str("HUYING_MAP_TILE_ATTRIBUTION", "")
+HUYING_MAP_COORDS = env_choice("HUYING_MAP_COORDS", "wgs84", {"wgs84", "gcj02"})

@@ -19,6 +19,7 @@ import pytest
 # between browser steps are still synchronous and safe.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
 
 from huying.conftest import World
@@ -34,16 +35,28 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 PASSWORD = "browser-test-pw"
 
 
+#: axe-core impacts that fail a test: a page must be usable with a keyboard and a screen reader.
+BLOCKING = {"serious", "critical"}
+
+
 def shot(page: Page, name: str) -> Path:
-    """A full-page screenshot named after the page it shows."""
+    """A full-page screenshot named after the page it shows, after axe-core has checked the
+    page for serious accessibility faults (labels, contrast, names of controls…)."""
+    results = Axe().run(page).response
+    faults = [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v.get("impact") in BLOCKING
+    ]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     width = page.viewport_size["width"] if page.viewport_size else 0
     path = SCREENSHOTS / f"{name}-{width}px.png"
     page.screenshot(path=str(path), full_page=True)
+    assert not faults, f"{name}: " + "; ".join(faults)
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
+import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -112,3 +114,28 @@ def test_hub_home_and_case_list_filters(
     expect(hub.locator("#case-rows")).to_contain_text(overdue.number)
     assert hub.locator("#case-rows tr").count() == 1
     shot(hub, "case-list-filtered")
+
+
+def test_map_page_and_an_export(
+    world: World, live_server: object, login: Callable[..., Page], tmp_path: Path
+) -> None:
+    from huying.cases.tests.helpers import case_in_state
+
+    cases = [case_in_state(world, CaseState.SUBMITTED) for _ in range(3)]
+    street = login("street", viewport=DESKTOP)
+    street.goto(f"{live_server}/cases/map/")
+    expect(street.locator(".leaflet-container")).to_be_visible()
+    # The street's two grids and its three cases (canvas-drawn, on a plain background).
+    expect(street.locator("#map-status")).to_contain_text("网格 2 个")
+    expect(street.locator("#map-status")).to_contain_text("有坐标的事件 3 件")
+    expect(street.locator(".marker-cluster").first).to_be_visible()
+    shot(street, "map")
+
+    street.goto(f"{live_server}/cases/?state=submitted")
+    with street.expect_download() as download_info:
+        street.click("text=导出 Excel")
+    path = tmp_path / "export.xlsx"
+    download_info.value.save_as(path)
+    sheet = openpyxl.load_workbook(path, read_only=True).active
+    numbers = {row[0] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert numbers == {c.number for c in cases}

@@ -11,6 +11,7 @@ from huying.cases import rules, selectors, services
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.selectors import CaseFilters
 from huying.core.api_auth import acting
+from huying.core.api_types import Id
 from huying.org.actors import Actor
 from huying.org.models import Role
 
@@ -178,8 +179,8 @@ class IntakeIn(Schema):
     address: str = Field("", max_length=200)
     reporter_name: str = Field("", max_length=50)
     reporter_phone: str = Field("", max_length=32)
-    unit_id: int | None = None
-    item_id: int | None = Field(None, description="the reporter's guess; triage confirms it")
+    unit_id: Id | None = None
+    item_id: Id | None = Field(None, description="the reporter's guess; triage confirms it")
     submission_key: str = Field(
         "", max_length=64, description="client-made idempotency key: a resend returns the same case"
     )
@@ -198,13 +199,13 @@ class ReasonIn(Versioned):
 
 
 class TriageIn(Versioned):
-    item_id: int
+    item_id: Id
     level: int | None = Field(None, ge=1, le=4)
     level_reason: str = ""
 
 
 class MergeIn(Versioned):
-    master_id: int
+    master_id: Id
     reason: str = ""
 
 
@@ -219,18 +220,18 @@ class SplitIn(Versioned):
 
 
 class CallIn(Versioned):
-    department_id: int | None = None
+    department_id: Id | None = None
     note: str = ""
 
 
 class DispatchIn(Versioned):
-    lead_department_id: int | None = None
-    co_department_ids: list[int] = []
+    lead_department_id: Id | None = None
+    co_department_ids: list[Id] = []
     note: str = ""
 
 
 class CoHandlersIn(Versioned):
-    department_ids: list[int]
+    department_ids: list[Id]
     note: str = ""
 
 
@@ -300,10 +301,10 @@ def _state(actor: Actor, case_id: int) -> Case:
 def list_cases(
     request: HttpRequest,
     state: str | None = None,
-    level: int | None = None,
-    item_id: int | None = None,
-    street_id: int | None = None,
-    department_id: int | None = None,
+    level: int | None = Query(None, ge=1, le=4),
+    item_id: Id | None = None,
+    street_id: Id | None = None,
+    department_id: Id | None = None,
     source: str | None = None,
     overdue: bool | None = None,
     due_soon: bool | None = None,
@@ -341,7 +342,7 @@ def case_by_number(request: HttpRequest, number: str) -> Any:
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="事件详情与轨迹")
-def case_detail(request: HttpRequest, case_id: int) -> Any:
+def case_detail(request: HttpRequest, case_id: Id) -> Any:
     return _detail(acting(request), case_id)
 
 
@@ -357,7 +358,7 @@ def submit(request: HttpRequest, payload: IntakeIn) -> Any:
 def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
     """Register POST /cases/{id}/<name> that runs one service and returns the case."""
 
-    def endpoint(request: HttpRequest, case_id: int, payload: schema) -> Any:  # type: ignore[valid-type]
+    def endpoint(request: HttpRequest, case_id: Id, payload: schema) -> Any:  # type: ignore[valid-type]
         actor = acting(request)
         data = payload.dict()  # type: ignore[attr-defined]
         call(actor=actor, case_id=case_id, **data)
@@ -403,7 +404,7 @@ _case_action("supervise", "督办", NoteIn, services.case_supervise)
     summary="补充照片/材料（multipart）",
 )
 def attach(
-    request: HttpRequest, case_id: int, files: File[list[UploadedFile]], note: Form[str] = ""
+    request: HttpRequest, case_id: Id, files: File[list[UploadedFile]], note: Form[str] = ""
 ) -> Any:
     actor = acting(request)
     services.case_attach(actor=actor, case_id=case_id, files=files, note=note)
@@ -414,7 +415,7 @@ def attach(
 
 
 def _assignment_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
-    def endpoint(request: HttpRequest, assignment_id: int, payload: schema) -> Any:  # type: ignore[valid-type]
+    def endpoint(request: HttpRequest, assignment_id: Id, payload: schema) -> Any:  # type: ignore[valid-type]
         actor = acting(request)
         assignment = call(actor=actor, assignment_id=assignment_id, **payload.dict())  # type: ignore[attr-defined]
         return _state(actor, assignment.case_id)

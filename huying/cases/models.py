@@ -308,3 +308,42 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ExportState(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "导出中"
+    DONE = "done", "已完成"
+    FAILED = "failed", "失败"
+
+
+def export_path(instance: CaseExport, filename: str) -> str:
+    return f"exports/{instance.requested_by_id}/{filename}"
+
+
+class CaseExport(models.Model):
+    """A large XLSX export of the case list, written by the worker; only its requester may
+    download it. The filters are stored as data and read again under the grant's scope."""
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    grant = models.ForeignKey(
+        "org.RoleGrant", on_delete=models.CASCADE, related_name="+", verbose_name="角色授予"
+    )
+    filters = models.JSONField(default=dict, verbose_name="筛选条件")
+    as_of = models.DateTimeField(help_text="the 'now' of the overdue / due-soon filters")
+    state = models.CharField(max_length=8, choices=ExportState.choices, default=ExportState.PENDING)
+    total = models.PositiveIntegerField(default=0, verbose_name="总行数")
+    done = models.PositiveIntegerField(default=0, verbose_name="已导出行数")
+    file = models.FileField(upload_to=export_path, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "事件导出"
+        verbose_name_plural = "事件导出"
+
+    def __str__(self) -> str:
+        return f"export {self.pk} {self.state} {self.done}/{self.total}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -12,9 +13,10 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
+from huying.catalogue.selectors import search_terms_with_catalogue
 from huying.core.errors import InvalidInput, NotFound
 from huying.org.actors import Actor
-from huying.org.models import DataScope
+from huying.org.models import DataScope, OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES
 
 
@@ -128,6 +130,27 @@ def currently_due_soon(now: datetime) -> Q:
     return Q(**window) | Q(Exists(soon))
 
 
+#: A query's words beyond this many add little and cost a scan each.
+MAX_TERMS = 6
+
+
+def _contains(term: str) -> Q:
+    return Q(title__icontains=term) | Q(description__icontains=term) | Q(address__icontains=term)
+
+
+def text_match(text: str) -> Q:
+    """The case number, the phrase as typed, or every one of its words (Chinese segmented by
+    jieba, the catalogue's vocabulary included) somewhere in title, description or address."""
+    match = Q(number=text) | _contains(text)
+    terms = search_terms_with_catalogue(text)[:MAX_TERMS]
+    if len(terms) > 1:
+        every = Q()
+        for term in terms:
+            every &= _contains(term)
+        match |= every
+    return match
+
+
 def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[Case]:
     qs = cases_visible_to(actor)
     f = filters
@@ -151,19 +174,38 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         qs = qs.exclude(currently_overdue(now))
     if f.due_soon:
         qs = qs.filter(currently_due_soon(now))
-    if f.text:
-        text = f.text.strip()
-        qs = qs.filter(
-            Q(title__icontains=text)
-            | Q(description__icontains=text)
-            | Q(address__icontains=text)
-            | Q(number=text)
-        )
+    if f.text and f.text.strip():
+        qs = qs.filter(text_match(f.text.strip()))
     if f.reported_from:
         qs = qs.filter(reported_at__gte=f.reported_from)
     if f.reported_to:
         qs = qs.filter(reported_at__lt=f.reported_to)
     return qs.select_related(*ROW_JOINS).order_by("-id")
+
+
+def case_points(
+    actor: Actor, filters: CaseFilters, *, now: datetime, limit: int
+) -> tuple[Sequence[Mapping[str, Any]], bool]:
+    """The map's points: ``case_list``'s located cases, the ``limit`` most recent, as plain
+    rows (no model instances); and whether more matched than were returned."""
+    qs = case_list(actor, filters, now=now).filter(lat__isnull=False, lng__isnull=False)
+    rows = list(qs.values("id", "number", "title", "state", "lat", "lng")[: limit + 1])
+    return rows[:limit], len(rows) > limit
+
+
+def grids_visible_to(actor: Actor) -> QuerySet[OrgUnit]:
+    """The grids a role may draw on its map: those in its territory; for a department, the
+    grids its cases lie in; every grid for roles that see all; none for a resident."""
+    qs = OrgUnit.objects.filter(kind=OrgUnit.Kind.GRID, is_active=True, boundary__isnull=False)
+    if actor.scope == DataScope.ALL:
+        return qs
+    if actor.scope == DataScope.SELF:
+        return qs.none()
+    if actor.role in DEPARTMENT_ROLES:
+        return qs.filter(pk__in=cases_visible_to(actor).values("grid_id"))
+    if actor.scope == DataScope.NODE_ONLY:
+        return qs.filter(path=actor.unit.path)
+    return qs.filter(path__startswith=actor.unit.path)
 
 
 def case_with_assignments(actor: Actor, *, case_id: int) -> Case:

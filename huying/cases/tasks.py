@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from huying.cases.services.export import case_export_run
 from huying.cases.sweep import sweep_deadlines
 from huying.core.notify import deliver_pending
 
@@ -20,3 +21,9 @@ def sweep_deadlines_task() -> dict[str, Any]:
 @task()
 def deliver_notifications_task() -> int:
     return deliver_pending(now=timezone.now())
+
+
+@task()
+def case_export_task(export_id: int) -> dict[str, Any]:
+    export = case_export_run(export_id=export_id)
+    return {"state": export.state, "rows": export.done}

@@ -45,6 +45,11 @@ class Catalogue(models.Model):
     def __str__(self) -> str:
         return f"{self.name} v{self.version}"
 
+    @property
+    def is_draft(self) -> bool:
+        """Never published: the only kind of version whose items may still change."""
+        return self.published_at is None
+
 
 class CatalogueClass(models.Model):
     catalogue = models.ForeignKey(Catalogue, on_delete=models.CASCADE, related_name="classes")

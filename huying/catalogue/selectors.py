@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, QuerySet
 
-from huying.catalogue.models import Catalogue, CatalogueItem
+from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem
+from huying.core.errors import NotFound
+from huying.core.text import add_words, search_terms
+from huying.org.models import OrgUnit
 
 
 def current_catalogue() -> Catalogue | None:
@@ -38,3 +41,70 @@ def item_cached(item_id: int) -> CatalogueItem | None:
         f"catalogue:item:{item_id}", load, ITEM_CACHE_SECONDS
     )
     return item
+
+
+# --- back office (清单管理) ---------------------------------------------------------------
+
+
+def catalogue_versions() -> QuerySet[Catalogue]:
+    """Every version, newest first, with how many classes and items it has."""
+    return Catalogue.objects.annotate(
+        class_count=Count("classes", distinct=True),
+        item_count=Count("classes__items", distinct=True),
+    ).order_by("-version")
+
+
+def draft_catalogue() -> Catalogue | None:
+    """The version being prepared (never published), if there is one."""
+    return Catalogue.objects.filter(published_at__isnull=True).order_by("version").first()
+
+
+def catalogue_get(catalogue_id: int) -> Catalogue:
+    catalogue = Catalogue.objects.filter(pk=catalogue_id).first()
+    if catalogue is None:
+        raise NotFound("清单版本不存在")
+    return catalogue
+
+
+def item_get(item_id: int) -> CatalogueItem:
+    item = (
+        CatalogueItem.objects.select_related("klass__catalogue", "lead_department")
+        .prefetch_related("co_departments")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None:
+        raise NotFound("清单事项不存在")
+    return item
+
+
+def items_by_class(catalogue: Catalogue) -> list[tuple[CatalogueClass, list[CatalogueItem]]]:
+    """The version's classes in order, each with its items (lead and co-handlers loaded)."""
+    items = (
+        CatalogueItem.objects.filter(klass__catalogue=catalogue)
+        .select_related("lead_department")
+        .prefetch_related(Prefetch("co_departments", queryset=OrgUnit.objects.order_by("code")))
+        .order_by("order", "code")
+    )
+    by_class: dict[int, list[CatalogueItem]] = {}
+    for item in items:
+        by_class.setdefault(item.klass_id, []).append(item)
+    classes = catalogue.classes.order_by("order", "code")
+    return [(klass, by_class.get(klass.pk, [])) for klass in classes]
+
+
+_vocabulary_loaded = False
+
+
+def search_terms_with_catalogue(text: str) -> list[str]:
+    """Search terms for a query, the tokenizer taught the catalogue's item names and
+    keywords first (once per process: a new catalogue's words arrive with a restart)."""
+    global _vocabulary_loaded
+    if not _vocabulary_loaded:
+        words: list[str] = []
+        for name, keywords in CatalogueItem.objects.values_list("name", "keywords"):
+            words.append(name)
+            words.extend((keywords or "").replace("，", " ").replace(",", " ").split())
+        add_words(words)
+        _vocabulary_loaded = True
+    return search_terms(text)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem, Level, LimitUnit
-from huying.core.errors import InvalidInput
+from huying.core.changelog import change_record, diff, snapshot
+from huying.core.errors import InvalidInput, PermissionDenied
+from huying.core.workcalendar import WORKING_HOURS
+from huying.org.actors import Actor
 from huying.org.models import OrgUnit
+from huying.org.roles import may_manage
 
 #: Kinds of node that may be named as a responsible department of an item.
 DEPARTMENT_KINDS = frozenset({OrgUnit.Kind.DEPARTMENT, OrgUnit.Kind.FIELD_UNIT})
@@ -50,11 +57,21 @@ def catalogue_create(*, version: int, name: str, published_at: datetime | None =
 
 
 @transaction.atomic
-def catalogue_publish(*, catalogue: Catalogue, now: datetime) -> Catalogue:
-    """Make ``catalogue`` the one current version; the previous current one stops being current."""
+def catalogue_publish(
+    *, catalogue: Catalogue, now: datetime, actor: Actor | None = None
+) -> Catalogue:
+    """Make ``catalogue`` the one current version; the previous current one stops being current.
+
+    With ``actor`` (the console) the admin check applies and the change log gets a row."""
+    if actor is not None:
+        _require_manager(actor)
     locked = Catalogue.objects.select_for_update().get(pk=catalogue.pk)
     if not CatalogueItem.objects.filter(klass__catalogue=locked).exists():
         raise InvalidInput("清单中还没有事项，不能发布", field="catalogue")
+    errors = _live_department_errors(locked)
+    if errors:
+        raise InvalidInput("；".join(errors[:5]), field="catalogue")
+    previous = Catalogue.objects.filter(is_current=True).values_list("version", flat=True).first()
     # Un-current the others first: the partial unique constraint allows one current row only.
     Catalogue.objects.filter(is_current=True).exclude(pk=locked.pk).update(is_current=False)
     locked.is_current = True
@@ -63,6 +80,15 @@ def catalogue_publish(*, catalogue: Catalogue, now: datetime) -> Catalogue:
     locked.save(update_fields=["is_current", "published_at"])
     catalogue.is_current = locked.is_current
     catalogue.published_at = locked.published_at
+    if actor is not None:
+        change_record(
+            actor=actor,
+            action="catalogue.publish",
+            obj=locked,
+            now=now,
+            before={"current_version": previous},
+            after={"current_version": locked.version},
+        )
     return catalogue
 
 
@@ -85,6 +111,32 @@ def _check_department(unit: OrgUnit, *, field: str, label: str) -> None:
         raise InvalidInput(f"{label}「{unit.name}」已停用", field=field)
 
 
+#: The longest limit each unit may state (beyond these a unit is the wrong one).
+MAX_LIMIT: dict[str, int] = {
+    LimitUnit.MINUTES: 24 * 60,
+    LimitUnit.HOURS: 30 * 24,
+    LimitUnit.WORKING_HOURS: 7 * 60,
+    LimitUnit.WORKING_DAYS: 250,
+    LimitUnit.CALENDAR_DAYS: 365,
+}
+UNIT_WORDS: dict[str, str] = {
+    LimitUnit.MINUTES: "分钟",
+    LimitUnit.HOURS: "小时",
+    LimitUnit.WORKING_HOURS: "个工作小时",
+    LimitUnit.WORKING_DAYS: "个工作日",
+    LimitUnit.CALENDAR_DAYS: "天",
+}
+#: Units in minutes, per family: a report-in limit is compared with the handling limit only
+#: when both run on the same clock (wall clock, or office hours).
+_WORKDAY_MINUTES = sum(
+    (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute) for start, end in WORKING_HOURS
+)
+_CLOCK_FAMILIES: tuple[dict[str, int], ...] = (
+    {LimitUnit.MINUTES: 1, LimitUnit.HOURS: 60, LimitUnit.CALENDAR_DAYS: 24 * 60},
+    {LimitUnit.WORKING_HOURS: 60, LimitUnit.WORKING_DAYS: _WORKDAY_MINUTES},
+)
+
+
 def _check_limit(limit: int, unit: str, *, field: str, label: str) -> None:
     if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
         raise InvalidInput(f"{label}必须是正整数", field=field)
@@ -92,6 +144,107 @@ def _check_limit(limit: int, unit: str, *, field: str, label: str) -> None:
         raise InvalidInput(
             f"{label}的计时单位无效：{unit}", field=f"{field.removesuffix('_limit')}_unit"
         )
+    if limit > MAX_LIMIT[unit]:
+        raise InvalidInput(f"{label}不能超过{MAX_LIMIT[unit]}{UNIT_WORDS[unit]}", field=field)
+
+
+def _check_limits_order(
+    report_in_limit: int, report_in_unit: str, handle_limit: int, handle_unit: str
+) -> None:
+    for family in _CLOCK_FAMILIES:
+        if report_in_unit in family and handle_unit in family:
+            if report_in_limit * family[report_in_unit] > handle_limit * family[handle_unit]:
+                raise InvalidInput("报到时限不能长于办理时限", field="report_in_limit")
+            return
+
+
+def _require_manager(actor: Actor) -> None:
+    if not may_manage(actor.role):
+        raise PermissionDenied("只有管理员可以维护事项清单")
+
+
+def _require_draft(catalogue: Catalogue) -> None:
+    """Published versions are history: cases point at their items. Change a draft instead."""
+    if not catalogue.is_draft:
+        raise InvalidInput(
+            f"清单 v{catalogue.version} 已发布，不能再修改；请起草新版本后修改", field="catalogue"
+        )
+
+
+def _clean_item(
+    *,
+    name: str,
+    default_level: int,
+    lead_department: OrgUnit | None,
+    co_departments: Iterable[OrgUnit],
+    report_in_limit: int,
+    report_in_unit: str,
+    handle_limit: int,
+    handle_unit: str,
+    handling_standard: str,
+    closing_condition: str,
+    keywords: str | Iterable[str],
+    order: int,
+) -> tuple[dict[str, Any], list[OrgUnit]]:
+    """The item's columns, checked and normalised, and its co-handlers in order."""
+    name = _require_text(name, field="name", label="事项名称", max_length=100)
+    if default_level not in Level.values:
+        raise InvalidInput("默认等级无效，应为 1–4", field="default_level")
+    if lead_department is not None:
+        _check_department(lead_department, field="lead_department", label="主办部门")
+    elif default_level >= Level.GENERAL:
+        raise InvalidInput(f"{Level(default_level).label}须指定主办部门", field="lead_department")
+    co_list: list[OrgUnit] = []
+    for unit in co_departments:
+        _check_department(unit, field="co_departments", label="协办部门")
+        if lead_department is not None and unit.pk == lead_department.pk:
+            raise InvalidInput(
+                f"主办部门「{unit.name}」不能同时作为协办部门", field="co_departments"
+            )
+        if any(u.pk == unit.pk for u in co_list):
+            raise InvalidInput(f"协办部门「{unit.name}」重复", field="co_departments")
+        co_list.append(unit)
+    if default_level == Level.COMPLEX and not co_list:
+        raise InvalidInput("复杂问题须指定至少一个协办部门（联动处置）", field="co_departments")
+    _check_limit(report_in_limit, report_in_unit, field="report_in_limit", label="报到时限")
+    _check_limit(handle_limit, handle_unit, field="handle_limit", label="办理时限")
+    _check_limits_order(report_in_limit, report_in_unit, handle_limit, handle_unit)
+    if order < 0:
+        raise InvalidInput("排序号不能为负数", field="order")
+    keyword_text = normalize_keywords(keywords)
+    if len(keyword_text) > 300:
+        raise InvalidInput("关键词总长度不能超过300个字符", field="keywords")
+    columns = {
+        "name": name,
+        "default_level": default_level,
+        "lead_department": lead_department,
+        "report_in_limit": report_in_limit,
+        "report_in_unit": report_in_unit,
+        "handle_limit": handle_limit,
+        "handle_unit": handle_unit,
+        "handling_standard": (handling_standard or "").strip(),
+        "closing_condition": (closing_condition or "").strip(),
+        "keywords": keyword_text,
+        "order": order,
+    }
+    return columns, co_list
+
+
+#: What an item edit may change (the code is the item's identity within its version).
+ITEM_FIELDS = (
+    "name",
+    "default_level",
+    "lead_department",
+    "co_departments",
+    "report_in_limit",
+    "report_in_unit",
+    "handle_limit",
+    "handle_unit",
+    "handling_standard",
+    "closing_condition",
+    "keywords",
+    "order",
+)
 
 
 @transaction.atomic
@@ -111,50 +264,156 @@ def catalogue_item_create(
     closing_condition: str = "",
     keywords: str | Iterable[str] = "",
     order: int = 0,
+    actor: Actor | None = None,
+    now: datetime | None = None,
 ) -> CatalogueItem:
+    """A new item in a draft version. With ``actor`` (the console) the admin check applies and
+    the change log gets a row; system builds (demo, fixtures) pass none."""
+    if actor is not None:
+        _require_manager(actor)
+    _require_draft(klass.catalogue)
     code = _require_text(code, field="code", label="事项编码", max_length=16)
-    name = _require_text(name, field="name", label="事项名称", max_length=100)
-    if default_level not in Level.values:
-        raise InvalidInput("默认等级无效，应为 1–4", field="default_level")
-    if lead_department is not None:
-        _check_department(lead_department, field="lead_department", label="主办部门")
-    elif default_level >= Level.GENERAL:
-        raise InvalidInput(f"{Level(default_level).label}须指定主办部门", field="lead_department")
-    co_list: list[OrgUnit] = []
-    for unit in co_departments:
-        _check_department(unit, field="co_departments", label="协办部门")
-        if lead_department is not None and unit.pk == lead_department.pk:
-            raise InvalidInput(
-                f"主办部门「{unit.name}」不能同时作为协办部门", field="co_departments"
-            )
-        if any(u.pk == unit.pk for u in co_list):
-            raise InvalidInput(f"协办部门「{unit.name}」重复", field="co_departments")
-        co_list.append(unit)
-    _check_limit(report_in_limit, report_in_unit, field="report_in_limit", label="报到时限")
-    _check_limit(handle_limit, handle_unit, field="handle_limit", label="办理时限")
-    if order < 0:
-        raise InvalidInput("排序号不能为负数", field="order")
-    keyword_text = normalize_keywords(keywords)
-    if len(keyword_text) > 300:
-        raise InvalidInput("关键词总长度不能超过300个字符", field="keywords")
-    # Unique within the whole catalogue version (the model only enforces it per class).
-    if CatalogueItem.objects.filter(klass__catalogue_id=klass.catalogue_id, code=code).exists():
-        raise InvalidInput(f"事项编码 {code} 在本清单中已存在", field="code")
-    item = CatalogueItem.objects.create(
-        klass=klass,
-        code=code,
+    columns, co_list = _clean_item(
         name=name,
         default_level=default_level,
         lead_department=lead_department,
+        co_departments=co_departments,
         report_in_limit=report_in_limit,
         report_in_unit=report_in_unit,
         handle_limit=handle_limit,
         handle_unit=handle_unit,
-        handling_standard=handling_standard.strip(),
-        closing_condition=closing_condition.strip(),
-        keywords=keyword_text,
+        handling_standard=handling_standard,
+        closing_condition=closing_condition,
+        keywords=keywords,
         order=order,
     )
+    # Unique within the whole catalogue version (the model only enforces it per class).
+    if CatalogueItem.objects.filter(klass__catalogue_id=klass.catalogue_id, code=code).exists():
+        raise InvalidInput(f"事项编码 {code} 在本清单中已存在", field="code")
+    item = CatalogueItem.objects.create(klass=klass, code=code, **columns)
     if co_list:
         item.co_departments.set(co_list)
+    if actor is not None:
+        change_record(
+            actor=actor,
+            action="catalogue.item.create",
+            obj=item,
+            now=now or timezone.now(),
+            after=snapshot(item, ("klass", "code", *ITEM_FIELDS)),
+        )
     return item
+
+
+@transaction.atomic
+def catalogue_item_update(
+    *,
+    actor: Actor,
+    item: CatalogueItem,
+    name: str,
+    default_level: int,
+    lead_department: OrgUnit | None,
+    co_departments: Iterable[OrgUnit],
+    report_in_limit: int,
+    report_in_unit: str,
+    handle_limit: int,
+    handle_unit: str,
+    handling_standard: str,
+    closing_condition: str,
+    keywords: str | Iterable[str],
+    order: int,
+    now: datetime,
+) -> CatalogueItem:
+    """Change an item of a draft version; every rule of creation applies again."""
+    _require_manager(actor)
+    item = (
+        CatalogueItem.objects.select_for_update().select_related("klass__catalogue").get(pk=item.pk)
+    )
+    _require_draft(item.klass.catalogue)
+    columns, co_list = _clean_item(
+        name=name,
+        default_level=default_level,
+        lead_department=lead_department,
+        co_departments=co_departments,
+        report_in_limit=report_in_limit,
+        report_in_unit=report_in_unit,
+        handle_limit=handle_limit,
+        handle_unit=handle_unit,
+        handling_standard=handling_standard,
+        closing_condition=closing_condition,
+        keywords=keywords,
+        order=order,
+    )
+    before = snapshot(item, ITEM_FIELDS)
+    for column, value in columns.items():
+        setattr(item, column, value)
+    after = {**snapshot(item, [f for f in ITEM_FIELDS if f != "co_departments"])}
+    after["co_departments"] = sorted(u.pk for u in co_list)
+    old, new = diff(before, after)
+    if not new:
+        return item
+    changed_columns = [f for f in new if f != "co_departments"]
+    if changed_columns:
+        item.save(update_fields=changed_columns)
+    if "co_departments" in new:
+        item.co_departments.set(co_list)
+    change_record(
+        actor=actor, action="catalogue.item.update", obj=item, now=now, before=old, after=new
+    )
+    transaction.on_commit(lambda: cache.delete(f"catalogue:item:{item.pk}"))
+    return item
+
+
+#: The columns a draft copies from its source (by attribute name: foreign keys as ids).
+_ITEM_COPIED = tuple(
+    f.attname for f in CatalogueItem._meta.concrete_fields if f.name not in {"id", "klass"}
+)
+
+
+@transaction.atomic
+def catalogue_draft_create(*, actor: Actor, source: Catalogue, now: datetime) -> Catalogue:
+    """The next version as a draft: a copy of ``source``'s classes and items to edit, then
+    publish. One draft at a time, so two admins do not prepare rival next versions."""
+    _require_manager(actor)
+    # Serialise drafting: two requests at once would both see "no draft" otherwise (a
+    # district has a handful of versions, so locking them all is cheap).
+    list(Catalogue.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
+    draft = Catalogue.objects.filter(published_at__isnull=True).order_by("version").first()
+    if draft is not None:
+        raise InvalidInput(f"已有草稿版本 v{draft.version}，请先修改并发布它", field="catalogue")
+    last = Catalogue.objects.order_by("-version").values_list("version", flat=True).first() or 0
+    new = Catalogue.objects.create(version=last + 1, name=source.name)
+    for klass in source.classes.order_by("order", "code"):
+        items = list(klass.items.prefetch_related("co_departments").order_by("order", "code"))
+        klass_copy = CatalogueClass.objects.create(
+            catalogue=new, code=klass.code, name=klass.name, order=klass.order
+        )
+        for item in items:
+            copy = CatalogueItem.objects.create(
+                klass=klass_copy, **{name: getattr(item, name) for name in _ITEM_COPIED}
+            )
+            copy.co_departments.set(item.co_departments.all())
+    change_record(
+        actor=actor,
+        action="catalogue.draft.create",
+        obj=new,
+        now=now,
+        after={"version": new.version, "name": new.name, "source_version": source.version},
+    )
+    return new
+
+
+def _live_department_errors(catalogue: Catalogue) -> list[str]:
+    """Items naming a department that has been switched off since they were written."""
+    errors = []
+    items = (
+        CatalogueItem.objects.filter(klass__catalogue=catalogue)
+        .select_related("lead_department")
+        .prefetch_related("co_departments")
+        .order_by("klass__order", "order", "code")
+    )
+    for item in items:
+        units = [item.lead_department, *item.co_departments.all()]
+        for unit in units:
+            if unit is not None and not unit.is_active:
+                errors.append(f"事项「{item.code} {item.name}」的责任部门「{unit.name}」已停用")
+    return errors

@@ -74,3 +74,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.kind} {self.subject}"
+
+
+class ChangeLog(models.Model):
+    """One back-office write (catalogue, organisation): who, when, what, before and after.
+
+    Cases carry their own hash-chained trail; this is the change log for everything around
+    them, written by the service that makes the change, in the same transaction.
+    """
+
+    at = models.DateTimeField(verbose_name="时间")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="操作人",
+    )
+    #: The acting person and role as they were (the user row may be renamed or removed).
+    username = models.CharField(max_length=150, blank=True, verbose_name="账号")
+    role = models.CharField(max_length=32, blank=True, verbose_name="角色")
+    actor_unit_id = models.BigIntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    action = models.CharField(max_length=64, verbose_name="操作")
+    object_type = models.CharField(max_length=64, verbose_name="对象类型")
+    object_id = models.CharField(max_length=64, verbose_name="对象编号")
+    object_repr = models.CharField(max_length=200, verbose_name="对象")
+    before = models.JSONField(null=True, blank=True, verbose_name="修改前")
+    after = models.JSONField(null=True, blank=True, verbose_name="修改后")
+
+    class Meta:
+        verbose_name = "变更记录"
+        verbose_name_plural = "变更记录"
+        indexes = [
+            models.Index(fields=["object_type", "object_id", "-id"], name="changelog_object"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr}"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 from huying.core.errors import DomainError, NotFound
 from huying.org.actors import Actor, actor_for
 from huying.org.models import RoleGrant
+from huying.org.roles import may_manage
 
 SESSION_GRANT = "huying_grant"
 
@@ -52,6 +54,27 @@ def staff_view(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def admin_view(view: View) -> View:
+    """``staff_view`` for the back office (清单和组织管理): for a role that may not manage,
+    the page does not exist (404, never 403)."""
+
+    @staff_view
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not may_manage(request.actor.role):  # type: ignore[attr-defined]
+            raise NotFound("页面不存在")
+        return view(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def form_error(form: forms.Form, exc: DomainError) -> None:
+    """Show a service's refusal on the form field it names (``details["field"]``), else on
+    the form as a whole."""
+    field = exc.details.get("field")
+    form.add_error(field if field in form.fields else None, exc.message)
 
 
 def acting_context(request: HttpRequest) -> dict[str, Any]:

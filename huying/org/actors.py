@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
-from huying.org.roles import ROLE_SCOPE
+from huying.org.roles import ROLE_SCOPE, may_manage
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,11 @@ class Actor:
     @property
     def sees_all(self) -> bool:
         return self.scope == DataScope.ALL
+
+    @property
+    def can_manage(self) -> bool:
+        """May use the catalogue and organisation pages (清单和组织管理)."""
+        return may_manage(self.role)
 
 
 def actor_for(user: User, grant_id: int | None = None) -> Actor:

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from huying.core.api_auth import acting
+from huying.core.api_types import Id
 from huying.core.errors import NotFound
 from huying.org.models import OrgUnit, RoleGrant
 
@@ -70,7 +71,7 @@ def me(request: HttpRequest) -> Any:
 
 
 @router.get("/org/units", response=list[UnitOut], summary="组织节点（不含边界）")
-def units(request: HttpRequest, kind: str | None = None, parent_id: int | None = None) -> Any:
+def units(request: HttpRequest, kind: str | None = None, parent_id: Id | None = None) -> Any:
     acting(request)
     qs = OrgUnit.objects.filter(is_active=True).order_by("path")
     if kind:
@@ -81,7 +82,7 @@ def units(request: HttpRequest, kind: str | None = None, parent_id: int | None =
 
 
 @router.get("/org/units/{unit_id}", response=UnitDetailOut, summary="组织节点详情（含网格边界）")
-def unit(request: HttpRequest, unit_id: int) -> Any:
+def unit(request: HttpRequest, unit_id: Id) -> Any:
     acting(request)
     found = OrgUnit.objects.filter(pk=unit_id).first()
     if found is None:

@@ -45,6 +45,13 @@ HUB_ROLES = frozenset({Role.HUB_DISPATCHER, Role.HUB_SUPERVISOR})
 TERRITORIAL_STAFF = frozenset(
     {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, *STREET_ROLES}
 )
+#: Roles that manage the catalogue and the organisation (清单和组织管理); to everyone else
+#: those pages do not exist (404).
+MANAGER_ROLES = frozenset({Role.ADMIN})
+
+
+def may_manage(role: str) -> bool:
+    return role in MANAGER_ROLES
 
 
 def placement_error(role: str, kind: str) -> str | None:

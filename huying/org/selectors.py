@@ -7,10 +7,11 @@ from time import monotonic
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from shapely import STRtree, prepare
 from shapely.geometry import Point, shape
 
+from huying.core.errors import NotFound
 from huying.org.models import OrgUnit, RoleGrant
 
 K = OrgUnit.Kind
@@ -50,6 +51,11 @@ class _GridIndex:
         with self._lock:
             self._built = None
             self._generation += 1
+
+    @property
+    def generation(self) -> int:
+        """Changes whenever this process learns that grids were redrawn (a cache-key part)."""
+        return self._generation
 
     def _load(self) -> tuple[STRtree, list[tuple[OrgUnit, Any]]]:
         with self._lock:
@@ -125,3 +131,105 @@ def hub_unit_ids(district_id: int) -> list[int]:
 
     ids: list[int] = cache.get_or_set(f"org:hubs:{district_id}", load, CACHE_SECONDS) or []
     return ids
+
+
+# --- back office (组织管理) ---------------------------------------------------------------
+
+
+def departments_overview() -> QuerySet[OrgUnit]:
+    """Departments by code, each with its field units and how many current catalogue items
+    it leads."""
+    return (
+        OrgUnit.objects.filter(kind=K.DEPARTMENT)
+        .defer("boundary")
+        .annotate(
+            lead_count=Count(
+                "lead_items",
+                filter=Q(lead_items__klass__catalogue__is_current=True),
+                distinct=True,
+            )
+        )
+        .prefetch_related(
+            Prefetch(
+                "children",
+                queryset=OrgUnit.objects.filter(kind=K.FIELD_UNIT)
+                .defer("boundary")
+                .order_by("code"),
+                to_attr="field_units",
+            )
+        )
+        .order_by("code")
+    )
+
+
+def department_get(unit_id: int) -> OrgUnit:
+    """A department or field unit, with its parent."""
+    unit = (
+        OrgUnit.objects.select_related("parent")
+        .filter(pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT])
+        .first()
+    )
+    if unit is None:
+        raise NotFound("部门不存在")
+    return unit
+
+
+def field_units_of(department: OrgUnit) -> QuerySet[OrgUnit]:
+    return department.children.filter(kind=K.FIELD_UNIT).defer("boundary").order_by("code")
+
+
+def streets_and_communities() -> list[tuple[OrgUnit, list[OrgUnit]]]:
+    """Every street with its communities, in code order (the grid list's filter)."""
+    units = (
+        OrgUnit.objects.filter(kind__in=[K.STREET, K.COMMUNITY]).defer("boundary").order_by("code")
+    )
+    streets: dict[int, tuple[OrgUnit, list[OrgUnit]]] = {}
+    communities = []
+    for unit in units:
+        if unit.kind == K.STREET:
+            streets[unit.pk] = (unit, [])
+        else:
+            communities.append(unit)
+    for community in communities:
+        if community.parent_id in streets:
+            streets[community.parent_id][1].append(community)
+    return list(streets.values())
+
+
+def grids_under(unit: OrgUnit | None) -> QuerySet[OrgUnit]:
+    """Grids below a street or community (all grids for None), with community and street,
+    in code order; the polygons themselves are left in the database."""
+    grids = OrgUnit.objects.filter(kind=K.GRID)
+    if unit is not None:
+        grids = grids.filter(path__startswith=unit.path)
+    return (
+        grids.select_related("parent__parent")
+        .defer("boundary", "parent__boundary", "parent__parent__boundary")
+        .order_by("code")
+    )
+
+
+def grid_get(grid_id: int) -> OrgUnit:
+    grid = OrgUnit.objects.select_related("parent__parent").filter(pk=grid_id, kind=K.GRID).first()
+    if grid is None:
+        raise NotFound("网格不存在")
+    return grid
+
+
+def grids_near(grid: OrgUnit, *, margin: float = 0.002) -> QuerySet[OrgUnit]:
+    """Other grids with a boundary whose bounding box comes within ``margin`` degrees."""
+    if grid.min_lng is None or grid.max_lng is None or grid.min_lat is None or grid.max_lat is None:
+        return OrgUnit.objects.none()
+    return (
+        OrgUnit.objects.filter(
+            kind=K.GRID,
+            boundary__isnull=False,
+            min_lng__lte=grid.max_lng + margin,
+            max_lng__gte=grid.min_lng - margin,
+            min_lat__lte=grid.max_lat + margin,
+            max_lat__gte=grid.min_lat - margin,
+        )
+        .exclude(pk=grid.pk)
+        .only("name", "code", "boundary", "is_active")
+        .order_by("code")
+    )

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import models, transaction
 from shapely.geometry import shape
-from shapely.validation import explain_validity
 
-from huying.core.errors import InvalidInput
+from huying.core.changelog import change_record, diff, snapshot
+from huying.core.errors import InvalidInput, PermissionDenied
+from huying.org import geometry
+from huying.org.actors import Actor
 from huying.org.models import OrgUnit, RoleGrant
-from huying.org.roles import placement_error
+from huying.org.roles import may_manage, placement_error
 from huying.org.selectors import grants_changed, grid_index
 
 K = OrgUnit.Kind
@@ -41,18 +45,30 @@ def _validate_code(*, kind: str, code: str, parent: OrgUnit | None) -> None:
         raise InvalidInput(f"编码须以上级编码 {parent.code} 开头", field="code")
 
 
-def _validate_boundary(boundary: dict[str, Any]) -> tuple[float, float, float, float]:
-    try:
-        geom = shape(boundary)
-    except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise InvalidInput("边界不是有效的 GeoJSON 多边形", field="boundary") from exc
-    if geom.geom_type not in {"Polygon", "MultiPolygon"} or geom.is_empty:
-        raise InvalidInput("边界必须是多边形", field="boundary")
-    if not geom.is_valid:
-        raise InvalidInput(f"边界多边形无效：{explain_validity(geom)}", field="boundary")
+def _grid_boundary(
+    boundary: dict[str, Any], *, community: OrgUnit | None, exclude_pk: int | None = None
+) -> tuple[float, float, float, float]:
+    """Every boundary rule of :mod:`huying.org.geometry` for a grid under ``community``;
+    the bounding box (min_lng, min_lat, max_lng, max_lat) when they all hold."""
+    geom = geometry.parse_boundary(boundary)
+    if community is not None and community.boundary:
+        geometry.check_inside(
+            geom, geometry.parse_boundary(community.boundary), container_name=community.name
+        )
     min_lng, min_lat, max_lng, max_lat = geom.bounds
-    if not (-180 <= min_lng <= max_lng <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise InvalidInput("边界坐标超出经纬度范围", field="boundary")
+    # Any active grid may be a neighbour, not only the siblings: grid_at must stay unambiguous.
+    neighbours = OrgUnit.objects.filter(
+        kind=K.GRID,
+        is_active=True,
+        boundary__isnull=False,
+        min_lng__lte=max_lng,
+        max_lng__gte=min_lng,
+        min_lat__lte=max_lat,
+        max_lat__gte=min_lat,
+    ).only("name", "boundary")
+    if exclude_pk is not None:
+        neighbours = neighbours.exclude(pk=exclude_pk)
+    geometry.check_no_overlap(geom, [(n.name, shape(n.boundary)) for n in neighbours])
     return min_lng, min_lat, max_lng, max_lat
 
 
@@ -83,7 +99,9 @@ def unit_create(
         if kind != K.GRID:
             raise InvalidInput("只有网格可以设置边界", field="boundary")
         unit.boundary = boundary
-        unit.min_lng, unit.min_lat, unit.max_lng, unit.max_lat = _validate_boundary(boundary)
+        unit.min_lng, unit.min_lat, unit.max_lng, unit.max_lat = _grid_boundary(
+            boundary, community=parent
+        )
     unit.path = "/"
     unit.save()
     unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
@@ -116,3 +134,217 @@ def person_create(
         user.set_unusable_password()
     user.save()
     return user
+
+
+# --- back-office edits (清单和组织管理): admins only, each one in the change log -------------
+
+#: Department and field-unit codes: letters, digits, "-" and "_" (e.g. ``510199-cg-01``).
+_DEPT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
+#: Phone numbers as people write them: 028-8888 8888, (028)88888888, 12345转1, +86 138…
+_PHONE = re.compile(r"^\+?[0-9()（）\- ]{3,28}(转[0-9]{1,6})?$")
+
+DEPARTMENT_SIDE = frozenset({K.DEPARTMENT, K.FIELD_UNIT})
+UNIT_FIELDS = ("name", "code", "phone", "is_active")
+GRID_FIELDS = ("name", "code", "boundary", "is_active")
+
+
+def _require_manager(actor: Actor) -> None:
+    if not may_manage(actor.role):
+        raise PermissionDenied("只有管理员可以维护组织机构")
+
+
+def _clean_name(name: str, *, label: str) -> str:
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput(f"{label}名称不能为空", field="name")
+    if len(name) > 100:
+        raise InvalidInput(f"{label}名称不能超过100个字符", field="name")
+    return name
+
+
+def _check_sibling_name(
+    *, name: str, parent: OrgUnit | None, kind: str, exclude_pk: int | None
+) -> None:
+    taken = OrgUnit.objects.filter(parent=parent, kind=kind, name=name)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(f"同一上级下已有名为「{name}」的{K(kind).label}", field="name")
+
+
+def _check_code_free(code: str, *, exclude_pk: int | None) -> None:
+    taken = OrgUnit.objects.filter(code=code)
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise InvalidInput(f"编码 {code} 已被其他机构使用", field="code")
+
+
+def _clean_dept_code(code: str, *, department: OrgUnit | None) -> str:
+    """``department``: the parent of a field unit, whose code its own must extend."""
+    code = (code or "").strip()
+    if not _DEPT_CODE.match(code):
+        raise InvalidInput("编码只能由字母、数字、“-”和“_”组成，最长32位", field="code")
+    if department is not None and not code.startswith(f"{department.code}-"):
+        raise InvalidInput(f"派驻机构编码须以所属部门编码「{department.code}-」开头", field="code")
+    return code
+
+
+def _clean_phone(phone: str) -> str:
+    phone = (phone or "").strip()
+    if phone and not _PHONE.match(phone):
+        raise InvalidInput("联系电话格式不正确，例如 028-88888888", field="phone")
+    return phone
+
+
+def _deactivation_error(unit: OrgUnit) -> str | None:
+    """Why a department or field unit may not be switched off now, if it may not."""
+    live = models.Q(klass__catalogue__is_current=True) | models.Q(
+        klass__catalogue__published_at__isnull=True
+    )
+    item = unit.lead_items.filter(live).order_by("code").first()
+    if item is not None:
+        return f"「{unit.name}」是现行或草稿清单事项「{item.code} {item.name}」的主办部门，请先在清单中调整"
+    item = unit.co_items.filter(live).order_by("code").first()
+    if item is not None:
+        return f"「{unit.name}」是现行或草稿清单事项「{item.code} {item.name}」的协办部门，请先在清单中调整"
+    active_units = list(
+        unit.children.filter(is_active=True).order_by("code").values_list("name", flat=True)
+    )
+    if active_units:
+        return f"请先停用其下属派驻机构：{'、'.join(active_units)}"
+    return None
+
+
+@transaction.atomic
+def department_update(
+    *,
+    actor: Actor,
+    unit: OrgUnit,
+    name: str,
+    code: str,
+    phone: str,
+    is_active: bool,
+    now: datetime,
+) -> OrgUnit:
+    """Rename, recode, change the phone of, or switch on/off a department or field unit.
+
+    A department's new code carries over to its field units' codes (``<dept>-NN``)."""
+    _require_manager(actor)
+    unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
+    if unit.kind not in DEPARTMENT_SIDE:
+        raise InvalidInput("只能在这里修改区级部门或派驻机构", field="unit")
+    label = str(K(unit.kind).label)
+    parent = unit.parent if unit.kind == K.FIELD_UNIT else None
+    name = _clean_name(name, label=label)
+    code = _clean_dept_code(code, department=parent)
+    phone = _clean_phone(phone)
+    _check_sibling_name(name=name, parent=unit.parent, kind=unit.kind, exclude_pk=unit.pk)
+    _check_code_free(code, exclude_pk=unit.pk)
+    if unit.is_active and not is_active:
+        error = _deactivation_error(unit)
+        if error:
+            raise InvalidInput(error, field="is_active")
+    if is_active and not unit.is_active and parent is not None and not parent.is_active:
+        raise InvalidInput(
+            f"所属部门「{parent.name}」已停用，不能启用其派驻机构", field="is_active"
+        )
+    before = snapshot(unit, UNIT_FIELDS)
+    old_code = unit.code
+    unit.name, unit.code, unit.phone, unit.is_active = name, code, phone, is_active
+    old, new = diff(before, snapshot(unit, UNIT_FIELDS))
+    if not new:
+        return unit
+    unit.save(update_fields=list(new))
+    change_record(actor=actor, action="org.unit.update", obj=unit, now=now, before=old, after=new)
+    if unit.kind == K.DEPARTMENT and code != old_code:
+        for child in unit.children.filter(kind=K.FIELD_UNIT, code__startswith=f"{old_code}-"):
+            child_code = code + child.code.removeprefix(old_code)
+            _check_code_free(child_code, exclude_pk=child.pk)
+            change_record(
+                actor=actor,
+                action="org.unit.update",
+                obj=child,
+                now=now,
+                before={"code": child.code},
+                after={"code": child_code},
+            )
+            child.code = child_code
+            child.save(update_fields=["code"])
+    return unit
+
+
+@transaction.atomic
+def field_unit_create(
+    *, actor: Actor, department: OrgUnit, code: str, name: str, phone: str = "", now: datetime
+) -> OrgUnit:
+    """A new field unit (派驻机构) under an active department."""
+    _require_manager(actor)
+    if department.kind != K.DEPARTMENT:
+        raise InvalidInput("派驻机构只能设在区级部门之下", field="department")
+    if not department.is_active:
+        raise InvalidInput(f"部门「{department.name}」已停用，不能新增派驻机构", field="department")
+    name = _clean_name(name, label="派驻机构")
+    code = _clean_dept_code(code, department=department)
+    phone = _clean_phone(phone)
+    _check_sibling_name(name=name, parent=department, kind=K.FIELD_UNIT, exclude_pk=None)
+    _check_code_free(code, exclude_pk=None)
+    unit = unit_create(kind=K.FIELD_UNIT, code=code, name=name, parent=department, phone=phone)
+    change_record(
+        actor=actor,
+        action="org.unit.create",
+        obj=unit,
+        now=now,
+        after=snapshot(unit, ("parent", *UNIT_FIELDS)),
+    )
+    return unit
+
+
+@transaction.atomic
+def grid_update(
+    *,
+    actor: Actor,
+    grid: OrgUnit,
+    name: str,
+    code: str,
+    boundary: dict[str, Any] | None,
+    is_active: bool,
+    now: datetime,
+) -> OrgUnit:
+    """Rename, recode, redraw or switch on/off a grid; point-in-polygon uses the new shape as
+    soon as the transaction commits (other processes within ``CACHE_SECONDS``)."""
+    _require_manager(actor)
+    # Lock the grid row only: PostgreSQL refuses FOR UPDATE on the outer-joined parent.
+    grid = OrgUnit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=grid.pk)
+    if grid.kind != K.GRID:
+        raise InvalidInput("只能在这里修改网格", field="grid")
+    community = grid.parent
+    name = _clean_name(name, label="网格")
+    code = (code or "").strip()
+    _validate_code(kind=K.GRID, code=code, parent=community)
+    _check_code_free(code, exclude_pk=grid.pk)
+    _check_sibling_name(name=name, parent=community, kind=K.GRID, exclude_pk=grid.pk)
+    # Neighbours are checked when the grid enters the index with a new shape or comes back
+    # into it, so an old overlap elsewhere does not block renaming a grid.
+    enters_index = is_active and (boundary != grid.boundary or not grid.is_active)
+    if boundary is None:
+        if is_active:
+            raise InvalidInput("启用的网格必须有边界", field="boundary")
+        bounds: tuple[float | None, ...] = (None, None, None, None)
+    elif enters_index:
+        bounds = _grid_boundary(boundary, community=community, exclude_pk=grid.pk)
+    else:
+        bounds = geometry.parse_boundary(boundary).bounds
+    if is_active and community is not None and not community.is_active:
+        raise InvalidInput(f"所属社区「{community.name}」已停用，不能启用网格", field="is_active")
+    before = snapshot(grid, GRID_FIELDS)
+    grid.name, grid.code, grid.boundary, grid.is_active = name, code, boundary, is_active
+    old, new = diff(before, snapshot(grid, GRID_FIELDS))
+    if not new:
+        return grid
+    grid.min_lng, grid.min_lat, grid.max_lng, grid.max_lat = bounds
+    grid.save(update_fields=[*new, "min_lng", "min_lat", "max_lng", "max_lat"])
+    change_record(actor=actor, action="org.grid.update", obj=grid, now=now, before=old, after=new)
+    # The index holds the grid rows themselves (name included), not only their shapes.
+    transaction.on_commit(grid_index.invalidate)
+    return grid

@@ -300,3 +300,19 @@ def test_split_and_merge_through_the_api(world: World) -> None:
     case = post(street, f"/cases/{dup}/merge", {"master_id": children[1].pk, "reason": "同一井盖"})
     assert case["state"] == "merged"
     assert get(street, f"/cases/{dup}")["master_number"] == children[1].number
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/cases?department_id=9223372036854775808",
+        "/api/v1/cases?item_id=0",
+        "/api/v1/cases?level=5",
+        "/api/v1/cases/9223372036854775808",
+        "/api/v1/org/units/9223372036854775808",
+    ],
+)
+def test_ids_beyond_any_row_are_422_not_a_driver_overflow(world: World, url: str) -> None:
+    response = as_user(world, "hub").get(url)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_input"

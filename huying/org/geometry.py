@@ -1,0 +1,146 @@
+"""Grid boundary rules: what a grid polygon must be before point-in-polygon may rely on it.
+
+A boundary is GeoJSON (RFC 7946) in WGS-84, ``[lng, lat]`` order. It must be a Polygon or
+MultiPolygon whose rings are written closed, valid (no self-intersection, holes inside
+their shell), with an area; it must lie inside its community's boundary when the community
+has one, and may overlap no other active grid by more than :data:`OVERLAP_TOLERANCE` —
+digitised neighbours rarely share their border point for point, and a thin sliver there
+must not make the polygon unsaveable, while a real overlap makes ``grid_at`` ambiguous.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+from shapely.validation import explain_validity
+
+from huying.core.errors import InvalidInput
+
+#: Overlap (and, for the community, spill-over) allowed, as a share of the smaller polygon.
+OVERLAP_TOLERANCE = 0.01
+
+#: Metres per degree of latitude; a degree of longitude is this times cos(latitude), roughly.
+M_PER_DEG_LAT = 110_574.0
+M_PER_DEG_LNG_EQUATOR = 111_320.0
+
+#: GEOS's reasons (``explain_validity``) in Chinese.
+_REASONS = {
+    "Self-intersection": "边界自相交",
+    "Ring Self-intersection": "边界环自相交",
+    "Too few points": "顶点太少",
+    "Hole lies outside shell": "内环（洞）不在外环之内",
+    "Nested holes": "内环相互嵌套",
+    "Interior is disconnected": "多边形内部被分割成不连通的几块",
+    "Nested shells": "多个外环相互嵌套",
+    "Duplicate Rings": "存在重复的环",
+    "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环没有闭合",
+}
+_REASON_AT = re.compile(r"^(?P<reason>[^\[]+?)\s*\[(?P<x>[-\d.eE]+)\s+(?P<y>[-\d.eE]+)\]")
+
+FIELD = "boundary"
+
+
+def _fail(message: str) -> InvalidInput:
+    return InvalidInput(message, field=FIELD)
+
+
+def _check_position(position: Any) -> None:
+    if not isinstance(position, list | tuple) or len(position) not in (2, 3):
+        raise _fail("每个坐标点应为 [经度, 纬度]")
+    for value in position:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not math.isfinite(value)
+        ):
+            raise _fail("坐标必须是数字")
+    lng, lat = position[0], position[1]
+    if not (-180 <= lng <= 180 and -90 <= lat <= 90):
+        raise _fail(f"坐标 [{lng}, {lat}] 超出经纬度范围（应为 [经度, 纬度] 顺序）")
+
+
+def _check_rings(rings: Any) -> None:
+    if not isinstance(rings, list) or not rings:
+        raise _fail("多边形至少要有一个外环")
+    for n, ring in enumerate(rings):
+        which = "外环" if n == 0 else f"第{n}个内环"
+        if not isinstance(ring, list):
+            raise _fail(f"{which}格式不正确")
+        for position in ring:
+            _check_position(position)
+        if len(ring) < 4:
+            raise _fail(f"{which}至少需要4个坐标点（首尾相同）")
+        if list(ring[0][:2]) != list(ring[-1][:2]):
+            raise _fail(f"{which}没有闭合：最后一个点必须与第一个点相同")
+
+
+def validity_message(geom: BaseGeometry) -> str:
+    """GEOS's reason a geometry is invalid, in Chinese, with where it happens."""
+    raw = explain_validity(geom)
+    match = _REASON_AT.match(raw)
+    reason = (match.group("reason") if match else raw).strip()
+    known = [key for key in _REASONS if reason.startswith(key)]
+    text = _REASONS[max(known, key=len)] if known else reason
+    if match:
+        x, y = float(match.group("x")), float(match.group("y"))
+        text += f"（位置 {x:.6f}, {y:.6f}）"
+    return text
+
+
+def parse_boundary(boundary: Any) -> BaseGeometry:
+    """The shapely geometry of a GeoJSON boundary that passes every shape rule, or InvalidInput."""
+    if not isinstance(boundary, dict):
+        raise _fail("边界必须是 GeoJSON 对象")
+    kind = boundary.get("type")
+    coordinates = boundary.get("coordinates")
+    if kind == "Polygon":
+        _check_rings(coordinates)
+    elif kind == "MultiPolygon":
+        if not isinstance(coordinates, list) or not coordinates:
+            raise _fail("多多边形至少要有一个多边形")
+        for rings in coordinates:
+            _check_rings(rings)
+    else:
+        raise _fail("边界必须是 Polygon 或 MultiPolygon 类型的 GeoJSON")
+    try:
+        geom = shape(boundary)
+    except Exception as exc:  # shapely raises several types for malformed GeoJSON
+        raise _fail("边界不是有效的 GeoJSON 多边形") from exc
+    if geom.is_empty:
+        raise _fail("边界不能为空")
+    if not geom.is_valid:
+        raise _fail(f"边界多边形无效：{validity_message(geom)}")
+    if geom.area <= 0:
+        raise _fail("边界多边形面积为零")
+    return geom
+
+
+def area_m2(geom: BaseGeometry) -> float:
+    """Approximate area in square metres (equirectangular at the centroid; fine for a grid)."""
+    lat = geom.centroid.y
+    return geom.area * M_PER_DEG_LAT * M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(lat))
+
+
+def check_inside(geom: BaseGeometry, container: BaseGeometry, *, container_name: str) -> None:
+    """``geom`` lies inside ``container``, but for a sliver within the tolerance."""
+    outside = geom.difference(container)
+    if outside.area > OVERLAP_TOLERANCE * geom.area:
+        raise _fail(f"边界超出所属社区「{container_name}」的范围约 {area_m2(outside):,.0f} 平方米")
+
+
+def check_no_overlap(geom: BaseGeometry, others: list[tuple[str, BaseGeometry]]) -> None:
+    """``geom`` overlaps none of ``others`` (name, geometry) beyond the tolerance."""
+    for name, other in others:
+        if not geom.intersects(other):
+            continue
+        shared = geom.intersection(other).area
+        if shared > OVERLAP_TOLERANCE * min(geom.area, other.area):
+            raise _fail(
+                f"边界与网格「{name}」重叠约 {area_m2(geom.intersection(other)):,.0f} 平方米，"
+                "超出允许误差"
+            )
