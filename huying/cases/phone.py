@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,11 +25,12 @@ from huying.cases.forms import MultipleFileField, with_files
 from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
 from huying.catalogue.selectors import current_items
 from huying.core.errors import DomainError
+from huying.core.geo import from_wgs84, gcj02_to_wgs84
 from huying.core.web import staff_view
 from huying.grid.selectors import open_patrol
 from huying.grid.services import PATROL_ROLES, patrol_report
 from huying.org.actors import Actor
-from huying.org.models import Role
+from huying.org.models import OrgUnit, Role
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
 STEPS = [
@@ -106,6 +108,10 @@ class ReportForm(forms.Form):
     reporter_phone = forms.CharField(label="联系电话", required=False, max_length=32)
     submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     patrol = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # The system of lat/lng as sent: GPS is WGS-84; a point picked on 高德/腾讯 tiles is GCJ-02.
+    coords = forms.ChoiceField(
+        required=False, choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02")], widget=forms.HiddenInput
+    )
     photos = MultipleFileField(label="照片（最多 9 张）")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -118,6 +124,8 @@ class ReportForm(forms.Form):
         data = super().clean() or {}
         if (data.get("lat") is None) != (data.get("lng") is None):
             raise forms.ValidationError("位置不完整，请重新定位")
+        if data.pop("coords", "") == "gcj02" and data.get("lat") is not None:
+            data["lat"], data["lng"] = gcj02_to_wgs84(data["lat"], data["lng"])  # stored WGS-84
         return data
 
 
@@ -172,9 +180,36 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "phone/report.html",
-        {"form": form, "error": error, "items": items},
+        {"form": form, "error": error, "items": items, "picker": _picker(actor)},
         status=status,
     )
+
+
+def _picker(actor: Actor) -> dict[str, Any] | None:
+    """A map to pick the point on, where there are tiles to recognise the place by: centred
+    on the person's own patch (the middle of its first grid)."""
+    if not settings.HUYING_MAP_TILE_URL:
+        return None
+    grids = OrgUnit.objects.filter(kind=OrgUnit.Kind.GRID, min_lat__isnull=False).order_by("path")
+    box = (
+        grids.filter(path__startswith=actor.unit.path)
+        .values_list("min_lat", "max_lat", "min_lng", "max_lng")
+        .first()
+        or grids.values_list("min_lat", "max_lat", "min_lng", "max_lng").first()
+    )
+    if box is None or None in box:
+        return None
+    south, north, west, east = (float(v) for v in box)  # type: ignore[arg-type]
+    lat, lng = (south + north) / 2, (west + east) / 2
+    lat, lng = from_wgs84(settings.HUYING_MAP_COORDS)(lat, lng)
+    return {
+        "tiles": {
+            "url": settings.HUYING_MAP_TILE_URL,
+            "attribution": settings.HUYING_MAP_TILE_ATTRIBUTION,
+        },
+        "coords": settings.HUYING_MAP_COORDS,
+        "center": [lat, lng],
+    }
 
 
 # --- track and rate ------------------------------------------------------------------------------
@@ -222,18 +257,23 @@ def track(request: HttpRequest) -> HttpResponse:
 def _render_case(
     request: HttpRequest, case: Case, *, actor: Actor | None, status: int = 200, **extra: Any
 ) -> HttpResponse:
+    offered = (
+        {r.action for r in rules.offered(rules.CASE_TABLE, case, actor.role)} if actor else set()
+    )
     may_rate = (
         actor is not None
         and actor.role == Role.RESIDENT
         and case.state == CaseState.FOLLOW_UP
-        and bool(rules.offered(rules.CASE_TABLE, case, actor.role))
+        and "follow_up" in offered
     )
+    may_reopen = actor is not None and actor.role == Role.RESIDENT and "reopen" in offered
     context = {
         "case": case,
         "steps": _steps(case),
         "events": _public_events(case),
         "result": _resident_result(case),
         "may_rate": may_rate,
+        "may_reopen": may_reopen,
         "satisfaction_choices": Satisfaction.choices,
         **extra,
     }
@@ -270,6 +310,31 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
             raise
         return _render_case(request, found, actor=actor, status=exc.status, rate_error=exc.message)
     messages.success(request, "感谢您的评价")
+    return redirect("phone:case", number=number)
+
+
+@require_POST
+@staff_view
+def reopen(request: HttpRequest, number: str) -> HttpResponse:
+    """A dissatisfied reporter asks for the case to be handled again (once)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    found = selectors.case_get(actor, number=number)
+    reason = request.POST.get("reason", "").strip()
+    if not reason:
+        return _render_case(
+            request, found, actor=actor, status=422, reopen_error="请说明不满意的原因"
+        )
+    try:
+        services.case_reopen(
+            actor=actor, case_id=found.pk, reason=reason, expected_version=found.version
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        return _render_case(
+            request, found, actor=actor, status=exc.status, reopen_error=exc.message
+        )
+    messages.success(request, "已重新交办，我们会尽快处理")
     return redirect("phone:case", number=number)
 
 

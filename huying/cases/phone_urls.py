@@ -10,6 +10,7 @@ urlpatterns = [
     path("track", phone.track, name="track"),
     path("c/<str:number>", phone.case, name="case"),
     path("c/<str:number>/rate", phone.rate, name="rate"),
+    path("c/<str:number>/reopen", phone.reopen, name="reopen"),
     path("sw.js", phone.service_worker, name="sw"),
     path("manifest.webmanifest", phone.manifest, name="manifest"),
 ]

@@ -168,3 +168,46 @@ def test_pwa_files_are_served_for_the_phone_scope(world: World) -> None:
     manifest = json.loads(Client().get("/m/manifest.webmanifest").content)
     assert manifest["scope"] == "/m/"
     assert b"huying-phone" in sw.content
+
+
+def test_a_point_picked_on_gcj02_tiles_is_stored_as_wgs84(world: World) -> None:
+    from huying.core.geo import wgs84_to_gcj02
+
+    lat, lng = world.point_in(0)
+    shown_lat, shown_lng = wgs84_to_gcj02(lat, lng)  # where the point sits on 高德 tiles
+    client = login(world, "resident")
+    body = report_body(world, lat=shown_lat, lng=shown_lng, coords="gcj02")
+    assert client.post("/m/report", body).status_code == 302
+    case = Case.objects.get()
+    assert abs(case.lat - lat) < 1e-6
+    assert abs(case.lng - lng) < 1e-6
+    assert case.grid_id == world.grids[0].pk
+
+
+def test_the_picker_appears_only_with_tiles(world: World, settings: object) -> None:
+    client = login(world, "resident")
+    assert 'id="pick-map"' not in client.get("/m/report").content.decode()
+    settings.HUYING_MAP_TILE_URL = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"  # type: ignore[attr-defined]
+    assert 'id="pick-map"' in client.get("/m/report").content.decode()
+
+
+def test_a_dissatisfied_resident_may_ask_once_for_the_case_again(world: World) -> None:
+    case = case_in_state(world, CaseState.FOLLOW_UP)
+    client = login(world, "resident")
+    client.post(f"/m/c/{case.number}/rate", {"satisfaction": "dissatisfied"})
+    page = client.get(f"/m/c/{case.number}").content.decode()
+    assert "申请重新办理" in page
+    assert client.post(f"/m/c/{case.number}/reopen", {"reason": ""}).status_code == 422
+    response = client.post(f"/m/c/{case.number}/reopen", {"reason": "路灯又不亮了"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.TRIAGED
+    assert case.reopen_count == 1
+
+
+def test_a_satisfied_resident_is_not_offered_a_reopen(world: World) -> None:
+    case = case_in_state(world, CaseState.FOLLOW_UP)
+    client = login(world, "resident")
+    client.post(f"/m/c/{case.number}/rate", {"satisfaction": "satisfied"})
+    assert "申请重新办理" not in client.get(f"/m/c/{case.number}").content.decode()
+    assert client.post(f"/m/c/{case.number}/reopen", {"reason": "想重来"}).status_code == 422

@@ -126,6 +126,7 @@
           (pos) => {
             form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
             form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);
+            form.querySelector("input[name=coords]").value = "wgs84";
             status.textContent = "已定位（精度约 " + Math.round(pos.coords.accuracy) + " 米）";
           },
           () => { status.textContent = "无法定位，请填写地点"; },
@@ -133,6 +134,23 @@
         );
       });
     } else if (locate) { locate.hidden = true; }
+
+    // A point picked on the map is in the tiles' system (GCJ-02 on 高德/腾讯 tiles); the
+    // server converts it to WGS-84 for storage.
+    const pickEl = document.getElementById("pick-map");
+    if (pickEl && window.huyingMap) {
+      const cfg = JSON.parse(document.getElementById("pick-config").textContent);
+      const map = window.huyingMap.baseMap(pickEl, cfg.tiles);
+      map.setView(cfg.center, 16);
+      let marker = null;
+      map.on("click", (e) => {
+        if (marker) marker.setLatLng(e.latlng); else marker = L.marker(e.latlng).addTo(map);
+        form.querySelector("input[name=lat]").value = e.latlng.lat.toFixed(6);
+        form.querySelector("input[name=lng]").value = e.latlng.lng.toFixed(6);
+        form.querySelector("input[name=coords]").value = cfg.coords;
+        status.textContent = "已在地图上选点";
+      });
+    }
 
     // Category hints from the catalogue's keywords.
     const keywordsEl = document.getElementById("item-keywords");
