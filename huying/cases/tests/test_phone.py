@@ -179,6 +179,7 @@ def test_a_point_picked_on_gcj02_tiles_is_stored_as_wgs84(world: World) -> None:
     body = report_body(world, lat=shown_lat, lng=shown_lng, coords="gcj02")
     assert client.post("/m/report", body).status_code == 302
     case = Case.objects.get()
+    assert case.lat is not None and case.lng is not None
     assert abs(case.lat - lat) < 1e-6
     assert abs(case.lng - lng) < 1e-6
     assert case.grid_id == world.grids[0].pk
