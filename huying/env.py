@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Collection
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -65,3 +66,40 @@ def env_choice(name: str, default: str, choices: Collection[str]) -> str:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     return _get(name, default, lambda raw: [p.strip() for p in raw.split(",") if p.strip()])
+
+
+def _parse_decimal(raw: str) -> Decimal:
+    try:
+        value = Decimal(raw.strip())
+    except InvalidOperation:
+        raise ValueError("expected a decimal number such as 0.7") from None
+    if not value.is_finite():
+        raise ValueError("expected a finite decimal number")
+    return value
+
+
+def env_decimal(
+    name: str, default: str, *, minimum: Decimal | None = None, maximum: Decimal | None = None
+) -> Decimal:
+    """An exact decimal (weights and factors: 0.7 + 0.3 is exactly 1, unlike floats)."""
+    value = _get(name, Decimal(default), _parse_decimal)
+    if minimum is not None and value < minimum:
+        raise EnvError(f"environment variable {name}={value} must be >= {minimum}")
+    if maximum is not None and value > maximum:
+        raise EnvError(f"environment variable {name}={value} must be <= {maximum}")
+    return value
+
+
+def env_weights(*specs: tuple[str, str]) -> tuple[Decimal, ...]:
+    """A set of weights, each in [0, 1], that must add up to exactly 1: a score built from
+    weights that do not would quietly run above or below 100."""
+    values = tuple(
+        env_decimal(name, default, minimum=Decimal(0), maximum=Decimal(1))
+        for name, default in specs
+    )
+    if sum(values, Decimal(0)) != 1:
+        shown = " + ".join(
+            f"{name}={value}" for (name, _), value in zip(specs, values, strict=True)
+        )
+        raise EnvError(f"weights must sum to 1: {shown} = {sum(values, Decimal(0))}")
+    return values

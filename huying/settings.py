@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
 
-from huying.env import env_bool, env_choice, env_int, env_list, env_str
+from huying.env import (
+    env_bool,
+    env_choice,
+    env_decimal,
+    env_int,
+    env_list,
+    env_str,
+    env_weights,
+)
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("HUYING_DATA_DIR", str(BASE_DIR.parent / "var")))
@@ -32,6 +41,7 @@ INSTALLED_APPS = [
     "huying.org",
     "huying.catalogue",
     "huying.cases",
+    "huying.evaluation",
     "huying.grid",
     "huying.demo",
 ]
@@ -141,3 +151,28 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = HUYING_ATTACHMENT_MAX_BYTES + 1024 * 1024
 HUYING_MAP_TILE_URL = env_str("HUYING_MAP_TILE_URL", "")
 HUYING_MAP_TILE_ATTRIBUTION = env_str("HUYING_MAP_TILE_ATTRIBUTION", "")
 HUYING_MAP_COORDS = env_choice("HUYING_MAP_COORDS", "wgs84", {"wgs84", "gcj02"})
+# Evaluation (PRODUCT.md §4). Weights are exact decimals and each set must add up to 1, or
+# start-up stops. Annual score = process × w1 + annual evaluation × w2 (过程评议和年度评议 7:3);
+# the annual evaluation = streets' annual review × r1 + public survey × r2.
+HUYING_SCORE_PROCESS_WEIGHT, HUYING_SCORE_ANNUAL_WEIGHT = env_weights(
+    ("HUYING_SCORE_PROCESS_WEIGHT", "0.7"), ("HUYING_SCORE_ANNUAL_WEIGHT", "0.3")
+)
+HUYING_ANNUAL_REVIEW_WEIGHT, HUYING_ANNUAL_SURVEY_WEIGHT = env_weights(
+    ("HUYING_ANNUAL_REVIEW_WEIGHT", "0.5"), ("HUYING_ANNUAL_SURVEY_WEIGHT", "0.5")
+)
+# 三率 composite: response, resolution and satisfaction rates.
+(
+    HUYING_COMPOSITE_RESPONSE_WEIGHT,
+    HUYING_COMPOSITE_RESOLUTION_WEIGHT,
+    HUYING_COMPOSITE_SATISFACTION_WEIGHT,
+) = env_weights(
+    ("HUYING_COMPOSITE_RESPONSE_WEIGHT", "0.1"),
+    ("HUYING_COMPOSITE_RESOLUTION_WEIGHT", "0.45"),
+    ("HUYING_COMPOSITE_SATISFACTION_WEIGHT", "0.45"),
+)
+# 满意率: a "basically satisfied" follow-up counts this much of a "satisfied" one.
+HUYING_BASIC_SATISFIED_WEIGHT = env_decimal(
+    "HUYING_BASIC_SATISFIED_WEIGHT", "0.9", minimum=Decimal(0), maximum=Decimal(1)
+)
+# A department with fewer rated cases than this in a period is listed but not ranked.
+HUYING_RANKING_MIN_CASES = env_int("HUYING_RANKING_MIN_CASES", 3, minimum=1)
