@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
@@ -51,12 +52,12 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = json.loads(json.dumps(exc.errors, default=str))
-    return _error(request, 422, "invalid_input", "输入有误", errors=errors)
+    return _error(request, 422, "invalid_input", _("输入有误"), errors=errors)
 
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthenticated", "请先登录或提供有效的令牌")
+    return _error(request, 401, "unauthenticated", _("请先登录或提供有效的令牌"))
 
 
 @api.exception_handler(HttpError)

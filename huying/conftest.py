@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.utils import translation
 
 from huying.catalogue.models import CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import (
@@ -155,6 +156,14 @@ def _fresh_caches() -> Iterator[None]:
     cache.clear()
     yield
     grid_index.invalidate()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """A request in English leaves English active in this thread (LocaleMiddleware activates
+    a language per request and never deactivates it): later tests start in the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", web.role_switch, name="role_switch"),
+    # set_language (POST): the top bar's language switcher; the choice lives in a cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("huying.cases.urls")),
     path("m/patrol/", include("huying.grid.urls")),
     path("m/", include("huying.cases.phone_urls")),

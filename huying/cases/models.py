@@ -2,72 +2,73 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from huying.catalogue.models import CatalogueItem, Level, LimitUnit
 from huying.org.models import OrgUnit
 
 
 class CaseState(models.TextChoices):
-    SUBMITTED = "submitted", "待研判"
-    TRIAGED = "triaged", "待派单"
-    REJECTED = "rejected", "不予受理"
-    MERGED = "merged", "已合并"
-    SELF_HANDLING = "self_handling", "自行处置中"
-    IN_PROGRESS = "in_progress", "部门处置中"
-    SUSPENDED = "suspended", "挂账"
-    VERIFYING = "verifying", "待核查"
-    FOLLOW_UP = "follow_up", "待回访"
-    CLOSED = "closed", "已结案"
-    ARCHIVED = "archived", "已备案"
+    SUBMITTED = "submitted", _("待研判")
+    TRIAGED = "triaged", _("待派单")
+    REJECTED = "rejected", _("不予受理")
+    MERGED = "merged", _("已合并")
+    SELF_HANDLING = "self_handling", _("自行处置中")
+    IN_PROGRESS = "in_progress", _("部门处置中")
+    SUSPENDED = "suspended", _("挂账")
+    VERIFYING = "verifying", _("待核查")
+    FOLLOW_UP = "follow_up", _("待回访")
+    CLOSED = "closed", _("已结案")
+    ARCHIVED = "archived", _("已备案")
 
 
 class AssignmentState(models.TextChoices):
-    AWAITING_REPORT_IN = "awaiting_report_in", "待报到"
-    REPORTED_IN = "reported_in", "已报到"
-    HANDLING = "handling", "办理中"
-    RETURN_REQUESTED = "return_requested", "申请退回"
-    RESULT_SUBMITTED = "result_submitted", "已反馈"
-    RETURNED = "returned", "已退回"
-    WITHDRAWN = "withdrawn", "已撤回"
+    AWAITING_REPORT_IN = "awaiting_report_in", _("待报到")
+    REPORTED_IN = "reported_in", _("已报到")
+    HANDLING = "handling", _("办理中")
+    RETURN_REQUESTED = "return_requested", _("申请退回")
+    RESULT_SUBMITTED = "result_submitted", _("已反馈")
+    RETURNED = "returned", _("已退回")
+    WITHDRAWN = "withdrawn", _("已撤回")
 
 
 class Source(models.TextChoices):
-    RESIDENT = "resident", "居民上报"
-    HOTLINE = "hotline_12345", "12345热线"
-    GRID_PATROL = "grid_patrol", "网格巡查"
-    STREET_CHIEF = "street_chief", "街长上报"
-    INFORMANT = "informant", "网格信息员"
-    LEADER = "leader", "领导交办"
-    MEDIA = "media", "媒体曝光"
-    INSPECTION = "inspection", "督查检查"
-    API = "api", "接口/Open311"
+    RESIDENT = "resident", _("居民上报")
+    HOTLINE = "hotline_12345", _("12345热线")
+    GRID_PATROL = "grid_patrol", _("网格巡查")
+    STREET_CHIEF = "street_chief", _("街长上报")
+    INFORMANT = "informant", _("网格信息员")
+    LEADER = "leader", _("领导交办")
+    MEDIA = "media", _("媒体曝光")
+    INSPECTION = "inspection", _("督查检查")
+    API = "api", _("接口/Open311")
 
 
 class Route(models.TextChoices):
-    SELF = "self", "自行处置"
-    CALL = "call", "对口呼叫"
-    HUB = "hub", "呼应办派单"
-    LEADER = "leader", "区领导逆向派单"
+    SELF = "self", _("自行处置")
+    CALL = "call", _("对口呼叫")
+    HUB = "hub", _("呼应办派单")
+    LEADER = "leader", _("区领导逆向派单")
 
 
 class Tier(models.TextChoices):
     """Who holds a self-handled case: 小事不出网格, 大事不出社区, 重大事情不出街道."""
 
-    GRID = "grid", "网格"
-    COMMUNITY = "community", "社区"
-    STREET = "street", "街道"
-    HUB = "hub", "呼应办"
+    GRID = "grid", _("网格")
+    COMMUNITY = "community", _("社区")
+    STREET = "street", _("街道")
+    HUB = "hub", _("呼应办")
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASIC = "basic", "基本满意"
-    DISSATISFIED = "dissatisfied", "不满意"
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    DISSATISFIED = "dissatisfied", _("不满意")
 
 
 class AssignmentRole(models.TextChoices):
-    LEAD = "lead", "主办"
-    CO = "co", "协办"
+    LEAD = "lead", _("主办")
+    CO = "co", _("协办")
 
 
 class Clock(models.Model):
@@ -76,13 +77,13 @@ class Clock(models.Model):
     Abstract so that cases and assignments carry their own stored, indexed columns.
     """
 
-    due_at = models.DateTimeField(null=True, blank=True, verbose_name="时限")
-    warn_at = models.DateTimeField(null=True, blank=True, verbose_name="预警时间")
+    due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("时限"))
+    warn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("预警时间"))
     clock_unit = models.CharField(max_length=16, choices=LimitUnit.choices, blank=True)
     paused_remaining = models.PositiveIntegerField(
         null=True, blank=True, help_text="minutes of the clock's own kind left when paused"
     )
-    overdue = models.BooleanField(default=False, verbose_name="曾超期")
+    overdue = models.BooleanField(default=False, verbose_name=_("曾超期"))
     # The due_at / warn_at values the deadline sweep has already acted on: a sweep is a
     # compare-and-set against these, so several workers never act twice on one deadline.
     swept_due_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -93,10 +94,10 @@ class Clock(models.Model):
 
 
 class Case(Clock):
-    number = models.CharField(max_length=32, unique=True, verbose_name="编号")
-    source = models.CharField(max_length=16, choices=Source.choices, verbose_name="来源")
-    title = models.CharField(max_length=200, verbose_name="标题")
-    description = models.TextField(blank=True, verbose_name="描述")
+    number = models.CharField(max_length=32, unique=True, verbose_name=_("编号"))
+    source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("来源"))
+    title = models.CharField(max_length=200, verbose_name=_("标题"))
+    description = models.TextField(blank=True, verbose_name=_("描述"))
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -104,12 +105,12 @@ class Case(Clock):
         on_delete=models.SET_NULL,
         related_name="reported_cases",
     )
-    reporter_name = models.CharField(max_length=50, blank=True, verbose_name="反映人")
-    reporter_phone = models.CharField(max_length=32, blank=True, verbose_name="联系电话")
+    reporter_name = models.CharField(max_length=50, blank=True, verbose_name=_("反映人"))
+    reporter_phone = models.CharField(max_length=32, blank=True, verbose_name=_("联系电话"))
     # WGS-84 as reported by a phone's GPS; converted for GCJ-02 maps only when drawn.
-    lat = models.FloatField(null=True, blank=True, verbose_name="纬度(WGS-84)")
-    lng = models.FloatField(null=True, blank=True, verbose_name="经度(WGS-84)")
-    address = models.CharField(max_length=200, blank=True, verbose_name="地址")
+    lat = models.FloatField(null=True, blank=True, verbose_name=_("纬度(WGS-84)"))
+    lng = models.FloatField(null=True, blank=True, verbose_name=_("经度(WGS-84)"))
+    address = models.CharField(max_length=200, blank=True, verbose_name=_("地址"))
     district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -128,15 +129,15 @@ class Case(Clock):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
-        verbose_name="事项",
+        verbose_name=_("事项"),
     )
     level = models.PositiveSmallIntegerField(
-        choices=Level.choices, null=True, blank=True, verbose_name="等级"
+        choices=Level.choices, null=True, blank=True, verbose_name=_("等级")
     )
     state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.SUBMITTED)
     route = models.CharField(max_length=8, choices=Route.choices, blank=True)
     tier = models.CharField(
-        max_length=12, choices=Tier.choices, blank=True, verbose_name="处置层级"
+        max_length=12, choices=Tier.choices, blank=True, verbose_name=_("处置层级")
     )
     master = models.ForeignKey(
         "self",
@@ -144,7 +145,7 @@ class Case(Clock):
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
-        verbose_name="合并至",
+        verbose_name=_("合并至"),
     )
     split_from = models.ForeignKey(
         "self",
@@ -154,23 +155,23 @@ class Case(Clock):
         related_name="splits",
     )
     suspended_from = models.CharField(max_length=16, blank=True)
-    urge_count = models.PositiveSmallIntegerField(default=0, verbose_name="催办次数")
-    supervised = models.BooleanField(default=False, verbose_name="督办")
-    rework_count = models.PositiveSmallIntegerField(default=0, verbose_name="返工次数")
-    reopen_count = models.PositiveSmallIntegerField(default=0, verbose_name="重启次数")
+    urge_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("催办次数"))
+    supervised = models.BooleanField(default=False, verbose_name=_("督办"))
+    rework_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("返工次数"))
+    reopen_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("重启次数"))
     satisfaction = models.CharField(max_length=16, choices=Satisfaction.choices, blank=True)
     version = models.PositiveIntegerField(default=1)
     trail_head = models.CharField(max_length=64, blank=True)
     # A key the reporting client makes (a phone's offline queue): the same report sent twice
     # is one case. Unique among non-empty keys.
     submission_key = models.CharField(max_length=64, blank=True, editable=False)
-    reported_at = models.DateTimeField(verbose_name="上报时间")
+    reported_at = models.DateTimeField(verbose_name=_("上报时间"))
     updated_at = models.DateTimeField()
-    closed_at = models.DateTimeField(null=True, blank=True, verbose_name="结案时间")
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("结案时间"))
 
     class Meta:
-        verbose_name = "事件"
-        verbose_name_plural = "事件"
+        verbose_name = _("事件")
+        verbose_name_plural = _("事件")
         indexes = [
             models.Index(fields=["state", "-id"], name="case_state"),
             models.Index(fields=["territory_path", "-id"], name="case_territory"),
@@ -214,9 +215,9 @@ class Assignment(Clock):
     state = models.CharField(max_length=20, choices=AssignmentState.choices)
     version = models.PositiveIntegerField(default=1)
     dispatched_at = models.DateTimeField()
-    report_in_due_at = models.DateTimeField(verbose_name="报到时限")
+    report_in_due_at = models.DateTimeField(verbose_name=_("报到时限"))
     reported_in_at = models.DateTimeField(null=True, blank=True)
-    handle_due_at = models.DateTimeField(null=True, blank=True, verbose_name="办理时限")
+    handle_due_at = models.DateTimeField(null=True, blank=True, verbose_name=_("办理时限"))
     result_at = models.DateTimeField(null=True, blank=True)
     result_text = models.TextField(blank=True)
     return_reason = models.CharField(max_length=500, blank=True)
@@ -230,11 +231,11 @@ class Assignment(Clock):
     rework_count = models.PositiveSmallIntegerField(default=0)
     # The case's reopen_count at dispatch: a reopened case is handled in a new round, and
     # only the current round's assignments decide when it is ready for verification.
-    round = models.PositiveSmallIntegerField(default=0, verbose_name="轮次")
+    round = models.PositiveSmallIntegerField(default=0, verbose_name=_("轮次"))
 
     class Meta:
-        verbose_name = "派单"
-        verbose_name_plural = "派单"
+        verbose_name = _("派单")
+        verbose_name_plural = _("派单")
         indexes = [
             models.Index(fields=["department_path", "state"], name="asg_department"),
             models.Index(fields=["case", "state"], name="asg_case"),
@@ -278,8 +279,8 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["case", "seq"]
-        verbose_name = "事件轨迹"
-        verbose_name_plural = "事件轨迹"
+        verbose_name = _("事件轨迹")
+        verbose_name_plural = _("事件轨迹")
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_case_seq")]
 
     def __str__(self) -> str:
@@ -303,18 +304,18 @@ class Attachment(models.Model):
     uploaded_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = "附件"
-        verbose_name_plural = "附件"
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
 
     def __str__(self) -> str:
         return self.name
 
 
 class ExportState(models.TextChoices):
-    PENDING = "pending", "排队中"
-    RUNNING = "running", "导出中"
-    DONE = "done", "已完成"
-    FAILED = "failed", "失败"
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("导出中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 def export_path(instance: CaseExport, filename: str) -> str:
@@ -329,21 +330,21 @@ class CaseExport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     grant = models.ForeignKey(
-        "org.RoleGrant", on_delete=models.CASCADE, related_name="+", verbose_name="角色授予"
+        "org.RoleGrant", on_delete=models.CASCADE, related_name="+", verbose_name=_("角色授予")
     )
-    filters = models.JSONField(default=dict, verbose_name="筛选条件")
+    filters = models.JSONField(default=dict, verbose_name=_("筛选条件"))
     as_of = models.DateTimeField(help_text="the 'now' of the overdue / due-soon filters")
     state = models.CharField(max_length=8, choices=ExportState.choices, default=ExportState.PENDING)
-    total = models.PositiveIntegerField(default=0, verbose_name="总行数")
-    done = models.PositiveIntegerField(default=0, verbose_name="已导出行数")
+    total = models.PositiveIntegerField(default=0, verbose_name=_("总行数"))
+    done = models.PositiveIntegerField(default=0, verbose_name=_("已导出行数"))
     file = models.FileField(upload_to=export_path, blank=True)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "事件导出"
-        verbose_name_plural = "事件导出"
+        verbose_name = _("事件导出")
+        verbose_name_plural = _("事件导出")
 
     def __str__(self) -> str:
         return f"export {self.pk} {self.state} {self.done}/{self.total}"

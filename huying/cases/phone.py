@@ -8,6 +8,7 @@ the names of the staff who handle it nor anyone else's data.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
@@ -34,33 +37,33 @@ from huying.org.models import OrgUnit, Role
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
 STEPS = [
-    ("上报", {CaseState.SUBMITTED}),
-    ("受理研判", {CaseState.TRIAGED}),
-    ("处置中", {CaseState.SELF_HANDLING, CaseState.IN_PROGRESS, CaseState.SUSPENDED}),
-    ("核查", {CaseState.VERIFYING}),
-    ("回访评价", {CaseState.FOLLOW_UP}),
-    ("办结", {CaseState.CLOSED, CaseState.ARCHIVED}),
+    (gettext_lazy("上报"), {CaseState.SUBMITTED}),
+    (gettext_lazy("受理研判"), {CaseState.TRIAGED}),
+    (gettext_lazy("处置中"), {CaseState.SELF_HANDLING, CaseState.IN_PROGRESS, CaseState.SUSPENDED}),
+    (gettext_lazy("核查"), {CaseState.VERIFYING}),
+    (gettext_lazy("回访评价"), {CaseState.FOLLOW_UP}),
+    (gettext_lazy("办结"), {CaseState.CLOSED, CaseState.ARCHIVED}),
 ]
 
 #: Trail actions a resident is told about, and how (never who did them).
 PUBLIC_EVENTS = {
-    "submit": "已收到您的反映",
-    "triage": "已受理，正在研判",
-    "reject": "不予受理",
-    "merge": "已与相同问题合并办理",
-    "self_handle": "已安排属地处置",
-    "call": "已呼叫相关部门",
-    "hub_dispatch": "已派相关部门办理",
-    "leader_dispatch": "区领导已交办",
-    "assignment.report_in": "部门已到场",
-    "assignment.submit_result": "部门已反馈办理结果",
-    "complete_self": "属地已处置完毕",
-    "verify_pass": "街道已核查通过",
-    "rework": "核查未通过，重新办理",
-    "rework_self": "核查未通过，重新办理",
-    "follow_up": "已回访",
-    "reopen": "已重新办理",
-    "archive": "已办结归档",
+    "submit": gettext_lazy("已收到您的反映"),
+    "triage": gettext_lazy("已受理，正在研判"),
+    "reject": gettext_lazy("不予受理"),
+    "merge": gettext_lazy("已与相同问题合并办理"),
+    "self_handle": gettext_lazy("已安排属地处置"),
+    "call": gettext_lazy("已呼叫相关部门"),
+    "hub_dispatch": gettext_lazy("已派相关部门办理"),
+    "leader_dispatch": gettext_lazy("区领导已交办"),
+    "assignment.report_in": gettext_lazy("部门已到场"),
+    "assignment.submit_result": gettext_lazy("部门已反馈办理结果"),
+    "complete_self": gettext_lazy("属地已处置完毕"),
+    "verify_pass": gettext_lazy("街道已核查通过"),
+    "rework": gettext_lazy("核查未通过，重新办理"),
+    "rework_self": gettext_lazy("核查未通过，重新办理"),
+    "follow_up": gettext_lazy("已回访"),
+    "reopen": gettext_lazy("已重新办理"),
+    "archive": gettext_lazy("已办结归档"),
 }
 
 
@@ -97,33 +100,35 @@ def _resident_result(case: Case) -> str:
 
 
 class ReportForm(forms.Form):
-    title = forms.CharField(label="问题概述", max_length=200)
+    title = forms.CharField(label=gettext_lazy("问题概述"), max_length=200)
     description = forms.CharField(
-        label="详细情况", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("详细情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    item_id = forms.TypedChoiceField(label="问题类别", required=False, coerce=int, empty_value=None)
-    address = forms.CharField(label="地点", required=False, max_length=200)
+    item_id = forms.TypedChoiceField(
+        label=gettext_lazy("问题类别"), required=False, coerce=int, empty_value=None
+    )
+    address = forms.CharField(label=gettext_lazy("地点"), required=False, max_length=200)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
-    reporter_phone = forms.CharField(label="联系电话", required=False, max_length=32)
+    reporter_phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=32)
     submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
     patrol = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The system of lat/lng as sent: GPS is WGS-84; a point picked on 高德/腾讯 tiles is GCJ-02.
     coords = forms.ChoiceField(
         required=False, choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02")], widget=forms.HiddenInput
     )
-    photos = MultipleFileField(label="照片（最多 9 张）")
+    photos = MultipleFileField(label=gettext_lazy("照片（最多 9 张）"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_id"].choices = [("", "不确定，由工作人员判断")] + [  # type: ignore[attr-defined]
+        self.fields["item_id"].choices = [("", _("不确定，由工作人员判断"))] + [  # type: ignore[attr-defined]
             (str(i.pk), f"{i.klass.name} · {i.name}") for i in current_items()
         ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if (data.get("lat") is None) != (data.get("lng") is None):
-            raise forms.ValidationError("位置不完整，请重新定位")
+            raise forms.ValidationError(_("位置不完整，请重新定位"))
         if data.pop("coords", "") == "gcj02" and data.get("lat") is not None:
             data["lat"], data["lng"] = gcj02_to_wgs84(data["lat"], data["lng"])  # stored WGS-84
         return data
@@ -158,7 +163,10 @@ def report(request: HttpRequest) -> HttpResponse:
             else:
                 if _wants_json(request):
                     return JsonResponse({"number": case.number}, status=201)
-                messages.success(request, f"已提交，事件编号 {case.number}，请留存以便查询进度")
+                messages.success(
+                    request,
+                    _("已提交，事件编号 {number}，请留存以便查询进度").format(number=case.number),
+                )
                 return redirect("phone:case", number=case.number)
         if _wants_json(request):
             body = (
@@ -167,7 +175,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 else {
                     "error": {
                         "code": "invalid_input",
-                        "message": "输入有误",
+                        "message": _("输入有误"),
                         "details": form.errors,
                     }
                 }
@@ -230,8 +238,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 class TrackForm(forms.Form):
-    number = forms.CharField(label="事件编号", max_length=32)
-    phone = forms.CharField(label="反映时留的联系电话", max_length=32, required=False)
+    number = forms.CharField(label=gettext_lazy("事件编号"), max_length=32)
+    phone = forms.CharField(label=gettext_lazy("反映时留的联系电话"), max_length=32, required=False)
 
 
 def track(request: HttpRequest) -> HttpResponse:
@@ -296,7 +304,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
     found = selectors.case_get(actor, number=number)
     satisfaction = request.POST.get("satisfaction", "")
     if satisfaction not in Satisfaction.values:
-        return _render_case(request, found, actor=actor, status=422, rate_error="请选择满意程度")
+        return _render_case(request, found, actor=actor, status=422, rate_error=_("请选择满意程度"))
     try:
         services.case_follow_up(
             actor=actor,
@@ -309,7 +317,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
         if exc.status == 404:
             raise
         return _render_case(request, found, actor=actor, status=exc.status, rate_error=exc.message)
-    messages.success(request, "感谢您的评价")
+    messages.success(request, _("感谢您的评价"))
     return redirect("phone:case", number=number)
 
 
@@ -322,7 +330,7 @@ def reopen(request: HttpRequest, number: str) -> HttpResponse:
     reason = request.POST.get("reason", "").strip()
     if not reason:
         return _render_case(
-            request, found, actor=actor, status=422, reopen_error="请说明不满意的原因"
+            request, found, actor=actor, status=422, reopen_error=_("请说明不满意的原因")
         )
     try:
         services.case_reopen(
@@ -334,7 +342,7 @@ def reopen(request: HttpRequest, number: str) -> HttpResponse:
         return _render_case(
             request, found, actor=actor, status=exc.status, reopen_error=exc.message
         )
-    messages.success(request, "已重新交办，我们会尽快处理")
+    messages.success(request, _("已重新交办，我们会尽快处理"))
     return redirect("phone:case", number=number)
 
 
@@ -351,6 +359,12 @@ def service_worker(request: HttpRequest) -> HttpResponse:
 
 @cache_control(max_age=3600)
 def manifest(request: HttpRequest) -> HttpResponse:
+    """The static manifest with its names and language in the active language."""
+    data = json.loads((_STATIC / "manifest.webmanifest").read_text())
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    data["name"] = _("呼应 · 街道呼·部门应")
+    data["short_name"] = pgettext("product name", "呼应")
+    data["lang"] = "zh-CN" if language == "zh-hans" else language
     return HttpResponse(
-        (_STATIC / "manifest.webmanifest").read_text(), content_type="application/manifest+json"
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/manifest+json"
     )

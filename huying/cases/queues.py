@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
@@ -108,28 +109,28 @@ def hub_home(actor: Actor, now: datetime) -> Home:
         [
             _case_queue(
                 "triage",
-                "待研判",
+                _("待研判"),
                 cases.filter(state=CaseState.SUBMITTED),
                 query="state=submitted",
                 order="id",
             ),
             _case_queue(
                 "dispatch",
-                "待派单",
+                _("待派单"),
                 cases.filter(state=CaseState.TRIAGED),
                 query="state=triaged",
                 order="id",
             ),
             _assignment_queue(
                 "returns",
-                "申请退回待裁定",
+                _("申请退回待裁定"),
                 asg.filter(state=A.RETURN_REQUESTED),
                 order="id",
                 tone="warn",
             ),
             _assignment_queue(
                 "extensions",
-                "申请延期待审批",
+                _("申请延期待审批"),
                 asg.filter(
                     state__in=ACTIVE_ASSIGNMENT_STATES, extension_requested_until__isnull=False
                 ),
@@ -138,7 +139,7 @@ def hub_home(actor: Actor, now: datetime) -> Home:
             ),
             _case_queue(
                 "overdue",
-                "超期督办榜",
+                _("超期督办榜"),
                 cases.filter(currently_overdue(now)).exclude(state__in=FINISHED),
                 query="overdue=true",
                 order="due_at",
@@ -153,9 +154,11 @@ def street_home(actor: Actor, now: datetime) -> Home:
     cases = cases_visible_to(actor)
     open_cases = cases.exclude(state__in=FINISHED)
     breakdowns = [
-        Breakdown("按社区统计", "社区", _counts_by(cases, "community")),
+        Breakdown(_("按社区统计"), _("社区"), _counts_by(cases, "community")),
         Breakdown(
-            f"事件最多的 {QUEUE_ROWS} 个网格", "网格", _counts_by(cases, "grid", limit=QUEUE_ROWS)
+            _("事件最多的 {count} 个网格").format(count=QUEUE_ROWS),
+            _("网格"),
+            _counts_by(cases, "grid", limit=QUEUE_ROWS),
         ),
     ]
     return Home(
@@ -163,35 +166,35 @@ def street_home(actor: Actor, now: datetime) -> Home:
         [
             _case_queue(
                 "verify",
-                "待核查",
+                _("待核查"),
                 cases.filter(state=CaseState.VERIFYING),
                 query="state=verifying",
                 order="id",
             ),
             _case_queue(
                 "triage",
-                "待研判",
+                _("待研判"),
                 cases.filter(state=CaseState.SUBMITTED),
                 query="state=submitted",
                 order="id",
             ),
             _case_queue(
                 "dispatch",
-                "待呼叫 / 派单",
+                _("待呼叫 / 派单"),
                 cases.filter(state=CaseState.TRIAGED),
                 query="state=triaged",
                 order="id",
             ),
             _case_queue(
                 "follow_up",
-                "待回访",
+                _("待回访"),
                 cases.filter(state=CaseState.FOLLOW_UP),
                 query="state=follow_up",
                 order="id",
             ),
             _case_queue(
                 "overdue",
-                "超期未办结",
+                _("超期未办结"),
                 open_cases.filter(currently_overdue(now)),
                 query="overdue=true",
                 order="due_at",
@@ -211,19 +214,19 @@ def department_home(actor: Actor, now: datetime) -> Home:
         [
             _assignment_queue(
                 "report_in",
-                "待报到",
+                _("待报到"),
                 asg.filter(state=A.AWAITING_REPORT_IN),
                 order="report_in_due_at",
             ),
             _assignment_queue(
                 "handling",
-                "办理中",
+                _("办理中"),
                 asg.filter(state__in=[A.REPORTED_IN, A.HANDLING]),
                 order="due_at",
             ),
             _assignment_queue(
                 "due_soon",
-                "即将超期",
+                _("即将超期"),
                 asg.filter(
                     state__in=ACTIVE_ASSIGNMENT_STATES, warn_at__lte=now, due_at__gte=now, **running
                 ),
@@ -232,7 +235,7 @@ def department_home(actor: Actor, now: datetime) -> Home:
             ),
             _assignment_queue(
                 "overdue",
-                "已超期",
+                _("已超期"),
                 asg.filter(state__in=ACTIVE_ASSIGNMENT_STATES, due_at__lt=now, **running),
                 order="due_at",
                 tone="bad",
@@ -250,7 +253,7 @@ def leader_home(actor: Actor, now: datetime) -> Home:
         [
             _case_queue(
                 "major_triaged",
-                "待逆向派单的重难点事件",
+                _("待逆向派单的重难点事件"),
                 cases.filter(state=CaseState.TRIAGED, level=Level.MAJOR),
                 query=f"state=triaged&level={Level.MAJOR}",
                 order="id",
@@ -258,14 +261,14 @@ def leader_home(actor: Actor, now: datetime) -> Home:
             ),
             _case_queue(
                 "major",
-                "重难点/突发事件（办理中）",
+                _("重难点/突发事件（办理中）"),
                 live.filter(level=Level.MAJOR),
                 query=f"level={Level.MAJOR}",
             ),
-            _case_queue("supervised", "督办中", live.filter(supervised=True), query=""),
+            _case_queue("supervised", _("督办中"), live.filter(supervised=True), query=""),
             _case_queue(
                 "overdue",
-                "超期事件",
+                _("超期事件"),
                 live.filter(currently_overdue(now)),
                 query="overdue=true",
                 order="due_at",
@@ -285,14 +288,14 @@ def grid_home(actor: Actor, now: datetime) -> Home:
         [
             _case_queue(
                 "tasks",
-                "本级处置任务",
+                _("本级处置任务"),
                 mine.filter(tier__in=tiers),
                 query="state=self_handling",
                 order="due_at",
             ),
             _case_queue(
                 "due_soon",
-                "即将超期",
+                _("即将超期"),
                 mine.filter(currently_due_soon(now)),
                 query="due_soon=true",
                 order="due_at",
@@ -300,12 +303,12 @@ def grid_home(actor: Actor, now: datetime) -> Home:
             ),
             _case_queue(
                 "follow_up",
-                "待回访",
+                _("待回访"),
                 cases.filter(state=CaseState.FOLLOW_UP),
                 query="state=follow_up",
                 order="id",
             ),
-            _case_queue("recent", "辖区最新事件", cases, query=""),
+            _case_queue("recent", _("辖区最新事件"), cases, query=""),
         ],
     )
 

@@ -8,13 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from huying.cases.models import AssignmentState, CaseState, Route, Satisfaction, Tier
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
+from huying.core.i18n import join_list
 from huying.org.models import Role
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES, TERRITORIAL_STAFF
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 #: The pseudo-role of the deadline sweep and of follow-on transitions the system makes itself.
 SYSTEM = "system"
@@ -31,14 +38,14 @@ TRIAGE_ROLES = frozenset({*STREET_ROLES, *HUB_ROLES})
 FOLLOW_UP_ROLES = frozenset({*STREET_ROLES, R.COMMUNITY_STAFF, *HUB_ROLES, R.RESIDENT})
 
 #: A guard gets the entity (case or assignment) and the action's parameters and returns a
-#: Chinese message when the action must not happen, or None.
+#: message (in the active language) when the action must not happen, or None.
 Guard = Callable[[Any, dict[str, Any]], str | None]
 
 
 @dataclass(frozen=True)
 class Rule:
     action: str
-    label: str
+    label: StrOrPromise  # the action's name, translated when shown
     sources: frozenset[str]
     target: str | None  # None: the state does not change
     roles: frozenset[str]
@@ -50,11 +57,10 @@ class Rule:
 
 
 def _level_is(*levels: int) -> Guard:
-    names = "、".join(str(Level(v).label) for v in levels)
-
     def guard(case: Any, params: dict[str, Any]) -> str | None:
         if case.level not in levels:
-            return f"此操作只适用于{names}"
+            names = join_list(Level(v).label for v in levels)
+            return _("此操作只适用于{levels}").format(levels=names)
         return None
 
     guard.__name__ = "level_" + "_or_".join(f"L{v}" for v in levels)
@@ -63,48 +69,48 @@ def _level_is(*levels: int) -> Guard:
 
 def _multi_department_route(case: Any, params: dict[str, Any]) -> str | None:
     if case.route not in {Route.HUB, Route.LEADER}:
-        return "只有呼应办派单或区领导派单的事件可以增派协办部门"
+        return _("只有呼应办派单或区领导派单的事件可以增派协办部门")
     return None
 
 
 def _tier_below_street(case: Any, params: dict[str, Any]) -> str | None:
     if case.tier not in {Tier.GRID, Tier.COMMUNITY}:
-        return "已在街道层级，只能上报呼应办"
+        return _("已在街道层级，只能上报呼应办")
     return None
 
 
 def _tier_is_street(case: Any, params: dict[str, Any]) -> str | None:
     if case.tier != Tier.STREET:
-        return "只有街道层级的事件可以上报呼应办"
+        return _("只有街道层级的事件可以上报呼应办")
     return None
 
 
 def _route_is_self(case: Any, params: dict[str, Any]) -> str | None:
-    return None if case.route == Route.SELF else "该事件不是自行处置"
+    return None if case.route == Route.SELF else _("该事件不是自行处置")
 
 
 def _route_is_not_self(case: Any, params: dict[str, Any]) -> str | None:
-    return "该事件为自行处置" if case.route == Route.SELF else None
+    return _("该事件为自行处置") if case.route == Route.SELF else None
 
 
 def _may_reopen(case: Any, params: dict[str, Any]) -> str | None:
     if case.satisfaction != Satisfaction.DISSATISFIED:
-        return "只有回访不满意的事件可以重启"
+        return _("只有回访不满意的事件可以重启")
     if case.reopen_count >= 1:
-        return "每个事件只能重启一次"
+        return _("每个事件只能重启一次")
     return None
 
 
 def _not_supervised(entity: Any, params: dict[str, Any]) -> str | None:
-    return "已在督办中" if entity.supervised else None
+    return _("已在督办中") if entity.supervised else None
 
 
 def _extension_pending(assignment: Any, params: dict[str, Any]) -> str | None:
-    return None if assignment.extension_requested_until else "没有待审批的延期申请"
+    return None if assignment.extension_requested_until else _("没有待审批的延期申请")
 
 
 def _no_extension_pending(assignment: Any, params: dict[str, Any]) -> str | None:
-    return "已有待审批的延期申请" if assignment.extension_requested_until else None
+    return _("已有待审批的延期申请") if assignment.extension_requested_until else None
 
 
 # --- the tables ----------------------------------------------------------------------------------
@@ -120,37 +126,37 @@ STREET_OR_DISPATCHER = frozenset({*STREET_ROLES, R.HUB_DISPATCHER})
 
 CASE_RULES: tuple[Rule, ...] = (
     # 集中研判 triage
-    Rule("triage", "研判", SUBMITTED, S.TRIAGED, TRIAGE_ROLES),
-    Rule("reject", "不予受理", SUBMITTED, S.REJECTED, TRIAGE_ROLES, reason_required=True),
-    Rule("merge", "合并重复", SUBMITTED, S.MERGED, TRIAGE_ROLES),
-    Rule("split", "拆分", SUBMITTED, None, TRIAGE_ROLES, reason_required=True),
+    Rule("triage", pgettext_lazy("action", "研判"), SUBMITTED, S.TRIAGED, TRIAGE_ROLES),
+    Rule("reject", pgettext_lazy("action", "不予受理"), SUBMITTED, S.REJECTED, TRIAGE_ROLES, reason_required=True),
+    Rule("merge", pgettext_lazy("action", "合并重复"), SUBMITTED, S.MERGED, TRIAGE_ROLES),
+    Rule("split", pgettext_lazy("action", "拆分"), SUBMITTED, None, TRIAGE_ROLES, reason_required=True),
     # 分级呼叫 / 派单调度: the route follows from the level
-    Rule("self_handle", "自行处置", TRIAGED, S.SELF_HANDLING, STREET_OR_DISPATCHER, guard=_level_is(Level.SIMPLE)),
-    Rule("call", "对口呼叫", TRIAGED, S.IN_PROGRESS, STREET_ROLES, guard=_level_is(Level.GENERAL)),
-    Rule("hub_dispatch", "呼应办派单", TRIAGED, S.IN_PROGRESS, frozenset({R.HUB_DISPATCHER}), guard=_level_is(Level.GENERAL, Level.COMPLEX)),
-    Rule("leader_dispatch", "区领导逆向派单", TRIAGED, S.IN_PROGRESS, frozenset({R.DISTRICT_LEADER}), guard=_level_is(Level.MAJOR)),
-    Rule("add_co_handler", "增派协办", frozenset({S.IN_PROGRESS}), None, frozenset({R.HUB_DISPATCHER, R.DISTRICT_LEADER}), guard=_multi_department_route),
+    Rule("self_handle", pgettext_lazy("action", "自行处置"), TRIAGED, S.SELF_HANDLING, STREET_OR_DISPATCHER, guard=_level_is(Level.SIMPLE)),
+    Rule("call", pgettext_lazy("action", "对口呼叫"), TRIAGED, S.IN_PROGRESS, STREET_ROLES, guard=_level_is(Level.GENERAL)),
+    Rule("hub_dispatch", pgettext_lazy("action", "呼应办派单"), TRIAGED, S.IN_PROGRESS, frozenset({R.HUB_DISPATCHER}), guard=_level_is(Level.GENERAL, Level.COMPLEX)),
+    Rule("leader_dispatch", pgettext_lazy("action", "区领导逆向派单"), TRIAGED, S.IN_PROGRESS, frozenset({R.DISTRICT_LEADER}), guard=_level_is(Level.MAJOR)),
+    Rule("add_co_handler", pgettext_lazy("action", "增派协办"), frozenset({S.IN_PROGRESS}), None, frozenset({R.HUB_DISPATCHER, R.DISTRICT_LEADER}), guard=_multi_department_route),
     # 自行处置 (L1): 小事不出网格, 大事不出社区, 重大事情不出街道
-    Rule("complete_self", "处置完毕", frozenset({S.SELF_HANDLING}), S.VERIFYING, TERRITORIAL_STAFF),
-    Rule("escalate", "上报上一级", frozenset({S.SELF_HANDLING}), None, frozenset({*TERRITORIAL_STAFF, SYSTEM}), guard=_tier_below_street),
-    Rule("escalate_to_hub", "上报呼应办", frozenset({S.SELF_HANDLING}), S.TRIAGED, frozenset({*STREET_ROLES, SYSTEM}), guard=_tier_is_street),
+    Rule("complete_self", pgettext_lazy("action", "处置完毕"), frozenset({S.SELF_HANDLING}), S.VERIFYING, TERRITORIAL_STAFF),
+    Rule("escalate", pgettext_lazy("action", "上报上一级"), frozenset({S.SELF_HANDLING}), None, frozenset({*TERRITORIAL_STAFF, SYSTEM}), guard=_tier_below_street),
+    Rule("escalate_to_hub", pgettext_lazy("action", "上报呼应办"), frozenset({S.SELF_HANDLING}), S.TRIAGED, frozenset({*STREET_ROLES, SYSTEM}), guard=_tier_is_street),
     # 全程跟踪 tracking
-    Rule("results_in", "部门反馈完毕", frozenset({S.IN_PROGRESS}), S.VERIFYING, frozenset({SYSTEM})),
-    Rule("reroute", "退回后重新派单", frozenset({S.IN_PROGRESS}), S.TRIAGED, frozenset({SYSTEM})),
-    Rule("urge", "催办", ACTIVE_CASE_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
-    Rule("supervise", "督办", ACTIVE_CASE_STATES | VERIFYING, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
-    Rule("suspend", "挂账", ACTIVE_CASE_STATES, S.SUSPENDED, HUB_ROLES, reason_required=True),
-    Rule("resume", "恢复办理", frozenset({S.SUSPENDED}), RESTORE, HUB_ROLES),
-    Rule("overdue", "核查超期", VERIFYING, None, frozenset({SYSTEM})),
+    Rule("results_in", pgettext_lazy("action", "部门反馈完毕"), frozenset({S.IN_PROGRESS}), S.VERIFYING, frozenset({SYSTEM})),
+    Rule("reroute", pgettext_lazy("action", "退回后重新派单"), frozenset({S.IN_PROGRESS}), S.TRIAGED, frozenset({SYSTEM})),
+    Rule("urge", pgettext_lazy("action", "催办"), ACTIVE_CASE_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
+    Rule("supervise", pgettext_lazy("action", "督办"), ACTIVE_CASE_STATES | VERIFYING, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
+    Rule("suspend", pgettext_lazy("action", "挂账"), ACTIVE_CASE_STATES, S.SUSPENDED, HUB_ROLES, reason_required=True),
+    Rule("resume", pgettext_lazy("action", "恢复办理"), frozenset({S.SUSPENDED}), RESTORE, HUB_ROLES),
+    Rule("overdue", pgettext_lazy("action", "核查超期"), VERIFYING, None, frozenset({SYSTEM})),
     # 结案备案 closure
-    Rule("verify_pass", "核查通过", VERIFYING, S.FOLLOW_UP, STREET_OR_DISPATCHER),
-    Rule("rework", "核查返工", VERIFYING, S.IN_PROGRESS, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_not_self),
-    Rule("rework_self", "核查返工", VERIFYING, S.SELF_HANDLING, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_self),
-    Rule("follow_up", "回访", frozenset({S.FOLLOW_UP}), S.CLOSED, FOLLOW_UP_ROLES),
-    Rule("reopen", "重启", frozenset({S.CLOSED}), S.TRIAGED, frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}), reason_required=True, guard=_may_reopen),
-    Rule("archive", "备案", frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
+    Rule("verify_pass", pgettext_lazy("action", "核查通过"), VERIFYING, S.FOLLOW_UP, STREET_OR_DISPATCHER),
+    Rule("rework", pgettext_lazy("action", "核查返工"), VERIFYING, S.IN_PROGRESS, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_not_self),
+    Rule("rework_self", pgettext_lazy("action", "核查返工"), VERIFYING, S.SELF_HANDLING, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_self),
+    Rule("follow_up", pgettext_lazy("action", "回访"), frozenset({S.FOLLOW_UP}), S.CLOSED, FOLLOW_UP_ROLES),
+    Rule("reopen", pgettext_lazy("action", "重启"), frozenset({S.CLOSED}), S.TRIAGED, frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}), reason_required=True, guard=_may_reopen),
+    Rule("archive", pgettext_lazy("action", "备案"), frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
     # Photos and documents may follow the report (a phone on a poor connection sends text first).
-    Rule("attach", "补充材料", OPEN_CASE_STATES, None, frozenset({*INTAKE_ROLES, *DEPARTMENT_ROLES})),
+    Rule("attach", pgettext_lazy("action", "补充材料"), OPEN_CASE_STATES, None, frozenset({*INTAKE_ROLES, *DEPARTMENT_ROLES})),
 )
 
 ACTIVE_ASSIGNMENT_STATES = frozenset({A.AWAITING_REPORT_IN, A.REPORTED_IN, A.HANDLING})
@@ -158,22 +164,22 @@ WORKING_STATES = frozenset({A.REPORTED_IN, A.HANDLING})
 DEPT = DEPARTMENT_ROLES
 
 ASSIGNMENT_RULES: tuple[Rule, ...] = (
-    Rule("report_in", "报到", frozenset({A.AWAITING_REPORT_IN}), A.REPORTED_IN, DEPT),
-    Rule("accept", "受理", frozenset({A.REPORTED_IN}), A.HANDLING, DEPT),
-    Rule("request_return", "申请退回", ACTIVE_ASSIGNMENT_STATES, A.RETURN_REQUESTED, DEPT, reason_required=True),
-    Rule("uphold_return", "同意退回", frozenset({A.RETURN_REQUESTED}), A.RETURNED, HUB_ROLES),
+    Rule("report_in", pgettext_lazy("action", "报到"), frozenset({A.AWAITING_REPORT_IN}), A.REPORTED_IN, DEPT),
+    Rule("accept", pgettext_lazy("action", "受理"), frozenset({A.REPORTED_IN}), A.HANDLING, DEPT),
+    Rule("request_return", pgettext_lazy("action", "申请退回"), ACTIVE_ASSIGNMENT_STATES, A.RETURN_REQUESTED, DEPT, reason_required=True),
+    Rule("uphold_return", pgettext_lazy("action", "同意退回"), frozenset({A.RETURN_REQUESTED}), A.RETURNED, HUB_ROLES),
     # Refused: back where it was (a department that had not reported in still must).
-    Rule("refuse_return", "不同意退回", frozenset({A.RETURN_REQUESTED}), RESTORE, HUB_ROLES, reason_required=True),
-    Rule("request_extension", "申请延期", WORKING_STATES, None, DEPT, reason_required=True, guard=_no_extension_pending),
-    Rule("approve_extension", "批准延期", WORKING_STATES, None, HUB_ROLES, guard=_extension_pending),
-    Rule("deny_extension", "驳回延期", WORKING_STATES, None, HUB_ROLES, reason_required=True, guard=_extension_pending),
-    Rule("post_progress", "进展反馈", WORKING_STATES, None, DEPT),
-    Rule("submit_result", "办结反馈", frozenset({A.HANDLING}), A.RESULT_SUBMITTED, DEPT),
-    Rule("rework", "返工", frozenset({A.RESULT_SUBMITTED}), A.HANDLING, frozenset({SYSTEM})),
-    Rule("withdraw", "撤回派单", ACTIVE_ASSIGNMENT_STATES, A.WITHDRAWN, frozenset({R.HUB_DISPATCHER}), reason_required=True),
-    Rule("urge", "催办", ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
-    Rule("supervise", "督办", ACTIVE_ASSIGNMENT_STATES, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
-    Rule("overdue", "超期", ACTIVE_ASSIGNMENT_STATES, None, frozenset({SYSTEM})),
+    Rule("refuse_return", pgettext_lazy("action", "不同意退回"), frozenset({A.RETURN_REQUESTED}), RESTORE, HUB_ROLES, reason_required=True),
+    Rule("request_extension", pgettext_lazy("action", "申请延期"), WORKING_STATES, None, DEPT, reason_required=True, guard=_no_extension_pending),
+    Rule("approve_extension", pgettext_lazy("action", "批准延期"), WORKING_STATES, None, HUB_ROLES, guard=_extension_pending),
+    Rule("deny_extension", pgettext_lazy("action", "驳回延期"), WORKING_STATES, None, HUB_ROLES, reason_required=True, guard=_extension_pending),
+    Rule("post_progress", pgettext_lazy("action", "进展反馈"), WORKING_STATES, None, DEPT),
+    Rule("submit_result", pgettext_lazy("action", "办结反馈"), frozenset({A.HANDLING}), A.RESULT_SUBMITTED, DEPT),
+    Rule("rework", pgettext_lazy("action", "返工"), frozenset({A.RESULT_SUBMITTED}), A.HANDLING, frozenset({SYSTEM})),
+    Rule("withdraw", pgettext_lazy("action", "撤回派单"), ACTIVE_ASSIGNMENT_STATES, A.WITHDRAWN, frozenset({R.HUB_DISPATCHER}), reason_required=True),
+    Rule("urge", pgettext_lazy("action", "催办"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
+    Rule("supervise", pgettext_lazy("action", "督办"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
+    Rule("overdue", pgettext_lazy("action", "超期"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({SYSTEM})),
 )
 # fmt: on
 
@@ -198,18 +204,22 @@ def _check(
     table: dict[tuple[str, str], Rule], actions: frozenset[str], state: str, action: str, role: str
 ) -> Rule:
     if action not in actions:
-        raise InvalidInput(f"未知操作：{action}", code="unknown_action")
+        raise InvalidInput(_("未知操作：{action}").format(action=action), code="unknown_action")
     rule = table.get((state, action))
     if rule is None:
         raise InvalidTransition(
-            f"当前状态下不能执行「{_label(table, action)}」", state=state, action=action
+            _("当前状态下不能执行「{action}」").format(action=_label(table, action)),
+            state=state,
+            action=action,
         )
     if role not in rule.roles:
-        raise PermissionDenied(f"当前角色无权执行「{rule.label}」", action=action)
+        raise PermissionDenied(
+            _("当前角色无权执行「{action}」").format(action=rule.label), action=action
+        )
     return rule
 
 
-def _label(table: dict[tuple[str, str], Rule], action: str) -> str:
+def _label(table: dict[tuple[str, str], Rule], action: str) -> StrOrPromise:
     return next(r.label for r in table.values() if r.action == action)
 
 
@@ -225,7 +235,7 @@ def check_assignment(state: str, action: str, role: str) -> Rule:
 def enforce(rule: Rule, entity: Any, params: dict[str, Any], reason: str) -> None:
     """The guard and the reason requirement; raise before anything is written."""
     if rule.reason_required and not reason.strip():
-        raise InvalidInput(f"「{rule.label}」须填写理由", field="reason")
+        raise InvalidInput(_("「{action}」须填写理由").format(action=rule.label), field="reason")
     if rule.guard is not None:
         message = rule.guard(entity, params)
         if message:
@@ -246,12 +256,20 @@ def offered(table: dict[tuple[str, str], Rule], entity: Any, role: str) -> list[
     ]
 
 
-#: Trail actions that are not rules of their own.
-_TRAIL_LABELS = {"submit": "上报"}
+#: Trail actions that are not rules of their own (``rating.*``: huying.evaluation's
+#: reverse evaluation, recorded on the case's trail).
+_TRAIL_LABELS = {
+    "submit": pgettext_lazy("action", "上报"),
+    "rating.create": gettext_lazy("逆向评议"),
+    "rating.correct": gettext_lazy("更正评议"),
+    "rating.appeal": gettext_lazy("评议申诉"),
+    "rating.uphold_appeal": gettext_lazy("申诉成立"),
+    "rating.refuse_appeal": gettext_lazy("申诉驳回"),
+}
 
 
-def action_label(action: str) -> str:
-    """A trail event's Chinese name (assignment events are recorded as ``assignment.<action>``)."""
+def action_label(action: str) -> StrOrPromise:
+    """A trail event's name (assignment events are recorded as ``assignment.<action>``)."""
     table = CASE_TABLE
     if action.startswith("assignment."):
         action, table = action.removeprefix("assignment."), ASSIGNMENT_TABLE

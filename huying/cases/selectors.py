@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
@@ -75,7 +76,7 @@ def case_get(actor: Actor, *, case_id: int | None = None, number: str | None = N
             raise Case.DoesNotExist
         return qs.get(pk=case_id)
     except Case.DoesNotExist:
-        raise NotFound("事件不存在或无权查看") from None
+        raise NotFound(_("事件不存在或无权查看")) from None
 
 
 def case_detail(actor: Actor, *, case_id: int) -> Case:
@@ -93,7 +94,7 @@ def case_detail(actor: Actor, *, case_id: int) -> Case:
     try:
         return qs.get(pk=case_id)
     except Case.DoesNotExist:
-        raise NotFound("事件不存在或无权查看") from None
+        raise NotFound(_("事件不存在或无权查看")) from None
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def case_with_assignments(actor: Actor, *, case_id: int) -> Case:
             .get(pk=case_id)
         )
     except Case.DoesNotExist:
-        raise NotFound("事件不存在或无权查看") from None
+        raise NotFound(_("事件不存在或无权查看")) from None
 
 
 # --- keyset pagination ---------------------------------------------------------------------------
@@ -231,12 +232,12 @@ def encode_cursor(last_id: int) -> str:
 def decode_cursor(cursor: str) -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
+        prefix, _sep, value = raw.partition(":")
         if prefix != "id":
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput("分页游标无效", field="cursor") from None
+        raise InvalidInput(_("分页游标无效"), field="cursor") from None
 
 
 def keyset_page(

@@ -13,6 +13,7 @@ from datetime import datetime
 from functools import partial
 
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from huying.cases import rules
 from huying.cases.models import Assignment, Case, CaseState
@@ -88,22 +89,28 @@ def _assignment_overdue(assignment_id: int, case_id: int, now: datetime) -> bool
         ).first()
         if a is None or a.state not in rules.ACTIVE_ASSIGNMENT_STATES:
             return False
-        stage = "报到" if a.state == "awaiting_report_in" else "办理"
+        # Recorded in the trail as the source text (gettext_noop), translated where shown.
+        if a.state == "awaiting_report_in":
+            reason, note = gettext_noop("报到超期"), gettext_noop("报到超期自动督办")
+            to_hub, to_department = gettext_lazy("部门报到超期"), gettext_lazy("报到已超期")
+        else:
+            reason, note = gettext_noop("办理超期"), gettext_noop("办理超期自动督办")
+            to_hub, to_department = gettext_lazy("部门办理超期"), gettext_lazy("办理已超期")
         assignment_step(
             case,
             a,
             None,
             "overdue",
             now=now,
-            reason=f"{stage}超期",
+            reason=reason,
             fields={"overdue": True, "swept_due_at": a.due_at},
             case_fields={"overdue": True},
         )
         # Escalation for a department: the hub supervises it from now on.
         if not case.supervised:
-            supervise(case, None, f"{stage}超期自动督办", now)
-        tell(hub_of(case), [Role.HUB_SUPERVISOR], case, "overdue", f"部门{stage}超期", now)
-        tell([a.department_id], [Role.DEPT_LEADER], case, "overdue", f"{stage}已超期", now)
+            supervise(case, None, note, now)
+        tell(hub_of(case), [Role.HUB_SUPERVISOR], case, "overdue", to_hub, now)
+        tell([a.department_id], [Role.DEPT_LEADER], case, "overdue", to_department, now)
         return True
 
     return run(None, case_id, None, body)
@@ -116,18 +123,18 @@ def _case_overdue(case_id: int, now: datetime) -> bool:
         if case.swept_due_at == case.due_at:
             return False
         if case.state == S.SELF_HANDLING:
-            escalate(case, None, reason="处置超期，自动上报", now=now, overdue=True)
+            escalate(case, None, reason=gettext_noop("处置超期，自动上报"), now=now, overdue=True)
         else:
             case_step(
                 case,
                 None,
                 "overdue",
                 now=now,
-                reason="核查超期",
+                reason=gettext_noop("核查超期"),
                 fields={"overdue": True, "swept_due_at": case.due_at},
             )
-            tell_street(case, "overdue", "核查已超期", now)
-            tell_hub(case, "overdue", "街道核查超期", now, roles=HUB_ROLES)
+            tell_street(case, "overdue", gettext_lazy("核查已超期"), now)
+            tell_hub(case, "overdue", gettext_lazy("街道核查超期"), now, roles=HUB_ROLES)
         return True
 
     return run(None, case_id, None, body)
@@ -150,7 +157,7 @@ def _warn(now: datetime, report: SweepReport, batch: int) -> None:
             )
             case = obj.case if isinstance(obj, Assignment) else obj
             if isinstance(obj, Assignment):
-                tell_department(obj, case, "due_soon", "即将到期，请抓紧办理", now)
+                tell_department(obj, case, "due_soon", gettext_lazy("即将到期，请抓紧办理"), now)
             else:
-                tell_street(case, "due_soon", "即将到期，请抓紧处置/核查", now)
+                tell_street(case, "due_soon", gettext_lazy("即将到期，请抓紧处置/核查"), now)
             report.warned += 1

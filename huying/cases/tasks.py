@@ -24,6 +24,7 @@ def deliver_notifications_task() -> int:
 
 
 @task()
-def case_export_task(export_id: int) -> dict[str, Any]:
-    export = case_export_run(export_id=export_id)
+def case_export_task(export_id: int, language: str | None = None) -> dict[str, Any]:
+    """``language``: the requester's, so that the workbook reads like the page they saw."""
+    export = case_export_run(export_id=export_id, language=language)
     return {"state": export.state, "rows": export.done}

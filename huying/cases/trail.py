@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 from huying.cases.models import Case, CaseEvent
 from huying.cases.services import event_payload
 from huying.core.audit import GENESIS, chain_hash
@@ -22,17 +24,25 @@ def verify_case(case: Case, events: list[CaseEvent]) -> list[Break]:
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
-            breaks.append(Break(case.number, event.seq, f"序号不连续：应为 {expected_seq}"))
+            breaks.append(
+                Break(case.number, event.seq, _("序号不连续：应为 {seq}").format(seq=expected_seq))
+            )
         if event.prev_hash != prev:
-            breaks.append(Break(case.number, event.seq, "前序哈希不符（事件被删除或重排）"))
+            breaks.append(Break(case.number, event.seq, _("前序哈希不符（事件被删除或重排）")))
         if chain_hash(event.prev_hash, event_payload(event)) != event.hash:
-            breaks.append(Break(case.number, event.seq, "内容哈希不符（事件被篡改）"))
+            breaks.append(Break(case.number, event.seq, _("内容哈希不符（事件被篡改）")))
         prev = event.hash
     if case.trail_head != prev:
-        breaks.append(Break(case.number, len(events), "链尾与事件记录不符（末尾事件缺失）"))
+        breaks.append(Break(case.number, len(events), _("链尾与事件记录不符（末尾事件缺失）")))
     if case.version != len(events):
         breaks.append(
-            Break(case.number, len(events), f"版本 {case.version} 与事件数 {len(events)} 不符")
+            Break(
+                case.number,
+                len(events),
+                _("版本 {version} 与事件数 {count} 不符").format(
+                    version=case.version, count=len(events)
+                ),
+            )
         )
     return breaks
 

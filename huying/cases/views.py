@@ -13,6 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -38,10 +40,10 @@ STATE_LABELS = {**dict(CaseState.choices), **dict(AssignmentState.choices)}
 ROLE_LABELS = dict(Role.choices)
 
 CLOCK_LABELS = {
-    "green": "正常",
-    "due_soon": "即将超期",
-    "overdue": "已超期",
-    "paused": "已暂停",
+    "green": gettext_lazy("正常"),
+    "due_soon": gettext_lazy("即将超期"),
+    "overdue": gettext_lazy("已超期"),
+    "paused": gettext_lazy("已暂停"),
     "none": "—",
 }
 
@@ -157,6 +159,8 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
             "label": rules.action_label(e.action),
             "role": ROLE_LABELS.get(e.actor_role, ""),
             "moved": STATE_LABELS.get(e.to_state) if e.to_state != e.from_state else None,
+            # The system records its reasons as source text (gettext_noop); people's as typed.
+            "reason": _(e.reason) if e.actor_id is None and e.reason else e.reason,
         }
         for e in case.events.all()  # prefetched in seq order
     ]
@@ -202,7 +206,7 @@ def _act(
         number = form.cleaned_data["master_number"].strip()
         master = selectors.cases_visible_to(actor).filter(number=number).first()
         if master is None:
-            form.add_error("master_number", "主事件不存在或无权查看")
+            form.add_error("master_number", _("主事件不存在或无权查看"))
         else:
             form.master_id = master.pk
     if form.is_valid():
@@ -213,7 +217,7 @@ def _act(
                 raise
             error, status = exc, exc.status
         else:
-            messages.success(request, f"已{rules.action_label(name)}")
+            messages.success(request, _("已{action}").format(action=rules.action_label(name)))
             url = reverse("cases:detail", args=[case_id])
             if request.htmx:  # type: ignore[attr-defined]
                 return HttpResponseClientRedirect(url)
@@ -266,7 +270,7 @@ def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> Htt
         .first()
     )
     if case_id is None:
-        raise NotFound("派单不存在或无权查看")
+        raise NotFound(_("派单不存在或无权查看"))
     return _act(
         request,
         action=web,

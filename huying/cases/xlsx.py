@@ -15,6 +15,8 @@ from typing import IO, Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -45,17 +47,18 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 
 
 def _choice(choices: Any) -> Callable[[Any], str]:
-    labels = {value: str(label) for value, label in choices}
-    return lambda value: labels.get(value, "") if value not in (None, "") else ""
+    """A choice's label in the active language (looked up when a row is written)."""
+    labels = dict(choices)
+    return lambda value: str(labels.get(value, "")) if value not in (None, "") else ""
 
 
 def _yes(value: Any) -> str:
-    return "是" if value else "否"
+    return _("是") if value else _("否")
 
 
 @dataclass(frozen=True)
 class Column:
-    header: str
+    header: Any  # lazy: written in the language active when the workbook is made
     key: str  # a key of the ``values()`` row
     width: float
     show: Callable[[Any], Any] | None = None
@@ -63,26 +66,26 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("编号", "number", 20),
-    Column("标题", "title", 36),
-    Column("事项", "item__name", 22),
-    Column("等级", "level", 14, _choice(Level.choices)),
-    Column("状态", "state", 11, _choice(CaseState.choices)),
-    Column("处置方式", "route", 15, _choice(Route.choices)),
-    Column("街道", "street__name", 14),
-    Column("社区", "community__name", 16),
-    Column("地址", "address", 30),
-    Column("来源", "source", 12, _choice(Source.choices)),
-    Column("主办部门", "lead_department", 26),
-    Column("上报时间", "reported_at", 17, is_datetime=True),
-    Column("时限", "due_at", 17, is_datetime=True),
-    Column("曾超期", "overdue", 8, _yes),
-    Column("结案时间", "closed_at", 17, is_datetime=True),
-    Column("满意度", "satisfaction", 10, _choice(Satisfaction.choices)),
-    Column("催办次数", "urge_count", 9),
-    Column("督办", "supervised", 6, _yes),
+    Column(gettext_lazy("编号"), "number", 20),
+    Column(gettext_lazy("标题"), "title", 36),
+    Column(gettext_lazy("事项"), "item__name", 22),
+    Column(gettext_lazy("等级"), "level", 14, _choice(Level.choices)),
+    Column(gettext_lazy("状态"), "state", 11, _choice(CaseState.choices)),
+    Column(gettext_lazy("处置方式"), "route", 15, _choice(Route.choices)),
+    Column(gettext_lazy("街道"), "street__name", 14),
+    Column(gettext_lazy("社区"), "community__name", 16),
+    Column(gettext_lazy("地址"), "address", 30),
+    Column(gettext_lazy("来源"), "source", 12, _choice(Source.choices)),
+    Column(gettext_lazy("主办部门"), "lead_department", 26),
+    Column(gettext_lazy("上报时间"), "reported_at", 17, is_datetime=True),
+    Column(gettext_lazy("时限"), "due_at", 17, is_datetime=True),
+    Column(gettext_lazy("曾超期"), "overdue", 8, _yes),
+    Column(gettext_lazy("结案时间"), "closed_at", 17, is_datetime=True),
+    Column(gettext_lazy("满意度"), "satisfaction", 10, _choice(Satisfaction.choices)),
+    Column(gettext_lazy("催办次数"), "urge_count", 9),
+    Column(gettext_lazy("督办"), "supervised", 6, _yes),
 )
-HEADERS = [c.header for c in COLUMNS]
+HEADERS = [c.header for c in COLUMNS]  # lazy; str() each when writing
 
 
 def export_rows(cases: QuerySet[Case]) -> QuerySet[Any]:
@@ -121,7 +124,7 @@ def write_workbook(
     ``on_progress(n)`` is called after every ``every`` (default ``PROGRESS_EVERY``) rows."""
     every = every or PROGRESS_EVERY
     wb = Workbook(write_only=True)
-    ws: WriteOnlyWorksheet = wb.create_sheet("事件")
+    ws: WriteOnlyWorksheet = wb.create_sheet(_("事件"))
     # Sheet layout must be set before the first row: write-only sheets stream as they go.
     for i, col in enumerate(COLUMNS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = col.width
@@ -131,7 +134,7 @@ def write_workbook(
     centre = Alignment(horizontal="center", vertical="center")
     header = []
     for title in HEADERS:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = WriteOnlyCell(ws, value=str(title))
         cell.font, cell.fill, cell.alignment = bold, fill, centre
         header.append(cell)
     ws.append(header)

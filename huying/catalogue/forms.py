@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from huying.catalogue.models import Catalogue, CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import DEPARTMENT_KINDS
@@ -28,7 +30,7 @@ def department_choices(*, keep: set[int] | None = None) -> list[tuple[int, str]]
         if not active and pk not in keep:
             continue
         label = f"　└ {name}" if kind == OrgUnit.Kind.FIELD_UNIT else name
-        choices.append((pk, label if active else f"{label}（已停用）"))
+        choices.append((pk, label if active else gettext("{name}（已停用）").format(name=label)))
     return choices
 
 
@@ -40,41 +42,43 @@ _NUMBER = forms.TextInput(attrs={"inputmode": "numeric"})
 class ItemForm(forms.Form):
     """An item of a draft version: the create form has a class and a code, the edit form not."""
 
-    klass = forms.TypedChoiceField(label="类别", coerce=int)
-    code = forms.CharField(label="事项编码", max_length=16, help_text="在本版清单内唯一，如 ZF13")
-    name = forms.CharField(label="事项名称", max_length=100)
-    default_level = forms.TypedChoiceField(label="默认等级", coerce=int, choices=Level.choices)
+    klass = forms.TypedChoiceField(label=_("类别"), coerce=int)
+    code = forms.CharField(
+        label=_("事项编码"), max_length=16, help_text=_("在本版清单内唯一，如 ZF13")
+    )
+    name = forms.CharField(label=_("事项名称"), max_length=100)
+    default_level = forms.TypedChoiceField(label=_("默认等级"), coerce=int, choices=Level.choices)
     lead_department = forms.TypedChoiceField(
-        label="主办部门",
+        label=_("主办部门"),
         coerce=int,
         required=False,
         empty_value=None,
-        help_text="一般及以上等级必填",
+        help_text=_("一般及以上等级必填"),
     )
     co_departments = forms.TypedMultipleChoiceField(
-        label="协办部门",
+        label=_("协办部门"),
         coerce=int,
         required=False,
         widget=forms.CheckboxSelectMultiple(attrs={"class": "checks"}),
-        help_text="复杂问题至少一个",
+        help_text=_("复杂问题至少一个"),
     )
-    report_in_limit = forms.IntegerField(label="报到时限", min_value=1, widget=_NUMBER)
-    report_in_unit = forms.ChoiceField(label="报到时限单位", choices=LimitUnit.choices)
-    handle_limit = forms.IntegerField(label="办理时限", min_value=1, widget=_NUMBER)
-    handle_unit = forms.ChoiceField(label="办理时限单位", choices=LimitUnit.choices)
+    report_in_limit = forms.IntegerField(label=_("报到时限"), min_value=1, widget=_NUMBER)
+    report_in_unit = forms.ChoiceField(label=_("报到时限单位"), choices=LimitUnit.choices)
+    handle_limit = forms.IntegerField(label=_("办理时限"), min_value=1, widget=_NUMBER)
+    handle_unit = forms.ChoiceField(label=_("办理时限单位"), choices=LimitUnit.choices)
     handling_standard = forms.CharField(
-        label="处置标准", required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("处置标准"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
     closing_condition = forms.CharField(
-        label="结案条件", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=_("结案条件"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
     keywords = forms.CharField(
-        label="关键词",
+        label=_("关键词"),
         required=False,
         max_length=300,
-        help_text="用逗号、顿号或空格分隔，用于受理时自动匹配事项",
+        help_text=_("用逗号、顿号或空格分隔，用于受理时自动匹配事项"),
     )
-    order = forms.IntegerField(label="排序号", min_value=0, initial=0, widget=_NUMBER)
+    order = forms.IntegerField(label=_("排序号"), min_value=0, initial=0, widget=_NUMBER)
 
     #: Fields laid out across the whole form width.
     wide_fields = ("co_departments", "handling_standard", "closing_condition", "keywords")
@@ -119,7 +123,7 @@ class ItemForm(forms.Form):
         co = self.fields["co_departments"]
         assert isinstance(lead, forms.TypedChoiceField)
         assert isinstance(co, forms.TypedMultipleChoiceField)
-        lead.choices = [("", "（无，街道自行处置）"), *choices]
+        lead.choices = [("", gettext("（无，街道自行处置）")), *choices]
         co.choices = choices
 
     def service_kwargs(self) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from huying.org.models import OrgUnit
 
@@ -8,32 +9,32 @@ from huying.org.models import OrgUnit
 class Level(models.IntegerChoices):
     """Case levels and their routes (PRODUCT.md §3)."""
 
-    SIMPLE = 1, "简单问题"
-    GENERAL = 2, "一般问题"
-    COMPLEX = 3, "复杂问题"
-    MAJOR = 4, "重难点/突发问题"
+    SIMPLE = 1, _("简单问题")
+    GENERAL = 2, _("一般问题")
+    COMPLEX = 3, _("复杂问题")
+    MAJOR = 4, _("重难点/突发问题")
 
 
 class LimitUnit(models.TextChoices):
-    MINUTES = "minutes", "分钟（连续计时）"
-    HOURS = "hours", "小时（连续计时）"
-    WORKING_HOURS = "working_hours", "工作小时"
-    WORKING_DAYS = "working_days", "工作日"
-    CALENDAR_DAYS = "calendar_days", "自然日"
+    MINUTES = "minutes", _("分钟（连续计时）")
+    HOURS = "hours", _("小时（连续计时）")
+    WORKING_HOURS = "working_hours", _("工作小时")
+    WORKING_DAYS = "working_days", _("工作日")
+    CALENDAR_DAYS = "calendar_days", _("自然日")
 
 
 class Catalogue(models.Model):
     """A published version of the 综合性事项清单; cases keep the item of the version they used."""
 
-    version = models.PositiveIntegerField(unique=True, verbose_name="版本")
-    name = models.CharField(max_length=100, verbose_name="名称")
-    published_at = models.DateTimeField(null=True, blank=True, verbose_name="发布时间")
-    is_current = models.BooleanField(default=False, verbose_name="现行版本")
+    version = models.PositiveIntegerField(unique=True, verbose_name=_("版本"))
+    name = models.CharField(max_length=100, verbose_name=_("名称"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("发布时间"))
+    is_current = models.BooleanField(default=False, verbose_name=_("现行版本"))
 
     class Meta:
         ordering = ["-version"]
-        verbose_name = "事项清单"
-        verbose_name_plural = "事项清单"
+        verbose_name = _("事项清单")
+        verbose_name_plural = _("事项清单")
         constraints = [
             models.UniqueConstraint(
                 fields=["is_current"],
@@ -53,14 +54,14 @@ class Catalogue(models.Model):
 
 class CatalogueClass(models.Model):
     catalogue = models.ForeignKey(Catalogue, on_delete=models.CASCADE, related_name="classes")
-    code = models.CharField(max_length=16, verbose_name="编码")
-    name = models.CharField(max_length=50, verbose_name="类别")
+    code = models.CharField(max_length=16, verbose_name=_("编码"))
+    name = models.CharField(max_length=50, verbose_name=_("类别"))
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["catalogue", "order"]
-        verbose_name = "事项类别"
-        verbose_name_plural = "事项类别"
+        verbose_name = _("事项类别")
+        verbose_name_plural = _("事项类别")
         constraints = [
             models.UniqueConstraint(fields=["catalogue", "code"], name="catalogue_class_code"),
         ]
@@ -71,39 +72,41 @@ class CatalogueClass(models.Model):
 
 class CatalogueItem(models.Model):
     klass = models.ForeignKey(
-        CatalogueClass, on_delete=models.CASCADE, related_name="items", verbose_name="类别"
+        CatalogueClass, on_delete=models.CASCADE, related_name="items", verbose_name=_("类别")
     )
-    code = models.CharField(max_length=16, verbose_name="编码")
-    name = models.CharField(max_length=100, verbose_name="事项名称")
-    default_level = models.PositiveSmallIntegerField(choices=Level.choices, verbose_name="默认等级")
+    code = models.CharField(max_length=16, verbose_name=_("编码"))
+    name = models.CharField(max_length=100, verbose_name=_("事项名称"))
+    default_level = models.PositiveSmallIntegerField(
+        choices=Level.choices, verbose_name=_("默认等级")
+    )
     lead_department = models.ForeignKey(
         OrgUnit,
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="lead_items",
-        verbose_name="主办部门",
+        verbose_name=_("主办部门"),
     )
     co_departments = models.ManyToManyField(
-        OrgUnit, blank=True, related_name="co_items", verbose_name="协办部门"
+        OrgUnit, blank=True, related_name="co_items", verbose_name=_("协办部门")
     )
-    report_in_limit = models.PositiveIntegerField(default=1, verbose_name="报到时限")
+    report_in_limit = models.PositiveIntegerField(default=1, verbose_name=_("报到时限"))
     report_in_unit = models.CharField(
         max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
     )
-    handle_limit = models.PositiveIntegerField(default=5, verbose_name="办理时限")
+    handle_limit = models.PositiveIntegerField(default=5, verbose_name=_("办理时限"))
     handle_unit = models.CharField(
         max_length=16, choices=LimitUnit.choices, default=LimitUnit.WORKING_DAYS
     )
-    handling_standard = models.TextField(blank=True, verbose_name="处置标准")
-    closing_condition = models.TextField(blank=True, verbose_name="结案条件")
-    keywords = models.CharField(max_length=300, blank=True, verbose_name="关键词")
+    handling_standard = models.TextField(blank=True, verbose_name=_("处置标准"))
+    closing_condition = models.TextField(blank=True, verbose_name=_("结案条件"))
+    keywords = models.CharField(max_length=300, blank=True, verbose_name=_("关键词"))
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["klass", "order"]
-        verbose_name = "清单事项"
-        verbose_name_plural = "清单事项"
+        verbose_name = _("清单事项")
+        verbose_name_plural = _("清单事项")
         constraints = [
             models.UniqueConstraint(fields=["klass", "code"], name="catalogue_item_code"),
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem
 from huying.core.errors import NotFound
@@ -62,7 +63,7 @@ def draft_catalogue() -> Catalogue | None:
 def catalogue_get(catalogue_id: int) -> Catalogue:
     catalogue = Catalogue.objects.filter(pk=catalogue_id).first()
     if catalogue is None:
-        raise NotFound("清单版本不存在")
+        raise NotFound(_("清单版本不存在"))
     return catalogue
 
 
@@ -74,7 +75,7 @@ def item_get(item_id: int) -> CatalogueItem:
         .first()
     )
     if item is None:
-        raise NotFound("清单事项不存在")
+        raise NotFound(_("清单事项不存在"))
     return item
 
 

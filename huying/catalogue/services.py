@@ -10,6 +10,8 @@ from typing import Any
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 
 from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem, Level, LimitUnit
 from huying.core.changelog import change_record, diff, snapshot
@@ -37,22 +39,24 @@ def normalize_keywords(keywords: str | Iterable[str]) -> str:
     return ",".join(seen)
 
 
-def _require_text(value: str, *, field: str, label: str, max_length: int) -> str:
+def _require_text(value: str, *, field: str, label: Any, max_length: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise InvalidInput(f"{label}不能为空", field=field)
+        raise InvalidInput(_("{field}不能为空").format(field=label), field=field)
     if len(value) > max_length:
-        raise InvalidInput(f"{label}不能超过{max_length}个字符", field=field)
+        raise InvalidInput(
+            _("{field}不能超过{count}个字符").format(field=label, count=max_length), field=field
+        )
     return value
 
 
 def catalogue_create(*, version: int, name: str, published_at: datetime | None = None) -> Catalogue:
     """A new, not yet current catalogue version. Publish it with :func:`catalogue_publish`."""
     if not isinstance(version, int) or version < 1:
-        raise InvalidInput("版本号必须是正整数", field="version")
-    name = _require_text(name, field="name", label="清单名称", max_length=100)
+        raise InvalidInput(_("版本号必须是正整数"), field="version")
+    name = _require_text(name, field="name", label=_("清单名称"), max_length=100)
     if Catalogue.objects.filter(version=version).exists():
-        raise InvalidInput(f"版本 {version} 已存在", field="version")
+        raise InvalidInput(_("版本 {version} 已存在").format(version=version), field="version")
     return Catalogue.objects.create(version=version, name=name, published_at=published_at)
 
 
@@ -67,10 +71,10 @@ def catalogue_publish(
         _require_manager(actor)
     locked = Catalogue.objects.select_for_update().get(pk=catalogue.pk)
     if not CatalogueItem.objects.filter(klass__catalogue=locked).exists():
-        raise InvalidInput("清单中还没有事项，不能发布", field="catalogue")
+        raise InvalidInput(_("清单中还没有事项，不能发布"), field="catalogue")
     errors = _live_department_errors(locked)
     if errors:
-        raise InvalidInput("；".join(errors[:5]), field="catalogue")
+        raise InvalidInput(pgettext("sentence separator", "；").join(errors[:5]), field="catalogue")
     previous = Catalogue.objects.filter(is_current=True).values_list("version", flat=True).first()
     # Un-current the others first: the partial unique constraint allows one current row only.
     Catalogue.objects.filter(is_current=True).exclude(pk=locked.pk).update(is_current=False)
@@ -95,20 +99,25 @@ def catalogue_publish(
 def catalogue_class_create(
     *, catalogue: Catalogue, code: str, name: str, order: int = 0
 ) -> CatalogueClass:
-    code = _require_text(code, field="code", label="类别编码", max_length=16)
-    name = _require_text(name, field="name", label="类别名称", max_length=50)
+    code = _require_text(code, field="code", label=_("类别编码"), max_length=16)
+    name = _require_text(name, field="name", label=_("类别名称"), max_length=50)
     if order < 0:
-        raise InvalidInput("排序号不能为负数", field="order")
+        raise InvalidInput(_("排序号不能为负数"), field="order")
     if CatalogueClass.objects.filter(catalogue=catalogue, code=code).exists():
-        raise InvalidInput(f"类别编码 {code} 在本清单中已存在", field="code")
+        raise InvalidInput(_("类别编码 {code} 在本清单中已存在").format(code=code), field="code")
     return CatalogueClass.objects.create(catalogue=catalogue, code=code, name=name, order=order)
 
 
-def _check_department(unit: OrgUnit, *, field: str, label: str) -> None:
+def _check_department(unit: OrgUnit, *, field: str, label: Any) -> None:
     if unit.kind not in DEPARTMENT_KINDS:
-        raise InvalidInput(f"{label}「{unit.name}」不是区级部门或派驻机构", field=field)
+        raise InvalidInput(
+            _("{role}「{name}」不是区级部门或派驻机构").format(role=label, name=unit.name),
+            field=field,
+        )
     if not unit.is_active:
-        raise InvalidInput(f"{label}「{unit.name}」已停用", field=field)
+        raise InvalidInput(
+            _("{role}「{name}」已停用").format(role=label, name=unit.name), field=field
+        )
 
 
 #: The longest limit each unit may state (beyond these a unit is the wrong one).
@@ -119,12 +128,13 @@ MAX_LIMIT: dict[str, int] = {
     LimitUnit.WORKING_DAYS: 250,
     LimitUnit.CALENDAR_DAYS: 365,
 }
-UNIT_WORDS: dict[str, str] = {
-    LimitUnit.MINUTES: "分钟",
-    LimitUnit.HOURS: "小时",
-    LimitUnit.WORKING_HOURS: "个工作小时",
-    LimitUnit.WORKING_DAYS: "个工作日",
-    LimitUnit.CALENDAR_DAYS: "天",
+#: A limit's unit after a number ("5 个工作日"): no ngettext, the number is a maximum > 1.
+UNIT_WORDS: dict[str, Any] = {
+    LimitUnit.MINUTES: gettext_lazy("分钟"),
+    LimitUnit.HOURS: gettext_lazy("小时"),
+    LimitUnit.WORKING_HOURS: gettext_lazy("个工作小时"),
+    LimitUnit.WORKING_DAYS: gettext_lazy("个工作日"),
+    LimitUnit.CALENDAR_DAYS: gettext_lazy("天"),
 }
 #: Units in minutes, per family: a report-in limit is compared with the handling limit only
 #: when both run on the same clock (wall clock, or office hours).
@@ -137,15 +147,21 @@ _CLOCK_FAMILIES: tuple[dict[str, int], ...] = (
 )
 
 
-def _check_limit(limit: int, unit: str, *, field: str, label: str) -> None:
+def _check_limit(limit: int, unit: str, *, field: str, label: Any) -> None:
     if not isinstance(limit, int) or isinstance(limit, bool) or limit <= 0:
-        raise InvalidInput(f"{label}必须是正整数", field=field)
+        raise InvalidInput(_("{field}必须是正整数").format(field=label), field=field)
     if unit not in LimitUnit.values:
         raise InvalidInput(
-            f"{label}的计时单位无效：{unit}", field=f"{field.removesuffix('_limit')}_unit"
+            _("{field}的计时单位无效：{unit}").format(field=label, unit=unit),
+            field=f"{field.removesuffix('_limit')}_unit",
         )
     if limit > MAX_LIMIT[unit]:
-        raise InvalidInput(f"{label}不能超过{MAX_LIMIT[unit]}{UNIT_WORDS[unit]}", field=field)
+        raise InvalidInput(
+            _("{field}不能超过{limit}{unit}").format(
+                field=label, limit=MAX_LIMIT[unit], unit=UNIT_WORDS[unit]
+            ),
+            field=field,
+        )
 
 
 def _check_limits_order(
@@ -154,20 +170,23 @@ def _check_limits_order(
     for family in _CLOCK_FAMILIES:
         if report_in_unit in family and handle_unit in family:
             if report_in_limit * family[report_in_unit] > handle_limit * family[handle_unit]:
-                raise InvalidInput("报到时限不能长于办理时限", field="report_in_limit")
+                raise InvalidInput(_("报到时限不能长于办理时限"), field="report_in_limit")
             return
 
 
 def _require_manager(actor: Actor) -> None:
     if not may_manage(actor.role):
-        raise PermissionDenied("只有管理员可以维护事项清单")
+        raise PermissionDenied(_("只有管理员可以维护事项清单"))
 
 
 def _require_draft(catalogue: Catalogue) -> None:
     """Published versions are history: cases point at their items. Change a draft instead."""
     if not catalogue.is_draft:
         raise InvalidInput(
-            f"清单 v{catalogue.version} 已发布，不能再修改；请起草新版本后修改", field="catalogue"
+            _("清单 v{version} 已发布，不能再修改；请起草新版本后修改").format(
+                version=catalogue.version
+            ),
+            field="catalogue",
         )
 
 
@@ -187,33 +206,39 @@ def _clean_item(
     order: int,
 ) -> tuple[dict[str, Any], list[OrgUnit]]:
     """The item's columns, checked and normalised, and its co-handlers in order."""
-    name = _require_text(name, field="name", label="事项名称", max_length=100)
+    name = _require_text(name, field="name", label=_("事项名称"), max_length=100)
     if default_level not in Level.values:
-        raise InvalidInput("默认等级无效，应为 1–4", field="default_level")
+        raise InvalidInput(_("默认等级无效，应为 1–4"), field="default_level")
     if lead_department is not None:
-        _check_department(lead_department, field="lead_department", label="主办部门")
+        _check_department(lead_department, field="lead_department", label=_("主办部门"))
     elif default_level >= Level.GENERAL:
-        raise InvalidInput(f"{Level(default_level).label}须指定主办部门", field="lead_department")
+        raise InvalidInput(
+            _("{level}须指定主办部门").format(level=Level(default_level).label),
+            field="lead_department",
+        )
     co_list: list[OrgUnit] = []
     for unit in co_departments:
-        _check_department(unit, field="co_departments", label="协办部门")
+        _check_department(unit, field="co_departments", label=_("协办部门"))
         if lead_department is not None and unit.pk == lead_department.pk:
             raise InvalidInput(
-                f"主办部门「{unit.name}」不能同时作为协办部门", field="co_departments"
+                _("主办部门「{name}」不能同时作为协办部门").format(name=unit.name),
+                field="co_departments",
             )
         if any(u.pk == unit.pk for u in co_list):
-            raise InvalidInput(f"协办部门「{unit.name}」重复", field="co_departments")
+            raise InvalidInput(
+                _("协办部门「{name}」重复").format(name=unit.name), field="co_departments"
+            )
         co_list.append(unit)
     if default_level == Level.COMPLEX and not co_list:
-        raise InvalidInput("复杂问题须指定至少一个协办部门（联动处置）", field="co_departments")
-    _check_limit(report_in_limit, report_in_unit, field="report_in_limit", label="报到时限")
-    _check_limit(handle_limit, handle_unit, field="handle_limit", label="办理时限")
+        raise InvalidInput(_("复杂问题须指定至少一个协办部门（联动处置）"), field="co_departments")
+    _check_limit(report_in_limit, report_in_unit, field="report_in_limit", label=_("报到时限"))
+    _check_limit(handle_limit, handle_unit, field="handle_limit", label=_("办理时限"))
     _check_limits_order(report_in_limit, report_in_unit, handle_limit, handle_unit)
     if order < 0:
-        raise InvalidInput("排序号不能为负数", field="order")
+        raise InvalidInput(_("排序号不能为负数"), field="order")
     keyword_text = normalize_keywords(keywords)
     if len(keyword_text) > 300:
-        raise InvalidInput("关键词总长度不能超过300个字符", field="keywords")
+        raise InvalidInput(_("关键词总长度不能超过300个字符"), field="keywords")
     columns = {
         "name": name,
         "default_level": default_level,
@@ -272,7 +297,7 @@ def catalogue_item_create(
     if actor is not None:
         _require_manager(actor)
     _require_draft(klass.catalogue)
-    code = _require_text(code, field="code", label="事项编码", max_length=16)
+    code = _require_text(code, field="code", label=_("事项编码"), max_length=16)
     columns, co_list = _clean_item(
         name=name,
         default_level=default_level,
@@ -289,7 +314,7 @@ def catalogue_item_create(
     )
     # Unique within the whole catalogue version (the model only enforces it per class).
     if CatalogueItem.objects.filter(klass__catalogue_id=klass.catalogue_id, code=code).exists():
-        raise InvalidInput(f"事项编码 {code} 在本清单中已存在", field="code")
+        raise InvalidInput(_("事项编码 {code} 在本清单中已存在").format(code=code), field="code")
     item = CatalogueItem.objects.create(klass=klass, code=code, **columns)
     if co_list:
         item.co_departments.set(co_list)
@@ -379,7 +404,10 @@ def catalogue_draft_create(*, actor: Actor, source: Catalogue, now: datetime) ->
     list(Catalogue.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
     draft = Catalogue.objects.filter(published_at__isnull=True).order_by("version").first()
     if draft is not None:
-        raise InvalidInput(f"已有草稿版本 v{draft.version}，请先修改并发布它", field="catalogue")
+        raise InvalidInput(
+            _("已有草稿版本 v{version}，请先修改并发布它").format(version=draft.version),
+            field="catalogue",
+        )
     last = Catalogue.objects.order_by("-version").values_list("version", flat=True).first() or 0
     new = Catalogue.objects.create(version=last + 1, name=source.name)
     for klass in source.classes.order_by("order", "code"):
@@ -415,5 +443,9 @@ def _live_department_errors(catalogue: Catalogue) -> list[str]:
         units = [item.lead_department, *item.co_departments.all()]
         for unit in units:
             if unit is not None and not unit.is_active:
-                errors.append(f"事项「{item.code} {item.name}」的责任部门「{unit.name}」已停用")
+                errors.append(
+                    _("事项「{item}」的责任部门「{unit}」已停用").format(
+                        item=f"{item.code} {item.name}", unit=unit.name
+                    )
+                )
     return errors

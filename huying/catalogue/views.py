@@ -13,6 +13,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from huying.catalogue import selectors, services
@@ -24,14 +26,19 @@ from huying.core.web import admin_view, form_error
 from huying.org.actors import Actor
 
 NAV = {"nav": "manage", "tab": "catalogue"}
-ITEM_LABELS = {name: str(field.label) for name, field in ItemForm.base_fields.items()}
-VERSION_LABELS = {"current_version": "现行版本", "version": "版本", "source_version": "复制自"}
+#: Field names → their (lazy) labels, for the change log.
+ITEM_LABELS = {name: field.label for name, field in ItemForm.base_fields.items()}
+VERSION_LABELS = {
+    "current_version": gettext_lazy("现行版本"),
+    "version": gettext_lazy("版本"),
+    "source_version": gettext_lazy("复制自"),
+}
 
 
 def _status(catalogue: Catalogue) -> str:
     if catalogue.is_current:
-        return "现行"
-    return "草稿" if catalogue.is_draft else "历史版本"
+        return _("现行")
+    return _("草稿") if catalogue.is_draft else _("历史版本")
 
 
 @admin_view
@@ -75,7 +82,12 @@ def draft_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     except InvalidInput as exc:
         context = {**_version_context(source), "error": exc}
         return render(request, "catalogue/manage/version.html", context, status=exc.status)
-    messages.success(request, f"已起草 v{draft.version}（复制自 v{source.version}），修改后发布")
+    messages.success(
+        request,
+        _("已起草 v{draft}（复制自 v{source}），修改后发布").format(
+            draft=draft.version, source=source.version
+        ),
+    )
     return redirect("catalogue:version", catalogue_id=draft.pk)
 
 
@@ -85,13 +97,16 @@ def publish(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     catalogue = selectors.catalogue_get(catalogue_id)
     if not catalogue.is_draft:
-        raise NotFound("草稿版本不存在")
+        raise NotFound(_("草稿版本不存在"))
     try:
         services.catalogue_publish(catalogue=catalogue, now=timezone.now(), actor=actor)
     except InvalidInput as exc:
         context = {**_version_context(catalogue), "error": exc}
         return render(request, "catalogue/manage/version.html", context, status=exc.status)
-    messages.success(request, f"v{catalogue.version} 已发布为现行清单，新受理的事件按此版本")
+    messages.success(
+        request,
+        _("v{version} 已发布为现行清单，新受理的事件按此版本").format(version=catalogue.version),
+    )
     return redirect("catalogue:version", catalogue_id=catalogue.pk)
 
 
@@ -118,7 +133,7 @@ def item_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     catalogue = selectors.catalogue_get(catalogue_id)
     if not catalogue.is_draft:
-        raise NotFound("草稿版本不存在")
+        raise NotFound(_("草稿版本不存在"))
     if request.method != "POST":
         return _item_page(request, ItemForm(catalogue=catalogue), catalogue=catalogue, item=None)
     form = ItemForm(request.POST, catalogue=catalogue)
@@ -133,7 +148,9 @@ def item_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
                 raise
             form_error(form, exc)
         else:
-            messages.success(request, f"已新增事项「{item.code} {item.name}」")
+            messages.success(
+                request, _("已新增事项「{item}」").format(item=f"{item.code} {item.name}")
+            )
             return redirect(reverse("catalogue:version", args=[catalogue.pk]) + f"#item-{item.pk}")
     return _item_page(request, form, catalogue=catalogue, item=None, status=422)
 
@@ -160,6 +177,9 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
                 raise
             form_error(form, exc)
         else:
-            messages.success(request, f"已保存事项「{item.code} {form.cleaned_data['name']}」")
+            messages.success(
+                request,
+                _("已保存事项「{item}」").format(item=f"{item.code} {form.cleaned_data['name']}"),
+            )
             return redirect(reverse("catalogue:version", args=[catalogue.pk]) + f"#item-{item.pk}")
     return _item_page(request, form, catalogue=catalogue, item=item, status=422)

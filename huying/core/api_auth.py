@@ -13,6 +13,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 
 from huying.core.errors import InvalidInput
@@ -68,6 +69,6 @@ def acting(request: HttpRequest) -> Actor:
     grant_id: int | None = None
     if raw:
         if not raw.isdigit():
-            raise InvalidInput("X-Huying-Grant 须为角色授予编号", field="X-Huying-Grant")
+            raise InvalidInput(_("X-Huying-Grant 须为角色授予编号"), field="X-Huying-Grant")
         grant_id = int(raw)
     return actor_for(request.user, grant_id)  # type: ignore[arg-type]

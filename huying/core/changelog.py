@@ -7,12 +7,13 @@ commit or roll back together. Reads: :func:`changes_for`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import QuerySet
+from django.utils.translation import gettext, gettext_lazy
 
 from huying.core.audit import jsonable
 from huying.core.middleware import current_request_id
@@ -80,13 +81,13 @@ def changes_for(obj: models.Model, *, limit: int = 20) -> QuerySet[ChangeLog]:
 
 
 ACTION_LABELS = {
-    "create": "新增",
-    "update": "修改",
-    "publish": "发布",
+    "create": gettext_lazy("新增"),
+    "update": gettext_lazy("修改"),
+    "publish": gettext_lazy("发布"),
 }
 
 
-def change_rows(records: Iterable[ChangeLog], labels: dict[str, str]) -> list[dict[str, Any]]:
+def change_rows(records: Iterable[ChangeLog], labels: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Records for a page: when, who (account and role), what was done to which fields."""
     from huying.org.models import Role
 
@@ -98,7 +99,7 @@ def change_rows(records: Iterable[ChangeLog], labels: dict[str, str]) -> list[di
         rows.append(
             {
                 "at": record.at,
-                "who": record.username or "系统",
+                "who": record.username or gettext("系统"),
                 "role": roles.get(record.role, ""),
                 "action": ACTION_LABELS.get(verb, record.action),
                 "fields": fields,

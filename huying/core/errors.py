@@ -1,17 +1,28 @@
-"""Domain errors: a stable code for machines, a Chinese message for people, an HTTP status."""
+"""Domain errors: a stable code for machines, a Chinese message for people, an HTTP status.
+
+Messages are translatable (Chinese is the source language): the class defaults are lazy,
+and ``message`` is the text in the language active where the error is raised, a plain
+``str`` that JSON and templates take as it is."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class DomainError(Exception):
     code = "domain_error"
     status = 400
-    default_message = "请求无法处理"
+    default_message: StrOrPromise = _("请求无法处理")
 
-    def __init__(self, message: str | None = None, *, code: str | None = None, **details: Any):
-        self.message = message or self.default_message
+    def __init__(
+        self, message: StrOrPromise | None = None, *, code: str | None = None, **details: Any
+    ):
+        self.message = str(message or self.default_message)
         if code:
             self.code = code
         self.details = details
@@ -29,34 +40,34 @@ class NotFound(DomainError):
 
     code = "not_found"
     status = 404
-    default_message = "对象不存在或无权查看"
+    default_message = _("对象不存在或无权查看")
 
 
 class PermissionDenied(DomainError):
     code = "forbidden"
     status = 403
-    default_message = "当前角色无权执行此操作"
+    default_message = _("当前角色无权执行此操作")
 
 
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 409
-    default_message = "当前状态下不能执行此操作"
+    default_message = _("当前状态下不能执行此操作")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status = 409
-    default_message = "数据已被他人修改，请刷新后重试"
+    default_message = _("数据已被他人修改，请刷新后重试")
 
 
 class RuleViolation(DomainError):
     code = "rule_violation"
     status = 422
-    default_message = "不符合业务规则"
+    default_message = _("不符合业务规则")
 
 
 class InvalidInput(DomainError):
     code = "invalid_input"
     status = 422
-    default_message = "输入有误"
+    default_message = _("输入有误")

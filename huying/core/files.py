@@ -7,8 +7,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput
+from huying.core.i18n import join_list
 
 _MAGIC: tuple[tuple[bytes, int, str], ...] = (
     (b"\xff\xd8\xff", 0, "image/jpeg"),
@@ -41,14 +43,20 @@ def check_upload(upload: UploadedFile) -> CheckedFile:
     size = upload.size or 0
     limit = settings.HUYING_ATTACHMENT_MAX_BYTES
     if size <= 0:
-        raise InvalidInput(f"文件「{name}」为空", field="files")
+        raise InvalidInput(_("文件「{name}」为空").format(name=name), field="files")
     if size > limit:
-        raise InvalidInput(f"文件「{name}」超过 {limit // (1024 * 1024)} MB 上限", field="files")
+        raise InvalidInput(
+            _("文件「{name}」超过 {size} MB 上限").format(name=name, size=limit // (1024 * 1024)),
+            field="files",
+        )
     upload.seek(0)
     content_type = sniff(upload.read(16))
     if content_type is None or content_type not in settings.HUYING_ATTACHMENT_TYPES:
-        allowed = "、".join(settings.HUYING_ATTACHMENT_TYPES)
-        raise InvalidInput(f"文件「{name}」类型不支持，仅允许：{allowed}", field="files")
+        allowed = join_list(settings.HUYING_ATTACHMENT_TYPES)
+        raise InvalidInput(
+            _("文件「{name}」类型不支持，仅允许：{allowed}").format(name=name, allowed=allowed),
+            field="files",
+        )
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 
 class WorkdayOverride(models.Model):
@@ -12,17 +14,22 @@ class WorkdayOverride(models.Model):
     An override always beats the package.
     """
 
-    date = models.DateField(unique=True, verbose_name="日期")
-    is_workday = models.BooleanField(verbose_name="是否工作日")
-    note = models.CharField(max_length=100, blank=True, verbose_name="说明")
+    date = models.DateField(unique=True, verbose_name=_("日期"))
+    is_workday = models.BooleanField(verbose_name=_("是否工作日"))
+    note = models.CharField(max_length=100, blank=True, verbose_name=_("说明"))
 
     class Meta:
         ordering = ["date"]
-        verbose_name = "工作日调整"
-        verbose_name_plural = "工作日调整"
+        verbose_name = _("工作日调整")
+        verbose_name_plural = _("工作日调整")
 
     def __str__(self) -> str:
-        return f"{self.date} {'班' if self.is_workday else '休'} {self.note}"
+        kind = (
+            pgettext("workday override", "班")
+            if self.is_workday
+            else pgettext("workday override", "休")
+        )
+        return f"{self.date} {kind} {self.note}"
 
 
 class Counter(models.Model):
@@ -41,7 +48,7 @@ class ApiToken(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(max_length=100, verbose_name="名称")
+    name = models.CharField(max_length=100, verbose_name=_("名称"))
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -49,8 +56,8 @@ class ApiToken(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "接口令牌"
-        verbose_name_plural = "接口令牌"
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -83,30 +90,30 @@ class ChangeLog(models.Model):
     them, written by the service that makes the change, in the same transaction.
     """
 
-    at = models.DateTimeField(verbose_name="时间")
+    at = models.DateTimeField(verbose_name=_("时间"))
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        verbose_name="操作人",
+        verbose_name=_("操作人"),
     )
     #: The acting person and role as they were (the user row may be renamed or removed).
-    username = models.CharField(max_length=150, blank=True, verbose_name="账号")
-    role = models.CharField(max_length=32, blank=True, verbose_name="角色")
+    username = models.CharField(max_length=150, blank=True, verbose_name=_("账号"))
+    role = models.CharField(max_length=32, blank=True, verbose_name=_("角色"))
     actor_unit_id = models.BigIntegerField(null=True, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    action = models.CharField(max_length=64, verbose_name="操作")
-    object_type = models.CharField(max_length=64, verbose_name="对象类型")
-    object_id = models.CharField(max_length=64, verbose_name="对象编号")
-    object_repr = models.CharField(max_length=200, verbose_name="对象")
-    before = models.JSONField(null=True, blank=True, verbose_name="修改前")
-    after = models.JSONField(null=True, blank=True, verbose_name="修改后")
+    action = models.CharField(max_length=64, verbose_name=_("操作"))
+    object_type = models.CharField(max_length=64, verbose_name=_("对象类型"))
+    object_id = models.CharField(max_length=64, verbose_name=_("对象编号"))
+    object_repr = models.CharField(max_length=200, verbose_name=_("对象"))
+    before = models.JSONField(null=True, blank=True, verbose_name=_("修改前"))
+    after = models.JSONField(null=True, blank=True, verbose_name=_("修改后"))
 
     class Meta:
-        verbose_name = "变更记录"
-        verbose_name_plural = "变更记录"
+        verbose_name = _("变更记录")
+        verbose_name_plural = _("变更记录")
         indexes = [
             models.Index(fields=["object_type", "object_id", "-id"], name="changelog_object"),
         ]

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError, NotFound
@@ -64,7 +65,7 @@ def admin_view(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not may_manage(request.actor.role):  # type: ignore[attr-defined]
-            raise NotFound("页面不存在")
+            raise NotFound(_("页面不存在"))
         return view(request, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
@@ -100,7 +101,7 @@ def role_switch(request: HttpRequest) -> HttpResponse:
         not raw.isdigit()
         or not RoleGrant.objects.filter(pk=raw, user=user, is_active=True).exists()
     ):
-        raise NotFound("角色不存在")
+        raise NotFound(_("角色不存在"))
     actor = actor_for(user, int(raw))
     request.session[SESSION_GRANT] = actor.grant_id
     target = request.POST.get("next") or reverse("home")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GridConfig(AppConfig):
     name = "huying.grid"
     label = "grid"
-    verbose_name = "网格巡查"
+    verbose_name = _("网格巡查")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from huying.cases.models import Case
 from huying.org.models import OrgUnit
@@ -16,20 +17,20 @@ class Patrol(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="patrols"
     )
     grid = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="patrols", verbose_name="网格"
+        OrgUnit, on_delete=models.PROTECT, related_name="patrols", verbose_name=_("网格")
     )
-    started_at = models.DateTimeField(verbose_name="开始时间")
-    ended_at = models.DateTimeField(null=True, blank=True, verbose_name="结束时间")
+    started_at = models.DateTimeField(verbose_name=_("开始时间"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("结束时间"))
     # WGS-84, where the phone was at the start and the end (when it could tell).
     start_lat = models.FloatField(null=True, blank=True)
     start_lng = models.FloatField(null=True, blank=True)
     end_lat = models.FloatField(null=True, blank=True)
     end_lng = models.FloatField(null=True, blank=True)
-    note = models.TextField(blank=True, verbose_name="巡查记录")
+    note = models.TextField(blank=True, verbose_name=_("巡查记录"))
 
     class Meta:
-        verbose_name = "巡查"
-        verbose_name_plural = "巡查"
+        verbose_name = _("巡查")
+        verbose_name_plural = _("巡查")
         constraints = [
             # One patrol at a time per person, on both databases, whatever the race.
             models.UniqueConstraint(
@@ -51,8 +52,8 @@ class PatrolFinding(models.Model):
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="patrol_finding")
 
     class Meta:
-        verbose_name = "巡查发现"
-        verbose_name_plural = "巡查发现"
+        verbose_name = _("巡查发现")
+        verbose_name_plural = _("巡查发现")
 
     def __str__(self) -> str:
         return f"{self.patrol_id}: {self.case_id}"

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from huying.cases.models import Case, Source
 from huying.cases.services import case_submit
@@ -23,14 +24,14 @@ PATROL_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STA
 
 def _check_role(actor: Actor) -> None:
     if actor.role not in PATROL_ROLES:
-        raise PermissionDenied("只有网格员、网格长和社区工作人员可以巡查")
+        raise PermissionDenied(_("只有网格员、网格长和社区工作人员可以巡查"))
 
 
 def _patrol_grid(actor: Actor, grid_id: int | None) -> OrgUnit:
     """A grid worker patrols their own grid; leaders and community staff any grid below them."""
     if grid_id is None:
         if actor.unit.kind != OrgUnit.Kind.GRID:
-            raise InvalidInput("请选择巡查的网格", field="grid_id")
+            raise InvalidInput(_("请选择巡查的网格"), field="grid_id")
         return actor.unit
     grid = (
         OrgUnit.objects.defer("boundary")
@@ -40,7 +41,7 @@ def _patrol_grid(actor: Actor, grid_id: int | None) -> OrgUnit:
         .first()
     )
     if grid is None:
-        raise NotFound("网格不存在或不在本人范围内")
+        raise NotFound(_("网格不存在或不在本人范围内"))
     return grid
 
 
@@ -64,15 +65,15 @@ def patrol_start(
                 start_lng=lng,
             )
     except IntegrityError:
-        raise RuleViolation("已有进行中的巡查，请先结束它", code="patrol_open") from None
+        raise RuleViolation(_("已有进行中的巡查，请先结束它"), code="patrol_open") from None
 
 
 def _own_open(actor: Actor, patrol_id: int) -> Patrol:
     patrol = Patrol.objects.filter(pk=patrol_id, worker=actor.user).first()
     if patrol is None:
-        raise NotFound("巡查不存在")
+        raise NotFound(_("巡查不存在"))
     if patrol.ended_at is not None:
-        raise RuleViolation("巡查已结束", code="patrol_ended")
+        raise RuleViolation(_("巡查已结束"), code="patrol_ended")
     return patrol
 
 
@@ -115,6 +116,6 @@ def patrol_end(
         ended_at=ended, note=note.strip(), end_lat=lat, end_lng=lng
     )
     if not done:
-        raise RuleViolation("巡查已结束", code="patrol_ended")
+        raise RuleViolation(_("巡查已结束"), code="patrol_ended")
     patrol.refresh_from_db()
     return patrol

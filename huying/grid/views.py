@@ -6,6 +6,8 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError, InvalidInput
@@ -18,9 +20,11 @@ from huying.org.models import OrgUnit
 class PositionForm(forms.Form):
     lat = forms.FloatField(required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180)
-    grid_id = forms.TypedChoiceField(label="巡查网格", required=False, coerce=int, empty_value=None)
+    grid_id = forms.TypedChoiceField(
+        label=gettext_lazy("巡查网格"), required=False, coerce=int, empty_value=None
+    )
     note = forms.CharField(
-        label="巡查记录", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label=gettext_lazy("巡查记录"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, actor: Actor, *args: object, **kwargs: object) -> None:
@@ -32,7 +36,7 @@ class PositionForm(forms.Form):
             .order_by("code")
             .values_list("pk", "name")[:200]
         )
-        self.fields["grid_id"].choices = [("", "本人网格"), *((str(pk), n) for pk, n in grids)]  # type: ignore[attr-defined]
+        self.fields["grid_id"].choices = [("", _("本人网格")), *((str(pk), n) for pk, n in grids)]  # type: ignore[attr-defined]
 
 
 @staff_view
@@ -50,7 +54,7 @@ def patrol_home(request: HttpRequest) -> HttpResponse:
 def _position(request: HttpRequest, actor: Actor) -> PositionForm:
     form = PositionForm(actor, request.POST)
     if not form.is_valid():
-        raise InvalidInput("位置或网格无效", errors=form.errors.get_json_data())
+        raise InvalidInput(_("位置或网格无效"), errors=form.errors.get_json_data())
     return form
 
 
@@ -68,7 +72,7 @@ def patrol_start(request: HttpRequest) -> HttpResponse:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, "巡查已开始，发现问题请点“上报发现”")
+        messages.success(request, _("巡查已开始，发现问题请点“上报发现”"))
     return redirect("grid:patrol")
 
 
@@ -86,5 +90,11 @@ def patrol_end(request: HttpRequest, patrol_id: int) -> HttpResponse:
             raise
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"巡查已结束，共上报 {patrol.findings.count()} 个问题")
+        count = patrol.findings.count()
+        messages.success(
+            request,
+            ngettext(
+                "巡查已结束，共上报 {count} 个问题", "巡查已结束，共上报 {count} 个问题", count
+            ).format(count=count),
+        )
     return redirect("grid:patrol")

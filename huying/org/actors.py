@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import User
+from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
@@ -55,6 +56,6 @@ def actor_for(user: User, grant_id: int | None = None) -> Actor:
         grants = grants.filter(pk=grant_id)
     grant = grants.order_by("pk").first()
     if grant is None:
-        raise PermissionDenied("当前用户没有可用的角色", code="no_role")
+        raise PermissionDenied(_("当前用户没有可用的角色"), code="no_role")
     grant.user = user
     return Actor.from_grant(grant)

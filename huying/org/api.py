@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
 from huying.core.api_auth import acting
@@ -86,5 +87,5 @@ def unit(request: HttpRequest, unit_id: Id) -> Any:
     acting(request)
     found = OrgUnit.objects.filter(pk=unit_id).first()
     if found is None:
-        raise NotFound("组织节点不存在")
+        raise NotFound(_("组织节点不存在"))
     return found

@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from huying.org.models import OrgUnit
 
@@ -14,12 +16,12 @@ from huying.org.models import OrgUnit
 class UnitForm(forms.Form):
     """A department or field unit."""
 
-    name = forms.CharField(label="名称", max_length=100)
+    name = forms.CharField(label=_("名称"), max_length=100)
     code = forms.CharField(
-        label="编码", max_length=32, help_text="字母、数字、“-”；派驻机构以所属部门编码开头"
+        label=_("编码"), max_length=32, help_text=_("字母、数字、“-”；派驻机构以所属部门编码开头")
     )
-    phone = forms.CharField(label="联系电话", max_length=32, required=False)
-    is_active = forms.BooleanField(label="启用", required=False)
+    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False)
 
     @classmethod
     def for_unit(cls, unit: OrgUnit, data: Any = None, **kwargs: Any) -> UnitForm:
@@ -34,13 +36,15 @@ class FieldUnitForm(forms.Form):
 
     prefix = "new"
 
-    name = forms.CharField(label="名称", max_length=100)
-    code = forms.CharField(label="编码", max_length=32)
-    phone = forms.CharField(label="联系电话", max_length=32, required=False)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    code = forms.CharField(label=_("编码"), max_length=32)
+    phone = forms.CharField(label=_("联系电话"), max_length=32, required=False)
 
     def __init__(self, *args: Any, department: OrgUnit, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["code"].help_text = f"以「{department.code}-」开头"
+        self.fields["code"].help_text = gettext("以「{prefix}」开头").format(
+            prefix=f"{department.code}-"
+        )
 
 
 def format_geojson(boundary: dict[str, Any]) -> str:
@@ -69,7 +73,9 @@ def _geometry_of(value: Any) -> Any:
     if isinstance(value, dict) and value.get("type") == "FeatureCollection":
         features = value.get("features")
         if not isinstance(features, list) or len(features) != 1:
-            raise forms.ValidationError("FeatureCollection 中应只有一个要素（本网格的边界）")
+            raise forms.ValidationError(
+                gettext("FeatureCollection 中应只有一个要素（本网格的边界）")
+            )
         value = features[0]
     if isinstance(value, dict) and value.get("type") == "Feature":
         value = value.get("geometry")
@@ -77,17 +83,19 @@ def _geometry_of(value: Any) -> Any:
 
 
 class GridForm(forms.Form):
-    name = forms.CharField(label="名称", max_length=100)
+    name = forms.CharField(label=_("名称"), max_length=100)
     code = forms.CharField(
-        label="编码", max_length=15, help_text="15位：所属社区的12位编码 + 3位网格序号"
+        label=_("编码"), max_length=15, help_text=_("15位：所属社区的12位编码 + 3位网格序号")
     )
     boundary = forms.CharField(
-        label="边界（GeoJSON）",
+        label=_("边界（GeoJSON）"),
         required=False,
         widget=forms.Textarea(attrs={"class": "geojson", "spellcheck": "false", "rows": 14}),
-        help_text="WGS-84 坐标，[经度, 纬度] 顺序；Polygon、MultiPolygon 或包含一个要素的 Feature/FeatureCollection",
+        help_text=_(
+            "WGS-84 坐标，[经度, 纬度] 顺序；Polygon、MultiPolygon 或包含一个要素的 Feature/FeatureCollection"
+        ),
     )
-    is_active = forms.BooleanField(label="启用", required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False)
 
     @classmethod
     def for_grid(cls, grid: OrgUnit, data: Any = None) -> GridForm:
@@ -107,6 +115,8 @@ class GridForm(forms.Form):
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
-                f"边界不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列附近有错误"
+                gettext("边界不是有效的 JSON：第 {line} 行第 {column} 列附近有错误").format(
+                    line=exc.lineno, column=exc.colno
+                )
             ) from exc
         return _geometry_of(value)

@@ -14,6 +14,8 @@ import math
 import re
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 from shapely.validation import explain_validity
@@ -27,18 +29,18 @@ OVERLAP_TOLERANCE = 0.01
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LNG_EQUATOR = 111_320.0
 
-#: GEOS's reasons (``explain_validity``) in Chinese.
+#: GEOS's reasons (``explain_validity``) in words (Chinese, translated).
 _REASONS = {
-    "Self-intersection": "边界自相交",
-    "Ring Self-intersection": "边界环自相交",
-    "Too few points": "顶点太少",
-    "Hole lies outside shell": "内环（洞）不在外环之内",
-    "Nested holes": "内环相互嵌套",
-    "Interior is disconnected": "多边形内部被分割成不连通的几块",
-    "Nested shells": "多个外环相互嵌套",
-    "Duplicate Rings": "存在重复的环",
-    "Invalid Coordinate": "坐标无效",
-    "Ring is not closed": "环没有闭合",
+    "Self-intersection": gettext_lazy("边界自相交"),
+    "Ring Self-intersection": gettext_lazy("边界环自相交"),
+    "Too few points": gettext_lazy("顶点太少"),
+    "Hole lies outside shell": gettext_lazy("内环（洞）不在外环之内"),
+    "Nested holes": gettext_lazy("内环相互嵌套"),
+    "Interior is disconnected": gettext_lazy("多边形内部被分割成不连通的几块"),
+    "Nested shells": gettext_lazy("多个外环相互嵌套"),
+    "Duplicate Rings": gettext_lazy("存在重复的环"),
+    "Invalid Coordinate": gettext_lazy("坐标无效"),
+    "Ring is not closed": gettext_lazy("环没有闭合"),
 }
 _REASON_AT = re.compile(r"^(?P<reason>[^\[]+?)\s*\[(?P<x>[-\d.eE]+)\s+(?P<y>[-\d.eE]+)\]")
 
@@ -51,72 +53,76 @@ def _fail(message: str) -> InvalidInput:
 
 def _check_position(position: Any) -> None:
     if not isinstance(position, list | tuple) or len(position) not in (2, 3):
-        raise _fail("每个坐标点应为 [经度, 纬度]")
+        raise _fail(_("每个坐标点应为 [经度, 纬度]"))
     for value in position:
         if (
             isinstance(value, bool)
             or not isinstance(value, int | float)
             or not math.isfinite(value)
         ):
-            raise _fail("坐标必须是数字")
+            raise _fail(_("坐标必须是数字"))
     lng, lat = position[0], position[1]
     if not (-180 <= lng <= 180 and -90 <= lat <= 90):
-        raise _fail(f"坐标 [{lng}, {lat}] 超出经纬度范围（应为 [经度, 纬度] 顺序）")
+        raise _fail(
+            _("坐标 [{lng}, {lat}] 超出经纬度范围（应为 [经度, 纬度] 顺序）").format(
+                lng=lng, lat=lat
+            )
+        )
 
 
 def _check_rings(rings: Any) -> None:
     if not isinstance(rings, list) or not rings:
-        raise _fail("多边形至少要有一个外环")
+        raise _fail(_("多边形至少要有一个外环"))
     for n, ring in enumerate(rings):
-        which = "外环" if n == 0 else f"第{n}个内环"
+        which = _("外环") if n == 0 else _("第{n}个内环").format(n=n)
         if not isinstance(ring, list):
-            raise _fail(f"{which}格式不正确")
+            raise _fail(_("{ring}格式不正确").format(ring=which))
         for position in ring:
             _check_position(position)
         if len(ring) < 4:
-            raise _fail(f"{which}至少需要4个坐标点（首尾相同）")
+            raise _fail(_("{ring}至少需要4个坐标点（首尾相同）").format(ring=which))
         if list(ring[0][:2]) != list(ring[-1][:2]):
-            raise _fail(f"{which}没有闭合：最后一个点必须与第一个点相同")
+            raise _fail(_("{ring}没有闭合：最后一个点必须与第一个点相同").format(ring=which))
 
 
 def validity_message(geom: BaseGeometry) -> str:
-    """GEOS's reason a geometry is invalid, in Chinese, with where it happens."""
+    """GEOS's reason a geometry is invalid, in words, with where it happens."""
     raw = explain_validity(geom)
     match = _REASON_AT.match(raw)
     reason = (match.group("reason") if match else raw).strip()
     known = [key for key in _REASONS if reason.startswith(key)]
-    text = _REASONS[max(known, key=len)] if known else reason
+    text = str(_REASONS[max(known, key=len)]) if known else reason
     if match:
         x, y = float(match.group("x")), float(match.group("y"))
-        text += f"（位置 {x:.6f}, {y:.6f}）"
+        text += _("（位置 {x}, {y}）").format(x=f"{x:.6f}", y=f"{y:.6f}")
     return text
 
 
 def parse_boundary(boundary: Any) -> BaseGeometry:
     """The shapely geometry of a GeoJSON boundary that passes every shape rule, or InvalidInput."""
     if not isinstance(boundary, dict):
-        raise _fail("边界必须是 GeoJSON 对象")
+        raise _fail(_("边界必须是 GeoJSON 对象"))
     kind = boundary.get("type")
     coordinates = boundary.get("coordinates")
     if kind == "Polygon":
         _check_rings(coordinates)
     elif kind == "MultiPolygon":
         if not isinstance(coordinates, list) or not coordinates:
-            raise _fail("多多边形至少要有一个多边形")
+            raise _fail(_("多多边形至少要有一个多边形"))
         for rings in coordinates:
             _check_rings(rings)
     else:
-        raise _fail("边界必须是 Polygon 或 MultiPolygon 类型的 GeoJSON")
+        raise _fail(_("边界必须是 Polygon 或 MultiPolygon 类型的 GeoJSON"))
     try:
         geom = shape(boundary)
     except Exception as exc:  # shapely raises several types for malformed GeoJSON
-        raise _fail("边界不是有效的 GeoJSON 多边形") from exc
+        raise _fail(_("边界不是有效的 GeoJSON 多边形")) from exc
     if geom.is_empty:
-        raise _fail("边界不能为空")
+        raise _fail(_("边界不能为空"))
     if not geom.is_valid:
-        raise _fail(f"边界多边形无效：{validity_message(geom)}")
+        raise _fail(_("边界多边形无效：{reason}").format(reason=validity_message(geom)))
     if geom.area <= 0:
-        raise _fail("边界多边形面积为零")
+        raise _fail(_("边界多边形面积为零"))
     return geom
 
 
@@ -130,7 +136,11 @@ def check_inside(geom: BaseGeometry, container: BaseGeometry, *, container_name:
     """``geom`` lies inside ``container``, but for a sliver within the tolerance."""
     outside = geom.difference(container)
     if outside.area > OVERLAP_TOLERANCE * geom.area:
-        raise _fail(f"边界超出所属社区「{container_name}」的范围约 {area_m2(outside):,.0f} 平方米")
+        raise _fail(
+            _("边界超出所属社区「{community}」的范围约 {area} 平方米").format(
+                community=container_name, area=f"{area_m2(outside):,.0f}"
+            )
+        )
 
 
 def check_no_overlap(geom: BaseGeometry, others: list[tuple[str, BaseGeometry]]) -> None:
@@ -141,6 +151,7 @@ def check_no_overlap(geom: BaseGeometry, others: list[tuple[str, BaseGeometry]])
         shared = geom.intersection(other).area
         if shared > OVERLAP_TOLERANCE * min(geom.area, other.area):
             raise _fail(
-                f"边界与网格「{name}」重叠约 {area_m2(geom.intersection(other)):,.0f} 平方米，"
-                "超出允许误差"
+                _("边界与网格「{grid}」重叠约 {area} 平方米，超出允许误差").format(
+                    grid=name, area=f"{area_m2(geom.intersection(other)):,.0f}"
+                )
             )

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class OrgUnit(models.Model):
@@ -13,45 +14,45 @@ class OrgUnit(models.Model):
     """
 
     class Kind(models.TextChoices):
-        DISTRICT = "district", "区"
-        STREET = "street", "街道/乡镇"
-        COMMUNITY = "community", "社区/村"
-        GRID = "grid", "网格"
-        HUB = "hub", "呼应办"
-        DEPARTMENT = "department", "区级部门"
-        FIELD_UNIT = "field_unit", "派驻机构"
+        DISTRICT = "district", _("区")
+        STREET = "street", _("街道/乡镇")
+        COMMUNITY = "community", _("社区/村")
+        GRID = "grid", _("网格")
+        HUB = "hub", _("呼应办")
+        DEPARTMENT = "department", _("区级部门")
+        FIELD_UNIT = "field_unit", _("派驻机构")
 
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name="类型")
-    code = models.CharField(max_length=32, unique=True, verbose_name="编码")
-    name = models.CharField(max_length=100, verbose_name="名称")
+    kind = models.CharField(max_length=16, choices=Kind.choices, verbose_name=_("类型"))
+    code = models.CharField(max_length=32, unique=True, verbose_name=_("编码"))
+    name = models.CharField(max_length=100, verbose_name=_("名称"))
     abbr = models.CharField(
         max_length=8,
         blank=True,
-        verbose_name="简称代码",
-        help_text="区的字母代码，用作事件编号前缀，如 JJ",
+        verbose_name=_("简称代码"),
+        help_text=_("区的字母代码，用作事件编号前缀，如 JJ"),
     )
     subtype = models.CharField(
-        max_length=16, blank=True, verbose_name="细类", help_text="如 街道/乡镇、社区/村"
+        max_length=16, blank=True, verbose_name=_("细类"), help_text=_("如 街道/乡镇、社区/村")
     )
     # "/1/7/42/": ids from the root; a subtree is path__startswith.
     path = models.CharField(max_length=255, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
-    is_active = models.BooleanField(default=True, verbose_name="启用")
+    is_active = models.BooleanField(default=True, verbose_name=_("启用"))
     # Grid geometry: GeoJSON polygon (WGS-84) and its bounding box for a cheap pre-filter.
-    boundary = models.JSONField(null=True, blank=True, verbose_name="边界")
+    boundary = models.JSONField(null=True, blank=True, verbose_name=_("边界"))
     min_lng = models.FloatField(null=True, blank=True)
     min_lat = models.FloatField(null=True, blank=True)
     max_lng = models.FloatField(null=True, blank=True)
     max_lat = models.FloatField(null=True, blank=True)
-    phone = models.CharField(max_length=32, blank=True, verbose_name="联系电话")
+    phone = models.CharField(max_length=32, blank=True, verbose_name=_("联系电话"))
 
     class Meta:
         ordering = ["path"]
-        verbose_name = "组织节点"
-        verbose_name_plural = "组织节点"
+        verbose_name = _("组织节点")
+        verbose_name_plural = _("组织节点")
         indexes = [
             models.Index(
                 fields=["kind", "min_lng", "max_lng", "min_lat", "max_lat"], name="org_grid_bbox"
@@ -66,27 +67,27 @@ class OrgUnit(models.Model):
 
 
 class Role(models.TextChoices):
-    GRID_WORKER = "grid_worker", "网格员"
-    GRID_LEADER = "grid_leader", "网格长"
-    COMMUNITY_STAFF = "community_staff", "社区工作人员"
-    STREET_CALLER = "street_caller", "街道呼叫员"
-    STREET_LEADER = "street_leader", "街道领导"
-    HUB_DISPATCHER = "hub_dispatcher", "呼应办调度员"
-    HUB_SUPERVISOR = "hub_supervisor", "呼应办督办员"
-    DEPT_HANDLER = "dept_handler", "部门承办人"
-    DEPT_LEADER = "dept_leader", "部门领导"
-    DISTRICT_LEADER = "district_leader", "区领导"
-    RESIDENT = "resident", "居民"
-    ADMIN = "admin", "管理员"
+    GRID_WORKER = "grid_worker", _("网格员")
+    GRID_LEADER = "grid_leader", _("网格长")
+    COMMUNITY_STAFF = "community_staff", _("社区工作人员")
+    STREET_CALLER = "street_caller", _("街道呼叫员")
+    STREET_LEADER = "street_leader", _("街道领导")
+    HUB_DISPATCHER = "hub_dispatcher", _("呼应办调度员")
+    HUB_SUPERVISOR = "hub_supervisor", _("呼应办督办员")
+    DEPT_HANDLER = "dept_handler", _("部门承办人")
+    DEPT_LEADER = "dept_leader", _("部门领导")
+    DISTRICT_LEADER = "district_leader", _("区领导")
+    RESIDENT = "resident", _("居民")
+    ADMIN = "admin", _("管理员")
 
 
 class DataScope(models.TextChoices):
     """RuoYi-style data scopes."""
 
-    ALL = "all", "全部数据"
-    NODE_AND_BELOW = "subtree", "本级及以下"
-    NODE_ONLY = "node", "仅本级"
-    SELF = "self", "仅本人"
+    ALL = "all", _("全部数据")
+    NODE_AND_BELOW = "subtree", _("本级及以下")
+    NODE_ONLY = "node", _("仅本级")
+    SELF = "self", _("仅本人")
 
 
 class RoleGrant(models.Model):
@@ -95,22 +96,22 @@ class RoleGrant(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="grants"
     )
-    role = models.CharField(max_length=32, choices=Role.choices, verbose_name="角色")
+    role = models.CharField(max_length=32, choices=Role.choices, verbose_name=_("角色"))
     unit = models.ForeignKey(
-        OrgUnit, on_delete=models.PROTECT, related_name="grants", verbose_name="所在节点"
+        OrgUnit, on_delete=models.PROTECT, related_name="grants", verbose_name=_("所在节点")
     )
     scope = models.CharField(
         max_length=16,
         choices=DataScope.choices,
         blank=True,
-        verbose_name="数据范围",
-        help_text="留空则按角色默认",
+        verbose_name=_("数据范围"),
+        help_text=_("留空则按角色默认"),
     )
     is_active = models.BooleanField(default=True)
 
     class Meta:
-        verbose_name = "角色授予"
-        verbose_name_plural = "角色授予"
+        verbose_name = _("角色授予")
+        verbose_name_plural = _("角色授予")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "unit"], name="org_grant_unique"),
         ]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
+from huying.core.i18n import join_list
 from huying.org.models import DataScope, OrgUnit, Role
 
 K = OrgUnit.Kind
@@ -58,5 +61,5 @@ def placement_error(role: str, kind: str) -> str | None:
     allowed = ROLE_PLACEMENT[role]
     if kind in allowed:
         return None
-    labels = "、".join(str(K(k).label) for k in sorted(allowed))
-    return f"角色「{Role(role).label}」只能设在：{labels}"
+    labels = join_list(K(k).label for k in sorted(allowed))
+    return _("角色「{role}」只能设在：{kinds}").format(role=Role(role).label, kinds=labels)

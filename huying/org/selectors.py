@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 from shapely import STRtree, prepare
 from shapely.geometry import Point, shape
 
@@ -170,7 +171,7 @@ def department_get(unit_id: int) -> OrgUnit:
         .first()
     )
     if unit is None:
-        raise NotFound("部门不存在")
+        raise NotFound(_("部门不存在"))
     return unit
 
 
@@ -212,7 +213,7 @@ def grids_under(unit: OrgUnit | None) -> QuerySet[OrgUnit]:
 def grid_get(grid_id: int) -> OrgUnit:
     grid = OrgUnit.objects.select_related("parent__parent").filter(pk=grid_id, kind=K.GRID).first()
     if grid is None:
-        raise NotFound("网格不存在")
+        raise NotFound(_("网格不存在"))
     return grid
 
 

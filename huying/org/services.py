@@ -8,10 +8,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from huying.core.changelog import change_record, diff, snapshot
 from huying.core.errors import InvalidInput, PermissionDenied
+from huying.core.i18n import join_list
 from huying.org import geometry
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, RoleGrant
@@ -40,9 +42,12 @@ def _validate_code(*, kind: str, code: str, parent: OrgUnit | None) -> None:
     if length is None:
         return
     if len(code) != length or not code.isdigit():
-        raise InvalidInput(f"{K(kind).label}编码应为{length}位数字", field="code")
+        raise InvalidInput(
+            _("{kind}编码应为{length}位数字").format(kind=K(kind).label, length=length),
+            field="code",
+        )
     if parent is not None and parent.kind in CODE_LENGTH and not code.startswith(parent.code):
-        raise InvalidInput(f"编码须以上级编码 {parent.code} 开头", field="code")
+        raise InvalidInput(_("编码须以上级编码 {code} 开头").format(code=parent.code), field="code")
 
 
 def _grid_boundary(
@@ -86,18 +91,22 @@ def unit_create(
 ) -> OrgUnit:
     parent_kind = parent.kind if parent else None
     if parent_kind not in ALLOWED_PARENTS[kind]:
-        raise InvalidInput(
-            f"{K(kind).label}不能设在{K(parent_kind).label if parent_kind else '顶层'}之下"
-        )
+        if parent_kind:
+            message = _("{kind}不能设在{parent}之下").format(
+                kind=K(kind).label, parent=K(parent_kind).label
+            )
+        else:
+            message = _("{kind}不能设在顶层").format(kind=K(kind).label)
+        raise InvalidInput(message)
     _validate_code(kind=kind, code=code, parent=parent)
     if OrgUnit.objects.filter(code=code).exists():
-        raise InvalidInput(f"编码 {code} 已存在", field="code")
+        raise InvalidInput(_("编码 {code} 已存在").format(code=code), field="code")
     unit = OrgUnit(
         kind=kind, code=code, name=name, parent=parent, subtype=subtype, abbr=abbr, phone=phone
     )
     if boundary is not None:
         if kind != K.GRID:
-            raise InvalidInput("只有网格可以设置边界", field="boundary")
+            raise InvalidInput(_("只有网格可以设置边界"), field="boundary")
         unit.boundary = boundary
         unit.min_lng, unit.min_lat, unit.max_lng, unit.max_lat = _grid_boundary(
             boundary, community=parent
@@ -116,7 +125,7 @@ def grant_role(*, user: Any, role: str, unit: OrgUnit, scope: str = "") -> RoleG
     error = placement_error(role, unit.kind)
     if error:
         raise InvalidInput(error, field="unit")
-    grant, _ = RoleGrant.objects.get_or_create(
+    grant, _created = RoleGrant.objects.get_or_create(
         user=user, role=role, unit=unit, defaults={"scope": scope}
     )
     grants_changed()
@@ -150,15 +159,15 @@ GRID_FIELDS = ("name", "code", "boundary", "is_active")
 
 def _require_manager(actor: Actor) -> None:
     if not may_manage(actor.role):
-        raise PermissionDenied("只有管理员可以维护组织机构")
+        raise PermissionDenied(_("只有管理员可以维护组织机构"))
 
 
-def _clean_name(name: str, *, label: str) -> str:
+def _clean_name(name: str, *, label: Any) -> str:
     name = " ".join((name or "").split())
     if not name:
-        raise InvalidInput(f"{label}名称不能为空", field="name")
+        raise InvalidInput(_("{kind}名称不能为空").format(kind=label), field="name")
     if len(name) > 100:
-        raise InvalidInput(f"{label}名称不能超过100个字符", field="name")
+        raise InvalidInput(_("{kind}名称不能超过100个字符").format(kind=label), field="name")
     return name
 
 
@@ -169,7 +178,10 @@ def _check_sibling_name(
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise InvalidInput(f"同一上级下已有名为「{name}」的{K(kind).label}", field="name")
+        raise InvalidInput(
+            _("同一上级下已有名为「{name}」的{kind}").format(name=name, kind=K(kind).label),
+            field="name",
+        )
 
 
 def _check_code_free(code: str, *, exclude_pk: int | None) -> None:
@@ -177,23 +189,26 @@ def _check_code_free(code: str, *, exclude_pk: int | None) -> None:
     if exclude_pk is not None:
         taken = taken.exclude(pk=exclude_pk)
     if taken.exists():
-        raise InvalidInput(f"编码 {code} 已被其他机构使用", field="code")
+        raise InvalidInput(_("编码 {code} 已被其他机构使用").format(code=code), field="code")
 
 
 def _clean_dept_code(code: str, *, department: OrgUnit | None) -> str:
     """``department``: the parent of a field unit, whose code its own must extend."""
     code = (code or "").strip()
     if not _DEPT_CODE.match(code):
-        raise InvalidInput("编码只能由字母、数字、“-”和“_”组成，最长32位", field="code")
+        raise InvalidInput(_("编码只能由字母、数字、“-”和“_”组成，最长32位"), field="code")
     if department is not None and not code.startswith(f"{department.code}-"):
-        raise InvalidInput(f"派驻机构编码须以所属部门编码「{department.code}-」开头", field="code")
+        raise InvalidInput(
+            _("派驻机构编码须以所属部门编码「{prefix}」开头").format(prefix=f"{department.code}-"),
+            field="code",
+        )
     return code
 
 
 def _clean_phone(phone: str) -> str:
     phone = (phone or "").strip()
     if phone and not _PHONE.match(phone):
-        raise InvalidInput("联系电话格式不正确，例如 028-88888888", field="phone")
+        raise InvalidInput(_("联系电话格式不正确，例如 028-88888888"), field="phone")
     return phone
 
 
@@ -204,15 +219,19 @@ def _deactivation_error(unit: OrgUnit) -> str | None:
     )
     item = unit.lead_items.filter(live).order_by("code").first()
     if item is not None:
-        return f"「{unit.name}」是现行或草稿清单事项「{item.code} {item.name}」的主办部门，请先在清单中调整"
+        return _("「{unit}」是现行或草稿清单事项「{item}」的主办部门，请先在清单中调整").format(
+            unit=unit.name, item=f"{item.code} {item.name}"
+        )
     item = unit.co_items.filter(live).order_by("code").first()
     if item is not None:
-        return f"「{unit.name}」是现行或草稿清单事项「{item.code} {item.name}」的协办部门，请先在清单中调整"
+        return _("「{unit}」是现行或草稿清单事项「{item}」的协办部门，请先在清单中调整").format(
+            unit=unit.name, item=f"{item.code} {item.name}"
+        )
     active_units = list(
         unit.children.filter(is_active=True).order_by("code").values_list("name", flat=True)
     )
     if active_units:
-        return f"请先停用其下属派驻机构：{'、'.join(active_units)}"
+        return _("请先停用其下属派驻机构：{units}").format(units=join_list(active_units))
     return None
 
 
@@ -233,8 +252,8 @@ def department_update(
     _require_manager(actor)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     if unit.kind not in DEPARTMENT_SIDE:
-        raise InvalidInput("只能在这里修改区级部门或派驻机构", field="unit")
-    label = str(K(unit.kind).label)
+        raise InvalidInput(_("只能在这里修改区级部门或派驻机构"), field="unit")
+    label = K(unit.kind).label
     parent = unit.parent if unit.kind == K.FIELD_UNIT else None
     name = _clean_name(name, label=label)
     code = _clean_dept_code(code, department=parent)
@@ -247,7 +266,8 @@ def department_update(
             raise InvalidInput(error, field="is_active")
     if is_active and not unit.is_active and parent is not None and not parent.is_active:
         raise InvalidInput(
-            f"所属部门「{parent.name}」已停用，不能启用其派驻机构", field="is_active"
+            _("所属部门「{name}」已停用，不能启用其派驻机构").format(name=parent.name),
+            field="is_active",
         )
     before = snapshot(unit, UNIT_FIELDS)
     old_code = unit.code
@@ -281,10 +301,13 @@ def field_unit_create(
     """A new field unit (派驻机构) under an active department."""
     _require_manager(actor)
     if department.kind != K.DEPARTMENT:
-        raise InvalidInput("派驻机构只能设在区级部门之下", field="department")
+        raise InvalidInput(_("派驻机构只能设在区级部门之下"), field="department")
     if not department.is_active:
-        raise InvalidInput(f"部门「{department.name}」已停用，不能新增派驻机构", field="department")
-    name = _clean_name(name, label="派驻机构")
+        raise InvalidInput(
+            _("部门「{name}」已停用，不能新增派驻机构").format(name=department.name),
+            field="department",
+        )
+    name = _clean_name(name, label=K.FIELD_UNIT.label)
     code = _clean_dept_code(code, department=department)
     phone = _clean_phone(phone)
     _check_sibling_name(name=name, parent=department, kind=K.FIELD_UNIT, exclude_pk=None)
@@ -317,9 +340,9 @@ def grid_update(
     # Lock the grid row only: PostgreSQL refuses FOR UPDATE on the outer-joined parent.
     grid = OrgUnit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=grid.pk)
     if grid.kind != K.GRID:
-        raise InvalidInput("只能在这里修改网格", field="grid")
+        raise InvalidInput(_("只能在这里修改网格"), field="grid")
     community = grid.parent
-    name = _clean_name(name, label="网格")
+    name = _clean_name(name, label=K.GRID.label)
     code = (code or "").strip()
     _validate_code(kind=K.GRID, code=code, parent=community)
     _check_code_free(code, exclude_pk=grid.pk)
@@ -329,14 +352,17 @@ def grid_update(
     enters_index = is_active and (boundary != grid.boundary or not grid.is_active)
     if boundary is None:
         if is_active:
-            raise InvalidInput("启用的网格必须有边界", field="boundary")
+            raise InvalidInput(_("启用的网格必须有边界"), field="boundary")
         bounds: tuple[float | None, ...] = (None, None, None, None)
     elif enters_index:
         bounds = _grid_boundary(boundary, community=community, exclude_pk=grid.pk)
     else:
         bounds = geometry.parse_boundary(boundary).bounds
     if is_active and community is not None and not community.is_active:
-        raise InvalidInput(f"所属社区「{community.name}」已停用，不能启用网格", field="is_active")
+        raise InvalidInput(
+            _("所属社区「{name}」已停用，不能启用网格").format(name=community.name),
+            field="is_active",
+        )
     before = snapshot(grid, GRID_FIELDS)
     grid.name, grid.code, grid.boundary, grid.is_active = name, code, boundary, is_active
     old, new = diff(before, snapshot(grid, GRID_FIELDS))

@@ -14,6 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from huying.core.changelog import change_rows, changes_for
@@ -26,8 +27,9 @@ from huying.org.geometry import area_m2
 from huying.org.models import OrgUnit
 
 K = OrgUnit.Kind
-UNIT_LABELS = {name: str(field.label) for name, field in UnitForm.base_fields.items()}
-GRID_LABELS = {name: str(field.label) for name, field in GridForm.base_fields.items()}
+#: Field names → their (lazy) labels, for the change log.
+UNIT_LABELS = {name: field.label for name, field in UnitForm.base_fields.items()}
+GRID_LABELS = {name: field.label for name, field in GridForm.base_fields.items()}
 
 
 def _refused(form: Any, exc: DomainError) -> None:
@@ -88,7 +90,7 @@ def department_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
         except DomainError as exc:
             _refused(form, exc)
         else:
-            messages.success(request, f"已保存「{form.cleaned_data['name']}」")
+            messages.success(request, _("已保存「{name}」").format(name=form.cleaned_data["name"]))
             return redirect("org:department", unit_id=unit.pk)
     return _department_page(request, unit, form=form, status=422)
 
@@ -108,7 +110,7 @@ def field_unit_create(request: HttpRequest, unit_id: int) -> HttpResponse:
         except DomainError as exc:
             _refused(form, exc)
         else:
-            messages.success(request, f"已新增派驻机构「{unit.name}」")
+            messages.success(request, _("已新增派驻机构「{name}」").format(name=unit.name))
             return redirect("org:department", unit_id=department.pk)
     return _department_page(request, department, new_unit_form=form, status=422)
 
@@ -225,6 +227,8 @@ def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
         except DomainError as exc:
             _refused(form, exc)
         else:
-            messages.success(request, f"已保存网格「{form.cleaned_data['name']}」")
+            messages.success(
+                request, _("已保存网格「{name}」").format(name=form.cleaned_data["name"])
+            )
             return redirect("org:grid", grid_id=grid.pk)
     return _grid_page(request, grid, form=form, submitted=submitted, status=422)

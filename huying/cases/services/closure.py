@@ -6,6 +6,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases.models import (
     AssignmentState,
@@ -68,7 +71,7 @@ def case_verify(
                 [Role.COMMUNITY_STAFF, *STREET_ROLES],
                 case,
                 "follow_up",
-                f"核查通过，请回访反映人：{case.title}",
+                format_lazy(gettext_lazy("核查通过，请回访反映人：{title}"), title=case.title),
                 now,
             )
             return case
@@ -114,7 +117,15 @@ def case_verify(
                     "result_at": None,
                 },
             )
-            tell_department(a, case, "rework", f"核查未通过，请返工：{reason.strip()[:60]}", now)
+            tell_department(
+                a,
+                case,
+                "rework",
+                format_lazy(
+                    gettext_lazy("核查未通过，请返工：{reason}"), reason=reason.strip()[:60]
+                ),
+                now,
+            )
         return case
 
     return run(actor, case_id, expected_version, body)
@@ -132,7 +143,7 @@ def case_follow_up(
     """回访 the reporter; the answer closes the case (a dissatisfied one may be reopened once)."""
     now = now_or(now)
     if satisfaction not in Satisfaction.values:
-        raise InvalidInput("满意度无效", field="satisfaction")
+        raise InvalidInput(_("满意度无效"), field="satisfaction")
 
     def body(case: Case) -> Case:
         case_step(
@@ -175,11 +186,16 @@ def case_reopen(
         tell_hub(
             case,
             "reopened",
-            f"群众不满意，事件重启：{case.title}",
+            format_lazy(gettext_lazy("群众不满意，事件重启：{title}"), title=case.title),
             now,
             roles=[Role.HUB_DISPATCHER],
         )
-        tell_street(case, "reopened", f"群众不满意，事件重启：{case.title}", now)
+        tell_street(
+            case,
+            "reopened",
+            format_lazy(gettext_lazy("群众不满意，事件重启：{title}"), title=case.title),
+            now,
+        )
         return case
 
     return run(actor, case_id, expected_version, body)

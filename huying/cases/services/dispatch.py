@@ -6,6 +6,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from huying.cases import rules
 from huying.cases.models import (
     Assignment,
@@ -34,13 +38,13 @@ A = AssignmentState
 def _department(unit_id: int | None, fallback: OrgUnit | None) -> OrgUnit:
     if unit_id is None:
         if fallback is None:
-            raise InvalidInput("请指定承办部门", field="department_id")
+            raise InvalidInput(_("请指定承办部门"), field="department_id")
         return fallback
     unit = OrgUnit.objects.filter(
         pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True
     ).first()
     if unit is None:
-        raise InvalidInput("承办部门不存在", field="department_id")
+        raise InvalidInput(_("承办部门不存在"), field="department_id")
     return unit
 
 
@@ -86,7 +90,7 @@ def _dispatch(
         lead = _department(lead_id, case.item.lead_department if case.item else None)
         co = [_department(d, None) for d in co_ids]
         if lead.pk in {c.pk for c in co}:
-            raise InvalidInput("主办部门不能同时为协办部门", field="co_department_ids")
+            raise InvalidInput(_("主办部门不能同时为协办部门"), field="co_department_ids")
         made = [_new_assignment(case, lead, AssignmentRole.LEAD, route, actor.unit.pk, now)]
         made += [_new_assignment(case, d, AssignmentRole.CO, route, actor.unit.pk, now) for d in co]
         case_step(
@@ -103,14 +107,13 @@ def _dispatch(
             },
         )
         for a in made:
-            role = AssignmentRole(a.role).label
-            tell_department(
-                a,
-                case,
-                "dispatched",
-                f"{Route(route).label}（{role}）：{case.title}，请按时报到",
-                now,
+            message = format_lazy(
+                gettext_lazy("{route}（{role}）：{title}，请按时报到"),
+                route=Route(route).label,
+                role=AssignmentRole(a.role).label,
+                title=case.title,
             )
+            tell_department(a, case, "dispatched", message, now)
         return made
 
     return run(actor, case_id, expected_version, body)
@@ -199,7 +202,7 @@ def case_add_co_handler(
     """The second dispatch: co-handling departments join the lead."""
     now = now_or(now)
     if not department_ids:
-        raise InvalidInput("请选择协办部门", field="department_ids")
+        raise InvalidInput(_("请选择协办部门"), field="department_ids")
 
     def body(case: Case) -> list[Assignment]:
         rules.enforce(rules.check_case(case.state, "add_co_handler", actor.role), case, {}, note)
@@ -212,7 +215,7 @@ def case_add_co_handler(
         )
         depts = [_department(d, None) for d in department_ids]
         if any(d.pk in active for d in depts):
-            raise InvalidInput("该部门已在办理此事件", field="department_ids")
+            raise InvalidInput(_("该部门已在办理此事件"), field="department_ids")
         made = [
             _new_assignment(case, d, AssignmentRole.CO, case.route, actor.unit.pk, now)
             for d in depts
@@ -230,7 +233,13 @@ def case_add_co_handler(
             },
         )
         for a in made:
-            tell_department(a, case, "dispatched", f"增派协办：{case.title}，请按时报到", now)
+            tell_department(
+                a,
+                case,
+                "dispatched",
+                format_lazy(gettext_lazy("增派协办：{title}，请按时报到"), title=case.title),
+                now,
+            )
         return made
 
     return run(actor, case_id, expected_version, body)

@@ -22,6 +22,9 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases import rules
 from huying.cases.deadlines import ClockValues, clock_for
@@ -37,6 +40,7 @@ from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
 from huying.core.files import CheckedFile, check_upload
+from huying.core.i18n import site_text
 from huying.core.middleware import current_request_id
 from huying.core.notify import notify
 from huying.core.workcalendar import WorkCalendar, load_calendar
@@ -83,7 +87,7 @@ def run(
                 try:
                     case = qs.get(pk=case_id)
                 except Case.DoesNotExist:
-                    raise NotFound("事件不存在或无权查看") from None
+                    raise NotFound(_("事件不存在或无权查看")) from None
                 if case.item_id is not None:
                     case.item = item_cached(case.item_id)
                 if expected_version is not None and case.version != expected_version:
@@ -268,36 +272,42 @@ def hub_of(case: Case) -> list[int]:
 
 
 def tell(
-    unit_ids: list[int], roles: Iterable[str], case: Case, kind: str, message: str, now: datetime
+    unit_ids: list[int], roles: Iterable[str], case: Case, kind: str, message: Any, now: datetime
 ) -> None:
+    """Notify the people in ``roles`` at ``unit_ids``. ``message`` is lazy (``format_lazy``
+    of a ``gettext_lazy`` text): it goes to other people, so it is written in the site's
+    language, not in that of the person whose request sent it."""
     ids = [u for u in unit_ids if u]
     if ids:
+        text = format_lazy(
+            gettext_lazy("【{number}】{message}"), number=case.number, message=message
+        )
         notify(
             recipient_ids=user_ids_with_roles(ids, list(roles)),
             kind=kind,
             subject=case.number,
-            message=f"【{case.number}】{message}",
+            message=site_text(text),
             now=now,
         )
 
 
-def tell_department(a: Assignment, case: Case, kind: str, message: str, now: datetime) -> None:
+def tell_department(a: Assignment, case: Case, kind: str, message: Any, now: datetime) -> None:
     tell([a.department_id], DEPARTMENT_ROLES, case, kind, message, now)
 
 
 def tell_hub(
-    case: Case, kind: str, message: str, now: datetime, roles: Iterable[str] = HUB_ROLES
+    case: Case, kind: str, message: Any, now: datetime, roles: Iterable[str] = HUB_ROLES
 ) -> None:
     tell(hub_of(case), roles, case, kind, message, now)
 
 
-def tell_street(case: Case, kind: str, message: str, now: datetime) -> None:
+def tell_street(case: Case, kind: str, message: Any, now: datetime) -> None:
     tell([case.street_id] if case.street_id else [], STREET_ROLES, case, kind, message, now)
 
 
 def check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:
     if len(files) > 9:
-        raise InvalidInput("一次最多上传 9 个附件", field="files")
+        raise InvalidInput(_("一次最多上传 9 个附件"), field="files")
     return [check_upload(f) for f in files]
 
 
@@ -324,7 +334,7 @@ def store_files(
 def catalogue_item(item_id: int) -> CatalogueItem:
     item = CatalogueItem.objects.select_related("lead_department").filter(pk=item_id).first()
     if item is None:
-        raise InvalidInput("事项不存在", field="item_id")
+        raise InvalidInput(_("事项不存在"), field="item_id")
     return item
 
 
@@ -358,7 +368,7 @@ def assignment_in(case: Case, actor: Actor | None, assignment_id: int) -> Assign
     qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
     assignment = qs.filter(pk=assignment_id, case_id=case.pk).first()
     if assignment is None:
-        raise NotFound("派单不存在或无权操作")
+        raise NotFound(_("派单不存在或无权操作"))
     return assignment
 
 
@@ -371,7 +381,7 @@ def run_assignment(
     qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
     case_id = qs.filter(pk=assignment_id).values_list("case_id", flat=True).first()
     if case_id is None:
-        raise NotFound("派单不存在或无权操作")
+        raise NotFound(_("派单不存在或无权操作"))
 
     def step(case: Case) -> T:
         assignment = assignment_in(case, actor, assignment_id)

@@ -1,7 +1,8 @@
 """Large case-list exports as background jobs (``CaseExport``), run by ``huying worker``.
 
 The job stores the filters and the grant, not the rows: the worker reads the list again
-under that grant's scope, so a revoked grant exports nothing. Progress is written every
+under that grant's scope, so a revoked grant exports nothing. The workbook is written in
+the language of the request that asked for it (passed to the task). Progress is written every
 ``xlsx.PROGRESS_EVERY`` rows in autocommit, so the polling page sees it while the job runs.
 """
 
@@ -13,9 +14,11 @@ import tempfile
 from datetime import datetime
 from functools import partial
 
+from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from huying.cases import selectors, xlsx
 from huying.cases.models import CaseExport, ExportState
@@ -33,7 +36,7 @@ def case_export_start(
     from huying.cases.tasks import case_export_task  # the task calls back into this module
 
     if actor.grant_id is None:
-        raise PermissionDenied("导出需要以具体角色登录")
+        raise PermissionDenied(_("导出需要以具体角色登录"))
     with transaction.atomic():
         export = CaseExport.objects.create(
             requested_by=actor.user,
@@ -43,12 +46,20 @@ def case_export_start(
             total=total,
             created_at=now,
         )
-        transaction.on_commit(partial(case_export_task.enqueue, export.pk))
+        transaction.on_commit(
+            partial(case_export_task.enqueue, export.pk, translation.get_language())
+        )
     return export
 
 
-def case_export_run(*, export_id: int) -> CaseExport:
-    """Write the workbook. Claimed by compare-and-set: a job queued twice runs once."""
+def case_export_run(*, export_id: int, language: str | None = None) -> CaseExport:
+    """Write the workbook (headers and labels in ``language``, default the site's). Claimed
+    by compare-and-set: a job queued twice runs once."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _run(export_id)
+
+
+def _run(export_id: int) -> CaseExport:
     claimed = CaseExport.objects.filter(pk=export_id, state=ExportState.PENDING).update(
         state=ExportState.RUNNING
     )
@@ -73,7 +84,7 @@ def case_export_run(*, export_id: int) -> CaseExport:
             tmp.seek(0)
             export.file.save(f"{secrets.token_urlsafe(12)}.xlsx", File(tmp), save=False)
     except Exception as exc:
-        message = exc.message if isinstance(exc, DomainError) else "生成文件时出错，请稍后重试"
+        message = exc.message if isinstance(exc, DomainError) else _("生成文件时出错，请稍后重试")
         logger.exception("case export %s failed", export_id)
         job.update(state=ExportState.FAILED, error=message[:500], finished_at=timezone.now())
         raise

@@ -9,6 +9,9 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases import rules
 from huying.cases.models import (
@@ -65,7 +68,7 @@ def _territory(
             pk=unit_id, kind__in=[K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID]
         ).first()
         if unit is None:
-            raise InvalidInput("所属网格/社区不存在", field="unit_id")
+            raise InvalidInput(_("所属网格/社区不存在"), field="unit_id")
         return unit
     if actor.unit.kind in {K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID}:
         return actor.unit
@@ -75,13 +78,13 @@ def _territory(
 def validate_report(title: str, lat: float | None, lng: float | None) -> str:
     title = (title or "").strip()
     if not title:
-        raise InvalidInput("请填写问题标题", field="title")
+        raise InvalidInput(_("请填写问题标题"), field="title")
     if len(title) > 200:
-        raise InvalidInput("标题不能超过 200 字", field="title")
+        raise InvalidInput(_("标题不能超过 200 字"), field="title")
     if (lat is None) != (lng is None):
-        raise InvalidInput("经纬度须同时提供", field="lat")
+        raise InvalidInput(_("经纬度须同时提供"), field="lat")
     if lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise InvalidInput("经纬度超出范围", field="lat")
+        raise InvalidInput(_("经纬度超出范围"), field="lat")
     return title
 
 
@@ -116,13 +119,13 @@ def case_submit(
     """
     now = now_or(now)
     if actor.role not in rules.INTAKE_ROLES:
-        raise PermissionDenied("当前角色不能上报问题")
+        raise PermissionDenied(_("当前角色不能上报问题"))
     title = validate_report(title, lat, lng)
     if source is not None and source not in Source.values:
-        raise InvalidInput("来源渠道无效", field="source")
+        raise InvalidInput(_("来源渠道无效"), field="source")
     submission_key = submission_key.strip()
     if len(submission_key) > 64:
-        raise InvalidInput("提交标识过长", field="submission_key")
+        raise InvalidInput(_("提交标识过长"), field="submission_key")
     if submission_key and (earlier := _resent(actor, submission_key)) is not None:
         return earlier
     item = catalogue_item(item_id) if item_id is not None else None
@@ -168,7 +171,7 @@ def _resent(actor: Actor, key: str) -> Case | None:
         return None
     first = case.events.order_by("seq").values_list("actor_id", flat=True).first()
     if first != actor.user.pk:
-        raise Conflict("提交标识已被使用", field="submission_key")
+        raise Conflict(_("提交标识已被使用"), field="submission_key")
     return case
 
 
@@ -210,7 +213,9 @@ def _record(
             after={"number": number, "title": title, "source": case.source, "territory": place.pk},
             attachments=refs,
         )
-        tell_street(case, "submitted", f"新问题待研判：{title}", now)
+        tell_street(
+            case, "submitted", format_lazy(gettext_lazy("新问题待研判：{title}"), title=title), now
+        )
     return case
 
 
@@ -226,7 +231,7 @@ def case_attach(
     """补充材料: photos or documents added to an open case, recorded in its trail."""
     now = now_or(now)
     if not files:
-        raise InvalidInput("请选择要上传的文件", field="files")
+        raise InvalidInput(_("请选择要上传的文件"), field="files")
     checked = check_files(files)
 
     def body(case: Case) -> Case:

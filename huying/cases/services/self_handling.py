@@ -7,6 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases.deadlines import next_tier
 from huying.cases.models import (
@@ -67,7 +70,7 @@ def case_complete_self(
 ) -> Case:
     now = now_or(now)
     if not result.strip():
-        raise InvalidInput("请填写处置结果", field="result")
+        raise InvalidInput(_("请填写处置结果"), field="result")
     checked = check_files(files)
 
     def body(case: Case) -> Case:
@@ -81,7 +84,12 @@ def case_complete_self(
             attachments=refs,
             fields=case_clock(case, "verification", now),
         )
-        tell_street(case, "verify", f"自行处置完毕，待核查：{case.title}", now)
+        tell_street(
+            case,
+            "verify",
+            format_lazy(gettext_lazy("自行处置完毕，待核查：{title}"), title=case.title),
+            now,
+        )
         return case
 
     return run(actor, case_id, expected_version, body)
@@ -117,7 +125,12 @@ def escalate(case: Case, actor: Actor | None, *, reason: str, now: datetime, ove
             reason=reason,
             fields={"tier": Tier.HUB, "level": Level.COMPLEX, "route": "", **NO_CLOCK, **marks},
         )
-        tell_hub(case, "escalated", f"街道上报呼应办：{case.title}", now)
+        tell_hub(
+            case,
+            "escalated",
+            format_lazy(gettext_lazy("街道上报呼应办：{title}"), title=case.title),
+            now,
+        )
         return
     case_step(
         case,
@@ -127,4 +140,7 @@ def escalate(case: Case, actor: Actor | None, *, reason: str, now: datetime, ove
         reason=reason,
         fields={"tier": upper, **case_clock(case, "handling", now), **marks},
     )
-    tell_street(case, "escalated", f"问题上报至{Tier(upper).label}：{case.title}", now)
+    message = format_lazy(
+        gettext_lazy("问题上报至{tier}：{title}"), tier=Tier(upper).label, title=case.title
+    )
+    tell_street(case, "escalated", message, now)

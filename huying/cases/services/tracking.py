@@ -10,6 +10,9 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import F
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from huying.cases import rules
 from huying.cases.models import (
@@ -127,7 +130,7 @@ def assignment_request_return(
         tell_hub(
             case,
             "return_requested",
-            f"部门申请退回：{reason.strip()[:60]}",
+            format_lazy(gettext_lazy("部门申请退回：{reason}"), reason=reason.strip()[:60]),
             now,
             roles=[Role.HUB_DISPATCHER],
         )
@@ -161,11 +164,13 @@ def assignment_rule_return(
                 fields={"return_upheld": True, **NO_CLOCK},
             )
             if a.role == AssignmentRole.LEAD:
-                case_step(case, None, "reroute", now=now, reason="主办部门退回，重新派单")
+                case_step(
+                    case, None, "reroute", now=now, reason=gettext_noop("主办部门退回，重新派单")
+                )
                 tell_hub(
                     case,
                     "reroute",
-                    f"退回成立，待重新派单：{case.title}",
+                    format_lazy(gettext_lazy("退回成立，待重新派单：{title}"), title=case.title),
                     now,
                     roles=[Role.HUB_DISPATCHER],
                 )
@@ -184,7 +189,10 @@ def assignment_rule_return(
                 a,
                 case,
                 "return_refused",
-                f"退回申请未获同意，请继续办理：{reason.strip()[:60]}",
+                format_lazy(
+                    gettext_lazy("退回申请未获同意，请继续办理：{reason}"),
+                    reason=reason.strip()[:60],
+                ),
                 now,
             )
         return a
@@ -205,7 +213,7 @@ def assignment_request_extension(
 
     def body(case: Case, a: Assignment) -> Assignment:
         if a.handle_due_at and until <= a.handle_due_at:
-            raise InvalidInput("延期后的时限须晚于当前办理时限", field="until")
+            raise InvalidInput(_("延期后的时限须晚于当前办理时限"), field="until")
         assignment_step(
             case,
             a,
@@ -218,7 +226,10 @@ def assignment_request_extension(
         tell_hub(
             case,
             "extension_requested",
-            f"部门申请延期至 {timezone.localtime(until):%Y-%m-%d %H:%M}",
+            format_lazy(
+                gettext_lazy("部门申请延期至 {until}"),
+                until=f"{timezone.localtime(until):%Y-%m-%d %H:%M}",
+            ),
             now,
             roles=[Role.HUB_DISPATCHER],
         )
@@ -253,7 +264,7 @@ def assignment_rule_extension(
             assignment_step(
                 case, a, actor, "approve_extension", now=now, reason=reason, fields=fields
             )
-            tell_department(a, case, "extension_approved", "延期申请已批准", now)
+            tell_department(a, case, "extension_approved", gettext_lazy("延期申请已批准"), now)
         else:
             assignment_step(
                 case,
@@ -265,7 +276,11 @@ def assignment_rule_extension(
                 fields={"extension_requested_until": None},
             )
             tell_department(
-                a, case, "extension_denied", f"延期申请未批准：{reason.strip()[:60]}", now
+                a,
+                case,
+                "extension_denied",
+                format_lazy(gettext_lazy("延期申请未批准：{reason}"), reason=reason.strip()[:60]),
+                now,
             )
         return a
 
@@ -283,7 +298,7 @@ def assignment_post_progress(
 ) -> Assignment:
     now = now_or(now)
     if not note.strip():
-        raise InvalidInput("请填写进展情况", field="note")
+        raise InvalidInput(_("请填写进展情况"), field="note")
     checked = check_files(files)
 
     def body(case: Case, a: Assignment) -> Assignment:
@@ -306,7 +321,7 @@ def assignment_submit_result(
     """办结反馈 with evidence. When the last department is done the case waits for verification."""
     now = now_or(now)
     if not result.strip():
-        raise InvalidInput("请填写办理结果", field="result")
+        raise InvalidInput(_("请填写办理结果"), field="result")
     checked = check_files(files)
 
     def body(case: Case, a: Assignment) -> Assignment:
@@ -356,7 +371,12 @@ def maybe_results_in(case: Case, now: datetime) -> None:
     )
     if states == {A.RESULT_SUBMITTED}:
         case_step(case, None, "results_in", now=now, fields=case_clock(case, "verification", now))
-        tell_street(case, "verify", f"部门已办结，待核查：{case.title}", now)
+        tell_street(
+            case,
+            "verify",
+            format_lazy(gettext_lazy("部门已办结，待核查：{title}"), title=case.title),
+            now,
+        )
 
 
 def active_assignments(case: Case) -> list[Assignment]:
@@ -388,10 +408,11 @@ def case_urge(
         Assignment.objects.filter(pk__in=[a.pk for a in active]).update(
             urge_count=F("urge_count") + 1, version=F("version") + 1
         )
+        message = format_lazy(gettext_lazy("催办：{note}"), note=note or case.title)
         for a in active:
-            tell_department(a, case, "urged", f"催办：{note or case.title}", now)
+            tell_department(a, case, "urged", message, now)
         if case.route == Route.SELF:
-            tell_street(case, "urged", f"催办：{note or case.title}", now)
+            tell_street(case, "urged", message, now)
         return case
 
     return run(actor, case_id, expected_version, body)
@@ -416,7 +437,10 @@ def case_supervise(
 
 
 def supervise(case: Case, actor: Actor | None, note: str, now: datetime) -> None:
+    """``note``: what a person wrote, or for the system a ``gettext_noop`` text (recorded as
+    it is, translated where it is shown or sent)."""
     active = active_assignments(case)
+    shown = gettext_lazy(note) if actor is None and note else note or case.title
     case_step(
         case,
         actor,
@@ -435,7 +459,7 @@ def supervise(case: Case, actor: Actor | None, note: str, now: datetime) -> None
             [Role.DEPT_LEADER, Role.DEPT_HANDLER],
             case,
             "supervised",
-            f"督办：{note or case.title}",
+            format_lazy(gettext_lazy("督办：{note}"), note=shown),
             now,
         )
 

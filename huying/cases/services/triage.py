@@ -5,6 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from huying.cases import rules
 from huying.cases.models import (
     Case,
@@ -43,9 +47,9 @@ def case_triage(
     item = catalogue_item(item_id)
     chosen = level if level is not None else item.default_level
     if chosen not in Level.values:
-        raise InvalidInput("等级无效", field="level")
+        raise InvalidInput(_("等级无效"), field="level")
     if chosen != item.default_level and not level_reason.strip():
-        raise InvalidInput("调整事项默认等级须说明理由", field="level_reason")
+        raise InvalidInput(_("调整事项默认等级须说明理由"), field="level_reason")
 
     def body(case: Case) -> Case:
         case_step(
@@ -57,7 +61,10 @@ def case_triage(
             fields={"item": item, "level": chosen},
         )
         if chosen >= Level.COMPLEX:
-            tell_hub(case, "triaged", f"{Level(chosen).label}待派单：{case.title}", now)
+            message = format_lazy(
+                gettext_lazy("{level}待派单：{title}"), level=Level(chosen).label, title=case.title
+            )
+            tell_hub(case, "triaged", message, now)
         return case
 
     return run(actor, case_id, expected_version, body)
@@ -92,12 +99,12 @@ def case_merge(
     """Duplicates point at one master case; the master carries the work."""
     now = now_or(now)
     if master_id == case_id:
-        raise InvalidInput("不能合并到自身", field="master_id")
+        raise InvalidInput(_("不能合并到自身"), field="master_id")
     master = cases_visible_to(actor).filter(pk=master_id).first()
     if master is None:
-        raise NotFound("主事件不存在或无权查看")
+        raise NotFound(_("主事件不存在或无权查看"))
     if master.state in {S.REJECTED, S.MERGED}:
-        raise InvalidInput("主事件已不予受理或已被合并", field="master_id")
+        raise InvalidInput(_("主事件已不予受理或已被合并"), field="master_id")
 
     def body(case: Case) -> Case:
         case_step(
@@ -126,7 +133,7 @@ def case_split(
     """One report that holds several problems becomes several cases, each traced to it."""
     now = now_or(now)
     if len(parts) < 2:
-        raise InvalidInput("拆分至少需要两个子问题", field="parts")
+        raise InvalidInput(_("拆分至少需要两个子问题"), field="parts")
     titles = [validate_report(p.get("title", ""), None, None) for p in parts]
 
     def body(case: Case) -> list[Case]:

@@ -6,7 +6,7 @@
     var note = container.parentNode.querySelector("[data-case-map-note]");
     m.getJSON(container.getAttribute("data-case-map")).then(function (data) {
       if (!data.grid && !data.point) {
-        container.textContent = "该事件没有可显示的位置（无坐标，所在网格无边界）。";
+        container.textContent = m.t("该事件没有可显示的位置（无坐标，所在网格无边界）。");
         return;
       }
       var map = m.baseMap(container, data.tiles, { scrollWheelZoom: false });
@@ -23,14 +23,14 @@
       if (outline) outline.addTo(map);
       if (ll) {
         L.circleMarker(ll, { radius: 7, color: "#fff", weight: 2, fillColor: "#b91c1c", fillOpacity: 1 })
-          .bindTooltip(m.el("span", {}, "事件位置"))
+          .bindTooltip(m.el("span", {}, m.t("事件位置")))
           .addTo(map);
       }
       if (note && data.system.code !== "wgs84") {
-        note.appendChild(document.createTextNode(" 地图按 " + data.system.label + " 显示（已换算）。"));
+        note.appendChild(document.createTextNode(" " + m.t("地图按 {system} 显示（已换算）。", { system: data.system.label })));
       }
     }).catch(function (e) {
-      container.textContent = "地图加载失败：" + e.message;
+      container.textContent = m.t("地图加载失败：{message}", { message: e.message });
     });
   });
 })();

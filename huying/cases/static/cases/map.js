@@ -7,7 +7,19 @@
 (function () {
   "use strict";
 
-  /* State → colour group, in the order the legend lists them. */
+  /* Text in the page's language: the page carries the translations ({% js_strings %}),
+     keyed by the Chinese source text, which is also what shows when one is missing. */
+  var strings = null;
+  function t(text, params) {
+    if (strings === null) {
+      var node = document.getElementById("js-strings");
+      try { strings = node ? JSON.parse(node.textContent) : {}; } catch (e) { strings = {}; }
+    }
+    var out = strings[text] || text;
+    return params ? out.replace(/\{(\w+)\}/g, function (m, k) { return k in params ? String(params[k]) : m; }) : out;
+  }
+
+  /* State → colour group, in the order the legend lists them (labels are source text). */
   var GROUPS = [
     { label: "待研判/待派单", color: "#d97706", states: ["submitted", "triaged"] },
     { label: "处置中", color: "#1d4ed8", states: ["self_handling", "in_progress"] },
@@ -48,7 +60,8 @@
       style: function () { return GRID_STYLE; },
       onEachFeature: function (feature, layer) {
         var p = feature.properties || {};
-        layer.bindTooltip(el("span", {}, (p.name || "") + (p.code ? "（" + p.code + "）" : "")), { sticky: true });
+        var name = p.code ? t("{name}（{code}）", { name: p.name || "", code: p.code }) : p.name || "";
+        layer.bindTooltip(el("span", {}, name), { sticky: true });
       },
     });
   }
@@ -60,12 +73,13 @@
           if (!r.ok) {
             var err = (body && body.error) || {};
             var details = (err.details && err.details.errors) || {};
-            var parts = Object.keys(details).map(function (k) { return details[k].join("；"); });
-            throw new Error((err.message || "加载失败") + (parts.length ? "：" + parts.join("；") : ""));
+            var parts = Object.keys(details).map(function (k) { return details[k].join(t("；")); });
+            var message = err.message || t("加载失败");
+            throw new Error(parts.length ? t("{message}：{details}", { message: message, details: parts.join(t("；")) }) : message);
           }
           return body;
         },
-        function () { throw new Error("加载失败（HTTP " + r.status + "）"); }
+        function () { throw new Error(t("加载失败（HTTP {status}）", { status: r.status })); }
       );
     });
   }
@@ -79,7 +93,7 @@
         var dot = el("span", { class: "dot", "aria-hidden": "true" });
         dot.style.background = g.color;
         row.appendChild(dot);
-        row.appendChild(document.createTextNode(g.label));
+        row.appendChild(document.createTextNode(t(g.label)));
         box.appendChild(row);
       });
       return box;
@@ -114,10 +128,14 @@
     var grids = L.featureGroup();
     grids.addTo(map);
     clusters.addTo(map);
-    L.control.layers(null, { "事件（聚合点）": clusters, "热力图": heat, "网格边界": grids }, { collapsed: false }).addTo(map);
+    var layers = {};
+    layers[t("事件（聚合点）")] = clusters;
+    layers[t("热力图")] = heat;
+    layers[t("网格边界")] = grids;
+    L.control.layers(null, layers, { collapsed: false }).addTo(map);
     legend().addTo(map);
 
-    var messages = { points: "正在加载事件…", grids: "" };
+    var messages = { points: t("正在加载事件…"), grids: "" };
     function show() {
       status.textContent = [messages.points, messages.grids].filter(Boolean).join(" · ");
     }
@@ -125,17 +143,17 @@
 
     var gridsLoaded = getJSON(config.grids).then(function (geojson) {
       gridLayer(geojson).addTo(grids);
-      messages.grids = "网格 " + geojson.features.length + " 个";
+      messages.grids = t("网格 {count} 个", { count: geojson.features.length });
       show();
       return grids.getLayers().length && grids.getBounds().isValid() ? grids.getBounds() : null;
     }).catch(function (e) {
-      messages.grids = "网格：" + e.message;
+      messages.grids = t("网格：{message}", { message: e.message });
       show();
       return null;
     });
 
     var pointsLoaded = config.points === null
-      ? Promise.resolve(null).then(function () { messages.points = "筛选条件有误，未加载事件"; show(); return null; })
+      ? Promise.resolve(null).then(function () { messages.points = t("筛选条件有误，未加载事件"); show(); return null; })
       : getJSON(config.points).then(function (data) {
         var markers = [];
         var heatPoints = [];
@@ -154,14 +172,14 @@
         clusters.addLayers(markers);
         heat.setLatLngs(heatPoints);
         if (data.capped) {
-          messages.points = "显示最近的 " + data.count + " 件有坐标的事件（符合条件的还有更多，请缩小筛选范围）";
+          messages.points = t("显示最近的 {count} 件有坐标的事件（符合条件的还有更多，请缩小筛选范围）", { count: data.count });
         } else {
-          messages.points = data.count ? "有坐标的事件 " + data.count + " 件" : "没有符合条件且有坐标的事件";
+          messages.points = data.count ? t("有坐标的事件 {count} 件", { count: data.count }) : t("没有符合条件且有坐标的事件");
         }
         show();
         return markers.length ? L.latLngBounds(heatPoints) : null;
       }).catch(function (e) {
-        messages.points = "事件：" + e.message;
+        messages.points = t("事件：{message}", { message: e.message });
         status.classList.add("error-box");
         show();
         return null;
@@ -173,7 +191,7 @@
     });
   }
 
-  window.huyingMap = { baseMap: baseMap, gridLayer: gridLayer, getJSON: getJSON, el: el };
+  window.huyingMap = { baseMap: baseMap, gridLayer: gridLayer, getJSON: getJSON, el: el, t: t };
 
   var page = document.getElementById("case-map");
   if (page && window.L && L.markerClusterGroup && L.heatLayer) caseMapPage(page);

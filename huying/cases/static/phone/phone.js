@@ -4,6 +4,18 @@
   "use strict";
   const MAX_SIDE = 1600, QUALITY = 0.8, DB = "huying-phone", STORE = "reports";
 
+  // Text in the page's language: the page carries the translations ({% js_strings %}),
+  // keyed by the Chinese source text, which is also what shows when one is missing.
+  let strings = null;
+  function t(text, params) {
+    if (strings === null) {
+      const el = document.getElementById("js-strings");
+      try { strings = el ? JSON.parse(el.textContent) : {}; } catch (e) { strings = {}; }
+    }
+    const out = strings[text] || text;
+    return params ? out.replace(/\{(\w+)\}/g, (m, k) => (k in params ? String(params[k]) : m)) : out;
+  }
+
   function uuid() {
     if (self.crypto && crypto.randomUUID) return crypto.randomUUID();
     return "k" + Date.now().toString(36) + Math.random().toString(36).slice(2);
@@ -58,15 +70,15 @@
         if (res.status === 201 || res.status === 200) {
           const data = await res.json();
           await queue.remove(item.key);
-          banner("离线保存的反映已发送，事件编号 " + data.number);
+          banner(t("离线保存的反映已发送，事件编号 {number}", { number: data.number }));
         } else if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403) {
           await queue.remove(item.key); // refused for good: keep the queue moving
           const data = await res.json().catch(() => ({}));
-          banner("一条离线反映未被受理：" + ((data.error && data.error.message) || res.status));
+          banner(t("一条离线反映未被受理：{reason}", { reason: (data.error && data.error.message) || res.status }));
         } else { break; }
       }
       const left = (await queue.all()).length;
-      if (left) banner("还有 " + left + " 条反映等待联网发送");
+      if (left) banner(t("还有 {count} 条反映等待联网发送", { count: left }));
     } finally { flushing = false; }
   }
 
@@ -121,15 +133,15 @@
     const status = document.getElementById("locate-status");
     if (locate && navigator.geolocation) {
       locate.addEventListener("click", () => {
-        status.textContent = "定位中…";
+        status.textContent = t("定位中…");
         navigator.geolocation.getCurrentPosition(
           (pos) => {
             form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
             form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);
             form.querySelector("input[name=coords]").value = "wgs84";
-            status.textContent = "已定位（精度约 " + Math.round(pos.coords.accuracy) + " 米）";
+            status.textContent = t("已定位（精度约 {metres} 米）", { metres: Math.round(pos.coords.accuracy) });
           },
-          () => { status.textContent = "无法定位，请填写地点"; },
+          () => { status.textContent = t("无法定位，请填写地点"); },
           { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
         );
       });
@@ -148,7 +160,7 @@
         form.querySelector("input[name=lat]").value = e.latlng.lat.toFixed(6);
         form.querySelector("input[name=lng]").value = e.latlng.lng.toFixed(6);
         form.querySelector("input[name=coords]").value = cfg.coords;
-        status.textContent = "已在地图上选点";
+        status.textContent = t("已在地图上选点");
       });
     }
 
@@ -167,7 +179,7 @@
           const opt = select.querySelector('option[value="' + h.id + '"]');
           if (!opt) continue;
           const b = document.createElement("button");
-          b.type = "button"; b.className = "badge"; b.textContent = "可能是：" + opt.textContent;
+          b.type = "button"; b.className = "badge"; b.textContent = t("可能是：{item}", { item: opt.textContent });
           b.addEventListener("click", () => { select.value = String(h.id); });
           suggest.appendChild(b);
         }
@@ -195,12 +207,13 @@
         const err = data.error || {};
         let box = form.querySelector(".error-box");
         if (!box) { box = document.createElement("div"); box.className = "error-box"; box.setAttribute("role", "alert"); form.prepend(box); }
-        const details = err.details ? Object.values(err.details).flat().join("；") : "";
-        box.textContent = (err.message || "提交失败") + (details ? "：" + details : "");
+        const details = err.details ? Object.values(err.details).flat().join(t("；")) : "";
+        const message = err.message || t("提交失败");
+        box.textContent = details ? t("{message}：{details}", { message, details }) : message;
       } catch (e) {
         if (!self.indexedDB) { form.submit(); return; }
         await queue.put(item);
-        banner("无网络：反映已保存在手机上，联网后自动发送");
+        banner(t("无网络：反映已保存在手机上，联网后自动发送"));
         form.reset(); photos = []; previews.innerHTML = ""; key.value = uuid();
       } finally { button.disabled = false; }
     });
