@@ -229,7 +229,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     if actor.role in PATROL_ROLES:
         home = queues.grid_home(actor, timezone.now())
-        context = {"tasks": home.queues[0], "patrol": open_patrol(actor), "nav": "mine"}
+        tasks, recent = home.queues[0], home.queues[-1]  # 本级处置任务, 辖区最新事件
+        context = {"queues": [tasks, recent], "patrol": open_patrol(actor), "nav": "mine"}
         return render(request, "phone/field.html", context)
     if actor.role != Role.RESIDENT:
         return redirect("home")

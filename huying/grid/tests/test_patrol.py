@@ -92,3 +92,13 @@ def test_ending_anothers_patrol_on_the_phone_is_404(world: World) -> None:
     assert response.status_code == 404
     patrol.refresh_from_db()
     assert patrol.ended_at is None
+
+
+def test_the_field_home_lists_tasks_and_the_patchs_latest_cases(world: World) -> None:
+    from huying.cases.tests.helpers import case_in_state, submit
+
+    task = case_in_state(world, "self_handling")
+    latest = submit(world, title="窨井盖破损")
+    page = login(world, "grid_worker").get("/m/").content.decode()
+    assert "本级处置任务" in page and task.number in page
+    assert "辖区最新事件" in page and latest.number in page
