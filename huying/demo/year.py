@@ -23,12 +23,12 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Avg, Count
 from shapely.geometry import Point, shape
 
 from huying.cases import services
@@ -39,6 +39,10 @@ from huying.catalogue.models import CatalogueItem, Level
 from huying.core.errors import DomainError, RuleViolation
 from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.demo.district import DemoDistrict
+from huying.evaluation.models import AppealState, Rating, RatingAppeal
+from huying.evaluation.rules import Scores
+from huying.evaluation.selectors import responding_departments
+from huying.evaluation.services import rating_appeal, rating_create, rating_rule_appeal
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 
@@ -84,6 +88,8 @@ P_L3_CO_AT_ONCE = 0.3
 P_DISSATISFIED = 0.035
 P_BASIC = 0.09
 P_REOPEN = 0.35
+P_APPEAL = 0.25  # of ratings under 80: the department disputes it
+P_APPEAL_UPHELD = 0.4
 ARCHIVE_AFTER_DAYS = (30, 45)
 
 #: Relative report volume per hour of the day (local time).
@@ -178,6 +184,10 @@ class YearStats:
     urges: int = 0
     supervisions: int = 0
     suspensions: int = 0
+    ratings: int = 0
+    rating_mean: float = 0.0
+    appeals: int = 0
+    appeals_upheld: int = 0
     events: int = 0
     steps: int = 0
     sweeps: int = 0
@@ -205,6 +215,8 @@ class YearStats:
             f"返工 reworks: {self.reworks}   重启 reopens: {self.reopens}",
             f"上报 escalations: {self.escalations}   催办 urges: {self.urges}   "
             f"督办 supervisions: {self.supervisions}   挂账 suspensions: {self.suspensions}",
+            f"逆向评议 ratings: {self.ratings} (平均 mean {self.rating_mean:.1f})   "
+            f"申诉 appeals: {self.appeals} (成立 upheld {self.appeals_upheld})",
             f"服务调用 service calls: {self.steps}   巡检 sweeps: {self.sweeps}   "
             f"被拒步骤 refused steps: {self.refused_steps}   用时 seconds: {self.seconds:.1f}",
         ]
@@ -249,6 +261,7 @@ class _Plan:
     verifying: bool = False
     self_route: bool = False
     reopened: bool = False
+    rated: bool = False
     #: The department never reports in: an open, overdue case for the queues.
     stuck: bool = False
 
@@ -763,6 +776,40 @@ class _Simulation:
         with contextlib.suppress(RuleViolation):  # the sweep may have put it under supervision
             self.call(services.case_supervise, actor=actor, case_id=cid, note=note, now=t)
 
+    def rate(self, plan: _Plan, street: Actor, t: datetime) -> None:
+        """逆向评议: the street scores each department that answered, mostly well; a late or
+        reworked answer scores lower, and a low score is now and then appealed."""
+        rng, cid = self.rng, plan.case_id
+        case = Case.objects.get(pk=cid)
+        plan.rated = True
+        for dept_id in responding_departments(case):
+            late = case.overdue or case.rework_count
+            base = 14 if late else 18
+            scores = Scores(*(max(8, min(20, base + rng.randint(-3, 2))) for _ in range(5)))
+            reason = ""
+            if scores.total < 60:
+                reason = "报到和办理明显滞后，群众反映强烈"
+            elif scores.total == 100:
+                reason = "报到迅速，处置专业到位，群众满意"
+            rating = self.call(
+                rating_create, actor=street, case_id=cid, department_id=dept_id, scores=scores,
+                reason=reason, now=t,
+            )  # fmt: skip
+            if scores.total < 80 and rng.random() < P_APPEAL:
+                handler = self.actors.get(Role.DEPT_LEADER, dept_id)
+                t2 = t + timedelta(hours=rng.uniform(2, 24))
+                self.call(
+                    rating_appeal, actor=handler, rating_id=rating.pk,
+                    reason="已按时到场处置，延误系产权单位配合不及时", now=t2,
+                )  # fmt: skip
+                upheld = rng.random() < P_APPEAL_UPHELD
+                adjusted = Scores(*(min(20, v + 2) for v in astuple(scores))) if upheld else None
+                self.call(
+                    rating_rule_appeal, actor=self.hub, rating_id=rating.pk, uphold=upheld,
+                    scores=adjusted, now=t2 + timedelta(hours=rng.uniform(2, 24)),
+                    reason="经核实，申诉理由成立" if upheld else "经核实，评议符合实际",
+                )  # fmt: skip
+
     def close(self, plan: _Plan, t: datetime) -> Sub:
         """核查 (with the odd rework), 回访, maybe 重启 once, and 备案 a month later."""
         rng, cid = self.rng, plan.case_id
@@ -792,6 +839,9 @@ class _Simulation:
                     )  # fmt: skip
             t = yield self.after(t, 1, 20)
         self.call(services.case_verify, actor=street, case_id=cid, passed=True, now=t)
+        if not self_route and not plan.rated:
+            t = yield self.after(t, 1, 8)
+            self.rate(plan, street, t)
         t = yield self.after(t, 2, 30)
         hotline = plan.source == Source.HOTLINE
         caller = self.hub if hotline else self.community(plan)
@@ -901,3 +951,9 @@ def _collect(stats: YearStats, district: DemoDistrict, year_end: datetime) -> No
     stats.urges = actions["urge"]
     stats.supervisions = actions["supervise"]
     stats.suspensions = actions["suspend"]
+    ratings = Rating.objects.filter(case__district=district.district)
+    stats.ratings = ratings.count()
+    stats.rating_mean = float(ratings.aggregate(m=Avg("effective_total"))["m"] or 0)
+    appeals = RatingAppeal.objects.filter(rating__in=ratings)
+    stats.appeals = appeals.count()
+    stats.appeals_upheld = appeals.filter(state=AppealState.UPHELD).count()

@@ -87,6 +87,23 @@ class TestYear:
             state=S.ARCHIVED, reported_at__gt=YEAR_END.replace(day=1)
         ).exists()
 
+    def test_streets_rate_the_departments_that_answered(self, year: Any) -> None:
+        """Every department-handled case that passed verification carries a rating per
+        responding department, entered by its street, in the case's trail."""
+        from huying.evaluation.models import Rating
+
+        _, stats, _ = year
+        assert stats.ratings >= 2
+        assert 60 <= stats.rating_mean <= 100
+        rated = set(Rating.objects.values_list("case_id", flat=True))
+        verified_calls = set(
+            Case.objects.filter(route__in=["call", "hub", "leader"])
+            .filter(events__action="verify_pass")
+            .values_list("pk", flat=True)
+        )
+        assert rated == verified_calls
+        assert CaseEvent.objects.filter(action="rating.create").count() == stats.ratings
+
     def test_departments_act_as_departments(self, year: Any) -> None:
         roles = set(
             CaseEvent.objects.filter(action="assignment.report_in").values_list(
