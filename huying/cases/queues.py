@@ -14,11 +14,13 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
-from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
+from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES, OPEN_CASE_STATES, WORKING_STATES
 from huying.cases.selectors import (
     ROW_JOINS,
     assignments_actionable_by,
     cases_visible_to,
+    clock_due_soon,
+    clock_overdue,
     currently_due_soon,
     currently_overdue,
 )
@@ -31,7 +33,6 @@ from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
 QUEUE_ROWS = 15
 
 A = AssignmentState
-FINISHED = [CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED]
 
 
 @dataclass
@@ -71,7 +72,7 @@ def _counts_by(
         cases.values(name=F(f"{unit}__name"))
         .annotate(
             total=Count("id"),
-            open=Count("id", filter=~Q(state__in=FINISHED)),
+            open=Count("id", filter=Q(state__in=OPEN_CASE_STATES)),
             overdue=Count("id", filter=Q(overdue=True)),
         )
         .order_by("-total", "name")
@@ -87,6 +88,11 @@ def _case_queue(
     key: str, title: str, qs: QuerySet[Case], *, query: str, order: str = "-id", tone: str = ""
 ) -> Queue:
     return Queue(key, title, _cases(qs, order), qs.count(), query, tone)
+
+
+def _state_queue(key: str, title: Any, cases: QuerySet[Case], state: str) -> Queue:
+    """The cases waiting in one state, oldest first (first come, first served)."""
+    return _case_queue(key, title, cases.filter(state=state), query=f"state={state}", order="id")
 
 
 def _assignment_queue(
@@ -107,20 +113,8 @@ def hub_home(actor: Actor, now: datetime) -> Home:
     return Home(
         "hub",
         [
-            _case_queue(
-                "triage",
-                _("待研判"),
-                cases.filter(state=CaseState.SUBMITTED),
-                query="state=submitted",
-                order="id",
-            ),
-            _case_queue(
-                "dispatch",
-                _("待派单"),
-                cases.filter(state=CaseState.TRIAGED),
-                query="state=triaged",
-                order="id",
-            ),
+            _state_queue("triage", _("待研判"), cases, CaseState.SUBMITTED),
+            _state_queue("dispatch", _("待派单"), cases, CaseState.TRIAGED),
             _assignment_queue(
                 "returns",
                 _("申请退回待裁定"),
@@ -140,8 +134,8 @@ def hub_home(actor: Actor, now: datetime) -> Home:
             _case_queue(
                 "overdue",
                 _("超期督办榜"),
-                cases.filter(currently_overdue(now)).exclude(state__in=FINISHED),
-                query="overdue=true",
+                cases.filter(currently_overdue(now), state__in=OPEN_CASE_STATES),
+                query="clock=overdue",
                 order="due_at",
                 tone="bad",
             ),
@@ -152,7 +146,7 @@ def hub_home(actor: Actor, now: datetime) -> Home:
 def street_home(actor: Actor, now: datetime) -> Home:
     """A street: calls awaiting its verification, its own triage, and its cases by community."""
     cases = cases_visible_to(actor)
-    open_cases = cases.exclude(state__in=FINISHED)
+    open_cases = cases.filter(state__in=OPEN_CASE_STATES)
     breakdowns = [
         Breakdown(_("按社区统计"), _("社区"), _counts_by(cases, "community")),
         Breakdown(
@@ -164,39 +158,15 @@ def street_home(actor: Actor, now: datetime) -> Home:
     return Home(
         "street",
         [
-            _case_queue(
-                "verify",
-                _("待核查"),
-                cases.filter(state=CaseState.VERIFYING),
-                query="state=verifying",
-                order="id",
-            ),
-            _case_queue(
-                "triage",
-                _("待研判"),
-                cases.filter(state=CaseState.SUBMITTED),
-                query="state=submitted",
-                order="id",
-            ),
-            _case_queue(
-                "dispatch",
-                _("待呼叫 / 派单"),
-                cases.filter(state=CaseState.TRIAGED),
-                query="state=triaged",
-                order="id",
-            ),
-            _case_queue(
-                "follow_up",
-                _("待回访"),
-                cases.filter(state=CaseState.FOLLOW_UP),
-                query="state=follow_up",
-                order="id",
-            ),
+            _state_queue("verify", _("待核查"), cases, CaseState.VERIFYING),
+            _state_queue("triage", _("待研判"), cases, CaseState.SUBMITTED),
+            _state_queue("dispatch", _("待呼叫 / 派单"), cases, CaseState.TRIAGED),
+            _state_queue("follow_up", _("待回访"), cases, CaseState.FOLLOW_UP),
             _case_queue(
                 "overdue",
                 _("超期未办结"),
                 open_cases.filter(currently_overdue(now)),
-                query="overdue=true",
+                query="clock=overdue",
                 order="due_at",
                 tone="bad",
             ),
@@ -208,7 +178,7 @@ def street_home(actor: Actor, now: datetime) -> Home:
 def department_home(actor: Actor, now: datetime) -> Home:
     """A department: its assignments by what they need next, then by their clocks."""
     asg = assignments_actionable_by(actor)
-    running = {"due_at__isnull": False, "paused_remaining__isnull": True}
+    live = asg.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
     return Home(
         "department",
         [
@@ -221,22 +191,20 @@ def department_home(actor: Actor, now: datetime) -> Home:
             _assignment_queue(
                 "handling",
                 _("办理中"),
-                asg.filter(state__in=[A.REPORTED_IN, A.HANDLING]),
+                asg.filter(state__in=WORKING_STATES),
                 order="due_at",
             ),
             _assignment_queue(
                 "due_soon",
                 _("即将超期"),
-                asg.filter(
-                    state__in=ACTIVE_ASSIGNMENT_STATES, warn_at__lte=now, due_at__gte=now, **running
-                ),
+                live.filter(clock_due_soon(now)),
                 order="due_at",
                 tone="warn",
             ),
             _assignment_queue(
                 "overdue",
                 _("已超期"),
-                asg.filter(state__in=ACTIVE_ASSIGNMENT_STATES, due_at__lt=now, **running),
+                live.filter(clock_overdue(now)),
                 order="due_at",
                 tone="bad",
             ),
@@ -247,7 +215,7 @@ def department_home(actor: Actor, now: datetime) -> Home:
 def leader_home(actor: Actor, now: datetime) -> Home:
     """A district leader: major cases (L4), what is under supervision, and the overdue."""
     cases = cases_visible_to(actor)
-    live = cases.exclude(state__in=FINISHED)
+    live = cases.filter(state__in=OPEN_CASE_STATES)
     return Home(
         "leader",
         [
@@ -270,7 +238,7 @@ def leader_home(actor: Actor, now: datetime) -> Home:
                 "overdue",
                 _("超期事件"),
                 live.filter(currently_overdue(now)),
-                query="overdue=true",
+                query="clock=overdue",
                 order="due_at",
                 tone="bad",
             ),
@@ -297,17 +265,11 @@ def grid_home(actor: Actor, now: datetime) -> Home:
                 "due_soon",
                 _("即将超期"),
                 mine.filter(currently_due_soon(now)),
-                query="due_soon=true",
+                query="clock=due_soon",
                 order="due_at",
                 tone="warn",
             ),
-            _case_queue(
-                "follow_up",
-                _("待回访"),
-                cases.filter(state=CaseState.FOLLOW_UP),
-                query="state=follow_up",
-                order="id",
-            ),
+            _state_queue("follow_up", _("待回访"), cases, CaseState.FOLLOW_UP),
             _case_queue("recent", _("辖区最新事件"), cases, query=""),
         ],
     )

@@ -112,23 +112,27 @@ class CaseFilters:
     reported_to: datetime | None = None
 
 
+def clock_overdue(now: datetime) -> Q:
+    """A running clock (case or assignment) past its deadline; a paused one is never late.
+
+    Due exactly at ``now`` is not yet overdue, as in ``deadlines.clock_state``."""
+    return Q(due_at__lt=now, paused_remaining__isnull=True)
+
+
+def clock_due_soon(now: datetime) -> Q:
+    """A running clock with ≥ 80 % of its limit used (past ``warn_at``), not yet overdue."""
+    return Q(warn_at__lte=now, due_at__gte=now, paused_remaining__isnull=True)
+
+
 def currently_overdue(now: datetime) -> Q:
-    late_assignment = Assignment.objects.filter(
-        case_id=OuterRef("pk"),
-        state__in=ACTIVE_ASSIGNMENT_STATES,
-        due_at__lt=now,
-        paused_remaining__isnull=True,
-    )
-    return Q(due_at__lt=now, paused_remaining__isnull=True) | Q(Exists(late_assignment))
+    """The case's own clock, or one of its live assignments', is overdue."""
+    late = Assignment.objects.filter(clock_overdue(now), case_id=OuterRef("pk"))
+    return clock_overdue(now) | Q(Exists(late.filter(state__in=ACTIVE_ASSIGNMENT_STATES)))
 
 
 def currently_due_soon(now: datetime) -> Q:
-    """≥ 80 % of a running limit used, not yet overdue."""
-    window = {"warn_at__lte": now, "due_at__gte": now, "paused_remaining__isnull": True}
-    soon = Assignment.objects.filter(
-        case_id=OuterRef("pk"), state__in=ACTIVE_ASSIGNMENT_STATES, **window
-    )
-    return Q(**window) | Q(Exists(soon))
+    soon = Assignment.objects.filter(clock_due_soon(now), case_id=OuterRef("pk"))
+    return clock_due_soon(now) | Q(Exists(soon.filter(state__in=ACTIVE_ASSIGNMENT_STATES)))
 
 
 #: A query's words beyond this many add little and cost a scan each.

@@ -324,3 +324,18 @@ def test_street_home_counts_cases_by_community_and_grid(world: World) -> None:
     assert "网格1-1" in page
     assert "网格1-2" in page
     assert "网格2-1" not in page  # another street's grid
+
+
+@pytest.mark.parametrize("who", ["hub", "street", "dept_cg", "leader", "grid_worker"])
+def test_every_queue_links_to_a_list_filter_the_list_understands(world: World, who: str) -> None:
+    """A queue's "全部 »" link carries filters the case list's form knows and accepts."""
+    from django.http import QueryDict
+    from django.utils import timezone
+
+    from huying.cases.forms import CaseFilterForm
+    from huying.cases.queues import home_for
+
+    for queue in home_for(world.actor(who), timezone.now()).queues:
+        params = QueryDict(queue.query)
+        assert set(params) <= set(CaseFilterForm.base_fields), (queue.key, queue.query)
+        assert CaseFilterForm(params).is_valid(), (queue.key, queue.query)
