@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "huying.catalogue",
     "huying.cases",
     "huying.evaluation",
+    "huying.reports",
     "huying.grid",
     "huying.demo",
 ]

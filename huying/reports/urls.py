@@ -1,0 +1,14 @@
+"""/reports/: dashboards (dashboards.py), indicator tables and rankings (tables.py), the
+monthly circular (circulars.py). Each part keeps its own url list."""
+
+from django.urls import include, path
+
+from huying.reports import circular_urls, dashboard_urls, table_urls
+
+app_name = "reports"
+
+urlpatterns = [
+    path("", include(dashboard_urls)),
+    path("indicators/", include(table_urls)),
+    path("circulars/", include(circular_urls)),
+]
