@@ -168,6 +168,11 @@ class Case(Clock):
     reported_at = models.DateTimeField(verbose_name=_("上报时间"))
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("结案时间"))
+    # When one of its clocks first ran out (the first event that set ``overdue``): indicators
+    # and rollups read "overdue by T" from this column instead of searching the trail.
+    first_overdue_at = models.DateTimeField(
+        null=True, blank=True, editable=False, verbose_name=_("首次超期时间")
+    )
 
     class Meta:
         verbose_name = _("事件")
@@ -180,6 +185,8 @@ class Case(Clock):
             models.Index(fields=["item", "-id"], name="case_item"),
             models.Index(fields=["reporter", "-id"], name="case_reporter"),
             models.Index(fields=["reported_at"], name="case_reported_at"),
+            models.Index(fields=["closed_at"], name="case_closed_at"),
+            models.Index(fields=["first_overdue_at"], name="case_first_overdue_at"),
             models.Index(
                 fields=["due_at"],
                 name="case_due",

@@ -33,7 +33,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 
@@ -71,11 +71,10 @@ def _case_ref(p: str) -> str:
     return p[:-2] if p else "pk"
 
 
-def _overdue_before(p: str, moment: Any, *, inclusive: bool = False) -> Exists:
-    at = {"at__lte" if inclusive else "at__lt": moment}
-    return Exists(
-        CaseEvent.objects.filter(case_id=OuterRef(_case_ref(p)), after__overdue=True, **at)
-    )
+def _overdue_before(p: str, moment: Any, *, inclusive: bool = False) -> Q:
+    """超期 by ``moment``: ``Case.first_overdue_at`` is the time of the first trail event
+    that set the overdue flag, so this is what the trail knew then."""
+    return _on_case(p, **{"first_overdue_at__lte" if inclusive else "first_overdue_at__lt": moment})
 
 
 def _closed(period: Period, p: str) -> Q:
@@ -93,11 +92,11 @@ def closure_measures(period: Period, p: str = "") -> dict[str, Q]:
         & _on_case(p, reported_at__lt=period.end)
         & ~_on_case(p, state__in=CLOSED, closed_at__lt=period.end)
     )
-    overdue_open = open_at_end & Q(_overdue_before(p, period.end))
-    late = _overdue_before(p, OuterRef(f"{p}closed_at"), inclusive=True)
+    overdue_open = open_at_end & _overdue_before(p, period.end)
+    late = _overdue_before(p, F(f"{p}closed_at"), inclusive=True)
     return {
         "closed": closed,
-        "on_time_closed": closed & ~Q(late),
+        "on_time_closed": closed & ~late,
         "overdue_open": overdue_open,
         "due": closed | overdue_open,
     }

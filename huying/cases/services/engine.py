@@ -152,6 +152,7 @@ def append_event(
     event.hash = chain_hash(prev_hash, event_payload(event))
     updates = {
         **case_fields,
+        **_first_overdue(case, case_fields, now),
         "state": to_state,
         "version": seq,
         "trail_head": event.hash,
@@ -164,6 +165,14 @@ def append_event(
         setattr(case, name, value)
     event.save(force_insert=True)
     return event
+
+
+def _first_overdue(case: Case, case_fields: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The first event that flags the case overdue stamps when (reopening keeps the stamp:
+    the case was late once, as the trail says)."""
+    if case_fields.get("overdue") is True and case.first_overdue_at is None:
+        return {"first_overdue_at": now}
+    return {}
 
 
 def event_payload(event: CaseEvent) -> dict[str, Any]:

@@ -24,6 +24,7 @@ def test_overdue_report_in_is_flagged_once_and_supervised(world: World) -> None:
     a.refresh_from_db()
     case.refresh_from_db()
     assert a.overdue and a.supervised and case.overdue and case.supervised
+    assert case.first_overdue_at == late  # the indicators read "overdue by T" from it
     version = case.version
     again = sweep_deadlines(now=late + timedelta(hours=1))
     assert again.overdue_assignments == 0
@@ -81,6 +82,7 @@ def test_verification_overdue(world: World) -> None:
     assert sweep_deadlines(now=case.due_at + timedelta(seconds=1)).overdue_verifications == 1
     case.refresh_from_db()
     assert case.overdue and case.state == CaseState.VERIFYING
+    assert case.first_overdue_at == case.due_at + timedelta(seconds=1)
     assert Case.objects.get(pk=case.pk).events.last().action == "overdue"  # type: ignore[union-attr]
 
 

@@ -1,6 +1,7 @@
 """``huying worker``: the django-tasks database worker plus a small scheduler.
 
-The scheduler enqueues the deadline sweep and notification delivery at fixed intervals.
+The scheduler enqueues the deadline sweep, notification delivery and the dashboards'
+rollups at fixed intervals.
 Several workers may run: a period is claimed by compare-and-set on a counter row, so each
 period's job is enqueued once across all of them.
 """
@@ -18,6 +19,7 @@ from django.db import close_old_connections
 
 from huying.cases.tasks import deliver_notifications_task, sweep_deadlines_task
 from huying.core.models import Counter
+from huying.reports.tasks import tally_refresh_task
 
 logger = logging.getLogger("huying.worker")
 
@@ -37,11 +39,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--sweep-interval", type=int, default=60)
         parser.add_argument("--notify-interval", type=int, default=10)
+        parser.add_argument("--tally-interval", type=int, default=60)
 
     def handle(self, *args: Any, **options: Any) -> None:
         jobs: list[tuple[str, int, Any]] = [
             ("sweep", options["sweep_interval"], sweep_deadlines_task),
             ("notify", options["notify_interval"], deliver_notifications_task),
+            ("tally", options["tally_interval"], tally_refresh_task),
         ]
 
         def schedule() -> None:
@@ -58,6 +62,7 @@ class Command(BaseCommand):
         threading.Thread(target=schedule, name="huying-scheduler", daemon=True).start()
         self.stdout.write(
             f"worker started: deadline sweep every {options['sweep_interval']}s, "
-            f"notifications every {options['notify_interval']}s"
+            f"notifications every {options['notify_interval']}s, "
+            f"dashboard rollups every {options['tally_interval']}s"
         )
         call_command("db_worker", interval=1)
