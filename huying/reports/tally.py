@@ -113,7 +113,7 @@ def _case_counts(start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
     closed = Q(state__in=CLOSED, closed_at__gte=start, closed_at__lt=end)
     overdue = Q(first_overdue_at__gte=start, first_overdue_at__lt=end)
     late = Q(first_overdue_at__lte=F("closed_at"))
-    rows: Iterator[dict[str, Any]] = (
+    rows: Any = (  # TypedDict rows; read by name below
         Case.objects.filter(reported | closed | overdue)
         .values(
             "district_id",
@@ -178,7 +178,7 @@ def _department_tallies(day: date) -> list[DepartmentTally]:
     assigned = Q(dispatched_at__gte=start, dispatched_at__lt=end)
     reported_in = Q(reported_in_at__gte=start, reported_in_at__lt=end)
     handled = Q(result_at__gte=start, result_at__lt=end)
-    rows: Iterable[dict[str, Any]] = (
+    rows: Any = (  # TypedDict rows; read by name below
         Assignment.objects.filter(assigned | reported_in | handled)
         .values(dept=department_key())
         .annotate(
