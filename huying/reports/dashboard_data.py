@@ -36,17 +36,17 @@ from huying.cases.selectors import (
 )
 from huying.catalogue.models import CatalogueClass, CatalogueItem
 from huying.core.errors import InvalidInput, NotFound
+from huying.core.geo import from_wgs84
 from huying.evaluation.periods import Period
 from huying.evaluation.scores import department_scores
 from huying.evaluation.selectors import department_of, district_of
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
-from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
+from huying.org.models import OrgUnit
+from huying.org.roles import DEPARTMENT_ROLES, DISTRICT_FIGURE_ROLES, STREET_ROLES
 from huying.reports.models import DepartmentTally, Dim, Grain, Tally
 from huying.reports.tally import CASE_MEASURES, DEPARTMENT_MEASURES, day_bounds, month_end
 
 K = OrgUnit.Kind
-DISTRICT_ROLES = frozenset({*HUB_ROLES, Role.DISTRICT_LEADER, Role.ADMIN})
 #: The longest window a chart may ask for (ten years of days).
 MAX_DAYS = 3660
 
@@ -66,7 +66,7 @@ class Scope:
 
 
 def dashboard_scope(actor: Actor) -> Scope:
-    if actor.role in DISTRICT_ROLES:
+    if actor.role in DISTRICT_FIGURE_ROLES:
         unit = actor.unit if actor.unit.kind == K.DISTRICT else district_of(actor.unit)
         if unit is None:
             unit = OrgUnit.objects.filter(kind=K.DISTRICT).order_by("pk").first()
@@ -332,8 +332,9 @@ def ranking(scope: Scope, year: int, month: int) -> list[dict[str, Any]]:
 
 
 def heat(scope: Scope, window: Window) -> list[list[float]]:
-    """[lat, lng, reports] per grid, at the centre of the grid's bounding box: a heat layer
-    over the window that costs one rollup read whatever the number of cases."""
+    """[lat, lng, reports] per grid, at the centre of the grid's bounding box (in the map
+    tiles' coordinate system): a heat layer over the window that costs one rollup read
+    whatever the number of cases."""
     if scope.is_department:
         raise InvalidInput(_("该统计不能按此维度分组"), field="dim")
     sums = dict(
@@ -346,11 +347,13 @@ def heat(scope: Scope, window: Window) -> list[list[float]]:
     grids: Any = OrgUnit.objects.filter(
         pk__in=ids, min_lat__isnull=False, max_lat__isnull=False
     ).values_list("pk", "min_lat", "max_lat", "min_lng", "max_lng")
-    return [
-        [round((lo_lat + hi_lat) / 2, 6), round((lo_lng + hi_lng) / 2, 6), sums[str(pk)]]
-        for pk, lo_lat, hi_lat, lo_lng, hi_lng in grids
-        if sums[str(pk)]
-    ]
+    to_map = from_wgs84(settings.HUYING_MAP_COORDS)  # the tiles' system, as the case map
+    points = []
+    for pk, lo_lat, hi_lat, lo_lng, hi_lng in grids:
+        if sums[str(pk)]:
+            lat, lng = to_map((lo_lat + hi_lat) / 2, (lo_lng + hi_lng) / 2)
+            points.append([round(lat, 6), round(lng, 6), sums[str(pk)]])
+    return points
 
 
 def clock_board(scope: Scope, now: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
