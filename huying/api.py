@@ -16,6 +16,7 @@ from huying.catalogue.api import router as catalogue_router
 from huying.core.api_auth import AUTH
 from huying.core.errors import DomainError
 from huying.org.api import router as org_router
+from huying.reports.api import router as reports_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -33,6 +34,7 @@ api = NinjaAPI(
 api.add_router("", org_router)
 api.add_router("", catalogue_router)
 api.add_router("", cases_router)
+api.add_router("", reports_router)
 
 
 def _error(

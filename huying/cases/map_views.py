@@ -54,6 +54,11 @@ def _system() -> dict[str, str]:
     return {"code": system, "label": SYSTEMS[system], "stored": SYSTEMS[WGS84]}
 
 
+def map_config_base() -> dict[str, Any]:
+    """What every map page needs: the tiles and the coordinate system they are drawn in."""
+    return {"tiles": _tiles(), "system": _system()}
+
+
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
     form = CaseFilterForm(request.GET)  # an empty query is a valid, unfiltered one
     form.is_valid()
@@ -80,8 +85,7 @@ def case_map(request: HttpRequest) -> HttpResponse:
         "points": points if form.is_valid() else None,
         "grids": reverse("cases:map_grids"),
         "detail": reverse("cases:detail", args=[0]),
-        "tiles": _tiles(),
-        "system": _system(),
+        **map_config_base(),
         "limit": POINT_LIMIT,
         "states": dict(CaseState.choices),
     }

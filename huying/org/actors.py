@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
-from huying.org.roles import ROLE_SCOPE, may_manage
+from huying.org.roles import DASHBOARD_ROLES, ROLE_SCOPE, may_manage
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,11 @@ class Actor:
     @property
     def sees_all(self) -> bool:
         return self.scope == DataScope.ALL
+
+    @property
+    def has_dashboard(self) -> bool:
+        """Has a 统计 page (the district's, the street's or the department's figures)."""
+        return self.role in DASHBOARD_ROLES
 
     @property
     def can_manage(self) -> bool:

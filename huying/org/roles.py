@@ -51,6 +51,10 @@ TERRITORIAL_STAFF = frozenset(
 #: Roles that manage the catalogue and the organisation (清单和组织管理); to everyone else
 #: those pages do not exist (404).
 MANAGER_ROLES = frozenset({Role.ADMIN})
+#: Roles that see the whole district's figures (统计: the district's dashboard, 大屏).
+DISTRICT_FIGURE_ROLES = frozenset({*HUB_ROLES, Role.DISTRICT_LEADER, Role.ADMIN})
+#: Roles with a dashboard: the district's, their street's or their department's.
+DASHBOARD_ROLES = DISTRICT_FIGURE_ROLES | STREET_ROLES | DEPARTMENT_ROLES
 
 
 def may_manage(role: str) -> bool:

@@ -1,3 +1,8 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from huying.reports import dashboards
+
+urlpatterns = [
+    path("", dashboards.dashboard, name="dashboard"),
+    path("wall/", dashboards.wall, name="wall"),
+]

@@ -1,0 +1,89 @@
+"""/api/v1/dashboard/…: the dashboards' data, one endpoint per chart (the pages fetch them
+in parallel and refresh them on a timer). The acting role decides the scope; the window is
+``first``–``last`` (dates, both included), by default this month up to today."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema
+
+from huying.core.api_auth import acting
+from huying.reports import dashboard_data as data
+from huying.reports.models import Dim
+from huying.reports.tally import day_of
+
+router = Router(tags=["统计 dashboard"])
+
+
+class WindowIn(Schema):
+    first: date | None = None
+    last: date | None = None
+
+    def window(self) -> data.Window:
+        today = day_of(timezone.now())
+        last = self.last or today
+        first = self.first or last.replace(day=1)
+        return data.Window(first, last)
+
+
+def _scope(request: HttpRequest) -> data.Scope:
+    return data.dashboard_scope(acting(request))
+
+
+@router.get("/dashboard/kpis", summary="概况：区间内的上报、结案、超期、满意率与当前在办")
+def kpis(request: HttpRequest, q: Query[WindowIn]) -> dict[str, Any]:
+    scope = _scope(request)
+    return {
+        "scope": scope.kind,
+        "unit": scope.unit.name,
+        **data.kpis(scope, q.window(), timezone.now()),
+    }
+
+
+class TrendIn(WindowIn):
+    step: Literal["day", "week", "month"] = "day"
+
+
+@router.get("/dashboard/trend", summary="趋势：按日、周或月")
+def trend(request: HttpRequest, q: Query[TrendIn]) -> dict[str, Any]:
+    return data.trend(_scope(request), q.window(), q.step)
+
+
+class BreakdownIn(WindowIn):
+    dim: Dim
+    top: int = Field(10, ge=1, le=50)
+
+
+@router.get("/dashboard/breakdown", summary="分布：按街道、社区、网格、类别、事项或来源")
+def breakdown(request: HttpRequest, q: Query[BreakdownIn]) -> list[dict[str, Any]]:
+    return data.breakdown(_scope(request), q.window(), q.dim, top=q.top)
+
+
+@router.get("/dashboard/departments", summary="部门：派单、报到、办结及按时率")
+def departments(request: HttpRequest, q: Query[WindowIn]) -> list[dict[str, Any]]:
+    return data.departments(_scope(request), q.window())
+
+
+class MonthIn(Schema):
+    year: int | None = Field(None, ge=2000, le=2100)
+    month: int | None = Field(None, ge=1, le=12)
+
+
+@router.get("/dashboard/ranking", summary="一月一考评：部门得分与排名")
+def ranking(request: HttpRequest, q: Query[MonthIn]) -> list[dict[str, Any]]:
+    today = day_of(timezone.now())
+    return data.ranking(_scope(request), q.year or today.year, q.month or today.month)
+
+
+@router.get("/dashboard/heat", summary="热力：各网格的上报数")
+def heat(request: HttpRequest, q: Query[WindowIn]) -> list[list[float]]:
+    return data.heat(_scope(request), q.window())
+
+
+@router.get("/dashboard/overdue", summary="超期督办榜：当前超期最久的事件")
+def overdue(request: HttpRequest) -> list[dict[str, Any]]:
+    return data.clock_board(_scope(request), timezone.now())

@@ -1,0 +1,53 @@
+"""The dashboard pages: the acting role's dashboard (统计) and the command centre's wall
+screen (大屏). Both are a frame: the numbers come from /api/v1/dashboard/* (``api.py``),
+fetched by dashboard.js, so the wall can refresh itself without reloading."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from huying.cases.map_views import map_config_base
+from huying.core.web import staff_view
+from huying.org.actors import Actor
+from huying.reports.dashboard_data import SCOPE_DIMS, dashboard_scope
+from huying.reports.tally import day_of
+
+
+def _config(actor: Actor, *, wall: bool) -> dict[str, Any]:
+    scope = dashboard_scope(actor)
+    today = day_of(timezone.now())
+    return {
+        "scope": scope.kind,
+        "unit": scope.unit.name,
+        "wall": wall,
+        "today": today.isoformat(),
+        "api": reverse("api:api-root").rstrip("/") + "/dashboard/",
+        "grant": actor.grant_id,
+        "dims": list(SCOPE_DIMS[scope.kind]),
+        "cases": reverse("cases:list"),
+        "detail": reverse("cases:detail", args=[0]),
+        "map": map_config_base(),
+        "refresh": 60 if wall else 0,
+    }
+
+
+@require_GET
+@staff_view
+def dashboard(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    config = _config(actor, wall=False)
+    return render(request, "reports/dashboard.html", {"config": config, "nav": "reports"})
+
+
+@require_GET
+@staff_view
+def wall(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    config = _config(actor, wall=True)
+    return render(request, "reports/wall.html", {"config": config})
