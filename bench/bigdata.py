@@ -639,9 +639,7 @@ def tally(db: Db) -> None:
     with psycopg.connect(db.url, autocommit=True) as conn, conn.cursor() as cur:
         cur.execute("VACUUM (ANALYZE) reports_tally, reports_departmenttally")
         print(sizes(cur, ("reports_tally", "reports_departmenttally")))
-        cur.execute(
-            "SELECT grain, dim, count(*) FROM reports_tally GROUP BY 1, 2 ORDER BY 1, 2"
-        )
+        cur.execute("SELECT grain, dim, count(*) FROM reports_tally GROUP BY 1, 2 ORDER BY 1, 2")
         for grain, dim, count in cur.fetchall():
             print(f"  {grain:<6} {dim:<10} {count:>10,}")
 
