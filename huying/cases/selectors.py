@@ -130,6 +130,16 @@ def currently_overdue(now: datetime) -> Q:
     return clock_overdue(now) | Q(Exists(late.filter(state__in=ACTIVE_ASSIGNMENT_STATES)))
 
 
+def overdue_case_ids(now: datetime) -> QuerySet[Any]:
+    """The ids of the cases ``currently_overdue`` matches, as two small sets read from the
+    partial indexes on running clocks (``case_due``, ``asg_due``). For reads that want a few
+    of them in some order (the overdue board): ``currently_overdue``'s ``OR EXISTS`` makes
+    PostgreSQL test every open case in scope instead (≈ 0.3 s at ten million cases)."""
+    own = Case.objects.filter(clock_overdue(now)).values("pk")
+    live = Assignment.objects.filter(clock_overdue(now), state__in=ACTIVE_ASSIGNMENT_STATES)
+    return own.union(live.values("case_id"))
+
+
 def currently_due_soon(now: datetime) -> Q:
     soon = Assignment.objects.filter(clock_due_soon(now), case_id=OuterRef("pk"))
     return clock_due_soon(now) | Q(Exists(soon.filter(state__in=ACTIVE_ASSIGNMENT_STATES)))

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import F, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Case, Source
@@ -33,6 +33,7 @@ from huying.cases.selectors import (
     clock_overdue,
     currently_due_soon,
     currently_overdue,
+    overdue_case_ids,
 )
 from huying.catalogue.models import CatalogueClass, CatalogueItem
 from huying.core.errors import InvalidInput, NotFound
@@ -182,14 +183,22 @@ def kpis(scope: Scope, window: Window, now: datetime) -> dict[str, Any]:
             "due_soon_now": live.filter(clock_due_soon(now)).count(),
         }
     flows = _sums(_case_rows(scope, window, Dim.TOTAL), CASE_MEASURES)
-    open_cases = cases_visible_to(scope.actor).filter(state__in=OPEN_CASE_STATES)
+    # One pass over the open cases in scope counts all three (three COUNTs each read them:
+    # ≈ 0.2 s a pass at ten million cases).
+    now_counts = (
+        cases_visible_to(scope.actor)
+        .filter(state__in=OPEN_CASE_STATES)
+        .aggregate(
+            open_now=Count("pk"),
+            overdue_now=Count("pk", filter=currently_overdue(now)),
+            due_soon_now=Count("pk", filter=currently_due_soon(now)),
+        )
+    )
     return {
         **flows,
         "on_time_closed_rate": rate(flows["on_time_closed"], flows["closed"]),
         "satisfaction_rate": satisfaction(flows["satisfied"], flows["basic"], flows["follow_ups"]),
-        "open_now": open_cases.count(),
-        "overdue_now": open_cases.filter(currently_overdue(now)).count(),
-        "due_soon_now": open_cases.filter(currently_due_soon(now)).count(),
+        **now_counts,
     }
 
 
@@ -368,7 +377,7 @@ def clock_board(scope: Scope, now: datetime, *, limit: int = 10) -> list[dict[st
         cases = [(a.case, a.due_at) for a in late]
     else:
         open_cases = cases_visible_to(scope.actor).filter(
-            currently_overdue(now), state__in=OPEN_CASE_STATES
+            pk__in=overdue_case_ids(now), state__in=OPEN_CASE_STATES
         )
         cases = [(c, c.due_at) for c in _oldest_first(open_cases, limit)]
     return [
