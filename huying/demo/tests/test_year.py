@@ -11,6 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Sum
 
 from huying.cases.models import Case, CaseEvent, CaseState
 from huying.cases.trail import verify_trails
@@ -19,6 +20,8 @@ from huying.demo.district import build_district
 from huying.demo.year import OPEN_STATES, YearStats, simulate_year
 from huying.org.models import OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES
+from huying.reports.models import Dim, Grain, Tally
+from huying.reports.tally import tally_rebuild, tally_refresh
 
 S = CaseState
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -49,6 +52,21 @@ class TestYear:
         assert days[-1] == 365
         assert stats.sweeps >= 365
         assert stats.seconds > 0
+
+    def test_dashboard_rollups_add_up_to_the_cases(self, year: Any) -> None:
+        """A rebuild after a year of lifecycle, and a refresh with nothing new, count every
+        case once: the district's month rows sum to the case table's totals."""
+        district, _, _ = year
+        tally_rebuild()
+        assert tally_refresh().events == 0
+        months = Tally.objects.filter(
+            grain=Grain.MONTH, scope_id=district.district.pk, dim=Dim.TOTAL
+        ).aggregate(reported=Sum("reported"), closed=Sum("closed"), overdue=Sum("overdue"))
+        assert months["reported"] == Case.objects.count()
+        closed = Case.objects.filter(state__in=[S.CLOSED, S.ARCHIVED], closed_at__isnull=False)
+        assert months["closed"] == closed.count()
+        assert months["overdue"] == Case.objects.filter(first_overdue_at__isnull=False).count()
+        assert months["overdue"] == Case.objects.filter(overdue=True).count() > 0
 
     def test_every_trail_verifies(self, year: Any) -> None:
         assert list(verify_trails()) == []
