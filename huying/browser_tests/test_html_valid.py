@@ -59,6 +59,10 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
         "resident-mine": ("resident", "/m/"),
         "resident-rate": ("resident", f"/m/c/{follow_up.number}"),
         "map": ("street", "/cases/map/"),
+        "dashboard": ("hub", "/reports/"),
+        "dashboard-street": ("street", "/reports/"),
+        "dashboard-department": ("dept_cg", "/reports/"),
+        "wall": ("hub", "/reports/wall/"),
         "call-sheet": ("street", f"/cases/{working.pk}/call-sheet/"),
         "manage-catalogue": ("admin", "/manage/catalogue/"),
         "manage-catalogue-version": (
