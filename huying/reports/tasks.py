@@ -1,0 +1,16 @@
+"""Background work of the reports app, queued in the database and run by ``huying worker``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks import task
+
+from huying.reports.circular.services import circular_run
+
+
+@task()
+def circular_generate_task(circular_id: int) -> dict[str, Any]:
+    """Write a requested circular's Word and PDF files (一月一通报)."""
+    circular = circular_run(circular_id=circular_id)
+    return {"state": circular.state, "number": circular.doc_number}
