@@ -328,7 +328,7 @@ def _streets(doc: CircularDocument, f: dict[str, Any]) -> None:
                 ]
                 for r in streets
             ],
-            widths=[2.6, 1.2, 1.5, 1.7, 1.5, 1.5, 1.1, 1.7, 1.7],
+            widths=[2.3, 1.1, 1.6, 1.7, 1.6, 1.6, 1.0, 1.7, 1.7],
             align=["left", *["center"] * 8],
             note=_(
                 "注：结案率＝结案数÷（结案数＋月末超期在办数）；解决率＝本月受理并办结且群众不是不满意的"
@@ -372,9 +372,9 @@ def _overdue_and_returned(doc: CircularDocument, f: dict[str, Any]) -> None:
         doc.p(_("本月无超期事件。"))
     else:
         shown = len(overdue["rows"])
-        text = _("本月超期事件{total}件，其中截至统计时仍未报到或未办结{open}件。").format(
-            total=overdue["total"], open=overdue["open"]
-        )
+        text = _(
+            "本月部门超期派单{total}件次，涉及事件{cases}件；截至统计时仍未报到或未办结的{open}件次。"
+        ).format(total=overdue["total"], cases=overdue["cases"], open=overdue["open"])
         if shown < overdue["total"]:
             text += _("按超期天数排列，列出前{n}件：").format(n=shown)
         else:
@@ -394,7 +394,7 @@ def _overdue_and_returned(doc: CircularDocument, f: dict[str, Any]) -> None:
                     ]
                     for r in overdue["rows"]
                 ],
-                widths=[3.3, 3.6, 1.9, 2.8, 1.9, 1.3],
+                widths=[3.9, 3.4, 1.9, 2.9, 1.8, 1.2],
                 align=["left", "left", "center", "left", "center", "center"],
             )
         )
@@ -428,7 +428,7 @@ def _overdue_and_returned(doc: CircularDocument, f: dict[str, Any]) -> None:
                     ]
                     for r in returned["rows"]
                 ],
-                widths=[3.3, 3, 1.8, 2.6, 3.2, 1.6],
+                widths=[3.9, 2.8, 1.8, 2.6, 3.1, 1.5],
                 align=["left", "left", "center", "left", "left", "center"],
             )
         )

@@ -36,6 +36,40 @@ GRID = Pt(28)  # 22 lines a page
 NONE = Pt(0)
 TYPE_WIDTH_MM = 210 - 28 - 26
 
+#: What follows w:pBdr in a w:pPr (ECMA-376 CT_PPrBase).
+PPR_AFTER_BORDER = tuple(
+    f"w:{name}"
+    for name in [
+        "shd",
+        "tabs",
+        "suppressAutoHyphens",
+        "kinsoku",
+        "wordWrap",
+        "overflowPunct",
+        "topLinePunct",
+        "autoSpaceDE",
+        "autoSpaceDN",
+        "bidi",
+        "adjustRightInd",
+        "snapToGrid",
+        "spacing",
+        "ind",
+        "contextualSpacing",
+        "mirrorIndents",
+        "suppressOverlap",
+        "jc",
+        "textDirection",
+        "textAlignment",
+        "textboxTightWrap",
+        "outlineLvl",
+        "divId",
+        "cnfStyle",
+        "rPr",
+        "sectPr",
+        "pPrChange",
+    ]
+)
+
 ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
     "center": WD_ALIGN_PARAGRAPH.CENTER,
@@ -108,7 +142,8 @@ def _border(p: Paragraph, *, color: str = "C00000", size_eighths: int = 16) -> N
     ):
         bottom.set(qn(f"w:{key}"), value)
     borders.append(bottom)
-    ppr.append(borders)
+    # Word refuses a file whose elements are out of the schema's order.
+    ppr.insert_element_before(borders, *PPR_AFTER_BORDER)
 
 
 def _shade(cell: _Cell, fill: str) -> None:
@@ -117,7 +152,20 @@ def _shade(cell: _Cell, fill: str) -> None:
     shading.set(qn("w:val"), "clear")
     shading.set(qn("w:color"), "auto")
     shading.set(qn("w:fill"), fill)
-    tcpr.append(shading)
+    tcpr.insert_element_before(
+        shading, "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark"
+    )
+
+
+def _cell_margins(table: object, *, twips: int) -> None:
+    tblpr = table._tbl.tblPr  # type: ignore[attr-defined]
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("left", "right"):
+        edge = OxmlElement(f"w:{side}")
+        edge.set(qn("w:w"), str(twips))
+        edge.set(qn("w:type"), "dxa")
+        margins.append(edge)
+    tblpr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription")
 
 
 def _row_flags(row: object, *, header: bool = False) -> None:
@@ -158,6 +206,7 @@ def _table(doc: object, block: Table) -> None:
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
+    _cell_margins(table, twips=57)  # 1 mm each side: room for "100.0%" in narrow columns
     total = sum(block.widths)
     widths = [Mm(TYPE_WIDTH_MM * w / total) for w in block.widths]
 

@@ -116,7 +116,7 @@ def test_overdue_returned_and_notable_lists(march: March, figures: dict[str, Any
     assert (by_number[a3]["status"], by_number[a3]["days"]) == ("unhandled", 16)
     assert (by_number[a2]["status"], by_number[a2]["days"]) == ("reported_late", 1)
     assert (by_number[a6]["status"], by_number[a6]["days"]) == ("not_reported", 1)
-    assert (overdue["total"], overdue["open"]) == (3, 2)
+    assert (overdue["total"], overdue["cases"], overdue["open"]) == (3, 3, 2)
     assert overdue["rows"][0]["number"] == a3  # longest first
     assert by_number[a3]["department"] == "城管局"
     assert by_number[a3]["street"] == "第1街道"
@@ -162,6 +162,30 @@ def test_the_word_file_reads_as_the_circular(figures: dict[str, Any]) -> None:
     xml = word.element.xml
     assert 'w:eastAsia="Noto Serif CJK SC"' in xml
     assert len(word.inline_shapes) == 2  # the two charts
+    assert schema_order_faults(word.element) == []
+
+
+#: Children whose order Word enforces (ECMA-376), for the properties this file writes.
+SCHEMA_ORDER = {
+    "pPr": ["pStyle", "keepNext", "widowControl", "pBdr", "spacing", "ind", "jc"],
+    "tcPr": ["tcW", "shd", "vAlign"],
+    "tblPr": ["tblStyle", "tblW", "jc", "tblLayout", "tblCellMar", "tblLook"],
+    "rPr": ["rFonts", "b", "color", "sz", "szCs"],
+}
+
+
+def schema_order_faults(root: Any) -> list[str]:
+    """Property elements out of the schema's order: Word calls such a file unreadable."""
+    faults = []
+    for parent, order in SCHEMA_ORDER.items():
+        for element in root.iter(f"{{{W}}}{parent}"):
+            names = [c.tag.split("}")[1] for c in element if c.tag.split("}")[1] in order]
+            if names != sorted(names, key=order.index):
+                faults.append(f"{parent}: {names}")
+    return faults
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 def pdf_fonts(data: bytes) -> list[tuple[bytes, bool]]:
