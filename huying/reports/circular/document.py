@@ -372,9 +372,13 @@ def _overdue_and_returned(doc: CircularDocument, f: dict[str, Any]) -> None:
         doc.p(_("本月无超期事件。"))
     else:
         shown = len(overdue["rows"])
-        text = _(
-            "本月部门超期派单{total}件次，涉及事件{cases}件；截至统计时仍未报到或未办结的{open}件次。"
-        ).format(total=overdue["total"], cases=overdue["cases"], open=overdue["open"])
+        text = _("本月部门超期派单{total}件次，涉及事件{cases}件。").format(
+            total=overdue["total"], cases=overdue["cases"]
+        )
+        if overdue["open"]:
+            text += _("截至统计时仍未报到或未办结的{open}件次。").format(open=overdue["open"])
+        else:
+            text += _("截至统计时均已报到、办结。")
         if shown < overdue["total"]:
             text += _("按超期天数排列，列出前{n}件：").format(n=shown)
         else:
