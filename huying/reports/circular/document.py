@@ -182,7 +182,7 @@ def _overview(doc: CircularDocument, f: dict[str, Any]) -> None:
         _(
             "有效回访{follow_ups}件，其中满意{satisfied}件、基本满意{basic}件、不满意{dissatisfied}件，"
             "满意率{satisfaction}，解决率{resolution}。街道对口呼叫{calls}次，呼叫准确度{accuracy}。"
-            "本月超期事件{overdue}件，部门申请退回{returns}件，其中退回成立{upheld}件。"
+            "本月部门超期派单{overdue}件次，部门申请退回{returns}件，其中退回成立{upheld}件。"
         ).format(
             follow_ups=o["follow_ups"],
             satisfied=o["satisfied"],
