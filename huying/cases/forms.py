@@ -21,6 +21,7 @@ from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
 from huying.org.models import OrgUnit
+from huying.reports.drilldown import DrillDown
 
 
 def _department_choices() -> list[tuple[str, str]]:
@@ -80,6 +81,9 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A drill-down from an indicator table (its own parameters, not fields): garbage is
+        # an InvalidInput, a 422 page, before anything is listed.
+        self.drill = DrillDown.parse(self.data) if self.is_bound else None
         self.fields["item"].choices = BLANK + _item_choices()  # type: ignore[attr-defined]
         self.fields["street"].choices = BLANK + _street_choices()  # type: ignore[attr-defined]
         self.fields["department"].choices = BLANK + _department_choices()  # type: ignore[attr-defined]
@@ -112,6 +116,7 @@ class CaseFilterForm(forms.Form):
             text=d.get("text") or None,
             reported_from=day(d.get("date_from")),
             reported_to=day(d.get("date_to"), plus=1),
+            drill=self.drill.query() if self.drill else None,
         )
 
 
