@@ -95,6 +95,10 @@ class CaseFilterForm(forms.Form):
             self.add_error("date_to", _("结束日期不能早于开始日期"))
         return data
 
+    def narrows(self) -> bool:
+        """Whether any filter is set (beyond a drill-down)."""
+        return self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
+
     def filters(self) -> CaseFilters:
         d = self.cleaned_data
         tz = timezone.get_current_timezone()

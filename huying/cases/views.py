@@ -94,7 +94,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         template += "#rows"
     elif form.drill is not None:  # the cases behind a number of an indicator table
         context["drill"] = {
-            "caption": form.drill.caption(actor),
+            "caption": form.drill.caption(actor, narrowed=form.narrows()),
             "back": form.drill.back_url(),
             "params": form.drill.params(),
             "clear": f"{reverse('cases:list')}?{form.drill.query()}",

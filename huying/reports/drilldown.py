@@ -264,8 +264,9 @@ class DrillDown:
             raise NotFound(_("分组不存在"))
         return labels[self.key]
 
-    def caption(self, actor: Actor) -> str:
-        """The banner above the list: 2026年3月 · 城管局 · 结案率的分子：结案 12 件."""
+    def caption(self, actor: Actor, *, narrowed: bool = False) -> str:
+        """The banner above the list: 2026年3月 · 城管局 · 结案率的分子：结案 12 件.
+        ``narrowed``: the list's own filters narrow it further."""
         family, measure = self.measure
         counted = aggregate.counts(family, period=self.period, by=self.by, actor=actor)
         n = counted.get(self.key, {}).get(measure, 0)
@@ -280,10 +281,12 @@ class DrillDown:
             tail = _("%(what)s %(n)d 件") % {"what": what, "n": n}
         else:
             listed = self.cases(actor).count()
-            tail = _("%(what)s %(n)d %(unit)s，涉及以下 %(cases)d 件事件") % {
+            tail = _("%(what)s %(n)d %(unit)s，涉及事件 %(cases)d 件") % {
                 "what": what,
                 "n": n,
                 "unit": ROW_UNITS[family.rows],
                 "cases": listed,
             }
+        if narrowed:
+            tail += _("；下面只列出其中符合筛选条件的事件")
         return f"{head}：{tail}"

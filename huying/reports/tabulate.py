@@ -42,6 +42,7 @@ COUNT, RATE, PER_MILLE, SCORE, RANK = "count", "rate", "per_mille", "score", "ra
 DASH = "—"
 UNRANKED = gettext_lazy("评议件数不足，不排名")
 STREET_UNRANKED = gettext_lazy("件数不足，不排名")
+NO_ANNUAL = gettext_lazy("缺少年度评价，不排名")
 
 
 def show(kind: str, value: Any) -> str:
@@ -411,9 +412,11 @@ def _rank_cell(rank: int | None, why: Any) -> Cell:
     return Cell(rank, str(rank) if rank is not None else str(why))
 
 
-def _department_cases_url(actor: Actor, department_id: int) -> str | None:
+def _department_cases_url(actor: Actor, department_id: int, cases: int) -> str | None:
     """The department's cases in the case list (its existing department filter), for a role
     that sees them all: the district's, or the department's own staff for its own row."""
+    if not cases:
+        return None
     own = actor.role in DEPARTMENT_ROLES and department_of(actor.unit).pk == department_id
     if not (actor.sees_all or own):
         return None
@@ -440,7 +443,11 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
             s.name,
             (
                 _rank_cell(s.rank, UNRANKED),
-                Cell(s.cases, show(COUNT, s.cases), _department_cases_url(actor, s.department_id)),
+                Cell(
+                    s.cases,
+                    show(COUNT, s.cases),
+                    _department_cases_url(actor, s.department_id, s.cases),
+                ),
                 Cell(s.score, show(SCORE, s.score)),
             ),
         )
@@ -474,10 +481,13 @@ def annual_ranking(*, year: int, actor: Actor) -> Table:
     )
     rows = []
     for s in listed:
-        cells = [_rank_cell(s.rank, UNRANKED)]
+        few = s.cases < settings.HUYING_RANKING_MIN_CASES
+        cells = [_rank_cell(s.rank, UNRANKED if few else NO_ANNUAL)]
         for c in columns[1:]:
             value = getattr(s, c.code)
-            url = _department_cases_url(actor, s.department_id) if c.code == "cases" else None
+            url = None
+            if c.code == "cases":
+                url = _department_cases_url(actor, s.department_id, s.cases)
             cells.append(Cell(value, show(c.kind, value), url))
         rows.append(Row(s.name, tuple(cells)))
     return Table(

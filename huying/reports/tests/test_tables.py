@@ -145,12 +145,13 @@ def test_drill_down_lists_the_very_cases_and_says_what_they_are(march: March) ->
     # The other filters work on top: of those five, the one a grid worker reported.
     patrol = hub.get(closed_a + "&source=grid_patrol")
     assert {c.pk for c in patrol.context["rows"]} == march.ids("A1")
+    assert "结案 5 件；下面只列出其中符合筛选条件的事件" in patrol.content.decode()
     # An assignment family says how many assignments and how many cases.
     handling = table_of(page(hub, table="handling", by="street"))
     listed = hub.get(_url(handling, "第2街道", 0))
     # B1 (水务局 and 生态环境局), B2, B3: four assignments on three cases
     assert {c.pk for c in listed.context["rows"]} == march.ids("B1", "B2", "B3")
-    assert "处置率的分母：应处置 4 个派单，涉及以下 3 件事件" in listed.content.decode()
+    assert "处置率的分母：应处置 4 个派单，涉及事件 3 件" in listed.content.decode()
 
 
 def test_a_street_sees_only_its_own_groups_and_cases(march: March) -> None:

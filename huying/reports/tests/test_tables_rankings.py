@@ -120,9 +120,20 @@ def test_annual_scores(rated: March) -> None:
         "77.50",
         "82.05",
     ]
-    # 交通局 has no annual evaluation: no score, not ranked
+    # 交通局 has one rated case and no annual evaluation: no score, not ranked
     assert rows(table)["交通局"][-1] == "—"
     assert rows(table)["交通局"][0] == "评议件数不足，不排名"
+
+
+def test_enough_cases_but_no_annual_evaluation_says_so(rated: March, settings: Any) -> None:
+    settings.HUYING_RANKING_MIN_CASES = 1
+    [table] = tables(
+        login(rated.world, "hub").get(
+            "/reports/indicators/rankings/", {"view": "annual", "year": "2026"}
+        )
+    )
+    assert rows(table)["交通局"][0] == "缺少年度评价，不排名"
+    assert rows(table)["水务局"][0] == "评议件数不足，不排名"
 
 
 def test_streets_by_three_rates_and_by_completion(rated: March) -> None:
