@@ -369,7 +369,7 @@ def _row(
     for m in spec.metrics:
         value = getattr(obj, m.code)
         url = None
-        if m.drill and linked:
+        if m.drill and linked and value:  # nothing behind a zero
             indicator, part = m.drill
             url = DrillDown(indicator, part, by, obj.key, period).url()
         cells.append(Cell(value, show(m.kind, value), url))

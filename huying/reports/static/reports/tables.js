@@ -1,5 +1,5 @@
 // Indicator and ranking forms: show only the period fields the chosen period needs; a new
-// table starts from its own default grouping (the old one may not apply to it).
+// table starts from its own default grouping and order (the old ones may not apply to it).
 (function () {
   "use strict";
   var NEEDS = { month: ["month"], quarter: ["year", "quarter"], year: ["year"], range: ["start", "end"] };
@@ -19,6 +19,7 @@
     if (table) {
       table.addEventListener("change", function () {
         if (form.elements.by) form.elements.by.value = "";
+        if (form.elements.sort) form.elements.sort.value = "";
         form.requestSubmit();
       });
     }
