@@ -6,11 +6,11 @@ the downloads. Thin: reads through ``circular.selectors``, writes through
 from __future__ import annotations
 
 from datetime import date
-from typing import IO, Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from huying.core.errors import DomainError, NotFound
-from huying.core.web import form_error, staff_view
+from huying.core.web import file_download, form_error, staff_view
 from huying.org.actors import Actor
 from huying.reports.circular import selectors
 from huying.reports.circular.rules import may_generate, may_read
@@ -138,11 +138,6 @@ def circular_download(request: HttpRequest, circular_id: int, kind: str) -> Http
     field = circular.docx if kind == "docx" else circular.pdf
     if kind not in FILE_TYPES or circular.state != CircularState.DONE or not field:
         raise NotFound(_("通报文件尚未生成"))
-    data: IO[bytes] = field.open("rb")
-    response = FileResponse(
-        data,
-        as_attachment=True,
-        filename=download_name(circular, kind),
-        content_type=FILE_TYPES[kind],
+    return file_download(
+        field.open("rb"), filename=download_name(circular, kind), content_type=FILE_TYPES[kind]
     )
-    return cast(HttpResponse, response)

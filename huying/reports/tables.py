@@ -19,9 +19,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from huying.cases.document_views import _file as file_download
 from huying.core.errors import InvalidInput, NotFound
-from huying.core.web import staff_view
+from huying.core.web import file_download, staff_view
 from huying.org.actors import Actor
 from huying.org.models import Role
 from huying.reports import table_xlsx, tabulate
