@@ -13,6 +13,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Page, Paginator
 from django.db import transaction
@@ -145,7 +146,16 @@ def _links(actor: Actor) -> list[dict[str, Any]]:
 
 @part_view(selectors.rates, selectors.appeals, selectors.rules_on_appeals)
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"links": _links(_actor(request)), "nav": "evaluation", "tab": "home"}
+    weights = {
+        "process": settings.HUYING_SCORE_PROCESS_WEIGHT * 100,
+        "annual": settings.HUYING_SCORE_ANNUAL_WEIGHT * 100,
+    }
+    context = {
+        "links": _links(_actor(request)),
+        "weights": weights,
+        "nav": "evaluation",
+        "tab": "home",
+    }
     return render(request, "evaluation/home.html", context)
 
 
