@@ -14,7 +14,14 @@ from django.utils.translation import gettext as _
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.selectors import cases_visible_to
 from huying.core.errors import NotFound
-from huying.evaluation.models import AnnualReview, AppealState, Rating, RatingRevision, SurveyBatch
+from huying.evaluation.models import (
+    AnnualReview,
+    AppealState,
+    Rating,
+    RatingRevision,
+    SurveyBatch,
+    SurveyResponse,
+)
 from huying.evaluation.rules import (
     APPEAL_ROLES,
     NOT_RESPONDING,
@@ -257,3 +264,10 @@ def survey_batches(actor: Actor) -> QuerySet[SurveyBatch]:
     if not enters_surveys(actor):
         return SurveyBatch.objects.none()
     return SurveyBatch.objects.select_related("entered_by").order_by("-entered_at", "-pk")
+
+
+def survey_form_count(actor: Actor, year: int) -> int:
+    """How many survey forms of a year are in (a form scores several departments)."""
+    if not enters_surveys(actor):
+        return 0
+    return SurveyResponse.objects.filter(year=year).values("form_no").distinct().count()

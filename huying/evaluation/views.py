@@ -37,8 +37,8 @@ from huying.evaluation.forms import (
     SurveyForm,
     SurveyImportForm,
 )
-from huying.evaluation.models import AppealState, Rating, RatingAppeal, SurveyResponse
-from huying.evaluation.services.annual import parse_score
+from huying.evaluation.models import AppealState, Rating, RatingAppeal
+from huying.evaluation.services.annual import FIRST_YEAR, LAST_YEAR, parse_score
 from huying.evaluation.survey_template import XLSX, survey_template_xlsx
 from huying.org.actors import Actor
 
@@ -83,11 +83,11 @@ def _refused(form: Any, exc: DomainError) -> int:
 
 
 def _year(request: HttpRequest) -> int:
+    """The year asked for (``?year=``), else this year."""
     raw = request.GET.get("year", "")
-    this_year = timezone.localdate().year
-    if raw.isdigit() and 2000 <= int(raw) <= 2100:
+    if raw.isdigit() and FIRST_YEAR <= int(raw) <= LAST_YEAR:
         return int(raw)
-    return this_year
+    return timezone.localdate().year
 
 
 # --- landing ----------------------------------------------------------------------------------
@@ -126,21 +126,22 @@ def _links(actor: Actor) -> list[dict[str, Any]]:
             },
         ]
     if selectors.rules_on_appeals(actor):
-        pending = selectors.appeals_pending(actor).count()
-        forms = SurveyResponse.objects.filter(year=year).values("form_no").distinct().count()
-        out += [
+        out.append(
             {
                 "url": "evaluation:appeals",
                 "title": _("申诉待裁定"),
-                "count": pending,
+                "count": selectors.appeals_pending(actor).count(),
                 "tone": "bad",
-            },
+            }
+        )
+    if selectors.enters_surveys(actor):
+        out.append(
             {
                 "url": "evaluation:survey",
                 "title": _("%(year)d 年群众评价问卷") % {"year": year},
-                "count": forms,
-            },
-        ]
+                "count": selectors.survey_form_count(actor, year),
+            }
+        )
     return out
 
 
