@@ -607,3 +607,12 @@ def test_rating_detail_query_count_is_bounded(world: World) -> None:
     )
     appeal(world, rating)
     assert _queries(login(world, "hub"), f"/evaluation/ratings/{rating.pk}/") <= 10
+
+
+def test_the_district_leader_reads_a_rating_without_tabs_to_pages_it_cannot_use(
+    world: World,
+) -> None:
+    rating = rate(world, verified_case(world, verified=at(3, 2)))
+    text = page(login(world, "leader").get(f"/evaluation/ratings/{rating.pk}/"))
+    assert rating.case.number in text and "当前角色对这条评议没有可执行的操作" in text
+    assert 'href="/evaluation/"' not in text
