@@ -371,3 +371,16 @@ def test_landing_states_the_weights_in_force(world: World, settings: Any) -> Non
     settings.HUYING_SCORE_ANNUAL_WEIGHT = Decimal("0.4")
     text = page(login(world, "street").get("/evaluation/"))
     assert "× 60%" in text and "× 40%" in text
+
+
+def test_a_file_in_chinese_imports_from_the_english_page(world: World) -> None:
+    """The template's words are the file format: importing from a page shown in English
+    reads them all the same."""
+    client = login(world, "hub")
+    file = xlsx(["E-1", "城管局", "基层社区", 90], ["E-1", "水务局", "社会各界", 80])
+    response = client.post(
+        "/evaluation/survey/", {"year": 2026, "file": file}, headers={"Accept-Language": "en"}
+    )
+    assert response.status_code == 302, page(response)
+    kinds = set(SurveyResponse.objects.values_list("respondent_type", flat=True))
+    assert kinds == {RespondentType.COMMUNITY, RespondentType.PUBLIC}
