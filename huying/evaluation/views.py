@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError, NotFound
+from huying.core.i18n import join_list
 from huying.core.web import form_error, staff_view
 from huying.evaluation import rules, selectors, services
 from huying.evaluation.forms import (
@@ -570,7 +571,7 @@ def survey(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": _page(request, selectors.survey_batches(actor)),
         "import_errors": import_errors,
-        "columns": services.survey.COLUMNS,
+        "columns": join_list(services.survey.COLUMNS),
         "nav": "evaluation",
         "tab": "survey",
     }

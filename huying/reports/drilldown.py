@@ -289,4 +289,4 @@ class DrillDown:
             }
         if narrowed:
             tail += _("；下面只列出其中符合筛选条件的事件")
-        return f"{head}：{tail}"
+        return _("%(head)s：%(tail)s") % {"head": head, "tail": tail}
