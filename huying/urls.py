@@ -17,6 +17,7 @@ urlpatterns = [
     path("m/patrol/", include("huying.grid.urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),
+    path("evaluation/", include("huying.evaluation.urls")),
     path("manage/catalogue/", include("huying.catalogue.urls")),
     path("manage/org/", include("huying.org.urls")),
     path("admin/", admin.site.urls),

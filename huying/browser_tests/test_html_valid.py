@@ -59,6 +59,10 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
         "resident-mine": ("resident", "/m/"),
         "resident-rate": ("resident", f"/m/c/{follow_up.number}"),
         "map": ("street", "/cases/map/"),
+        "dashboard": ("hub", "/reports/"),
+        "dashboard-street": ("street", "/reports/"),
+        "dashboard-department": ("dept_cg", "/reports/"),
+        "wall": ("hub", "/reports/wall/"),
         "call-sheet": ("street", f"/cases/{working.pk}/call-sheet/"),
         "manage-catalogue": ("admin", "/manage/catalogue/"),
         "manage-catalogue-version": (
@@ -73,13 +77,61 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
+def _evaluation_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """逆向评议 and the annual inputs: a case waiting to be rated, a rating corrected and
+    under appeal, one upheld."""
+    from huying.evaluation.services import (
+        rating_appeal,
+        rating_correct,
+        rating_create,
+        rating_rule_appeal,
+    )
+    from huying.evaluation.tests.helpers import at, scores, verified_case
+
+    due = verified_case(world, departments=("sw", "hb"), verified=at(3, 2))
+    street, hub = world.actor("street"), world.actor("hub")
+    pending = rating_create(
+        actor=street, case_id=due.pk, department_id=world.departments["sw"].pk,
+        scores=scores(12), now=at(3, 3),
+    )  # fmt: skip
+    rating_correct(actor=street, rating_id=pending.pk, scores=scores(11), reason="下调")
+    rating_appeal(actor=world.actor("dept_sw"), rating_id=pending.pk, reason="不服")
+    upheld = rating_create(
+        actor=street, case_id=due.pk, department_id=world.departments["hb"].pk,
+        scores=scores(10), reason="滞后", now=at(3, 3),
+    )  # fmt: skip
+    rating_appeal(actor=world.actor("dept_hb"), rating_id=upheld.pk, reason="不服")
+    rating_rule_appeal(
+        actor=hub, rating_id=upheld.pk, uphold=True, scores=scores(14), reason="成立"
+    )
+    waiting = verified_case(world, verified=at(3, 4))
+    cg = world.departments["cg"].pk
+    return {
+        "evaluation-street": ("street", "/evaluation/"),
+        "evaluation-due": ("street", "/evaluation/due/"),
+        "evaluation-rate": ("street", f"/evaluation/rate/{waiting.pk}/{cg}/"),
+        "evaluation-given": ("street", "/evaluation/given/"),
+        "evaluation-rating-street": ("street", f"/evaluation/ratings/{upheld.pk}/"),
+        "evaluation-case": ("street", f"/cases/{due.pk}/"),
+        "evaluation-annual": ("street", "/evaluation/annual/"),
+        "evaluation-dept": ("dept_sw", "/evaluation/"),
+        "evaluation-received": ("dept_sw", "/evaluation/received/"),
+        "evaluation-hub": ("hub", "/evaluation/"),
+        "evaluation-appeals": ("hub", "/evaluation/appeals/"),
+        "evaluation-ruling": ("hub", f"/evaluation/ratings/{pending.pk}/"),
+        "evaluation-survey": ("hub", "/evaluation/survey/"),
+        "evaluation-survey-form": ("hub", "/evaluation/survey/form/"),
+        "evaluation-leader": ("leader", f"/evaluation/ratings/{upheld.pk}/"),
+    }
+
+
 def test_every_page_is_valid_html(world: World, tmp_path: Path) -> None:
     java = shutil.which("java")
     if java is None:
         if os.environ.get("CI"):
             pytest.fail("java not found: .ci/run installs openjdk-17-jre-headless")
         pytest.skip("java not found (apt-get install default-jre-headless)")
-    for name, (who, url) in _pages(world).items():
+    for name, (who, url) in (_pages(world) | _evaluation_pages(world)).items():
         # Each page in Chinese (the default) and in English (huying/locale).
         for suffix, headers in (("", {}), ("-en", {"Accept-Language": "en"})):
             response = _client(world, who).get(url, headers=headers)

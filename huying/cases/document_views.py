@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import tempfile
 from datetime import datetime
-from typing import IO, Any, cast
+from typing import Any
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -25,18 +25,9 @@ from huying.cases.forms import CaseFilterForm
 from huying.cases.models import CaseExport, ExportState
 from huying.cases.services.export import case_export_start
 from huying.core.errors import InvalidInput, NotFound
-from huying.core.web import staff_view
+from huying.core.web import file_download, staff_view
 from huying.org.actors import Actor
 from huying.org.models import Role
-
-
-def _file(data: IO[bytes], *, filename: str, content_type: str) -> HttpResponse:
-    """A download streamed from ``data`` in blocks (closed when the response is).
-
-    ``FileResponse`` is a streaming response, not an ``HttpResponse``, which is what
-    ``staff_view`` promises; the cast is only for the type checker."""
-    response = FileResponse(data, as_attachment=True, filename=filename, content_type=content_type)
-    return cast(HttpResponse, response)
 
 
 def _export_name(at: datetime) -> str:
@@ -70,7 +61,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     out = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this function, closed by the response
     xlsx.write_workbook(xlsx.iterate(xlsx.export_rows(cases)), out)
     out.seek(0)
-    return _file(
+    return file_download(
         out,
         filename=_export_name(now),
         content_type=xlsx.CONTENT_TYPE,
@@ -102,7 +93,7 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
     export = _own_export(request, export_id)
     if export.state != ExportState.DONE or not export.file:
         raise NotFound(_("导出文件尚未生成"))
-    return _file(
+    return file_download(
         export.file.open("rb"),
         filename=_export_name(export.created_at),
         content_type=xlsx.CONTENT_TYPE,

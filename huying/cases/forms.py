@@ -21,6 +21,7 @@ from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
 from huying.org.models import OrgUnit
+from huying.reports.drilldown import DrillDown
 
 
 def _department_choices() -> list[tuple[str, str]]:
@@ -80,6 +81,9 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # A drill-down from an indicator table (its own parameters, not fields): garbage is
+        # an InvalidInput, a 422 page, before anything is listed.
+        self.drill = DrillDown.parse(self.data) if self.is_bound else None
         self.fields["item"].choices = BLANK + _item_choices()  # type: ignore[attr-defined]
         self.fields["street"].choices = BLANK + _street_choices()  # type: ignore[attr-defined]
         self.fields["department"].choices = BLANK + _department_choices()  # type: ignore[attr-defined]
@@ -90,6 +94,10 @@ class CaseFilterForm(forms.Form):
         if start and end and end < start:
             self.add_error("date_to", _("结束日期不能早于开始日期"))
         return data
+
+    def narrows(self) -> bool:
+        """Whether any filter is set (beyond a drill-down)."""
+        return self.is_valid() and any(v not in (None, "") for v in self.cleaned_data.values())
 
     def filters(self) -> CaseFilters:
         d = self.cleaned_data
@@ -112,6 +120,7 @@ class CaseFilterForm(forms.Form):
             text=d.get("text") or None,
             reported_from=day(d.get("date_from")),
             reported_to=day(d.get("date_to"), plus=1),
+            drill=self.drill.query() if self.drill else None,
         )
 
 

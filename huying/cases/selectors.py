@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, Case, CaseEvent
@@ -110,6 +111,9 @@ class CaseFilters:
     text: str | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
+    #: The cases behind one number of an indicator table: the drill-down's query string
+    #: (``huying.reports.drilldown``), kept as text so an export job can store it.
+    drill: str | None = None
 
 
 def clock_overdue(now: datetime) -> Q:
@@ -195,6 +199,13 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         qs = qs.filter(reported_at__gte=f.reported_from)
     if f.reported_to:
         qs = qs.filter(reported_at__lt=f.reported_to)
+    if f.drill:
+        # Imported here: the indicator formulas read cases through this module.
+        from huying.reports.drilldown import DrillDown
+
+        drill = DrillDown.parse(QueryDict(f.drill))
+        if drill is not None:
+            qs = qs.filter(pk__in=drill.cases(actor).values("pk"))
     return qs.select_related(*ROW_JOINS).order_by("-id")
 
 

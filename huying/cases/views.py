@@ -92,6 +92,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     template = "cases/list.html"
     if request.htmx and request.GET.get("cursor"):  # type: ignore[attr-defined]
         template += "#rows"
+    elif form.drill is not None:  # the cases behind a number of an indicator table
+        context["drill"] = {
+            "caption": form.drill.caption(actor, narrowed=form.narrows()),
+            "back": form.drill.back_url(),
+            "params": form.drill.params(),
+            "clear": f"{reverse('cases:list')}?{form.drill.query()}",
+        }
     return render(request, template, context, status=status)
 
 

@@ -107,6 +107,7 @@ JS_STRINGS: dict[str, tuple[str, ...]] = {
         gettext_noop("按期结案率"),
         gettext_noop("新增超期"),
         gettext_noop("暂无评议"),
+        gettext_noop("另有 {count} 个部门当月无评议。"),
         gettext_noop("此刻"),
         gettext_noop("派单"),
         gettext_noop("满意率"),

@@ -17,6 +17,7 @@ import contextlib
 import gc
 import heapq
 import inspect
+import io
 import itertools
 import math
 import random
@@ -25,10 +26,13 @@ from collections import Counter
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Avg, Count
+from django.utils import timezone
+from openpyxl import Workbook
 from shapely.geometry import Point, shape
 
 from huying.cases import services
@@ -39,10 +43,26 @@ from huying.catalogue.models import CatalogueItem, Level
 from huying.core.errors import DomainError, RuleViolation
 from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.demo.district import DemoDistrict
-from huying.evaluation.models import AppealState, Rating, RatingAppeal
+from huying.evaluation.models import (
+    AnnualReview,
+    AppealState,
+    Rating,
+    RatingAppeal,
+    RespondentType,
+    SurveyBatch,
+    SurveyResponse,
+)
 from huying.evaluation.rules import Scores
+from huying.evaluation.scores import annual_scores
 from huying.evaluation.selectors import responding_departments
-from huying.evaluation.services import rating_appeal, rating_create, rating_rule_appeal
+from huying.evaluation.services import (
+    annual_review_set,
+    rating_appeal,
+    rating_create,
+    rating_rule_appeal,
+    survey_form_enter,
+    survey_import,
+)
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 
@@ -90,6 +110,23 @@ P_BASIC = 0.09
 P_REOPEN = 0.35
 P_APPEAL = 0.25  # of ratings under 80: the department disputes it
 P_APPEAL_UPHELD = 0.4
+#: The streets get round to rating within days, the hub to ruling within weeks: cases
+#: verified in the year's last days wait in 待评议, the last appeals in 申诉待裁定.
+RATE_PENDING_DAYS = 10
+APPEAL_PENDING_DAYS = 45
+#: 群众评价 of the demo year: forms from each kind of respondent, each scoring a handful of
+#: departments; a few typed in by hand, the rest imported as one XLSX file per kind.
+SURVEY_FORMS_PER_CASE = 0.27  # ≈ 1,200 forms for the default 4,500 cases
+SURVEY_FORMS_MIN = 60
+SURVEY_TYPED = 12
+SURVEY_DEPARTMENTS = (3, 7)
+SURVEY_KINDS: tuple[tuple[str, float], ...] = (
+    (RespondentType.RESIDENT, 0.6), (RespondentType.COMMUNITY, 0.25), (RespondentType.PUBLIC, 0.15),
+)  # fmt: skip
+ANNUAL_COMMENTS = (
+    "报到及时，配合街道工作积极主动", "处置专业，群众反映较好", "个别事件办理拖延，需加强沟通",
+    "主动对接街道，问题解决彻底", "协办事项响应偏慢，建议明确对接人",
+)  # fmt: skip
 ARCHIVE_AFTER_DAYS = (30, 45)
 
 #: Relative report volume per hour of the day (local time).
@@ -188,6 +225,14 @@ class YearStats:
     rating_mean: float = 0.0
     appeals: int = 0
     appeals_upheld: int = 0
+    appeals_pending: int = 0
+    ratings_waiting: int = 0
+    demo_year: int = 0
+    annual_reviews: int = 0
+    survey_forms: int = 0
+    survey_batches: int = 0
+    annual_scored: int = 0
+    annual_seconds: float = 0.0
     events: int = 0
     steps: int = 0
     sweeps: int = 0
@@ -216,7 +261,12 @@ class YearStats:
             f"上报 escalations: {self.escalations}   催办 urges: {self.urges}   "
             f"督办 supervisions: {self.supervisions}   挂账 suspensions: {self.suspensions}",
             f"逆向评议 ratings: {self.ratings} (平均 mean {self.rating_mean:.1f})   "
-            f"申诉 appeals: {self.appeals} (成立 upheld {self.appeals_upheld})",
+            f"申诉 appeals: {self.appeals} (成立 upheld {self.appeals_upheld}, "
+            f"待裁定 pending {self.appeals_pending})   待评议 waiting: {self.ratings_waiting}",
+            f"{self.demo_year} 年度评议 annual reviews: {self.annual_reviews}   "
+            f"群众评价 survey forms: {self.survey_forms} ({self.survey_batches} 批 batches)   "
+            f"有年度考评得分的部门 departments with an annual score: {self.annual_scored}   "
+            f"用时 seconds: {self.annual_seconds:.1f}",
             f"服务调用 service calls: {self.steps}   巡检 sweeps: {self.sweeps}   "
             f"被拒步骤 refused steps: {self.refused_steps}   用时 seconds: {self.seconds:.1f}",
         ]
@@ -804,9 +854,12 @@ class _Simulation:
                 )  # fmt: skip
                 upheld = rng.random() < P_APPEAL_UPHELD
                 adjusted = Scores(*(min(20, v + 2) for v in astuple(scores))) if upheld else None
+                t3 = t2 + timedelta(hours=rng.uniform(2, 24))
+                if t3 > self.year_end - timedelta(days=APPEAL_PENDING_DAYS):
+                    continue  # the hub has not ruled yet: 申诉待裁定
                 self.call(
                     rating_rule_appeal, actor=self.hub, rating_id=rating.pk, uphold=upheld,
-                    scores=adjusted, now=t2 + timedelta(hours=rng.uniform(2, 24)),
+                    scores=adjusted, now=t3,
                     reason="经核实，申诉理由成立" if upheld else "经核实，评议符合实际",
                 )  # fmt: skip
 
@@ -839,7 +892,8 @@ class _Simulation:
                     )  # fmt: skip
             t = yield self.after(t, 1, 20)
         self.call(services.case_verify, actor=street, case_id=cid, passed=True, now=t)
-        if not self_route and not plan.rated:
+        waiting = t > self.year_end - timedelta(days=RATE_PENDING_DAYS)  # 待评议
+        if not self_route and not plan.rated and not waiting:
             t = yield self.after(t, 1, 8)
             self.rate(plan, street, t)
         t = yield self.after(t, 2, 30)
@@ -874,6 +928,79 @@ class _Simulation:
         return t
 
 
+def demo_year(year_end: datetime) -> int:
+    """The calendar year the annual evaluation is entered for: the one most of the simulated
+    days fall in (the current year from July on, the previous one before)."""
+    local = timezone.localtime(year_end)
+    return local.year if local.month >= 7 else local.year - 1
+
+
+class _AnnualInputs:
+    """年度评议 and 群众评价 of the demo year, through the services: each street reviews every
+    department, the hub types a few survey forms in and imports the rest, one XLSX per kind
+    of respondent. A department's marks follow its year of ratings, with some noise."""
+
+    def __init__(self, sim: _Simulation) -> None:
+        self.sim, self.rng = sim, sim.rng
+        self.year = demo_year(sim.year_end)
+        self.at = sim.year_end - timedelta(days=3)
+        self.departments = sorted(sim.d.departments.values(), key=lambda d: d.code)
+        period = Rating.objects.filter(department__in=self.departments, verified_at__year=self.year)
+        means = dict(
+            period.values_list("department_id").annotate(m=Avg("effective_total")).order_by()
+        )
+        self.base = {d.pk: float(means.get(d.pk) or 85.0) for d in self.departments}
+
+    def mark(self, department_id: int, spread: float, decimals: int) -> Decimal:
+        value = self.base[department_id] + self.rng.gauss(0, spread)
+        return Decimal(str(round(min(100.0, max(45.0, value)), decimals)))
+
+    def reviews(self) -> None:
+        for street in self.sim.d.streets:
+            actor = self.sim.actors.get(Role.STREET_CALLER, street.pk)
+            for d in self.departments:
+                comment = self.rng.choice(ANNUAL_COMMENTS) if self.rng.random() < 0.3 else ""
+                self.sim.call(
+                    annual_review_set, actor=actor, year=self.year, department_id=d.pk,
+                    score=self.mark(d.pk, 5, 0), comment=comment, now=self.at,
+                )  # fmt: skip
+
+    def surveys(self) -> None:
+        kinds = [str(k) for k, _ in SURVEY_KINDS]
+        weights = [w for _, w in SURVEY_KINDS]
+        by_kind: dict[str, list[list[Any]]] = {k: [] for k in kinds}
+        forms = max(SURVEY_FORMS_MIN, round(self.sim.n * SURVEY_FORMS_PER_CASE))
+        for n in range(1, forms + 1):
+            form_no = f"{self.year}-{n:04d}"
+            kind = self.rng.choices(kinds, weights)[0]
+            chosen = self.rng.sample(self.departments, self.rng.randint(*SURVEY_DEPARTMENTS))
+            marks = {d.pk: self.mark(d.pk, 8, 1) for d in chosen}
+            if n <= SURVEY_TYPED:
+                self.sim.call(
+                    survey_form_enter, actor=self.sim.hub, year=self.year, form_no=form_no,
+                    respondent_type=kind, scores=marks, now=self.at,
+                )  # fmt: skip
+                continue
+            for d in chosen:
+                by_kind[kind].append(
+                    [form_no, d.name, str(RespondentType(kind).label), marks[d.pk]]
+                )
+        for kind, rows in by_kind.items():
+            book = Workbook(write_only=True)
+            sheet = book.create_sheet("问卷")
+            sheet.append(["问卷编号", "部门", "评价对象", "得分"])
+            for row in rows:
+                sheet.append([row[0], row[1], row[2], float(row[3])])
+            out = io.BytesIO()
+            book.save(out)
+            out.seek(0)
+            label = str(RespondentType(kind).label)
+            self.sim.call(
+                survey_import, actor=self.sim.hub, year=self.year, file=out,
+                file_name=f"{self.year}年群众评价-{label}.xlsx", now=self.at,
+            )  # fmt: skip
+
+
 def simulate_year(
     district: DemoDistrict,
     *,
@@ -892,6 +1019,13 @@ def simulate_year(
     gc.set_threshold(50_000, 20, 100)
     try:
         sim.run(progress)
+        annual_started = time.perf_counter()
+        with transaction.atomic():
+            inputs = _AnnualInputs(sim)
+            inputs.reviews()
+            inputs.surveys()
+        sim.stats.demo_year = inputs.year
+        sim.stats.annual_seconds = time.perf_counter() - annual_started
     finally:
         gc.set_threshold(*thresholds)
     stats = sim.stats
@@ -957,3 +1091,15 @@ def _collect(stats: YearStats, district: DemoDistrict, year_end: datetime) -> No
     appeals = RatingAppeal.objects.filter(rating__in=ratings)
     stats.appeals = appeals.count()
     stats.appeals_upheld = appeals.filter(state=AppealState.UPHELD).count()
+    stats.appeals_pending = appeals.filter(state=AppealState.PENDING).count()
+    rated = set(ratings.values_list("case_id", flat=True))
+    verified = cases.filter(route__in=["call", "hub", "leader"], events__action="verify_pass")
+    stats.ratings_waiting = len(set(verified.values_list("pk", flat=True)) - rated)
+    year = stats.demo_year
+    stats.annual_reviews = AnnualReview.objects.filter(year=year).count()
+    stats.survey_forms = (
+        SurveyResponse.objects.filter(year=year).values("form_no").distinct().count()
+    )
+    stats.survey_batches = SurveyBatch.objects.filter(year=year).count()
+    scored = annual_scores(year=year, district=district.district)
+    stats.annual_scored = sum(1 for a in scored if a.score is not None)

@@ -16,6 +16,7 @@ from functools import reduce
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
@@ -71,7 +72,9 @@ def _events(actor: Actor | None) -> QuerySet[CaseEvent]:
 
 def _check_group(family: Family, by: str) -> None:
     if by not in family.groups:
-        raise InvalidInput(f"该指标不能按「{GroupBy(by).label}」分组", field="by")
+        raise InvalidInput(
+            _("该指标不能按「%(grouping)s」分组") % {"grouping": GroupBy(by).label}, field="by"
+        )
 
 
 def counts(

@@ -36,6 +36,7 @@ from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext as _
 
 from huying.cases.models import Case, CaseEvent, CaseState, Route, Satisfaction
 from huying.core.errors import InvalidInput
@@ -554,6 +555,6 @@ def cases_behind(
     group is listed once."""
     spec = INDICATORS.get(indicator)
     if spec is None:
-        raise InvalidInput(f"未知指标：{indicator}", field="indicator")
+        raise InvalidInput(_("未知指标：%(code)s") % {"code": indicator}, field="indicator")
     family, measure = spec.numerator if part == "numerator" else spec.denominator
     return measure_cases(family, measure, period=period, by=by, key=key, actor=actor)

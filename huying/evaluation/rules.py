@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from huying.cases.models import AssignmentState, CaseState
 from huying.core.errors import InvalidInput
-from huying.evaluation.models import CRITERION_MAX
+from huying.evaluation.models import CRITERION_MAX, AppealState
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
 
 RATER_ROLES = STREET_ROLES
@@ -107,3 +107,24 @@ def check_reason(total: int, reason: str) -> None:
 def require_reason(reason: str, what: str) -> None:
     if not reason.strip():
         raise InvalidInput(_("%(what)s须说明理由") % {"what": what}, field="reason")
+
+
+#: What a person may do with a rating, by the rules above: correct (the rating street, once,
+#: before an appeal), appeal (the rated department, once), rule (the hub, while pending).
+CORRECT, APPEAL, RULE = "correct", "appeal", "rule"
+
+
+def rating_offers(
+    *, role: str, unit_id: int, street_id: int, revision: int, appeal_state: str | None
+) -> frozenset[str]:
+    """The actions the rules offer on a rating the person can see (``ratings_visible_to``:
+    a department sees only the ratings it received). ``appeal_state`` is None without an
+    appeal. The services check the same conditions again when the action is taken."""
+    offers = set()
+    if role in RATER_ROLES and street_id == unit_id and revision < 2 and appeal_state is None:
+        offers.add(CORRECT)
+    if role in APPEAL_ROLES and appeal_state is None:
+        offers.add(APPEAL)
+    if role in RULING_ROLES and appeal_state == AppealState.PENDING:
+        offers.add(RULE)
+    return frozenset(offers)

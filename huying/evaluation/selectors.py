@@ -3,16 +3,35 @@ absent (404), never forbidden."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from huying.cases.models import Assignment, Case
+from django.db.models import Case as CaseWhen
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, When
+from django.utils.translation import gettext as _
+
+from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.selectors import cases_visible_to
 from huying.core.errors import NotFound
-from huying.evaluation.models import Rating
-from huying.evaluation.rules import NOT_RESPONDING
+from huying.evaluation.models import (
+    AnnualReview,
+    AppealState,
+    Rating,
+    RatingRevision,
+    SurveyBatch,
+    SurveyResponse,
+)
+from huying.evaluation.rules import (
+    APPEAL_ROLES,
+    NOT_RESPONDING,
+    RATEABLE_CASE_STATES,
+    RATER_ROLES,
+    RULING_ROLES,
+)
 from huying.org.actors import Actor
 from huying.org.models import DataScope, OrgUnit, Role
-from huying.org.roles import DEPARTMENT_ROLES
+from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES
 from huying.org.selectors import ancestors
 
 K = OrgUnit.Kind
@@ -71,3 +90,184 @@ def district_departments(unit: OrgUnit) -> QuerySet[OrgUnit]:
     district = district_of(unit)
     qs = OrgUnit.objects.filter(kind=K.DEPARTMENT, is_active=True).defer("boundary")
     return qs.filter(path__startswith=district.path) if district else qs.none()
+
+
+# --- the pages' reads (逆向评议, 申诉, 年度评议, 群众评价) -------------------------------------------
+
+
+def rates(actor: Actor) -> bool:
+    """The acting role rates departments: a street role placed at a street."""
+    return actor.role in RATER_ROLES and actor.unit.kind == K.STREET
+
+
+def appeals(actor: Actor) -> bool:
+    """The acting role receives ratings and may appeal them: a department's own staff."""
+    return actor.role in APPEAL_ROLES
+
+
+def rules_on_appeals(actor: Actor) -> bool:
+    return actor.role in RULING_ROLES
+
+
+def enters_surveys(actor: Actor) -> bool:
+    """The public survey (群众评价) is entered and imported by the hub."""
+    return actor.role in HUB_ROLES
+
+
+def _rated_department() -> CaseWhen:
+    """An assignment's department as a rating names it: a field unit's is its parent."""
+    return CaseWhen(
+        When(department__kind=K.FIELD_UNIT, then=F("department__parent_id")),
+        default=F("department_id"),
+    )
+
+
+def _verified_at(case_ref: str) -> Subquery:
+    """When the case last passed verification (the rating's month), as a subquery."""
+    return Subquery(
+        CaseEvent.objects.filter(case_id=OuterRef(case_ref), action="verify_pass")
+        .order_by("-seq")
+        .values("at")[:1]
+    )
+
+
+def ratings_due(actor: Actor) -> QuerySet[Any]:
+    """待评议: one row (``case_id``, ``rated``: the department, ``verified_at``) per verified case of
+    the actor's street and responding department that has no rating yet, the longest
+    waiting first. Empty for a role that does not rate."""
+    if not rates(actor):
+        return Assignment.objects.none().values("case_id")
+    cases = cases_visible_to(actor).filter(street_id=actor.unit.pk, state__in=RATEABLE_CASE_STATES)
+    rated = Rating.objects.filter(case_id=OuterRef("case_id"), department_id=OuterRef("rated"))
+    return (
+        Assignment.objects.filter(case__in=cases)
+        .exclude(state__in=NOT_RESPONDING)
+        .annotate(rated=_rated_department())
+        .filter(~Exists(rated))
+        .values("case_id", "rated")
+        .annotate(verified_at=_verified_at("case_id"))
+        .distinct()
+        .order_by("verified_at", "case_id", "rated")
+    )
+
+
+@dataclass(frozen=True)
+class DueRating:
+    case: Case
+    department: OrgUnit
+    verified_at: datetime | None
+
+
+def due_rows(rows: list[dict[str, Any]]) -> list[DueRating]:
+    """Rows of ``ratings_due`` (a page of them) with their cases and departments: two
+    queries whatever the number of rows."""
+    cases = Case.objects.only("pk", "number", "title", "state").in_bulk(
+        {r["case_id"] for r in rows}
+    )
+    departments = OrgUnit.objects.only("pk", "name", "code").in_bulk({r["rated"] for r in rows})
+    return [DueRating(cases[r["case_id"]], departments[r["rated"]], r["verified_at"]) for r in rows]
+
+
+def rating_targets(actor: Actor, case: Case) -> list[OrgUnit]:
+    """The departments of a case (from the actor's scope) the actor may still rate now."""
+    if (
+        not rates(actor)
+        or case.street_id != actor.unit.pk
+        or case.state not in RATEABLE_CASE_STATES
+    ):
+        return []
+    rated = set(Rating.objects.filter(case=case).values_list("department_id", flat=True))
+    departments = responding_departments(case)
+    return [d for pk, d in sorted(departments.items()) if pk not in rated]
+
+
+def rating_target_get(actor: Actor, *, case_id: int, department_id: int) -> tuple[Case, OrgUnit]:
+    """A case of the actor's street and one of its responding departments: what a rating
+    form is for. Anything else is absent (404): another street's case, a department that
+    did not answer it. A rating already given is the caller's to show."""
+    case = (
+        cases_visible_to(actor)
+        .filter(pk=case_id, street_id=actor.unit.pk)
+        .select_related("item")
+        .first()
+        if rates(actor)
+        else None
+    )
+    department = responding_departments(case).get(department_id) if case else None
+    if case is None or department is None:
+        raise NotFound(_("事件不存在或无权评议"))
+    return case, department
+
+
+def _rows(qs: QuerySet[Rating]) -> QuerySet[Rating]:
+    """Ratings with what a list shows: case, department, street, appeal; no polygons."""
+    return qs.select_related("case", "department", "street", "appeal").defer(
+        "department__boundary", "street__boundary"
+    )
+
+
+def ratings_given(actor: Actor) -> QuerySet[Rating]:
+    """已评议: the ratings the actor's street gave, newest first."""
+    if not rates(actor):
+        return Rating.objects.none()
+    return _rows(ratings_visible_to(actor).filter(street_id=actor.unit.pk)).order_by(
+        "-rated_at", "-pk"
+    )
+
+
+def ratings_received(actor: Actor) -> QuerySet[Rating]:
+    """收到的评议: the ratings the actor's department received, newest case first."""
+    if not appeals(actor):
+        return Rating.objects.none()
+    return _rows(ratings_visible_to(actor)).order_by("-verified_at", "-pk")
+
+
+def appeals_pending(actor: Actor) -> QuerySet[Rating]:
+    """申诉待裁定: ratings under an appeal not yet ruled, the oldest appeal first."""
+    if not rules_on_appeals(actor):
+        return Rating.objects.none()
+    return _rows(ratings_visible_to(actor).filter(appeal__state=AppealState.PENDING)).order_by(
+        "appeal__filed_at", "pk"
+    )
+
+
+def case_ratings(actor: Actor, case: Case) -> list[Rating]:
+    """The ratings of one case that the actor may see."""
+    return list(_rows(ratings_visible_to(actor).filter(case=case)).order_by("pk"))
+
+
+def rating_detail(actor: Actor, *, rating_id: int) -> Rating:
+    """One rating with its case, revisions and appeal (and who entered them)."""
+    revisions = RatingRevision.objects.select_related("by").order_by("revision")
+    rating = (
+        _rows(ratings_visible_to(actor))
+        .select_related("rated_by", "appeal__filed_by", "appeal__ruled_by")
+        .prefetch_related(Prefetch("revisions", queryset=revisions))
+        .filter(pk=rating_id)
+        .first()
+    )
+    if rating is None:
+        raise NotFound(_("评议不存在或无权查看"))
+    return rating
+
+
+def annual_reviews_of(actor: Actor, year: int) -> dict[int, AnnualReview]:
+    """The actor's street's reviews of a year, by department."""
+    if not rates(actor):
+        return {}
+    rows = AnnualReview.objects.filter(year=year, street=actor.unit)
+    return {r.department_id: r for r in rows}
+
+
+def survey_batches(actor: Actor) -> QuerySet[SurveyBatch]:
+    """The survey batches (imports and forms typed in), newest first: the hub's."""
+    if not enters_surveys(actor):
+        return SurveyBatch.objects.none()
+    return SurveyBatch.objects.select_related("entered_by").order_by("-entered_at", "-pk")
+
+
+def survey_form_count(actor: Actor, year: int) -> int:
+    """How many survey forms of a year are in (a form scores several departments)."""
+    if not enters_surveys(actor):
+        return 0
+    return SurveyResponse.objects.filter(year=year).values("form_no").distinct().count()

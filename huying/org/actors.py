@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
-from huying.org.roles import DASHBOARD_ROLES, ROLE_SCOPE, may_manage
+from huying.org.roles import DASHBOARD_ROLES, EVALUATION_ROLES, ROLE_SCOPE, may_manage
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,11 @@ class Actor:
     def has_dashboard(self) -> bool:
         """Has a 统计 page (the district's, the street's or the department's figures)."""
         return self.role in DASHBOARD_ROLES
+
+    @property
+    def takes_part_in_evaluation(self) -> bool:
+        """Has a 考评 page: rates (a street), appeals (a department) or rules (the hub)."""
+        return self.role in EVALUATION_ROLES
 
     @property
     def can_manage(self) -> bool:

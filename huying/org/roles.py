@@ -53,6 +53,9 @@ TERRITORIAL_STAFF = frozenset(
 MANAGER_ROLES = frozenset({Role.ADMIN})
 #: Roles that see the whole district's figures (统计: the district's dashboard, 大屏).
 DISTRICT_FIGURE_ROLES = frozenset({*HUB_ROLES, Role.DISTRICT_LEADER, Role.ADMIN})
+#: Roles with a part in reverse evaluation (考评): streets rate, departments appeal, the hub
+#: rules (``huying.evaluation.rules``).
+EVALUATION_ROLES = STREET_ROLES | DEPARTMENT_ROLES | HUB_ROLES
 #: Roles with a dashboard: the district's, their street's or their department's.
 DASHBOARD_ROLES = DISTRICT_FIGURE_ROLES | STREET_ROLES | DEPARTMENT_ROLES
 

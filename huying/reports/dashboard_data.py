@@ -21,10 +21,12 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from django.conf import settings
-from django.db.models import Count, F, QuerySet, Sum
+from django.db.models import Case as SqlCase
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, When
+from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 
-from huying.cases.models import Case, Source
+from huying.cases.models import Assignment, Case, Source
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES, OPEN_CASE_STATES
 from huying.cases.selectors import (
     assignments_actionable_by,
@@ -366,20 +368,21 @@ def heat(scope: Scope, window: Window) -> list[list[float]]:
 
 
 def clock_board(scope: Scope, now: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
-    """The open cases overdue now, the longest overdue first (超期督办榜)."""
+    """The open cases overdue now, the longest overdue first (超期督办榜): late since the
+    earliest deadline missed, the case's own or one of its live assignments'."""
     if scope.is_department:
         late = (
             assignments_actionable_by(scope.actor)
             .filter(clock_overdue(now), state__in=ACTIVE_ASSIGNMENT_STATES)
             .select_related("case")
-            .order_by("due_at")[:limit]
+            .order_by("due_at", "pk")[:limit]
         )
         cases = [(a.case, a.due_at) for a in late]
     else:
         open_cases = cases_visible_to(scope.actor).filter(
             pk__in=overdue_case_ids(now), state__in=OPEN_CASE_STATES
         )
-        cases = [(c, c.due_at) for c in _oldest_first(open_cases, limit)]
+        cases = [(c, c.late_since) for c in _oldest_first(open_cases, now, limit)]
     return [
         {
             "id": c.pk,
@@ -392,6 +395,18 @@ def clock_board(scope: Scope, now: datetime, *, limit: int = 10) -> list[dict[st
     ]
 
 
-def _oldest_first(cases: QuerySet[Case], limit: int) -> list[Case]:
-    fields = ("pk", "number", "title", "due_at")
-    return list(cases.only(*fields).order_by(F("due_at").asc(nulls_last=True), "pk")[:limit])
+def _oldest_first(cases: QuerySet[Case], now: datetime, limit: int) -> list[Any]:
+    missed = Assignment.objects.filter(
+        clock_overdue(now), case_id=OuterRef("pk"), state__in=ACTIVE_ASSIGNMENT_STATES
+    ).order_by("due_at")
+    own = SqlCase(When(clock_overdue(now), then=F("due_at")))
+    return list(
+        cases.only("pk", "number", "title", "due_at")
+        .annotate(
+            late_since=Least(
+                Coalesce(own, Subquery(missed.values("due_at")[:1])),
+                Coalesce(Subquery(missed.values("due_at")[:1]), own),
+            )
+        )
+        .order_by(F("late_since").asc(nulls_last=True), "pk")[:limit]
+    )

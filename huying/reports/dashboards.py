@@ -4,6 +4,7 @@ fetched by dashboard.js, so the wall can refresh itself without reloading."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -22,6 +23,8 @@ from huying.reports.tally import day_of
 def _config(actor: Actor, *, wall: bool) -> dict[str, Any]:
     scope = dashboard_scope(actor)
     today = day_of(timezone.now())
+    # 一月一考评 is published for the month just ended.
+    last_month = today.replace(day=1) - timedelta(days=1)
     return {
         "scope": scope.kind,
         "unit": scope.unit.name,
@@ -34,6 +37,7 @@ def _config(actor: Actor, *, wall: bool) -> dict[str, Any]:
         "detail": reverse("cases:detail", args=[0]),
         "map": map_config_base(),
         "refresh": 60 if wall else 0,
+        "ranking": {"year": last_month.year, "month": last_month.month},
     }
 
 

@@ -10,6 +10,7 @@ worker recomputes every day and month touched since its last run (``TallyMark``)
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -100,3 +101,74 @@ class TallyMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.last_event_id}"
+
+
+# --- the monthly circular (一月一通报) -----------------------------------------------------------
+
+
+class CircularState(models.TextChoices):
+    PENDING = "pending", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已生成")
+    FAILED = "failed", _("生成失败")
+
+
+def circular_path(instance: Circular, filename: str) -> str:
+    return f"circulars/{instance.year}/{instance.month:02d}/{filename}"
+
+
+class Circular(models.Model):
+    """One issue of the monthly circular (一月一通报) of a district: its document number, the
+    figures it was generated from (kept: later ratings do not change a published circular)
+    and its Word and PDF files, written by the worker. A month may be issued again; the
+    newest circular generated for a month is its current one."""
+
+    district = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("区")
+    )
+    year = models.PositiveSmallIntegerField(verbose_name=_("年度"))
+    month = models.PositiveSmallIntegerField(verbose_name=_("月份"))
+    # 文号, e.g. 呼应办通〔2026〕11号: numbered per district and year of issue.
+    doc_year = models.PositiveSmallIntegerField(verbose_name=_("文号年度"))
+    doc_serial = models.PositiveIntegerField(verbose_name=_("文号序号"))
+    doc_number = models.CharField(max_length=64, verbose_name=_("文号"))
+    state = models.CharField(
+        max_length=8, choices=CircularState.choices, default=CircularState.PENDING
+    )
+    error = models.CharField(max_length=500, blank=True, verbose_name=_("失败原因"))
+    # Empty when generated from the command line (huying circular).
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("发起人"),
+    )
+    requested_at = models.DateTimeField(verbose_name=_("发起时间"))
+    generated_at = models.DateTimeField(null=True, blank=True, verbose_name=_("生成时间"))
+    docx = models.FileField(upload_to=circular_path, blank=True)
+    pdf = models.FileField(upload_to=circular_path, blank=True)
+    figures = models.JSONField(default=dict, blank=True, verbose_name=_("通报数据"))
+
+    class Meta:
+        verbose_name = _("月度通报")
+        verbose_name_plural = _("月度通报")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "doc_year", "doc_serial"], name="circular_doc_serial"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(month__gte=1, month__lte=12), name="circular_month"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["district", "year", "month"], name="circular_month_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_number} {self.year}-{self.month:02d} {self.state}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (CircularState.PENDING, CircularState.RUNNING)

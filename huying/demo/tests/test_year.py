@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from io import StringIO
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -11,14 +11,26 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.db.models import Sum
 
 from huying.cases.models import Case, CaseEvent, CaseState
 from huying.cases.trail import verify_trails
-from huying.core.models import Notification
+from huying.core.models import ChangeLog, Notification
 from huying.demo.district import build_district
-from huying.demo.year import OPEN_STATES, YearStats, simulate_year
+from huying.demo.year import (
+    OPEN_STATES,
+    RATE_PENDING_DAYS,
+    SURVEY_FORMS_PER_CASE,
+    SURVEY_TYPED,
+    YearStats,
+    simulate_year,
+)
+from huying.evaluation.models import AnnualReview, Rating, SurveyBatch, SurveyResponse
+from huying.evaluation.scores import annual_scores
 from huying.org.models import OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES
+from huying.reports.models import Dim, Grain, Tally
+from huying.reports.tally import tally_rebuild, tally_refresh
 
 S = CaseState
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -49,6 +61,21 @@ class TestYear:
         assert days[-1] == 365
         assert stats.sweeps >= 365
         assert stats.seconds > 0
+
+    def test_dashboard_rollups_add_up_to_the_cases(self, year: Any) -> None:
+        """A rebuild after a year of lifecycle, and a refresh with nothing new, count every
+        case once: the district's month rows sum to the case table's totals."""
+        district, _, _ = year
+        tally_rebuild()
+        assert tally_refresh().events == 0
+        months = Tally.objects.filter(
+            grain=Grain.MONTH, scope_id=district.district.pk, dim=Dim.TOTAL
+        ).aggregate(reported=Sum("reported"), closed=Sum("closed"), overdue=Sum("overdue"))
+        assert months["reported"] == Case.objects.count()
+        closed = Case.objects.filter(state__in=[S.CLOSED, S.ARCHIVED], closed_at__isnull=False)
+        assert months["closed"] == closed.count()
+        assert months["overdue"] == Case.objects.filter(first_overdue_at__isnull=False).count()
+        assert months["overdue"] == Case.objects.filter(overdue=True).count() > 0
 
     def test_every_trail_verifies(self, year: Any) -> None:
         assert list(verify_trails()) == []
@@ -90,8 +117,6 @@ class TestYear:
     def test_streets_rate_the_departments_that_answered(self, year: Any) -> None:
         """Every department-handled case that passed verification carries a rating per
         responding department, entered by its street, in the case's trail."""
-        from huying.evaluation.models import Rating
-
         _, stats, _ = year
         assert stats.ratings >= 2
         assert 60 <= stats.rating_mean <= 100
@@ -101,8 +126,48 @@ class TestYear:
             .filter(events__action="verify_pass")
             .values_list("pk", flat=True)
         )
-        assert rated == verified_calls
+        assert rated <= verified_calls
+        # Only cases verified in the year's last days still wait for their rating (待评议).
+        waiting = verified_calls - rated
+        assert stats.ratings_waiting == len(waiting)
+        last_verified = CaseEvent.objects.filter(case__in=waiting, action="verify_pass")
+        cutoff = YEAR_END - timedelta(days=RATE_PENDING_DAYS)
+        assert all(at > cutoff for at in last_verified.values_list("at", flat=True))
         assert CaseEvent.objects.filter(action="rating.create").count() == stats.ratings
+
+    def test_annual_inputs_give_the_rated_departments_an_annual_score(self, year: Any) -> None:
+        """Every street reviews every department, the hub enters the public survey (a few
+        forms by hand, the rest imported per kind of respondent), all through the services:
+        every department rated in the year gets an annual score, and it took little time."""
+        district, stats, _ = year
+        departments = list(district.departments.values())
+        assert stats.demo_year == 2026
+        assert stats.annual_reviews == len(district.streets) * len(departments)
+        reviews = AnnualReview.objects.filter(year=2026)
+        assert set(reviews.values_list("street_id", "department_id")) == {
+            (s.pk, d.pk) for s in district.streets for d in departments
+        }
+        assert stats.survey_forms == round(300 * SURVEY_FORMS_PER_CASE)
+        batches = SurveyBatch.objects.filter(year=2026)
+        assert batches.filter(file_name="").count() == SURVEY_TYPED
+        assert batches.exclude(file_name="").count() == 3  # one file per kind of respondent
+        assert stats.survey_batches == SURVEY_TYPED + 3
+        surveyed = set(SurveyResponse.objects.values_list("department_id", flat=True))
+        assert surveyed == {d.pk for d in departments}
+        rated = set(
+            Rating.objects.filter(verified_at__year=2026).values_list("department_id", flat=True)
+        )
+        scored = {
+            a.department_id
+            for a in annual_scores(year=2026, district=district.district)
+            if a.score is not None
+        }
+        assert scored == rated and stats.annual_scored == len(rated) >= 2
+        assert ChangeLog.objects.filter(action="evaluation.annual_review.create").count() == (
+            stats.annual_reviews
+        )
+        # The inputs add little to the demo's time: a fixed share of the year's.
+        assert stats.annual_seconds < max(2.0, 0.2 * stats.seconds), stats.annual_seconds
 
     def test_departments_act_as_departments(self, year: Any) -> None:
         roles = set(

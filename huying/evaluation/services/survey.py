@@ -20,7 +20,9 @@ from decimal import Decimal
 from typing import IO, Any
 from zipfile import BadZipFile
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -159,9 +161,15 @@ def _read_sheet(file: IO[bytes]) -> Iterable[SurveyRow]:
 
 def _validated(year: int, rows: list[SurveyRow], departments: Any) -> list[SurveyResponse]:
     by_name, by_id = _department_lookup(departments)
-    types = {str(label): value for value, label in RespondentType.choices} | {
-        v: v for v in RespondentType.values
-    }
+    # A file is written in the site's language (the template's words), whatever the language
+    # of the page that imports it; the page's own words and the stored values work too.
+    with translation.override(settings.LANGUAGE_CODE):
+        site_words = {str(label): value for value, label in RespondentType.choices}
+    types = (
+        site_words
+        | {str(label): value for value, label in RespondentType.choices}
+        | {v: v for v in RespondentType.values}
+    )
     errors: list[dict[str, Any]] = []
     seen: dict[tuple[str, int], int] = {}
     out: list[tuple[SurveyResponse, int]] = []

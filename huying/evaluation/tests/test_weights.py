@@ -93,3 +93,12 @@ def test_the_site_does_not_start_with_weights_that_do_not_add_up(variable: str) 
     )
     assert done.returncode != 0
     assert "weights must sum to 1" in done.stderr and variable in done.stderr
+
+
+def test_the_nav_offers_evaluation_to_exactly_the_roles_that_take_part() -> None:
+    """The top bar's 考评 link (``Actor.takes_part_in_evaluation``) follows the rules'
+    role sets: whoever rates, appeals or rules, and nobody else."""
+    from huying.evaluation.rules import APPEAL_ROLES, RATER_ROLES, RULING_ROLES
+    from huying.org.roles import EVALUATION_ROLES
+
+    assert EVALUATION_ROLES == RATER_ROLES | APPEAL_ROLES | RULING_ROLES

@@ -39,10 +39,6 @@
   function currentWindow() {
     var today = parseDay(config.today);
     var range = document.getElementById("dash-range").value;
-    if (range === "30d") {
-      var from = new Date(today); from.setDate(from.getDate() - 29);
-      return { first: iso(from), last: iso(today), step: "day" };
-    }
     if (range === "12m") {
       var start = new Date(today.getFullYear(), today.getMonth() - 11, 1);
       var end = new Date(today.getFullYear(), today.getMonth() + 1, 0);
@@ -52,7 +48,9 @@
       var first = document.getElementById("dash-first").value, last = document.getElementById("dash-last").value;
       if (first && last) return { first: first, last: last, step: "day" };
     }
-    return { first: iso(new Date(today.getFullYear(), today.getMonth(), 1)), last: iso(today), step: "day" };
+    if (range === "month") return { first: iso(new Date(today.getFullYear(), today.getMonth(), 1)), last: iso(today), step: "day" };
+    var from30 = new Date(today); from30.setDate(from30.getDate() - 29);
+    return { first: iso(from30), last: iso(today), step: "day" };
   }
 
   function query(params) {
@@ -121,11 +119,11 @@
     var names = Object.keys(data.series);
     c.setOption({
       color: PALETTE, backgroundColor: "transparent", tooltip: { trigger: "axis" },
-      legend: { data: names.map(function (n) { return t(SERIES[n]); }) },
+      legend: { top: 0, data: names.map(function (n) { return t(SERIES[n]); }) },
       grid: { left: 48, right: 24, top: 40, bottom: 32 },
       xAxis: { type: "category", data: data.labels.map(function (l) { return data.step === "month" ? l.slice(0, 7) : l.slice(5); }) },
       yAxis: { type: "value", minInterval: 1 },
-      series: names.map(function (n) { return { name: t(SERIES[n]), type: "line", smooth: true, showSymbol: data.labels.length < 40, data: data.series[n] }; }),
+      series: names.map(function (n) { return { name: t(SERIES[n]), type: "line", showSymbol: data.labels.length < 40, data: data.series[n] }; }),
     }, true);
     c.getDom().setAttribute("aria-label", t("趋势：{from} 至 {to}", { from: data.labels[0] || "", to: data.labels[data.labels.length - 1] || "" }));
   }
@@ -137,7 +135,7 @@
     c.setOption({
       color: PALETTE, backgroundColor: "transparent",
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
-      legend: { data: [t("上报"), t("结案")] },
+      legend: { top: 0, data: [t("上报"), t("结案")] },
       grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", data: shown.map(function (r) { return r.label; }), axisLabel: { width: 110, overflow: "truncate" } },
@@ -169,21 +167,24 @@
     var shown = rows.slice(0, 15);
     c.setOption({
       color: PALETTE, backgroundColor: "transparent", tooltip: { trigger: "axis" },
-      legend: { data: [t("派单"), t("按时办结率")] },
-      grid: { left: 8, right: 8, top: 36, bottom: 8, containLabel: true },
+      legend: { top: 0, data: [t("派单"), t("按时办结率")] },
+      grid: { left: 40, right: 8, top: 36, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: shown.map(function (r) { return r.label; }), axisLabel: { interval: 0, rotate: shown.length > 6 ? 30 : 0 } },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
       series: [
-        { name: t("派单"), type: "bar", data: shown.map(function (r) { return r.assigned; }) },
-        { name: t("按时办结率"), type: "line", yAxisIndex: 1, data: shown.map(function (r) { return r.on_time_handling_rate === null ? null : +(r.on_time_handling_rate * 100).toFixed(1); }) },
+        { name: t("派单"), type: "bar", barMaxWidth: 56, data: shown.map(function (r) { return r.assigned; }) },
+        { name: t("按时办结率"), type: "line", yAxisIndex: 1, connectNulls: true, data: shown.map(function (r) { return r.on_time_handling_rate === null ? null : +(r.on_time_handling_rate * 100).toFixed(1); }) },
       ],
     }, true);
     c.getDom().setAttribute("aria-label", shown.map(function (r) { return r.label + " " + r.assigned + " " + pct(r.on_time_handling_rate); }).join(t("；")));
   }
 
-  function drawRanking(rows) {
+  function drawRanking(all) {
     var body = document.getElementById("dash-ranking");
     body.textContent = "";
+    var rows = all.filter(function (r) { return r.cases > 0 || r.mine; });
+    var note = document.getElementById("dash-ranking-note");
+    note.textContent = all.length > rows.length ? t("另有 {count} 个部门当月无评议。", { count: all.length - rows.length }) : "";
     if (!rows.length) { var tr0 = el("tr"); tr0.appendChild(el("td", { colspan: "4", class: "empty" }, t("暂无评议"))); body.appendChild(tr0); return; }
     rows.forEach(function (r) {
       var tr = el("tr", r.mine ? { class: "mine" } : {});
@@ -242,12 +243,11 @@
     var span = { first: w.first, last: w.last };
     document.getElementById("dash-window").textContent = t("{first} 至 {last}", span);
     document.getElementById("dash-error").hidden = true;
-    var today = parseDay(config.today);
     var dates = function (extra) { return Object.assign({ date_from: w.first, date_to: w.last }, extra); };
     var jobs = [
       api("kpis", span).then(function (k) { tiles(k, w); }),
       api("trend", Object.assign({ step: step.value }, span)).then(drawTrend),
-      api("ranking", { year: today.getFullYear(), month: today.getMonth() + 1 }).then(drawRanking),
+      api("ranking", config.ranking).then(drawRanking),
       api("overdue").then(drawOverdue),
     ];
     if (config.scope !== "department") {
