@@ -128,10 +128,17 @@ def clock_due_soon(now: datetime) -> Q:
     return Q(warn_at__lte=now, due_at__gte=now, paused_remaining__isnull=True)
 
 
+def _live_assignments(clock: Q) -> QuerySet[Any]:
+    """The ids of the cases with a live assignment whose clock matches ``clock``: one small
+    set read once from the partial index ``asg_due`` (PostgreSQL hashes it and probes it per
+    case; a correlated ``EXISTS`` under the ``OR`` was one index probe per open case,
+    ≈ 0.3 s over the 200 000 open cases of ten million)."""
+    return Assignment.objects.filter(clock, state__in=ACTIVE_ASSIGNMENT_STATES).values("case_id")
+
+
 def currently_overdue(now: datetime) -> Q:
     """The case's own clock, or one of its live assignments', is overdue."""
-    late = Assignment.objects.filter(clock_overdue(now), case_id=OuterRef("pk"))
-    return clock_overdue(now) | Q(Exists(late.filter(state__in=ACTIVE_ASSIGNMENT_STATES)))
+    return clock_overdue(now) | Q(pk__in=_live_assignments(clock_overdue(now)))
 
 
 def overdue_case_ids(now: datetime) -> QuerySet[Any]:
@@ -140,13 +147,11 @@ def overdue_case_ids(now: datetime) -> QuerySet[Any]:
     of them in some order (the overdue board): ``currently_overdue``'s ``OR EXISTS`` makes
     PostgreSQL test every open case in scope instead (≈ 0.3 s at ten million cases)."""
     own = Case.objects.filter(clock_overdue(now)).values("pk")
-    live = Assignment.objects.filter(clock_overdue(now), state__in=ACTIVE_ASSIGNMENT_STATES)
-    return own.union(live.values("case_id"))
+    return own.union(_live_assignments(clock_overdue(now)))
 
 
 def currently_due_soon(now: datetime) -> Q:
-    soon = Assignment.objects.filter(clock_due_soon(now), case_id=OuterRef("pk"))
-    return clock_due_soon(now) | Q(Exists(soon.filter(state__in=ACTIVE_ASSIGNMENT_STATES)))
+    return clock_due_soon(now) | Q(pk__in=_live_assignments(clock_due_soon(now)))
 
 
 #: A query's words beyond this many add little and cost a scan each.
