@@ -424,7 +424,7 @@ class _Simulation:
         times = sorted(self._report_times(len(kinds)))
         # The last cases stay open in various states: force a few into the last two days,
         # among them at least one of each department route.
-        tail = max(6, n // 250)
+        tail = min(len(times), max(6, n // 250))
         for i in range(tail):
             times[-1 - i] = self.year_end - timedelta(minutes=rng.uniform(5, 48 * 60))
         times.sort()
