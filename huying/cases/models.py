@@ -246,6 +246,10 @@ class Assignment(Clock):
         indexes = [
             models.Index(fields=["department_path", "state"], name="asg_department"),
             models.Index(fields=["case", "state"], name="asg_case"),
+            # The dashboards' rollups recount a day's assignments by these (reports.tally).
+            models.Index(fields=["dispatched_at"], name="asg_dispatched_at"),
+            models.Index(fields=["reported_in_at"], name="asg_reported_in_at"),
+            models.Index(fields=["result_at"], name="asg_result_at"),
             models.Index(
                 fields=["due_at"],
                 name="asg_due",
