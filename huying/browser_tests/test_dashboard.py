@@ -36,6 +36,13 @@ def test_hub_dashboard_and_wall(
         hub.click("#dash-kpis a.tile >> nth=0")
     assert "date_from=" in hub.url
     expect(hub.locator("#case-rows tr")).to_have_count(3)
+    # "受理" is the resolution rate's denominator: the indicator's own drill-down, same cases.
+    hub.go_back()
+    expect(hub.locator("body[data-dashboard=ready]")).to_have_count(1)
+    with hub.expect_navigation():
+        hub.click("#dash-kpis a.tile >> nth=1")
+    assert "indicator=resolution_rate" in hub.url
+    expect(hub.locator("#case-rows tr")).to_have_count(3)
     hub.goto(f"{live_server}/reports/wall/")
     expect(hub.locator("body[data-dashboard=ready]")).to_have_count(1)
     expect(hub.locator("#wall-clock")).not_to_be_empty()

@@ -31,6 +31,9 @@ def test_dashboard_and_wall_for_each_role_with_figures(world: World, name: str, 
         assert config["scope"] == scope
         assert config["api"] == "/api/v1/dashboard/"
         assert config["grant"] == world.actor(name).grant_id
+        # Tiles that are an indicator's part drill down by the scope's own group.
+        drill = config["drill"]
+        assert drill is None if scope == "department" else drill["by"] == scope
     # The nav shows the page to those who have one.
     assert 'href="/reports/"' in page(world, name, "/cases/")[1]
 

@@ -84,14 +84,20 @@
 
   function tiles(k, w) {
     var dates = { date_from: w.first, date_to: w.last };
+    var drill = function (indicator, part) {
+      if (!config.drill) return null;
+      return casesUrl({ indicator: indicator, part: part, by: config.drill.by, key: config.drill.key, start: w.first, end: w.last });
+    };
     var spec = config.scope === "department" ? [
       ["assigned", "派单"], ["report_ins", "报到"], ["on_time_report_in_rate", "按时报到率", pct],
       ["handled", "办结反馈"], ["on_time_handling_rate", "按时办结率", pct], ["returned", "退回成立"],
       ["open_now", "在办"], ["overdue_now", "当前超期", null, casesUrl({ clock: "overdue" }), "bad"],
       ["due_soon_now", "即将超期", null, casesUrl({ clock: "due_soon" }), "warn"],
     ] : [
-      ["reported", "上报", null, casesUrl(dates)], ["valid", "受理"], ["closed", "结案"],
-      ["on_time_closed_rate", "按期结案率", pct], ["satisfaction_rate", "满意率", pct],
+      ["reported", "上报", null, casesUrl(dates)], ["valid", "受理", null, drill("resolution_rate", "denominator")],
+      ["closed", "结案", null, drill("completion", "numerator")],
+      ["on_time_closed_rate", "按期结案率", pct, drill("on_time_completion", "numerator")],
+      ["satisfaction_rate", "满意率", pct, drill("satisfaction_rate", "denominator")],
       ["overdue", "新增超期", null, null, "warn"], ["open_now", "当前在办"],
       ["overdue_now", "当前超期", null, casesUrl({ clock: "overdue" }), "bad"],
       ["due_soon_now", "即将超期", null, casesUrl({ clock: "due_soon" }), "warn"],
