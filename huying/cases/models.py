@@ -179,7 +179,14 @@ class Case(Clock):
         verbose_name_plural = _("事件")
         indexes = [
             models.Index(fields=["state", "-id"], name="case_state"),
-            models.Index(fields=["territory_path", "-id"], name="case_territory"),
+            # Scopes are prefix matches (``territory_path LIKE '/1/2/%'``): on PostgreSQL only a
+            # pattern-ops index serves them under a non-C collation (the plain b-tree was never
+            # used; an empty grid's first page read the whole table: 15 s at 10 M cases).
+            models.Index(
+                fields=["territory_path"],
+                name="case_territory_prefix",
+                opclasses=["varchar_pattern_ops"],
+            ),
             models.Index(fields=["street", "state", "-id"], name="case_street_state"),
             models.Index(fields=["level", "-id"], name="case_level"),
             models.Index(fields=["item", "-id"], name="case_item"),
