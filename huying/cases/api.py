@@ -275,7 +275,9 @@ ERRORS: dict[int, type[Schema]] = {
 
 
 def _with_actions(actor: Actor, case: Case) -> Case:
-    case.actions = [r.action for r in rules.available(rules.CASE_TABLE, case.state, actor.role)]  # type: ignore[attr-defined]
+    """What the role can do now, guards included: the same list the case page offers."""
+    offered = rules.offered(rules.CASE_TABLE, case, actor.role)
+    case.actions = [r.action for r in offered]  # type: ignore[attr-defined]
     return case
 
 

@@ -316,3 +316,23 @@ def test_ids_beyond_any_row_are_422_not_a_driver_overflow(world: World, url: str
     response = as_user(world, "hub").get(url)
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_input"
+
+
+def test_api_actions_are_those_a_page_would_offer(world: World) -> None:
+    """A case's ``actions`` lists what the acting role can do *now*, guards included, as the
+    case page does: a satisfied closed case cannot be reopened, so the hub is offered archive
+    only; a supervised case is not offered supervision again."""
+    from huying.cases import rules
+    from huying.cases.tests.helpers import case_in_state
+
+    closed = case_in_state(world, CaseState.CLOSED)
+    hub = as_user(world, "hub")
+    assert get(hub, f"/cases/{closed.pk}")["actions"] == ["archive"]
+    working = case_in_state(world, CaseState.IN_PROGRESS)
+    supervisor = as_user(world, "hub_sup")
+    assert "supervise" in get(supervisor, f"/cases/{working.pk}")["actions"]
+    post(supervisor, f"/cases/{working.pk}/supervise", {"note": "群众反映强烈"})
+    after = get(supervisor, f"/cases/{working.pk}")["actions"]
+    assert "supervise" not in after
+    case = Case.objects.get(pk=working.pk)
+    assert after == [r.action for r in rules.offered(rules.CASE_TABLE, case, "hub_supervisor")]
