@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
-from huying.cases.services.export import case_export_run
+from huying.cases.services.export import case_export_run, case_export_sweep
 from huying.cases.sweep import sweep_deadlines
 from huying.core.notify import deliver_pending
 
@@ -28,3 +28,8 @@ def case_export_task(export_id: int, language: str | None = None) -> dict[str, A
     """``language``: the requester's, so that the workbook reads like the page they saw."""
     export = case_export_run(export_id=export_id, language=language)
     return {"state": export.state, "rows": export.done}
+
+
+@task()
+def case_export_sweep_task() -> dict[str, Any]:
+    return asdict(case_export_sweep(now=timezone.now()))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import secrets
 import tempfile
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
@@ -19,11 +20,13 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases import selectors, xlsx
 from huying.cases.models import CaseExport, ExportState
 from huying.cases.selectors import CaseFilters
 from huying.core.errors import DomainError, PermissionDenied
+from huying.core.i18n import site_text
 from huying.org.actors import Actor, actor_for
 
 logger = logging.getLogger("huying.export")
@@ -97,3 +100,39 @@ def _run(export_id: int) -> CaseExport:
     )
     export.refresh_from_db()
     return export
+
+
+#: How long a finished export's file is kept for its requester to download again.
+EXPORT_KEPT = timedelta(days=7)
+#: A job still pending or running this long after it was asked for lost its worker (a big
+#: export writes ≈ 2,500 rows a second: a million rows take minutes, not hours).
+EXPORT_STALLED = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class ExportSweep:
+    deleted: int
+    stalled: int
+
+
+def case_export_sweep(*, now: datetime) -> ExportSweep:
+    """The worker's hourly housekeeping: finished exports older than ``EXPORT_KEPT`` go, file
+    and row; jobs stalled past ``EXPORT_STALLED`` are marked failed so their page stops
+    waiting and says to export again."""
+    old = CaseExport.objects.filter(
+        state__in=[ExportState.DONE, ExportState.FAILED], finished_at__lt=now - EXPORT_KEPT
+    )
+    deleted = 0
+    for export in old.iterator():
+        if export.file:
+            export.file.delete(save=False)
+        export.delete()
+        deleted += 1
+    stalled = CaseExport.objects.filter(
+        state__in=[ExportState.PENDING, ExportState.RUNNING], created_at__lt=now - EXPORT_STALLED
+    ).update(
+        state=ExportState.FAILED,
+        error=site_text(gettext_lazy("后台任务中断，请重新导出")),
+        finished_at=now,
+    )
+    return ExportSweep(deleted=deleted, stalled=stalled)

@@ -367,3 +367,48 @@ def test_call_sheet_pdf_embeds_a_cjk_font(world: World) -> None:
 
 
 SH = MONDAY_10AM.tzinfo
+
+
+def test_the_hourly_sweep_removes_old_exports_and_fails_stalled_ones(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    """A week after it finished, an export's file and row are gone; a job still pending or
+    running two hours after it was asked for lost its worker and is marked failed (its page
+    stops polling); recent ones are left alone."""
+    from datetime import timedelta
+
+    from django.core.files.base import ContentFile
+
+    from huying.cases.services.export import case_export_sweep
+
+    settings.MEDIA_ROOT = tmp_path
+    street = world.actor("street")
+    grant_id = street.grant_id
+    assert grant_id is not None
+
+    def export(state: str, created: datetime, finished: datetime | None = None) -> CaseExport:
+        return CaseExport.objects.create(
+            requested_by=street.user,
+            grant_id=grant_id,
+            as_of=created,
+            created_at=created,
+            finished_at=finished,
+            state=state,
+        )
+
+    now = MONDAY_10AM + timedelta(days=30)
+    old = export(ExportState.DONE, now - timedelta(days=9), now - timedelta(days=8))
+    old.file.save("old.xlsx", ContentFile(b"PK old"), save=True)
+    path = old.file.path
+    recent = export(ExportState.DONE, now - timedelta(days=2), now - timedelta(days=2))
+    stalled = export(ExportState.RUNNING, now - timedelta(hours=3))
+    waiting = export(ExportState.PENDING, now - timedelta(minutes=10))
+    report = case_export_sweep(now=now)
+    assert (report.deleted, report.stalled) == (1, 1)
+    assert not CaseExport.objects.filter(pk=old.pk).exists()
+    assert not Path(path).exists()
+    stalled.refresh_from_db()
+    assert stalled.state == ExportState.FAILED and stalled.error and stalled.finished_at == now
+    recent.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (recent.state, waiting.state) == (ExportState.DONE, ExportState.PENDING)

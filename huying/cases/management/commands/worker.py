@@ -17,7 +17,11 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
-from huying.cases.tasks import deliver_notifications_task, sweep_deadlines_task
+from huying.cases.tasks import (
+    case_export_sweep_task,
+    deliver_notifications_task,
+    sweep_deadlines_task,
+)
 from huying.core.models import Counter
 from huying.reports.tasks import tally_refresh_task
 
@@ -46,6 +50,8 @@ class Command(BaseCommand):
             ("sweep", options["sweep_interval"], sweep_deadlines_task),
             ("notify", options["notify_interval"], deliver_notifications_task),
             ("tally", options["tally_interval"], tally_refresh_task),
+            # Old export files removed, exports whose worker died marked failed.
+            ("exports", 3600, case_export_sweep_task),
         ]
 
         def schedule() -> None:
