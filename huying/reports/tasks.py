@@ -8,7 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
-from huying.reports.circular.services import circular_run
+from huying.reports.circular.services import circular_run, circular_sweep
 from huying.reports.tally import tally_refresh
 
 
@@ -22,3 +22,8 @@ def circular_generate_task(circular_id: int) -> dict[str, Any]:
     """Write a requested circular's Word and PDF files (一月一通报)."""
     circular = circular_run(circular_id=circular_id)
     return {"state": circular.state, "number": circular.doc_number}
+
+
+@task()
+def circular_sweep_task() -> int:
+    return circular_sweep(now=timezone.now())

@@ -10,7 +10,7 @@ at any step leaves no file and a readable reason.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth.models import User
@@ -18,8 +18,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.core.errors import DomainError, InvalidInput, NotFound
+from huying.core.i18n import site_text
 from huying.core.numbering import counter_next
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -137,3 +139,16 @@ def circular_generate(
     check_month(year=year, month=month, now=moment)
     circular = _create(district=district, year=year, month=month, requested_by=None, now=moment)
     return circular_run(circular_id=circular.pk, now=moment)
+
+
+#: A circular still pending or running this long after it was asked for lost its worker
+#: (generating one takes seconds to a minute).
+CIRCULAR_STALLED = timedelta(hours=2)
+
+
+def circular_sweep(*, now: datetime) -> int:
+    """The worker's hourly housekeeping: circulars stalled past ``CIRCULAR_STALLED`` are
+    marked failed, so the list stops waiting and the month can be generated again."""
+    return Circular.objects.filter(
+        state__in=[S.PENDING, S.RUNNING], requested_at__lt=now - CIRCULAR_STALLED
+    ).update(state=S.FAILED, error=site_text(gettext_lazy("后台任务中断，请重新生成")))

@@ -79,6 +79,23 @@ def test_a_job_runs_once_however_often_it_is_queued(world: World) -> None:
     assert again.generated_at == first.generated_at and again.docx.name == first.docx.name
 
 
+def test_the_hourly_sweep_fails_a_circular_whose_worker_died(world: World) -> None:
+    """Two hours after it was asked for, a circular still pending or running lost its worker:
+    it is marked failed (the list stops polling; the month can be generated again); a
+    recent one is left to run."""
+    from datetime import timedelta
+
+    stalled = circular_request(actor=world.actor("hub"), year=2026, month=2, now=NOW)
+    recent = circular_request(
+        actor=world.actor("hub"), year=2026, month=3, now=NOW + timedelta(hours=2, minutes=30)
+    )
+    assert services.circular_sweep(now=NOW + timedelta(hours=3)) == 1
+    stalled.refresh_from_db()
+    recent.refresh_from_db()
+    assert stalled.state == CircularState.FAILED and stalled.error
+    assert recent.state == CircularState.PENDING
+
+
 def test_a_failure_is_recorded_with_its_reason_and_leaves_no_file(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -23,7 +23,7 @@ from huying.cases.tasks import (
     sweep_deadlines_task,
 )
 from huying.core.models import Counter
-from huying.reports.tasks import tally_refresh_task
+from huying.reports.tasks import circular_sweep_task, tally_refresh_task
 
 logger = logging.getLogger("huying.worker")
 
@@ -50,8 +50,9 @@ class Command(BaseCommand):
             ("sweep", options["sweep_interval"], sweep_deadlines_task),
             ("notify", options["notify_interval"], deliver_notifications_task),
             ("tally", options["tally_interval"], tally_refresh_task),
-            # Old export files removed, exports whose worker died marked failed.
+            # Old export files removed; exports and circulars whose worker died marked failed.
             ("exports", 3600, case_export_sweep_task),
+            ("circulars", 3600, circular_sweep_task),
         ]
 
         def schedule() -> None:
