@@ -59,6 +59,12 @@ def ratio(numerator: int | Decimal, denominator: int) -> Decimal | None:
     return None if denominator == 0 else Decimal(numerator) / denominator
 
 
+def satisfaction_rate(satisfied: int, basic: int, follow_ups: int) -> Decimal | None:
+    """满意率 = (满意 + w × 基本满意) ÷ 有效回访数, w = HUYING_BASIC_SATISFIED_WEIGHT."""
+    weight: Decimal = settings.HUYING_BASIC_SATISFIED_WEIGHT
+    return ratio(Decimal(satisfied) + weight * basic, follow_ups)
+
+
 # --- the measures, one function per family -------------------------------------------------------
 # A case family's conditions take ``p``, the path from the queried model to the case ("" on
 # Case; "case__" when a department's cases are counted through its assignments).
@@ -310,11 +316,7 @@ class OutcomeRow:
 
     @property
     def satisfaction_rate(self) -> Decimal | None:
-        """满意率 = (满意 + w × 基本满意) ÷ 有效回访数, w = HUYING_BASIC_SATISFIED_WEIGHT."""
-        if self.follow_ups == 0:
-            return None
-        weight: Decimal = settings.HUYING_BASIC_SATISFIED_WEIGHT
-        return (Decimal(self.satisfied) + weight * self.basic) / self.follow_ups
+        return satisfaction_rate(self.satisfied, self.basic, self.follow_ups)
 
     @property
     def resolution_rate(self) -> Decimal | None:

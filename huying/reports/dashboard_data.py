@@ -40,6 +40,7 @@ from huying.cases.selectors import (
 from huying.catalogue.models import CatalogueClass, CatalogueItem
 from huying.core.errors import InvalidInput, NotFound
 from huying.core.geo import from_wgs84
+from huying.evaluation import indicators
 from huying.evaluation.periods import Period
 from huying.evaluation.scores import department_scores
 from huying.evaluation.selectors import department_of, district_of
@@ -156,14 +157,16 @@ def _department_rows(scope: Scope, window: Window) -> QuerySet[DepartmentTally]:
 
 
 def rate(numerator: int, denominator: int) -> float | None:
-    return None if not denominator else round(numerator / denominator, 4)
+    """A rate for the charts: the indicators' ratio, as a float."""
+    return _float(indicators.ratio(numerator, denominator))
 
 
 def satisfaction(satisfied: int, basic: int, follow_ups: int) -> float | None:
-    if not follow_ups:
-        return None
-    weight: Decimal = settings.HUYING_BASIC_SATISFIED_WEIGHT
-    return round(float((satisfied + weight * basic) / follow_ups), 4)
+    return _float(indicators.satisfaction_rate(satisfied, basic, follow_ups))
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else round(float(value), 4)
 
 
 def _sums(rows: QuerySet[Any], measures: Iterable[str]) -> dict[str, int]:

@@ -30,13 +30,12 @@ from django.db.models import Count, F, Max, Min, Q, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from huying.cases.models import Assignment, Case, CaseEvent, CaseState, Satisfaction
+from huying.cases.models import Assignment, Case, CaseEvent
+from huying.evaluation import indicators
 from huying.evaluation.grouping import department_key
+from huying.evaluation.periods import Period
 from huying.reports.models import DepartmentTally, Dim, Grain, Tally, TallyMark
 
-S = CaseState
-CLOSED = (S.CLOSED, S.ARCHIVED)
-INVALID = (S.REJECTED, S.MERGED)
 MARK = "cases"
 CASE_MEASURES = (
     "reported",
@@ -108,13 +107,27 @@ def month_end(first: date) -> date:
 
 def _case_counts(start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
     """The day's cases at the finest grain (district, street, community, grid, item, class,
-    source) with every measure; the dimensions are summed from these rows."""
-    reported = Q(reported_at__gte=start, reported_at__lt=end)
-    closed = Q(state__in=CLOSED, closed_at__gte=start, closed_at__lt=end)
+    source) with every measure; the dimensions are summed from these rows. The conditions
+    are the indicators' own measures over the day (``indicators``: one definition of
+    reported, valid, closed, on time and each answer), plus the day's first overdue."""
+    day = Period(start, end)
+    reports = indicators.report_measures(day)
+    closure = indicators.closure_measures(day)
+    outcome = indicators.outcome_measures(day)
     overdue = Q(first_overdue_at__gte=start, first_overdue_at__lt=end)
-    late = Q(first_overdue_at__lte=F("closed_at"))
+    conditions = {
+        "reported": reports["reports"],
+        "valid": reports["valid_reports"],
+        "closed": closure["closed"],
+        "on_time_closed": closure["on_time_closed"],
+        "overdue": overdue,
+        "follow_ups": outcome["follow_ups"],
+        "satisfied": outcome["satisfied"],
+        "basic": outcome["basic"],
+        "dissatisfied": outcome["dissatisfied"],
+    }
     rows: Any = (  # TypedDict rows; read by name below
-        Case.objects.filter(reported | closed | overdue)
+        Case.objects.filter(reports["reports"] | closure["closed"] | overdue)
         .values(
             "district_id",
             "street_id",
@@ -124,17 +137,7 @@ def _case_counts(start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
             "item__klass__code",
             "source",
         )
-        .annotate(
-            reported=Count("pk", filter=reported),
-            valid=Count("pk", filter=reported & ~Q(state__in=INVALID)),
-            closed=Count("pk", filter=closed),
-            on_time_closed=Count("pk", filter=closed & ~late),
-            overdue=Count("pk", filter=overdue),
-            follow_ups=Count("pk", filter=closed & Q(satisfaction__in=Satisfaction.values)),
-            satisfied=Count("pk", filter=closed & Q(satisfaction=Satisfaction.SATISFIED)),
-            basic=Count("pk", filter=closed & Q(satisfaction=Satisfaction.BASIC)),
-            dissatisfied=Count("pk", filter=closed & Q(satisfaction=Satisfaction.DISSATISFIED)),
-        )
+        .annotate(**{m: Count("pk", filter=conditions[m]) for m in CASE_MEASURES})
         .order_by()
         .iterator(chunk_size=5000)
     )

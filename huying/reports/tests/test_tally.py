@@ -19,7 +19,12 @@ from huying.evaluation.periods import Period
 from huying.evaluation.tests.helpers import at
 from huying.evaluation.tests.march import March, build_march
 from huying.reports.models import DepartmentTally, Dim, Grain, Tally, TallyMark
-from huying.reports.tally import tally_rebuild, tally_refresh
+from huying.reports.tally import (
+    CASE_MEASURES,
+    DEPARTMENT_MEASURES,
+    tally_rebuild,
+    tally_refresh,
+)
 
 MARCH = Period.month(2026, 3)
 FIRST = date(2026, 3, 1)
@@ -160,35 +165,9 @@ def test_refresh_with_nothing_new_does_nothing(
 
 
 def _snapshot() -> set[tuple[Any, ...]]:
-    cases = set(
-        Tally.objects.values_list(
-            "grain",
-            "day",
-            "scope_id",
-            "dim",
-            "key",
-            "reported",
-            "valid",
-            "closed",
-            "on_time_closed",
-            "overdue",
-            "follow_ups",
-            "satisfied",
-            "basic",
-            "dissatisfied",
-        )
-    )
+    keys = ("grain", "day")
+    cases = set(Tally.objects.values_list(*keys, "scope_id", "dim", "key", *CASE_MEASURES))
     departments = set(
-        DepartmentTally.objects.values_list(
-            "grain",
-            "day",
-            "department_id",
-            "assigned",
-            "report_ins",
-            "on_time_report_ins",
-            "handled",
-            "on_time_handled",
-            "returned",
-        )
+        DepartmentTally.objects.values_list(*keys, "department_id", *DEPARTMENT_MEASURES)
     )
     return cases | departments
