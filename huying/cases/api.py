@@ -276,7 +276,7 @@ ERRORS: dict[int, type[Schema]] = {
 
 def _with_actions(actor: Actor, case: Case) -> Case:
     """What the role can do now, guards included: the same list the case page offers."""
-    offered = rules.offered(rules.CASE_TABLE, case, actor.role)
+    offered = rules.offered_on_case(case, actor.role)
     case.actions = [r.action for r in offered]  # type: ignore[attr-defined]
     return case
 

@@ -40,6 +40,25 @@ def _rows(
     return rows
 
 
+def _cross_rules() -> list[str]:
+    def states(values: frozenset[str], kind: type[CaseState] | type[AssignmentState]) -> str:
+        return "、".join(str(kind(s).label) for s in kind.values if s in values)
+
+    return [
+        f"- 派单动作只在事件处于「{states(rules.ASSIGNMENT_CASE_STATES, CaseState)}」时可做"
+        "（`ASSIGNMENT_CASE_STATES`）：事件挂账时，部门的任何动作都不能改变它，时钟也不会重新起算；"
+        "恢复办理后各时钟按挂账时剩余的时间继续。",
+        "- 同一部门在一个事件的本轮办理中至多有一个在办派单"
+        f"（{states(rules.LIVE_ASSIGNMENT_STATES, AssignmentState)}，`LIVE_ASSIGNMENT_STATES`）；"
+        "派单或增派协办时重复指定的部门被拒绝。",
+        "- 一轮办理怎样收束（`tracking.settle_round`，部门反馈、退回成立或撤回之后）："
+        "主办部门退出（退回成立或被撤回）时本轮结束，仍在办理的协办部门由系统一并撤回"
+        "（已反馈的保留办理结果），事件回到待派单重新派单；"
+        "其余部门都已反馈时，事件交呼叫街道核查。",
+        "- 拆分后原事件为「已拆分」，不再是有效事件：统计中按一次上报计，各子问题各计一件有效事件。",
+    ]
+
+
 def render() -> str:
     """The document shows the rules' source (Chinese) labels, whatever language is active."""
     with translation.override("zh-hans"):
@@ -69,6 +88,10 @@ def _render() -> str:
         "## 派单动作 assignment actions",
         "",
         *_rows(rules.ASSIGNMENT_RULES, AssignmentState),
+        "",
+        "## 派单与事件 assignments and their case",
+        "",
+        *_cross_rules(),
         "",
     ]
     return "\n".join(lines)

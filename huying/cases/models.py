@@ -13,6 +13,7 @@ class CaseState(models.TextChoices):
     TRIAGED = "triaged", _("待派单")
     REJECTED = "rejected", _("不予受理")
     MERGED = "merged", _("已合并")
+    SPLIT = "split", _("已拆分")
     SELF_HANDLING = "self_handling", _("自行处置中")
     IN_PROGRESS = "in_progress", _("部门处置中")
     SUSPENDED = "suspended", _("挂账")

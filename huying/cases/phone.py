@@ -51,6 +51,7 @@ PUBLIC_EVENTS = {
     "triage": gettext_lazy("已受理，正在研判"),
     "reject": gettext_lazy("不予受理"),
     "merge": gettext_lazy("已与相同问题合并办理"),
+    "split": gettext_lazy("已拆分为几个问题分别办理"),
     "self_handle": gettext_lazy("已安排属地处置"),
     "call": gettext_lazy("已呼叫相关部门"),
     "hub_dispatch": gettext_lazy("已派相关部门办理"),
@@ -69,7 +70,7 @@ PUBLIC_EVENTS = {
 
 def _steps(case: Case) -> list[dict[str, Any]]:
     reached = next((i for i, (_, states) in enumerate(STEPS) if case.state in states), 0)
-    if case.state in {CaseState.REJECTED, CaseState.MERGED}:
+    if case.state in rules.ENDED_CASE_STATES:
         reached = len(STEPS) - 1
     return [{"label": label, "done": i <= reached} for i, (label, _) in enumerate(STEPS)]
 
@@ -266,9 +267,7 @@ def track(request: HttpRequest) -> HttpResponse:
 def _render_case(
     request: HttpRequest, case: Case, *, actor: Actor | None, status: int = 200, **extra: Any
 ) -> HttpResponse:
-    offered = (
-        {r.action for r in rules.offered(rules.CASE_TABLE, case, actor.role)} if actor else set()
-    )
+    offered = {r.action for r in rules.offered_on_case(case, actor.role)} if actor else set()
     may_rate = (
         actor is not None
         and actor.role == Role.RESIDENT

@@ -118,7 +118,10 @@ def _no_extension_pending(assignment: Any, params: dict[str, Any]) -> str | None
 # fmt: off
 # The tables stay one rule a line so they read as tables.
 ACTIVE_CASE_STATES = frozenset({S.SELF_HANDLING, S.IN_PROGRESS})
-OPEN_CASE_STATES = frozenset(set(S.values) - {S.REJECTED, S.MERGED, S.CLOSED, S.ARCHIVED})
+#: Ended without a closure of their own: refused, folded into another case, or split into
+#: parts that carry the work.
+ENDED_CASE_STATES = frozenset({S.REJECTED, S.MERGED, S.SPLIT})
+OPEN_CASE_STATES = frozenset(set(S.values) - ENDED_CASE_STATES - {S.CLOSED, S.ARCHIVED})
 TRIAGED = frozenset({S.TRIAGED})
 SUBMITTED = frozenset({S.SUBMITTED})
 VERIFYING = frozenset({S.VERIFYING})
@@ -129,7 +132,7 @@ CASE_RULES: tuple[Rule, ...] = (
     Rule("triage", pgettext_lazy("action", "研判"), SUBMITTED, S.TRIAGED, TRIAGE_ROLES),
     Rule("reject", pgettext_lazy("action", "不予受理"), SUBMITTED, S.REJECTED, TRIAGE_ROLES, reason_required=True),
     Rule("merge", pgettext_lazy("action", "合并重复"), SUBMITTED, S.MERGED, TRIAGE_ROLES),
-    Rule("split", pgettext_lazy("action", "拆分"), SUBMITTED, None, TRIAGE_ROLES, reason_required=True),
+    Rule("split", pgettext_lazy("action", "拆分"), SUBMITTED, S.SPLIT, TRIAGE_ROLES, reason_required=True),
     # 分级呼叫 / 派单调度: the route follows from the level
     Rule("self_handle", pgettext_lazy("action", "自行处置"), TRIAGED, S.SELF_HANDLING, STREET_OR_DISPATCHER, guard=_level_is(Level.SIMPLE)),
     Rule("call", pgettext_lazy("action", "对口呼叫"), TRIAGED, S.IN_PROGRESS, STREET_ROLES, guard=_level_is(Level.GENERAL)),
@@ -161,6 +164,12 @@ CASE_RULES: tuple[Rule, ...] = (
 
 ACTIVE_ASSIGNMENT_STATES = frozenset({A.AWAITING_REPORT_IN, A.REPORTED_IN, A.HANDLING})
 WORKING_STATES = frozenset({A.REPORTED_IN, A.HANDLING})
+#: Still the department's: working, asking to return, or fed back and waiting for the
+#: street's check. A department holds at most one of these per case.
+LIVE_ASSIGNMENT_STATES = ACTIVE_ASSIGNMENT_STATES | {A.RETURN_REQUESTED, A.RESULT_SUBMITTED}
+#: Assignments move only while the case is with the departments. While it is suspended
+#: (挂账) it waits: no department action may change it and no clock may restart.
+ASSIGNMENT_CASE_STATES = frozenset({S.IN_PROGRESS})
 DEPT = DEPARTMENT_ROLES
 
 ASSIGNMENT_RULES: tuple[Rule, ...] = (
@@ -176,7 +185,8 @@ ASSIGNMENT_RULES: tuple[Rule, ...] = (
     Rule("post_progress", pgettext_lazy("action", "进展反馈"), WORKING_STATES, None, DEPT),
     Rule("submit_result", pgettext_lazy("action", "办结反馈"), frozenset({A.HANDLING}), A.RESULT_SUBMITTED, DEPT),
     Rule("rework", pgettext_lazy("action", "返工"), frozenset({A.RESULT_SUBMITTED}), A.HANDLING, frozenset({SYSTEM})),
-    Rule("withdraw", pgettext_lazy("action", "撤回派单"), ACTIVE_ASSIGNMENT_STATES, A.WITHDRAWN, frozenset({R.HUB_DISPATCHER}), reason_required=True),
+    # The system withdraws the co-handlers when the lead leaves the round (see tracking.settle_round).
+    Rule("withdraw", pgettext_lazy("action", "撤回派单"), ACTIVE_ASSIGNMENT_STATES | {A.RETURN_REQUESTED}, A.WITHDRAWN, frozenset({R.HUB_DISPATCHER, SYSTEM}), reason_required=True),
     Rule("urge", pgettext_lazy("action", "催办"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
     Rule("supervise", pgettext_lazy("action", "督办"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
     Rule("overdue", pgettext_lazy("action", "超期"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({SYSTEM})),
@@ -228,8 +238,17 @@ def check_case(state: str, action: str, role: str) -> Rule:
     return _check(CASE_TABLE, CASE_ACTIONS, state, action, role)
 
 
-def check_assignment(state: str, action: str, role: str) -> Rule:
-    return _check(ASSIGNMENT_TABLE, ASSIGNMENT_ACTIONS, state, action, role)
+def check_assignment(state: str, action: str, role: str, *, case_state: str) -> Rule:
+    """The rule for an assignment action, or the error that refuses it; the case must be
+    with the departments (``ASSIGNMENT_CASE_STATES``)."""
+    rule = _check(ASSIGNMENT_TABLE, ASSIGNMENT_ACTIONS, state, action, role)
+    if case_state not in ASSIGNMENT_CASE_STATES:
+        if case_state == S.SUSPENDED:
+            message = _("事件已挂账，恢复办理后才能「{action}」")
+        else:
+            message = _("事件已不在部门办理阶段，不能「{action}」")
+        raise InvalidTransition(message.format(action=rule.label), state=case_state, action=action)
+    return rule
 
 
 def enforce(rule: Rule, entity: Any, params: dict[str, Any], reason: str) -> None:
@@ -246,9 +265,20 @@ def available(table: dict[tuple[str, str], Rule], state: str, role: str) -> list
     return [r for (s, _), r in table.items() if s == state and role in r.roles]
 
 
-def offered(table: dict[tuple[str, str], Rule], entity: Any, role: str) -> list[Rule]:
-    """What a page offers: the rules open to this role in the entity's state whose guard
+def offered_on_case(case: Any, role: str) -> list[Rule]:
+    """What a page offers: the rules open to this role in the case's state whose guard
     passes now (a guard that needs the action's parameters is checked again on submit)."""
+    return _passing(CASE_TABLE, case, role)
+
+
+def offered_on_assignment(assignment: Any, case_state: str, role: str) -> list[Rule]:
+    """The same for an assignment: nothing while its case is not with the departments."""
+    if case_state not in ASSIGNMENT_CASE_STATES:
+        return []
+    return _passing(ASSIGNMENT_TABLE, assignment, role)
+
+
+def _passing(table: dict[tuple[str, str], Rule], entity: Any, role: str) -> list[Rule]:
     return [
         r
         for r in available(table, entity.state, role)

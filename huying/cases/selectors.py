@@ -89,7 +89,7 @@ def case_detail(actor: Actor, *, case_id: int) -> Case:
     )
     qs = (
         cases_visible_to(actor)
-        .select_related(*ROW_JOINS, "master")
+        .select_related(*ROW_JOINS, "master", "split_from")
         .prefetch_related(_assignments(), Prefetch("events", queryset=events), "attachments")
     )
     try:

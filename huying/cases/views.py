@@ -133,7 +133,7 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
     now = timezone.now()
     case_forms = _forms_for(
         CASE_ACTIONS,
-        rules.offered(rules.CASE_TABLE, case, actor.role),
+        rules.offered_on_case(case, actor.role),
         version=case.version,
         prefix="c-",
         url_name="cases:act",
@@ -153,7 +153,7 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         if a.pk in actionable:
             forms = _forms_for(
                 ASSIGNMENT_ACTIONS,
-                rules.offered(rules.ASSIGNMENT_TABLE, a, actor.role),
+                rules.offered_on_assignment(a, case.state, actor.role),
                 version=a.version,
                 prefix=f"a{a.pk}-",
                 url_name="cases:assignment_act",
@@ -180,6 +180,11 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         "events": events,
         "photos": photos,
         "files": [x for x in case.attachments.all() if x not in photos],
+        "split_parts": (
+            list(case.splits.order_by("pk").only("pk", "number"))
+            if case.state == CaseState.SPLIT
+            else []
+        ),
         "nav": "cases",
     }
 

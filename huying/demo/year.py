@@ -1053,7 +1053,7 @@ def _collect(stats: YearStats, district: DemoDistrict, year_end: datetime) -> No
     stats.by_source = _counts(grouped("source"), lambda k: str(k))
     stats.by_satisfaction = _counts((r for r in grouped("satisfaction") if r[0]), lambda k: str(k))
     st = Counter(stats.by_state)
-    accepted = stats.cases - st[S.REJECTED] - st[S.MERGED]
+    accepted = stats.cases - st[S.REJECTED] - st[S.MERGED] - st[S.SPLIT]
     stats.completion_rate = (st[S.CLOSED] + st[S.ARCHIVED]) / accepted if accepted else 0.0
     sat = Counter(stats.by_satisfaction)
     answered = sum(sat.values())

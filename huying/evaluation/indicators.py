@@ -10,7 +10,10 @@ condition that counted a number also finds the cases behind it:
 
 Words used below, as the standards use them (数字城管 / 12345 考核口径):
 
-- **有效事件 valid case**: not rejected (不予受理) and not merged into another (已合并).
+- **有效事件 valid case**: not rejected (不予受理), not merged into another (已合并) and not
+  split (已拆分: its parts are the valid cases, each counted once).
+- **上报 report**: what reached the district, each once: a split report counts as one
+  report (its parts are not new reports) and as a valid one (it was accepted).
 - **结案 closed in P**: state 已结案 or 已备案 with ``closed_at`` in P (the follow-up that
   closed it). A reopened case is open again from its reopening (``closed_at`` is cleared).
 - **超期 overdue by T**: the case's trail has an event, before T, in which the deadline
@@ -48,7 +51,10 @@ from huying.org.actors import Actor
 
 S = CaseState
 CLOSED = (S.CLOSED, S.ARCHIVED)
-INVALID = (S.REJECTED, S.MERGED)
+#: Reports not accepted (不予受理, or folded into another case).
+NOT_ACCEPTED = (S.REJECTED, S.MERGED)
+#: Not cases of their own: a split report's work is in its parts.
+INVALID = (*NOT_ACCEPTED, S.SPLIT)
 #: The trail actions of a verification (核查): passed, or sent back for rework.
 VERIFICATIONS = ("verify_pass", "rework", "rework_self")
 #: The trail actions that hand a case to the street for verification.
@@ -127,8 +133,10 @@ def outcome_measures(period: Period, p: str = "") -> dict[str, Q]:
 
 
 def report_measures(period: Period, p: str = "") -> dict[str, Q]:
-    reports = _on_case(p, reported_at__gte=period.start, reported_at__lt=period.end)
-    return {"reports": reports, "valid_reports": reports & _valid(p)}
+    reports = _on_case(
+        p, reported_at__gte=period.start, reported_at__lt=period.end, split_from__isnull=True
+    )
+    return {"reports": reports, "valid_reports": reports & ~_on_case(p, state__in=NOT_ACCEPTED)}
 
 
 def handling_measures(period: Period, p: str = "") -> dict[str, Q]:
@@ -352,7 +360,7 @@ class ReportRow:
 
     key: Any
     reports: int
-    valid_reports: int  # not rejected, not merged
+    valid_reports: int  # not rejected, not merged (a split report was accepted)
 
     @property
     def valid_report_rate(self) -> Decimal | None:

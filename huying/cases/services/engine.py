@@ -13,11 +13,14 @@ state changed and gets a 409.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -82,7 +85,7 @@ def run(
     attempts = 1 if expected_version is not None else MAX_RETRIES
     for attempt in range(attempts):
         try:
-            with transaction.atomic():
+            with files_kept_only_on_success(), transaction.atomic():
                 qs = Case.objects.all() if actor is None else cases_visible_to(actor)
                 try:
                     case = qs.get(pk=case_id)
@@ -97,6 +100,26 @@ def run(
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+#: The files ``store_files`` wrote during the current step.
+_written: ContextVar[list[str] | None] = ContextVar("huying_step_files", default=None)
+
+
+@contextmanager
+def files_kept_only_on_success() -> Iterator[None]:
+    """A refused or lost step leaves no file behind: storage is not transactional, so the
+    files the step wrote are deleted when its transaction rolls back."""
+    written: list[str] = []
+    token = _written.set(written)
+    try:
+        yield
+    except BaseException:
+        for name in written:
+            default_storage.delete(name)
+        raise
+    finally:
+        _written.reset(token)
 
 
 def current_round(case: Case) -> QuerySet[Assignment]:
@@ -239,7 +262,7 @@ def assignment_step(
     attachments: Sequence[dict[str, Any]] = (),
 ) -> CaseEvent:
     who = who_of(actor)
-    rule = rules.check_assignment(assignment.state, action, who.role)
+    rule = rules.check_assignment(assignment.state, action, who.role, case_state=case.state)
     rules.enforce(rule, assignment, params or {}, reason)
     fields = dict(fields or {})
     from_state = assignment.state
@@ -335,15 +358,23 @@ def store_files(
             uploaded_at=now,
         )
         att.file.save(c.name, c.upload, save=False)
+        if (written := _written.get()) is not None and att.file.name:
+            written.append(att.file.name)
         att.save()
         refs.append({"id": att.pk, "name": att.name, "sha256": att.sha256})
     return refs
 
 
 def catalogue_item(item_id: int) -> CatalogueItem:
-    item = CatalogueItem.objects.select_related("lead_department").filter(pk=item_id).first()
+    """An item of the current published catalogue: an old version's item would bring its old
+    limits, and a draft's is not yet in force."""
+    item = (
+        CatalogueItem.objects.select_related("lead_department")
+        .filter(pk=item_id, klass__catalogue__is_current=True)
+        .first()
+    )
     if item is None:
-        raise InvalidInput(_("事项不存在"), field="item_id")
+        raise InvalidInput(_("事项不存在或不在现行清单中"), field="item_id")
     return item
 
 

@@ -24,6 +24,7 @@ from huying.cases.services.engine import (
     case_step,
     catalogue_item,
     check_files,
+    files_kept_only_on_success,
     now_or,
     run,
     store_files,
@@ -186,7 +187,7 @@ def _record(
     now: datetime,
 ) -> Case:
     title = fields["title"]
-    with transaction.atomic():
+    with files_kept_only_on_success(), transaction.atomic():
         case = Case(
             number=number,
             reporter_id=actor.user.pk if actor.role == Role.RESIDENT else None,

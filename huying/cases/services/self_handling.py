@@ -11,6 +11,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huying.cases import rules
 from huying.cases.deadlines import next_tier
 from huying.cases.models import (
     Case,
@@ -27,6 +28,7 @@ from huying.cases.services.engine import (
     store_files,
     tell_hub,
     tell_street,
+    who_of,
 )
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
@@ -115,6 +117,8 @@ def case_escalate(
 
 def escalate(case: Case, actor: Actor | None, *, reason: str, now: datetime, overdue: bool) -> None:
     marks: dict[str, Any] = {"overdue": True, "swept_due_at": case.due_at} if overdue else {}
+    # Only a self-handled case has a tier to climb; any other is refused by the table (409).
+    rules.check_case(case.state, "escalate", who_of(actor).role)
     upper = next_tier(case.tier)
     if upper == Tier.HUB or upper is None:
         case_step(

@@ -163,19 +163,7 @@ def assignment_rule_return(
                 reason=reason,
                 fields={"return_upheld": True, **NO_CLOCK},
             )
-            if a.role == AssignmentRole.LEAD:
-                case_step(
-                    case, None, "reroute", now=now, reason=gettext_noop("主办部门退回，重新派单")
-                )
-                tell_hub(
-                    case,
-                    "reroute",
-                    format_lazy(gettext_lazy("退回成立，待重新派单：{title}"), title=case.title),
-                    now,
-                    roles=[Role.HUB_DISPATCHER],
-                )
-            else:
-                maybe_results_in(case, now)
+            settle_round(case, now)
         else:
             fields: dict[str, Any] = {"return_upheld": False, "paused_remaining": None}
             if a.paused_remaining is not None and a.due_at is not None:
@@ -336,7 +324,7 @@ def assignment_submit_result(
             attachments=refs,
             fields={"result_at": now, "result_text": result.strip(), **NO_CLOCK},
         )
-        maybe_results_in(case, now)
+        settle_round(case, now)
         return a
 
     return run_assignment(actor, assignment_id, expected_version, body)
@@ -354,22 +342,41 @@ def assignment_withdraw(
 
     def body(case: Case, a: Assignment) -> Assignment:
         assignment_step(case, a, actor, "withdraw", now=now, reason=reason, fields=dict(NO_CLOCK))
-        maybe_results_in(case, now)
+        settle_round(case, now)
         return a
 
     return run_assignment(actor, assignment_id, expected_version, body)
 
 
-def maybe_results_in(case: Case, now: datetime) -> None:
-    """All departments still on the case have fed back: the calling street verifies."""
+def settle_round(case: Case, now: datetime) -> None:
+    """What the round's assignments now mean for the case, after a department fed back or
+    left it (its return upheld, or withdrawn by the hub). One rule for every way out:
+
+    - the lead has left: the round ends with it. Co-handlers still working are withdrawn
+      too (their work was planned around the lead) and the case goes back to 待派单 for a
+      new dispatch, where they may be sent again; a co-handler that already fed back keeps
+      its result;
+    - every department still on the case has fed back: the calling street verifies;
+    - otherwise the case stays with the departments.
+    """
     if case.state != S.IN_PROGRESS:
         return
-    states = set(
-        current_round(case)
-        .exclude(state__in=[A.RETURNED, A.WITHDRAWN])
-        .values_list("state", flat=True)
-    )
-    if states == {A.RESULT_SUBMITTED}:
+    staying = list(current_round(case).exclude(state__in=[A.RETURNED, A.WITHDRAWN]))
+    if not any(a.role == AssignmentRole.LEAD for a in staying):
+        reason = gettext_noop("主办部门已退出本轮办理，待重新派单")
+        for a in staying:
+            if a.state in rules.LIVE_ASSIGNMENT_STATES - {A.RESULT_SUBMITTED}:
+                assignment_step(case, a, None, "withdraw", now=now, reason=reason, fields=NO_CLOCK)
+                tell_department(
+                    a, case, "withdrawn", gettext_lazy("主办部门已退出，本次协办收回"), now
+                )
+        case_step(case, None, "reroute", now=now, reason=reason)
+        message = format_lazy(gettext_lazy("主办部门已退出，待重新派单：{title}"), title=case.title)
+        tell_hub(case, "reroute", message, now, roles=[Role.HUB_DISPATCHER])
+        if case.route == Route.CALL:
+            tell_street(case, "reroute", message, now)
+        return
+    if all(a.state == A.RESULT_SUBMITTED for a in staying):
         case_step(case, None, "results_in", now=now, fields=case_clock(case, "verification", now))
         tell_street(
             case,
@@ -478,11 +485,12 @@ def case_suspend(
     def body(case: Case) -> Case:
         cal = calendar()
         remaining = cal.remaining(now, case.due_at, case.clock_unit) if case.due_at else None
+        paused: dict[str, int] = {}
         for a in active_assignments(case):
             if a.due_at and a.paused_remaining is None:
+                paused[str(a.pk)] = cal.remaining(now, a.due_at, a.clock_unit)
                 Assignment.objects.filter(pk=a.pk).update(
-                    paused_remaining=cal.remaining(now, a.due_at, a.clock_unit),
-                    version=F("version") + 1,
+                    paused_remaining=paused[str(a.pk)], version=F("version") + 1
                 )
         case_step(
             case,
@@ -491,6 +499,8 @@ def case_suspend(
             now=now,
             reason=reason,
             fields={"suspended_from": case.state, "paused_remaining": remaining},
+            # The trail says which assignment clocks stopped, with the minutes they kept.
+            extra_after={"paused_assignments": paused},
         )
         return case
 
@@ -510,10 +520,12 @@ def case_resume(
 
     def body(case: Case) -> Case:
         cal = calendar()
+        resumed: dict[str, str] = {}
         for a in active_assignments(case):
             if a.paused_remaining is None or a.due_at is None:
                 continue
             due, warn = resume_clock(cal, now, a)
+            resumed[str(a.pk)] = due.isoformat()
             moved: dict[str, Any] = {"due_at": due, "warn_at": warn, "paused_remaining": None}
             if a.state == A.AWAITING_REPORT_IN:
                 moved["report_in_due_at"] = due
@@ -525,7 +537,15 @@ def case_resume(
         fields: dict[str, Any] = {"suspended_from": "", "paused_remaining": None}
         if case.paused_remaining is not None and case.due_at is not None:
             fields["due_at"], fields["warn_at"] = resume_clock(cal, now, case)
-        case_step(case, actor, "resume", now=now, reason=note, fields=fields)
+        case_step(
+            case,
+            actor,
+            "resume",
+            now=now,
+            reason=note,
+            fields=fields,
+            extra_after={"resumed_assignments": resumed},
+        )
         return case
 
     return run(actor, case_id, expected_version, body)

@@ -103,8 +103,8 @@ def case_merge(
     master = cases_visible_to(actor).filter(pk=master_id).first()
     if master is None:
         raise NotFound(_("主事件不存在或无权查看"))
-    if master.state in {S.REJECTED, S.MERGED}:
-        raise InvalidInput(_("主事件已不予受理或已被合并"), field="master_id")
+    if master.state in rules.ENDED_CASE_STATES:
+        raise InvalidInput(_("主事件已不予受理、已被合并或已拆分"), field="master_id")
 
     def body(case: Case) -> Case:
         case_step(
@@ -130,7 +130,8 @@ def case_split(
     now: datetime | None = None,
     expected_version: int | None = None,
 ) -> list[Case]:
-    """One report that holds several problems becomes several cases, each traced to it."""
+    """One report that holds several problems becomes several cases, each traced to it; the
+    original ends as 已拆分 (its parts carry the work, so it is counted once: as the report)."""
     now = now_or(now)
     if len(parts) < 2:
         raise InvalidInput(_("拆分至少需要两个子问题"), field="parts")
@@ -160,7 +161,8 @@ def case_split(
                 split_from=case,
                 state=S.SUBMITTED,
                 version=0,
-                reported_at=now,
+                # Its problem was reported with the original: counted in that period.
+                reported_at=case.reported_at,
                 updated_at=now,
             )
             child.save(force_insert=True)
@@ -181,6 +183,7 @@ def case_split(
             "split",
             now=now,
             reason=reason,
+            fields={"closed_at": now},
             extra_after={"children": [c.number for c in children]},
         )
         return children

@@ -34,6 +34,15 @@ def case_in_state(world: World, state: str, *, level: int = Level.GENERAL, grid:
     if state == CaseState.REJECTED:
         services.case_reject(actor=street, case_id=case.pk, reason="不属于受理范围", now=t)
         return Case.objects.get(pk=case.pk)
+    if state == CaseState.SPLIT:
+        services.case_split(
+            actor=street,
+            case_id=case.pk,
+            parts=[{"title": "路灯不亮"}, {"title": "井盖缺失"}],
+            reason="一次反映两个问题",
+            now=t,
+        )
+        return Case.objects.get(pk=case.pk)
     if state == CaseState.MERGED:
         master = submit(world, grid=grid, now=t)
         services.case_merge(actor=street, case_id=case.pk, master_id=master.pk, now=t)

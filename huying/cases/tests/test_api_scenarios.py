@@ -335,4 +335,4 @@ def test_api_actions_are_those_a_page_would_offer(world: World) -> None:
     after = get(supervisor, f"/cases/{working.pk}")["actions"]
     assert "supervise" not in after
     case = Case.objects.get(pk=working.pk)
-    assert after == [r.action for r in rules.offered(rules.CASE_TABLE, case, "hub_supervisor")]
+    assert after == [r.action for r in rules.offered_on_case(case, "hub_supervisor")]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 
 import pytest
@@ -47,14 +48,27 @@ def test_case_table_exhaustively(state: str) -> None:
 def test_assignment_table_exhaustively(state: str) -> None:
     for action, role in itertools.product(sorted(rules.ASSIGNMENT_ACTIONS), ROLES):
         rule = rules.ASSIGNMENT_TABLE.get((state, action))
+        check = functools.partial(rules.check_assignment, case_state=CaseState.IN_PROGRESS)
         if rule is None:
             with pytest.raises(InvalidTransition):
-                rules.check_assignment(state, action, role)
+                check(state, action, role)
         elif role not in rule.roles:
             with pytest.raises(PermissionDenied):
-                rules.check_assignment(state, action, role)
+                check(state, action, role)
         else:
-            assert rules.check_assignment(state, action, role) is rule
+            assert check(state, action, role) is rule
+
+
+@pytest.mark.parametrize("case_state", sorted(set(CaseState.values) - {CaseState.IN_PROGRESS}))
+def test_assignments_move_only_while_the_case_is_with_the_departments(case_state: str) -> None:
+    """A suspended case waits: no report-in, result or ruling may change it (nor any other
+    state's: a triaged or verifying case has no department working on it)."""
+    for (state, action), rule in rules.ASSIGNMENT_TABLE.items():
+        role = next(iter(sorted(rule.roles)))
+        with pytest.raises(InvalidTransition) as refused:
+            rules.check_assignment(state, action, role, case_state=case_state)
+        if case_state == CaseState.SUSPENDED:
+            assert "挂账" in str(refused.value)
 
 
 def test_unknown_action_is_invalid_input() -> None:

@@ -26,7 +26,7 @@
     { label: "挂账", color: "#7c3aed", states: ["suspended"] },
     { label: "核查/回访", color: "#0891b2", states: ["verifying", "follow_up"] },
     { label: "已结案", color: "#15803d", states: ["closed", "archived"] },
-    { label: "不予受理/已合并", color: "#6b7280", states: ["rejected", "merged"] },
+    { label: "不予受理/已合并", color: "#6b7280", states: ["rejected", "merged", "split"] },
   ];
   var COLOR = {};
   GROUPS.forEach(function (g) {
