@@ -82,7 +82,11 @@ def _page(
     this_year = timezone.localdate().year
     context = {
         "year": year,
-        "years": sorted({this_year - 1, this_year, this_year + 1, year}),
+        "years": [
+            y
+            for y in sorted({this_year - 1, this_year, this_year + 1, year - 1, year, year + 1})
+            if services.FIRST_YEAR <= y <= services.LAST_YEAR
+        ],
         "state": state,
         "days": days,
         "holidays": sum(1 for d in days if not d.is_workday),

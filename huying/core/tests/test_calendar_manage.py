@@ -272,6 +272,27 @@ def test_a_dispatch_needing_2027_is_409_and_changes_nothing_until_the_admin_conf
     assert assignment["report_in_due_at"].startswith("2027-01-04T09:30:00")
 
 
+@pytest.mark.django_db
+def test_the_case_page_shows_the_refusal_in_place(world: World, monkeypatch: pytest.MonkeyPatch):
+    """The street calls a general case on New Year's Eve from the console: 409, the message
+    on the page, the case as it was."""
+    case = submit(world, now=NEW_YEARS_EVE_10AM)
+    case_services.case_triage(
+        actor=world.actor("street"),
+        case_id=case.pk,
+        item_id=world.items[2].pk,
+        now=NEW_YEARS_EVE_10AM,
+    )
+    case = Case.objects.get(pk=case.pk)
+    monkeypatch.setattr(timezone, "now", lambda: NEW_YEARS_EVE_10AM.astimezone(UTC))
+    street = client_for(world, "street")
+    r = street.post(f"/cases/{case.pk}/act/call", {"c-call-expected_version": case.version})
+    assert r.status_code == 409
+    assert MISSING_2027 in r.content.decode()
+    assert Case.objects.get(pk=case.pk).state == CaseState.TRIAGED
+    assert not Assignment.objects.exists()
+
+
 # --- the page -----------------------------------------------------------------------------
 
 
