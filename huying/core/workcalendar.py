@@ -1,8 +1,8 @@
 """The working-day calendar: which days are workdays, and time arithmetic on working hours.
 
 Plain Python so deadline rules can be computed and tested without a database; only
-`load_calendar` and `workday_override_set` touch the WorkdayOverride and CalendarYear
-tables.
+`load_calendar` reads the WorkdayOverride and CalendarYear tables (the writes, with their
+change log, are in ``huying.core.services``).
 
 A year is *known* when chinese_calendar covers it or the district has confirmed it (工作日历,
 ``CalendarYear``). Asking about a day of an unknown year raises ``CalendarYearMissing``: a
@@ -12,22 +12,17 @@ working-hour arithmetic asks; minutes, hours and calendar days never need the ca
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from itertools import pairwise
 from time import monotonic
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 from huying.core.errors import CalendarYearMissing
-
-if TYPE_CHECKING:
-    from huying.core.models import WorkdayOverride
 
 TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -261,19 +256,3 @@ def invalidate_calendar() -> None:
     with _cache_lock:
         _cached = None
         _generation += 1
-
-
-def workday_override_set(*, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
-    """Create or change the override for a day and make this process see it."""
-    from django.db import transaction
-
-    from huying.core.models import WorkdayOverride
-
-    with transaction.atomic():
-        override, _ = WorkdayOverride.objects.update_or_create(
-            date=date, defaults={"is_workday": is_workday, "note": note}
-        )
-        # Again after commit: another thread may have cached the pre-commit table meanwhile.
-        transaction.on_commit(invalidate_calendar)
-    invalidate_calendar()
-    return override

@@ -21,6 +21,7 @@ from openpyxl import Workbook, load_workbook
 
 from huying.cases import services as case_services
 from huying.cases.models import Assignment, Case, CaseEvent, CaseState
+from huying.cases.sweep import sweep_deadlines
 from huying.cases.tests.helpers import submit
 from huying.conftest import World
 from huying.core import selectors, services
@@ -291,6 +292,33 @@ def test_the_case_page_shows_the_refusal_in_place(world: World, monkeypatch: pyt
     assert MISSING_2027 in r.content.decode()
     assert Case.objects.get(pk=case.pk).state == CaseState.TRIAGED
     assert not Assignment.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_sweep_skips_an_escalation_it_cannot_time_and_says_so(
+    world: World, caplog: pytest.LogCaptureFixture
+):
+    """A self-handled case due Thu 2026-12-31 17:30 is overdue at 18:00; escalating it starts
+    a new working-day clock, which needs 2027: the sweep leaves the case, logs the reason and
+    escalates it once 2027 is confirmed."""
+    monday = datetime(2026, 12, 28, 10, 0, tzinfo=SH)
+    case = submit(world, now=monday)
+    street = world.actor("street")
+    case_services.case_triage(actor=street, case_id=case.pk, item_id=world.items[1].pk, now=monday)
+    case_services.case_self_handle(actor=street, case_id=case.pk, now=monday)
+    case = Case.objects.get(pk=case.pk)
+    assert case.due_at == datetime(2026, 12, 31, 17, 30, tzinfo=SH)  # 3 working days
+    late = datetime(2026, 12, 31, 18, 0, tzinfo=SH)
+
+    report = sweep_deadlines(now=late)
+    assert report.escalated_cases == 0 and MISSING_2027 in report.errors[0]
+    assert any(MISSING_2027 in r.getMessage() for r in caplog.records)
+    after = Case.objects.get(pk=case.pk)
+    assert (after.tier, after.version, after.overdue) == (case.tier, case.version, False)
+
+    services.calendar_year_confirm(actor=None, year=2027, note="按周一至周五", now=late)
+    assert sweep_deadlines(now=late).escalated_cases == 1
+    assert Case.objects.get(pk=case.pk).tier != case.tier
 
 
 # --- the page -----------------------------------------------------------------------------

@@ -16,12 +16,12 @@ import pytest
 from huying.core import workcalendar
 from huying.core.errors import CalendarYearMissing
 from huying.core.models import WorkdayOverride
+from huying.core.services import calendar_day_set
 from huying.core.workcalendar import (
     WORKING_HOURS,
     WorkCalendar,
     invalidate_calendar,
     load_calendar,
-    workday_override_set,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -419,20 +419,26 @@ def test_working_hours_must_be_sorted_and_disjoint():
         WorkCalendar(working_hours=((time(12, 0), time(9, 0)),))
 
 
+def day_set(day: date, is_workday: bool, note: str = "") -> WorkdayOverride:
+    return calendar_day_set(
+        actor=None, date=day, is_workday=is_workday, note=note, now=sh(2026, 3, 10, 10)
+    )
+
+
 @pytest.mark.django_db
 class TestOverrideTable:
     def test_service_writes_the_row_and_the_calendar_sees_it(self):
         assert load_calendar().is_workday(date(2026, 10, 8)) is True
-        row = workday_override_set(date=date(2026, 10, 8), is_workday=False, note="区里调休")
+        row = day_set(date(2026, 10, 8), False, "区里调休")
         assert WorkdayOverride.objects.get(date=date(2026, 10, 8)) == row
         assert row.note == "区里调休"
         assert load_calendar().is_workday(date(2026, 10, 8)) is False
         assert load_calendar().add(sh(2026, 9, 30, 10), 1, WD) == sh(2026, 10, 9, 17, 30)
 
     def test_setting_again_changes_the_same_row(self):
-        workday_override_set(date=date(2026, 3, 7), is_workday=False)
+        day_set(date(2026, 3, 7), False)
         assert load_calendar().is_workday(date(2026, 3, 7)) is False
-        workday_override_set(date=date(2026, 3, 7), is_workday=True, note="补班")
+        day_set(date(2026, 3, 7), True, "补班")
         assert WorkdayOverride.objects.count() == 1
         assert load_calendar().is_workday(date(2026, 3, 7)) is True
 
