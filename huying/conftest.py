@@ -20,6 +20,8 @@ from huying.catalogue.services import (
     catalogue_item_create,
     catalogue_publish,
 )
+from huying.core.services import calendar_year_confirm
+from huying.core.workcalendar import invalidate_calendar
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import grants_changed, grid_index
@@ -154,8 +156,10 @@ def _fresh_caches() -> Iterator[None]:
     grid_index.invalidate()
     grants_changed()
     cache.clear()
+    invalidate_calendar()  # the calendar caches overrides and confirmed years per process
     yield
     grid_index.invalidate()
+    invalidate_calendar()
 
 
 @pytest.fixture(autouse=True)
@@ -164,6 +168,13 @@ def _default_language() -> Iterator[None]:
     a language per request and never deactivates it): later tests start in the default."""
     yield
     translation.deactivate()
+
+
+def confirm_calendar_years(*years: int) -> None:
+    """Confirm years chinese_calendar does not cover (Monday–Friday, nothing entered), for a
+    test whose deadlines reach past 2026 (the pinned package's last year)."""
+    for year in years:
+        calendar_year_confirm(actor=None, year=year, note="测试数据：按周一至周五", now=MONDAY_10AM)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ urlpatterns = [
     path("evaluation/", include("huying.evaluation.urls")),
     path("manage/catalogue/", include("huying.catalogue.urls")),
     path("manage/org/", include("huying.org.urls")),
+    path("manage/calendar/", include("huying.core.calendar_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

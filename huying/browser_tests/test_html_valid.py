@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from django.test import Client
 from huying.cases.models import Assignment, CaseState
 from huying.cases.tests.helpers import case_in_state
 from huying.conftest import World
+from huying.core.models import WorkdayOverride
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
@@ -37,6 +39,7 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
     working = case_in_state(world, CaseState.IN_PROGRESS)
     follow_up = case_in_state(world, CaseState.FOLLOW_UP)
     a = Assignment.objects.get(case=working)
+    WorkdayOverride.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
     return {
         "front": (None, "/"),
         "login": (None, "/login/"),
@@ -74,6 +77,9 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
         "manage-department": ("admin", f"/manage/org/departments/{world.departments['cg'].pk}/"),
         "manage-grids": ("admin", "/manage/org/grids/"),
         "manage-grid": ("admin", f"/manage/org/grids/{world.grids[0].pk}/"),
+        "manage-calendar": ("admin", "/manage/calendar/?year=2027"),
+        "manage-calendar-edit": ("admin", "/manage/calendar/?year=2027&edit=2027-01-01"),
+        "manage-calendar-package": ("admin", "/manage/calendar/?year=2026"),
     }
 
 

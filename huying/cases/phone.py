@@ -29,6 +29,7 @@ from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
 from huying.catalogue.selectors import current_items
 from huying.core.errors import DomainError
 from huying.core.geo import from_wgs84, gcj02_to_wgs84
+from huying.core.selectors import calendar_notice
 from huying.core.web import staff_view
 from huying.grid.selectors import open_patrol
 from huying.grid.services import PATROL_ROLES, patrol_report
@@ -231,7 +232,12 @@ def mine(request: HttpRequest) -> HttpResponse:
     if actor.role in PATROL_ROLES:
         home = queues.grid_home(actor, timezone.now())
         tasks, recent = home.queues[0], home.queues[-1]  # 本级处置任务, 辖区最新事件
-        context = {"queues": [tasks, recent], "patrol": open_patrol(actor), "nav": "mine"}
+        context = {
+            "queues": [tasks, recent],
+            "patrol": open_patrol(actor),
+            "calendar_notice": calendar_notice(timezone.localdate()),
+            "nav": "mine",
+        }
         return render(request, "phone/field.html", context)
     if actor.role != Role.RESIDENT:
         return redirect("home")

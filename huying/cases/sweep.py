@@ -7,6 +7,7 @@ deadline is escalated once however many sweeps see it, and a moved deadline is s
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,9 +30,11 @@ from huying.cases.services.engine import (
 )
 from huying.cases.services.self_handling import escalate
 from huying.cases.services.tracking import supervise
-from huying.core.errors import Conflict, DomainError
+from huying.core.errors import CalendarYearMissing, Conflict, DomainError
 from huying.org.models import Role
 from huying.org.roles import HUB_ROLES
+
+logger = logging.getLogger("huying.calendar")
 
 S = CaseState
 UNHANDLED = Q(swept_due_at__isnull=True) | ~Q(swept_due_at=F("due_at"))
@@ -73,6 +76,10 @@ def _guarded(report: SweepReport, step: Callable[[], bool], counter: str) -> Non
         done = step()
     except Conflict:
         done = False  # another worker got there first
+    except CalendarYearMissing as exc:  # e.g. an escalation's new clock: retried next sweep
+        logger.warning("deadline sweep: %s", exc.message)
+        report.errors.append(str(exc))
+        done = False
     except DomainError as exc:  # a rule refused: the case moved on meanwhile
         report.errors.append(str(exc))
         done = False

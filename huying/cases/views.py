@@ -30,6 +30,7 @@ from huying.cases.forms import (
 )
 from huying.cases.models import AssignmentState, Case, CaseState, Clock
 from huying.core.errors import DomainError, NotFound
+from huying.core.selectors import calendar_notice
 from huying.core.web import staff_view
 from huying.org.actors import Actor
 from huying.org.models import Role
@@ -60,7 +61,12 @@ def workbench(request: HttpRequest) -> HttpResponse:
     if actor.role == Role.RESIDENT:
         return redirect("phone:mine")
     home = queues.home_for(actor, timezone.now())
-    return render(request, "cases/home.html", {"home": home, "nav": "home"})
+    context = {
+        "home": home,
+        "calendar_notice": calendar_notice(timezone.localdate()),
+        "nav": "home",
+    }
+    return render(request, "cases/home.html", context)
 
 
 @staff_view

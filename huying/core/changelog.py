@@ -84,6 +84,9 @@ ACTION_LABELS = {
     "create": gettext_lazy("新增"),
     "update": gettext_lazy("修改"),
     "publish": gettext_lazy("发布"),
+    "delete": gettext_lazy("删除"),
+    "confirm": gettext_lazy("确认"),
+    "import": gettext_lazy("导入"),
 }
 
 

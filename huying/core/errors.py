@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -71,3 +72,23 @@ class InvalidInput(DomainError):
     code = "invalid_input"
     status = 422
     default_message = _("输入有误")
+
+
+class CalendarYearMissing(DomainError):
+    """A working-day deadline needs a year the calendar does not know: chinese_calendar has
+    no data for it and the district has not confirmed its holidays (工作日历). Refused rather
+    than guessed, so nothing is written with a deadline that may fall on a holiday."""
+
+    code = "calendar_year_missing"
+    status = 409
+
+    def __init__(self, year: int):
+        self.year = year
+        super().__init__(
+            gettext(
+                "%(year)d 年的节假日和调休安排尚未录入，无法计算工作日时限；"
+                "请管理员在「工作日历」中录入并确认"
+            )
+            % {"year": year},
+            year=year,
+        )

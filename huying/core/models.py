@@ -32,6 +32,43 @@ class WorkdayOverride(models.Model):
         return f"{self.date} {kind} {self.note}"
 
 
+class CalendarYear(models.Model):
+    """A year of the working-day calendar as the district has it (工作日历).
+
+    A year chinese_calendar does not cover is *known* only once an administrator confirms
+    that all of its holidays and make-up workdays are entered (``confirmed_at``); until
+    then a working-day deadline reaching into it is refused, never guessed. The row also
+    exists, unconfirmed, once any day of the year is entered: the year's change log hangs
+    on it.
+    """
+
+    year = models.PositiveSmallIntegerField(unique=True, verbose_name=_("年份"))
+    confirmed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("确认时间"))
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("确认人"),
+    )
+    #: Who confirmed, as they were (the user row may be renamed or removed); "" = the system.
+    confirmed_by_name = models.CharField(max_length=150, blank=True, verbose_name=_("确认人"))
+    note = models.CharField(max_length=200, blank=True, verbose_name=_("说明"))
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("工作日历年度")
+        verbose_name_plural = _("工作日历年度")
+
+    def __str__(self) -> str:
+        return f"{self.year}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
 class Counter(models.Model):
     """Named monotonically increasing counters (case numbers per day)."""
 

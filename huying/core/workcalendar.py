@@ -1,27 +1,28 @@
 """The working-day calendar: which days are workdays, and time arithmetic on working hours.
 
 Plain Python so deadline rules can be computed and tested without a database; only
-`load_calendar` and `workday_override_set` touch the WorkdayOverride table.
+`load_calendar` reads the WorkdayOverride and CalendarYear tables (the writes, with their
+change log, are in ``huying.core.services``).
+
+A year is *known* when chinese_calendar covers it or the district has confirmed it (工作日历,
+``CalendarYear``). Asking about a day of an unknown year raises ``CalendarYearMissing``: a
+deadline that might fall on New Year's Day is refused, not guessed. Only working-day and
+working-hour arithmetic asks; minutes, hours and calendar days never need the calendar.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from itertools import pairwise
 from time import monotonic
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-if TYPE_CHECKING:
-    from huying.core.models import WorkdayOverride
-
-logger = logging.getLogger("huying.calendar")
+from huying.core.errors import CalendarYearMissing
 
 TIME_ZONE = ZoneInfo("Asia/Shanghai")
 
@@ -45,20 +46,30 @@ _MAX_IDLE_DAYS = 366
 
 _ONE_MINUTE = timedelta(minutes=1)
 
-# Years already reported as missing from chinese_calendar, so the log says it once per process.
-_warned_years: set[int] = set()
+
+@cache
+def package_covers(year: int) -> bool:
+    """Whether the installed chinese_calendar has the State Council's data for this year."""
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 class WorkCalendar:
-    """Workdays = overrides, else chinese_calendar, else Monday–Friday for unknown years."""
+    """Workdays = overrides, else chinese_calendar, else Monday–Friday in a year the district
+    has confirmed; any other year is unknown and raises ``CalendarYearMissing``."""
 
     def __init__(
         self,
         overrides: Mapping[date, bool] | None = None,
         *,
+        confirmed_years: Iterable[int] = (),
         working_hours: tuple[tuple[time, time], ...] = WORKING_HOURS,
     ) -> None:
         self.overrides: dict[date, bool] = dict(overrides or {})
+        self.confirmed_years: frozenset[int] = frozenset(confirmed_years)
         if not working_hours or any(start >= end for start, end in working_hours):
             raise ValueError("working hours must be non-empty (start, end) pairs")
         if any(a[1] > b[0] for a, b in pairwise(working_hours)):
@@ -67,21 +78,20 @@ class WorkCalendar:
 
     # --- days -------------------------------------------------------------------------
 
+    def knows(self, year: int) -> bool:
+        """Whether workdays of this year can be told: the package has it, or it is confirmed."""
+        return year in self.confirmed_years or package_covers(year)
+
     def is_workday(self, d: date) -> bool:
+        """Raises ``CalendarYearMissing`` for a year neither covered nor confirmed, even for a
+        day with an override: half a year entered is not a year known."""
+        if not self.knows(d.year):
+            raise CalendarYearMissing(d.year)
         if d in self.overrides:
             return self.overrides[d]
-        try:
+        if package_covers(d.year):
             return bool(chinese_calendar.is_workday(d))
-        except NotImplementedError:
-            # The State Council has not announced this year (or the package predates it).
-            if d.year not in _warned_years:
-                _warned_years.add(d.year)
-                logger.warning(
-                    "chinese_calendar has no data for %s; treating Monday–Friday as workdays. "
-                    "Enter this year's holidays and make-up workdays as workday overrides.",
-                    d.year,
-                )
-            return d.weekday() < 5
+        return d.weekday() < 5  # confirmed: every day off or worked on a weekend is entered
 
     def next_workday(self, d: date) -> date:
         """The first workday strictly after d."""
@@ -225,11 +235,14 @@ def load_calendar() -> WorkCalendar:
             return _cached[1]
         generation = _generation
     # Imported here so the calendar itself stays usable without Django apps loaded.
-    from huying.core.models import WorkdayOverride
+    from huying.core.models import CalendarYear, WorkdayOverride
 
     loaded_at = monotonic()
     calendar = WorkCalendar(
-        overrides=dict(WorkdayOverride.objects.values_list("date", "is_workday"))
+        overrides=dict(WorkdayOverride.objects.values_list("date", "is_workday")),
+        confirmed_years=CalendarYear.objects.filter(confirmed_at__isnull=False).values_list(
+            "year", flat=True
+        ),
     )
     with _cache_lock:
         # An invalidation during the query means what we read may already be stale.
@@ -243,19 +256,3 @@ def invalidate_calendar() -> None:
     with _cache_lock:
         _cached = None
         _generation += 1
-
-
-def workday_override_set(*, date: dt.date, is_workday: bool, note: str = "") -> WorkdayOverride:
-    """Create or change the override for a day and make this process see it."""
-    from django.db import transaction
-
-    from huying.core.models import WorkdayOverride
-
-    with transaction.atomic():
-        override, _ = WorkdayOverride.objects.update_or_create(
-            date=date, defaults={"is_workday": is_workday, "note": note}
-        )
-        # Again after commit: another thread may have cached the pre-commit table meanwhile.
-        transaction.on_commit(invalidate_calendar)
-    invalidate_calendar()
-    return override

@@ -41,6 +41,8 @@ from huying.cases.selectors import currently_overdue
 from huying.cases.sweep import sweep_deadlines
 from huying.catalogue.models import CatalogueItem, Level
 from huying.core.errors import DomainError, RuleViolation
+from huying.core.selectors import calendar_year_status
+from huying.core.services import calendar_year_confirm
 from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.demo.district import DemoDistrict
 from huying.evaluation.models import (
@@ -239,12 +241,20 @@ class YearStats:
     refused_steps: int = 0
     refusals: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    #: Years the calendar did not know, confirmed as Monday–Friday demo data.
+    demo_calendar_years: list[int] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         def fmt(d: dict[str, int]) -> str:
             return "  ".join(f"{k} {v}" for k, v in d.items())
 
+        calendar = [
+            f"工作日历 calendar: {y} 年节假日未录入，已按演示数据确认（{DEMO_CALENDAR_NOTE}）"
+            f" / {y} confirmed as demo data, Monday–Friday"
+            for y in self.demo_calendar_years
+        ]
         return [
+            *calendar,
             f"事件 cases: {self.cases}   轨迹 events: {self.events}   派单 assignments: {self.assignments}",
             f"等级 by level: {fmt(self.by_level)}",
             f"状态 by state: {fmt(self.by_state)}",
@@ -1001,6 +1011,25 @@ class _AnnualInputs:
             )  # fmt: skip
 
 
+#: How far past the simulated present a deadline set in it can reach (the longest working-day
+#: limits, an extension, a rework's new round), with room to spare.
+DEADLINE_REACH = timedelta(days=120)
+DEMO_CALENDAR_NOTE = "演示数据：按周一至周五"
+
+
+def confirm_demo_calendar(start: datetime, end: datetime, *, now: datetime) -> list[int]:
+    """Years between ``start`` and ``end`` that the calendar does not know (chinese_calendar
+    has not caught up), confirmed through the calendar service as Monday–Friday demo data,
+    so the demo keeps working after New Year; they show as such on 工作日历. A real
+    district enters the State Council's holidays instead."""
+    missing = [
+        year for year in range(start.year, end.year + 1) if not calendar_year_status(year).known
+    ]
+    for year in missing:
+        calendar_year_confirm(actor=None, year=year, note=DEMO_CALENDAR_NOTE, now=now)
+    return missing
+
+
 def simulate_year(
     district: DemoDistrict,
     *,
@@ -1013,7 +1042,11 @@ def simulate_year(
     if year_end.tzinfo is None:
         raise ValueError("year_end must be timezone-aware")
     started = time.perf_counter()
+    confirmed = confirm_demo_calendar(
+        year_end - timedelta(days=365), year_end + DEADLINE_REACH, now=year_end
+    )
     sim = _Simulation(district, year_end, cases, random.Random(rng_seed))
+    sim.stats.demo_calendar_years = confirmed
     # Tens of thousands of short-lived ORM objects: fewer full GC passes save ~10 %.
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from huying.cases.models import Case, CaseState
-from huying.conftest import World
+from huying.conftest import World, confirm_calendar_years
 from huying.core.api_auth import token_create
 
 
@@ -128,6 +128,8 @@ def test_extension_rework_and_reopen(world: World) -> None:
     post(cg, f"/assignments/{aid}/report-in")
     post(cg, f"/assignments/{aid}/accept")
     before = get(cg, f"/cases/{cid}")["assignments"][0]["handle_due_at"]
+    # The due-soon point of an extension to 2030 is counted in working time through 2030.
+    confirm_calendar_years(2027, 2028, 2029, 2030)
     post(
         cg,
         f"/assignments/{aid}/extension",

@@ -8,20 +8,20 @@ workdays Sun Sep 20 and Sat Oct 10; Qingming off Sat Apr 4 – Mon Apr 6.
 
 from __future__ import annotations
 
-import logging
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from huying.core import workcalendar
+from huying.core.errors import CalendarYearMissing
 from huying.core.models import WorkdayOverride
+from huying.core.services import calendar_day_set
 from huying.core.workcalendar import (
     WORKING_HOURS,
     WorkCalendar,
     invalidate_calendar,
     load_calendar,
-    workday_override_set,
 )
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -41,9 +41,8 @@ def cal() -> WorkCalendar:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_state(monkeypatch: pytest.MonkeyPatch):
-    """Each test sees an empty cache and a log that has not yet warned about any year."""
-    monkeypatch.setattr(workcalendar, "_warned_years", set())
+def _fresh_state():
+    """Each test sees an empty cache."""
     invalidate_calendar()
     yield
     invalidate_calendar()
@@ -244,36 +243,86 @@ def test_override_beats_the_package():
     assert saturday_worked.add(sh(2026, 3, 6, 10), 1, WD) == sh(2026, 3, 7, 17, 30)
 
 
-def test_unannounced_year_falls_back_to_weekdays_and_warns_once(caplog):
-    caplog.set_level(logging.WARNING, logger="huying.calendar")
-    cal = WorkCalendar()
-    # 2027-01-01 is New Year's Day, but until it is announced it is an ordinary Friday.
-    assert cal.is_workday(date(2027, 1, 1)) is True
-    assert cal.is_workday(date(2027, 1, 2)) is False  # Sat
-    assert cal.is_workday(date(2027, 1, 3)) is False  # Sun
-    assert cal.is_workday(date(2027, 1, 4)) is True  # Mon
-    assert cal.add(sh(2026, 12, 31, 10), 1, WD) == sh(2027, 1, 1, 17, 30)
-    assert WorkCalendar().add(sh(2027, 1, 1, 10), 1, WD) == sh(2027, 1, 4, 17, 30)
-
-    warnings = [r for r in caplog.records if r.name == "huying.calendar"]
-    assert len(warnings) == 1
-    assert warnings[0].levelno == logging.WARNING
-    assert "2027" in warnings[0].getMessage()
-
-    cal.is_workday(date(2030, 6, 3))
-    warnings = [r for r in caplog.records if r.name == "huying.calendar"]
-    assert [w.getMessage()[:40] for w in warnings] == [
-        "chinese_calendar has no data for 2027; t",
-        "chinese_calendar has no data for 2030; t",
-    ]
+# --- years chinese_calendar does not cover (the pinned 1.11.0 ends with 2026) ------------------
 
 
-def test_override_for_an_unannounced_year_is_used_and_does_not_warn(caplog):
-    caplog.set_level(logging.WARNING, logger="huying.calendar")
+@pytest.mark.parametrize(
+    ("start", "amount", "unit"),
+    [
+        (sh(2026, 12, 31, 10), 1, WD),  # the next workday is in 2027
+        (sh(2026, 12, 31, 17), 1, WH),  # the remaining half hour is not enough
+        (sh(2027, 3, 1, 10), 1, WD),
+    ],
+)
+def test_an_unknown_year_is_refused_not_guessed(cal, start, amount, unit):
+    with pytest.raises(CalendarYearMissing) as refused:
+        cal.add(start, amount, unit)
+    assert refused.value.year == 2027
+    assert refused.value.status == 409
+    assert refused.value.code == "calendar_year_missing"
+    assert refused.value.details == {"year": 2027}
+    assert "2027 年的节假日和调休安排尚未录入" in refused.value.message
+
+
+def test_is_workday_refuses_an_unknown_year_even_on_an_entered_day():
+    """Half a year entered is not a year known: 2027-01-01 entered, 2027 not confirmed."""
     cal = WorkCalendar(overrides={date(2027, 1, 1): False})
+    with pytest.raises(CalendarYearMissing):
+        cal.is_workday(date(2027, 1, 1))
+    with pytest.raises(CalendarYearMissing):
+        cal.add(sh(2026, 12, 31, 10), 1, WD)
+    assert cal.knows(2026) is True
+    assert cal.knows(2027) is False
+
+
+def test_deadlines_inside_a_known_year_are_unaffected(cal):
+    # 2026-12-30 (Wed) + 1 working day = Thu 12-31: no need to look at 2027.
+    assert cal.add(sh(2026, 12, 30, 10), 1, WD) == sh(2026, 12, 31, 17, 30)
+    # 7 working hours from 09:00 end exactly at Thursday's close, not on Friday 2027-01-01.
+    assert cal.add(sh(2026, 12, 31, 9), 7, WH) == sh(2026, 12, 31, 17, 30)
+
+
+@pytest.mark.parametrize(
+    ("start", "amount", "unit", "due"),
+    [
+        (sh(2026, 12, 31, 10), 30, "minutes", sh(2026, 12, 31, 10, 30)),
+        (sh(2026, 12, 31, 10), 72, "hours", sh(2027, 1, 3, 10)),
+        (sh(2026, 12, 31, 10), 5, "calendar_days", sh(2027, 1, 5, 10)),
+    ],
+)
+def test_continuous_limits_never_need_the_calendar(cal, start, amount, unit, due):
+    assert cal.add(start, amount, unit) == due
+    assert cal.remaining(start, due, unit) == (due - start).total_seconds() // 60
+    assert cal.resume(start, 60, unit) == start + timedelta(hours=1)
+
+
+def test_a_confirmed_year_counts_monday_to_friday_plus_what_was_entered():
+    # 2027: Fri Jan 1 entered as 元旦; Sat Jan 2, Sun Jan 3 are the weekend.
+    cal = WorkCalendar(overrides={date(2027, 1, 1): False}, confirmed_years=[2027])
     assert cal.is_workday(date(2027, 1, 1)) is False
-    assert caplog.records == []
+    assert cal.is_workday(date(2027, 1, 2)) is False
+    assert cal.is_workday(date(2027, 1, 3)) is False
+    assert cal.is_workday(date(2027, 1, 4)) is True
+    # One working day after Thu 2026-12-31: Mon 2027-01-04 at close of business.
     assert cal.add(sh(2026, 12, 31, 10), 1, WD) == sh(2027, 1, 4, 17, 30)
+    # 2 working hours from Thu 16:30: one hour that day, one on Monday from 09:00.
+    assert cal.add(sh(2026, 12, 31, 16, 30), 2, WH) == sh(2027, 1, 4, 10, 0)
+
+
+def test_a_year_confirmed_with_nothing_entered_is_monday_to_friday():
+    cal = WorkCalendar(confirmed_years=[2027])
+    assert cal.add(sh(2026, 12, 31, 10), 1, WD) == sh(2027, 1, 1, 17, 30)
+    assert cal.add(sh(2027, 1, 1, 10), 1, WD) == sh(2027, 1, 4, 17, 30)
+    # A Saturday entered as a make-up workday counts.
+    worked = WorkCalendar(overrides={date(2027, 1, 2): True}, confirmed_years=[2027])
+    assert worked.add(sh(2027, 1, 1, 10), 1, WD) == sh(2027, 1, 2, 17, 30)
+
+
+def test_the_package_wins_over_a_confirmation_for_a_year_it_covers():
+    """A confirmation does not turn the State Council's 2026 holidays into weekdays."""
+    cal = WorkCalendar(confirmed_years=[2026])
+    assert cal.is_workday(date(2026, 10, 1)) is False  # Thu, National Day
+    assert cal.is_workday(date(2026, 10, 10)) is True  # Sat, make-up workday
 
 
 class TestRemainingAndResume:
@@ -370,20 +419,26 @@ def test_working_hours_must_be_sorted_and_disjoint():
         WorkCalendar(working_hours=((time(12, 0), time(9, 0)),))
 
 
+def day_set(day: date, is_workday: bool, note: str = "") -> WorkdayOverride:
+    return calendar_day_set(
+        actor=None, date=day, is_workday=is_workday, note=note, now=sh(2026, 3, 10, 10)
+    )
+
+
 @pytest.mark.django_db
 class TestOverrideTable:
     def test_service_writes_the_row_and_the_calendar_sees_it(self):
         assert load_calendar().is_workday(date(2026, 10, 8)) is True
-        row = workday_override_set(date=date(2026, 10, 8), is_workday=False, note="区里调休")
+        row = day_set(date(2026, 10, 8), False, "区里调休")
         assert WorkdayOverride.objects.get(date=date(2026, 10, 8)) == row
         assert row.note == "区里调休"
         assert load_calendar().is_workday(date(2026, 10, 8)) is False
         assert load_calendar().add(sh(2026, 9, 30, 10), 1, WD) == sh(2026, 10, 9, 17, 30)
 
     def test_setting_again_changes_the_same_row(self):
-        workday_override_set(date=date(2026, 3, 7), is_workday=False)
+        day_set(date(2026, 3, 7), False)
         assert load_calendar().is_workday(date(2026, 3, 7)) is False
-        workday_override_set(date=date(2026, 3, 7), is_workday=True, note="补班")
+        day_set(date(2026, 3, 7), True, "补班")
         assert WorkdayOverride.objects.count() == 1
         assert load_calendar().is_workday(date(2026, 3, 7)) is True
 
