@@ -315,7 +315,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         seeing = [n for n in STAFF if self.sees(n, case_id)]
         who = data.draw(st.sampled_from([*STAFF, None] if anyone or not seeing else seeing))
         ids = list(Assignment.objects.filter(case_id=case_id).values_list("pk", flat=True))
-        if ids and data.draw(st.booleans(), label="on an assignment"):
+        on_assignment: bool = data.draw(st.booleans(), label="on an assignment")
+        if ids and on_assignment:
             action = data.draw(st.sampled_from(sorted(ASSIGNMENT_CALLS)))
             self.assignment_call(data, action, data.draw(st.sampled_from(ids)), who, sane=False)
         else:
