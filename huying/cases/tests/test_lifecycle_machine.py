@@ -123,14 +123,8 @@ CASE_CALLS: dict[str, Any] = {
 RECORDING = frozenset({"attach", "urge", "supervise", "post_progress"})
 DETOURS = frozenset(
     {
-        "reject",
-        "merge",
-        "split",
-        "suspend",
-        "resume",
-        "request_return",
-        "withdraw",
-        "add_co_handler",
+        *("reject", "merge", "split", "suspend", "resume", "request_return", "withdraw"),
+        *("add_co_handler", "archive"),
     }
 )
 SYSTEM_CALLS = (services.case_supervise, services.case_escalate, services.case_archive)
@@ -190,7 +184,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         ids = list(Assignment.objects.filter(case_id=case_id).values_list("pk", flat=True))
         return data.draw(st.sampled_from(ids), label="assignment") if ids else None
 
-    def draw_step(self, data: st.DataObject, choices: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    def draw_step(
+        self, data: st.DataObject, choices: list[tuple[Any, ...]]
+    ) -> tuple[Any, ...] | None:
         """An action first (steps that move the case before the ones that only record), then
         who takes it: so a step that many roles are offered is not drawn more often."""
         actions = sorted({c[0] for c in choices})
@@ -198,6 +194,8 @@ class LifecycleMachine(RuleBasedStateMachine):
         # Forward steps weigh more than the ones that end or pause a case, so a walk of a few
         # dozen steps reaches verification, follow-up and reopening.
         weighted = [a for a in movers for _ in range(1 if a in DETOURS else 4)]
+        if set(weighted) <= DETOURS and data.draw(st.integers(0, 2), label="detour?"):
+            return None  # a case with the departments mostly moves by their steps instead
         action = data.draw(st.sampled_from(weighted), label="action")
         return data.draw(st.sampled_from(sorted(c for c in choices if c[0] == action)))
 
@@ -274,8 +272,9 @@ class LifecycleMachine(RuleBasedStateMachine):
             for r in rules.offered_on_case(case, actor.role)
             if self.sees(name, case.pk)
         ]
-        if choices:
-            action, name = self.draw_step(data, choices)
+        step = self.draw_step(data, choices) if choices else None
+        if step is not None:
+            action, name = step
             self.guided = True
             self.case_call(data, action, case.pk, name, sane=True)
             self.guided = False
@@ -299,8 +298,9 @@ class LifecycleMachine(RuleBasedStateMachine):
             or actor.role in HUB_ROLES
             for r in rules.offered_on_assignment(a, case.state, actor.role)
         ]
-        if choices:
-            action, name, assignment_id = self.draw_step(data, choices)
+        step = self.draw_step(data, choices) if choices else None
+        if step is not None:
+            action, name, assignment_id = step
             self.guided = True
             self.assignment_call(data, action, assignment_id, name, sane=True)
             self.guided = False
