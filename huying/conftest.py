@@ -223,6 +223,12 @@ class SharedData:
         if self.key not in (None, self.UNKNOWN) or self._any_rows():
             self.flush()
         if dataset is not None:
+            if connection.in_atomic_block:
+                # Inside a module fixture's own transaction: it would not stay committed.
+                raise pytest.UsageError(
+                    f"shared dataset {dataset.key} wanted inside an open transaction "
+                    "(a module/class fixture holding one cannot be mixed with `world`)"
+                )
             # Fresh ids: whatever was cached for the old rows must go.
             _clear_caches()
             self.value = dataset.build()
