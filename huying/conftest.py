@@ -1,17 +1,25 @@
-"""Shared fixtures: a small district with every role, built through the org services."""
+"""Shared fixtures: a small district with every role, built through the org services.
+
+The world (and any dataset declared with :func:`shared_fixture`) is built once per xdist
+worker and committed in the test database; each test gets a deep copy of the objects and
+rolls its own changes back as usual. See README.md, "Tests", and :class:`SharedData`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import copy
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db import connection
-from django.utils import translation
+from django.core.management import call_command
+from django.db import DEFAULT_DB_ALIAS, connection
+from django.utils import timezone, translation
 
 from huying.catalogue.models import CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import (
@@ -20,8 +28,9 @@ from huying.catalogue.services import (
     catalogue_item_create,
     catalogue_publish,
 )
+from huying.core.models import CalendarYear, ChangeLog
 from huying.core.services import calendar_year_confirm
-from huying.core.workcalendar import invalidate_calendar
+from huying.core.workcalendar import invalidate_calendar, package_covers
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import grants_changed, grid_index
@@ -147,6 +156,12 @@ def build_world() -> World:
     for name, (role, unit) in placements.items():
         user = person_create(username=name, full_name=f"测试{name}")
         world.actors[name] = Actor.from_grant(grant_role(user=user, role=role, unit=unit))
+    # Like a district that keeps its calendar entered, the test district has confirmed every
+    # year the wall clock's deadlines can reach (tests through HTTP run at the real "now").
+    # A test of a missing year asks for `calendar_gap`.
+    confirm_calendar_years(
+        *(y for y in range(2026, timezone.localdate().year + 2) if not package_covers(y))
+    )
     return world
 
 
@@ -174,12 +189,223 @@ def confirm_calendar_years(*years: int) -> None:
     """Confirm years chinese_calendar does not cover (Monday–Friday, nothing entered), for a
     test whose deadlines reach past 2026 (the pinned package's last year)."""
     for year in years:
-        calendar_year_confirm(actor=None, year=year, note="测试数据：按周一至周五", now=MONDAY_10AM)
+        if not CalendarYear.objects.filter(year=year, confirmed_at__isnull=False).exists():
+            calendar_year_confirm(
+                actor=None, year=year, note="测试数据：按周一至周五", now=MONDAY_10AM
+            )
 
 
 @pytest.fixture
-def world(db: Any) -> World:
-    return build_world()
+def calendar_gap(db: Any) -> None:
+    """No year past the package's is confirmed (the world confirms the wall clock's next year):
+    for tests of what a missing year does."""
+    ChangeLog.objects.filter(object_type=CalendarYear._meta.label_lower).delete()
+    CalendarYear.objects.all().delete()
+    invalidate_calendar()
+
+
+# --------------------------------------------------------------------------- shared data
+#
+# Building the world through the services costs 0.4-0.9 s; most of the suite's tests want it.
+# So it is built once per worker, *committed*, and each test runs in pytest-django's usual
+# transaction on top of it (rolled back at the end). A dataset is "world" or a module's
+# shared fixture (world + march, say); the database holds at most one committed dataset at a
+# time, and a test that wants another one (or none: a test that does not ask for `world` sees
+# an empty database, as before) has it flushed and the right one built before the test's
+# transaction starts (the hook below runs just before pytest-django's `_django_db_helper`).
+# Transactional tests (transaction=True, live_server) flush the database after themselves:
+# the state is then unknown and is probed before the next test.
+
+T = Any
+WORLD = "world"
+
+
+@dataclass
+class _Dataset:
+    key: str
+    build: Callable[[], tuple[World, Any]]
+
+
+#: fixture function -> dataset, filled by shared_fixture().
+_SHARED: dict[Callable[..., Any], _Dataset] = {}
+
+
+class SharedData:
+    """The committed dataset of this worker's test database."""
+
+    UNKNOWN = "?"
+
+    def __init__(self) -> None:
+        self.key: str | None = self.UNKNOWN  # None: empty; "?": not known, probe first
+        self.value: tuple[World, Any] | None = None
+        self.builds = 0
+        self.flushes = 0
+
+    def require(self, dataset: _Dataset | None) -> None:
+        """Commit `dataset` (None: an empty database), unless it is already there. Must be
+        called outside any transaction, with the database unblocked."""
+        want = dataset.key if dataset else None
+        if self.key == want and (want is None or self._present()):
+            return
+        if self.key == self.UNKNOWN and want is None and not self._any_rows():
+            self.key = None
+            return
+        if self.key not in (None, self.UNKNOWN) or self._any_rows():
+            self.flush()
+        if dataset is not None:
+            if connection.in_atomic_block:
+                # Inside a module fixture's own transaction: it would not stay committed.
+                raise pytest.UsageError(
+                    f"shared dataset {dataset.key} wanted inside an open transaction "
+                    "(a module/class fixture holding one cannot be mixed with `world`)"
+                )
+            # Fresh ids: whatever was cached for the old rows must go.
+            _clear_caches()
+            self.value = dataset.build()
+            self.key = dataset.key
+            self.builds += 1
+
+    def copy(self) -> tuple[World, Any]:
+        """The committed objects, deep-copied: a test's in-memory changes never leak."""
+        assert self.value is not None, "no shared dataset committed"
+        return copy.deepcopy(self.value)
+
+    def forget(self) -> None:
+        """A transactional test flushes (or may have committed anything): probe next time."""
+        self.key, self.value = self.UNKNOWN, None
+
+    def flush(self) -> None:
+        # What TransactionTestCase does after each test (post_migrate included).
+        call_command(
+            "flush", verbosity=0, interactive=False, database=DEFAULT_DB_ALIAS,
+            reset_sequences=False, allow_cascade=False, inhibit_post_migrate=False,
+        )  # fmt: skip
+        self.key, self.value = None, None
+        self.flushes += 1
+
+    def _present(self) -> bool:
+        """The committed world is still there (one indexed query)."""
+        assert self.value is not None
+        district = self.value[0].district
+        return OrgUnit.objects.filter(pk=district.pk, code=district.code).exists()
+
+    @staticmethod
+    def _any_rows() -> bool:
+        return OrgUnit.objects.exists() or get_user_model().objects.exists()
+
+
+_shared_data = SharedData()
+
+
+def _clear_caches() -> None:
+    grid_index.invalidate()
+    grants_changed()
+    cache.clear()
+
+
+def _world_dataset() -> _Dataset:
+    def build() -> tuple[World, Any]:
+        world = build_world()
+        return world, world
+
+    return _Dataset(WORLD, build)
+
+
+def shared_fixture(build: Callable[[World], T]) -> Any:
+    """A fixture built once per worker on top of the world and committed, like `world`:
+
+        @shared_fixture
+        def march(world: World) -> March:
+            return build_march(world)
+
+    Tests that ask for it (or for a fixture that does) get a deep copy; `world` in the same
+    test is the copy's world. Only one shared dataset per test. The builder may take only
+    `world`; give it times explicitly (no `settings`, `monkeypatch` or clock fixtures)."""
+    key = f"{build.__module__}.{build.__qualname__}"
+
+    def run() -> tuple[World, Any]:
+        world = build_world()
+        return world, build(world)
+
+    def fixture(_shared_copy: tuple[World, Any]) -> Any:
+        return _shared_copy[1]
+
+    fixture.__name__ = build.__name__
+    fixture.__doc__ = build.__doc__
+    _SHARED[fixture] = _Dataset(key, run)
+    return pytest.fixture(name=build.__name__)(fixture)
+
+
+def _dataset_for(item: Any) -> _Dataset | None:
+    """Which shared dataset the test item needs, from its fixture closure."""
+    found: dict[str, _Dataset] = {}
+    for name in item.fixturenames:
+        defs = item._fixtureinfo.name2fixturedefs.get(name)
+        if defs and (dataset := _SHARED.get(defs[-1].func)) is not None:
+            found[dataset.key] = dataset
+    if len(found) > 1:
+        raise pytest.UsageError(f"{item.nodeid}: more than one shared dataset: {sorted(found)}")
+    if found:
+        return next(iter(found.values()))
+    return _world_dataset() if WORLD in item.fixturenames else None
+
+
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    return bool(
+        (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+        or {"transactional_db", "live_server", "django_db_reset_sequences"} & set(names)
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Within each run of one module's tests (as pytest-django ordered them), tests that
+    want the same dataset run together: fewer flushes and rebuilds."""
+    runs: list[list[pytest.Item]] = []
+    for item in items:
+        if runs and runs[-1][0].path == item.path:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+
+    def key(item: pytest.Item) -> str:
+        dataset = _dataset_for(item) if hasattr(item, "_fixtureinfo") else None
+        return dataset.key if dataset else ""
+
+    items[:] = [item for run in runs for item in sorted(run, key=key)]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any:
+    """Before a test's database transaction begins, commit the dataset it needs."""
+    if fixturedef.argname == "_django_db_helper":
+        blocker = request.getfixturevalue("django_db_blocker")
+        with blocker.unblock():
+            _shared_data.require(_dataset_for(request.node))
+        if _is_transactional(request):
+            # It sees the committed data (a live server too) and flushes it afterwards.
+            request.addfinalizer(_shared_data.forget)
+    return (yield)
+
+
+@pytest.fixture(scope="session")
+def shared_data(django_db_setup: Any) -> SharedData:
+    """For module- or class-scoped fixtures that build their own data outside the tests'
+    transactions: call ``shared_data.require(None)`` first (database unblocked)."""
+    return _shared_data
+
+
+@pytest.fixture
+def _shared_copy(db: Any) -> tuple[World, Any]:
+    return _shared_data.copy()
+
+
+@pytest.fixture
+def world(_shared_copy: tuple[World, Any]) -> World:
+    """The small district, committed once per worker (see SharedData); a copy per test."""
+    return _shared_copy[0]
 
 
 @pytest.fixture

@@ -19,7 +19,12 @@ from huying.conftest import World
 from huying.core.models import WorkdayOverride
 from huying.core.selectors import calendar_year_status
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The test world confirms the wall clock's next year; these tests are about a missing one.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("calendar_gap"),
+]
 
 
 def xlsx(path: Path, *rows: tuple[str, str, str]) -> str:

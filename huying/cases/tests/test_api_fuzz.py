@@ -12,7 +12,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
-from huying.conftest import build_world
+from huying.conftest import World
 from huying.core.api_auth import token_create
 from huying.wsgi import application
 
@@ -20,8 +20,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 
 
 @pytest.fixture
-def hub_token(db: Any) -> Iterator[str]:
-    world = build_world()
+def hub_token(world: World) -> Iterator[str]:
     # Called as a plain WSGI app, Django would close the test's connection at the end of each
     # request; the test client disconnects these handlers too.
     request_started.disconnect(close_old_connections)

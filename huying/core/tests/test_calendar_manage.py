@@ -35,6 +35,9 @@ from huying.core.errors import (
 from huying.core.models import CalendarYear, ChangeLog, Notification, WorkdayOverride
 from huying.core.workcalendar import load_calendar
 
+#: The test world confirms the wall clock's next year; these tests are about a missing one.
+pytestmark = pytest.mark.usefixtures("calendar_gap")
+
 SH = ZoneInfo("Asia/Shanghai")
 WD = "working_days"
 NEW_YEARS_EVE_10AM = datetime(2026, 12, 31, 10, 0, tzinfo=SH)

@@ -46,8 +46,11 @@ KEY_USERNAMES = {
 
 
 @pytest.fixture(scope="module")
-def full(django_db_setup, django_db_blocker):
-    """The full district, built once for the module and rolled back afterwards."""
+def full(shared_data, django_db_blocker):
+    """The full district, built once for the module and rolled back afterwards (on an empty
+    database: the shared world, if committed, is flushed first)."""
+    with django_db_blocker.unblock():
+        shared_data.require(None)
     with django_db_blocker.unblock(), transaction.atomic():
         yield build_district(size="full", password=PASSWORD)
         transaction.set_rollback(True)
@@ -296,7 +299,7 @@ def test_full_grids_tile_the_district(full: DemoDistrict):
 
 
 @pytest.mark.django_db
-def test_full_accounts_and_speed(full: DemoDistrict):
+def test_full_accounts(full: DemoDistrict):
+    """How long the build takes is measured by bench/demo_build.py, not asserted here."""
     _check_accounts(full)
     assert len(full.accounts) > 400
-    assert 0 < full.seconds < 30

@@ -10,7 +10,7 @@ import pytest
 from django.test import override_settings
 
 from huying.cases.models import Source
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.core.errors import InvalidInput
 from huying.evaluation import aggregate
 from huying.evaluation import indicators as ind
@@ -23,7 +23,7 @@ MARCH = Period.month(2026, 3)
 W = Decimal("0.9")  # HUYING_BASIC_SATISFIED_WEIGHT
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     return build_march(world)
 

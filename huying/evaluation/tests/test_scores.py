@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TypeVar
 
-import pytest
 from django.test import override_settings
 
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import Scores
 from huying.evaluation.scores import (
@@ -45,7 +44,7 @@ def _rate(world: World, case_id: int, dept: str, given: Scores, who: str = "stre
     ).pk
 
 
-@pytest.fixture
+@shared_fixture
 def rated(world: World) -> World:
     """城管局: Feb 95; March 80, 90 (verified 23:30 on 31 March, Beijing time), 70 appealed
     and upheld as 76; April 60 (verified 00:10 on 1 April). 水务局 90 and 生态环境局 70 on

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from docx import Document
 
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.services import rating_create
 from huying.evaluation.tests.helpers import at, scores
 from huying.evaluation.tests.march import March, build_march
@@ -36,7 +36,7 @@ NOW = at(4, 2, 9)
 NUMBER = "呼应办通〔2026〕7号"
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     """March plus ratings: 城管局 85 (A1), 90 (A2), 70 (A9) — three cases, ranked, mean
     245 / 3 = 81.67; 交通局 95 on A4 and 水务局 88 on B1 — one case each, not ranked."""

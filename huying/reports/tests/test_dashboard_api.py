@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.tests.helpers import at
 from huying.evaluation.tests.march import March, build_march
 from huying.reports.dashboard_data import Window
@@ -19,7 +19,7 @@ from huying.reports.tally import tally_rebuild
 MARCH = "first=2026-03-01&last=2026-03-31"
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     built = build_march(world)
     tally_rebuild(now=at(4, 2, 9))

@@ -16,7 +16,7 @@ from huying.cases.selectors import (
     currently_overdue,
     overdue_case_ids,
 )
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.tests.helpers import at
 from huying.evaluation.tests.march import March, build_march
 from huying.reports import dashboard_data as data
@@ -24,7 +24,7 @@ from huying.reports import dashboard_data as data
 MOMENTS = [at(3, 4, 8), at(3, 17, 9), at(3, 20, 12), at(3, 31, 18), at(4, 1, 9)]
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     return build_march(world)
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.tests.march import March, build_march
 from huying.reports.tabulate import TABLES, Table
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 MARCH = {"period": "month", "month": "2026-03"}
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     return build_march(world)
 

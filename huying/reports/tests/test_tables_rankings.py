@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.services import annual_review_set, rating_create, survey_form_enter
 from huying.evaluation.tests.helpers import at, scores
 from huying.evaluation.tests.march import March, build_march
@@ -18,7 +18,7 @@ from huying.reports.tabulate import Table
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
+@shared_fixture
 def rated(world: World) -> March:
     """March, and the streets' ratings: 城管局 90 80 70 (street A: A1 A2 A9) and 85 95
     (street B: B2 through its field unit, B3), 交通局 60 (A4). For 2026, 城管局 is reviewed

@@ -11,7 +11,7 @@ from django.test import Client
 from openpyxl import load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation.tests.march import March, build_march
 from huying.reports.tabulate import RATE, TABLES, Table
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 MARCH = {"period": "month", "month": "2026-03"}
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     return build_march(world)
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
 from django.db.models import Sum
 
 from huying.cases import services
 from huying.cases.models import Case
 from huying.cases.tests.helpers import submit
-from huying.conftest import World
+from huying.conftest import World, shared_fixture
 from huying.evaluation import indicators as ind
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
@@ -30,7 +29,7 @@ MARCH = Period.month(2026, 3)
 FIRST = date(2026, 3, 1)
 
 
-@pytest.fixture
+@shared_fixture
 def march(world: World) -> March:
     return build_march(world)
 
