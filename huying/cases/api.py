@@ -11,7 +11,7 @@ from huying.cases import rules, selectors, services
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.selectors import CaseFilters
 from huying.core.api_auth import acting
-from huying.core.api_types import Id
+from huying.core.api_types import Id, Instant
 from huying.org.actors import Actor
 from huying.org.models import Role
 
@@ -255,7 +255,7 @@ class RulingIn(Versioned):
 
 
 class ExtensionIn(Versioned):
-    until: datetime
+    until: Instant
     reason: str = Field(min_length=1)
 
 
@@ -311,8 +311,8 @@ def list_cases(
     overdue: bool | None = None,
     due_soon: bool | None = None,
     text: str | None = Query(None, max_length=100),
-    reported_from: datetime | None = None,
-    reported_to: datetime | None = None,
+    reported_from: Instant | None = None,
+    reported_to: Instant | None = None,
     cursor: str | None = None,
     limit: int = Query(50, ge=1, le=200),
 ) -> Any:

@@ -300,3 +300,25 @@ def test_a_refused_step_leaves_no_file_behind(world: World, settings: Any, tmp_p
         )
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
     assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("query", "found"),
+    [
+        # A valid ISO 8601 offset: 2026-03-09 21:15 UTC, before the report (03-10 02:00 UTC).
+        ("reported_from=2026-03-09T00:00:00-21:15", 1),
+        # No offset is the district's local time: 09:00 in Shanghai, before the 10:00 report.
+        ("reported_to=2026-03-10T09:00:00", 0),
+        ("reported_from=0001-01-01T00:00:00%2B23:59", None),  # before year 1 in UTC: 422
+    ],
+)
+def test_any_iso_offset_is_one_instant_not_a_server_error(
+    world: World, query: str, found: int | None
+) -> None:
+    """Found by the API fuzzer on PostgreSQL (which refuses offsets beyond ±15:59): the
+    filter passed the offset on and the database answered with an error (500)."""
+    submit(world)
+    response = _api(world, "hub").get(f"/api/v1/cases?{query}")
+    assert response.status_code == (422 if found is None else 200), response.content
+    if found is not None:
+        assert len(response.json()["items"]) == found
