@@ -177,7 +177,9 @@ def street_home(actor: Actor, now: datetime) -> Home:
 
 def department_home(actor: Actor, now: datetime) -> Home:
     """A department: its assignments by what they need next, then by their clocks."""
-    asg = assignments_actionable_by(actor)
+    everything = assignments_actionable_by(actor)
+    # A suspended case's assignments wait (nothing can be done on them): listed on their own.
+    asg = everything.filter(case__state=CaseState.IN_PROGRESS)
     live = asg.filter(state__in=ACTIVE_ASSIGNMENT_STATES)
     return Home(
         "department",
@@ -193,6 +195,15 @@ def department_home(actor: Actor, now: datetime) -> Home:
                 _("办理中"),
                 asg.filter(state__in=WORKING_STATES),
                 order="due_at",
+            ),
+            _assignment_queue(
+                "suspended",
+                _("挂账中（暂停办理）"),
+                everything.filter(
+                    case__state=CaseState.SUSPENDED,
+                    state__in=ACTIVE_ASSIGNMENT_STATES | {A.RETURN_REQUESTED},
+                ),
+                order="id",
             ),
             _assignment_queue(
                 "due_soon",

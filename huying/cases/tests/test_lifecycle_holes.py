@@ -20,6 +20,7 @@ from huying.cases.models import (
     CaseEvent,
     CaseState,
 )
+from huying.cases.queues import department_home
 from huying.cases.sweep import sweep_deadlines
 from huying.catalogue.models import Level
 from huying.catalogue.services import catalogue_draft_create, catalogue_publish
@@ -322,3 +323,15 @@ def test_any_iso_offset_is_one_instant_not_a_server_error(
     assert response.status_code == (422 if found is None else 200), response.content
     if found is not None:
         assert len(response.json()["items"]) == found
+
+
+def test_the_department_workbench_lists_a_suspended_case_apart(world: World) -> None:
+    """Its assignments wait on the suspension: not among what to report in or handle now."""
+    case, a = _handling(world)
+    services.case_suspend(actor=world.actor("hub"), case_id=case.pk, reason="产权纠纷", now=T1)
+    home = {q.key: q for q in department_home(world.actor("dept_cg"), T1).queues}
+    assert home["handling"].count == 0 and home["report_in"].count == 0
+    assert [x.pk for x in home["suspended"].rows] == [a.pk]
+    services.case_resume(actor=world.actor("hub"), case_id=case.pk, now=T1)
+    home = {q.key: q for q in department_home(world.actor("dept_cg"), T1).queues}
+    assert home["suspended"].count == 0 and [x.pk for x in home["handling"].rows] == [a.pk]
