@@ -256,17 +256,23 @@ def assignment_step(
     *,
     now: datetime,
     reason: str = "",
-    fields: dict[str, Any] | None = None,
+    fields: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
     case_fields: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
     attachments: Sequence[dict[str, Any]] = (),
 ) -> CaseEvent:
+    """``fields`` may be a function: new clock values are computed only once the rule has
+    allowed the step (a refused step must not first do arithmetic on a clock it has not got)."""
     who = who_of(actor)
     rule = rules.check_assignment(assignment.state, action, who.role, case_state=case.state)
     rules.enforce(rule, assignment, params or {}, reason)
-    fields = dict(fields or {})
+    fields = dict((fields() if callable(fields) else fields) or {})
     from_state = assignment.state
     to_state = assignment.return_from if rule.target == rules.RESTORE else rule.target or from_state
+    if to_state not in rules.WORKING_STATES and assignment.extension_requested_until:
+        # A pending extension lapses when the department stops working on the assignment
+        # (fed back, asked to return, withdrawn): nothing is left for the hub to rule on.
+        fields.setdefault("extension_requested_until", None)
     before = snapshot(assignment, fields) | {"assignment_state": from_state}
     updates = {**fields, "state": to_state, "version": assignment.version + 1}
     won = Assignment.objects.filter(

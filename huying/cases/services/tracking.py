@@ -77,7 +77,7 @@ def assignment_report_in(
             "report_in",
             now=now,
             reason=note,
-            fields={"reported_in_at": now, **_handling_clock(case, a)},
+            fields=lambda: {"reported_in_at": now, **_handling_clock(case, a)},
         )
         return a
 
@@ -113,7 +113,6 @@ def assignment_request_return(
     now = now_or(now)
 
     def body(case: Case, a: Assignment) -> Assignment:
-        remaining = calendar().remaining(now, a.due_at, a.clock_unit) if a.due_at else None
         assignment_step(
             case,
             a,
@@ -121,10 +120,12 @@ def assignment_request_return(
             "request_return",
             now=now,
             reason=reason,
-            fields={
+            fields=lambda: {
                 "return_reason": reason.strip()[:500],
                 "return_from": a.state,
-                "paused_remaining": remaining,
+                "paused_remaining": (
+                    calendar().remaining(now, a.due_at, a.clock_unit) if a.due_at else None
+                ),
             },
         )
         tell_hub(
@@ -165,14 +166,21 @@ def assignment_rule_return(
             )
             settle_round(case, now)
         else:
-            fields: dict[str, Any] = {"return_upheld": False, "paused_remaining": None}
-            if a.paused_remaining is not None and a.due_at is not None:
-                due, warn = resume_clock(calendar(), now, a)
-                fields |= {"due_at": due, "warn_at": warn}
-                fields[
-                    "report_in_due_at" if a.return_from == A.AWAITING_REPORT_IN else "handle_due_at"
-                ] = due
-            assignment_step(case, a, actor, "refuse_return", now=now, reason=reason, fields=fields)
+
+            def resumed() -> dict[str, Any]:
+                fields: dict[str, Any] = {"return_upheld": False, "paused_remaining": None}
+                if a.paused_remaining is not None and a.due_at is not None:
+                    due, warn = resume_clock(calendar(), now, a)
+                    fields |= {"due_at": due, "warn_at": warn}
+                    restarted = (
+                        "report_in_due_at"
+                        if a.return_from == A.AWAITING_REPORT_IN
+                        else "handle_due_at"
+                    )
+                    fields[restarted] = due
+                return fields
+
+            assignment_step(case, a, actor, "refuse_return", now=now, reason=reason, fields=resumed)
             tell_department(
                 a,
                 case,
@@ -240,17 +248,21 @@ def assignment_rule_extension(
 
     def body(case: Case, a: Assignment) -> Assignment:
         if approve:
-            until = a.extension_requested_until
-            fields = {
-                "handle_due_at": until,
-                "due_at": until,
-                "extension_requested_until": None,
-                "extension_count": a.extension_count + 1,
-            }
-            if until is not None:
-                fields["warn_at"] = calendar().warn_at(a.dispatched_at, until, a.clock_unit)
+
+            def moved() -> dict[str, Any]:
+                until = a.extension_requested_until
+                fields: dict[str, Any] = {
+                    "handle_due_at": until,
+                    "due_at": until,
+                    "extension_requested_until": None,
+                    "extension_count": a.extension_count + 1,
+                }
+                if until is not None:
+                    fields["warn_at"] = calendar().warn_at(a.dispatched_at, until, a.clock_unit)
+                return fields
+
             assignment_step(
-                case, a, actor, "approve_extension", now=now, reason=reason, fields=fields
+                case, a, actor, "approve_extension", now=now, reason=reason, fields=moved
             )
             tell_department(a, case, "extension_approved", gettext_lazy("延期申请已批准"), now)
         else:

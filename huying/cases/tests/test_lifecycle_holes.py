@@ -335,3 +335,27 @@ def test_the_department_workbench_lists_a_suspended_case_apart(world: World) -> 
     services.case_resume(actor=world.actor("hub"), case_id=case.pk, now=T1)
     home = {q.key: q for q in department_home(world.actor("dept_cg"), T1).queues}
     assert home["suspended"].count == 0 and [x.pk for x in home["handling"].rows] == [a.pk]
+
+
+def test_a_pending_extension_lapses_when_the_department_stops_working(world: World) -> None:
+    """Found by the state machine: an extension asked for, then a return upheld; ruling on
+    the stale extension computed a warning time on the cleared clock (ValueError, a 500)
+    before the table refused it."""
+    _case, a = _handling(world)
+    dept, hub = world.actor("dept_cg"), world.actor("hub")
+    a.refresh_from_db()
+    assert a.handle_due_at is not None
+    services.assignment_request_extension(
+        actor=dept, assignment_id=a.pk, until=a.handle_due_at + timedelta(days=3), reason="等材料"
+    )
+    services.assignment_request_return(actor=dept, assignment_id=a.pk, reason="非本局", now=T1)
+    a.refresh_from_db()
+    assert a.extension_requested_until is None  # nothing left for the hub to rule on
+    services.assignment_rule_return(actor=hub, assignment_id=a.pk, uphold=True, now=T1)
+    for approve in (True, False):
+        with pytest.raises(InvalidTransition):
+            services.assignment_rule_extension(
+                actor=hub, assignment_id=a.pk, approve=approve, reason="同意", now=T1
+            )
+    a.refresh_from_db()
+    assert a.state == A.RETURNED and a.extension_count == 0

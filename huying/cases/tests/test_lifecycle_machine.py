@@ -508,6 +508,13 @@ class LifecycleMachine(RuleBasedStateMachine):
                 assert not working.exists(), f"{case.number}: departments at work in {case.state}"
 
     @invariant()
+    def only_a_worked_assignment_has_an_extension_pending(self) -> None:
+        stale = Assignment.objects.filter(
+            case_id__in=self.case_ids, extension_requested_until__isnull=False
+        ).exclude(state__in=rules.WORKING_STATES)
+        assert not stale.exists(), "an extension pending on an assignment nobody works on"
+
+    @invariant()
     def a_suspended_case_runs_no_clock(self) -> None:
         for case in Case.objects.filter(pk__in=self.case_ids, state=S.SUSPENDED):
             assert case.due_at is None or case.paused_remaining is not None
