@@ -332,6 +332,9 @@ def test_the_department_workbench_lists_a_suspended_case_apart(world: World) -> 
     home = {q.key: q for q in department_home(world.actor("dept_cg"), T1).queues}
     assert home["handling"].count == 0 and home["report_in"].count == 0
     assert [x.pk for x in home["suspended"].rows] == [a.pk]
+    page = _api(world, "dept_cg").get("/").content.decode()
+    suspended = page[page.index('id="h-suspended"') :]
+    assert "已暂停" in suspended[: suspended.index("</table>")]  # no deadline while paused
     services.case_resume(actor=world.actor("hub"), case_id=case.pk, now=T1)
     home = {q.key: q for q in department_home(world.actor("dept_cg"), T1).queues}
     assert home["suspended"].count == 0 and [x.pk for x in home["handling"].rows] == [a.pk]
