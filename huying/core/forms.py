@@ -45,10 +45,9 @@ class CalendarConfirmForm(forms.Form):
     )
 
 
-class CalendarImportForm(forms.Form):
-    prefix = "import"
-
-    file = forms.FileField(
+def xlsx_file_field() -> forms.FileField:
+    """The upload field of every XLSX import form."""
+    return forms.FileField(
         label=_("XLSX 文件"),
         error_messages={"required": _("请选择要导入的文件"), "empty": _("文件是空的")},
         widget=forms.ClearableFileInput(
@@ -57,3 +56,9 @@ class CalendarImportForm(forms.Form):
             }
         ),
     )
+
+
+class CalendarImportForm(forms.Form):
+    prefix = "import"
+
+    file = xlsx_file_field()

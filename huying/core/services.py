@@ -10,19 +10,16 @@ reload once it commits. ``actor`` None is the system: a management command or th
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import IO, Any
-from zipfile import BadZipFile
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from huying.core.changelog import change_record
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.core.models import CalendarYear, WorkdayOverride
+from huying.core.spreadsheets import sheet_rows
 from huying.core.workcalendar import invalidate_calendar, package_covers
 from huying.org.actors import Actor
 from huying.org.roles import may_manage
@@ -270,32 +267,9 @@ class _RawRow:
     note: Any
 
 
-def _read_sheet(file: IO[bytes]) -> Iterable[_RawRow]:
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InvalidInput(_("文件不是有效的 XLSX 工作簿"), field="file") from None
-    try:
-        lines = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(lines, None) or ()
-        names = [str(h).strip() if h is not None else "" for h in header]
-        missing = [c for c in COLUMNS[:2] if c not in names]
-        if missing:
-            raise InvalidInput(
-                _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}, field="file"
-            )
-        at = {c: names.index(c) for c in COLUMNS if c in names}
-        rows = []
-        for number, values in enumerate(lines, start=2):
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue
-            cell = {c: values[i] if i < len(values) else None for c, i in at.items()}
-            rows.append(_RawRow(number, cell["日期"], cell["类型"], cell.get("说明")))
-            if len(rows) > MAX_ROWS:
-                raise InvalidInput(_("一次最多导入 %(max)d 行") % {"max": MAX_ROWS}, field="file")
-        return rows
-    finally:
-        workbook.close()
+def _read_sheet(file: IO[bytes]) -> list[_RawRow]:
+    rows = sheet_rows(file, columns=COLUMNS, required=COLUMNS[:2], max_rows=MAX_ROWS)
+    return [_RawRow(n, cell["日期"], cell["类型"], cell.get("说明")) for n, cell in rows]
 
 
 def _parse_date(value: Any) -> dt.date | None:

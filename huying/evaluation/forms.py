@@ -13,6 +13,7 @@ from django import forms
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from huying.core.forms import xlsx_file_field
 from huying.evaluation import rules
 from huying.evaluation.models import CRITERIA, RespondentType
 from huying.evaluation.rules import Scores
@@ -233,12 +234,4 @@ class SurveyForm(forms.Form):
 
 class SurveyImportForm(forms.Form):
     year = year_field()
-    file = forms.FileField(
-        label=_("XLSX 文件"),
-        error_messages={"required": _("请选择要导入的文件"), "empty": _("文件是空的")},
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-            }
-        ),
-    )
+    file = xlsx_file_field()

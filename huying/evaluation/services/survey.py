@@ -13,23 +13,21 @@ others ignored: 问卷编号, 部门 (name or code), 评价对象 (基层社区 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import IO, Any
-from zipfile import BadZipFile
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from huying.cases.services.engine import now_or
 from huying.core.changelog import change_record
 from huying.core.errors import Conflict, InvalidInput, PermissionDenied
+from huying.core.spreadsheets import sheet_rows
 from huying.evaluation.models import RespondentType, SurveyBatch, SurveyResponse
 from huying.evaluation.selectors import district_departments
 from huying.evaluation.services.annual import check_year, parse_score
@@ -122,41 +120,12 @@ def _store(
     return batch
 
 
-def _read_sheet(file: IO[bytes]) -> Iterable[SurveyRow]:
-    try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
-    except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError):
-        raise InvalidInput(_("文件不是有效的 XLSX 工作簿"), field="file") from None
-    try:
-        sheet = workbook.worksheets[0]
-        lines = sheet.iter_rows(values_only=True)
-        header = next(lines, None) or ()
-        names = [str(h).strip() if h is not None else "" for h in header]
-        missing = [c for c in COLUMNS if c not in names]
-        if missing:
-            raise InvalidInput(
-                _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}, field="file"
-            )
-        at = {COLUMNS[c]: names.index(c) for c in COLUMNS}
-        rows = []
-        for number, values in enumerate(lines, start=2):
-            if all(v is None or str(v).strip() == "" for v in values):
-                continue  # blank lines between blocks of forms are harmless
-            cell = {k: values[i] if i < len(values) else None for k, i in at.items()}
-            rows.append(
-                SurveyRow(
-                    line=number,
-                    form_no=cell["form_no"],
-                    department=cell["department"],
-                    respondent_type=cell["respondent_type"],
-                    score=cell["score"],
-                )
-            )
-            if len(rows) > MAX_ROWS:
-                break
-        return rows
-    finally:
-        workbook.close()
+def _read_sheet(file: IO[bytes]) -> list[SurveyRow]:
+    rows = sheet_rows(file, columns=list(COLUMNS), required=list(COLUMNS), max_rows=MAX_ROWS)
+    return [
+        SurveyRow(line=number, **{COLUMNS[header]: value for header, value in cell.items()})
+        for number, cell in rows
+    ]
 
 
 def _validated(year: int, rows: list[SurveyRow], departments: Any) -> list[SurveyResponse]:
