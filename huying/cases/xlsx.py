@@ -34,6 +34,7 @@ from huying.cases.models import (
 )
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
+from huying.core.spreadsheets import append_row
 
 #: At most this many rows are written inside the request; more become a background job.
 SYNC_LIMIT = 2000
@@ -157,7 +158,7 @@ def write_workbook(
                 values.append(col.show(value))
             else:
                 values.append(value)
-        ws.append(values)
+        append_row(ws, values)
         n += 1
         if on_progress is not None and n % every == 0:
             on_progress(n)

@@ -1,15 +1,20 @@
-"""Reading the XLSX files people fill in and upload (a template's first sheet, one header
-row): one place for what a broken file, a missing column or a huge file answers."""
+"""XLSX in and out. Reading the files people fill in and upload (a template's first sheet,
+one header row): one place for what a broken file, a missing column or a huge file answers.
+Writing rows whose text came from people: one place that keeps it text."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import IO, Any
 from zipfile import BadZipFile
 
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils.exceptions import InvalidFileException
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 from huying.core.errors import InvalidInput
 
@@ -46,3 +51,33 @@ def sheet_rows(
         return rows
     finally:
         workbook.close()
+
+
+def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> None:
+    """Append a row whose text may come from people. Text stays text: a title typed as
+    ``=HYPERLINK("http://…"&A1,"点击")`` is written as those characters, never as a live
+    formula; and characters an XLSX file cannot carry (C0 controls but tab and newlines)
+    are dropped, so one such title does not break every export that lists it."""
+    cells = [_text_safe(sheet, v) for v in values]
+    sheet.append(cells)
+    if isinstance(sheet, Worksheet):
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def _text_safe(sheet: Worksheet | WriteOnlyWorksheet, value: Any) -> Any:
+    if isinstance(value, Cell):  # a cell made by the caller (styled, or a date)
+        if isinstance(value.value, str):
+            value.value = ILLEGAL_CHARACTERS_RE.sub("", value.value)
+            if value.data_type == "f":
+                value.data_type = "s"
+        return value
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith("=") and isinstance(sheet, WriteOnlyWorksheet):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value

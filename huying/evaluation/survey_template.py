@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from huying.core.spreadsheets import append_row
 from huying.evaluation.services.survey import COLUMNS
 from huying.org.models import OrgUnit
 
@@ -56,7 +57,7 @@ def survey_template_xlsx(departments: Sequence[OrgUnit]) -> bytes:
     for cell in names[1]:
         cell.font = bold
     for d in departments:
-        names.append([d.name, d.code])
+        append_row(names, [d.name, d.code])
     names.column_dimensions["A"].width = 28
     names.column_dimensions["B"].width = 14
 

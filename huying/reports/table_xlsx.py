@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from huying.cases.xlsx import CONTENT_TYPE
+from huying.core.spreadsheets import append_row
 from huying.reports.tabulate import COUNT, PER_MILLE, RANK, RATE, SCORE, Row, Table
 
 __all__ = ["CONTENT_TYPE", "workbook"]
@@ -43,12 +44,12 @@ def workbook(table: Table, *, generated_at: datetime) -> bytes:
         "subtitle": table.subtitle,
         "at": f"{at:%Y-%m-%d %H:%M}",
     }
-    ws.append([title])
+    append_row(ws, [title])
     ncols = len(table.columns) + 1
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncols)
     ws.cell(1, 1).font = Font(bold=True, size=13)
     headers = [table.label_header, *(str(c.header) for c in table.columns)]
-    ws.append(headers)
+    append_row(ws, headers)
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="F3F4F6")
     for i in range(1, ncols + 1):
@@ -59,14 +60,15 @@ def workbook(table: Table, *, generated_at: datetime) -> bytes:
     if table.total is not None:
         rows.append((table.total, True))
     for row, is_total in rows:
-        ws.append(
+        append_row(
+            ws,
             [
                 row.label,
                 *(
                     _value(c.kind, cell.value, cell.text)
                     for c, cell in zip(table.columns, row.cells, strict=True)
                 ),
-            ]
+            ],
         )
         r = ws.max_row
         for i, column in enumerate(table.columns, start=2):
@@ -81,7 +83,7 @@ def workbook(table: Table, *, generated_at: datetime) -> bytes:
             ws.cell(r, 1).font = bold
     if table.note:
         ws.append([])
-        ws.append([table.note])
+        append_row(ws, [table.note])
     ws.freeze_panes = ws.cell(HEADER_ROW + 1, 2)
     labels = [r.label for r, _total in rows]
     ws.column_dimensions["A"].width = min(40, max(_width(t) for t in [headers[0], *labels]))

