@@ -51,7 +51,7 @@ def _cross_rules() -> list[str]:
         "- 同一部门在一个事件的本轮办理中至多有一个在办派单"
         f"（{states(rules.LIVE_ASSIGNMENT_STATES, AssignmentState)}，`LIVE_ASSIGNMENT_STATES`）；"
         "派单或增派协办时重复指定的部门被拒绝。",
-        "- 一轮办理怎样收束（`tracking.settle_round`，部门反馈、退回成立或撤回之后）："
+        "- 一轮办理怎样收束（`engine.settle_round`，部门反馈、退回成立或撤回之后）："
         "主办部门退出（退回成立或被撤回）时本轮结束，仍在办理的协办部门由系统一并撤回"
         "（已反馈的保留办理结果），事件回到待派单重新派单；"
         "其余部门都已反馈时，事件交呼叫街道核查。",

@@ -185,7 +185,7 @@ ASSIGNMENT_RULES: tuple[Rule, ...] = (
     Rule("post_progress", pgettext_lazy("action", "进展反馈"), WORKING_STATES, None, DEPT),
     Rule("submit_result", pgettext_lazy("action", "办结反馈"), frozenset({A.HANDLING}), A.RESULT_SUBMITTED, DEPT),
     Rule("rework", pgettext_lazy("action", "返工"), frozenset({A.RESULT_SUBMITTED}), A.HANDLING, frozenset({SYSTEM})),
-    # The system withdraws the co-handlers when the lead leaves the round (see tracking.settle_round).
+    # The system withdraws the co-handlers when the lead leaves the round (see engine.settle_round).
     Rule("withdraw", pgettext_lazy("action", "撤回派单"), ACTIVE_ASSIGNMENT_STATES | {A.RETURN_REQUESTED}, A.WITHDRAWN, frozenset({R.HUB_DISPATCHER, SYSTEM}), reason_required=True),
     Rule("urge", pgettext_lazy("action", "催办"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
     Rule("supervise", pgettext_lazy("action", "督办"), ACTIVE_ASSIGNMENT_STATES, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),

@@ -23,6 +23,7 @@ from huying.core.changelog import change_rows, changes_for
 from huying.core.errors import DomainError
 from huying.core.forms import CalendarConfirmForm, CalendarDayForm, CalendarImportForm
 from huying.core.i18n import join_list
+from huying.core.spreadsheets import row_errors
 from huying.core.web import admin_view, file_download, form_error
 from huying.org.actors import Actor
 
@@ -190,11 +191,7 @@ def calendar_import(request: HttpRequest, year: int) -> HttpResponse:
             )
         except DomainError as exc:
             _refused(form, exc)
-            if exc.code == "import_rejected":
-                import_errors = {
-                    "rows": exc.details.get("errors", []),
-                    "count": exc.details.get("error_count", 0),
-                }
+            import_errors = row_errors(exc)
         else:
             if dry_run:
                 return _page(request, year, preview=result)

@@ -7,13 +7,11 @@ list for 类型. A second sheet says how to fill it in, with an example.
 
 from __future__ import annotations
 
-import io
-
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from huying.core.services import COLUMNS, MAX_ROWS
+from huying.core.spreadsheets import guide_sheet, template_sheet, workbook_bytes
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -38,28 +36,11 @@ GUIDE = (
 
 def calendar_template_xlsx() -> bytes:
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "日历"
-    sheet.append(list(COLUMNS))
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FDE2E2")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-    for column, width in zip("ABC", (14, 12, 30), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
+    sheet = template_sheet(book, title="日历", columns=COLUMNS, widths=(14, 12, 30))
     kinds = DataValidation(type="list", formula1='"休息日,调休上班"', allow_blank=True)
     kinds.add(f"B2:B{MAX_ROWS + 1}")
     sheet.add_data_validation(kinds)
     for row in range(2, MAX_ROWS + 2):
         sheet.cell(row=row, column=1).number_format = "yyyy-mm-dd"
-
-    guide = book.create_sheet("说明")
-    for line in GUIDE:
-        guide.append([line])
-    guide["A1"].font = Font(bold=True, size=13)
-    guide.column_dimensions["A"].width = 110
-
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    guide_sheet(book, GUIDE)
+    return workbook_bytes(book)

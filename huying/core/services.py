@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from huying.core.changelog import change_record
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.core.models import CalendarYear, WorkdayOverride
-from huying.core.spreadsheets import sheet_rows
+from huying.core.spreadsheets import refuse_rows, sheet_rows
 from huying.core.workcalendar import invalidate_calendar, package_covers
 from huying.org.actors import Actor
 from huying.org.roles import may_manage
@@ -47,7 +47,6 @@ KIND_WORDS: dict[str, bool] = {
 KIND_HINT = "休息日（节假日）、调休上班（工作日）"
 COLUMNS = ("日期", "类型", "说明")
 MAX_ROWS = 2000
-MAX_ERRORS_LISTED = 200
 
 
 def _require_manager(actor: Actor | None) -> None:
@@ -64,10 +63,11 @@ def check_calendar_year(year: int, *, field: str = "year") -> int:
     return year
 
 
-def _day_value(override: WorkdayOverride | None) -> dict[str, Any] | None:
-    if override is None:
+def _day_value(day: WorkdayOverride | ImportRow | None) -> dict[str, Any] | None:
+    """A day's entry as the change log records it (None: not entered)."""
+    if day is None:
         return None
-    return {"kind": WORKDAY if override.is_workday else HOLIDAY, "note": override.note}
+    return {"kind": WORKDAY if day.is_workday else HOLIDAY, "note": day.note}
 
 
 def _year_row(year: int) -> CalendarYear:
@@ -238,7 +238,7 @@ def calendar_import(
         for r in rows:
             old = existing.get(r.date)
             before = _day_value(old)
-            after = {"kind": WORKDAY if r.is_workday else HOLIDAY, "note": r.note}
+            after = _day_value(r)
             if before == after:
                 continue
             WorkdayOverride.objects.update_or_create(
@@ -325,10 +325,5 @@ def _validated(raw: list[_RawRow]) -> list[ImportRow]:
         assert day is not None and kind is not None
         out.append(ImportRow(row.line, day, kind, note))
     if errors:
-        raise InvalidInput(
-            _("导入失败：共 %(count)d 处错误，未导入任何数据") % {"count": len(errors)},
-            code="import_rejected",
-            errors=errors[:MAX_ERRORS_LISTED],
-            error_count=len(errors),
-        )
+        refuse_rows(errors)
     return out

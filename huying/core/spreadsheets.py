@@ -4,19 +4,25 @@ Writing rows whose text came from people: one place that keeps it text."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
-from typing import IO, Any
+from typing import IO, Any, NoReturn
 from zipfile import BadZipFile
 
 from django.utils.translation import gettext as _
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
-from huying.core.errors import InvalidInput
+from huying.core.errors import DomainError, InvalidInput
+
+#: Row errors listed in full when a file is refused; beyond this the count still says how many.
+MAX_ERRORS_LISTED = 200
 
 
 def sheet_rows(
@@ -53,6 +59,24 @@ def sheet_rows(
         workbook.close()
 
 
+def refuse_rows(errors: list[dict[str, Any]]) -> NoReturn:
+    """Refuse a whole file for its bad rows (``{"row": n, "message": …}``): nothing of it is
+    imported, and the page lists the rows (``row_errors``)."""
+    raise InvalidInput(
+        _("导入失败：共 %(count)d 处错误，未导入任何数据") % {"count": len(errors)},
+        code="import_rejected",
+        errors=errors[:MAX_ERRORS_LISTED],
+        error_count=len(errors),
+    )
+
+
+def row_errors(exc: DomainError) -> dict[str, Any] | None:
+    """The refused rows of ``refuse_rows`` as the import pages show them, or None."""
+    if exc.code != "import_rejected":
+        return None
+    return {"rows": exc.details.get("errors", []), "count": exc.details.get("error_count", 0)}
+
+
 def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> None:
     """Append a row whose text may come from people. Text stays text: a title typed as
     ``=HYPERLINK("http://…"&A1,"点击")`` is written as those characters, never as a live
@@ -81,3 +105,39 @@ def _text_safe(sheet: Worksheet | WriteOnlyWorksheet, value: Any) -> Any:
         cell.data_type = "s"
         return cell
     return value
+
+
+# --- import templates ----------------------------------------------------------------------
+
+
+def template_sheet(
+    book: Workbook, *, title: str, columns: Sequence[str], widths: Sequence[int]
+) -> Worksheet:
+    """An import template's first sheet (what ``sheet_rows`` reads): its header row styled
+    and frozen, each column as wide as given."""
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title
+    sheet.append(list(columns))
+    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FDE2E2")
+    for cell in sheet[1]:
+        cell.font, cell.fill = bold, fill
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.freeze_panes = "A2"
+    return sheet
+
+
+def guide_sheet(book: Workbook, lines: Sequence[str]) -> None:
+    """The template's 说明 sheet: how to fill it in, the first line as a title."""
+    guide = book.create_sheet("说明")
+    for line in lines:
+        guide.append([line])
+    guide["A1"].font = Font(bold=True, size=13)
+    guide.column_dimensions["A"].width = 110
+
+
+def workbook_bytes(book: Workbook) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

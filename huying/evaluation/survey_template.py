@@ -8,14 +8,13 @@ lists the departments (name and code, either is accepted), a third says how to f
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from huying.core.spreadsheets import append_row
+from huying.core.spreadsheets import append_row, guide_sheet, template_sheet, workbook_bytes
 from huying.evaluation.services.survey import COLUMNS
 from huying.org.models import OrgUnit
 
@@ -41,31 +40,18 @@ GUIDE = (
 
 def survey_template_xlsx(departments: Sequence[OrgUnit]) -> bytes:
     book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "问卷"
-    sheet.append(list(COLUMNS))
-    bold, fill = Font(bold=True), PatternFill("solid", fgColor="FDE2E2")
-    for cell in sheet[1]:
-        cell.font, cell.fill = bold, fill
-    for column, width in zip("ABCD", (16, 24, 12, 10), strict=True):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
+    sheet = template_sheet(book, title="问卷", columns=list(COLUMNS), widths=(16, 24, 12, 10))
 
     names = book.create_sheet("部门")
     names.append(["部门名称", "部门编码"])
     for cell in names[1]:
-        cell.font = bold
+        cell.font = Font(bold=True)
     for d in departments:
         append_row(names, [d.name, d.code])
     names.column_dimensions["A"].width = 28
     names.column_dimensions["B"].width = 14
 
-    guide = book.create_sheet("说明")
-    for line in GUIDE:
-        guide.append([line])
-    guide["A1"].font = Font(bold=True, size=13)
-    guide.column_dimensions["A"].width = 110
+    guide_sheet(book, GUIDE)
 
     at = {name: i for i, name in enumerate(COLUMNS)}
     letter = "ABCD"
@@ -92,6 +78,4 @@ def survey_template_xlsx(departments: Sequence[OrgUnit]) -> bytes:
     score.add(f"{letter[at['得分']]}2:{letter[at['得分']]}{ROWS}")
     sheet.add_data_validation(score)
 
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return workbook_bytes(book)

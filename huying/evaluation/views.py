@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError, NotFound
 from huying.core.i18n import join_list
+from huying.core.spreadsheets import row_errors
 from huying.core.web import form_error, staff_view
 from huying.evaluation import rules, selectors, services
 from huying.evaluation.forms import (
@@ -530,13 +531,6 @@ def _years_around(year: int) -> list[int]:
 # --- 群众评价: the hub -------------------------------------------------------------------------
 
 
-def _import_errors(exc: DomainError) -> dict[str, Any]:
-    return {
-        "rows": exc.details.get("errors", []),
-        "count": exc.details.get("error_count", 0),
-    }
-
-
 @part_view(selectors.enters_surveys)
 def survey(request: HttpRequest) -> HttpResponse:
     """群众评价: imported batches, the import form and the template to fill in."""
@@ -558,8 +552,7 @@ def survey(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as exc:
                 status = _refused(form, exc)
-                if exc.code == "import_rejected":
-                    import_errors = _import_errors(exc)
+                import_errors = row_errors(exc)
             else:
                 messages.success(
                     request,

@@ -22,13 +22,12 @@ from huying.cases.services.engine import (
     NO_CLOCK,
     case_step,
     clock,
-    current_round,
     now_or,
+    one_live_assignment_per_department,
     run,
     tell_department,
 )
 from huying.core.errors import InvalidInput
-from huying.core.i18n import join_list
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 
@@ -47,23 +46,6 @@ def _department(unit_id: int | None, fallback: OrgUnit | None) -> OrgUnit:
     if unit is None:
         raise InvalidInput(_("承办部门不存在"), field="department_id")
     return unit
-
-
-def _refuse_twice(case: Case, depts: Sequence[OrgUnit], *, field: str) -> None:
-    """A department holds at most one live assignment per case: named twice in one
-    dispatch, or already on the case (working, asking to return, or fed back)."""
-    if len({d.pk for d in depts}) != len(depts):
-        raise InvalidInput(_("同一部门不能重复派单"), field=field)
-    live = set(
-        current_round(case)
-        .filter(state__in=rules.LIVE_ASSIGNMENT_STATES, department__in=depts)
-        .values_list("department_id", flat=True)
-    )
-    if live:
-        names = join_list(d.name for d in depts if d.pk in live)
-        raise InvalidInput(
-            _("该部门已在办理此事件：{departments}").format(departments=names), field=field
-        )
 
 
 def _new_assignment(
@@ -109,7 +91,7 @@ def _dispatch(
         co = [_department(d, None) for d in co_ids]
         if lead.pk in {c.pk for c in co}:
             raise InvalidInput(_("主办部门不能同时为协办部门"), field="co_department_ids")
-        _refuse_twice(case, [lead, *co], field="co_department_ids")
+        one_live_assignment_per_department(case, [lead, *co], field="co_department_ids")
         made = [_new_assignment(case, lead, AssignmentRole.LEAD, route, actor.unit.pk, now)]
         made += [_new_assignment(case, d, AssignmentRole.CO, route, actor.unit.pk, now) for d in co]
         case_step(
@@ -226,7 +208,7 @@ def case_add_co_handler(
     def body(case: Case) -> list[Assignment]:
         rules.enforce(rules.check_case(case.state, "add_co_handler", actor.role), case, {}, note)
         depts = [_department(d, None) for d in department_ids]
-        _refuse_twice(case, depts, field="department_ids")
+        one_live_assignment_per_department(case, depts, field="department_ids")
         made = [
             _new_assignment(case, d, AssignmentRole.CO, case.route, actor.unit.pk, now)
             for d in depts

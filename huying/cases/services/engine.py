@@ -27,15 +27,19 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from huying.cases import rules
 from huying.cases.deadlines import ClockValues, clock_for
 from huying.cases.models import (
     Assignment,
+    AssignmentRole,
+    AssignmentState,
     Attachment,
     Case,
     CaseEvent,
+    CaseState,
+    Route,
 )
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
 from huying.catalogue.models import CatalogueItem, Level
@@ -43,16 +47,18 @@ from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
 from huying.core.files import CheckedFile, check_upload
-from huying.core.i18n import site_text
+from huying.core.i18n import join_list, site_text
 from huying.core.middleware import current_request_id
 from huying.core.notify import notify
 from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit
+from huying.org.models import OrgUnit, Role
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
 from huying.org.selectors import hub_unit_ids, user_ids_with_roles
 
 K = OrgUnit.Kind
+A = AssignmentState
+S = CaseState
 
 
 T = TypeVar("T")
@@ -447,3 +453,61 @@ def resume_clock(cal: WorkCalendar, now: datetime, clock: Any) -> tuple[datetime
         cal.resume(now, remaining, clock.clock_unit),
         cal.resume(now, max(0, remaining - margin), clock.clock_unit),
     )
+
+
+# --- rules that span a case and its assignments (docs/lifecycle.md, "派单与事件") ---------
+
+
+def one_live_assignment_per_department(case: Case, depts: Sequence[OrgUnit], *, field: str) -> None:
+    """A department holds at most one live assignment per case: named twice in one
+    dispatch, or already on the case (working, asking to return, or fed back)."""
+    if len({d.pk for d in depts}) != len(depts):
+        raise InvalidInput(_("同一部门不能重复派单"), field=field)
+    live = set(
+        current_round(case)
+        .filter(state__in=rules.LIVE_ASSIGNMENT_STATES, department__in=depts)
+        .values_list("department_id", flat=True)
+    )
+    if live:
+        names = join_list(d.name for d in depts if d.pk in live)
+        raise InvalidInput(
+            _("该部门已在办理此事件：{departments}").format(departments=names), field=field
+        )
+
+
+def settle_round(case: Case, now: datetime) -> None:
+    """What the round's assignments now mean for the case, after a department fed back or
+    left it (its return upheld, or withdrawn by the hub). One rule for every way out:
+
+    - the lead has left: the round ends with it. Co-handlers still working are withdrawn
+      too (their work was planned around the lead) and the case goes back to 待派单 for a
+      new dispatch, where they may be sent again; a co-handler that already fed back keeps
+      its result;
+    - every department still on the case has fed back: the calling street verifies;
+    - otherwise the case stays with the departments.
+    """
+    if case.state != S.IN_PROGRESS:
+        return
+    staying = list(current_round(case).exclude(state__in=[A.RETURNED, A.WITHDRAWN]))
+    if not any(a.role == AssignmentRole.LEAD for a in staying):
+        reason = gettext_noop("主办部门已退出本轮办理，待重新派单")
+        for a in staying:
+            if a.state in rules.LIVE_ASSIGNMENT_STATES - {A.RESULT_SUBMITTED}:
+                assignment_step(case, a, None, "withdraw", now=now, reason=reason, fields=NO_CLOCK)
+                tell_department(
+                    a, case, "withdrawn", gettext_lazy("主办部门已退出，本次协办收回"), now
+                )
+        case_step(case, None, "reroute", now=now, reason=reason)
+        message = format_lazy(gettext_lazy("主办部门已退出，待重新派单：{title}"), title=case.title)
+        tell_hub(case, "reroute", message, now, roles=[Role.HUB_DISPATCHER])
+        if case.route == Route.CALL:
+            tell_street(case, "reroute", message, now)
+        return
+    if all(a.state == A.RESULT_SUBMITTED for a in staying):
+        case_step(case, None, "results_in", now=now, fields=case_clock(case, "verification", now))
+        tell_street(
+            case,
+            "verify",
+            format_lazy(gettext_lazy("部门已办结，待核查：{title}"), title=case.title),
+            now,
+        )

@@ -12,12 +12,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from huying.cases import rules
 from huying.cases.models import (
     Assignment,
-    AssignmentRole,
     AssignmentState,
     Case,
     CaseState,
@@ -27,7 +26,6 @@ from huying.cases.services.engine import (
     NO_CLOCK,
     assignment_step,
     calendar,
-    case_clock,
     case_step,
     check_files,
     clock,
@@ -36,6 +34,7 @@ from huying.cases.services.engine import (
     resume_clock,
     run,
     run_assignment,
+    settle_round,
     store_files,
     tell,
     tell_department,
@@ -358,44 +357,6 @@ def assignment_withdraw(
         return a
 
     return run_assignment(actor, assignment_id, expected_version, body)
-
-
-def settle_round(case: Case, now: datetime) -> None:
-    """What the round's assignments now mean for the case, after a department fed back or
-    left it (its return upheld, or withdrawn by the hub). One rule for every way out:
-
-    - the lead has left: the round ends with it. Co-handlers still working are withdrawn
-      too (their work was planned around the lead) and the case goes back to 待派单 for a
-      new dispatch, where they may be sent again; a co-handler that already fed back keeps
-      its result;
-    - every department still on the case has fed back: the calling street verifies;
-    - otherwise the case stays with the departments.
-    """
-    if case.state != S.IN_PROGRESS:
-        return
-    staying = list(current_round(case).exclude(state__in=[A.RETURNED, A.WITHDRAWN]))
-    if not any(a.role == AssignmentRole.LEAD for a in staying):
-        reason = gettext_noop("主办部门已退出本轮办理，待重新派单")
-        for a in staying:
-            if a.state in rules.LIVE_ASSIGNMENT_STATES - {A.RESULT_SUBMITTED}:
-                assignment_step(case, a, None, "withdraw", now=now, reason=reason, fields=NO_CLOCK)
-                tell_department(
-                    a, case, "withdrawn", gettext_lazy("主办部门已退出，本次协办收回"), now
-                )
-        case_step(case, None, "reroute", now=now, reason=reason)
-        message = format_lazy(gettext_lazy("主办部门已退出，待重新派单：{title}"), title=case.title)
-        tell_hub(case, "reroute", message, now, roles=[Role.HUB_DISPATCHER])
-        if case.route == Route.CALL:
-            tell_street(case, "reroute", message, now)
-        return
-    if all(a.state == A.RESULT_SUBMITTED for a in staying):
-        case_step(case, None, "results_in", now=now, fields=case_clock(case, "verification", now))
-        tell_street(
-            case,
-            "verify",
-            format_lazy(gettext_lazy("部门已办结，待核查：{title}"), title=case.title),
-            now,
-        )
 
 
 def active_assignments(case: Case) -> list[Assignment]:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from huying.cases.services.engine import now_or
 from huying.core.changelog import change_record
 from huying.core.errors import Conflict, InvalidInput, PermissionDenied
-from huying.core.spreadsheets import sheet_rows
+from huying.core.spreadsheets import refuse_rows, sheet_rows
 from huying.evaluation.models import RespondentType, SurveyBatch, SurveyResponse
 from huying.evaluation.selectors import district_departments
 from huying.evaluation.services.annual import check_year, parse_score
@@ -42,8 +42,6 @@ COLUMNS = {
     "得分": "score",
 }
 MAX_ROWS = 200_000
-#: Errors listed in full; beyond this the count still says how many there were.
-MAX_ERRORS_LISTED = 200
 FORM_NO_MAX = 32
 
 
@@ -186,12 +184,7 @@ def _validated(year: int, rows: list[SurveyRow], departments: Any) -> list[Surve
     if not errors:
         errors = _already_imported(year, out)
     if errors:
-        raise InvalidInput(
-            _("导入失败：共 %(count)d 处错误，未导入任何数据") % {"count": len(errors)},
-            code="import_rejected",
-            errors=errors[:MAX_ERRORS_LISTED],
-            error_count=len(errors),
-        )
+        refuse_rows(errors)
     return [response for response, _line in out]
 
 
