@@ -39,6 +39,14 @@ PASSWORD = "browser-test-pw"
 BLOCKING = {"serious", "critical"}
 
 
+def fits(page: Page) -> None:
+    """Nothing sticks out sideways (the top bar with the switcher included)."""
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url}: {overflow}px wider than the screen"
+
+
 def shot(page: Page, name: str) -> Path:
     """A full-page screenshot named after the page it shows, after axe-core has checked the
     page for serious accessibility faults (labels, contrast, names of controls…)."""

@@ -14,7 +14,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 from playwright.sync_api import Page, expect
 
-from huying.browser_tests.conftest import DESKTOP, PHONE, shot
+from huying.browser_tests.conftest import DESKTOP, PHONE, fits, shot
 from huying.conftest import World
 from huying.core.models import WorkdayOverride
 from huying.core.selectors import calendar_year_status
@@ -40,11 +40,6 @@ def xlsx(path: Path, *rows: tuple[str, str, str]) -> str:
     return str(path)
 
 
-def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"] if page.viewport_size else True, width
-
-
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_enter_import_and_confirm_2027(
     world: World, login: Callable[..., Page], tmp_path: Path, viewport: dict[str, int]
@@ -65,7 +60,7 @@ def test_enter_import_and_confirm_2027(
     page.click("form[action$='/2027/import'] button.primary")
     expect(page.locator(".import-errors")).to_contain_text("日期「2027-02-30」无效")
     assert WorkdayOverride.objects.count() == 1
-    no_sideways_scroll(page)
+    fits(page)
     shot(page, "manage-calendar-import-errors")
 
     good = xlsx(tmp_path / "good.xlsx", ("2027-02-06", "休息日", "春节"))
@@ -78,7 +73,7 @@ def test_enter_import_and_confirm_2027(
     page.click("form[action$='/2027/confirm'] button[type=submit]")
     expect(page.locator(".year-status")).to_contain_text("已确认")
     assert calendar_year_status(2027).source == "confirmed"
-    no_sideways_scroll(page)
+    fits(page)
     shot(page, "manage-calendar")
 
 
@@ -94,5 +89,5 @@ def test_the_workbench_warns_while_next_year_is_missing(
     expect(page.locator("h1")).to_contain_text("2027 年工作日历")
     phone = login("grid_worker", viewport=PHONE, next_url="/m/")
     expect(phone.locator(".calendar-notice")).to_contain_text("2027 年节假日安排尚未录入")
-    no_sideways_scroll(phone)
+    fits(phone)
     shot(phone, "calendar-warning-field")

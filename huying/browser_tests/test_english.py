@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from huying.browser_tests.conftest import DESKTOP, PASSWORD, PHONE, shot
+from huying.browser_tests.conftest import DESKTOP, PASSWORD, PHONE, fits, shot
 from huying.cases.models import CaseState
 from huying.cases.tests.helpers import case_in_state
 from huying.conftest import World
@@ -43,14 +43,6 @@ def sign_in(page: Page, base: str, world: World, name: str, next_url: str = "/")
     page.fill("#id_password", PASSWORD)
     with page.expect_navigation():
         page.click("main button[type=submit]")
-
-
-def fits(page: Page) -> None:
-    """Nothing sticks out sideways (the top bar with the switcher included)."""
-    overflow = page.evaluate(
-        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url}: {overflow}px wider than the screen"
 
 
 def test_console_and_phone_pages_in_english(

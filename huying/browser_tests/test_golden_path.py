@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from huying.browser_tests.conftest import DESKTOP, PHONE, shot
+from huying.browser_tests.conftest import DESKTOP, PHONE, fits, shot
 from huying.cases.models import Case, CaseState
 from huying.catalogue.models import Level
 from huying.conftest import World
@@ -69,6 +69,10 @@ def test_resident_report_to_closed_case(
     dept = login("dept_cg", viewport=DESKTOP)
     expect(dept.locator("#q-report_in")).to_contain_text(case.number)
     shot(dept, "department-home")
+    dept.set_viewport_size(PHONE)
+    fits(dept)  # on a phone the workbench's tables scroll inside their frames
+    shot(dept, "department-home")
+    dept.set_viewport_size(DESKTOP)
     dept.goto(f"{base}/cases/{case.pk}/")
     act(dept, "report_in")
     act(dept, "accept")
