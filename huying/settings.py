@@ -57,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "huying.core.middleware.InputTextMiddleware",
     "huying.core.web.DomainErrorPageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Annotated
+import re
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 #: The largest id either database stores (a signed 64-bit integer): anything above is not a
 #: row, and must be a 422, not an overflow inside the database driver.
@@ -15,6 +16,31 @@ MAX_ID = 2**63 - 1
 
 #: A row id in a path, a query string or a body.
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+#: ISO 8601 as people and programs write it: a calendar date, optionally a time of day with
+#: seconds, fractions and an offset. pydantic alone also takes ``0``, ``20260101`` (seconds
+#: since 1970, read as 1970-08-23) and ``2026-01-01T00:00`` as a date: a wrong filter that
+#: answers 200 is worse than a 422.
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?)?"
+)
+
+
+def _iso(pattern: re.Pattern[str], shape: str) -> Any:
+    def check(value: Any) -> Any:
+        if isinstance(value, str) and not pattern.fullmatch(value):
+            raise ValueError(f"expected {shape}")
+        if isinstance(value, int | float):
+            raise ValueError(f"expected {shape}, not a number")
+        return value
+
+    return BeforeValidator(check)
+
+
+#: A calendar day in a query string or a body: ``YYYY-MM-DD`` only.
+Day = Annotated[date, _iso(_ISO_DAY, "YYYY-MM-DD")]
 
 
 def _as_utc(value: datetime) -> datetime:
@@ -29,5 +55,5 @@ def _as_utc(value: datetime) -> datetime:
         raise ValueError("datetime out of range") from None
 
 
-#: A moment in a query string or a body.
-Instant = Annotated[datetime, AfterValidator(_as_utc)]
+#: A moment in a query string or a body: ISO 8601 (``YYYY-MM-DD`` is its midnight).
+Instant = Annotated[datetime, _iso(_ISO_INSTANT, "ISO 8601 date-time"), AfterValidator(_as_utc)]

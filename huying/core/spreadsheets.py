@@ -12,7 +12,7 @@ from zipfile import BadZipFile
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -20,6 +20,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from huying.core.errors import DomainError, InvalidInput
+from huying.core.input_text import printable
 
 #: Row errors listed in full when a file is refused; beyond this the count still says how many.
 MAX_ERRORS_LISTED = 200
@@ -93,13 +94,13 @@ def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> 
 def _text_safe(sheet: Worksheet | WriteOnlyWorksheet, value: Any) -> Any:
     if isinstance(value, Cell):  # a cell made by the caller (styled, or a date)
         if isinstance(value.value, str):
-            value.value = ILLEGAL_CHARACTERS_RE.sub("", value.value)
+            value.value = printable(value.value)
             if value.data_type == "f":
                 value.data_type = "s"
         return value
     if not isinstance(value, str):
         return value
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = printable(value)
     if value.startswith("=") and isinstance(sheet, WriteOnlyWorksheet):
         cell = WriteOnlyCell(sheet, value=value)
         cell.data_type = "s"

@@ -67,6 +67,15 @@ def format_geojson(boundary: dict[str, Any]) -> str:
     return f'{{"type": "{kind}", "coordinates": [\n{body}\n]}}'
 
 
+#: The boundary as text is bounded before it is parsed (its vertices once it is).
+BOUNDARY_MAX_CHARS = 1_000_000
+
+
+def _not_json(name: str) -> Any:
+    """Python's reader takes ``Infinity`` and ``NaN``; JSON (and a coordinate) does not."""
+    raise forms.ValidationError(gettext("边界不是有效的 JSON：不能有 {name}").format(name=name))
+
+
 def _geometry_of(value: Any) -> Any:
     """A Feature's geometry, or a one-feature FeatureCollection's (what drawing tools such as
     geojson.io export); anything else as given, for the service to judge."""
@@ -90,6 +99,10 @@ class GridForm(forms.Form):
     boundary = forms.CharField(
         label=_("边界（GeoJSON）"),
         required=False,
+        max_length=BOUNDARY_MAX_CHARS,
+        error_messages={
+            "max_length": _("边界文本太长：最多 %(limit_value)d 个字符（现有 %(show_value)d 个）")
+        },
         widget=forms.Textarea(attrs={"class": "geojson", "spellcheck": "false", "rows": 14}),
         help_text=_(
             "WGS-84 坐标，[经度, 纬度] 顺序；Polygon、MultiPolygon 或包含一个要素的 Feature/FeatureCollection"
@@ -112,7 +125,9 @@ class GridForm(forms.Form):
         if not text:
             return None
         try:
-            value = json.loads(text)
+            value = json.loads(text, parse_constant=_not_json)
+        except RecursionError:
+            raise forms.ValidationError(gettext("边界 JSON 嵌套过深")) from None
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(
                 gettext("边界不是有效的 JSON：第 {line} 行第 {column} 列附近有错误").format(

@@ -46,6 +46,10 @@ _REASON_AT = re.compile(r"^(?P<reason>[^\[]+?)\s*\[(?P<x>[-\d.eE]+)\s+(?P<y>[-\d
 
 FIELD = "boundary"
 
+#: Vertices a boundary may have, all rings together. A digitised grid has hundreds; the
+#: bound keeps a pasted survey file (or a probe) from holding a worker for seconds in GEOS.
+MAX_VERTICES = 20_000
+
 
 def _fail(message: str) -> InvalidInput:
     return InvalidInput(message, field=FIELD)
@@ -98,12 +102,30 @@ def validity_message(geom: BaseGeometry) -> str:
     return text
 
 
+def _vertex_count(kind: Any, coordinates: Any) -> int:
+    polygons = [coordinates] if kind == "Polygon" else coordinates
+    if not isinstance(polygons, list):
+        return 0
+    return sum(
+        len(ring)
+        for polygon in polygons
+        if isinstance(polygon, list)
+        for ring in polygon
+        if isinstance(ring, list)
+    )
+
+
 def parse_boundary(boundary: Any) -> BaseGeometry:
     """The shapely geometry of a GeoJSON boundary that passes every shape rule, or InvalidInput."""
     if not isinstance(boundary, dict):
         raise _fail(_("边界必须是 GeoJSON 对象"))
     kind = boundary.get("type")
     coordinates = boundary.get("coordinates")
+    count = _vertex_count(kind, coordinates)
+    if count > MAX_VERTICES:
+        raise _fail(
+            _("边界顶点过多：{count} 个，最多 {limit} 个").format(count=count, limit=MAX_VERTICES)
+        )
     if kind == "Polygon":
         _check_rings(coordinates)
     elif kind == "MultiPolygon":

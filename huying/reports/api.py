@@ -4,7 +4,6 @@ in parallel and refresh them on a timer). The acting role decides the scope; the
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -12,6 +11,7 @@ from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from huying.core.api_auth import acting
+from huying.core.api_types import Day
 from huying.reports import dashboard_data as data
 from huying.reports.models import Dim
 from huying.reports.tally import day_of
@@ -20,8 +20,8 @@ router = Router(tags=["统计 dashboard"])
 
 
 class WindowIn(Schema):
-    first: date | None = None
-    last: date | None = None
+    first: Day | None = None
+    last: Day | None = None
 
     def window(self) -> data.Window:
         today = day_of(timezone.now())

@@ -156,6 +156,13 @@ def grid_data(grid: OrgUnit, **overrides: Any) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def many_vertices(n: int) -> dict[str, Any]:
+    """A valid square ring of ``n`` + 1 points (its bottom edge finely divided)."""
+    bottom = [[round(104.0 + 0.005 * i / n, 9), 30.6] for i in range(n)]
+    ring = [*bottom[: n - 3], [104.005, 30.6], [104.005, 30.605], [104.0, 30.605], bottom[0]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
 def test_grid_page_shows_the_polygon_and_its_neighbours(world: World, admin: Client) -> None:
     html = admin.get(f"/manage/org/grids/{world.grids[0].pk}/").content.decode()
     assert "<svg" in html and 'class="this"' in html and "网格1-2" in html
@@ -205,6 +212,16 @@ def test_grid_page_shows_the_polygon_and_its_neighbours(world: World, admin: Cli
             "边界多边形无效：边界自相交",
         ),
         ({"boundary": json.dumps(square(104.005, 30.6))}, "边界与网格「网格1-2」重叠约"),
+        (
+            {
+                "boundary": '{"type": "Polygon", "coordinates": [[[Infinity, 30.6], [104.01, 30.6],'
+                " [104.01, 30.61], [Infinity, 30.6]]]}"
+            },
+            "边界不是有效的 JSON：不能有 Infinity",
+        ),
+        ({"boundary": "[" * 5000 + "]" * 5000}, "边界 JSON 嵌套过深"),
+        ({"boundary": json.dumps(many_vertices(25_000))}, "边界顶点过多：25001 个，最多 20000 个"),
+        ({"boundary": "x" * 1_000_001}, "边界文本太长：最多 1000000 个字符"),
         ({"code": "510199002001001"}, "编码须以上级编码 510199001001 开头"),
         ({"code": "12345"}, "网格编码应为15位数字"),
         ({"name": "网格1-2"}, "同一上级下已有名为「网格1-2」的网格"),

@@ -24,6 +24,7 @@ from docx.table import _Cell
 from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 
+from huying.core.input_text import printable
 from huying.reports.circular.document import CircularDocument, Figure, Heading, Para, Table
 
 SERIF = "Noto Serif CJK SC"  # 仿宋 / 小标宋's place
@@ -98,7 +99,7 @@ def _run(
     bold: bool = False,
     color: RGBColor | None = None,
 ) -> Run:
-    run = p.add_run(text)
+    run = p.add_run(printable(text))
     _fonts(run._r, east)
     run.font.size = size
     run.font.bold = bold

@@ -18,6 +18,7 @@ from huying.evaluation.services import rating_create
 from huying.evaluation.tests.helpers import at, scores
 from huying.evaluation.tests.march import March, build_march
 from huying.reports.circular.document import (
+    CircularDocument,
     Figure,
     Heading,
     Table,
@@ -205,3 +206,21 @@ def test_the_pdf_embeds_a_cjk_font(figures: dict[str, Any]) -> None:
     assert data.startswith(b"%PDF-")
     fonts = pdf_fonts(data)
     assert any(b"CJK" in name and embedded for name, embedded in fonts), fonts
+
+
+def test_the_word_file_carries_text_with_control_characters() -> None:
+    """Text stored before the input door dropped control characters (a title with \\x01, an
+    escape sequence) must not make the circular's Word file fail: python-docx refuses them."""
+    doc = CircularDocument(
+        organ_mark="呼应办",
+        number=NUMBER,
+        title="通报",
+        addressees="各街道",
+        signer="呼应办",
+        date="二〇二六年四月二日",
+    )
+    doc.p("JJ-1 路灯\x01不\x1b亮\x00")
+    doc.blocks.append(Table(["事件"], [["井盖\x07丢失"]], widths=[1.0], align=["left"]))
+    word = Document(io.BytesIO(render_docx(doc)))
+    assert "JJ-1 路灯不亮" in [p.text for p in word.paragraphs]
+    assert word.tables[0].rows[1].cells[0].text == "井盖丢失"
