@@ -74,7 +74,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "huying.core.web.acting_context",
+                "huying.org.web.acting_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.
             "builtins": ["template_partials.templatetags.partials"],

@@ -30,11 +30,11 @@ from huying.catalogue.selectors import current_items
 from huying.core.errors import DomainError
 from huying.core.geo import from_wgs84, gcj02_to_wgs84
 from huying.core.selectors import calendar_notice
-from huying.core.web import staff_view
 from huying.grid.selectors import open_patrol
 from huying.grid.services import PATROL_ROLES, patrol_report
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
+from huying.org.web import staff_view
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
 STEPS = [

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from huying.cases.map_views import map_config_base
-from huying.core.web import staff_view
 from huying.org.actors import Actor
+from huying.org.web import staff_view
 from huying.reports.dashboard_data import SCOPE_DIMS, dashboard_scope
 from huying.reports.tally import day_of
 
