@@ -39,7 +39,7 @@ def _config(actor: Actor, *, wall: bool) -> dict[str, Any]:
         "refresh": 60 if wall else 0,
         "ranking": {"year": last_month.year, "month": last_month.month},
         # The tiles that are an indicator's part drill down through the indicator tables'
-        # parameters (reports.drilldown): the same cases the indicator counts.
+        # parameters (evaluation.drilldown): the same cases the indicator counts.
         "drill": None if scope.is_department else {"by": scope.kind, "key": scope.unit.pk},
     }
 
