@@ -1,4 +1,4 @@
-"""The supervision indicators (PRODUCT.md §4), one module of formulas.
+"""The supervision indicators (docs/glossary.md §4), one module of formulas.
 
 Every indicator is a ratio of two counts taken over a period P = [start, end) and broken
 down by a ``GroupBy`` (district, street, community, grid, department, catalogue class,
