@@ -75,7 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "huying.core.web.acting_context",
+                "huying.org.web.acting_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.
             "builtins": ["template_partials.templatetags.partials"],
@@ -159,7 +159,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = HUYING_ATTACHMENT_MAX_BYTES + 1024 * 1024
 HUYING_MAP_TILE_URL = env_str("HUYING_MAP_TILE_URL", "")
 HUYING_MAP_TILE_ATTRIBUTION = env_str("HUYING_MAP_TILE_ATTRIBUTION", "")
 HUYING_MAP_COORDS = env_choice("HUYING_MAP_COORDS", "wgs84", {"wgs84", "gcj02"})
-# Evaluation (PRODUCT.md §4). Weights are exact decimals and each set must add up to 1, or
+# Evaluation (docs/glossary.md §4). Weights are exact decimals and each set must add up to 1, or
 # start-up stops. Annual score = process × w1 + annual evaluation × w2 (过程评议和年度评议 7:3);
 # the annual evaluation = streets' annual review × r1 + public survey × r2.
 HUYING_SCORE_PROCESS_WEIGHT, HUYING_SCORE_ANNUAL_WEIGHT = env_weights(

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from huying.api import api
-from huying.core import web
-from huying.core.views import home
+from huying.cases.views import home
+from huying.org import web
 
 urlpatterns = [
     path("", home, name="home"),
@@ -20,7 +20,7 @@ urlpatterns = [
     path("evaluation/", include("huying.evaluation.urls")),
     path("manage/catalogue/", include("huying.catalogue.urls")),
     path("manage/org/", include("huying.org.urls")),
-    path("manage/calendar/", include("huying.core.calendar_urls")),
+    path("manage/calendar/", include("huying.org.calendar_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]

@@ -1,7 +1,7 @@
 """Deadline policy as data: limits per level and stage, clock states, the escalation ladder.
 
 No HTTP and no database: services compute stored due/warn columns from these rules and
-the working-day calendar (PRODUCT.md §3).
+the working-day calendar (docs/glossary.md §3).
 """
 
 from __future__ import annotations

@@ -25,9 +25,10 @@ from huying.cases.forms import CaseFilterForm
 from huying.cases.models import CaseExport, ExportState
 from huying.cases.services.export import case_export_start
 from huying.core.errors import InvalidInput, NotFound
-from huying.core.web import file_download, staff_view
+from huying.core.web import file_download
 from huying.org.actors import Actor
 from huying.org.models import Role
+from huying.org.web import staff_view
 
 
 def _export_name(at: datetime) -> str:

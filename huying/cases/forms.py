@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from huying.cases import services
+from huying.cases.hooks import case_restriction
 from huying.cases.models import CaseState, Satisfaction, Source
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
 from huying.org.models import OrgUnit
-from huying.reports.drilldown import DrillDown
 
 
 def _department_choices() -> list[tuple[str, str]]:
@@ -83,7 +83,7 @@ class CaseFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A drill-down from an indicator table (its own parameters, not fields): garbage is
         # an InvalidInput, a 422 page, before anything is listed.
-        self.drill = DrillDown.parse(self.data) if self.is_bound else None
+        self.drill = case_restriction(self.data) if self.is_bound else None
         self.fields["item"].choices = BLANK + _item_choices()  # type: ignore[attr-defined]
         self.fields["street"].choices = BLANK + _street_choices()  # type: ignore[attr-defined]
         self.fields["department"].choices = BLANK + _department_choices()  # type: ignore[attr-defined]

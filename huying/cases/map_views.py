@@ -27,10 +27,10 @@ from huying.cases import selectors
 from huying.cases.forms import CaseFilterForm
 from huying.cases.models import CaseState
 from huying.core.geo import SYSTEMS, WGS84, from_wgs84, geometry_from_wgs84
-from huying.core.web import staff_view
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import CACHE_SECONDS, grid_index
+from huying.org.web import staff_view
 
 #: The most points one map draws (the most recent); beyond it the page asks for a narrower filter.
 POINT_LIMIT = 20_000

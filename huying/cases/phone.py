@@ -23,18 +23,17 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from huying.cases import queues, rules, selectors, services
+from huying.cases import hooks, queues, rules, selectors, services
 from huying.cases.forms import MultipleFileField, with_files
 from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
 from huying.catalogue.selectors import current_items
 from huying.core.errors import DomainError
 from huying.core.geo import from_wgs84, gcj02_to_wgs84
 from huying.core.selectors import calendar_notice
-from huying.core.web import staff_view
-from huying.grid.selectors import open_patrol
-from huying.grid.services import PATROL_ROLES, patrol_report
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
+from huying.org.roles import FIELD_ROLES
+from huying.org.web import staff_view
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
 STEPS = [
@@ -157,7 +156,7 @@ def report(request: HttpRequest) -> HttpResponse:
             patrol_id = data.pop("patrol", None)
             try:
                 if patrol_id:  # a finding on the person's open patrol
-                    case = patrol_report(actor=actor, patrol_id=patrol_id, **data)
+                    case = hooks.patrol_finding(actor=actor, patrol_id=patrol_id, **data)
                 else:
                     case = services.case_submit(actor=actor, **data)
             except DomainError as exc:
@@ -229,12 +228,12 @@ def _picker(actor: Actor) -> dict[str, Any] | None:
 def mine(request: HttpRequest) -> HttpResponse:
     """A resident's own reports; a field worker's tasks on their patch and their patrol."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role in PATROL_ROLES:
+    if actor.role in FIELD_ROLES:
         home = queues.grid_home(actor, timezone.now())
         tasks, recent = home.queues[0], home.queues[-1]  # 本级处置任务, 辖区最新事件
         context = {
             "queues": [tasks, recent],
-            "patrol": open_patrol(actor),
+            "patrol": hooks.open_patrol(actor),
             "calendar_notice": calendar_notice(timezone.localdate()),
             "nav": "mine",
         }

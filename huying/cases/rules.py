@@ -1,7 +1,7 @@
 """The case lifecycle as data: which action moves which state to which, who may do it, and
 the guard that must hold. Services look every change up here; nothing else decides.
 
-PRODUCT.md §3: 问题收集 → 集中研判 → 分级呼叫 → 派单调度 → 全程跟踪 → 结案备案.
+docs/glossary.md §3: 问题收集 → 集中研判 → 分级呼叫 → 派单调度 → 全程跟踪 → 结案备案.
 """
 
 from __future__ import annotations

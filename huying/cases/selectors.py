@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
+from huying.cases.hooks import case_restriction
 from huying.cases.models import Assignment, Case, CaseEvent
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
 from huying.catalogue.selectors import search_terms_with_catalogue
@@ -111,8 +112,8 @@ class CaseFilters:
     text: str | None = None
     reported_from: datetime | None = None
     reported_to: datetime | None = None
-    #: The cases behind one number of an indicator table: the drill-down's query string
-    #: (``huying.reports.drilldown``), kept as text so an export job can store it.
+    #: A restriction a higher app registered (``hooks.case_restriction``: the cases behind
+    #: one number of an indicator table), as its query string so an export job can store it.
     drill: str | None = None
 
 
@@ -205,12 +206,9 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
     if f.reported_to:
         qs = qs.filter(reported_at__lt=f.reported_to)
     if f.drill:
-        # Imported here: the indicator formulas read cases through this module.
-        from huying.reports.drilldown import DrillDown
-
-        drill = DrillDown.parse(QueryDict(f.drill))
-        if drill is not None:
-            qs = qs.filter(pk__in=drill.cases(actor).values("pk"))
+        restriction = case_restriction(QueryDict(f.drill))
+        if restriction is not None:
+            qs = qs.filter(pk__in=restriction.cases(actor).values("pk"))
     return qs.select_related(*ROW_JOINS).order_by("-id")
 
 

@@ -1,4 +1,4 @@
-"""Console pages for cases: role homes, the list, the detail with its actions.
+"""Console pages for cases: the front door, role homes, the list, the detail with its actions.
 
 Thin by design: each view reads through ``selectors``/``queues``, writes through the
 service an action names in ``forms.CASE_ACTIONS``/``ASSIGNMENT_ACTIONS``, and renders.
@@ -31,9 +31,9 @@ from huying.cases.forms import (
 from huying.cases.models import AssignmentState, Case, CaseState, Clock
 from huying.core.errors import DomainError, NotFound
 from huying.core.selectors import calendar_notice
-from huying.core.web import staff_view
 from huying.org.actors import Actor
 from huying.org.models import Role
+from huying.org.web import staff_view
 
 PAGE_ROWS = 50
 
@@ -52,6 +52,15 @@ CLOCK_LABELS = {
 def clock_view(obj: Clock, now: Any) -> dict[str, Any]:
     state = clock_state(obj.due_at, obj.warn_at, obj.paused_remaining is not None, now)
     return {"state": state, "label": CLOCK_LABELS[state], "due_at": obj.due_at}
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The front door: the public figures for visitors, the role's workbench for staff."""
+    if request.user.is_authenticated:
+        return workbench(request)
+    total = Case.objects.count()
+    closed = Case.objects.filter(state__in=[CaseState.CLOSED, CaseState.ARCHIVED]).count()
+    return render(request, "core/home.html", {"total": total, "closed": closed})
 
 
 @staff_view

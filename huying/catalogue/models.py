@@ -7,7 +7,7 @@ from huying.org.models import OrgUnit
 
 
 class Level(models.IntegerChoices):
-    """Case levels and their routes (PRODUCT.md §3)."""
+    """Case levels and their routes (docs/glossary.md §3)."""
 
     SIMPLE = 1, _("简单问题")
     GENERAL = 2, _("一般问题")

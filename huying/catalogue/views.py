@@ -20,10 +20,11 @@ from django.views.decorators.http import require_POST
 from huying.catalogue import selectors, services
 from huying.catalogue.forms import ItemForm
 from huying.catalogue.models import Catalogue, CatalogueItem
-from huying.core.changelog import change_rows, changes_for
+from huying.core.changelog import changes_for
 from huying.core.errors import DomainError, InvalidInput, NotFound
-from huying.core.web import admin_view, form_error
+from huying.core.web import form_error
 from huying.org.actors import Actor
+from huying.org.web import admin_view, change_rows
 
 NAV = {"nav": "manage", "tab": "catalogue"}
 #: Field names → their (lazy) labels, for the change log.

@@ -2,25 +2,23 @@
 touched, who did it acting under which role, and the request it came in with.
 
 Services call :func:`change_record` inside their transaction, so a change and its record
-commit or roll back together. Reads: :func:`changes_for`.
+commit or roll back together. Reads: :func:`changes_for` (a page shows them with
+``huying.org.web.change_rows``, which knows the roles' names).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
-from django.utils.translation import gettext, gettext_lazy
 
+from huying.core.acting import Acting
 from huying.core.audit import jsonable
 from huying.core.middleware import current_request_id
 from huying.core.models import ChangeLog
-
-if TYPE_CHECKING:
-    from huying.org.actors import Actor
 
 
 def object_type(obj: models.Model) -> str:
@@ -49,7 +47,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any],
 
 def change_record(
     *,
-    actor: Actor | None,
+    actor: Acting | None,
     action: str,
     obj: models.Model,
     now: datetime,
@@ -78,35 +76,3 @@ def changes_for(obj: models.Model, *, limit: int = 20) -> QuerySet[ChangeLog]:
     return ChangeLog.objects.filter(object_type=object_type(obj), object_id=str(obj.pk)).order_by(
         "-id"
     )[:limit]
-
-
-ACTION_LABELS = {
-    "create": gettext_lazy("新增"),
-    "update": gettext_lazy("修改"),
-    "publish": gettext_lazy("发布"),
-    "delete": gettext_lazy("删除"),
-    "confirm": gettext_lazy("确认"),
-    "import": gettext_lazy("导入"),
-}
-
-
-def change_rows(records: Iterable[ChangeLog], labels: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Records for a page: when, who (account and role), what was done to which fields."""
-    from huying.org.models import Role
-
-    roles = dict(Role.choices)
-    rows = []
-    for record in records:
-        verb = record.action.rsplit(".", 1)[-1]
-        fields = [labels.get(k, k) for k in (record.after or {})]
-        rows.append(
-            {
-                "at": record.at,
-                "who": record.username or gettext("系统"),
-                "role": roles.get(record.role, ""),
-                "action": ACTION_LABELS.get(verb, record.action),
-                "fields": fields,
-                "record": record,
-            }
-        )
-    return rows

@@ -16,13 +16,12 @@ from typing import IO, Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from huying.core.acting import Acting
 from huying.core.changelog import change_record
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.core.models import CalendarYear, WorkdayOverride
 from huying.core.spreadsheets import refuse_rows, sheet_rows
 from huying.core.workcalendar import invalidate_calendar, package_covers
-from huying.org.actors import Actor
-from huying.org.roles import may_manage
 
 #: Years the calendar may be edited for: wide enough for any real deadline.
 FIRST_YEAR, LAST_YEAR = 2000, 2099
@@ -49,8 +48,8 @@ COLUMNS = ("日期", "类型", "说明")
 MAX_ROWS = 2000
 
 
-def _require_manager(actor: Actor | None) -> None:
-    if actor is not None and not may_manage(actor.role):
+def _require_manager(actor: Acting | None) -> None:
+    if actor is not None and not actor.can_manage:
         raise PermissionDenied(_("只有管理员可以维护工作日历"))
 
 
@@ -83,7 +82,7 @@ def _reload_after_commit() -> None:
 
 def calendar_day_set(
     *,
-    actor: Actor | None,
+    actor: Acting | None,
     date: dt.date,
     is_workday: bool,
     note: str = "",
@@ -119,7 +118,7 @@ def calendar_day_set(
     return override
 
 
-def calendar_day_unset(*, actor: Actor | None, date: dt.date, now: dt.datetime) -> None:
+def calendar_day_unset(*, actor: Acting | None, date: dt.date, now: dt.datetime) -> None:
     """Remove a day's entry: it becomes what chinese_calendar (or Monday–Friday) says."""
     _require_manager(actor)
     with transaction.atomic():
@@ -140,7 +139,7 @@ def calendar_day_unset(*, actor: Actor | None, date: dt.date, now: dt.datetime) 
 
 
 def calendar_year_confirm(
-    *, actor: Actor | None, year: int, note: str = "", now: dt.datetime
+    *, actor: Acting | None, year: int, note: str = "", now: dt.datetime
 ) -> CalendarYear:
     """All of the year's holidays and make-up workdays are entered: deadlines may use it.
 
@@ -212,7 +211,7 @@ class ImportResult:
 
 
 def calendar_import(
-    *, actor: Actor | None, file: IO[bytes], now: dt.datetime, dry_run: bool = False
+    *, actor: Acting | None, file: IO[bytes], now: dt.datetime, dry_run: bool = False
 ) -> ImportResult:
     """Days from an XLSX sheet (columns 日期, 类型, 说明), all or nothing: any bad row and
     nothing is written; every problem is reported with its row number."""

@@ -1,74 +1,20 @@
-"""The web console's plumbing: who is acting, and domain errors as pages.
+"""The web console's plumbing: domain errors as pages and on forms, and downloads.
 
-A person with several role grants picks one (角色切换); the choice lives in the session and
-every page acts under it, exactly as the API acts under ``X-Huying-Grant``. Views stay
-thin: they parse a form, call a service and render; a ``DomainError`` they let through
-becomes a page (or an htmx fragment) with its Chinese message and its HTTP status.
+Views stay thin: they parse a form, call a service and render; a ``DomainError`` they let
+through becomes a page (or an htmx fragment) with its Chinese message and its HTTP status.
+Who is acting (``staff_view``, ``admin_view``) is in ``huying.org.web``: it reads role grants.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import IO, Any, TypeVar, cast
+from typing import IO, cast
 
 from django import forms
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import User
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from huying.core.errors import DomainError, NotFound
-from huying.org.actors import Actor, actor_for
-from huying.org.models import RoleGrant
-from huying.org.roles import may_manage
-
-SESSION_GRANT = "huying_grant"
-
-View = TypeVar("View", bound=Callable[..., HttpResponse])
-
-
-def web_actor(request: HttpRequest) -> Actor:
-    """The acting role: the grant chosen in this session while it is still active, else the
-    person's first one."""
-    user: User = request.user  # type: ignore[assignment]
-    chosen = request.session.get(SESSION_GRANT)
-    if isinstance(chosen, int):
-        try:
-            return actor_for(user, chosen)
-        except DomainError:
-            request.session.pop(SESSION_GRANT, None)  # revoked since: fall back
-    return actor_for(user)
-
-
-def staff_view(view: View) -> View:
-    """Login required; ``request.actor`` is the acting role (``no_role`` is a 403 page)."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        request.actor = web_actor(request)  # type: ignore[attr-defined]
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def admin_view(view: View) -> View:
-    """``staff_view`` for the back office (清单和组织管理): for a role that may not manage,
-    the page does not exist (404, never 403)."""
-
-    @staff_view
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_manage(request.actor.role):  # type: ignore[attr-defined]
-            raise NotFound(_("页面不存在"))
-        return view(request, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+from huying.core.errors import DomainError
 
 
 def form_error(form: forms.Form, exc: DomainError) -> None:
@@ -76,38 +22,6 @@ def form_error(form: forms.Form, exc: DomainError) -> None:
     the form as a whole."""
     field = exc.details.get("field")
     form.add_error(field if field in form.fields else None, exc.message)
-
-
-def acting_context(request: HttpRequest) -> dict[str, Any]:
-    """Template context: the acting role and the others the person may switch to."""
-    actor = getattr(request, "actor", None)
-    if actor is None:
-        return {}
-    grants = (
-        RoleGrant.objects.select_related("unit")
-        .defer("unit__boundary")
-        .filter(user=actor.user, is_active=True)
-        .order_by("pk")
-    )
-    return {"actor": actor, "grants": list(grants)}
-
-
-@require_POST
-@staff_view
-def role_switch(request: HttpRequest) -> HttpResponse:
-    raw = request.POST.get("grant", "")
-    user = request.actor.user  # type: ignore[attr-defined]
-    if (
-        not raw.isdigit()
-        or not RoleGrant.objects.filter(pk=raw, user=user, is_active=True).exists()
-    ):
-        raise NotFound(_("角色不存在"))
-    actor = actor_for(user, int(raw))
-    request.session[SESSION_GRANT] = actor.grant_id
-    target = request.POST.get("next") or reverse("home")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = reverse("home")
-    return HttpResponseRedirect(target)
 
 
 class DomainErrorPageMiddleware:

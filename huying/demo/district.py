@@ -1,6 +1,6 @@
 """The demo district 锦城区: territory with grid polygons, hub, departments, catalogue v1, people.
 
-Proportions follow PRODUCT.md §7 and the seeds: 8 streets, 40 communities/villages and 274
+Proportions follow the reference district (docs/glossary.md §7): 8 streets, 40 communities/villages and 274
 grids (one street with 12 communities and 64 grids), 26 departments, 3 classes × 12 items.
 Everything is derived from one seeded :class:`random.Random`, so a given seed always builds
 the same district.
@@ -72,7 +72,7 @@ class StreetSpec:
 
 
 #: Order matters: bisection puts earlier streets to the west / north. The first street is the
-#: seeds' street (振兴街道's proportions: 12 communities, 64 grids on a small, dense area).
+#: reference street (12 communities, 64 grids on a small, dense area).
 STREETS: tuple[StreetSpec, ...] = (
     StreetSpec(
         "锦官驿街道",
@@ -148,7 +148,7 @@ FIELD_UNITS: dict[str, tuple[str, ...]] = {
 
 # --- catalogue ----------------------------------------------------------------------------
 
-#: Time limits per default level: (report-in, unit, handle, unit) — PRODUCT.md §3.
+#: Time limits per default level: (report-in, unit, handle, unit) — docs/glossary.md §3.
 LEVEL_LIMITS: dict[int, tuple[int, str, int, str]] = {
     Level.SIMPLE: (1, LimitUnit.WORKING_DAYS, 3, LimitUnit.WORKING_DAYS),
     Level.GENERAL: (1, LimitUnit.WORKING_DAYS, 5, LimitUnit.WORKING_DAYS),
@@ -574,8 +574,8 @@ class DemoDistrict:
     items: list[CatalogueItem]
     #: (username, role label, unit name): the memorable accounts first, then per-unit ones.
     accounts: list[tuple[str, str, str]]
-    #: The street with the seeds' proportions (12 communities, 64 grids in "full").
-    seeds_street: OrgUnit
+    #: The street with the reference street's proportions (12 communities, 64 grids in "full").
+    reference_street: OrgUnit
     #: GeoJSON polygons of the district, streets and communities by OrgUnit code (only grids
     #: store their boundary on the OrgUnit; these are exactly the unions of their grids).
     boundaries: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -931,7 +931,7 @@ def build_district(
         catalogue=catalogue,
         items=items,
         accounts=people.accounts,
-        seeds_street=street1,
+        reference_street=street1,
         boundaries=boundaries,
         key_account_count=key_account_count,
         seconds=time.perf_counter() - started,

@@ -6,7 +6,7 @@ all cases interleave in time order; the deadline sweep runs every six simulated 
 overdue flags, automatic supervision and escalation happen for real. One transaction per
 simulated day.
 
-Proportions follow PRODUCT.md §7: ~95 % simple cases handled by the street itself (L1),
+Proportions follow the reference district (docs/glossary.md §7): ~95 % simple cases handled by the street itself (L1),
 ~5 % general or above (L2 对口呼叫, L3 呼应办两次派单, a handful of L4 区领导逆向派单), ~99 %
 completion and ~97 % satisfaction; the most recent cases are left open in various states.
 """

@@ -1,4 +1,4 @@
-"""The supervision indicators (PRODUCT.md §4), one module of formulas.
+"""The supervision indicators (docs/glossary.md §4), one module of formulas.
 
 Every indicator is a ratio of two counts taken over a period P = [start, end) and broken
 down by a ``GroupBy`` (district, street, community, grid, department, catalogue class,
@@ -40,6 +40,7 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases.models import Case, CaseEvent, CaseState, Route, Satisfaction
 from huying.core.errors import InvalidInput
@@ -492,7 +493,7 @@ def three_rates(*, period: Period, by: str, actor: Actor | None = None) -> list[
 @dataclass(frozen=True)
 class Indicator:
     code: str
-    label: str
+    label: Any  # translatable
     numerator: tuple[Family, str]
     denominator: tuple[Family, str]
 
@@ -500,46 +501,70 @@ class Indicator:
 INDICATORS: dict[str, Indicator] = {
     i.code: i
     for i in (
-        Indicator("completion", "结案率", (CLOSURE, "closed"), (CLOSURE, "due")),
+        Indicator("completion", gettext_lazy("结案率"), (CLOSURE, "closed"), (CLOSURE, "due")),
         Indicator(
-            "on_time_completion", "按期结案率", (CLOSURE, "on_time_closed"), (CLOSURE, "due")
+            "on_time_completion",
+            gettext_lazy("按期结案率"),
+            (CLOSURE, "on_time_closed"),
+            (CLOSURE, "due"),
         ),
-        Indicator("handling_rate", "处置率", (HANDLING, "handled"), (HANDLING, "due")),
         Indicator(
-            "on_time_handling_rate", "按期处置率", (HANDLING, "on_time_handled"), (HANDLING, "due")
+            "handling_rate", gettext_lazy("处置率"), (HANDLING, "handled"), (HANDLING, "due")
+        ),
+        Indicator(
+            "on_time_handling_rate",
+            gettext_lazy("按期处置率"),
+            (HANDLING, "on_time_handled"),
+            (HANDLING, "due"),
         ),
         Indicator(
             "overdue_unhandled_rate",
-            "超期未处置率",
+            gettext_lazy("超期未处置率"),
             (HANDLING, "overdue_unhandled"),
             (HANDLING, "due"),
         ),
-        Indicator("rework_rate", "返工率", (HANDLING, "reworked"), (HANDLING, "handled")),
-        Indicator("extension_rate", "延期率", (HANDLING, "extended"), (HANDLING, "due")),
+        Indicator(
+            "rework_rate", gettext_lazy("返工率"), (HANDLING, "reworked"), (HANDLING, "handled")
+        ),
+        Indicator(
+            "extension_rate", gettext_lazy("延期率"), (HANDLING, "extended"), (HANDLING, "due")
+        ),
         Indicator(
             "response_rate",
-            "响应率",
+            gettext_lazy("响应率"),
             (RESPONSE, "on_time_responses"),
             (RESPONSE, "due_report_ins"),
         ),
         Indicator(
             "report_in_timeliness",
-            "报到及时率",
+            gettext_lazy("报到及时率"),
             (RESPONSE, "on_time_report_ins"),
             (RESPONSE, "report_ins"),
         ),
-        Indicator("resolution_rate", "解决率", (OUTCOME, "resolved"), (OUTCOME, "reported")),
+        Indicator(
+            "resolution_rate", gettext_lazy("解决率"), (OUTCOME, "resolved"), (OUTCOME, "reported")
+        ),
         # The numerator's cases are the satisfied and the basically satisfied; the rate
         # weighs the latter by HUYING_BASIC_SATISFIED_WEIGHT.
-        Indicator("satisfaction_rate", "满意率", (OUTCOME, "content"), (OUTCOME, "follow_ups")),
-        Indicator("call_accuracy", "呼叫准确度", (CALLS, "accurate"), (CALLS, "calls")),
-        Indicator("whistle_rate", "吹哨率", (CALLS, "calls"), (OUTCOME, "reported")),
         Indicator(
-            "valid_report_rate", "有效上报率", (REPORTS, "valid_reports"), (REPORTS, "reports")
+            "satisfaction_rate",
+            gettext_lazy("满意率"),
+            (OUTCOME, "content"),
+            (OUTCOME, "follow_ups"),
+        ),
+        Indicator(
+            "call_accuracy", gettext_lazy("呼叫准确度"), (CALLS, "accurate"), (CALLS, "calls")
+        ),
+        Indicator("whistle_rate", gettext_lazy("吹哨率"), (CALLS, "calls"), (OUTCOME, "reported")),
+        Indicator(
+            "valid_report_rate",
+            gettext_lazy("有效上报率"),
+            (REPORTS, "valid_reports"),
+            (REPORTS, "reports"),
         ),
         Indicator(
             "on_time_verification_rate",
-            "按时核查率",
+            gettext_lazy("按时核查率"),
             (VERIFICATION, "on_time_verifications"),
             (VERIFICATION, "verifications"),
         ),

@@ -1,4 +1,4 @@
-"""Reverse evaluation (逆向评议) and the inputs of the annual evaluation (PRODUCT.md §4).
+"""Reverse evaluation (逆向评议) and the inputs of the annual evaluation (docs/glossary.md §4).
 
 A ``Rating`` is the calling street's score of one responding department on one case. The
 street's versions of it stay as ``RatingRevision`` rows (the original and at most one

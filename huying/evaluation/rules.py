@@ -3,7 +3,7 @@ and rule, when a case can be rated, and when a score needs a written reason.
 
 No database and no HTTP: services look everything up here, tests walk it.
 
-Decisions (PRODUCT.md §4 leaves them open):
+Decisions (the mechanism leaves them open; docs/glossary.md §4):
 
 - **Who rates.** The street the case lies in (its street roles, 街道呼叫员 and 街道领导),
   whatever the route — the street called, or asked the hub, and verified the result. The

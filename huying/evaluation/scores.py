@@ -1,4 +1,4 @@
-"""Department scores and rankings: 一月一考评 and the annual score (PRODUCT.md §4).
+"""Department scores and rankings: 一月一考评 and the annual score (docs/glossary.md §4).
 
 - **Period score** (the monthly score is the period score of a calendar month): the mean
   effective total of the department's ratings whose case passed verification in the

@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from huying.core.errors import DomainError, NotFound
 from huying.core.i18n import join_list
 from huying.core.spreadsheets import row_errors
-from huying.core.web import form_error, staff_view
+from huying.core.web import form_error
 from huying.evaluation import rules, selectors, services
 from huying.evaluation.forms import (
     AnnualReviewForm,
@@ -43,6 +43,7 @@ from huying.evaluation.models import AppealState, Rating, RatingAppeal
 from huying.evaluation.services.annual import FIRST_YEAR, LAST_YEAR, parse_score
 from huying.evaluation.survey_template import XLSX, survey_template_xlsx
 from huying.org.actors import Actor
+from huying.org.web import staff_view
 
 PAGE_ROWS = 50
 Test = Callable[[Actor], bool]

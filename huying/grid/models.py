@@ -1,4 +1,4 @@
-"""Grid operations (PRODUCT.md §5): a grid worker's patrol (巡查) and what it found."""
+"""Grid operations (docs/glossary.md §5): a grid worker's patrol (巡查) and what it found."""
 
 from __future__ import annotations
 

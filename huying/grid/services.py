@@ -16,10 +16,11 @@ from huying.cases.services import case_submit
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.grid.models import Patrol, PatrolFinding
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
+from huying.org.models import OrgUnit
+from huying.org.roles import FIELD_ROLES
 
 #: Who walks grids: grid workers, grid leaders and community staff.
-PATROL_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF})
+PATROL_ROLES = FIELD_ROLES
 
 
 def _check_role(actor: Actor) -> None:

@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError, InvalidInput
-from huying.core.web import staff_view
 from huying.grid import selectors, services
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
+from huying.org.web import staff_view
 
 
 class PositionForm(forms.Form):

@@ -50,7 +50,7 @@ class Actor:
 
     @property
     def can_manage(self) -> bool:
-        """May use the catalogue and organisation pages (清单和组织管理)."""
+        """May use the back office: catalogue, organisation and work calendar (清单、组织和工作日历管理)."""
         return may_manage(self.role)
 
 

@@ -45,9 +45,9 @@ ROLE_SCOPE: dict[str, str] = {
 DEPARTMENT_ROLES = frozenset({Role.DEPT_HANDLER, Role.DEPT_LEADER})
 STREET_ROLES = frozenset({Role.STREET_CALLER, Role.STREET_LEADER})
 HUB_ROLES = frozenset({Role.HUB_DISPATCHER, Role.HUB_SUPERVISOR})
-TERRITORIAL_STAFF = frozenset(
-    {Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF, *STREET_ROLES}
-)
+#: Field staff: their phone page is their task list, and they walk grids (巡查).
+FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF})
+TERRITORIAL_STAFF = FIELD_ROLES | STREET_ROLES
 #: Roles that manage the catalogue and the organisation (清单和组织管理); to everyone else
 #: those pages do not exist (404).
 MANAGER_ROLES = frozenset({Role.ADMIN})

@@ -17,14 +17,15 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from huying.core.changelog import change_rows, changes_for
+from huying.core.changelog import changes_for
 from huying.core.errors import DomainError
-from huying.core.web import admin_view, form_error
+from huying.core.web import form_error
 from huying.org import selectors, services
 from huying.org.actors import Actor
 from huying.org.forms import FieldUnitForm, GridForm, UnitForm
 from huying.org.geometry import area_m2
 from huying.org.models import OrgUnit
+from huying.org.web import admin_view, change_rows
 
 K = OrgUnit.Kind
 #: Field names → their (lazy) labels, for the change log.

@@ -19,8 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from huying.core.errors import DomainError, NotFound
-from huying.core.web import file_download, form_error, staff_view
+from huying.core.web import file_download, form_error
 from huying.org.actors import Actor
+from huying.org.web import staff_view
 from huying.reports.circular import selectors
 from huying.reports.circular.rules import may_generate, may_read
 from huying.reports.circular.services import circular_request

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from huying.cases.map_views import map_config_base
-from huying.core.web import staff_view
 from huying.org.actors import Actor
+from huying.org.web import staff_view
 from huying.reports.dashboard_data import SCOPE_DIMS, dashboard_scope
 from huying.reports.tally import day_of
 
@@ -39,7 +39,7 @@ def _config(actor: Actor, *, wall: bool) -> dict[str, Any]:
         "refresh": 60 if wall else 0,
         "ranking": {"year": last_month.year, "month": last_month.month},
         # The tiles that are an indicator's part drill down through the indicator tables'
-        # parameters (reports.drilldown): the same cases the indicator counts.
+        # parameters (evaluation.drilldown): the same cases the indicator counts.
         "drill": None if scope.is_department else {"by": scope.kind, "key": scope.unit.pk},
     }
 

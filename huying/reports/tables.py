@@ -20,9 +20,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from huying.core.errors import InvalidInput, NotFound
-from huying.core.web import file_download, staff_view
+from huying.core.web import file_download
 from huying.org.actors import Actor
 from huying.org.models import Role
+from huying.org.web import staff_view
 from huying.reports import table_xlsx, tabulate
 from huying.reports.table_forms import IndicatorForm, RankingForm, with_defaults
 from huying.reports.tabulate import TABLES, Table

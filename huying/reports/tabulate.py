@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy
 from huying.evaluation import indicators as ind
 from huying.evaluation import scores
 from huying.evaluation.aggregate import Family, Rows
+from huying.evaluation.drilldown import DrillDown, period_label
 from huying.evaluation.grouping import GroupBy, group_labels
 from huying.evaluation.indicators import Part
 from huying.evaluation.periods import Period
@@ -34,7 +35,6 @@ from huying.evaluation.selectors import department_of, district_of
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES, STREET_ROLES
-from huying.reports.drilldown import DrillDown, period_label
 
 # --- cells and formats ---------------------------------------------------------------------------
 

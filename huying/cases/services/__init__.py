@@ -1,4 +1,4 @@
-"""Every write to a case, one module per step of the lifecycle (PRODUCT.md §3):
+"""Every write to a case, one module per step of the lifecycle (docs/glossary.md §3):
 intake → triage → dispatch (or self-handling) → tracking → closure, all through ``engine``."""
 
 from huying.cases.services.closure import case_archive, case_follow_up, case_reopen, case_verify

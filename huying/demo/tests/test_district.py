@@ -274,9 +274,9 @@ def test_full_counts(full: DemoDistrict):
     assert OrgUnit.objects.filter(kind=K.STREET).count() == 8
     assert OrgUnit.objects.filter(kind=K.COMMUNITY).count() == 40
     assert OrgUnit.objects.filter(kind=K.GRID).count() == 274
-    seeds = full.seeds_street
-    assert OrgUnit.objects.filter(kind=K.COMMUNITY, parent=seeds).count() == 12
-    assert OrgUnit.objects.filter(kind=K.GRID, path__startswith=seeds.path).count() == 64
+    reference = full.reference_street
+    assert OrgUnit.objects.filter(kind=K.COMMUNITY, parent=reference).count() == 12
+    assert OrgUnit.objects.filter(kind=K.GRID, path__startswith=reference.path).count() == 64
     assert {s.subtype for s in full.streets} == {"街道", "乡镇"}
     assert Counter(c.subtype for c in full.communities)["村"] >= 1
     _check_codes(full)
@@ -295,7 +295,7 @@ def test_full_grids_tile_the_district(full: DemoDistrict):
         for s in full.streets
     }
     town = next(s for s in full.streets if s.subtype == "乡镇")
-    assert per_grid[full.seeds_street.code] < per_grid[town.code]
+    assert per_grid[full.reference_street.code] < per_grid[town.code]
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""Who may do what with circulars (decided here; PRODUCT.md §4 says only "一月一通报").
+"""Who may do what with circulars (decided here; the mechanism says only "一月一通报", docs/glossary.md §4).
 
 - **Generate** (request a month's circular, or a new issue of it): the hub — dispatcher and
   supervisor, who run the evaluation and publish the circular — and the district leader.

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from huying.core.errors import InvalidInput
+from huying.evaluation.drilldown import period_label, period_params
 from huying.evaluation.periods import Period
-from huying.reports.drilldown import period_label, period_params
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -22,7 +22,7 @@ from huying.reports.tally import tally_rebuild
 
 #: Demo-only default password of every demo account.
 DEFAULT_PASSWORD = "demo12345"
-#: Cases per size. A real year of the seeds' district is ≈ 11,000 (``--cases 11000``: about
+#: Cases per size. A real year of the reference district is ≈ 11,000 (``--cases 11000``: about
 #: 4–5 minutes on SQLite on a 2-core machine, ~3.3 ms per service call); the default keeps the
 #: whole command under 2 minutes there.
 DEFAULT_CASES = {"full": 4_500, "small": 300}

@@ -1,7 +1,8 @@
 """工作日历 (/manage/calendar/): a year's holidays and make-up workdays, entered by hand or
 from an XLSX file, and the year's confirmation. Admins only (404 for every other role);
 views parse a form, call ``huying.core.services`` and render; a refusal comes back on the
-form with its reason (422) and nothing is changed."""
+form with its reason (422) and nothing is changed. The calendar's rules are core's (deadlines
+need them); its pages are here, above org, because they act under an admin's role grant."""
 
 from __future__ import annotations
 
@@ -19,13 +20,14 @@ from django.views.decorators.http import require_POST
 
 from huying.core import selectors, services
 from huying.core.calendar_xlsx import XLSX, calendar_template_xlsx
-from huying.core.changelog import change_rows, changes_for
+from huying.core.changelog import changes_for
 from huying.core.errors import DomainError
 from huying.core.forms import CalendarConfirmForm, CalendarDayForm, CalendarImportForm
 from huying.core.i18n import join_list
 from huying.core.spreadsheets import row_errors
-from huying.core.web import admin_view, file_download, form_error
+from huying.core.web import file_download, form_error
 from huying.org.actors import Actor
+from huying.org.web import admin_view, change_rows
 
 DAY_LABELS: dict[str, Any] = {}  # the change log names the days themselves
 

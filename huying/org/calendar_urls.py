@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huying.core import calendar_views as views
+from huying.org import calendar_views as views
 
 app_name = "workcalendar"
 

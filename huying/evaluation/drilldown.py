@@ -2,10 +2,12 @@
 
 A count in a table is one *part* (numerator or denominator) of one indicator, for one group
 (``by`` and ``key``) over one period. The link carries exactly those six parameters; the
-case list parses them here and intersects its own filters with
-``indicators.cases_behind(…)`` under the acting role's scope, so the list holds the very
-cases that were counted (for a case family as many as the count; an assignment or event
-family lists each case once).
+case list parses them here (it cannot import this app: ``EvaluationConfig.ready`` registers
+``DrillDown.parse`` as its restriction, ``huying.cases.hooks``) and intersects its own
+filters with ``indicators.cases_behind(…)`` under the acting role's scope, so the list holds
+the very cases that were counted (for a case family as many as the count; an assignment or
+event family lists each case once). Beside the formulas it drills into, so that an indicator
+and the cases behind it are defined in one app.
 
 Parameters: ``indicator`` (a code of ``INDICATORS``), ``part`` (``numerator`` or
 ``denominator``), ``by`` (a ``GroupBy`` its family supports), ``key`` (the group; empty for
@@ -65,25 +67,6 @@ MEASURE_LABELS: dict[tuple[str, str], Any] = {
     ("reports", "valid_reports"): gettext_lazy("有效上报"),
     ("verification", "verifications"): gettext_lazy("核查"),
     ("verification", "on_time_verifications"): gettext_lazy("按时核查"),
-}
-
-#: Each indicator's name, translatable (``Indicator.label`` is the formula module's own).
-INDICATOR_LABELS: dict[str, Any] = {
-    "completion": gettext_lazy("结案率"),
-    "on_time_completion": gettext_lazy("按期结案率"),
-    "handling_rate": gettext_lazy("处置率"),
-    "on_time_handling_rate": gettext_lazy("按期处置率"),
-    "overdue_unhandled_rate": gettext_lazy("超期未处置率"),
-    "rework_rate": gettext_lazy("返工率"),
-    "extension_rate": gettext_lazy("延期率"),
-    "response_rate": gettext_lazy("响应率"),
-    "report_in_timeliness": gettext_lazy("报到及时率"),
-    "resolution_rate": gettext_lazy("解决率"),
-    "satisfaction_rate": gettext_lazy("满意率"),
-    "call_accuracy": gettext_lazy("呼叫准确度"),
-    "whistle_rate": gettext_lazy("吹哨率"),
-    "valid_report_rate": gettext_lazy("有效上报率"),
-    "on_time_verification_rate": gettext_lazy("按时核查率"),
 }
 
 #: The indicator table (``tables.TABLES``) each indicator is shown in.
@@ -196,7 +179,7 @@ class DrillDown:
         if raw["by"] not in family.groups:
             raise InvalidInput(
                 _("%(indicator)s不能按「%(by)s」分组")
-                % {"indicator": INDICATOR_LABELS[spec.code], "by": GroupBy(raw["by"]).label},
+                % {"indicator": spec.label, "by": GroupBy(raw["by"]).label},
                 field="by",
             )
         if not raw["start"] or not raw["end"]:
@@ -274,7 +257,7 @@ class DrillDown:
         head = _("%(period)s · %(group)s · %(indicator)s的%(part)s") % {
             "period": period_label(self.period),
             "group": self.group_label(),
-            "indicator": INDICATOR_LABELS[self.indicator],
+            "indicator": self.spec.label,
             "part": PARTS[self.part],
         }
         if family.rows is aggregate.Rows.CASES:

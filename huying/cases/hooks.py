@@ -1,0 +1,80 @@
+"""What the apps above cases plug into it.
+
+They may import cases; cases may not import them (core ← org ← catalogue ← cases ← grid ←
+evaluation ← reports). Where a case page needs a higher app's part, cases names the shape of
+it here and that app registers the real thing in its ``AppConfig.ready``:
+
+- the indicator tables' drill-down (evaluation) narrows the case list to the cases behind
+  one number, on the page and in a background export alike;
+- a field worker's patrol (grid) joins the phone pages: the open patrol on the task page,
+  and a report filed as one of its findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from django.db import models
+from django.db.models import QuerySet
+
+from huying.cases.models import Case
+from huying.org.actors import Actor
+
+
+class CaseRestriction(Protocol):
+    """A set of cases named by the case list's query parameters, beyond its own filters."""
+
+    def params(self) -> dict[str, str]:
+        """The parameters that name it, for the filter form to carry."""
+        ...
+
+    def query(self) -> str:
+        """The same as a query string: how a page links to it and an export job keeps it."""
+        ...
+
+    def cases(self, actor: Actor) -> QuerySet[Case]: ...
+
+    def caption(self, actor: Actor, *, narrowed: bool = False) -> str:
+        """The banner above the list; ``narrowed``: the list's own filters narrow it."""
+        ...
+
+    def back_url(self) -> str:
+        """The page the list was opened from."""
+        ...
+
+
+RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
+OpenPatrol = Callable[[Actor], models.Model | None]
+PatrolFinding = Callable[..., Case]
+
+_restriction: RestrictionParser | None = None
+_open_patrol: OpenPatrol | None = None
+_patrol_finding: PatrolFinding | None = None
+
+
+def register_restriction(parse: RestrictionParser) -> None:
+    """``parse`` reads a query: None when it names no restriction, ``InvalidInput`` when it
+    names one badly."""
+    global _restriction
+    _restriction = parse
+
+
+def case_restriction(params: Mapping[str, Any]) -> CaseRestriction | None:
+    return _restriction(params) if _restriction is not None else None
+
+
+def register_patrols(*, open_patrol: OpenPatrol, report_finding: PatrolFinding) -> None:
+    """``report_finding(actor=, patrol_id=, title=, …)`` takes ``case_submit``'s arguments."""
+    global _open_patrol, _patrol_finding
+    _open_patrol, _patrol_finding = open_patrol, report_finding
+
+
+def open_patrol(actor: Actor) -> models.Model | None:
+    return _open_patrol(actor) if _open_patrol is not None else None
+
+
+def patrol_finding(*, actor: Actor, patrol_id: int, **report: Any) -> Case:
+    if _patrol_finding is None:
+        raise LookupError("no app has registered patrols (huying.grid)")
+    return _patrol_finding(actor=actor, patrol_id=patrol_id, **report)
