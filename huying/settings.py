@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "huying.evaluation",
     "huying.reports",
     "huying.grid",
+    "huying.ops",
     "huying.demo",
 ]
 
@@ -140,6 +141,15 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "loggers": {"huying": {"handlers": ["console"], "level": env_str("HUYING_LOG_LEVEL", "INFO")}},
 }
+
+# --- staying up (huying.ops) ----------------------------------------------------------------
+# A RUNNING task started this long ago whose worker has stopped beating lost its worker: it is
+# marked failed (and queued again when running it twice is harmless).
+HUYING_TASK_STALE_AFTER = env_int("HUYING_TASK_STALE_AFTER", 600, minimum=1)
+# A worker whose heartbeat is older than this is gone; /healthz answers 503 without a live one.
+HUYING_WORKER_HEARTBEAT_MAX_AGE = env_int("HUYING_WORKER_HEARTBEAT_MAX_AGE", 120, minimum=10)
+# /healthz answers 503 when a task due to run has waited longer than this in the queue.
+HUYING_QUEUE_MAX_AGE = env_int("HUYING_QUEUE_MAX_AGE", 300, minimum=1)
 
 # --- domain settings -------------------------------------------------------------------------
 HUYING_DISTRICT_CODE = env_str("HUYING_DISTRICT_CODE", "JJ")

@@ -1,5 +1,5 @@
 """Lower layers never import higher ones: core ← org ← catalogue ← cases ← grid ←
-evaluation ← reports ← demo. The imports that break the rule today are listed as debt; the
+evaluation ← reports ← ops ← demo. The imports that break the rule today are listed as debt; the
 test fails on any new one, and on a listed one that has gone (so the list only shrinks)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import huying
 
-LAYERS = ("core", "org", "catalogue", "cases", "grid", "evaluation", "reports", "demo")
+LAYERS = ("core", "org", "catalogue", "cases", "grid", "evaluation", "reports", "ops", "demo")
 
 #: (importing module, imported app) pairs that break the rule today, to be moved up a layer.
 DEBT = {
@@ -22,7 +22,6 @@ DEBT = {
     ("huying/cases/phone.py", "grid"),
     ("huying/cases/forms.py", "reports"),
     ("huying/cases/selectors.py", "reports"),
-    ("huying/cases/management/commands/worker.py", "reports"),
 }
 
 
