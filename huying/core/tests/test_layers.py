@@ -54,3 +54,18 @@ def test_no_new_upward_import() -> None:
 
 def test_the_debt_list_only_shrinks() -> None:
     assert DEBT - _upward_imports() == set(), "remove the mended imports from DEBT"
+
+
+def test_services_never_import_the_task_modules() -> None:
+    """A task calls services; a service that queued a task imported its own caller back (a
+    cycle hidden in a function-level import). Queuing lives in the task modules."""
+    root = Path(huying.__file__).parent
+    found = set()
+    for path in root.rglob("*.py"):
+        parts = path.relative_to(root).parts
+        if "tests" in parts or not any(p.startswith("services") for p in parts):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("tasks"):
+                found.add(path.relative_to(root).as_posix())
+    assert found == set()
