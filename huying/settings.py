@@ -86,7 +86,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'huying.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("HUYING_CONN_MAX_AGE", 60, minimum=0)
+        DATABASE_URL,
+        conn_max_age=env_int("HUYING_CONN_MAX_AGE", 60, minimum=0),
+        # A kept connection is checked before a request (or the worker) reuses it: after a
+        # database restart it would otherwise answer one 500 per process and thread.
+        conn_health_checks=env_bool("HUYING_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
