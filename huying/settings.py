@@ -139,11 +139,27 @@ TASKS = {
     }
 }
 
+# Every line carries the request id (``-`` outside a request), the one the 500 page shows the
+# user. Unhandled exceptions (django.request, with their traceback) go to the same stream;
+# Django's default sends them nowhere unless DEBUG is on or ADMINS get mail.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"huying": {"handlers": ["console"], "level": env_str("HUYING_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "huying.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        }
+    },
+    "loggers": {
+        "huying": {"handlers": ["console"], "level": env_str("HUYING_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
 
 # --- staying up (huying.ops) ----------------------------------------------------------------
