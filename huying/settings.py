@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "huying.evaluation",
     "huying.reports",
     "huying.grid",
+    "huying.ops",
     "huying.demo",
 ]
 
@@ -86,7 +87,11 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'huying.sqlite3'}")
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL, conn_max_age=env_int("HUYING_CONN_MAX_AGE", 60, minimum=0)
+        DATABASE_URL,
+        conn_max_age=env_int("HUYING_CONN_MAX_AGE", 60, minimum=0),
+        # A kept connection is checked before a request (or the worker) reuses it: after a
+        # database restart it would otherwise answer one 500 per process and thread.
+        conn_health_checks=env_bool("HUYING_CONN_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -135,12 +140,37 @@ TASKS = {
     }
 }
 
+# Every line carries the request id (``-`` outside a request), the one the 500 page shows the
+# user. Unhandled exceptions (django.request, with their traceback) go to the same stream;
+# Django's default sends them nowhere unless DEBUG is on or ADMINS get mail.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"huying": {"handlers": ["console"], "level": env_str("HUYING_LOG_LEVEL", "INFO")}},
+    "filters": {"request_id": {"()": "huying.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        }
+    },
+    "loggers": {
+        "huying": {"handlers": ["console"], "level": env_str("HUYING_LOG_LEVEL", "INFO")},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
+
+# --- staying up (huying.ops) ----------------------------------------------------------------
+# A RUNNING task started this long ago whose worker has stopped beating lost its worker: it is
+# marked failed (and queued again when running it twice is harmless).
+HUYING_TASK_STALE_AFTER = env_int("HUYING_TASK_STALE_AFTER", 600, minimum=1)
+# A worker whose heartbeat is older than this is gone; /healthz answers 503 without a live one.
+HUYING_WORKER_HEARTBEAT_MAX_AGE = env_int("HUYING_WORKER_HEARTBEAT_MAX_AGE", 120, minimum=10)
+# /healthz answers 503 when a task due to run has waited longer than this in the queue.
+HUYING_QUEUE_MAX_AGE = env_int("HUYING_QUEUE_MAX_AGE", 300, minimum=1)
 
 # --- domain settings -------------------------------------------------------------------------
 HUYING_DISTRICT_CODE = env_str("HUYING_DISTRICT_CODE", "JJ")

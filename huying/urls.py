@@ -4,10 +4,12 @@ from django.urls import include, path
 
 from huying.api import api
 from huying.cases.views import home
+from huying.ops.views import healthz
 from huying.org import web
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", web.role_switch, name="role_switch"),
@@ -24,3 +26,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+# The 500 page shows the request id (and the API answers JSON); see huying.ops.views.
+handler500 = "huying.ops.views.server_error"

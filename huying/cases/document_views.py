@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods
 from huying.cases import callsheet, selectors, xlsx
 from huying.cases.forms import CaseFilterForm
 from huying.cases.models import CaseExport, ExportState
-from huying.cases.services.export import case_export_start
+from huying.cases.tasks import case_export_start
 from huying.core.errors import InvalidInput, NotFound
 from huying.core.web import file_download
 from huying.org.actors import Actor

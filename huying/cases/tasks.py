@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
+from functools import partial
 from typing import Any
 
-from django.utils import timezone
+from django.db import transaction
+from django.utils import timezone, translation
 from django_tasks import task
 
-from huying.cases.services.export import case_export_run, case_export_sweep
+from huying.cases.models import CaseExport
+from huying.cases.selectors import CaseFilters
+from huying.cases.services.export import case_export_create, case_export_run, case_export_sweep
 from huying.cases.sweep import sweep_deadlines
 from huying.core.notify import deliver_pending
+from huying.org.actors import Actor
 
 
 @task()
@@ -28,6 +34,19 @@ def case_export_task(export_id: int, language: str | None = None) -> dict[str, A
     """``language``: the requester's, so that the workbook reads like the page they saw."""
     export = case_export_run(export_id=export_id, language=language)
     return {"state": export.state, "rows": export.done}
+
+
+def case_export_start(
+    *, actor: Actor, filters: CaseFilters, total: int, now: datetime
+) -> CaseExport:
+    """Record the job and queue it once the row is committed, to be written in the language
+    of the request that asked for it."""
+    with transaction.atomic():
+        export = case_export_create(actor=actor, filters=filters, total=total, now=now)
+        transaction.on_commit(
+            partial(case_export_task.enqueue, export.pk, translation.get_language())
+        )
+    return export
 
 
 @task()

@@ -24,8 +24,8 @@ from huying.org.actors import Actor
 from huying.org.web import staff_view
 from huying.reports.circular import selectors
 from huying.reports.circular.rules import may_generate, may_read
-from huying.reports.circular.services import circular_request
 from huying.reports.models import Circular, CircularState
+from huying.reports.tasks import circular_request
 
 LIST_ROWS = 120
 

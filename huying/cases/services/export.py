@@ -13,11 +13,9 @@ import secrets
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -32,27 +30,21 @@ from huying.org.actors import Actor, actor_for
 logger = logging.getLogger("huying.export")
 
 
-def case_export_start(
+def case_export_create(
     *, actor: Actor, filters: CaseFilters, total: int, now: datetime
 ) -> CaseExport:
-    """Record the job and queue it once the row is committed."""
-    from huying.cases.tasks import case_export_task  # the task calls back into this module
-
+    """Record the job; ``tasks.case_export_start`` records and queues it (the task module
+    imports this one, never the other way)."""
     if actor.grant_id is None:
         raise PermissionDenied(_("导出需要以具体角色登录"))
-    with transaction.atomic():
-        export = CaseExport.objects.create(
-            requested_by=actor.user,
-            grant_id=actor.grant_id,
-            filters=xlsx.filters_to_json(filters),
-            as_of=now,
-            total=total,
-            created_at=now,
-        )
-        transaction.on_commit(
-            partial(case_export_task.enqueue, export.pk, translation.get_language())
-        )
-    return export
+    return CaseExport.objects.create(
+        requested_by=actor.user,
+        grant_id=actor.grant_id,
+        filters=xlsx.filters_to_json(filters),
+        as_of=now,
+        total=total,
+        created_at=now,
+    )
 
 
 def case_export_run(*, export_id: int, language: str | None = None) -> CaseExport:

@@ -10,7 +10,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from huying.cases import services
-from huying.cases.management.commands.worker import claim_period
 from huying.cases.models import Attachment, Case, CaseEvent
 from huying.conftest import World
 from huying.core.errors import InvalidInput
@@ -78,12 +77,6 @@ def test_dispatch_notifies_the_department_and_delivery_happens_once(world: World
     sent = deliver_pending(now=timezone.now())
     assert sent == Notification.objects.count() and sent > 0
     assert deliver_pending(now=timezone.now()) == 0
-
-
-def test_schedule_period_is_claimed_once(db: None) -> None:
-    assert claim_period("sweep", 60, 1_000_000.0) is True
-    assert claim_period("sweep", 60, 1_000_030.0) is False
-    assert claim_period("sweep", 60, 1_000_061.0) is True
 
 
 def test_photos_follow_the_report_through_the_api(

@@ -19,7 +19,8 @@ from openpyxl import load_workbook
 from huying.cases import services, xlsx
 from huying.cases.models import Assignment, Case, CaseExport, CaseState, ExportState
 from huying.cases.selectors import CaseFilters
-from huying.cases.services.export import case_export_run, case_export_start
+from huying.cases.services.export import case_export_run
+from huying.cases.tasks import case_export_start
 from huying.cases.tests.helpers import case_in_state, submit
 from huying.catalogue.models import Level
 from huying.conftest import MONDAY_10AM, World

@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 from huying.cases import services
 from huying.cases.models import Assignment, Case, CaseEvent, CaseState, ExportState
 from huying.cases.selectors import CaseFilters
-from huying.cases.services.export import case_export_start
+from huying.cases.tasks import case_export_start
 from huying.cases.tests.helpers import case_in_state, submit
 from huying.catalogue.models import CatalogueClass, CatalogueItem
 from huying.conftest import MONDAY_10AM, World

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -70,21 +68,15 @@ def _create(
     )
 
 
-def circular_request(*, actor: Actor, year: int, month: int, now: datetime) -> Circular:
-    """Record a circular for the actor's district and queue it once the row is committed.
-    A role that may not generate gets NotFound: to it the action does not exist."""
-    from huying.reports.tasks import circular_generate_task  # the task calls back here
-
+def circular_create(*, actor: Actor, year: int, month: int, now: datetime) -> Circular:
+    """Record a circular for the actor's district; ``tasks.circular_request`` records and
+    queues it (the task module imports this one, never the other way). A role that may not
+    generate gets NotFound: to it the action does not exist."""
     district = actor_district(actor)
     if not may_generate(actor.role) or district is None:
         raise NotFound(_("页面不存在"))
     check_month(year=year, month=month, now=now)
-    with transaction.atomic():
-        circular = _create(
-            district=district, year=year, month=month, requested_by=actor.user, now=now
-        )
-        transaction.on_commit(partial(circular_generate_task.enqueue, circular.pk))
-    return circular
+    return _create(district=district, year=year, month=month, requested_by=actor.user, now=now)
 
 
 def circular_run(*, circular_id: int, now: datetime | None = None) -> Circular:

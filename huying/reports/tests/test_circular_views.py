@@ -22,8 +22,9 @@ from huying.evaluation.tests.helpers import at
 from huying.org.models import OrgUnit, Role
 from huying.org.services import grant_role, person_create, unit_create
 from huying.reports.circular import services
-from huying.reports.circular.services import circular_generate, circular_request, circular_run
+from huying.reports.circular.services import circular_generate, circular_run
 from huying.reports.models import Circular, CircularState
+from huying.reports.tasks import circular_request
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,52 @@
+"""What ``GET /healthz`` reports: can we reach the database, is a worker alive, is the queue
+moving. Plain figures, no names, hosts or error texts: the endpoint needs no login."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection
+from django.db.models import Min
+from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
+
+from huying.ops.worker import last_heartbeat
+
+
+def _age(now: datetime, then: datetime | None) -> float | None:
+    return None if then is None else round(max(0.0, (now - then).total_seconds()), 1)
+
+
+def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
+    """(healthy, report). Unhealthy: the database does not answer ``SELECT 1``; or, with the
+    database queue, no worker has beaten within ``HUYING_WORKER_HEARTBEAT_MAX_AGE`` seconds,
+    or a task due to run has waited longer than ``HUYING_QUEUE_MAX_AGE`` seconds."""
+    checks: dict[str, dict[str, Any]] = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = {"ok": True}
+        if isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+            beat = _age(now, last_heartbeat())
+            limit = settings.HUYING_WORKER_HEARTBEAT_MAX_AGE
+            checks["worker"] = {
+                "ok": beat is not None and beat <= limit,
+                "heartbeat_age_s": beat,
+                "max_age_s": limit,
+            }
+            oldest = DBTaskResult.objects.ready().aggregate(m=Min("enqueued_at"))["m"]
+            waited = _age(now, oldest)
+            limit = settings.HUYING_QUEUE_MAX_AGE
+            checks["queue"] = {
+                "ok": waited is None or waited <= limit,
+                "oldest_age_s": waited,
+                "max_age_s": limit,
+            }
+    except DatabaseError:
+        checks["database"] = {"ok": False}
+    healthy = all(check["ok"] for check in checks.values())
+    return healthy, {"status": "ok" if healthy else "unhealthy", "checks": checks}

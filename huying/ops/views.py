@@ -1,0 +1,41 @@
+"""The health endpoint and the 500 page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.template import loader
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from huying.core.middleware import current_request_id
+from huying.ops.health import health
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For the load balancer and monitoring: 200 when healthy, 503 otherwise; no login."""
+    healthy, report = health(now=timezone.now())
+    return JsonResponse(report, status=200 if healthy else 503)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """Django's ``handler500``. The request id is what the user can quote and what the log
+    line of the traceback carries. Renders without the request (no context processors, so
+    no database): the database may be why we are here."""
+    request_id = current_request_id()
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {
+                "error": {
+                    "code": "server_error",
+                    "message": _("服务器内部错误，请稍后重试；如需报告，请提供错误编号"),
+                    "details": {"request_id": request_id},
+                }
+            },
+            status=500,
+        )
+    html = loader.render_to_string("ops/500.html", {"request_id": request_id})
+    return HttpResponseServerError(html)
