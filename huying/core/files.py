@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,8 +51,6 @@ MAX_EDGE = 4096
 #: A thumbnail's longest side (shown at 120 × 90 CSS px, sharp on a 3× phone screen).
 THUMB_EDGE = 360
 
-#: Never decode a truncated image as far as it goes: a damaged file is refused.
-ImageFile.LOAD_TRUNCATED_IMAGES = False
 #: Pillow's decompression-bomb guard (a warning over the limit, an error over twice it) at our
 #: limit rather than its default of ≈ 89 megapixels; set once, as it is process-wide.
 Image.MAX_IMAGE_PIXELS = settings.HUYING_IMAGE_MAX_PIXELS
@@ -85,13 +84,24 @@ class ImageRefused(InvalidInput):
     """An image that cannot be decoded safely (damaged, truncated, too many pixels)."""
 
 
+_strict = threading.Lock()
+
+
 @contextmanager
 def image_limits() -> Iterator[None]:
-    """Pillow's decompression-bomb warning (over the limit, under twice it) made an error:
-    like the error, it is a refusal."""
-    with warnings.catch_warnings():
+    """Decode strictly: Pillow's decompression-bomb warning (over the limit, under twice it)
+    made an error, like the error a refusal; and a truncated file an error rather than an
+    image padded with grey. ``LOAD_TRUNCATED_IMAGES`` is process-wide and WeasyPrint turns
+    it on when it is imported (for the PDFs), so it is turned off here for the decode and
+    given back after."""
+    with _strict, warnings.catch_warnings():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
-        yield
+        lenient = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = lenient
 
 
 def _too_many_pixels(name: str) -> ImageRefused:
