@@ -8,6 +8,7 @@ from pathlib import Path
 import dj_database_url
 
 from huying.env import (
+    EnvError,
     env_bool,
     env_choice,
     env_decimal,
@@ -131,6 +132,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 STATIC_ROOT = DATA_DIR / "static"
+# Nothing is served from MEDIA_URL: attachments go through the scope-checked view at /files/
+# (huying.cases.file_views), and a front server must not expose MEDIA_ROOT either.
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HUYING_MEDIA_ROOT", str(DATA_DIR / "media")))
 
@@ -183,6 +186,20 @@ HUYING_ATTACHMENT_TYPES = env_list(
     ["image/jpeg", "image/png", "image/webp", "application/pdf"],
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = HUYING_ATTACHMENT_MAX_BYTES + 1024 * 1024
+# An image with more pixels is refused before it is decoded (Pillow's decompression-bomb
+# guard): 50 megapixels takes a full-resolution phone photo, not a 60 000 × 60 000 PNG.
+HUYING_IMAGE_MAX_PIXELS = env_int("HUYING_IMAGE_MAX_PIXELS", 50_000_000, minimum=1)
+# Who sends an attachment's bytes once the scope check has passed: Django itself (""), nginx
+# ("nginx:/protected-media/", an `internal` location aliased to MEDIA_ROOT; X-Accel-Redirect)
+# or Apache/lighttpd ("sendfile"; X-Sendfile with the absolute path).
+HUYING_MEDIA_ACCEL = env_str("HUYING_MEDIA_ACCEL", "")
+if HUYING_MEDIA_ACCEL not in ("", "sendfile") and not (
+    HUYING_MEDIA_ACCEL.startswith("nginx:/") and HUYING_MEDIA_ACCEL.endswith("/")
+):
+    raise EnvError(
+        f"environment variable HUYING_MEDIA_ACCEL={HUYING_MEDIA_ACCEL!r} must be empty, "
+        "'sendfile' or 'nginx:/<internal location>/'"
+    )
 # Map tiles: none by default (the map draws grids and cases on a plain background). Stored
 # coordinates are WGS-84; 天地图 tiles use WGS-84 (CGCS2000), 高德/腾讯 tiles GCJ-02, so points
 # and grid outlines are shifted to the tiles' system before they reach the browser.

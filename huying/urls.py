@@ -16,6 +16,8 @@ urlpatterns = [
     # set_language (POST): the top bar's language switcher; the choice lives in a cookie.
     path("i18n/", include("django.conf.urls.i18n")),
     path("cases/", include("huying.cases.urls")),
+    # A case's files, scope-checked (nothing is served from MEDIA_URL).
+    path("files/", include("huying.cases.file_urls")),
     path("m/patrol/", include("huying.grid.urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),

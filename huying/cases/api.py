@@ -3,12 +3,14 @@
 from datetime import datetime
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
 from huying.cases import rules, selectors, services
-from huying.cases.models import Assignment, Case, CaseEvent
+from huying.cases.file_views import send_file, send_thumbnail
+from huying.cases.models import Assignment, Attachment, Case, CaseEvent
 from huying.cases.selectors import CaseFilters
 from huying.core.api_auth import acting
 from huying.core.api_types import Id, Instant
@@ -16,6 +18,11 @@ from huying.org.actors import Actor
 from huying.org.models import Role
 
 router = Router(tags=["事件 cases"])
+
+_FILE_TYPES: dict[str, Any] = {
+    t: {"schema": {"type": "string", "format": "binary"}}
+    for t in ("image/jpeg", "image/png", "image/webp", "application/pdf")
+}
 
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -112,6 +119,29 @@ class AssignmentOut(Schema):
         return obj.paused_remaining is not None
 
 
+class AttachmentOut(Schema):
+    id: int
+    name: str = Field(description="the name it was uploaded under (stored under a generated one)")
+    content_type: str
+    size: int
+    uploaded_at: datetime
+    url: str = Field(description="the file, scope-checked: images inline, PDFs as a download")
+    thumbnail_url: str | None = Field(description="a small JPEG of an image; none for a PDF")
+
+    @staticmethod
+    def resolve_url(obj: Attachment) -> str:
+        return attachment_api_url(obj.pk)
+
+    @staticmethod
+    def resolve_thumbnail_url(obj: Attachment) -> str | None:
+        return attachment_api_url(obj.pk, thumbnail=True) if obj.is_image else None
+
+
+def attachment_api_url(attachment_id: int, *, thumbnail: bool = False) -> str:
+    name = "api:attachment_thumbnail" if thumbnail else "api:attachment_file"
+    return reverse(name, kwargs={"attachment_id": attachment_id})
+
+
 class EventOut(Schema):
     seq: int
     action: str
@@ -128,6 +158,11 @@ class EventOut(Schema):
     attachments: list[dict[str, Any]]
     request_id: str
     hash: str
+
+    @staticmethod
+    def resolve_attachments(obj: CaseEvent) -> list[dict[str, Any]]:
+        """The trail's refs (id, name, sha256), each with the URL of its file."""
+        return [{**ref, "url": attachment_api_url(ref["id"])} for ref in obj.attachments]
 
     @staticmethod
     def resolve_actor(obj: CaseEvent) -> str | None:
@@ -155,6 +190,11 @@ class CaseDetailOut(CaseStateOut):
     community_id: int | None
     master_number: str | None
     timeline: list[EventOut]
+    attachments: list[AttachmentOut] = Field(description="the files the caller may see")
+
+    @staticmethod
+    def resolve_attachments(obj: Case) -> list[Attachment]:
+        return obj.shown_attachments  # type: ignore[attr-defined]
 
     @staticmethod
     def resolve_master_number(obj: Case) -> str | None:
@@ -283,12 +323,17 @@ def _with_actions(actor: Actor, case: Case) -> Case:
 
 def _detail(actor: Actor, case_id: int) -> Case:
     case = _with_actions(actor, selectors.case_detail(actor, case_id=case_id))
+    shown = sorted(case.attachments.all(), key=lambda a: a.pk)
     if actor.role == Role.RESIDENT:
-        # A resident follows progress, not the staff who handle it.
+        # A resident follows progress, not the staff who handle it, nor their working files.
+        shown = list(selectors.reporter_attachments(case))
+        ids = {a.pk for a in shown}
         for event in case.events.all():
             event.actor = None
             event.actor_unit = None
+            event.attachments = [ref for ref in event.attachments if ref["id"] in ids]
         case.reporter_phone = ""
+    case.shown_attachments = shown  # type: ignore[attr-defined]
     return case
 
 
@@ -411,6 +456,30 @@ def attach(
     actor = acting(request)
     services.case_attach(actor=actor, case_id=case_id, files=files, note=note)
     return _state(actor, case_id)
+
+
+@router.get(
+    "/attachments/{attachment_id}",
+    response=ERRORS,
+    url_name="attachment_file",
+    summary="附件文件（图片直接显示，PDF 下载）",
+    openapi_extra={"responses": {"200": {"description": "the file", "content": _FILE_TYPES}}},
+)
+def attachment_file(request: HttpRequest, attachment_id: Id) -> HttpResponse:
+    return send_file(selectors.attachment_get(acting(request), attachment_id))
+
+
+@router.get(
+    "/attachments/{attachment_id}/thumbnail",
+    response=ERRORS,
+    url_name="attachment_thumbnail",
+    summary="图片附件的缩略图（JPEG）",
+    openapi_extra={
+        "responses": {"200": {"description": "a small JPEG", "content": {"image/jpeg": {}}}}
+    },
+)
+def attachment_thumbnail(request: HttpRequest, attachment_id: Id) -> HttpResponse:
+    return send_thumbnail(selectors.attachment_get(acting(request), attachment_id))
 
 
 # --- writes: assignment actions ----------------------------------------------------------------

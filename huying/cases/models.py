@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -307,10 +309,14 @@ class CaseEvent(models.Model):
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:
-    return f"cases/{instance.case_id}/{instance.sha256[:16]}-{filename[-80:]}"
+    """``filename`` is generated (``<uuid>.<ext>``, see ``engine.store_files``): the client's
+    name is only data. Files uploaded before were stored as ``<sha256[:16]>-<name>``."""
+    return f"cases/{instance.case_id}/{filename}"
 
 
 class Attachment(models.Model):
+    """A file of a case, read only through the scope-checked view (``file_views``)."""
+
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
     name = models.CharField(max_length=200)
@@ -328,6 +334,17 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+    @property
+    def thumbnail_name(self) -> str:
+        """Where its thumbnail is cached in storage: ``thumbs/`` + its own name, as JPEG."""
+        return str(
+            PurePosixPath("thumbs") / PurePosixPath(self.file.name or "").with_suffix(".jpg")
+        )
 
 
 class ExportState(models.TextChoices):

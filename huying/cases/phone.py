@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from huying.cases import hooks, queues, rules, selectors, services
+from huying.cases import attachments, hooks, queues, rules, selectors, services
 from huying.cases.forms import MultipleFileField, with_files
 from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
 from huying.catalogue.selectors import current_items
@@ -84,12 +84,10 @@ def _public_events(case: Case) -> list[dict[str, Any]]:
 
 def _resident_result(case: Case) -> str:
     """What the handler reported back, once the street has checked it."""
-    if case.state not in {CaseState.FOLLOW_UP, CaseState.CLOSED, CaseState.ARCHIVED}:
+    if case.state not in selectors.RESULT_SHOWN_STATES:
         return ""
     done = (
-        CaseEvent.objects.filter(
-            case=case, action__in=["assignment.submit_result", "complete_self"]
-        )
+        CaseEvent.objects.filter(case=case, action__in=selectors.RESULT_ACTIONS)
         .order_by("-seq")
         .values_list("reason", flat=True)
         .first()
@@ -280,6 +278,9 @@ def _render_case(
         and "follow_up" in offered
     )
     may_reopen = actor is not None and actor.role == Role.RESIDENT and "reopen" in offered
+    # Someone who tracked the case by number and phone gets links signed for this case.
+    token = attachments.track_token(case.pk) if actor is None else ""
+    shown = attachments.links(list(selectors.reporter_attachments(case)), token=token)
     context = {
         "case": case,
         "steps": _steps(case),
@@ -288,6 +289,8 @@ def _render_case(
         "may_rate": may_rate,
         "may_reopen": may_reopen,
         "satisfaction_choices": Satisfaction.choices,
+        "photos": [x for x in shown if x.is_image],
+        "files": [x for x in shown if not x.is_image],
         **extra,
     }
     return render(request, "phone/case.html", context, status=status)

@@ -14,12 +14,12 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from huying.cases.hooks import case_restriction
-from huying.cases.models import Assignment, Case, CaseEvent
+from huying.cases.models import Assignment, Attachment, Case, CaseEvent, CaseState
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
 from huying.catalogue.selectors import search_terms_with_catalogue
 from huying.core.errors import InvalidInput, NotFound
 from huying.org.actors import Actor
-from huying.org.models import DataScope, OrgUnit
+from huying.org.models import DataScope, OrgUnit, Role
 from huying.org.roles import DEPARTMENT_ROLES
 
 
@@ -97,6 +97,52 @@ def case_detail(actor: Actor, *, case_id: int) -> Case:
         return qs.get(pk=case_id)
     except Case.DoesNotExist:
         raise NotFound(_("事件不存在或无权查看")) from None
+
+
+#: States in which the person who reported is shown the handler's result (text and photos):
+#: once the street has checked it.
+RESULT_SHOWN_STATES = frozenset({CaseState.FOLLOW_UP, CaseState.CLOSED, CaseState.ARCHIVED})
+#: The trail actions that carry the result of the work.
+RESULT_ACTIONS = ("assignment.submit_result", "complete_self")
+
+
+def reporter_attachments(case: Case) -> QuerySet[Attachment]:
+    """The files the person who reported may see: the report's own, those they added later
+    and, once the result is shown, the result's photos. Never the staff's working material
+    (progress notes, verification evidence, documents added by staff)."""
+    actions = ["submit", *RESULT_ACTIONS] if case.state in RESULT_SHOWN_STATES else ["submit"]
+    carried = CaseEvent.objects.filter(case=case, action__in=actions)
+    ids = {ref["id"] for refs in carried.values_list("attachments", flat=True) for ref in refs}
+    shown = Q(pk__in=ids)
+    if case.reporter_id is not None:
+        shown |= Q(uploaded_by_id=case.reporter_id)
+    return Attachment.objects.filter(shown, case=case).order_by("pk")
+
+
+def attachment_get(actor: Actor, attachment_id: int) -> Attachment:
+    """An attachment of a case in scope; a resident only the ones ``reporter_attachments``
+    shows. Anything else is absent (404), as an out-of-scope case is."""
+    att = (
+        Attachment.objects.select_related("case")
+        .filter(pk=attachment_id, case__in=cases_visible_to(actor))
+        .first()
+    )
+    if att is None or (
+        actor.role == Role.RESIDENT
+        and not reporter_attachments(att.case).filter(pk=att.pk).exists()
+    ):
+        raise NotFound(_("附件不存在或无权查看"))
+    return att
+
+
+def tracked_attachment(case_id: int, attachment_id: int) -> Attachment:
+    """An attachment for someone who proved on the tracking page (number and phone) that
+    they reported case ``case_id``: what its reporter would see."""
+    case = Case.objects.filter(pk=case_id).first()
+    att = reporter_attachments(case).filter(pk=attachment_id).first() if case else None
+    if att is None:
+        raise NotFound(_("附件不存在或无权查看"))
+    return att
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from huying.cases import queues, rules, selectors
+from huying.cases import attachments, queues, rules, selectors
 from huying.cases.deadlines import clock_state
 from huying.cases.forms import (
     ASSIGNMENT_ACTIONS,
@@ -186,15 +186,15 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         }
         for e in case.events.all()  # prefetched in seq order
     ]
-    photos = [x for x in case.attachments.all() if x.content_type.startswith("image/")]
+    shown = attachments.links(sorted(case.attachments.all(), key=lambda a: a.pk))  # prefetched
     return {
         "case": case,
         "clock": clock_view(case, now),
         "case_forms": case_forms,
         "assignments": assignments,
         "events": events,
-        "photos": photos,
-        "files": [x for x in case.attachments.all() if x not in photos],
+        "photos": [x for x in shown if x.is_image],
+        "files": [x for x in shown if not x.is_image],
         "split_parts": (
             list(case.splits.order_by("pk").only("pk", "number"))
             if case.state == CaseState.SPLIT

@@ -45,6 +45,7 @@ from huying.core.selectors import calendar_year_status
 from huying.core.services import calendar_year_confirm
 from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.demo.district import DemoDistrict
+from huying.demo.photos import DemoPhotos
 from huying.evaluation.models import (
     AnnualReview,
     AppealState,
@@ -230,6 +231,7 @@ class YearStats:
     appeals_pending: int = 0
     ratings_waiting: int = 0
     demo_year: int = 0
+    photos: int = 0
     annual_reviews: int = 0
     survey_forms: int = 0
     survey_batches: int = 0
@@ -255,7 +257,8 @@ class YearStats:
         ]
         return [
             *calendar,
-            f"事件 cases: {self.cases}   轨迹 events: {self.events}   派单 assignments: {self.assignments}",
+            f"事件 cases: {self.cases}   轨迹 events: {self.events}   派单 assignments: {self.assignments}"
+            f"   照片 photos: {self.photos}",
             f"等级 by level: {fmt(self.by_level)}",
             f"状态 by state: {fmt(self.by_state)}",
             f"路径 by route: {fmt(self.by_route)}",
@@ -370,6 +373,9 @@ class _Simulation:
         self.heap: list[tuple[datetime, int, Script | None]] = []
         self.order = itertools.count()
         self.stats = YearStats()
+        self.photos = DemoPhotos(enabled=False)
+        #: The resident account's cases: their report and its result always have a photo.
+        self.residents_cases: set[int] = set()
         #: (assignment, department) still on a case after its departments fed back (rework).
         self.live: dict[int, list[tuple[int, int]]] = {}
 
@@ -556,6 +562,11 @@ class _Simulation:
         self.stats.steps += 1
         return fn(**kw)
 
+    def photo(self, t: datetime, *, fixed: bool, always: bool = False) -> list[Any]:
+        """A photo for this step, or none (see ``DemoPhotos``)."""
+        recent = t > self.year_end - timedelta(days=DemoPhotos.RECENT_DAYS)
+        return self.photos.maybe(recent=recent, always=always, fixed=fixed)
+
     def street(self, plan: _Plan) -> Actor:
         return self.actors.get(Role.STREET_CALLER, self.place_of[plan.grid.pk].street_id)
 
@@ -606,10 +617,13 @@ class _Simulation:
             lat=lat,
             lng=lng,
             address=f"{road}{rng.randrange(1, 300)}号",
+            files=self.photo(t, fixed=False, always=actor is self.resident),
             now=t,
             **extra,
         )
         plan.case_id = cid = case.pk
+        if actor is self.resident:
+            self.residents_cases.add(cid)
         street = self.street(plan)
         major = plan.kind == "major"
         t = yield (self.minutes(t, 3, 15) if major else self.after(t, 0.15, 3))
@@ -722,7 +736,8 @@ class _Simulation:
                 worker = street
         self.call(
             services.case_complete_self, actor=worker, case_id=cid,
-            result=f"已处置：{plan.item.closing_condition or '问题已解决'}", now=t,
+            result=f"已处置：{plan.item.closing_condition or '问题已解决'}",
+            files=self.photo(t, fixed=True, always=cid in self.residents_cases), now=t,
         )  # fmt: skip
         plan.verifying, plan.self_route = True, True
         return t
@@ -826,7 +841,9 @@ class _Simulation:
                 t = yield self.after(t, 0.5, span, workday=True)
             self.call(
                 services.assignment_submit_result, actor=actor, assignment_id=a.pk,
-                result=f"办理完毕：{plan.item.closing_condition or '问题已解决'}", now=t,
+                result=f"办理完毕：{plan.item.closing_condition or '问题已解决'}",
+                files=self.photo(t, fixed=True, always=plan.case_id in self.residents_cases),
+                now=t,
             )  # fmt: skip
         self.live[plan.case_id] = [(a.pk, a.department_id) for a in live]
         plan.verifying, plan.self_route = True, False
@@ -1037,8 +1054,10 @@ def simulate_year(
     cases: int,
     rng_seed: int = 2026,
     progress: Callable[[int, int], None] | None = None,
+    photos: bool = False,
 ) -> YearStats:
-    """Drive ``cases`` cases through the services over the 365 days before ``year_end``."""
+    """Drive ``cases`` cases through the services over the 365 days before ``year_end``;
+    with ``photos``, some reports and results carry a drawn photo (written to MEDIA_ROOT)."""
     if year_end.tzinfo is None:
         raise ValueError("year_end must be timezone-aware")
     started = time.perf_counter()
@@ -1046,6 +1065,7 @@ def simulate_year(
         year_end - timedelta(days=365), year_end + DEADLINE_REACH, now=year_end
     )
     sim = _Simulation(district, year_end, cases, random.Random(rng_seed))
+    sim.photos = DemoPhotos(enabled=photos, seed=rng_seed)
     sim.stats.demo_calendar_years = confirmed
     # Tens of thousands of short-lived ORM objects: fewer full GC passes save ~10 %.
     thresholds = gc.get_threshold()
@@ -1063,6 +1083,7 @@ def simulate_year(
         gc.set_threshold(*thresholds)
     stats = sim.stats
     _collect(stats, district, year_end)
+    stats.photos = sim.photos.count
     stats.seconds = time.perf_counter() - started
     return stats
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Case, Source
-from huying.cases.services import case_submit
+from huying.cases.services import case_submit, files_kept_only_on_success
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.grid.models import Patrol, PatrolFinding
 from huying.org.actors import Actor
@@ -93,7 +93,8 @@ def patrol_report(
     patrol = _own_open(actor, patrol_id)
     if report.get("lat") is None:
         report.setdefault("unit_id", patrol.grid_id)
-    with transaction.atomic():
+    # The report's photos go if the finding cannot be recorded: it is one write.
+    with files_kept_only_on_success(), transaction.atomic():
         case = case_submit(
             actor=actor, title=title, source=Source.GRID_PATROL, files=files, now=now, **report
         )

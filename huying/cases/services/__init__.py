@@ -8,7 +8,7 @@ from huying.cases.services.dispatch import (
     case_hub_dispatch,
     case_leader_dispatch,
 )
-from huying.cases.services.engine import event_payload
+from huying.cases.services.engine import event_payload, files_kept_only_on_success
 from huying.cases.services.intake import allocate_case_number, case_attach, case_submit
 from huying.cases.services.self_handling import case_complete_self, case_escalate, case_self_handle
 from huying.cases.services.tracking import (
@@ -61,4 +61,5 @@ __all__ = [
     "case_urge",
     "case_verify",
     "event_payload",
+    "files_kept_only_on_success",
 ]

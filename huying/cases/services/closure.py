@@ -26,7 +26,6 @@ from huying.cases.services.engine import (
     current_round,
     now_or,
     run,
-    store_files,
     tell,
     tell_department,
     tell_hub,
@@ -55,7 +54,6 @@ def case_verify(
     checked = check_files(files)
 
     def body(case: Case) -> Case:
-        refs = store_files(case, checked, actor, now)
         if passed:
             case_step(
                 case,
@@ -63,7 +61,7 @@ def case_verify(
                 "verify_pass",
                 now=now,
                 reason=reason,
-                attachments=refs,
+                files=checked,
                 fields=dict(NO_CLOCK),
             )
             tell(
@@ -82,7 +80,7 @@ def case_verify(
                 "rework_self",
                 now=now,
                 reason=reason,
-                attachments=refs,
+                files=checked,
                 fields={
                     "rework_count": case.rework_count + 1,
                     **case_clock(case, "handling", now),
@@ -96,7 +94,7 @@ def case_verify(
             "rework",
             now=now,
             reason=reason,
-            attachments=refs,
+            files=checked,
             fields={"rework_count": case.rework_count + 1, **NO_CLOCK},
         )
         for a in done:

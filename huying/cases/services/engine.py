@@ -13,6 +13,7 @@ state changed and gets a 409.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -115,7 +117,11 @@ _written: ContextVar[list[str] | None] = ContextVar("huying_step_files", default
 @contextmanager
 def files_kept_only_on_success() -> Iterator[None]:
     """A refused or lost step leaves no file behind: storage is not transactional, so the
-    files the step wrote are deleted when its transaction rolls back."""
+    files the step wrote (thumbnails too) are deleted when its transaction rolls back.
+
+    Nested in another such block (a patrol finding wraps the report), the files are handed
+    to the outer one on success: its transaction may still roll back."""
+    outer = _written.get()
     written: list[str] = []
     token = _written.set(written)
     try:
@@ -126,6 +132,8 @@ def files_kept_only_on_success() -> Iterator[None]:
         raise
     finally:
         _written.reset(token)
+    if outer is not None:
+        outer.extend(written)
 
 
 def current_round(case: Case) -> QuerySet[Assignment]:
@@ -235,12 +243,14 @@ def case_step(
     fields: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
     extra_after: dict[str, Any] | None = None,
-    attachments: Sequence[dict[str, Any]] = (),
+    files: Sequence[CheckedFile] = (),
 ) -> CaseEvent:
+    """One step on the case; its ``files`` are stored only once the rule has allowed it."""
     who = who_of(actor)
     rule = rules.check_case(case.state, action, who.role)
     rules.enforce(rule, case, params or {}, reason)
     target = case.suspended_from if rule.target == rules.RESTORE else rule.target
+    attachments = store_files(case, files, actor, now)
     return append_event(
         case,
         who=who,
@@ -265,10 +275,11 @@ def assignment_step(
     fields: dict[str, Any] | Callable[[], dict[str, Any]] | None = None,
     case_fields: dict[str, Any] | None = None,
     params: dict[str, Any] | None = None,
-    attachments: Sequence[dict[str, Any]] = (),
+    files: Sequence[CheckedFile] = (),
 ) -> CaseEvent:
     """``fields`` may be a function: new clock values are computed only once the rule has
-    allowed the step (a refused step must not first do arithmetic on a clock it has not got)."""
+    allowed the step (a refused step must not first do arithmetic on a clock it has not got).
+    Likewise ``files`` are stored only then."""
     who = who_of(actor)
     rule = rules.check_assignment(assignment.state, action, who.role, case_state=case.state)
     rules.enforce(rule, assignment, params or {}, reason)
@@ -288,6 +299,7 @@ def assignment_step(
         raise Conflict()
     for name, value in updates.items():
         setattr(assignment, name, value)
+    attachments = store_files(case, files, actor, now)
     after = {k: jsonable(v) for k, v in fields.items()} | {
         "assignment_state": to_state,
         "department": assignment.department_id,
@@ -356,8 +368,12 @@ def check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:
 
 
 def store_files(
-    case: Case, checked: list[CheckedFile], actor: Actor | None, now: datetime
+    case: Case, checked: Sequence[CheckedFile], actor: Actor | None, now: datetime
 ) -> list[dict[str, Any]]:
+    """Write the checked files under generated names (``<uuid>.jpg``; the client's name is
+    only data) with their thumbnails, remembered for ``files_kept_only_on_success``; the
+    refs go into the step's event."""
+    written = _written.get()
     refs = []
     for c in checked:
         att = Attachment(
@@ -369,9 +385,13 @@ def store_files(
             uploaded_by_id=actor.user.pk if actor else None,
             uploaded_at=now,
         )
-        att.file.save(c.name, c.upload, save=False)
-        if (written := _written.get()) is not None and att.file.name:
+        att.file.save(f"{uuid.uuid4().hex}{c.extension}", c.content, save=False)
+        if written is not None and att.file.name:
             written.append(att.file.name)
+        if c.thumbnail is not None:
+            thumb = default_storage.save(att.thumbnail_name, ContentFile(c.thumbnail))
+            if written is not None:
+                written.append(thumb)
         att.save()
         refs.append({"id": att.pk, "name": att.name, "sha256": att.sha256})
     return refs

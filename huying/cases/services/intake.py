@@ -236,9 +236,7 @@ def case_attach(
     checked = check_files(files)
 
     def body(case: Case) -> Case:
-        rules.enforce(rules.check_case(case.state, "attach", actor.role), case, {}, note)
-        refs = store_files(case, checked, actor, now)
-        case_step(case, actor, "attach", now=now, reason=note, attachments=refs)
+        case_step(case, actor, "attach", now=now, reason=note, files=checked)
         return case
 
     return run(actor, case_id, expected_version, body)

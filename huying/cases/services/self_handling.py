@@ -25,7 +25,6 @@ from huying.cases.services.engine import (
     check_files,
     now_or,
     run,
-    store_files,
     tell_hub,
     tell_street,
     who_of,
@@ -76,14 +75,13 @@ def case_complete_self(
     checked = check_files(files)
 
     def body(case: Case) -> Case:
-        refs = store_files(case, checked, actor, now)
         case_step(
             case,
             actor,
             "complete_self",
             now=now,
             reason=result,
-            attachments=refs,
+            files=checked,
             fields=case_clock(case, "verification", now),
         )
         tell_street(

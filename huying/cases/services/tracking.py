@@ -35,7 +35,6 @@ from huying.cases.services.engine import (
     run,
     run_assignment,
     settle_round,
-    store_files,
     tell,
     tell_department,
     tell_hub,
@@ -301,8 +300,7 @@ def assignment_post_progress(
     checked = check_files(files)
 
     def body(case: Case, a: Assignment) -> Assignment:
-        refs = store_files(case, checked, actor, now)
-        assignment_step(case, a, actor, "post_progress", now=now, reason=note, attachments=refs)
+        assignment_step(case, a, actor, "post_progress", now=now, reason=note, files=checked)
         return a
 
     return run_assignment(actor, assignment_id, expected_version, body)
@@ -324,7 +322,6 @@ def assignment_submit_result(
     checked = check_files(files)
 
     def body(case: Case, a: Assignment) -> Assignment:
-        refs = store_files(case, checked, actor, now)
         assignment_step(
             case,
             a,
@@ -332,7 +329,7 @@ def assignment_submit_result(
             "submit_result",
             now=now,
             reason=result,
-            attachments=refs,
+            files=checked,
             fields={"result_at": now, "result_text": result.strip(), **NO_CLOCK},
         )
         settle_round(case, now)

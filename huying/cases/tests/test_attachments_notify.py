@@ -15,8 +15,7 @@ from huying.conftest import World
 from huying.core.errors import InvalidInput
 from huying.core.models import Notification
 from huying.core.notify import deliver_pending
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from huying.core.tests.images import PNG
 
 
 def test_photo_is_stored_and_referenced_in_the_trail(
@@ -29,7 +28,7 @@ def test_photo_is_stored_and_referenced_in_the_trail(
         actor=world.actor("resident"), title="垃圾堆放", lat=lat, lng=lng, files=[photo]
     )
     att = Attachment.objects.get(case=case)
-    assert att.content_type == "image/png" and att.size == len(PNG)
+    assert att.content_type == "image/png" and att.size == att.file.size
     assert CaseEvent.objects.get(case=case, seq=1).attachments == [
         {"id": att.pk, "name": "现场.png", "sha256": att.sha256}
     ]

@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -26,6 +27,7 @@ from huying.catalogue.models import Level
 from huying.catalogue.services import catalogue_draft_create, catalogue_publish
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import InvalidInput, InvalidTransition
+from huying.core.tests.images import PNG
 from huying.evaluation.indicators import report_measures
 from huying.evaluation.periods import Period
 
@@ -294,7 +296,7 @@ def test_a_refused_step_leaves_no_file_behind(world: World, settings: Any, tmp_p
     settings.MEDIA_ROOT = tmp_path
     case, a = _handling(world)
     services.case_suspend(actor=world.actor("hub"), case_id=case.pk, reason="产权纠纷", now=T1)
-    photo = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "image/png")
+    photo = SimpleUploadedFile("现场.png", PNG, "image/png")
     with pytest.raises(InvalidTransition):
         services.assignment_submit_result(
             actor=world.actor("dept_cg"), assignment_id=a.pk, result="已修复", files=[photo], now=T1
@@ -362,3 +364,30 @@ def test_a_pending_extension_lapses_when_the_department_stops_working(world: Wor
             )
     a.refresh_from_db()
     assert a.state == A.RETURNED and a.extension_count == 0
+
+
+def test_a_refused_step_does_not_even_write_its_files(
+    world: World, settings: Any, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Files are stored once the rule has allowed the step, not written and then deleted."""
+    settings.MEDIA_ROOT = tmp_path
+    case, a = _handling(world)
+    services.case_suspend(actor=world.actor("hub"), case_id=case.pk, reason="产权纠纷", now=T1)
+    written: list[str] = []
+    save = FileSystemStorage._save  # type: ignore[attr-defined]
+
+    def spy(self: FileSystemStorage, name: str, content: Any) -> str:
+        written.append(name)
+        return save(self, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", spy)
+    photo = SimpleUploadedFile("现场.png", PNG, "image/png")
+    with pytest.raises(InvalidTransition):
+        services.assignment_submit_result(
+            actor=world.actor("dept_cg"), assignment_id=a.pk, result="已修复", files=[photo], now=T1
+        )
+    with pytest.raises(InvalidTransition):
+        services.case_verify(
+            actor=world.actor("street"), case_id=case.pk, passed=True, files=[photo], now=T1
+        )
+    assert written == []

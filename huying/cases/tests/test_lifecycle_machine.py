@@ -58,6 +58,7 @@ from huying.catalogue.models import Level
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import DomainError
 from huying.core.models import Notification
+from huying.core.tests.images import png
 from huying.evaluation.indicators import closure_measures, report_measures
 from huying.evaluation.periods import Period
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES
@@ -70,7 +71,7 @@ EXAMPLES = int(os.environ.get("HUYING_LIFECYCLE_EXAMPLES", "0"))
 STEPS = int(os.environ.get("HUYING_LIFECYCLE_STEPS", "40"))
 #: The clock stays inside the years the working-day calendar knows.
 LAST_MOMENT = datetime(2026, 10, 31, tzinfo=MONDAY_10AM.tzinfo)
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = png()
 
 #: Who may try what: every role the district has, the wrong ones included (their refusals
 #: are part of what is checked). ``None`` is the system (sweep-side services).

@@ -15,14 +15,9 @@ from huying.cases.tests.test_console import login
 from huying.catalogue.models import Level
 from huying.conftest import World
 from huying.core.errors import Conflict, InvalidInput
+from huying.core.tests.images import PNG
 
 pytestmark = pytest.mark.django_db
-
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00"
-    b"\x00\x00IEND\xaeB`\x82"
-)
 
 
 def report_body(world: World, **extra: object) -> dict[str, object]:

@@ -4,6 +4,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Sum
 
-from huying.cases.models import Case, CaseEvent, CaseState
+from huying.cases.models import Attachment, Case, CaseEvent, CaseState
 from huying.cases.trail import verify_trails
 from huying.conftest import SharedData
 from huying.core.models import ChangeLog, Notification
@@ -184,7 +185,8 @@ class TestYear:
 
 
 @pytest.mark.django_db
-def test_demo_command_builds_once() -> None:
+def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
     out = StringIO()
     call_command("demo", "--size", "small", "--cases", "200", stdout=out)
     text = out.getvalue()
@@ -193,6 +195,12 @@ def test_demo_command_builds_once() -> None:
     cases, units = Case.objects.count(), OrgUnit.objects.count()
     assert cases == 200
     assert list(verify_trails()) == []
+    # Recent reports and results have photos to show, stored with their thumbnails.
+    photos = list(Attachment.objects.all())
+    assert photos and f"照片 photos: {len(photos)}" in text
+    for photo in photos:
+        assert (tmp_path / (photo.file.name or "")).is_file()
+        assert (tmp_path / photo.thumbnail_name).is_file()
     # The simulated year's notifications count as delivered: the worker must not replay them.
     assert (
         Notification.objects.exists()

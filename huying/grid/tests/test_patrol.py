@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError
 
 from huying.cases.models import Case, Source
 from huying.cases.tests.test_console import login
 from huying.conftest import World
 from huying.core.errors import NotFound, PermissionDenied, RuleViolation
+from huying.core.tests.images import PNG
 from huying.grid import services
 from huying.grid.models import Patrol, PatrolFinding
 
@@ -102,3 +108,29 @@ def test_the_field_home_lists_tasks_and_the_patchs_latest_cases(world: World) ->
     page = login(world, "grid_worker").get("/m/").content.decode()
     assert "本级处置任务" in page and task.number in page
     assert "辖区最新事件" in page and latest.number in page
+
+
+def test_a_finding_that_cannot_be_recorded_leaves_no_photo(
+    world: World, settings: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The report and its finding are one write: when the finding fails, the report's rows
+    roll back and so do its photo and thumbnail (they were left in storage before)."""
+    settings.MEDIA_ROOT = tmp_path
+    gw = world.actor("grid_worker")
+    patrol = services.patrol_start(actor=gw)
+
+    def broken(**kwargs: Any) -> Any:
+        raise IntegrityError("finding")
+
+    monkeypatch.setattr(PatrolFinding.objects, "get_or_create", broken)
+    photo = SimpleUploadedFile("发现.png", PNG, content_type="image/png")
+    with pytest.raises(IntegrityError):
+        services.patrol_report(
+            actor=gw,
+            patrol_id=patrol.pk,
+            title="井盖缺失",
+            unit_id=world.grids[0].pk,
+            files=[photo],
+        )
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+    assert not Case.objects.exists()

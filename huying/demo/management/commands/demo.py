@@ -119,6 +119,7 @@ class Command(BaseCommand):
                 cases=cases,
                 rng_seed=options["seed"],
                 progress=progress,
+                photos=True,
             )
             # The simulated year's notifications are history: they went out when they were
             # made. Left unsent, the worker would replay a year of them on its first run.
