@@ -5,10 +5,11 @@ from django.urls import include, path
 from huying.api import api
 from huying.core import web
 from huying.core.views import home
+from huying.org.signin_views import SignInView
 
 urlpatterns = [
     path("", home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", web.role_switch, name="role_switch"),
     # set_language (POST): the top bar's language switcher; the choice lives in a cookie.

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from huying.core.api_auth import acting
+from huying.org.api_auth import acting
 from huying.reports import dashboard_data as data
 from huying.reports.models import Dim
 from huying.reports.tally import day_of

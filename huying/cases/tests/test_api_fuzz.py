@@ -13,7 +13,7 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from huying.conftest import World
-from huying.core.api_auth import token_create
+from huying.org.api_auth import token_create
 from huying.wsgi import application
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
