@@ -22,7 +22,9 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("HUYING_") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE"}
+        if not k.startswith("HUYING_")
+        # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests in this worker, not by a deployment.
+        and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env["HUYING_DATA_DIR"] = str(tmp_path)
     env.update(extra)
