@@ -279,7 +279,7 @@ STAGE_COLUMNS = """
 
 CASES = """
 INSERT INTO cases_case (
-    id, number, source, title, description, reporter_name, reporter_phone, lat, lng, address,
+    id, number, track_code, source, title, description, reporter_name, reporter_phone, lat, lng, address,
     district_id, street_id, community_id, grid_id, territory_path, item_id, level, state,
     route, tier, suspended_from, urge_count, supervised, rework_count, reopen_count,
     satisfaction, version, trail_head, submission_key, reported_at, updated_at, closed_at,
@@ -287,6 +287,7 @@ INSERT INTO cases_case (
     warned_due_at, master_id)
 SELECT s.g,
        'JJ-' || to_char(s.rep, 'YYYYMMDD') || '-' || lpad(s.g::text, 8, '0'),
+       translate(upper(substr(md5(random()::text), 1, 6)), '01', 'XY'),
        s.source, s.item_name, '（压测数据）' || s.item_name || '，' || s.place, '', '',
        s.lat, s.lng, s.place || '附近', s.district_id, s.street_id, s.community_id, s.grid_id,
        s.path, s.item_id, s.level, s.state, s.route, s.tier, s.suspended_from,

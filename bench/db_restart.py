@@ -35,7 +35,7 @@ DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/huying_restart"
 SETUP = """
 import django
 django.setup()
-from huying.core.api_auth import token_create
+from huying.org.api_auth import token_create
 from huying.org.models import OrgUnit, Role
 from huying.org.services import grant_role, person_create, unit_create
 district = unit_create(kind=OrgUnit.Kind.DISTRICT, code="510199", name="锦城区", abbr="JJ")

@@ -117,6 +117,7 @@ def app_env(db: Db, **extra: str) -> dict[str, str]:
         HUYING_CONN_MAX_AGE="60",
         HUYING_LOG_LEVEL="WARNING",
         HUYING_DEBUG="0",
+        HUYING_DEMO="1",  # a bench server: the public default secret key is fine
         PYTHONPATH=str(ROOT),
     )
     env.update(extra)

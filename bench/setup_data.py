@@ -19,8 +19,8 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from shapely.geometry import shape  # noqa: E402
 
-from huying.core.api_auth import token_create  # noqa: E402
 from huying.demo.district import build_district  # noqa: E402
+from huying.org.api_auth import token_create  # noqa: E402
 from huying.org.models import RoleGrant  # noqa: E402
 
 

@@ -13,9 +13,9 @@ from ninja.renderers import JSONRenderer
 
 from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
-from huying.core.api_auth import AUTH
 from huying.core.errors import DomainError
 from huying.org.api import router as org_router
+from huying.org.api_auth import AUTH
 from huying.reports.api import router as reports_router
 
 

@@ -15,10 +15,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection
+from django.test import override_settings
 from django.utils import timezone, translation
 
 from huying.catalogue.models import CatalogueItem, Level, LimitUnit
@@ -167,6 +169,16 @@ def build_world() -> World:
                 year=year, confirmed_at=MONDAY_10AM, note="测试数据：按周一至周五"
             )
     return world
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hasher() -> Iterator[None]:
+    """Tests hash passwords with MD5 first: the demo district hashes ~460 of them, and the
+    production Argon2 would add ~10 s to each build. The real list (Argon2id, then PBKDF2)
+    stays behind it so that their hashes verify; ``org/tests/test_passwords.py`` tests it."""
+    fast = "django.contrib.auth.hashers.MD5PasswordHasher"
+    with override_settings(PASSWORD_HASHERS=[fast, *settings.PASSWORD_HASHERS]):
+        yield
 
 
 @pytest.fixture(autouse=True)

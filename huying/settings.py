@@ -22,7 +22,11 @@ BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(env_str("HUYING_DATA_DIR", str(BASE_DIR.parent / "var")))
 
 DEBUG = env_bool("HUYING_DEBUG", False)
-SECRET_KEY = env_str("HUYING_SECRET_KEY", "insecure-demo-key-change-me-" + "x" * 24)
+#: The public key anyone can read here: ``huying.core.checks`` refuses to start with it unless
+#: DEBUG or the demo (HUYING_DEMO=1, which bin/demo sets) says this is no real deployment.
+PUBLIC_SECRET_KEY = "insecure-demo-key-change-me-" + "x" * 24
+SECRET_KEY = env_str("HUYING_SECRET_KEY", PUBLIC_SECRET_KEY)
+HUYING_DEMO = env_bool("HUYING_DEMO", False)
 ALLOWED_HOSTS = env_list("HUYING_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("HUYING_CSRF_TRUSTED_ORIGINS", [])
 
@@ -51,6 +55,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "huying.core.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -118,7 +123,48 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    # Not a rule: told of every password change, it revokes the person's API tokens.
+    {"NAME": "huying.org.api_auth.RevokeTokensOnPasswordChange"},
 ]
+# Argon2id first (parameters and measurements in huying/org/hashers.py and
+# docs/performance.md); PBKDF2 stays so that older hashes still verify and are upgraded to
+# Argon2 at their owner's next sign-in.
+PASSWORD_HASHERS = [
+    "huying.org.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+# --- the doors: sign-in locks, the public lookup, API tokens, HTTPS ---------------------------
+# Sign-in: an account is locked after this many wrong passwords, an address after this many
+# failures on any accounts, both for HUYING_LOGIN_LOCK_MINUTES (huying.org.throttle).
+HUYING_LOGIN_MAX_FAILURES = env_int("HUYING_LOGIN_MAX_FAILURES", 5, minimum=1)
+HUYING_LOGIN_IP_MAX_FAILURES = env_int("HUYING_LOGIN_IP_MAX_FAILURES", 20, minimum=1)
+HUYING_LOGIN_LOCK_MINUTES = env_int("HUYING_LOGIN_LOCK_MINUTES", 15, minimum=1)
+# /m/track: failed lookups per case number and per address before a pause.
+HUYING_TRACK_MAX_FAILURES = env_int("HUYING_TRACK_MAX_FAILURES", 5, minimum=1)
+HUYING_TRACK_IP_MAX_FAILURES = env_int("HUYING_TRACK_IP_MAX_FAILURES", 20, minimum=1)
+HUYING_TRACK_LOCK_MINUTES = env_int("HUYING_TRACK_LOCK_MINUTES", 15, minimum=1)
+# Bearer tokens live this many days.
+HUYING_API_TOKEN_DAYS = env_int("HUYING_API_TOKEN_DAYS", 90, minimum=1)
+# Reverse proxies in front of the app (nginx = 1): with any, their X-Forwarded-Proto and
+# X-Forwarded-Host are trusted, and the client address is read from X-Forwarded-For.
+HUYING_PROXY_HOPS = env_int("HUYING_PROXY_HOPS", 0, minimum=0)
+if HUYING_PROXY_HOPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+# HTTPS: off by default (bin/demo and development are plain HTTP); see README's production
+# example, with which ``huying check --deploy`` is clean.
+SECURE_SSL_REDIRECT = env_bool("HUYING_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("HUYING_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HUYING_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("HUYING_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("HUYING_SECURE_COOKIES", False)
+# Content-Security-Policy (django-csp): scripts only from this site (the templates carry no
+# inline script: page behaviours are data attributes read by core/page.js; JSON data blocks
+# are not scripts). Inline styles stay allowed: style attributes in the templates, Leaflet,
+# ECharts, htmx's indicator style and the API docs set them, and a style cannot run code.
+# Map tiles come from HUYING_MAP_TILE_URL's site. HUYING_CSP=report-only only reports.
+HUYING_CSP = env_choice("HUYING_CSP", "on", {"on", "report-only", "off"})
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -231,3 +277,38 @@ HUYING_BASIC_SATISFIED_WEIGHT = env_decimal(
 )
 # A department with fewer rated cases than this in a period is listed but not ranked.
 HUYING_RANKING_MIN_CASES = env_int("HUYING_RANKING_MIN_CASES", 3, minimum=1)
+
+
+def _csp(tile_url: str) -> dict[str, object]:
+    from urllib.parse import urlsplit
+
+    from csp.constants import NONE, SELF
+
+    tiles = urlsplit(tile_url.replace("{s}", "a"))
+    # Leaflet's {s} subdomains (a, b, c…) share the tile host's parent: allow them all.
+    tile_host = tiles.netloc.replace("a.", "*.", 1) if "{s}." in tile_url else tiles.netloc
+    tile_sources = [f"{tiles.scheme}://{tile_host}"] if tiles.scheme and tile_host else []
+    return {
+        "DIRECTIVES": {
+            "default-src": [SELF],
+            "script-src": [SELF],
+            "style-src": [SELF, "'unsafe-inline'"],
+            "img-src": [SELF, "data:", "blob:", *tile_sources],
+            "font-src": [SELF, "data:"],
+            "connect-src": [SELF],
+            "worker-src": [SELF],
+            "manifest-src": [SELF],
+            "object-src": [NONE],
+            "base-uri": [SELF],
+            "form-action": [SELF],
+            "frame-ancestors": [NONE],
+        }
+    }
+
+
+if HUYING_CSP == "on":
+    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL)
+elif HUYING_CSP == "report-only":
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL)
+else:
+    MIDDLEWARE.remove("csp.middleware.CSPMiddleware")

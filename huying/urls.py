@@ -6,11 +6,12 @@ from huying.api import api
 from huying.cases.views import home
 from huying.ops.views import healthz
 from huying.org import web
+from huying.org.signin_views import SignInView
 
 urlpatterns = [
     path("", home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", web.role_switch, name="role_switch"),
     # set_language (POST): the top bar's language switcher; the choice lives in a cookie.

@@ -12,9 +12,9 @@ from huying.cases import rules, selectors, services
 from huying.cases.file_views import send_file, send_thumbnail
 from huying.cases.models import Assignment, Attachment, Case, CaseEvent
 from huying.cases.selectors import CaseFilters
-from huying.core.api_auth import acting
 from huying.core.api_types import Id, Instant
 from huying.org.actors import Actor
+from huying.org.api_auth import acting
 from huying.org.models import Role
 
 router = Router(tags=["事件 cases"])
@@ -41,6 +41,7 @@ class ErrorOut(Schema):
 class CaseOut(Schema):
     id: int
     number: str
+    track_code: str = Field(description="查询码：反映人凭编号、查询码和电话后四位查询进度")
     version: int
     state: str
     state_label: str

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -96,8 +97,26 @@ class Clock(models.Model):
         abstract = True
 
 
+#: 查询码 letters: no 0/O, 1/I/L, so that a code read aloud or off a receipt is typed right.
+TRACK_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+TRACK_CODE_LENGTH = 6
+
+
+def new_track_code() -> str:
+    """A case's 查询码: random, not derived from anything guessable (31⁶ ≈ 8.9 × 10⁸)."""
+    return "".join(secrets.choice(TRACK_CODE_ALPHABET) for _ in range(TRACK_CODE_LENGTH))
+
+
 class Case(Clock):
     number = models.CharField(max_length=32, unique=True, verbose_name=_("编号"))
+    # Printed on the reporter's receipt: with the phone's last 4 digits it opens the public
+    # progress page (/m/track); the number alone is predictable.
+    track_code = models.CharField(
+        max_length=TRACK_CODE_LENGTH,
+        default=new_track_code,
+        editable=False,
+        verbose_name=_("查询码"),
+    )
     source = models.CharField(max_length=16, choices=Source.choices, verbose_name=_("来源"))
     title = models.CharField(max_length=200, verbose_name=_("标题"))
     description = models.TextField(blank=True, verbose_name=_("描述"))

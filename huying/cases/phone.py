@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_POST
 
-from huying.cases import attachments, hooks, queues, rules, selectors, services
+from huying.cases import attachments, hooks, lookup, queues, rules, selectors, services
 from huying.cases.forms import MultipleFileField, with_files
 from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
 from huying.catalogue.selectors import current_items
@@ -33,6 +33,7 @@ from huying.core.selectors import calendar_notice
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.roles import FIELD_ROLES
+from huying.org.signin import client_ip
 from huying.org.web import staff_view
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
@@ -161,10 +162,14 @@ def report(request: HttpRequest) -> HttpResponse:
                 error, status = exc, exc.status
             else:
                 if _wants_json(request):
-                    return JsonResponse({"number": case.number}, status=201)
+                    return JsonResponse(
+                        {"number": case.number, "track_code": case.track_code}, status=201
+                    )
                 messages.success(
                     request,
-                    _("已提交，事件编号 {number}，请留存以便查询进度").format(number=case.number),
+                    _("已提交，事件编号 {number}，查询码 {code}，请留存以便查询进度").format(
+                        number=case.number, code=case.track_code
+                    ),
                 )
                 return redirect("phone:case", number=case.number)
         if _wants_json(request):
@@ -244,26 +249,52 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 class TrackForm(forms.Form):
     number = forms.CharField(label=gettext_lazy("事件编号"), max_length=32)
-    phone = forms.CharField(label=gettext_lazy("反映时留的联系电话"), max_length=32, required=False)
+    code = forms.CharField(
+        label=gettext_lazy("查询码"),
+        max_length=16,
+        required=False,
+        help_text=gettext_lazy("回执上的 6 位查询码"),
+    )
+    phone = forms.CharField(
+        label=gettext_lazy("联系电话后四位"),
+        max_length=4,
+        min_length=4,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
 
 
 def track(request: HttpRequest) -> HttpResponse:
-    """By number: a signed-in person within their scope; anyone else with the phone number
-    they left, so that a hotline caller can follow up too."""
+    """By number: a signed-in person within their scope; anyone else with the 查询码 from
+    their receipt and the last 4 digits of the phone they left (a hotline caller too), with
+    failed tries limited (``huying.cases.lookup``)."""
     form = TrackForm(request.GET or None)
-    not_found = False
+    error = ""
+    status = 200
     if form.is_bound and form.is_valid():
         number = form.cleaned_data["number"].strip()
-        phone = form.cleaned_data["phone"].strip()
-        if request.user.is_authenticated and not phone:
+        code = form.cleaned_data["code"].strip()
+        tail = form.cleaned_data["phone"].strip()
+        if request.user.is_authenticated and not code and not tail:
             return redirect("phone:case", number=number)
-        case = Case.objects.filter(number=number, reporter_phone=phone).first() if phone else None
-        if case is not None:
+        try:
+            case = lookup.case_for_reporter(
+                number=number, code=code, tail=tail, ip=client_ip(request), now=timezone.now()
+            )
+        except DomainError as exc:
+            status = exc.status
+            error = (
+                exc.message
+                if exc.status == 429
+                else _("没有找到：请核对事件编号、查询码和联系电话后四位。")
+            )
+        else:
             return _render_case(request, case, actor=None)
-        not_found = True
-    status = 404 if not_found else 200
     return render(
-        request, "phone/track.html", {"form": form, "not_found": not_found}, status=status
+        request,
+        "phone/track.html",
+        {"form": form, "error": error, "nav": "track"},
+        status=status,
     )
 
 

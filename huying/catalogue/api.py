@@ -9,7 +9,7 @@ from ninja import Router, Schema
 
 from huying.catalogue.models import CatalogueItem
 from huying.catalogue.selectors import current_items
-from huying.core.api_auth import acting
+from huying.org.api_auth import acting
 
 router = Router(tags=["事项清单 catalogue"])
 

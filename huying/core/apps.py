@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "huying.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from huying.core import checks  # noqa: F401  (registers the start-up checks)

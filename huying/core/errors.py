@@ -92,3 +92,23 @@ class CalendarYearMissing(DomainError):
             % {"year": year},
             year=year,
         )
+
+
+class TooManyAttempts(DomainError):
+    """Too many failures against one account, address or case number: locked for a while."""
+
+    code = "too_many_attempts"
+    status = 429
+    default_message = _("尝试次数过多，请稍后再试")
+
+    def __init__(self, message: StrOrPromise | None = None, *, minutes: int, **details: Any):
+        self.minutes = minutes
+        super().__init__(message, minutes=minutes, **details)
+
+
+class Unauthenticated(DomainError):
+    """Not signed in, or a credential that no longer holds (an expired token)."""
+
+    code = "unauthenticated"
+    status = 401
+    default_message = _("请先登录或提供有效的令牌")

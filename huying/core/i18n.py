@@ -45,7 +45,7 @@ _REFUSAL = (
 JS_STRINGS: dict[str, tuple[str, ...]] = {
     # phone.js: the offline queue, GPS, category hints
     "phone": (
-        gettext_noop("离线保存的反映已发送，事件编号 {number}"),
+        gettext_noop("离线保存的反映已发送，事件编号 {number}，查询码 {code}"),
         gettext_noop("一条离线反映未被受理：{reason}"),
         gettext_noop("还有 {count} 条反映等待联网发送"),
         gettext_noop("定位中…"),

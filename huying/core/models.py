@@ -80,7 +80,8 @@ class Counter(models.Model):
 
 
 class ApiToken(models.Model):
-    """Bearer token for machines. Only a SHA-256 of the secret is stored."""
+    """Bearer token for machines. Only a SHA-256 of the secret is stored; it expires, and a
+    change of its owner's password revokes it (``huying.org.api_auth``)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
@@ -88,9 +89,10 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=100, verbose_name=_("名称"))
     key_hash = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=8)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("创建时间"))
+    expires_at = models.DateTimeField(verbose_name=_("过期时间"))
+    last_used_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近使用"))
+    revoked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("作废时间"))
 
     class Meta:
         verbose_name = _("接口令牌")

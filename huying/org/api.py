@@ -8,9 +8,9 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
 
-from huying.core.api_auth import acting
 from huying.core.api_types import Id
 from huying.core.errors import NotFound
+from huying.org.api_auth import acting
 from huying.org.models import OrgUnit, RoleGrant
 
 router = Router(tags=["组织 organisation"])

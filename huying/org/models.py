@@ -118,3 +118,61 @@ class RoleGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.get_role_display()}@{self.unit}"
+
+
+class Throttle(models.Model):
+    """Failures counted against one key (an account, an IP address, a case number) and the
+    lock they led to; see ``huying.org.throttle``."""
+
+    scope = models.CharField(max_length=16, verbose_name=_("类别"))
+    key = models.CharField(max_length=150, verbose_name=_("对象"))
+    failures = models.PositiveIntegerField(default=0, verbose_name=_("失败次数"))
+    window_start = models.DateTimeField(verbose_name=_("计数开始"))
+    last_failure_at = models.DateTimeField(null=True, blank=True, verbose_name=_("最近失败"))
+    locked_until = models.DateTimeField(null=True, blank=True, verbose_name=_("锁定至"))
+
+    class Meta:
+        verbose_name = _("失败计数与锁定")
+        verbose_name_plural = _("失败计数与锁定")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="throttle_scope_key"),
+        ]
+        indexes = [models.Index(fields=["locked_until"], name="throttle_locked")]
+
+    def __str__(self) -> str:
+        return f"{self.scope}:{self.key}"
+
+
+class SignIn(models.Model):
+    """登录日志: every sign-in attempt on the login page, whatever its outcome."""
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("成功")
+        FAILURE = "failure", _("失败")
+        LOCKED = "locked", _("已锁定")
+
+    at = models.DateTimeField(verbose_name=_("时间"))
+    username = models.CharField(max_length=150, verbose_name=_("用户名"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("账号"),
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name=_("IP 地址"))
+    user_agent = models.CharField(max_length=300, blank=True, verbose_name=_("浏览器"))
+    result = models.CharField(max_length=8, choices=Result.choices, verbose_name=_("结果"))
+    reason = models.CharField(max_length=200, blank=True, verbose_name=_("说明"))
+
+    class Meta:
+        verbose_name = _("登录日志")
+        verbose_name_plural = _("登录日志")
+        indexes = [
+            models.Index(fields=["-at"], name="signin_at"),
+            models.Index(fields=["username", "-at"], name="signin_username"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.result}"

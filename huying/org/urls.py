@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huying.org import views
+from huying.org import signin_views, views
 
 app_name = "org"
 
@@ -14,4 +14,6 @@ urlpatterns = [
     ),
     path("grids/", views.grid_list, name="grids"),
     path("grids/<int:grid_id>/", views.grid_edit, name="grid"),
+    path("sign-ins/", signin_views.signin_log, name="signins"),
+    path("sign-ins/unlock", signin_views.signin_unlock, name="signin_unlock"),
 ]

@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from huying.core.api_auth import acting
 from huying.core.api_types import Day
+from huying.org.api_auth import acting
 from huying.reports import dashboard_data as data
 from huying.reports.models import Dim
 from huying.reports.tally import day_of

@@ -9,7 +9,7 @@ from django.test import Client
 
 from huying.cases.models import Case, CaseState
 from huying.conftest import World, confirm_calendar_years
-from huying.core.api_auth import token_create
+from huying.org.api_auth import token_create
 
 
 def as_user(world: World, name: str) -> Client:

@@ -22,9 +22,9 @@ from huying.cases import services
 from huying.cases.models import Assignment, Attachment, Case
 from huying.cases.tests.test_console import login
 from huying.conftest import MONDAY_10AM, World
-from huying.core.api_auth import token_create
 from huying.core.files import THUMB_EDGE
 from huying.core.tests.images import image_bytes
+from huying.org.api_auth import token_create
 
 pytestmark = pytest.mark.django_db
 

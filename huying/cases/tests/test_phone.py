@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 
-from huying.cases import services
-from huying.cases.models import Case, CaseState
+from huying.cases import lookup, services
+from huying.cases.models import TRACK_CODE_ALPHABET, Case, CaseState
 from huying.cases.tests.helpers import case_in_state, submit
 from huying.cases.tests.test_console import login
 from huying.catalogue.models import Level
 from huying.conftest import World
-from huying.core.errors import Conflict, InvalidInput
+from huying.core.errors import Conflict, DomainError, InvalidInput, TooManyAttempts
 from huying.core.tests.images import PNG
 
 pytestmark = pytest.mark.django_db
@@ -97,9 +102,9 @@ def test_an_unknown_item_is_refused(world: World) -> None:
     assert Case.objects.count() == 0
 
 
-def test_tracking_by_number_and_phone_shows_progress_without_staff_names(world: World) -> None:
+def _hotline_case(world: World) -> Case:
     lat, lng = world.point_in(0)
-    case = services.case_submit(
+    return services.case_submit(
         actor=world.actor("hub"),
         title="热线：井盖缺失",
         lat=lat,
@@ -107,23 +112,117 @@ def test_tracking_by_number_and_phone_shows_progress_without_staff_names(world: 
         reporter_name="王女士",
         reporter_phone="13900002222",
     )
+
+
+def test_tracking_by_number_code_and_phone_tail_shows_progress_without_staff_names(
+    world: World,
+) -> None:
+    case = _hotline_case(world)
     services.case_triage(
         actor=world.actor("street"), case_id=case.pk, item_id=world.items[Level.GENERAL].pk
     )
     services.case_call(actor=world.actor("street"), case_id=case.pk)
-    response = Client().get("/m/track", {"number": case.number, "phone": "13900002222"})
+    code = case.track_code.lower()  # as typed off the receipt
+    response = Client().get("/m/track", {"number": case.number, "code": code, "phone": "2222"})
     page = response.content.decode()
     assert response.status_code == 200
     assert "已呼叫相关部门" in page
+    assert case.track_code in page
     assert "测试street" not in page  # the caller's name
     assert "城管局" not in page  # nor the department
 
 
-def test_tracking_with_the_wrong_phone_finds_nothing(world: World) -> None:
-    case = submit(world)
-    response = Client().get("/m/track", {"number": case.number, "phone": "00000000"})
-    assert response.status_code == 404
+def test_the_number_and_the_phone_alone_no_longer_open_a_case(world: World) -> None:
+    """The old door: a predictable number and a guessable phone were enough."""
+    case = _hotline_case(world)
+    for query in (
+        {"number": case.number, "phone": "13900002222"},
+        {"number": case.number, "phone": "2222"},
+        {"number": case.number, "code": "", "phone": "2222"},
+    ):
+        response = Client().get("/m/track", query)
+        assert case.title not in response.content.decode()
+        assert "当前：" not in response.content.decode()  # the progress card
+
+
+def test_tracking_with_the_wrong_code_or_phone_finds_nothing(world: World) -> None:
+    case = _hotline_case(world)
+    wrong_code = "Z" * 6 if case.track_code != "Z" * 6 else "Y" * 6
+    for code, tail in ((case.track_code, "0000"), (wrong_code, "2222")):
+        response = Client().get("/m/track", {"number": case.number, "code": code, "phone": tail})
+        assert response.status_code == 404
+        assert "请核对事件编号、查询码和联系电话后四位" in response.content.decode()
+        assert case.title not in response.content.decode()
+
+
+def test_repeated_wrong_lookups_pause_the_case_number(world: World, settings: Any) -> None:
+    settings.HUYING_TRACK_MAX_FAILURES = 3
+    case = _hotline_case(world)
+    query = {"number": case.number, "code": case.track_code}
+    client = Client()
+    statuses = [
+        client.get("/m/track", {**query, "phone": f"{n:04d}"}).status_code for n in range(3)
+    ]
+    assert statuses == [404, 404, 429]
+    # While paused, even the right tail is refused: guessing on gains nothing.
+    response = Client(REMOTE_ADDR="10.0.0.9").get("/m/track", {**query, "phone": "2222"})
+    assert response.status_code == 429
+    assert "查询失败次数过多，请 15 分钟后再试" in response.content.decode()
     assert case.title not in response.content.decode()
+
+
+def test_a_paused_lookup_opens_again_when_the_time_is_up(world: World, settings: Any) -> None:
+    settings.HUYING_TRACK_MAX_FAILURES = 2
+    case = _hotline_case(world)
+    t = timezone.now()
+    find = {"number": case.number, "code": case.track_code, "ip": "10.0.0.1"}
+    for n in range(2):
+        with pytest.raises(DomainError):
+            lookup.case_for_reporter(**find, tail=f"{n:04d}", now=t)
+    with pytest.raises(TooManyAttempts):
+        lookup.case_for_reporter(**find, tail="2222", now=t + timedelta(minutes=14))
+    later = t + timedelta(minutes=15, seconds=1)
+    assert lookup.case_for_reporter(**find, tail="2222", now=later) == case
+
+
+def test_many_wrong_lookups_from_one_address_pause_it(world: World, settings: Any) -> None:
+    """Enumerating numbers from one place: each made-up number fails once, the address is
+    paused, and then even a real lookup from there waits."""
+    settings.HUYING_TRACK_IP_MAX_FAILURES = 4
+    case = _hotline_case(world)
+    client = Client(REMOTE_ADDR="203.0.113.7")
+    for n in range(4):
+        client.get("/m/track", {"number": f"JJ0000{n}", "code": "AAAAAA", "phone": "1234"})
+    query = {"number": case.number, "code": case.track_code, "phone": "2222"}
+    assert client.get("/m/track", query).status_code == 429
+    assert Client(REMOTE_ADDR="203.0.113.8").get("/m/track", query).status_code == 200
+
+
+def test_the_receipt_mine_and_the_staff_page_show_the_track_code(world: World) -> None:
+    client = login(world, "resident")
+    lat, lng = world.point_in(0)
+    response = client.post(
+        "/m/report", {"title": "垃圾没清运", "lat": lat, "lng": lng}, follow=True
+    )
+    case = Case.objects.get(title="垃圾没清运")
+    assert len(case.track_code) == 6
+    assert f"查询码 {case.track_code}" in response.content.decode()  # the receipt
+    assert case.track_code in client.get("/m/").content.decode()
+    staff = login(world, "street")
+    assert case.track_code in staff.get(f"/cases/{case.pk}/").content.decode()
+
+
+def test_every_case_gets_its_own_track_code_and_old_cases_get_one(world: World) -> None:
+    cases = [submit(world, title=f"问题{n}") for n in range(5)]
+    codes = {c.track_code for c in cases}
+    assert len(codes) == 5
+    assert all(set(code) <= set(TRACK_CODE_ALPHABET) for code in codes)
+    # The data migration: cases from before the code existed get one each.
+    Case.objects.update(track_code="")
+    migration = importlib.import_module("huying.cases.migrations.0008_case_track_code")
+    migration.give_codes(django_apps, None)
+    refilled = set(Case.objects.values_list("track_code", flat=True))
+    assert len(refilled) == 5 and "" not in refilled
 
 
 def test_a_resident_rates_the_result_and_the_case_closes(world: World) -> None:

@@ -25,9 +25,7 @@ ROOT = Path(huying.__file__).parent
 DOTTED = re.compile(r"huying(\.\w+)+")
 
 #: (importing module, imported app) pairs that break the rule today, to be moved up a layer.
-DEBT = {
-    ("huying/core/api_auth.py", "org"),
-}
+DEBT: set[tuple[str, str]] = set()
 
 
 def _imported(node: ast.AST, package: list[str]) -> list[str]:

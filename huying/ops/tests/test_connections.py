@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection
 
-from huying.core.api_auth import token_create
+from huying.org.api_auth import token_create
 from huying.org.models import OrgUnit, Role
 from huying.org.services import grant_role, person_create, unit_create
 

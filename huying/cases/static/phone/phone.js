@@ -70,7 +70,7 @@
         if (res.status === 201 || res.status === 200) {
           const data = await res.json();
           await queue.remove(item.key);
-          banner(t("离线保存的反映已发送，事件编号 {number}", { number: data.number }));
+          banner(t("离线保存的反映已发送，事件编号 {number}，查询码 {code}", { number: data.number, code: data.track_code }));
         } else if (res.status >= 400 && res.status < 500 && res.status !== 401 && res.status !== 403) {
           await queue.remove(item.key); // refused for good: keep the queue moving
           const data = await res.json().catch(() => ({}));
