@@ -8,6 +8,7 @@ from typing import Any
 from django.utils import timezone
 from django_tasks import task
 
+from huying.cases.anchors import write_anchor
 from huying.cases.services.export import case_export_run, case_export_sweep
 from huying.cases.sweep import sweep_deadlines
 from huying.core.notify import deliver_pending
@@ -33,3 +34,9 @@ def case_export_task(export_id: int, language: str | None = None) -> dict[str, A
 @task()
 def case_export_sweep_task() -> dict[str, Any]:
     return asdict(case_export_sweep(now=timezone.now()))
+
+
+@task()
+def trail_anchor_task() -> int:
+    """The trail heads since the last anchor, appended to the anchor files."""
+    return write_anchor(now=timezone.now())

@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "huying.core"
     label = "core"
     verbose_name = _("基础")
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from huying.core.trailkey import check_trail_key
+
+        checks.register(check_trail_key)

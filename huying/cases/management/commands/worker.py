@@ -1,7 +1,7 @@
 """``huying worker``: the django-tasks database worker plus a small scheduler.
 
-The scheduler enqueues the deadline sweep, notification delivery and the dashboards'
-rollups at fixed intervals.
+The scheduler enqueues the deadline sweep, notification delivery, the dashboards' rollups
+and the trail anchors at fixed intervals.
 Several workers may run: a period is claimed by compare-and-set on a counter row, so each
 period's job is enqueued once across all of them.
 """
@@ -13,6 +13,7 @@ import threading
 import time
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
@@ -21,6 +22,7 @@ from huying.cases.tasks import (
     case_export_sweep_task,
     deliver_notifications_task,
     sweep_deadlines_task,
+    trail_anchor_task,
 )
 from huying.core.models import Counter
 from huying.reports.tasks import circular_sweep_task, tally_refresh_task
@@ -53,6 +55,8 @@ class Command(BaseCommand):
             # Old export files removed; exports and circulars whose worker died marked failed.
             ("exports", 3600, case_export_sweep_task),
             ("circulars", 3600, circular_sweep_task),
+            # The trail heads, to files the database user cannot rewrite (cases.anchors).
+            ("anchor", settings.HUYING_TRAIL_ANCHOR_INTERVAL, trail_anchor_task),
         ]
 
         def schedule() -> None:
