@@ -7,7 +7,11 @@ rolls its own changes back as usual. See README.md, "Tests", and :class:`SharedD
 
 from __future__ import annotations
 
+import atexit
 import copy
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -37,6 +41,15 @@ from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import grants_changed, grid_index
 from huying.org.services import grant_role, person_create, unit_create
+
+# The trail's seal and anchors: a fixed test key (no key file written into the data
+# directory) and anchor files in a scratch directory of this run, not the demo's
+# (the environment too, for the server and worker processes some tests start).
+_anchors = tempfile.mkdtemp(prefix="huying-anchors-")
+atexit.register(shutil.rmtree, _anchors, ignore_errors=True)
+os.environ["HUYING_TRAIL_KEY"] = settings.HUYING_TRAIL_KEY = "test-trail-key-" + "k" * 32
+os.environ["HUYING_TRAIL_ANCHOR_DIR"] = _anchors
+settings.HUYING_TRAIL_ANCHOR_DIR = _anchors
 
 K = OrgUnit.Kind
 SH = ZoneInfo("Asia/Shanghai")

@@ -312,3 +312,10 @@ elif HUYING_CSP == "report-only":
     CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL)
 else:
     MIDDLEWARE.remove("csp.middleware.CSPMiddleware")
+# The case trail's seal (huying.core.trailkey): a key outside the database, from the
+# environment or a key file created on first use (owner-only); anchors of the trail heads
+# are appended to files the database user cannot rewrite.
+HUYING_TRAIL_KEY = env_str("HUYING_TRAIL_KEY", "")
+HUYING_TRAIL_KEY_FILE = Path(env_str("HUYING_TRAIL_KEY_FILE", str(DATA_DIR / "trail.key")))
+HUYING_TRAIL_ANCHOR_DIR = Path(env_str("HUYING_TRAIL_ANCHOR_DIR", str(DATA_DIR / "anchors")))
+HUYING_TRAIL_ANCHOR_INTERVAL = env_int("HUYING_TRAIL_ANCHOR_INTERVAL", 3600, minimum=60)

@@ -314,6 +314,13 @@ class CaseEvent(models.Model):
     after = models.JSONField(default=dict)
     attachments = models.JSONField(default=list)
     request_id = models.CharField(max_length=64, blank=True)
+    # What the step did to the rows, so that replaying a case's events gives its row and its
+    # assignments' rows: {"case": {field: value}, "assignments": {"<id>": {field: value}}}.
+    # The first event of a case and the event that creates an assignment hold every replayed
+    # field; later events what changed. Empty on events written before it existed.
+    changes = models.JSONField(default=dict)
+    # How ``hash`` was computed (huying.core.audit): 1 unkeyed SHA-256, 2 HMAC with the trail key.
+    hash_version = models.PositiveSmallIntegerField(default=1)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django_tasks import task
 
+from huying.cases.anchors import write_anchor
 from huying.cases.models import CaseExport
 from huying.cases.selectors import CaseFilters
 from huying.cases.services.export import case_export_create, case_export_run, case_export_sweep
@@ -52,3 +53,9 @@ def case_export_start(
 @task()
 def case_export_sweep_task() -> dict[str, Any]:
     return asdict(case_export_sweep(now=timezone.now()))
+
+
+@task()
+def trail_anchor_task() -> int:
+    """The trail heads since the last anchor, appended to the anchor files."""
+    return write_anchor(now=timezone.now())

@@ -8,4 +8,9 @@ class CoreConfig(AppConfig):
     verbose_name = _("基础")
 
     def ready(self) -> None:
+        from django.core.checks import register
+
         from huying.core import checks  # noqa: F401  (registers the start-up checks)
+        from huying.core.trailkey import check_trail_key
+
+        register(check_trail_key)

@@ -2,17 +2,28 @@
 
 Each event's hash covers the previous event's hash and a canonical JSON of its own fields,
 so editing, deleting or reordering any event breaks every hash after it.
+
+Two schemes, recorded per event (``hash_version``) so old trails still verify:
+
+- 1: plain SHA-256. Anyone who can write the table can recompute it after an edit;
+- 2: HMAC-SHA-256 with the trail key (``huying.core.trailkey``), which lives outside the
+  database: a recomputed chain no longer matches.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 GENESIS = "0" * 64
+UNKEYED = 1
+KEYED = 2
+#: The scheme new events are sealed with.
+HASH_VERSION = KEYED
 
 
 def jsonable(value: Any) -> Any:
@@ -32,8 +43,16 @@ def jsonable(value: Any) -> Any:
     return value
 
 
-def chain_hash(prev_hash: str, payload: dict[str, Any]) -> str:
-    canonical = json.dumps(
-        jsonable(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":")
-    )
-    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+def canonical(payload: dict[str, Any]) -> str:
+    return json.dumps(jsonable(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def chain_hash(prev_hash: str, payload: dict[str, Any], version: int = UNKEYED) -> str:
+    message = (prev_hash + canonical(payload)).encode()
+    if version == UNKEYED:
+        return hashlib.sha256(message).hexdigest()
+    if version == KEYED:
+        from huying.core.trailkey import trail_key
+
+        return hmac.new(trail_key(), message, hashlib.sha256).hexdigest()
+    raise ValueError(f"unknown hash version {version}")

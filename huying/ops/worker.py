@@ -33,6 +33,7 @@ from huying.cases.tasks import (
     case_export_sweep_task,
     deliver_notifications_task,
     sweep_deadlines_task,
+    trail_anchor_task,
 )
 from huying.core.models import Counter
 from huying.ops.models import WorkerHeartbeat
@@ -102,10 +103,11 @@ def last_heartbeat() -> datetime | None:
 #: Tasks that may run again after a worker died in the middle of one, because each of them
 #: works by compare-and-set on the rows it handles or recounts from a mark: the deadline sweep
 #: (``swept_due_at``/``warned_due_at``), notification delivery (``sent_at``; a notification
-#: claimed by the dead worker is not sent twice), the rollups (``TallyMark`` under a row lock)
-#: and the hourly housekeeping. A case export or a circular is not among them: its job claims
-#: its row PENDING → RUNNING first, so running it again does nothing, and its own hourly sweep
-#: marks it failed for the user to ask again.
+#: claimed by the dead worker is not sent twice), the rollups (``TallyMark`` under a row lock),
+#: the hourly housekeeping, and the trail anchor (a second run appends heads already anchored,
+#: which is harmless). A case export or a circular is not among them: its job claims its row
+#: PENDING → RUNNING first, so running it again does nothing, and its own hourly sweep marks it
+#: failed for the user to ask again.
 REQUEUED: frozenset[str] = frozenset(
     t.module_path
     for t in (
@@ -114,6 +116,7 @@ REQUEUED: frozenset[str] = frozenset(
         tally_refresh_task,
         case_export_sweep_task,
         circular_sweep_task,
+        trail_anchor_task,
     )
 )
 
@@ -250,6 +253,8 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
         # Old export files removed; exports and circulars whose worker died marked failed.
         Job("exports", 3600, case_export_sweep_task),
         Job("circulars", 3600, circular_sweep_task),
+        # The trail heads, to files the database user cannot rewrite (cases.anchors).
+        Job("anchor", settings.HUYING_TRAIL_ANCHOR_INTERVAL, trail_anchor_task),
     ]
 
 

@@ -101,6 +101,7 @@ def _dispatch(
             now=now,
             reason=note,
             fields={"route": route, "tier": "", **NO_CLOCK},
+            created=made,
             extra_after={
                 "assignments": [
                     {"id": a.pk, "department": a.department_id, "role": a.role} for a in made
@@ -219,6 +220,7 @@ def case_add_co_handler(
             "add_co_handler",
             now=now,
             reason=note,
+            created=made,
             extra_after={
                 "assignments": [
                     {"id": a.pk, "department": a.department_id, "role": a.role} for a in made

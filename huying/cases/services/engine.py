@@ -43,10 +43,17 @@ from huying.cases.models import (
     CaseState,
     Route,
 )
+from huying.cases.replay import (
+    ASSIGNMENT_FIELDS,
+    CASE_FIELDS,
+    assignment_row,
+    case_row,
+    recorded,
+)
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
 from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import item_cached
-from huying.core.audit import GENESIS, chain_hash, jsonable
+from huying.core.audit import GENESIS, HASH_VERSION, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
 from huying.core.files import CheckedFile, check_upload
 from huying.core.i18n import join_list, site_text
@@ -158,8 +165,12 @@ def append_event(
     after: dict[str, Any] | None = None,
     assignment: Assignment | None = None,
     attachments: Sequence[dict[str, Any]] = (),
+    assignment_changes: dict[str, dict[str, Any]] | None = None,
 ) -> CaseEvent:
-    """Compare-and-set the case row and append the event that records the change."""
+    """Compare-and-set the case row and append the event that records the change.
+
+    ``assignment_changes``: what this step already wrote to assignment rows (by id), so the
+    event says it too (see ``huying.cases.replay``)."""
     from_state = case.state
     to_state = target or from_state
     before = dict(before or {}) | snapshot(case, case_fields)
@@ -168,6 +179,14 @@ def append_event(
         before["state"], after["state"] = from_state, to_state
     seq = case.version + 1
     prev_hash = case.trail_head or GENESIS
+    updates = {
+        **case_fields,
+        **_first_overdue(case, case_fields, now),
+        "state": to_state,
+        "version": seq,
+        "trail_head": "",  # set below, once the event is sealed
+        "updated_at": now,
+    }
     event = CaseEvent(
         case=case,
         seq=seq,
@@ -184,24 +203,38 @@ def append_event(
         after=after,
         attachments=list(attachments),
         request_id=current_request_id(),
+        changes={
+            "case": _case_changes(case, updates, first=seq == 1),
+            "assignments": dict(assignment_changes or {}),
+        },
+        hash_version=HASH_VERSION,
         prev_hash=prev_hash,
     )
-    event.hash = chain_hash(prev_hash, event_payload(event))
-    updates = {
-        **case_fields,
-        **_first_overdue(case, case_fields, now),
-        "state": to_state,
-        "version": seq,
-        "trail_head": event.hash,
-        "updated_at": now,
-    }
-    won = Case.objects.filter(pk=case.pk, version=case.version, state=from_state).update(**updates)
+    event.hash = seal(event)
+    updates["trail_head"] = event.hash
+    # The head is part of the compare-and-set: a step that read the chain before a re-key
+    # (``verify-trail --rekey``) must not append to the old head.
+    won = Case.objects.filter(
+        pk=case.pk, version=case.version, state=from_state, trail_head=case.trail_head
+    ).update(**updates)
     if won != 1:
         raise Conflict()
     for name, value in updates.items():
         setattr(case, name, value)
     event.save(force_insert=True)
     return event
+
+
+def _case_changes(case: Case, updates: dict[str, Any], *, first: bool) -> dict[str, Any]:
+    """The replayed case fields this event sets; the first event of a case sets them all."""
+    if not first:
+        return recorded(updates, CASE_FIELDS)
+    row = case_row(case)
+    return row | recorded(updates, CASE_FIELDS)
+
+
+def seal(event: CaseEvent) -> str:
+    return chain_hash(event.prev_hash, event_payload(event), event.hash_version)
 
 
 def _first_overdue(case: Case, case_fields: dict[str, Any], now: datetime) -> dict[str, Any]:
@@ -213,8 +246,9 @@ def _first_overdue(case: Case, case_fields: dict[str, Any], now: datetime) -> di
 
 
 def event_payload(event: CaseEvent) -> dict[str, Any]:
-    """The fields an event's hash covers (also used by the trail verifier)."""
-    return {
+    """The fields an event's hash covers (also used by the trail verifier). The keyed
+    scheme covers the recorded row changes and the scheme itself too."""
+    payload = {
         "case": event.case_id,
         "seq": event.seq,
         "assignment": event.assignment_id,
@@ -231,6 +265,9 @@ def event_payload(event: CaseEvent) -> dict[str, Any]:
         "attachments": event.attachments,
         "request_id": event.request_id,
     }
+    if event.hash_version >= 2:
+        payload |= {"changes": event.changes, "hash_version": event.hash_version}
+    return payload
 
 
 def case_step(
@@ -244,13 +281,21 @@ def case_step(
     params: dict[str, Any] | None = None,
     extra_after: dict[str, Any] | None = None,
     files: Sequence[CheckedFile] = (),
+    assignments: dict[Assignment, dict[str, Any]] | None = None,
+    created: Sequence[Assignment] = (),
 ) -> CaseEvent:
-    """One step on the case; its ``files`` are stored only once the rule has allowed it."""
+    """One step on the case; its ``files`` are stored only once the rule has allowed it.
+    ``assignments``: what the step changes on assignment rows (urging, supervising, pausing
+    and resuming their clocks), written here, once the rule allowed the step, and recorded in
+    the same event. ``created``: assignments the step has just made."""
     who = who_of(actor)
     rule = rules.check_case(case.state, action, who.role)
     rules.enforce(rule, case, params or {}, reason)
     target = case.suspended_from if rule.target == rules.RESTORE else rule.target
     attachments = store_files(case, files, actor, now)
+    changes = {str(a.pk): assignment_row(a) for a in created}
+    for a, values in (assignments or {}).items():
+        changes[str(a.pk)] = write_assignment(a, values)
     return append_event(
         case,
         who=who,
@@ -261,7 +306,19 @@ def case_step(
         reason=reason,
         after=extra_after,
         attachments=attachments,
+        assignment_changes=changes,
     )
+
+
+def write_assignment(assignment: Assignment, values: dict[str, Any]) -> dict[str, Any]:
+    """Compare-and-set one assignment row; returns the change as the event records it."""
+    updates = {**values, "version": assignment.version + 1}
+    won = Assignment.objects.filter(pk=assignment.pk, version=assignment.version).update(**updates)
+    if won != 1:
+        raise Conflict()
+    for name, value in updates.items():
+        setattr(assignment, name, value)
+    return recorded(updates, ASSIGNMENT_FIELDS)
 
 
 def assignment_step(
@@ -300,6 +357,7 @@ def assignment_step(
     for name, value in updates.items():
         setattr(assignment, name, value)
     attachments = store_files(case, files, actor, now)
+    change = {str(assignment.pk): recorded(updates, ASSIGNMENT_FIELDS)}
     after = {k: jsonable(v) for k, v in fields.items()} | {
         "assignment_state": to_state,
         "department": assignment.department_id,
@@ -316,6 +374,7 @@ def assignment_step(
         after=after,
         assignment=assignment,
         attachments=attachments,
+        assignment_changes=change,
     )
 
 

@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import F
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -381,9 +380,7 @@ def case_urge(
             reason=note,
             fields={"urge_count": case.urge_count + 1},
             extra_after={"assignments": [a.pk for a in active]},
-        )
-        Assignment.objects.filter(pk__in=[a.pk for a in active]).update(
-            urge_count=F("urge_count") + 1, version=F("version") + 1
+            assignments={a: {"urge_count": a.urge_count + 1} for a in active},
         )
         message = format_lazy(gettext_lazy("催办：{note}"), note=note or case.title)
         for a in active:
@@ -426,9 +423,7 @@ def supervise(case: Case, actor: Actor | None, note: str, now: datetime) -> None
         reason=note,
         fields={"supervised": True},
         extra_after={"assignments": [a.pk for a in active]},
-    )
-    Assignment.objects.filter(pk__in=[a.pk for a in active]).update(
-        supervised=True, version=F("version") + 1
+        assignments={a: {"supervised": True} for a in active},
     )
     for a in active:
         tell(
@@ -456,12 +451,11 @@ def case_suspend(
         cal = calendar()
         remaining = cal.remaining(now, case.due_at, case.clock_unit) if case.due_at else None
         paused: dict[str, int] = {}
+        stopped: dict[Assignment, dict[str, Any]] = {}
         for a in active_assignments(case):
             if a.due_at and a.paused_remaining is None:
                 paused[str(a.pk)] = cal.remaining(now, a.due_at, a.clock_unit)
-                Assignment.objects.filter(pk=a.pk).update(
-                    paused_remaining=paused[str(a.pk)], version=F("version") + 1
-                )
+                stopped[a] = {"paused_remaining": paused[str(a.pk)]}
         case_step(
             case,
             actor,
@@ -471,6 +465,7 @@ def case_suspend(
             fields={"suspended_from": case.state, "paused_remaining": remaining},
             # The trail says which assignment clocks stopped, with the minutes they kept.
             extra_after={"paused_assignments": paused},
+            assignments=stopped,
         )
         return case
 
@@ -491,6 +486,7 @@ def case_resume(
     def body(case: Case) -> Case:
         cal = calendar()
         resumed: dict[str, str] = {}
+        restarted: dict[Assignment, dict[str, Any]] = {}
         for a in active_assignments(case):
             if a.paused_remaining is None or a.due_at is None:
                 continue
@@ -503,7 +499,7 @@ def case_resume(
                     moved["handle_due_at"] = a.handle_due_at + (due - a.due_at)
             else:
                 moved["handle_due_at"] = due
-            Assignment.objects.filter(pk=a.pk).update(**moved, version=F("version") + 1)
+            restarted[a] = moved
         fields: dict[str, Any] = {"suspended_from": "", "paused_remaining": None}
         if case.paused_remaining is not None and case.due_at is not None:
             fields["due_at"], fields["warn_at"] = resume_clock(cal, now, case)
@@ -515,6 +511,7 @@ def case_resume(
             reason=note,
             fields=fields,
             extra_after={"resumed_assignments": resumed},
+            assignments=restarted,
         )
         return case
 

@@ -6,7 +6,8 @@ services — and after every step the invariants a district would sign:
 - a department holds at most one live assignment per case;
 - while a case is suspended no clock runs, and resuming gives each clock the time it had;
 - every change is an event in the case's hash chain (``verify_case``), and every
-  assignment's state is the one its last event says;
+  assignment's state is the one its last event says; replaying the events gives the case
+  and assignment rows exactly (``replay``);
 - the sweep never errors;
 - a refused action changes nothing: state, version, events, assignments, files,
   notifications;
@@ -50,6 +51,7 @@ from huying.cases.models import (
     CaseState,
     Satisfaction,
 )
+from huying.cases.replay import compare, replay
 from huying.cases.selectors import cases_visible_to
 from huying.cases.services.engine import calendar
 from huying.cases.sweep import sweep_deadlines
@@ -540,8 +542,15 @@ class LifecycleMachine(RuleBasedStateMachine):
                 for made in e.after.get("assignments", []):
                     if isinstance(made, dict):  # a dispatch lists the assignments it made
                         last[made["id"]] = A.AWAITING_REPORT_IN
-            for a in Assignment.objects.filter(case=case):
+            rows = list(Assignment.objects.filter(case=case))
+            for a in rows:
                 assert last.get(a.pk) == a.state, (case.number, a.pk, a.state, last.get(a.pk))
+            # The strongest form of "every change is an event": replaying the events' recorded
+            # changes gives the case row and every assignment row, field by field.
+            replayed = replay(events)
+            assert replayed.complete
+            assert replayed.complete_assignments == {a.pk for a in rows}
+            assert compare(case, rows, replayed) == []
 
     @invariant()
     def departments_act_only_on_their_assignments(self) -> None:
