@@ -13,6 +13,7 @@ from ninja.renderers import JSONRenderer
 
 from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
+from huying.core.api_types import ErrorOut
 from huying.core.errors import DomainError
 from huying.org.api import router as org_router
 from huying.org.api_auth import AUTH
@@ -23,7 +24,57 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+#: What each error status means, for the documentation of every operation that may answer it.
+ERROR_STATUSES = {
+    400: "请求体不是 JSON / malformed body",
+    401: "未登录或令牌无效、已过期 / unauthenticated",
+    403: "当前角色无权执行 / not allowed for the acting role",
+    404: "对象不存在或不在本角色的范围内 / not found or out of scope",
+    409: "规则不允许或已被他人改动 / refused by the lifecycle rules, or changed meanwhile",
+    422: "输入有误（含空字符、格式不对的日期等）/ invalid input",
+}
+
+
+class HuyingAPI(NinjaAPI):
+    """The schema documents every error an operation can answer, not only its success: the
+    statuses are decided in one place (the input door, the auth, the scope, the rules) for
+    every operation, so they are added here rather than repeated on each endpoint."""
+
+    def get_openapi_schema(self, **kwargs: Any) -> Any:
+        schema = super().get_openapi_schema(**kwargs)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, definition in error.pop("$defs", {}).items():
+            components.setdefault(name, definition)
+        components.setdefault("ErrorOut", error)
+        for methods in schema["paths"].values():
+            for method, operation in methods.items():
+                responses = operation.setdefault("responses", {})
+                for status in _error_statuses(method, operation):
+                    if status not in responses and str(status) not in responses:
+                        responses[status] = {
+                            "description": ERROR_STATUSES[status],
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/ErrorOut"}
+                                }
+                            },
+                        }
+        return schema
+
+
+def _error_statuses(method: str, operation: dict[str, Any]) -> list[int]:
+    statuses = [403, 404, 422]  # scope and role; the input door (paths and query strings too)
+    if operation.get("security"):
+        statuses.append(401)
+    if "requestBody" in operation:
+        statuses.append(400)
+    if method.lower() != "get":
+        statuses.append(409)
+    return sorted(statuses)
+
+
+api = HuyingAPI(
     title="呼应 Huying API",
     version="1",
     description="街道呼·部门应：事件受理、研判、呼叫、派单、跟踪、结案。",

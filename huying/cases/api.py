@@ -12,7 +12,7 @@ from huying.cases import rules, selectors, services
 from huying.cases.file_views import send_file, send_thumbnail
 from huying.cases.models import Assignment, Attachment, Case, CaseEvent
 from huying.cases.selectors import CaseFilters
-from huying.core.api_types import Id, Instant
+from huying.core.api_types import ERRORS, Id, Instant
 from huying.org.actors import Actor
 from huying.org.api_auth import acting
 from huying.org.models import Role
@@ -26,16 +26,6 @@ _FILE_TYPES: dict[str, Any] = {
 
 
 # --- schemas ---------------------------------------------------------------------------------
-
-
-class Error(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] | None = None
-
-
-class ErrorOut(Schema):
-    error: Error
 
 
 class CaseOut(Schema):
@@ -303,16 +293,6 @@ class ExtensionIn(Versioned):
 class ExtensionRulingIn(Versioned):
     approve: bool
     reason: str = ""
-
-
-ERRORS: dict[int, type[Schema]] = {
-    400: ErrorOut,
-    401: ErrorOut,
-    403: ErrorOut,
-    404: ErrorOut,
-    409: ErrorOut,
-    422: ErrorOut,
-}
 
 
 def _with_actions(actor: Actor, case: Case) -> Case:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from ninja import Schema
 from pydantic import AfterValidator, BeforeValidator, Field
 
 #: The largest id either database stores (a signed 64-bit integer): anything above is not a
@@ -57,3 +58,19 @@ def _as_utc(value: datetime) -> datetime:
 
 #: A moment in a query string or a body: ISO 8601 (``YYYY-MM-DD`` is its midnight).
 Instant = Annotated[datetime, _iso(_ISO_INSTANT, "ISO 8601 date-time"), AfterValidator(_as_utc)]
+
+
+class Error(Schema):
+    code: str
+    message: str
+    details: dict[str, Any] | None = None
+
+
+class ErrorOut(Schema):
+    """The one error shape every operation answers with (``DomainError.as_dict``)."""
+
+    error: Error
+
+
+#: The error statuses an operation that changes a case may answer, for ``response=``.
+ERRORS: dict[int, type[Schema]] = {s: ErrorOut for s in (400, 401, 403, 404, 409, 422)}

@@ -183,3 +183,17 @@ def test_a_case_list_instant_is_iso_8601(world: World, value: str) -> None:
 def test_a_case_list_instant_in_iso_form_is_taken(world: World, value: str) -> None:
     response = as_user(world, "hub").get("/api/v1/cases", {"reported_to": value})
     assert response.status_code == 200, response.content
+
+
+# The schema says it ------------------------------------------------------------------------
+
+
+def test_every_operation_documents_the_errors_it_can_answer(world: World) -> None:
+    schema = as_user(world, "hub").get("/api/v1/openapi.json").json()
+    assert "ErrorOut" in schema["components"]["schemas"]
+    for path, methods in schema["paths"].items():
+        for method, operation in methods.items():
+            documented = {int(status) for status in operation["responses"]}
+            expected = {403, 404, 422} | ({409} if method != "get" else set())
+            assert expected <= documented, (method, path, documented)
+            assert 401 in documented or not operation.get("security"), (method, path)
