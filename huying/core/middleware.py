@@ -11,11 +11,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
-from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput
 from huying.core.input_text import CONTROL, UNFIT, UnfitText, storable
+from huying.core.web import error_page
 
 request_id_var: ContextVar[str] = ContextVar("huying_request_id", default="")
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -156,7 +156,4 @@ def _refusal(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
         return JsonResponse(
             {"error": exc.as_dict()}, status=exc.status, json_dumps_params={"ensure_ascii": False}
         )
-    template = "core/error.html"
-    if getattr(request, "htmx", False):
-        template += "#error"
-    return render(request, template, {"error": exc}, status=exc.status)
+    return error_page(request, exc)

@@ -43,10 +43,15 @@ class DomainErrorPageMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not isinstance(exc, DomainError) or request.path.startswith("/api/"):
             return None
-        template = "core/error.html"
-        if getattr(request, "htmx", False):
-            template += "#error"
-        return render(request, template, {"error": exc}, status=exc.status)
+        return error_page(request, exc)
+
+
+def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """A refusal as a page, or for htmx the ``error`` fragment shown in place."""
+    template = "core/error.html"
+    if getattr(request, "htmx", False):
+        template += "#error"
+    return render(request, template, {"error": exc}, status=exc.status)
 
 
 def file_download(data: IO[bytes], *, filename: str, content_type: str) -> HttpResponse:

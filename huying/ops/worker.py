@@ -72,6 +72,22 @@ def drop_connections() -> None:
             conn.connection = None
 
 
+def lost_database(exc: BaseException, failures: int, *, who: str) -> float:
+    """After the ``failures``-th lost connection in a row (0-based): say so, drop the broken
+    connections, and return how long ``who`` waits before trying again."""
+    delay = backoff(failures)
+    first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    logger.warning(
+        "database unavailable (%s: %s); %s retrying in %.0f s",
+        type(exc).__name__,
+        first_line,
+        who,
+        delay,
+    )
+    drop_connections()
+    return delay
+
+
 def claim_period(name: str, interval: int, now: float) -> bool:
     """True for exactly one caller per interval, across processes."""
     key = f"schedule:{name}"
@@ -225,15 +241,8 @@ def run_supervised(
         except TRANSIENT as exc:
             if clock() - started > BACKOFF_CAP:
                 failures = 0
-            delay = backoff(failures)
+            delay = lost_database(exc, failures, who="worker")
             failures += 1
-            logger.warning(
-                "database unavailable (%s: %s); worker retrying in %.0f s",
-                type(exc).__name__,
-                str(exc).strip().splitlines()[0] if str(exc).strip() else "",
-                delay,
-            )
-            drop_connections()
             worker.startup_delay = False
             sleep(delay)
 
@@ -288,14 +297,8 @@ def schedule_forever(worker_id: str, jobs: list[Job], *, stop: threading.Event) 
             schedule_once(worker_id, jobs, now=time.time())
             failures = 0
         except TRANSIENT as exc:
-            delay = backoff(failures)
+            delay = lost_database(exc, failures, who="scheduler")
             failures += 1
-            logger.warning(
-                "database unavailable (%s); scheduler retrying in %.0f s",
-                type(exc).__name__,
-                delay,
-            )
-            drop_connections()
         except Exception:
             logger.exception("scheduler tick failed")
         stop.wait(delay)

@@ -29,11 +29,9 @@ from django_tasks_db.management.commands.db_worker import Command as DbWorkerCom
 from huying.ops.worker import (
     TRANSIENT,
     SupervisedWorker,
-    backoff,
     default_jobs,
-    drop_connections,
     heartbeat,
-    logger,
+    lost_database,
     recover_stale_tasks,
     run_supervised,
     schedule_forever,
@@ -50,15 +48,8 @@ def until_database(action: Callable[[], T], *, what: str) -> T:
         try:
             return action()
         except TRANSIENT as exc:
-            delay = backoff(failures)
+            delay = lost_database(exc, failures, who=f"worker start-up ({what})")
             failures += 1
-            logger.warning(
-                "database unavailable (%s) while %s; retrying in %.0f s",
-                type(exc).__name__,
-                what,
-                delay,
-            )
-            drop_connections()
             time.sleep(delay)
 
 
