@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
-from huying.core.api_types import ErrorOut
+from huying.core.api_types import IGNORED, IGNORED_SCHEMA, ErrorOut, extra_fields
 from huying.core.errors import DomainError
 from huying.org.api import router as org_router
 from huying.org.api_auth import AUTH
 from huying.reports.api import router as reports_router
+from huying.triage.api import router as triage_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -38,17 +42,47 @@ ERROR_STATUSES = {
 class HuyingAPI(NinjaAPI):
     """The schema documents every error an operation can answer, not only its success: the
     statuses are decided in one place (the input door, the auth, the scope, the rules) for
-    every operation, so they are added here rather than repeated on each endpoint."""
+    every operation, so they are added here rather than repeated on each endpoint.
+
+    The schema is built once per process (and per URL prefix and language): building it
+    walks every operation's pydantic models and takes seconds, and nothing it is made of
+    changes while the process runs. It is kept as its JSON text, so each caller gets its own
+    copy of exactly what the first build served."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[tuple[Any, ...], str] = {}
+        self._schemas_lock = threading.Lock()
 
     def get_openapi_schema(self, **kwargs: Any) -> Any:
+        key = (
+            kwargs.get("path_prefix"),
+            tuple(sorted((kwargs.get("path_params") or {}).items())),
+            get_language(),
+        )
+        with self._schemas_lock:
+            if key not in self._schemas:
+                schema = self.build_openapi_schema(**kwargs)
+                self._schemas[key] = json.dumps(schema, cls=NinjaJSONEncoder)
+            return json.loads(self._schemas[key])
+
+    def build_openapi_schema(self, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(**kwargs)
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         error = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in error.pop("$defs", {}).items():
             components.setdefault(name, definition)
         components.setdefault("ErrorOut", error)
+        components.setdefault(IGNORED, IGNORED_SCHEMA)
+        for definition in components.values():
+            extra_fields(definition)
         for methods in schema["paths"].values():
             for method, operation in methods.items():
+                for body in operation.get("requestBody", {}).get("content", {}).values():
+                    # Form bodies are inline, not In components; their extra fields are
+                    # ignored alike.
+                    if "properties" in body.get("schema", {}):
+                        extra_fields(body["schema"], ignored=True)
                 responses = operation.setdefault("responses", {})
                 for status in _error_statuses(method, operation):
                     if status not in responses and str(status) not in responses:
@@ -85,6 +119,7 @@ api = HuyingAPI(
 api.add_router("", org_router)
 api.add_router("", catalogue_router)
 api.add_router("", cases_router)
+api.add_router("", triage_router)
 api.add_router("", reports_router)
 
 

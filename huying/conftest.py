@@ -10,6 +10,7 @@ from __future__ import annotations
 import atexit
 import copy
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -212,6 +213,32 @@ def _default_language() -> Iterator[None]:
     a language per request and never deactivates it): later tests start in the default."""
     yield
     translation.deactivate()
+
+
+#: The text messages sent while the ``texts`` fixture is on, oldest first: (phone, message).
+SENT_TEXTS: list[tuple[str, str]] = []
+
+
+def collect_text(phone: str, message: str) -> None:
+    SENT_TEXTS.append((phone, message))
+
+
+@pytest.fixture
+def texts(settings: Any) -> Iterator[list[tuple[str, str]]]:
+    """Text messages (residents' sign-in codes) kept here instead of sent."""
+    settings.HUYING_SMS_BACKEND = "huying.conftest.collect_text"
+    SENT_TEXTS.clear()
+    yield SENT_TEXTS
+    SENT_TEXTS.clear()
+
+
+def texted_code(texts: list[tuple[str, str]], phone: str | None = None) -> str:
+    """The 6-digit code of the last text (to ``phone``, when given)."""
+    to, message = texts[-1]
+    assert phone is None or to == phone, (to, phone)
+    found = re.search(r"\d{6}", message)
+    assert found is not None, message
+    return found.group()
 
 
 def confirm_calendar_years(*years: int) -> None:

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "huying.org",
     "huying.catalogue",
     "huying.cases",
+    "huying.triage",
     "huying.evaluation",
     "huying.reports",
     "huying.grid",
@@ -175,7 +176,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "landing"  # by role: field staff to /m/, others to the workbench
 LOGOUT_REDIRECT_URL = "login"
 STATIC_ROOT = DATA_DIR / "static"
 # Nothing is served from MEDIA_URL: attachments go through the scope-checked view at /files/
@@ -224,7 +225,22 @@ HUYING_QUEUE_MAX_AGE = env_int("HUYING_QUEUE_MAX_AGE", 300, minimum=1)
 # --- domain settings -------------------------------------------------------------------------
 HUYING_DISTRICT_CODE = env_str("HUYING_DISTRICT_CODE", "JJ")
 # Notification delivery: a dotted path to a backend callable (SMS, e-mail, webhook); logs by default.
+# Reports from a street's own patch wait in the street's 待研判; after this many hours
+# untriaged the hub's queue shows them too (huying.cases.queues).
+HUYING_STREET_TRIAGE_HOURS = env_int("HUYING_STREET_TRIAGE_HOURS", 4, minimum=1)
 HUYING_NOTIFY_BACKEND = env_str("HUYING_NOTIFY_BACKEND", "huying.core.notify.log_backend")
+# Text messages to a number that has no account yet (a resident's sign-in code): a dotted path
+# to a callable (phone, message), sent at once; the default writes them to the log (the demo's
+# codes are read there). A deployment points it at its SMS gateway.
+HUYING_SMS_BACKEND = env_str("HUYING_SMS_BACKEND", "huying.core.notify.log_text_backend")
+# A resident's sign-in code (huying.org.phone_signin): how long it holds, how soon another may
+# be sent to the same number, how many a number and an address may ask for in an hour, and
+# how many wrong guesses one code survives.
+HUYING_PHONE_CODE_MINUTES = env_int("HUYING_PHONE_CODE_MINUTES", 5, minimum=1)
+HUYING_PHONE_CODE_RESEND_SECONDS = env_int("HUYING_PHONE_CODE_RESEND_SECONDS", 60, minimum=1)
+HUYING_PHONE_CODES_PER_HOUR = env_int("HUYING_PHONE_CODES_PER_HOUR", 5, minimum=1)
+HUYING_PHONE_CODES_IP_PER_HOUR = env_int("HUYING_PHONE_CODES_IP_PER_HOUR", 30, minimum=1)
+HUYING_PHONE_CODE_GUESSES = env_int("HUYING_PHONE_CODE_GUESSES", 5, minimum=1)
 # Attachments: allowed content types and size cap.
 HUYING_ATTACHMENT_MAX_BYTES = env_int("HUYING_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, minimum=1)
 HUYING_ATTACHMENT_TYPES = env_list(
@@ -277,6 +293,19 @@ HUYING_BASIC_SATISFIED_WEIGHT = env_decimal(
 )
 # A department with fewer rated cases than this in a period is listed but not ranked.
 HUYING_RANKING_MIN_CASES = env_int("HUYING_RANKING_MIN_CASES", 3, minimum=1)
+# 疑似重复 (huying.cases.duplicates): at triage, the open cases reported up to this many days
+# before a case, within this many metres of its point (in its grid when either has no point),
+# whose text is at least this similar (0–1: cosine of their characters and character pairs).
+HUYING_DUPLICATE_METRES = env_int("HUYING_DUPLICATE_METRES", 200, minimum=1)
+HUYING_DUPLICATE_DAYS = env_int("HUYING_DUPLICATE_DAYS", 7, minimum=1)
+HUYING_DUPLICATE_SIMILARITY = float(
+    env_decimal("HUYING_DUPLICATE_SIMILARITY", "0.4", minimum=Decimal(0), maximum=Decimal(1))
+)
+# 反复发生预警 (huying.cases.recurrence): the same catalogue item reported this many times
+# within this many days, in one grid or within this many metres of one spot (0: grids only).
+HUYING_RECURRENCE_COUNT = env_int("HUYING_RECURRENCE_COUNT", 3, minimum=2)
+HUYING_RECURRENCE_DAYS = env_int("HUYING_RECURRENCE_DAYS", 30, minimum=1)
+HUYING_RECURRENCE_METRES = env_int("HUYING_RECURRENCE_METRES", 100, minimum=0)
 
 
 def _csp(tile_url: str) -> dict[str, object]:
@@ -319,3 +348,5 @@ HUYING_TRAIL_KEY = env_str("HUYING_TRAIL_KEY", "")
 HUYING_TRAIL_KEY_FILE = Path(env_str("HUYING_TRAIL_KEY_FILE", str(DATA_DIR / "trail.key")))
 HUYING_TRAIL_ANCHOR_DIR = Path(env_str("HUYING_TRAIL_ANCHOR_DIR", str(DATA_DIR / "anchors")))
 HUYING_TRAIL_ANCHOR_INTERVAL = env_int("HUYING_TRAIL_ANCHOR_INTERVAL", 3600, minimum=60)
+# How often the worker retrains the triage suggestion from the triaged cases (seconds; a day).
+HUYING_TRIAGE_TRAIN_INTERVAL = env_int("HUYING_TRIAGE_TRAIN_INTERVAL", 86400, minimum=3600)

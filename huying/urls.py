@@ -3,13 +3,14 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from huying.api import api
-from huying.cases.views import home
+from huying.cases.views import home, landing
 from huying.ops.views import healthz
 from huying.org import web
 from huying.org.signin_views import SignInView
 
 urlpatterns = [
     path("", home, name="home"),
+    path("start/", landing, name="landing"),
     path("healthz", healthz, name="healthz"),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -57,3 +57,20 @@ def test_department_dashboard(
     expect(dept.locator("#dash-kpis")).to_contain_text("派单")
     expect(dept.locator("#chart-class")).to_have_count(0)  # no territory charts
     shot(dept, "dashboard-department")
+
+
+def test_the_wall_fits_one_command_centre_screen(
+    world: World, live_server: object, login: Callable[..., Page]
+) -> None:
+    """At 1920 × 1080 every card is on the screen (the heat map, grids and sources fell below)."""
+    screen = {"width": 1920, "height": 1080}
+    hub = login("hub", viewport=screen, next_url="/reports/wall/")
+    expect(hub.locator("body[data-dashboard=ready]")).to_have_count(1)
+    overflow = hub.evaluate(
+        "() => document.documentElement.scrollHeight - document.documentElement.clientHeight"
+    )
+    assert overflow <= 0, f"{overflow}px below the screen"
+    for card in hub.locator(".dash-grid > .card").all():
+        box = card.bounding_box()
+        assert box is not None and box["y"] + box["height"] <= screen["height"], box
+    shot(hub, "dashboard-wall")

@@ -38,6 +38,7 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
     verifying = case_in_state(world, CaseState.VERIFYING)
     working = case_in_state(world, CaseState.IN_PROGRESS)
     follow_up = case_in_state(world, CaseState.FOLLOW_UP)
+    submitted = case_in_state(world, CaseState.SUBMITTED)  # the cases above: 疑似重复
     a = Assignment.objects.get(case=working)
     WorkdayOverride.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
     return {
@@ -50,7 +51,10 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
         "street-list-bad-filter": ("street", "/cases/?level=9"),
         "street-triaged": ("street", f"/cases/{triaged.pk}/"),
         "street-verifying": ("street", f"/cases/{verifying.pk}/"),
+        "street-submitted": ("street", f"/cases/{submitted.pk}/"),
         "hub-home": ("hub", "/"),
+        # The four cases above, one item in one grid: a 反复发生预警 with the hub's form.
+        "hub-warnings": ("hub", f"/cases/warnings/?end={submitted.reported_at:%Y-%m-%d}"),
         "hub-working": ("hub", f"/cases/{working.pk}/"),
         "dept-home": ("dept_cg", "/"),
         "dept-working": ("dept_cg", f"/cases/{a.case_id}/"),

@@ -3,16 +3,26 @@
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from huying.cases import rules, selectors, services
+from huying.cases import duplicates, rules, selectors, services
 from huying.cases.file_views import send_file, send_thumbnail
-from huying.cases.models import Assignment, Attachment, Case, CaseEvent
+from huying.cases.models import (
+    Assignment,
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseState,
+    Satisfaction,
+    Source,
+)
 from huying.cases.selectors import CaseFilters
-from huying.core.api_types import ERRORS, Id, Instant
+from huying.core.api_types import ERRORS, FilledText, Id, In, Instant, Text
+from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.org.actors import Actor
 from huying.org.api_auth import acting
 from huying.org.models import Role
@@ -20,8 +30,7 @@ from huying.org.models import Role
 router = Router(tags=["事件 cases"])
 
 _FILE_TYPES: dict[str, Any] = {
-    t: {"schema": {"type": "string", "format": "binary"}}
-    for t in ("image/jpeg", "image/png", "image/webp", "application/pdf")
+    t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS
 }
 
 
@@ -168,7 +177,10 @@ class CaseStateOut(CaseOut):
     """What every write returns: the case, its assignments and what the caller may do next."""
 
     assignments: list[AssignmentOut]
-    actions: list[str] = Field(description="case actions the acting role may take now")
+    actions: list[str] = Field(
+        description="case actions the acting role may take now; triage_call and "
+        "triage_dispatch are triage-and-call and triage-and-dispatch"
+    )
 
     @staticmethod
     def resolve_assignments(obj: Case) -> list[Assignment]:
@@ -196,108 +208,146 @@ class CaseDetailOut(CaseStateOut):
         return list(obj.events.all())
 
 
+class DuplicateOut(Schema):
+    id: int
+    number: str
+    title: str
+    state: str
+    state_label: str
+    reported_at: datetime
+    similarity: float = Field(
+        description="how alike the texts read, 0–1 (cosine of characters and character pairs)"
+    )
+    distance_m: float | None = Field(
+        description="metres between the two points; null when one has none (same grid)"
+    )
+
+
+class DuplicatesOut(Schema):
+    case_id: int
+    metres: int = Field(description="HUYING_DUPLICATE_METRES: how near a candidate is")
+    days: int = Field(description="HUYING_DUPLICATE_DAYS: how much earlier it may be reported")
+    threshold: float = Field(description="HUYING_DUPLICATE_SIMILARITY: the least similarity")
+    items: list[DuplicateOut] = Field(
+        description="earlier open cases in the caller's scope, most alike first (at most 10)"
+    )
+
+
 class CasePage(Schema):
     items: list[CaseOut]
     next_cursor: str | None
 
 
-class IntakeIn(Schema):
-    title: str = Field(max_length=200)
-    description: str = ""
-    source: str | None = None
+class IntakeIn(In):
+    title: FilledText = Field(max_length=200)
+    description: Text = ""
+    source: Source | None = Field(None, description="the channel; a role may use only its own")
     lat: float | None = Field(None, ge=-90, le=90, description="WGS-84")
     lng: float | None = Field(None, ge=-180, le=180, description="WGS-84")
-    address: str = Field("", max_length=200)
-    reporter_name: str = Field("", max_length=50)
-    reporter_phone: str = Field("", max_length=32)
+    address: Text = Field("", max_length=200)
+    reporter_name: Text = Field("", max_length=50)
+    reporter_phone: Text = Field("", max_length=32)
     unit_id: Id | None = None
     item_id: Id | None = Field(None, description="the reporter's guess; triage confirms it")
-    submission_key: str = Field(
+    submission_key: Text = Field(
         "", max_length=64, description="client-made idempotency key: a resend returns the same case"
     )
 
 
-class Versioned(Schema):
+class Versioned(In):
     expected_version: int | None = Field(None, description="the version you saw; 409 if it changed")
 
 
 class NoteIn(Versioned):
-    note: str = ""
+    note: Text = ""
+
+
+class FilledNoteIn(Versioned):
+    note: FilledText
 
 
 class ReasonIn(Versioned):
-    reason: str = Field(min_length=1)
+    reason: FilledText
 
 
 class TriageIn(Versioned):
     item_id: Id
     level: int | None = Field(None, ge=1, le=4)
-    level_reason: str = ""
+    level_reason: Text = ""
 
 
 class MergeIn(Versioned):
     master_id: Id
-    reason: str = ""
+    reason: Text = ""
 
 
-class SplitPart(Schema):
-    title: str
-    description: str = ""
+class SplitPart(In):
+    title: FilledText = Field(max_length=200)
+    description: Text = ""
 
 
 class SplitIn(Versioned):
-    parts: list[SplitPart]
-    reason: str
+    parts: list[SplitPart] = Field(min_length=2)
+    reason: FilledText
 
 
 class CallIn(Versioned):
     department_id: Id | None = None
-    note: str = ""
+    note: Text = ""
 
 
 class DispatchIn(Versioned):
     lead_department_id: Id | None = None
     co_department_ids: list[Id] = []
-    note: str = ""
+    note: Text = ""
+
+
+class TriageCallIn(TriageIn, CallIn):
+    """研判并呼叫: the triage's fields, then the call's; both happen or neither."""
+
+
+class TriageDispatchIn(TriageIn, DispatchIn):
+    """研判并派单: the triage's fields, then the hub dispatch's; both happen or neither."""
 
 
 class CoHandlersIn(Versioned):
-    department_ids: list[Id]
-    note: str = ""
+    department_ids: list[Id] = Field(min_length=1)
+    note: Text = ""
 
 
 class ResultIn(Versioned):
-    result: str = Field(min_length=1)
+    result: FilledText
 
 
 class VerifyIn(Versioned):
     passed: bool
-    reason: str = ""
+    reason: Text = ""
 
 
 class FollowUpIn(Versioned):
-    satisfaction: str = Field(description="satisfied / basic / dissatisfied")
-    note: str = ""
+    satisfaction: Satisfaction
+    note: Text = ""
 
 
 class RulingIn(Versioned):
     uphold: bool
-    reason: str = ""
+    reason: Text = ""
 
 
 class ExtensionIn(Versioned):
     until: Instant
-    reason: str = Field(min_length=1)
+    reason: FilledText
 
 
 class ExtensionRulingIn(Versioned):
     approve: bool
-    reason: str = ""
+    reason: Text = ""
 
 
 def _with_actions(actor: Actor, case: Case) -> Case:
-    """What the role can do now, guards included: the same list the case page offers."""
-    offered = rules.offered_on_case(case, actor.role)
+    """What the role can do now, guards included: the same list the case page offers, the
+    combined actions (研判并呼叫, 研判并派单) first."""
+    offered = [*rules.offered_combined(case, actor.role), *rules.offered_on_case(case, actor.role)]
     case.actions = [r.action for r in offered]  # type: ignore[attr-defined]
     return case
 
@@ -328,18 +378,18 @@ def _state(actor: Actor, case_id: int) -> Case:
 @router.get("/cases", response={200: CasePage, **ERRORS}, summary="事件列表")
 def list_cases(
     request: HttpRequest,
-    state: str | None = None,
+    state: CaseState | None = None,
     level: int | None = Query(None, ge=1, le=4),
     item_id: Id | None = None,
     street_id: Id | None = None,
     department_id: Id | None = None,
-    source: str | None = None,
+    source: Source | None = None,
     overdue: bool | None = None,
     due_soon: bool | None = None,
-    text: str | None = Query(None, max_length=100),
+    text: Text | None = Query(None, max_length=100),
     reported_from: Instant | None = None,
     reported_to: Instant | None = None,
-    cursor: str | None = None,
+    cursor: Text | None = Query(None, description="next_cursor of the page before"),
     limit: int = Query(50, ge=1, le=200),
 ) -> Any:
     actor = acting(request)
@@ -364,7 +414,7 @@ def list_cases(
 @router.get(
     "/cases/by-number/{number}", response={200: CaseDetailOut, **ERRORS}, summary="按编号查询"
 )
-def case_by_number(request: HttpRequest, number: str) -> Any:
+def case_by_number(request: HttpRequest, number: Text) -> Any:
     actor = acting(request)
     return _detail(actor, selectors.case_get(actor, number=number).pk)
 
@@ -372,6 +422,24 @@ def case_by_number(request: HttpRequest, number: str) -> Any:
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, summary="事件详情与轨迹")
 def case_detail(request: HttpRequest, case_id: Id) -> Any:
     return _detail(acting(request), case_id)
+
+
+@router.get(
+    "/cases/{case_id}/duplicates",
+    response={200: DuplicatesOut, **ERRORS},
+    summary="疑似重复事件（研判时合并用）",
+)
+def case_duplicates(request: HttpRequest, case_id: Id) -> Any:
+    """Earlier open cases near this one (or in its grid when either has no point) whose text
+    reads alike: candidates to merge it into (POST /cases/{case_id}/merge). Staff only."""
+    items = duplicates.duplicates_of_case(acting(request), case_id=case_id)
+    return {
+        "case_id": case_id,
+        "metres": settings.HUYING_DUPLICATE_METRES,
+        "days": settings.HUYING_DUPLICATE_DAYS,
+        "threshold": settings.HUYING_DUPLICATE_SIMILARITY,
+        "items": items,
+    }
 
 
 # --- writes: case actions ----------------------------------------------------------------------
@@ -413,6 +481,15 @@ _case_action("dispatch", "呼应办派单（复杂问题）", DispatchIn, servic
 _case_action(
     "leader-dispatch", "区领导逆向派单（重难点/突发）", DispatchIn, services.case_leader_dispatch
 )
+_case_action(
+    "triage-and-call", "研判并呼叫（一般问题）", TriageCallIn, services.case_triage_and_call
+)
+_case_action(
+    "triage-and-dispatch",
+    "研判并派单（呼应办）",
+    TriageDispatchIn,
+    services.case_triage_and_dispatch,
+)
 _case_action("co-handlers", "增派协办部门", CoHandlersIn, services.case_add_co_handler)
 _case_action("complete", "自行处置完毕", ResultIn, services.case_complete_self)
 _case_action("escalate", "上报上一级", ReasonIn, services.case_escalate)
@@ -430,9 +507,21 @@ _case_action("supervise", "督办", NoteIn, services.case_supervise)
     "/cases/{case_id}/attachments",
     response={200: CaseStateOut, **ERRORS},
     summary="补充照片/材料（multipart）",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"files": {"contentType": ", ".join(EXTENSIONS)}}
+                }
+            }
+        }
+    },
 )
 def attach(
-    request: HttpRequest, case_id: Id, files: File[list[UploadedFile]], note: Form[str] = ""
+    request: HttpRequest,
+    case_id: Id,
+    files: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+    note: Text = Form(""),
 ) -> Any:
     actor = acting(request)
     services.case_attach(actor=actor, case_id=case_id, files=files, note=note)
@@ -488,6 +577,6 @@ _assignment_action("extension", "申请延期", ExtensionIn, services.assignment
 _assignment_action(
     "extension-ruling", "审批延期", ExtensionRulingIn, services.assignment_rule_extension
 )
-_assignment_action("progress", "进展反馈", NoteIn, services.assignment_post_progress)
+_assignment_action("progress", "进展反馈", FilledNoteIn, services.assignment_post_progress)
 _assignment_action("result", "办结反馈", ResultIn, services.assignment_submit_result)
 _assignment_action("withdraw", "撤回派单", ReasonIn, services.assignment_withdraw)

@@ -21,6 +21,7 @@ from huying.cases.models import CaseState, Satisfaction, Source
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
+from huying.core.i18n import join_list
 from huying.org.models import OrgUnit
 
 
@@ -47,6 +48,11 @@ def _item_choices() -> list[tuple[str, str]]:
         (str(i.pk), f"{i.code} {i.name}")
         for i in current_items().select_related("klass").order_by("klass__order", "order")
     ]
+
+
+def _current_items() -> list[Any]:
+    """The current catalogue's items with their lead and co-handling departments."""
+    return list(current_items().order_by("klass__order", "order"))
 
 
 BLANK: list[tuple[Any, Any]] = [("", _("全部"))]
@@ -132,6 +138,14 @@ class ActionForm(forms.Form):
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
+    def suit(self, case: Any) -> None:
+        """Fit an unbound form to the case it is shown on (defaults it names); most need
+        nothing."""
+
+    def defaults_item(self, case: Any) -> Any:
+        """The catalogue item whose defaults (lead, co-handlers) the form names."""
+        return case.item if case.item_id else None
+
     def service_kwargs(self) -> dict[str, Any]:
         return {k: v for k, v in self.cleaned_data.items() if v is not None and v != []}
 
@@ -204,7 +218,30 @@ class TriageForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["item_id"].choices = [("", _("请选择")), *_item_choices()]  # type: ignore[attr-defined]
+        self.items = {i.pk: i for i in _current_items()}
+        field = self.fields["item_id"]
+        field.widget = ItemSelect(_item_defaults(self.items.values()))
+        field.widget.is_required = field.required
+        field.choices = [  # type: ignore[attr-defined]
+            ("", _("请选择")),
+            *((str(i.pk), f"{i.code} {i.name}") for i in self.items.values()),
+        ]
+        self.fields["level"].widget.attrs["data-item-level"] = ""
+
+    def suit(self, case: Any) -> None:
+        super().suit(case)  # a combined form's second step names its defaults too
+        if case.item_id:
+            self.initial["item_id"] = case.item_id
+        level = self.fields["level"]
+        choices = list(level.choices)  # type: ignore[attr-defined]
+        level.choices = [("", _level_label(self.defaults_item(case))), *choices[1:]]  # type: ignore[attr-defined]
+
+    def defaults_item(self, case: Any) -> Any:
+        """A form shown again after a refusal names the defaults of the item it chose."""
+        if self.is_bound:
+            chosen = self.data.get(self.add_prefix("item_id"), "")
+            return self.items.get(int(chosen)) if str(chosen).isdigit() else None
+        return super().defaults_item(case)
 
 
 class MergeForm(ActionForm):
@@ -236,6 +273,104 @@ class SplitForm(ActionForm):
         return [{"title": line} for line in lines]
 
 
+class DepartmentPicker(forms.CheckboxSelectMultiple):
+    """Departments as checkboxes under a search box (core/page.js narrows the list as one
+    types; without script it is a plain list). ``note`` names the defaults under the box;
+    ``default_co`` are the ticks they bring (page.js swaps them when the item changes)."""
+
+    template_name = "cases/widgets/department_picker.html"
+    use_fieldset = True
+    note: str = ""
+    default_co: list[int] | None = None
+
+    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
+        context = super().get_context(name, value, attrs)
+        context["widget"]["note"] = self.note
+        if self.default_co is not None:
+            context["widget"]["default_co"] = " ".join(map(str, self.default_co))
+        return context
+
+
+def _lead_label(item: Any) -> str:
+    """ "按事项的主办部门" says which department that is."""
+    lead = item.lead_department if item else None
+    if lead is None:
+        return str(_("按事项的主办部门"))
+    return _("按事项的主办部门（{name}）").format(name=lead.name)
+
+
+def _default_co(item: Any, skip: Any = ()) -> list[Any]:
+    return [d for d in item.co_departments.all() if d.is_active and d.pk not in skip]
+
+
+def _defaults_note(item: Any, co: list[Any]) -> str:
+    lead = item.lead_department
+    return _("事项「{item}」默认：主办 {lead}；协办 {co}").format(
+        item=item.name,
+        lead=lead.name if lead else _("未指定"),
+        co=join_list(d.name for d in co) if co else _("无"),
+    )
+
+
+def _name_the_lead(form: forms.Form, field: str, item: Any) -> None:
+    choices = list(form.fields[field].choices)  # type: ignore[attr-defined]
+    form.fields[field].choices = [("", _lead_label(item)), *choices[1:]]  # type: ignore[attr-defined]
+
+
+def _co_handlers_by_default(form: forms.Form, field: str, item: Any, *, skip: Any = ()) -> None:
+    """The item's co-handling departments start ticked, and the note under the search box
+    names the item's lead and co-handlers."""
+    if item is None:
+        form.fields[field].widget.default_co = []  # none yet: an item chosen later brings its own
+        return
+    co = _default_co(item, skip)
+    form.initial[field] = [d.pk for d in co]
+    form.fields[field].widget.note = _defaults_note(item, co)
+    form.fields[field].widget.default_co = [d.pk for d in co]
+
+
+def _level_label(item: Any) -> str:
+    """The level select's first choice names the level it stands for."""
+    if item is None:
+        return str(_("按事项默认等级"))
+    return str(_("按事项默认等级（{level}）").format(level=Level(item.default_level).label))
+
+
+class ItemSelect(forms.Select):
+    """The item choice of a form that also names the item's defaults: each option carries
+    the defaults it brings (the lead's label, the co-handlers to tick and the note), which
+    core/page.js shows when the choice changes. The server checks whatever is sent."""
+
+    def __init__(self, defaults: dict[str, dict[str, str]]) -> None:
+        super().__init__(attrs={"data-item-defaults": ""})
+        self.defaults = defaults
+
+    def create_option(self, name: str, value: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(name, value, *args, **kwargs)
+        option["attrs"].update(self.defaults.get(str(value), {}))
+        return option
+
+
+def _item_defaults(items: Any) -> dict[str, dict[str, str]]:
+    defaults = {
+        "": {
+            "data-lead-label": _lead_label(None),
+            "data-level-label": _level_label(None),
+            "data-co": "",
+            "data-note": "",
+        }
+    }
+    for item in items:
+        co = _default_co(item)
+        defaults[str(item.pk)] = {
+            "data-lead-label": _lead_label(item),
+            "data-level-label": _level_label(item),
+            "data-co": " ".join(str(d.pk) for d in co),
+            "data-note": _defaults_note(item, co),
+        }
+    return defaults
+
+
 class CallForm(ActionForm):
     department_id = forms.TypedChoiceField(
         label=_("呼叫部门"), required=False, coerce=int, empty_value=None
@@ -248,6 +383,9 @@ class CallForm(ActionForm):
         super().__init__(*args, **kwargs)
         self.fields["department_id"].choices = [("", _("按事项的主办部门")), *_department_choices()]  # type: ignore[attr-defined]
 
+    def suit(self, case: Any) -> None:
+        _name_the_lead(self, "department_id", self.defaults_item(case))
+
 
 class DispatchForm(ActionForm):
     lead_department_id = forms.TypedChoiceField(
@@ -257,7 +395,7 @@ class DispatchForm(ActionForm):
         label=_("协办部门"),
         required=False,
         coerce=int,
-        widget=forms.SelectMultiple(attrs={"size": 5}),
+        widget=DepartmentPicker,
     )
     note = forms.CharField(
         label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -269,16 +407,54 @@ class DispatchForm(ActionForm):
         self.fields["lead_department_id"].choices = [("", _("按事项的主办部门")), *departments]  # type: ignore[attr-defined]
         self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
 
+    def suit(self, case: Any) -> None:
+        item = self.defaults_item(case)
+        _name_the_lead(self, "lead_department_id", item)
+        _co_handlers_by_default(self, "co_department_ids", item)
+
 
 class CoHandlersForm(ActionForm):
     department_ids = forms.TypedMultipleChoiceField(
-        label=_("增派协办部门"), coerce=int, widget=forms.SelectMultiple(attrs={"size": 5})
+        label=_("增派协办部门"), coerce=int, widget=DepartmentPicker
     )
     note = forms.CharField(label=_("说明"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["department_ids"].choices = _department_choices()  # type: ignore[attr-defined]
+
+    def suit(self, case: Any) -> None:
+        # The item's co-handlers not yet on the case (a department may hold one live
+        # assignment per case).
+        on_case = {a.department_id for a in case.assignments.all()}
+        _co_handlers_by_default(self, "department_ids", self.defaults_item(case), skip=on_case)
+
+
+TRIAGE_FIRST = ["item_id", "level", "level_reason"]
+
+
+class _TriageFirst(TriageForm):
+    """A triage followed by a step that names the item's defaults: the defaults shown follow
+    the item chosen in the same form (``ItemSelect``, core/page.js)."""
+
+    field_order = TRIAGE_FIRST
+    lead_field: str
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.lead_field].widget.attrs["data-item-lead"] = ""
+
+
+class TriageCallForm(_TriageFirst, CallForm):
+    """研判并呼叫: the triage's fields, then the call's."""
+
+    lead_field = "department_id"
+
+
+class TriageDispatchForm(_TriageFirst, DispatchForm):
+    """研判并派单: the triage's fields, then the hub dispatch's."""
+
+    lead_field = "lead_department_id"
 
 
 class FollowUpForm(ActionForm):
@@ -354,6 +530,11 @@ CASE_ACTIONS: dict[str, WebAction] = {
     "hub_dispatch": WebAction(DispatchForm, services.case_hub_dispatch, primary=True),
     "leader_dispatch": WebAction(DispatchForm, services.case_leader_dispatch, primary=True),
     "add_co_handler": WebAction(CoHandlersForm, services.case_add_co_handler),
+    # one submit, two steps (rules.COMBINED_ACTIONS)
+    "triage_call": WebAction(TriageCallForm, services.case_triage_and_call, primary=True),
+    "triage_dispatch": WebAction(
+        TriageDispatchForm, services.case_triage_and_dispatch, primary=True
+    ),
     "complete_self": WebAction(ResultForm, services.case_complete_self, primary=True),
     "escalate": WebAction(ReasonForm, services.case_escalate),
     "escalate_to_hub": WebAction(ReasonForm, services.case_escalate),
@@ -386,3 +567,31 @@ ASSIGNMENT_ACTIONS: dict[str, WebAction] = {
     "withdraw": WebAction(ReasonForm, services.assignment_withdraw),
 }
 # 催办 and 督办 of an assignment happen through the case's own urge / supervise.
+
+
+# --- 反复发生预警 ----------------------------------------------------------------------------------
+
+
+class WarningListForm(forms.Form):
+    """The weekly warning list: the seven days ending ``end`` (today when left out)."""
+
+    end = forms.DateField(
+        label=_("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+class SystemicForm(forms.Form):
+    """发起系统性问题 from a warning: the cases it links, a title and why."""
+
+    case_ids = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    title = forms.CharField(label=_("系统性问题标题"), max_length=200)
+    reason = forms.CharField(
+        label=_("原因与处理要求"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+    )
+    end = forms.DateField(widget=forms.HiddenInput, required=False)
+
+    def clean_case_ids(self) -> list[int]:
+        parts = [p.strip() for p in self.cleaned_data["case_ids"].split(",") if p.strip()]
+        if not parts or not all(p.isdigit() and len(p) <= 18 for p in parts):
+            raise forms.ValidationError(_("关联事件无效"))
+        return [int(p) for p in parts]

@@ -7,7 +7,10 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
 - the indicator tables' drill-down (evaluation) narrows the case list to the cases behind
   one number, on the page and in a background export alike;
 - a field worker's patrol (grid) joins the phone pages: the open patrol on the task page,
-  and a report filed as one of its findings.
+  and a report filed as one of its findings;
+- the triage suggestion (triage) with the learned model blended in: what the triage form
+  preselects and what the trail records beside the decision. Without it, the catalogue's
+  cold-start scorer answers.
 """
 
 from __future__ import annotations
@@ -19,6 +22,9 @@ from django.db import models
 from django.db.models import QuerySet
 
 from huying.cases.models import Case
+from huying.catalogue.selectors import current_items
+from huying.catalogue.suggest import Suggestion
+from huying.catalogue.suggest import suggest as cold_start
 from huying.org.actors import Actor
 
 
@@ -47,10 +53,12 @@ class CaseRestriction(Protocol):
 RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
 OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
+Suggester = Callable[[str, str], Suggestion]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
 _patrol_finding: PatrolFinding | None = None
+_suggester: Suggester | None = None
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -78,3 +86,15 @@ def patrol_finding(*, actor: Actor, patrol_id: int, **report: Any) -> Case:
     if _patrol_finding is None:
         raise LookupError("no app has registered patrols (huying.grid)")
     return _patrol_finding(actor=actor, patrol_id=patrol_id, **report)
+
+
+def register_suggester(suggest: Suggester) -> None:
+    """``suggest(title, description)`` over the current catalogue."""
+    global _suggester
+    _suggester = suggest
+
+
+def suggestion(title: str, description: str) -> Suggestion:
+    if _suggester is not None:
+        return _suggester(title, description)
+    return cold_start(title, description, items=list(current_items()))

@@ -9,10 +9,14 @@ from huying.cases.models import AssignmentState, CaseState
 from huying.org.models import Role
 
 
-def _roles(rule: rules.Rule) -> str:
+def _roles(roles: frozenset[str]) -> str:
     labels = {r: str(Role(r).label) for r in Role.values}
     labels[rules.SYSTEM] = "系统"
-    return "、".join(labels[r] for r in sorted(rule.roles))
+    return "、".join(labels[r] for r in sorted(roles))
+
+
+def _guard(rule: rules.Rule) -> str:
+    return rule.guard.__name__.strip("_") if rule.guard else ""
 
 
 def _rows(
@@ -32,11 +36,34 @@ def _rows(
             if rule.target == rules.RESTORE
             else label[rule.target]
         )
-        guard = rule.guard.__name__.strip("_") if rule.guard else ""
         rows.append(
-            f"| `{rule.action}` | {rule.label} | {sources} | {target} | {_roles(rule)} | "
-            f"{'是' if rule.reason_required else ''} | {guard} |"
+            f"| `{rule.action}` | {rule.label} | {sources} | {target} | {_roles(rule.roles)} | "
+            f"{'是' if rule.reason_required else ''} | {_guard(rule)} |"
         )
+    return rows
+
+
+def _combined_rows() -> list[str]:
+    """One row per combined action and state it starts from: its steps, where the last one
+    leaves the case, the roles every step allows and every step's guard."""
+    label = {s: str(CaseState(s).label) for s in CaseState.values}
+    rows = [
+        "| 动作 action | 名称 | 依次执行 steps | 从 from | 到 to | 角色 roles | 守卫 guard |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for combined in rules.COMBINED_ACTIONS:
+        for state in CaseState.values:
+            chain = rules.combined_chain(combined, state)
+            if chain is None:
+                continue
+            roles = frozenset.intersection(*(rule.roles for rule in chain))
+            targets = [r.target for r in chain if r.target not in (None, rules.RESTORE)]
+            steps = " → ".join(f"`{r.action}` {r.label}" for r in chain)
+            guards = "、".join(g for g in map(_guard, chain) if g)
+            rows.append(
+                f"| `{combined.action}` | {combined.label} | {steps} | {label[state]} | "
+                f"{label[targets[-1]] if targets else '（不变）'} | {_roles(roles)} | {guards} |"
+            )
     return rows
 
 
@@ -80,6 +107,14 @@ def _render() -> str:
         "## 事件动作 case actions",
         "",
         *_rows(rules.CASE_RULES, CaseState),
+        "",
+        "## 一次提交的组合动作 combined actions",
+        "",
+        "几个事件动作在同一个事务里依次执行（`COMBINED_ACTIONS`），都成或都不成：每一步仍按它在上表的"
+        "规则检查（状态、角色、守卫；守卫看研判定下的等级），在轨迹上各记一条；任何一步被拒绝，"
+        "前面的步骤一并撤销，什么也不改变。角色是每一步都允许的角色。",
+        "",
+        *_combined_rows(),
         "",
         "## 派单状态 assignment states",
         "",

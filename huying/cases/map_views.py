@@ -22,6 +22,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import require_GET
+from shapely import unary_union
+from shapely.geometry import mapping, shape
 
 from huying.cases import selectors
 from huying.cases.forms import CaseFilterForm
@@ -29,7 +31,7 @@ from huying.cases.models import CaseState
 from huying.core.geo import SYSTEMS, WGS84, from_wgs84, geometry_from_wgs84
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
-from huying.org.selectors import CACHE_SECONDS, grid_index
+from huying.org.selectors import CACHE_SECONDS, ancestors, grid_at, grid_index
 from huying.org.web import staff_view
 
 #: The most points one map draws (the most recent); beyond it the page asks for a narrower filter.
@@ -151,6 +153,68 @@ def grid_features(system: str) -> dict[int, str]:
         }
         cache.set(key, features, CACHE_SECONDS)
     return features
+
+
+#: Outline simplification for the base map's streets and communities (≈ 2 m): a union of
+#: grids keeps every shared vertex, which the eye does not need at street scale.
+BASE_SIMPLIFY = 0.00002
+
+
+def base_map(system: str) -> str:
+    """The district drawn from its own polygons, for a map without tiles (the demo, a closed
+    government network): streets and communities (each the union of its grids) and the grids,
+    as one GeoJSON FeatureCollection text in ``system``, largest first so that the smaller
+    draw on top. Cached like ``grid_features``."""
+    key = f"cases:map:base:{system}:{grid_index.generation}"
+    body: str | None = cache.get(key)
+    if body is not None:
+        return body
+    grids = list(
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.GRID, is_active=True, boundary__isnull=False)
+        .only("id", "name", "path", "boundary")
+        .order_by("path")
+    )
+    parts: dict[int, list[Any]] = {}
+    features: list[dict[str, Any]] = []
+    for grid in grids:
+        polygon = shape(grid.boundary)
+        for unit_id in (int(p) for p in grid.path.strip("/").split("/")[:-1]):
+            parts.setdefault(unit_id, []).append(polygon)
+        features.append(_feature(grid.pk, "grid", grid.name, grid.boundary, system))
+    above = OrgUnit.objects.filter(
+        pk__in=parts, kind__in=[OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY]
+    ).values_list("pk", "kind", "name")
+    outlines = [
+        _feature(pk, kind, name, mapping(unary_union(parts[pk]).simplify(BASE_SIMPLIFY)), system)
+        for pk, kind, name in above
+    ]
+    outlines.sort(key=lambda f: f["properties"]["kind"] != OrgUnit.Kind.STREET)
+    body = json.dumps(
+        {"type": "FeatureCollection", "features": outlines + features},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    cache.set(key, body, CACHE_SECONDS)
+    return body
+
+
+def _feature(pk: int, kind: str, name: str, geometry: Any, system: str) -> dict[str, Any]:
+    return {
+        "type": "Feature",
+        "id": pk,
+        "properties": {"kind": kind, "name": name},
+        "geometry": geometry_from_wgs84(dict(geometry), system),
+    }
+
+
+def place_names(lat: float, lng: float) -> dict[str, str]:
+    """The street, community and grid a stored (WGS-84) point falls in, by kind; empty
+    outside every grid. Intake places a report by the same index."""
+    grid = grid_at(lat, lng)
+    if grid is None:
+        return {}
+    kinds = {OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.GRID}
+    return {u.kind: u.name for u in ancestors(grid) if u.kind in kinds}
 
 
 @require_GET

@@ -176,6 +176,16 @@ class Case(Clock):
         on_delete=models.PROTECT,
         related_name="splits",
     )
+    # 系统性问题: the case the hub opened for a problem that keeps coming back (反复发生预警);
+    # each recurring case points at it (huying.cases.services.systemic).
+    systemic = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="systemic_children",
+        verbose_name=_("系统性问题"),
+    )
     suspended_from = models.CharField(max_length=16, blank=True)
     urge_count = models.PositiveSmallIntegerField(default=0, verbose_name=_("催办次数"))
     supervised = models.BooleanField(default=False, verbose_name=_("督办"))

@@ -9,32 +9,68 @@ the names of the staff who handle it nor anyone else's data.
 from __future__ import annotations
 
 import json
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_POST
+from django.views.decorators.gzip import gzip_page
+from django.views.decorators.http import require_GET, require_POST
 
-from huying.cases import attachments, hooks, lookup, queues, rules, selectors, services
+from huying.cases import (
+    attachments,
+    deadlines,
+    hooks,
+    lookup,
+    map_views,
+    queues,
+    rules,
+    selectors,
+    services,
+)
 from huying.cases.forms import MultipleFileField, with_files
 from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
+from huying.cases.views import detail_context
+from huying.catalogue.models import UNIT_WORDS, Level
 from huying.catalogue.selectors import current_items
-from huying.core.errors import DomainError
-from huying.core.geo import from_wgs84, gcj02_to_wgs84
+from huying.core.errors import DomainError, TooManyAttempts
+from huying.core.geo import SYSTEMS, from_wgs84, gcj02_to_wgs84, to_wgs84
 from huying.core.selectors import calendar_notice
+from huying.org import phone_signin
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
+from huying.org.models import OrgUnit, PhoneAccount, Role
 from huying.org.roles import FIELD_ROLES
-from huying.org.signin import client_ip
-from huying.org.web import staff_view
+from huying.org.signin import client_ip, user_agent
+from huying.org.web import View, staff_view
+
+
+def phone_view(view: View) -> View:
+    """``staff_view`` for the phone pages: a visitor not signed in is sent to the text-message
+    code sign-in (residents have no password), which links the staff login."""
+    signed_in = staff_view(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), reverse("phone:login"))
+        return signed_in(request, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
 STEPS = [
@@ -138,12 +174,15 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-@staff_view
+@phone_view
 def report(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    initial = (
+    initial: dict[str, Any] = (
         {"patrol": request.GET.get("patrol")} if request.GET.get("patrol", "").isdigit() else {}
     )
+    if actor.role == Role.RESIDENT:  # the number they proved, to call them back on
+        phone = PhoneAccount.objects.filter(user=actor.user).values_list("phone", flat=True)
+        initial["reporter_phone"] = phone.first() or ""
     form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
     error: DomainError | None = None
     status = 200
@@ -161,17 +200,13 @@ def report(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 error, status = exc, exc.status
             else:
+                sent_url = reverse("phone:sent", args=[case.number])
                 if _wants_json(request):
                     return JsonResponse(
-                        {"number": case.number, "track_code": case.track_code}, status=201
+                        {"number": case.number, "track_code": case.track_code, "url": sent_url},
+                        status=201,
                     )
-                messages.success(
-                    request,
-                    _("已提交，事件编号 {number}，查询码 {code}，请留存以便查询进度").format(
-                        number=case.number, code=case.track_code
-                    ),
-                )
-                return redirect("phone:case", number=case.number)
+                return redirect(sent_url)
         if _wants_json(request):
             body = (
                 {"error": error.as_dict()}
@@ -185,49 +220,203 @@ def report(request: HttpRequest) -> HttpResponse:
                 }
             )
             return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
-    items = [
-        {"id": i.pk, "keywords": [k for k in (i.keywords or "").split() if k]}
-        for i in current_items()
-    ]
     return render(
         request,
         "phone/report.html",
-        {"form": form, "error": error, "items": items, "picker": _picker(actor)},
+        {"form": form, "error": error, "picker": _picker(actor)},
         status=status,
     )
 
 
 def _picker(actor: Actor) -> dict[str, Any] | None:
-    """A map to pick the point on, where there are tiles to recognise the place by: centred
-    on the person's own patch (the middle of its first grid)."""
-    if not settings.HUYING_MAP_TILE_URL:
-        return None
-    grids = OrgUnit.objects.filter(kind=OrgUnit.Kind.GRID, min_lat__isnull=False).order_by("path")
-    box = (
-        grids.filter(path__startswith=actor.unit.path)
-        .values_list("min_lat", "max_lat", "min_lng", "max_lng")
-        .first()
-        or grids.values_list("min_lat", "max_lat", "min_lng", "max_lng").first()
-    )
-    if box is None or None in box:
-        return None
-    south, north, west, east = (float(v) for v in box)  # type: ignore[arg-type]
-    lat, lng = (south + north) / 2, (west + east) / 2
-    lat, lng = from_wgs84(settings.HUYING_MAP_COORDS)(lat, lng)
+    """The map to place the report on: the tiles if there are any, over the district's own
+    outlines (``map_views.base_map``) that work without them, framed on the person's patch
+    (a resident's is the district)."""
+    grids = OrgUnit.objects.filter(kind=OrgUnit.Kind.GRID, is_active=True, min_lat__isnull=False)
+    mine = grids.filter(path__startswith=actor.unit.path)
+    box = mine.aggregate(Min("min_lat"), Max("max_lat"), Min("min_lng"), Max("max_lng"))
+    if box["min_lat__min"] is None:
+        box = grids.aggregate(Min("min_lat"), Max("max_lat"), Min("min_lng"), Max("max_lng"))
+    if box["min_lat__min"] is None:
+        return None  # no grid drawn yet: GPS and the address only
+    convert = from_wgs84(settings.HUYING_MAP_COORDS)
+    south, west = convert(box["min_lat__min"], box["min_lng__min"])
+    north, east = convert(box["max_lat__max"], box["max_lng__max"])
     return {
         "tiles": {
             "url": settings.HUYING_MAP_TILE_URL,
             "attribution": settings.HUYING_MAP_TILE_ATTRIBUTION,
         },
         "coords": settings.HUYING_MAP_COORDS,
-        "center": [lat, lng],
+        "bounds": [[south, west], [north, east]],
+        "base": reverse("phone:base_map"),
+        "where": reverse("phone:where"),
     }
+
+
+@require_GET
+@gzip_page  # the district's outlines: large, the same for everyone
+@phone_view
+def base_map(request: HttpRequest) -> HttpResponse:
+    body = map_views.base_map(settings.HUYING_MAP_COORDS)
+    response = HttpResponse(body, content_type="application/geo+json; charset=utf-8")
+    patch_cache_control(response, private=True, max_age=3600)
+    return response
+
+
+@require_GET
+@phone_view
+def where(request: HttpRequest) -> HttpResponse:
+    """The street, community and grid a point picked on the map (in the map's system) or
+    given by GPS (``coords=wgs84``) falls in: shown to the person before they send."""
+    try:
+        lat, lng = float(request.GET["lat"]), float(request.GET["lng"])
+    except (KeyError, ValueError):
+        return JsonResponse(
+            {"error": {"code": "invalid_input", "message": _("位置无效")}}, status=422
+        )
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return JsonResponse(
+            {"error": {"code": "invalid_input", "message": _("位置无效")}}, status=422
+        )
+    system = request.GET.get("coords") or settings.HUYING_MAP_COORDS
+    if system not in SYSTEMS:
+        system = settings.HUYING_MAP_COORDS
+    names = map_views.place_names(*to_wgs84(system)(lat, lng))
+    return JsonResponse(
+        {
+            "street": names.get(OrgUnit.Kind.STREET, ""),
+            "community": names.get(OrgUnit.Kind.COMMUNITY, ""),
+            "grid": names.get(OrgUnit.Kind.GRID, ""),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+# --- after sending, and the field worker's task -----------------------------------------------
+
+
+def expected_time(case: Case) -> str:
+    """What a reporter may expect, in words: the handling limit of the item they chose, else
+    that of an ordinary case; the clock itself starts when a department takes the case."""
+    item = case.item
+    level = case.level or (item.default_level if item else Level.GENERAL)
+    amount, unit = deadlines.limit_for(deadlines.HANDLING, level, item)
+    return _("一般在 %(amount)d %(unit)s内办理完毕（受理后按问题类别确定时限，以进度页为准）") % {
+        "amount": amount,
+        "unit": UNIT_WORDS[unit],
+    }
+
+
+@phone_view
+def sent(request: HttpRequest, number: str) -> HttpResponse:
+    """The receipt after 提交: the number large, the 查询码, what happens next and when."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    found = selectors.case_get(actor, number=number)
+    shown = attachments.links(list(selectors.reporter_attachments(found)))
+    context = {
+        "case": found,
+        "expected": expected_time(found),
+        "photos": [x for x in shown if x.is_image],
+        "files": [x for x in shown if not x.is_image],
+        "field": actor.role in FIELD_ROLES,
+        "patrol": hooks.open_patrol(actor) if actor.role in FIELD_ROLES else None,
+        "nav": "report",
+    }
+    return render(request, "phone/sent.html", context)
+
+
+def _task(request: HttpRequest, actor: Actor, found: Case) -> HttpResponse:
+    """A field worker's case on the phone: what they can do first, then what it is."""
+    context = detail_context(actor, selectors.case_detail(actor, case_id=found.pk))
+    here = request.path
+    for f in context["case_forms"]:
+        f["next"] = here
+    for row in context["assignments"]:
+        for f in row["forms"]:
+            f["next"] = here
+    context["patrol"] = hooks.open_patrol(actor)
+    context["nav"] = "mine"
+    return render(request, "phone/task.html", context)
+
+
+# --- sign in with a text-message code -----------------------------------------------------------
+
+
+class PhoneLoginForm(forms.Form):
+    phone = forms.CharField(
+        label=gettext_lazy("手机号码"),
+        max_length=20,
+        widget=forms.TextInput(
+            attrs={"inputmode": "tel", "autocomplete": "tel", "placeholder": "13800000000"}
+        ),
+    )
+    code = forms.CharField(
+        label=gettext_lazy("短信验证码"),
+        max_length=6,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
+    )
+
+
+def _next_url(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("phone:mine")
+
+
+def phone_login(request: HttpRequest) -> HttpResponse:
+    """Two steps on one page, without JavaScript: the number (a code is texted to it), then the
+    code. The first good code makes the resident's account."""
+    form = PhoneLoginForm(request.POST or None)
+    sent = False
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        phone = form.cleaned_data["phone"]
+        try:
+            if request.POST.get("action") == "send" or not form.cleaned_data["code"]:
+                phone_signin.send_code(phone=phone, ip=client_ip(request))
+                sent = True
+                messages.info(
+                    request,
+                    _("验证码已发送至 %(phone)s，%(minutes)d 分钟内有效")
+                    % {
+                        "phone": phone_signin.masked(phone_signin.normalize_phone(phone)),
+                        "minutes": settings.HUYING_PHONE_CODE_MINUTES,
+                    },
+                )
+            else:
+                user = phone_signin.sign_in_with_code(
+                    phone=phone,
+                    code=form.cleaned_data["code"],
+                    ip=client_ip(request),
+                    agent=user_agent(request),
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return redirect(_next_url(request))
+        except DomainError as exc:
+            status = exc.status
+            field = exc.details.get("field")
+            # The code step stays open unless the number itself was wrong.
+            sent = isinstance(exc, TooManyAttempts) or field != "phone"
+            form.add_error(field if field in form.fields else None, exc.message)
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "phone/login.html",
+        {"form": form, "sent": sent, "next": _next_url(request), "nav": "mine"},
+        status=status,
+    )
 
 
 # --- track and rate ------------------------------------------------------------------------------
 
 
-@staff_view
+@phone_view
 def mine(request: HttpRequest) -> HttpResponse:
     """A resident's own reports; a field worker's tasks on their patch and their patrol."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
@@ -327,17 +516,19 @@ def _render_case(
     return render(request, "phone/case.html", context, status=status)
 
 
-@staff_view
+@phone_view
 def case(request: HttpRequest, number: str) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     found = selectors.case_get(actor, number=number)
+    if actor.role in FIELD_ROLES:
+        return _task(request, actor, found)
     if actor.role != Role.RESIDENT:
         return redirect("cases:detail", case_id=found.pk)
     return _render_case(request, found, actor=actor)
 
 
 @require_POST
-@staff_view
+@phone_view
 def rate(request: HttpRequest, number: str) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
     found = selectors.case_get(actor, number=number)
@@ -361,7 +552,7 @@ def rate(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_POST
-@staff_view
+@phone_view
 def reopen(request: HttpRequest, number: str) -> HttpResponse:
     """A dissatisfied reporter asks for the case to be handled again (once)."""
     actor: Actor = request.actor  # type: ignore[attr-defined]

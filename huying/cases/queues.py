@@ -7,13 +7,15 @@ role could not open. Every list is capped; the counts beside it are exact.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
+from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Source, Tier
+from huying.cases.recurrence import Found, recurrences
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES, OPEN_CASE_STATES, WORKING_STATES
 from huying.cases.selectors import (
     ROW_JOINS,
@@ -23,6 +25,7 @@ from huying.cases.selectors import (
     clock_overdue,
     currently_due_soon,
     currently_overdue,
+    with_running_clock,
 )
 from huying.catalogue.models import Level
 from huying.org.actors import Actor
@@ -31,6 +34,25 @@ from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES
 
 #: Rows shown per queue; the count says how many there are in all.
 QUEUE_ROWS = 15
+
+#: Who triages what. Reports from the street's own patch (residents, grid staff, street
+#: chiefs, informants) are the street's to triage; the hub triages the district-wide channels
+#: (12345, leaders, media, inspections, the API), reports placed in no street, and whatever a
+#: street has left untriaged for ``HUYING_STREET_TRIAGE_HOURS``. Either may still triage any
+#: case in its scope: this decides whose queue shows it.
+STREET_SOURCES = frozenset(
+    {Source.RESIDENT, Source.GRID_PATROL, Source.STREET_CHIEF, Source.INFORMANT}
+)
+
+
+def streets_triage() -> Q:
+    return Q(source__in=STREET_SOURCES, street__isnull=False)
+
+
+def hub_triages(now: datetime) -> Q:
+    waited = now - timedelta(hours=settings.HUYING_STREET_TRIAGE_HOURS)
+    return ~streets_triage() | Q(reported_at__lt=waited)
+
 
 A = AssignmentState
 
@@ -62,6 +84,9 @@ class Home:
     kind: str  # which home template section to render
     queues: list[Queue] = field(default_factory=list)
     breakdowns: list[Breakdown] = field(default_factory=list)
+    #: 反复发生预警 in the role's scope, the first ``QUEUE_ROWS`` of ``warnings.total``
+    #: (None: the role has no such card).
+    warnings: Found | None = None
 
 
 def _counts_by(
@@ -81,7 +106,15 @@ def _counts_by(
 
 
 def _cases(qs: QuerySet[Case], order: str = "-id") -> list[Case]:
-    return list(qs.select_related(*ROW_JOINS).order_by(order)[:QUEUE_ROWS])
+    """``order="clock_due"``: the most urgent running deadline first (``with_running_clock``)."""
+    if order == "clock_due":
+        key = F("clock_due").asc(nulls_last=True)
+    elif order.startswith("-"):
+        key = F(order[1:]).desc()
+    else:
+        key = F(order).asc()
+    rows = with_running_clock(qs.select_related(*ROW_JOINS))
+    return list(rows.order_by(key, "pk")[:QUEUE_ROWS])
 
 
 def _case_queue(
@@ -112,8 +145,15 @@ def hub_home(actor: Actor, now: datetime) -> Home:
     asg = assignments_actionable_by(actor)
     return Home(
         "hub",
-        [
-            _state_queue("triage", _("待研判"), cases, CaseState.SUBMITTED),
+        warnings=recurrences(actor, until=now, limit=QUEUE_ROWS),
+        queues=[
+            _state_queue(
+                "triage",
+                _("待研判（区级渠道，及街道超过 %(hours)d 小时未研判的）")
+                % {"hours": settings.HUYING_STREET_TRIAGE_HOURS},
+                cases.filter(hub_triages(now)),
+                CaseState.SUBMITTED,
+            ),
             _state_queue("dispatch", _("待派单"), cases, CaseState.TRIAGED),
             _assignment_queue(
                 "returns",
@@ -136,7 +176,7 @@ def hub_home(actor: Actor, now: datetime) -> Home:
                 _("超期督办榜"),
                 cases.filter(currently_overdue(now), state__in=OPEN_CASE_STATES),
                 query="clock=overdue",
-                order="due_at",
+                order="clock_due",
                 tone="bad",
             ),
         ],
@@ -157,9 +197,15 @@ def street_home(actor: Actor, now: datetime) -> Home:
     ]
     return Home(
         "street",
-        [
+        warnings=recurrences(actor, until=now, limit=QUEUE_ROWS),
+        queues=[
             _state_queue("verify", _("待核查"), cases, CaseState.VERIFYING),
-            _state_queue("triage", _("待研判"), cases, CaseState.SUBMITTED),
+            _state_queue(
+                "triage",
+                _("待研判（本街道居民、网格上报的）"),
+                cases.filter(streets_triage()),
+                CaseState.SUBMITTED,
+            ),
             _state_queue("dispatch", _("待呼叫 / 派单"), cases, CaseState.TRIAGED),
             _state_queue("follow_up", _("待回访"), cases, CaseState.FOLLOW_UP),
             _case_queue(
@@ -167,11 +213,11 @@ def street_home(actor: Actor, now: datetime) -> Home:
                 _("超期未办结"),
                 open_cases.filter(currently_overdue(now)),
                 query="clock=overdue",
-                order="due_at",
+                order="clock_due",
                 tone="bad",
             ),
         ],
-        breakdowns,
+        breakdowns=breakdowns,
     )
 
 
@@ -250,7 +296,7 @@ def leader_home(actor: Actor, now: datetime) -> Home:
                 _("超期事件"),
                 live.filter(currently_overdue(now)),
                 query="clock=overdue",
-                order="due_at",
+                order="clock_due",
                 tone="bad",
             ),
         ],
@@ -270,14 +316,14 @@ def grid_home(actor: Actor, now: datetime) -> Home:
                 _("本级处置任务"),
                 mine.filter(tier__in=tiers),
                 query="state=self_handling",
-                order="due_at",
+                order="clock_due",
             ),
             _case_queue(
                 "due_soon",
                 _("即将超期"),
                 mine.filter(currently_due_soon(now)),
                 query="clock=due_soon",
-                order="due_at",
+                order="clock_due",
                 tone="warn",
             ),
             _state_queue("follow_up", _("待回访"), cases, CaseState.FOLLOW_UP),

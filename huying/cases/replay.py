@@ -45,6 +45,7 @@ CASE_FIELDS = (
     "route",
     "tier",
     "master",
+    "systemic",
     "suspended_from",
     "urge_count",
     "supervised",
@@ -93,6 +94,11 @@ ASSIGNMENT_FIELDS = (
     "overdue",
     "swept_due_at",
 )
+
+
+#: Replayed fields added after ``changes`` was: a first event recorded before one of them
+#: existed left it out, and the case then held this value.
+ADDED_LATER: dict[str, Any] = {"systemic": None}
 
 
 def _attnames(model: type[models.Model], names: tuple[str, ...]) -> dict[str, str]:
@@ -155,8 +161,9 @@ def replay(events: list[CaseEvent]) -> Replayed:
                 if isinstance(made, dict):
                     out.assignments.setdefault(made["id"], {})["state"] = "awaiting_report_in"
             continue
-        if i == 0 and set(CASE_FIELDS) <= set(case_changes):
-            out.complete = True
+        if i == 0:
+            case_changes = ADDED_LATER | case_changes
+            out.complete = set(CASE_FIELDS) <= set(case_changes)
         out.case.update(case_changes)
         for key, values in (changes.get("assignments") or {}).items():
             pk = int(key)

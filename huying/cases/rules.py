@@ -6,6 +6,7 @@ docs/glossary.md §3: 问题收集 → 集中研判 → 分级呼叫 → 派单�
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -101,6 +102,16 @@ def _may_reopen(case: Any, params: dict[str, Any]) -> str | None:
     return None
 
 
+def has_reporter(case: Any) -> bool:
+    """Someone to call back: a resident's account or a number left with the report. A grid
+    worker's patrol finding has neither, and 回访 does not apply to it."""
+    return bool(case.reporter_id or case.reporter_phone)
+
+
+def _nobody_to_call_back(case: Any, params: dict[str, Any]) -> str | None:
+    return _("有反映人，须回访后结案") if has_reporter(case) else None
+
+
 def _not_supervised(entity: Any, params: dict[str, Any]) -> str | None:
     return _("已在督办中") if entity.supervised else None
 
@@ -156,6 +167,8 @@ CASE_RULES: tuple[Rule, ...] = (
     Rule("rework", pgettext_lazy("action", "核查返工"), VERIFYING, S.IN_PROGRESS, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_not_self),
     Rule("rework_self", pgettext_lazy("action", "核查返工"), VERIFYING, S.SELF_HANDLING, STREET_OR_DISPATCHER, reason_required=True, guard=_route_is_self),
     Rule("follow_up", pgettext_lazy("action", "回访"), frozenset({S.FOLLOW_UP}), S.CLOSED, FOLLOW_UP_ROLES),
+    # Nobody to call back (a patrol finding): the system closes the case as it passes the check.
+    Rule("close_unreported", pgettext_lazy("action", "无需回访结案"), frozenset({S.FOLLOW_UP}), S.CLOSED, frozenset({SYSTEM}), guard=_nobody_to_call_back),
     Rule("reopen", pgettext_lazy("action", "重启"), frozenset({S.CLOSED}), S.TRIAGED, frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}), reason_required=True, guard=_may_reopen),
     Rule("archive", pgettext_lazy("action", "备案"), frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
     # Photos and documents may follow the report (a phone on a poor connection sends text first).
@@ -286,10 +299,73 @@ def _passing(table: dict[tuple[str, str], Rule], entity: Any, role: str) -> list
     ]
 
 
+# --- one submit, several steps ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Combined:
+    """Rules taken one after another in one transaction (both happen or neither), offered as
+    one action: an ordinary L2 case is triaged and called in a single submit. Each step is
+    still checked against its own rule and recorded as its own event on the trail."""
+
+    action: str
+    label: StrOrPromise
+    steps: tuple[str, ...]  # case actions, in order
+
+
+# fmt: off
+COMBINED_ACTIONS: tuple[Combined, ...] = (
+    Combined("triage_call", pgettext_lazy("action", "研判并呼叫"), ("triage", "call")),
+    Combined("triage_dispatch", pgettext_lazy("action", "研判并派单"), ("triage", "hub_dispatch")),
+)
+# fmt: on
+
+
+def offered_combined(case: Any, role: str) -> list[Combined]:
+    """The combined actions a page offers: every step is open to the role from where the
+    step before leaves the case, and the guards pass for the level the case's item gives
+    (the level is decided by the triage step; a form that picks another item or level is
+    checked again on submit)."""
+    item = getattr(case, "item", None) if case.item_id else None
+    if item is None:
+        return []
+    probe = copy.copy(case)
+    probe.level = item.default_level
+    return [c for c in COMBINED_ACTIONS if _all_steps_open(c, probe, role)]
+
+
+def _all_steps_open(combined: Combined, case: Any, role: str) -> bool:
+    chain = combined_chain(combined, case.state)
+    return chain is not None and all(
+        role in rule.roles and (rule.guard is None or not rule.guard(case, {})) for rule in chain
+    )
+
+
+def combined_chain(combined: Combined, state: str) -> list[Rule] | None:
+    """The rules a combined action takes one after another from ``state``, each from where
+    the one before leaves the case; None when a step has no rule there."""
+    chain = []
+    for step in combined.steps:
+        rule = CASE_TABLE.get((state, step))
+        if rule is None:
+            return None
+        chain.append(rule)
+        if rule.target not in (None, RESTORE):
+            state = rule.target
+    return chain
+
+
+#: Who may open a 系统性问题 (a case for a problem that keeps coming back, 反复发生预警) and
+#: link the recurring cases to it: the hub, which sees every street's cases.
+SYSTEMIC_ROLES = HUB_ROLES
+
 #: Trail actions that are not rules of their own (``rating.*``: huying.evaluation's
-#: reverse evaluation, recorded on the case's trail).
+#: reverse evaluation; ``systemic.*``: a 系统性问题 opened and each recurring case linked to
+#: it, whatever state the case is in: a note on its trail, not a step of its lifecycle).
 _TRAIL_LABELS = {
     "submit": pgettext_lazy("action", "上报"),
+    "systemic.open": gettext_lazy("发起系统性问题"),
+    "systemic.link": gettext_lazy("关联系统性问题"),
     "rating.create": gettext_lazy("逆向评议"),
     "rating.correct": gettext_lazy("更正评议"),
     "rating.appeal": gettext_lazy("评议申诉"),
@@ -298,12 +374,27 @@ _TRAIL_LABELS = {
 }
 
 
+#: The two tables share action names (rework, urge, supervise, overdue), so an action's full
+#: name says its table: a case action's is its own, an assignment action's is
+#: ``assignment.<action>`` (``assignment_action``). The trail records full names, and
+#: ``action_label`` takes nothing else.
+ASSIGNMENT_PREFIX = "assignment."
+
+
+def assignment_action(action: str) -> str:
+    """The full name of an assignment action: ``report_in`` → ``assignment.report_in``."""
+    return ASSIGNMENT_PREFIX + action
+
+
 def action_label(action: str) -> StrOrPromise:
-    """A trail event's name (assignment events are recorded as ``assignment.<action>``)."""
+    """An action's name for people, by its full name (a trail event's action)."""
     table = CASE_TABLE
-    if action.startswith("assignment."):
-        action, table = action.removeprefix("assignment."), ASSIGNMENT_TABLE
+    if action.startswith(ASSIGNMENT_PREFIX):
+        action, table = action.removeprefix(ASSIGNMENT_PREFIX), ASSIGNMENT_TABLE
     for rule in table.values():
         if rule.action == action:
             return rule.label
+    for combined in COMBINED_ACTIONS:
+        if combined.action == action and table is CASE_TABLE:
+            return combined.label
     return _TRAIL_LABELS.get(action, action)

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext as _
 
@@ -90,7 +92,7 @@ def case_detail(actor: Actor, *, case_id: int) -> Case:
     )
     qs = (
         cases_visible_to(actor)
-        .select_related(*ROW_JOINS, "master", "split_from")
+        .select_related(*ROW_JOINS, "master", "split_from", "systemic")
         .prefetch_related(_assignments(), Prefetch("events", queryset=events), "attachments")
     )
     try:
@@ -195,6 +197,18 @@ def overdue_case_ids(now: datetime) -> QuerySet[Any]:
     PostgreSQL test every open case in scope instead (≈ 0.3 s at ten million cases)."""
     own = Case.objects.filter(clock_overdue(now)).values("pk")
     return own.union(_live_assignments(clock_overdue(now)))
+
+
+def with_running_clock(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case's ``clock_due``: the deadline that runs now, whoever holds it. A called case
+    waits on its departments, so its own clock is off and theirs run: the earliest of its live
+    assignments' then, the case's own while it is the street's or a grid's. Paused clocks
+    (挂账) run nowhere. For the few rows a page shows: one subquery per row."""
+    live = Assignment.objects.filter(
+        case_id=OuterRef("pk"), state__in=ACTIVE_ASSIGNMENT_STATES, paused_remaining__isnull=True
+    ).order_by("due_at")
+    own = SqlCase(When(paused_remaining__isnull=True, then=F("due_at")))
+    return cases.annotate(clock_due=Coalesce(own, Subquery(live.values("due_at")[:1])))
 
 
 def currently_due_soon(now: datetime) -> Q:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huying.cases import document_views, map_views, views
+from huying.cases import document_views, map_views, views, warning_views
 
 app_name = "cases"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/geo.json", map_views.case_geo, name="geo"),
     path("map/", map_views.case_map, name="map"),
+    path("warnings/", warning_views.warning_list, name="warnings"),
+    path("warnings/export.xlsx", warning_views.warning_export, name="warnings_export"),
+    path("warnings/systemic", warning_views.open_systemic, name="open_systemic"),
     path("map/points.json", map_views.map_points, name="map_points"),
     path("map/grids.json", map_views.map_grids, name="map_grids"),
     path("<int:case_id>/act/<slug:action>", views.case_act, name="act"),

@@ -6,19 +6,23 @@ service an action names in ``forms.CASE_ACTIONS``/``ASSIGNMENT_ACTIONS``, and re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from huying.cases import attachments, queues, rules, selectors
+from huying.cases import attachments, duplicates, queues, recurrence, rules, selectors
 from huying.cases.deadlines import clock_state
 from huying.cases.forms import (
     ASSIGNMENT_ACTIONS,
@@ -64,6 +68,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @staff_view
+def landing(request: HttpRequest) -> HttpResponse:
+    """Where a sign-in without a ``next`` lands: grid and community staff and residents on
+    the phone pages (/m/), everyone else on the workbench."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.works_in_the_field or actor.role == Role.RESIDENT:
+        return redirect("phone:mine")
+    return redirect("home")
+
+
+@staff_view
 def workbench(request: HttpRequest) -> HttpResponse:
     """The role home (工作台): the acting role's own queues."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
@@ -72,6 +86,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     home = queues.home_for(actor, timezone.now())
     context = {
         "home": home,
+        "recurrence_rule": recurrence.rule(),
         "calendar_notice": calendar_notice(timezone.localdate()),
         "nav": "home",
     }
@@ -91,7 +106,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         if not form.is_bound:
             form = CaseFilterForm({})
             form.is_valid()
-        qs = selectors.case_list(actor, form.filters(), now=timezone.now())
+        qs = selectors.with_running_clock(
+            selectors.case_list(actor, form.filters(), now=timezone.now())
+        )
         rows, next_cursor = selectors.keyset_page(
             qs, cursor=request.GET.get("cursor"), limit=PAGE_ROWS
         )
@@ -119,8 +136,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 def _forms_for(
     registry: dict[str, WebAction],
-    offered: list[rules.Rule],
+    offered: Sequence[rules.Rule | rules.Combined],
     *,
+    case: Case,
     version: int,
     prefix: str,
     url_name: str,
@@ -132,6 +150,7 @@ def _forms_for(
         if action is None:
             continue
         form = action.form(initial={"expected_version": version}, prefix=f"{prefix}{rule.action}")
+        form.suit(case)
         out.append(
             {
                 "action": rule.action,
@@ -144,19 +163,36 @@ def _forms_for(
     return sorted(out, key=lambda f: not f["primary"])
 
 
-def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
+def running_clock_of(case: Case) -> Clock:
+    """The clock that matters now: the case's own, else (called, its own clock off) the most
+    urgent of its departments' running ones (assignments prefetched)."""
+    if case.due_at is not None or case.paused_remaining is not None:
+        return case
+    best: tuple[datetime, Clock] | None = None
+    for a in case.assignments.all():
+        due = a.due_at
+        live = a.state in rules.ACTIVE_ASSIGNMENT_STATES and a.paused_remaining is None
+        if live and due is not None and (best is None or due < best[0]):
+            best = (due, a)
+    return best[1] if best else case
+
+
+def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
     now = timezone.now()
+    # One submit for two steps first (研判并呼叫): the daily path of an ordinary case.
+    offered: list[rules.Rule | rules.Combined] = [
+        *rules.offered_combined(case, actor.role),
+        *rules.offered_on_case(case, actor.role),
+    ]
     case_forms = _forms_for(
         CASE_ACTIONS,
-        rules.offered_on_case(case, actor.role),
+        offered,
+        case=case,
         version=case.version,
         prefix="c-",
         url_name="cases:act",
         target=case.pk,
     )
-    for f in case_forms:
-        if f["action"] == "triage" and case.item_id:
-            f["form"].initial["item_id"] = case.item_id
     actionable = set(
         selectors.assignments_actionable_by(actor)
         .filter(case_id=case.pk)
@@ -169,6 +205,7 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
             forms = _forms_for(
                 ASSIGNMENT_ACTIONS,
                 rules.offered_on_assignment(a, case.state, actor.role),
+                case=case,
                 version=a.version,
                 prefix=f"a{a.pk}-",
                 url_name="cases:assignment_act",
@@ -187,9 +224,11 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         for e in case.events.all()  # prefetched in seq order
     ]
     shown = attachments.links(sorted(case.attachments.all(), key=lambda a: a.pk))  # prefetched
+    # 疑似重复 for whoever may merge it now: each with a one-click merge into it.
+    may_merge = any(getattr(r, "action", "") == "merge" for r in offered)
     return {
         "case": case,
-        "clock": clock_view(case, now),
+        "clock": clock_view(running_clock_of(case), now),
         "case_forms": case_forms,
         "assignments": assignments,
         "events": events,
@@ -199,6 +238,19 @@ def _detail_context(actor: Actor, case: Case) -> dict[str, Any]:
             list(case.splits.order_by("pk").only("pk", "number"))
             if case.state == CaseState.SPLIT
             else []
+        ),
+        "duplicates": (
+            duplicates.find_duplicates(actor, duplicates.report_of(case)) if may_merge else None
+        ),
+        "duplicate_window": {
+            "metres": settings.HUYING_DUPLICATE_METRES,
+            "days": settings.HUYING_DUPLICATE_DAYS,
+        },
+        # 系统性问题 both ways: the one this case's cause went to, the cases it links.
+        "linked_cases": list(
+            case.systemic_children.order_by("reported_at", "pk").only(
+                "pk", "number", "title", "state", "reported_at"
+            )
         ),
         "nav": "cases",
     }
@@ -211,7 +263,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         case = selectors.case_get(actor, case_id=case_id)
         return redirect("phone:case", number=case.number)
     case = selectors.case_detail(actor, case_id=case_id)
-    return render(request, "cases/detail.html", _detail_context(actor, case))
+    return render(request, "cases/detail.html", detail_context(actor, case))
 
 
 def _act(
@@ -219,14 +271,20 @@ def _act(
     *,
     action: WebAction,
     name: str,
+    full_name: str,
     prefix: str,
     target: dict[str, int],
     case_id: int,
+    case: Case | None = None,
 ) -> HttpResponse:
     """Validate the form, run the service; on refusal show the form again with the reason
-    and the error's status (a 404 stays a 404 page: we never confirm what is out of scope)."""
+    and the error's status (a 404 stays a 404 page: we never confirm what is out of scope).
+    ``name`` is the action in its table, ``full_name`` the one that names it to people
+    (``rules.action_label``: an assignment action is ``assignment.<name>``)."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
     form: ActionForm = action.form(request.POST, request.FILES, prefix=prefix)
+    if case is not None:
+        form.suit(case)  # shown again on a refusal: the defaults it names
     error: DomainError | None = None
     status = 422
     if form.is_valid() and isinstance(form, MergeForm):
@@ -244,8 +302,9 @@ def _act(
                 raise
             error, status = exc, exc.status
         else:
-            messages.success(request, _("已{action}").format(action=rules.action_label(name)))
-            url = reverse("cases:detail", args=[case_id])
+            label = rules.action_label(full_name)
+            messages.success(request, _("已{action}").format(action=label))
+            url = _phone_next(request) or reverse("cases:detail", args=[case_id])
             if request.htmx:  # type: ignore[attr-defined]
                 return HttpResponseClientRedirect(url)
             return redirect(url)
@@ -253,7 +312,7 @@ def _act(
         "f": {
             "action": name,
             "form": form,
-            "label": rules.action_label(name),
+            "label": rules.action_label(full_name),
             "url": request.path,
             "primary": action.primary,
         },
@@ -266,20 +325,32 @@ def _act(
     return render(request, template, context, status=status)
 
 
+def _phone_next(request: HttpRequest) -> str | None:
+    """Field staff act from their phone pages and stay there (``next`` under /m/ only)."""
+    wanted = request.POST.get("next", "")
+    if wanted.startswith("/m/") and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}
+    ):
+        return wanted
+    return None
+
+
 @require_POST
 @staff_view
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     web = CASE_ACTIONS.get(action)
     if web is None:
         raise Http404
-    selectors.case_get(request.actor, case_id=case_id)  # type: ignore[attr-defined]  # scope: 404
+    case = selectors.case_get(request.actor, case_id=case_id)  # type: ignore[attr-defined]  # scope: 404
     return _act(
         request,
         action=web,
         name=action,
+        full_name=action,
         prefix=f"c-{action}",
         target={"case_id": case_id},
         case_id=case_id,
+        case=case,
     )
 
 
@@ -302,6 +373,7 @@ def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> Htt
         request,
         action=web,
         name=action,
+        full_name=rules.assignment_action(action),
         prefix=f"a{assignment_id}-{action}",
         target={"assignment_id": assignment_id},
         case_id=case_id,

@@ -8,6 +8,7 @@ Datetimes are real Excel datetimes in the district's local time (Excel has no zo
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
@@ -32,6 +33,7 @@ from huying.cases.models import (
     Satisfaction,
     Source,
 )
+from huying.cases.recurrence import Recurrence
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.core.spreadsheets import append_row
@@ -206,3 +208,57 @@ def filters_from_json(data: dict[str, Any]) -> CaseFilters:
             value = datetime.fromisoformat(value)
         kwargs[key] = value
     return CaseFilters(**kwargs)
+
+
+# --- 反复发生预警 ----------------------------------------------------------------------------------
+
+RECURRENCE_COLUMNS = (
+    (gettext_lazy("事项"), 22),
+    (gettext_lazy("街道"), 14),
+    (gettext_lazy("社区"), 16),
+    (gettext_lazy("网格/地点"), 26),
+    (gettext_lazy("次数"), 7),
+    (gettext_lazy("首次上报"), 17),
+    (gettext_lazy("最近上报"), 17),
+    (gettext_lazy("事件编号"), 44),
+    (gettext_lazy("系统性问题"), 20),
+)
+
+
+def recurrence_workbook(warnings: Iterable[Recurrence], *, title: str) -> IO[bytes]:
+    """The weekly warning list as a one-sheet workbook (its title row above the header),
+    in a temporary file the download closes. Names and numbers go through ``append_row``:
+    the item and place names are typed by people."""
+    wb = Workbook()
+    ws = wb.active
+    assert ws is not None
+    ws.title = _("预警清单")
+    for i, (_header, width) in enumerate(RECURRENCE_COLUMNS, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = width
+    append_row(ws, [title])
+    ws.cell(row=1, column=1).font = Font(bold=True, size=13)
+    append_row(ws, [str(header) for header, _width in RECURRENCE_COLUMNS])
+    for cell in ws[2]:
+        cell.font, cell.fill = Font(bold=True), PatternFill("solid", fgColor="F3F4F6")
+    ws.freeze_panes = "A3"
+    for w in warnings:
+        append_row(
+            ws,
+            [
+                w.item_name,
+                w.street_name or "",
+                w.community_name or "",
+                w.place,
+                w.count,
+                _local(w.first_at),
+                _local(w.last_at),
+                "、".join(c.number for c in w.cases),
+                "、".join(number for _pk, number in w.systemic),
+            ],
+        )
+        for column in (6, 7):
+            ws.cell(row=ws.max_row, column=column).number_format = DATETIME_FORMAT
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - the download closes it
+    wb.save(out)
+    out.seek(0)
+    return out

@@ -29,6 +29,7 @@ class ItemOut(Schema):
     handling_standard: str
     closing_condition: str
     keywords: str
+    synonyms: str
 
     @staticmethod
     def resolve_class_name(obj: CatalogueItem) -> str:

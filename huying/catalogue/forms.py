@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huying.catalogue.models import Catalogue, CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import DEPARTMENT_KINDS
+from huying.core.forms import xlsx_file_field
 from huying.org.models import OrgUnit
 
 
@@ -78,10 +79,22 @@ class ItemForm(forms.Form):
         max_length=300,
         help_text=_("用逗号、顿号或空格分隔，用于受理时自动匹配事项"),
     )
+    synonyms = forms.CharField(
+        label=_("近义词"),
+        required=False,
+        max_length=300,
+        help_text=_("群众对这类问题的其他说法，分隔同关键词，也用于匹配事项"),
+    )
     order = forms.IntegerField(label=_("排序号"), min_value=0, initial=0, widget=_NUMBER)
 
     #: Fields laid out across the whole form width.
-    wide_fields = ("co_departments", "handling_standard", "closing_condition", "keywords")
+    wide_fields = (
+        "co_departments",
+        "handling_standard",
+        "closing_condition",
+        "keywords",
+        "synonyms",
+    )
 
     def __init__(
         self,
@@ -103,6 +116,7 @@ class ItemForm(forms.Form):
                 "handling_standard": item.handling_standard,
                 "closing_condition": item.closing_condition,
                 "keywords": item.keywords,
+                "synonyms": item.synonyms,
                 "order": item.order,
             }
         super().__init__(*args, **kwargs)
@@ -134,3 +148,17 @@ class ItemForm(forms.Form):
         data["co_departments"] = [units[i] for i in data["co_departments"] if i in units]
         data.pop("klass", None)
         return data
+
+
+class ImportForm(forms.Form):
+    """An XLSX catalogue to check, then import as a new draft version."""
+
+    prefix = "import"
+
+    file = xlsx_file_field()
+    name = forms.CharField(
+        label=_("新版本名称"),
+        max_length=100,
+        required=False,
+        help_text=_("不填则取文件名（去掉“-v版本号”）"),
+    )

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,16 @@ class LimitUnit(models.TextChoices):
     WORKING_HOURS = "working_hours", _("工作小时")
     WORKING_DAYS = "working_days", _("工作日")
     CALENDAR_DAYS = "calendar_days", _("自然日")
+
+
+#: A limit's unit after a number ("5 个工作日"): no ngettext, the number is a maximum > 1.
+UNIT_WORDS: dict[str, Any] = {
+    LimitUnit.MINUTES: _("分钟"),
+    LimitUnit.HOURS: _("小时"),
+    LimitUnit.WORKING_HOURS: _("个工作小时"),
+    LimitUnit.WORKING_DAYS: _("个工作日"),
+    LimitUnit.CALENDAR_DAYS: _("天"),
+}
 
 
 class Catalogue(models.Model):
@@ -101,6 +114,9 @@ class CatalogueItem(models.Model):
     handling_standard = models.TextField(blank=True, verbose_name=_("处置标准"))
     closing_condition = models.TextField(blank=True, verbose_name=_("结案条件"))
     keywords = models.CharField(max_length=300, blank=True, verbose_name=_("关键词"))
+    #: Other words people use for the item (井盖 for 窨井盖): matched like the keywords, kept
+    #: apart so a district can see which words are its own and which are the public's.
+    synonyms = models.CharField(max_length=300, blank=True, verbose_name=_("近义词"))
     order = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
@@ -113,3 +129,15 @@ class CatalogueItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def keyword_list(self) -> list[str]:
+        """The keywords as entered: separated by commas, 顿号, semicolons or spaces."""
+        return _words(self.keywords)
+
+    def synonym_list(self) -> list[str]:
+        """The synonyms as entered, separated like the keywords."""
+        return _words(self.synonyms)
+
+
+def _words(text: str) -> list[str]:
+    return [k for k in re.split(r"[,，、;；\s]+", text or "") if k]

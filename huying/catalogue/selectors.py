@@ -97,15 +97,21 @@ def items_by_class(catalogue: Catalogue) -> list[tuple[CatalogueClass, list[Cata
 _vocabulary_loaded = False
 
 
-def search_terms_with_catalogue(text: str) -> list[str]:
-    """Search terms for a query, the tokenizer taught the catalogue's item names and
-    keywords first (once per process: a new catalogue's words arrive with a restart)."""
+def teach_catalogue_words() -> None:
+    """Teach the tokenizer every catalogue's item names, keywords and synonyms (once per
+    process: a new catalogue's words arrive with a restart)."""
     global _vocabulary_loaded
     if not _vocabulary_loaded:
         words: list[str] = []
-        for name, keywords in CatalogueItem.objects.values_list("name", "keywords"):
-            words.append(name)
-            words.extend((keywords or "").replace("，", " ").replace(",", " ").split())
+        for item in CatalogueItem.objects.only("name", "keywords", "synonyms"):
+            words.append(item.name)
+            words.extend(item.keyword_list())
+            words.extend(item.synonym_list())
         add_words(words)
         _vocabulary_loaded = True
+
+
+def search_terms_with_catalogue(text: str) -> list[str]:
+    """Search terms for a query, the tokenizer taught the catalogue's words first."""
+    teach_catalogue_words()
     return search_terms(text)

@@ -11,9 +11,16 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import pgettext
 
-from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem, Level, LimitUnit
+from huying.catalogue.models import (
+    UNIT_WORDS,
+    Catalogue,
+    CatalogueClass,
+    CatalogueItem,
+    Level,
+    LimitUnit,
+)
 from huying.core.changelog import change_record, diff, snapshot
 from huying.core.errors import InvalidInput, PermissionDenied
 from huying.core.workcalendar import WORKING_HOURS
@@ -128,14 +135,6 @@ MAX_LIMIT: dict[str, int] = {
     LimitUnit.WORKING_DAYS: 250,
     LimitUnit.CALENDAR_DAYS: 365,
 }
-#: A limit's unit after a number ("5 个工作日"): no ngettext, the number is a maximum > 1.
-UNIT_WORDS: dict[str, Any] = {
-    LimitUnit.MINUTES: gettext_lazy("分钟"),
-    LimitUnit.HOURS: gettext_lazy("小时"),
-    LimitUnit.WORKING_HOURS: gettext_lazy("个工作小时"),
-    LimitUnit.WORKING_DAYS: gettext_lazy("个工作日"),
-    LimitUnit.CALENDAR_DAYS: gettext_lazy("天"),
-}
 #: Units in minutes, per family: a report-in limit is compared with the handling limit only
 #: when both run on the same clock (wall clock, or office hours).
 _WORKDAY_MINUTES = sum(
@@ -204,6 +203,7 @@ def _clean_item(
     closing_condition: str,
     keywords: str | Iterable[str],
     order: int,
+    synonyms: str | Iterable[str] = "",
 ) -> tuple[dict[str, Any], list[OrgUnit]]:
     """The item's columns, checked and normalised, and its co-handlers in order."""
     name = _require_text(name, field="name", label=_("事项名称"), max_length=100)
@@ -239,6 +239,9 @@ def _clean_item(
     keyword_text = normalize_keywords(keywords)
     if len(keyword_text) > 300:
         raise InvalidInput(_("关键词总长度不能超过300个字符"), field="keywords")
+    synonym_text = normalize_keywords(synonyms)
+    if len(synonym_text) > 300:
+        raise InvalidInput(_("近义词总长度不能超过300个字符"), field="synonyms")
     columns = {
         "name": name,
         "default_level": default_level,
@@ -250,6 +253,7 @@ def _clean_item(
         "handling_standard": (handling_standard or "").strip(),
         "closing_condition": (closing_condition or "").strip(),
         "keywords": keyword_text,
+        "synonyms": synonym_text,
         "order": order,
     }
     return columns, co_list
@@ -268,6 +272,7 @@ ITEM_FIELDS = (
     "handling_standard",
     "closing_condition",
     "keywords",
+    "synonyms",
     "order",
 )
 
@@ -288,6 +293,7 @@ def catalogue_item_create(
     handling_standard: str = "",
     closing_condition: str = "",
     keywords: str | Iterable[str] = "",
+    synonyms: str | Iterable[str] = "",
     order: int = 0,
     actor: Actor | None = None,
     now: datetime | None = None,
@@ -310,6 +316,7 @@ def catalogue_item_create(
         handling_standard=handling_standard,
         closing_condition=closing_condition,
         keywords=keywords,
+        synonyms=synonyms,
         order=order,
     )
     # Unique within the whole catalogue version (the model only enforces it per class).
@@ -347,8 +354,10 @@ def catalogue_item_update(
     keywords: str | Iterable[str],
     order: int,
     now: datetime,
+    synonyms: str | Iterable[str] | None = None,
 ) -> CatalogueItem:
-    """Change an item of a draft version; every rule of creation applies again."""
+    """Change an item of a draft version; every rule of creation applies again.
+    ``synonyms`` None keeps the item's (callers from before they existed)."""
     _require_manager(actor)
     item = (
         CatalogueItem.objects.select_for_update().select_related("klass__catalogue").get(pk=item.pk)
@@ -366,6 +375,7 @@ def catalogue_item_update(
         handling_standard=handling_standard,
         closing_condition=closing_condition,
         keywords=keywords,
+        synonyms=item.synonyms if synonyms is None else synonyms,
         order=order,
     )
     before = snapshot(item, ITEM_FIELDS)

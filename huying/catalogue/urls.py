@@ -11,4 +11,8 @@ urlpatterns = [
     path("<int:catalogue_id>/publish", views.publish, name="publish"),
     path("<int:catalogue_id>/items/new", views.item_create, name="item_create"),
     path("items/<int:item_id>/", views.item_edit, name="item"),
+    path("<int:catalogue_id>/export", views.export, name="export"),
+    path("import", views.import_check, name="import"),
+    path("import/confirm", views.import_confirm, name="import_confirm"),
+    path("import/errors.xlsx", views.import_errors, name="import_errors"),
 ]

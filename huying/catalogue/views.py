@@ -6,6 +6,9 @@ history; changes go into a draft version that is then published in one step.
 
 from __future__ import annotations
 
+import base64
+import io
+import secrets
 from typing import Any
 
 from django.contrib import messages
@@ -18,11 +21,20 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from huying.catalogue import selectors, services
-from huying.catalogue.forms import ItemForm
+from huying.catalogue.forms import ImportForm, ItemForm
 from huying.catalogue.models import Catalogue, CatalogueItem
+from huying.catalogue.xlsx import (
+    XLSX,
+    ImportResult,
+    catalogue_export,
+    catalogue_import,
+    error_report,
+    export_filename,
+)
 from huying.core.changelog import changes_for
 from huying.core.errors import DomainError, InvalidInput, NotFound
-from huying.core.web import form_error
+from huying.core.spreadsheets import row_errors
+from huying.core.web import file_download, form_error
 from huying.org.actors import Actor
 from huying.org.web import admin_view, change_rows
 
@@ -33,6 +45,10 @@ VERSION_LABELS = {
     "current_version": gettext_lazy("现行版本"),
     "version": gettext_lazy("版本"),
     "source_version": gettext_lazy("复制自"),
+    "name": gettext_lazy("名称"),
+    "file": gettext_lazy("文件"),
+    "classes": gettext_lazy("类别"),
+    "items": gettext_lazy("事项"),
 }
 
 
@@ -42,8 +58,7 @@ def _status(catalogue: Catalogue) -> str:
     return _("草稿") if catalogue.is_draft else _("历史版本")
 
 
-@admin_view
-def version_list(request: HttpRequest) -> HttpResponse:
+def _versions_page(request: HttpRequest, status: int = 200, **imported: Any) -> HttpResponse:
     versions = list(selectors.catalogue_versions())
     for v in versions:
         v.status = _status(v)  # type: ignore[attr-defined]
@@ -51,9 +66,16 @@ def version_list(request: HttpRequest) -> HttpResponse:
         "versions": versions,
         "draft": selectors.draft_catalogue(),
         "current": selectors.current_catalogue(),
+        "import_form": ImportForm(),
+        **imported,
         **NAV,
     }
-    return render(request, "catalogue/manage/versions.html", context)
+    return render(request, "catalogue/manage/versions.html", context, status=status)
+
+
+@admin_view
+def version_list(request: HttpRequest) -> HttpResponse:
+    return _versions_page(request)
 
 
 def _version_context(catalogue: Catalogue) -> dict[str, Any]:
@@ -184,3 +206,137 @@ def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
             )
             return redirect(reverse("catalogue:version", args=[catalogue.pk]) + f"#item-{item.pk}")
     return _item_page(request, form, catalogue=catalogue, item=item, status=422)
+
+
+# --- XLSX out and in ---------------------------------------------------------------------------
+
+#: The checked file waiting for its confirmation, and the last refused file's error report,
+#: in the session: the confirmation imports exactly the file that was checked (checked again).
+PENDING_KEY = "catalogue_import"
+REPORT_KEY = "catalogue_import_errors"
+#: Beyond the row cap, a limit on what the session keeps (a catalogue file is ~100 KB).
+MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+@admin_view
+def export(request: HttpRequest, catalogue_id: int) -> HttpResponse:
+    """Any version as the XLSX that the import reads back."""
+    catalogue = selectors.catalogue_get(catalogue_id)
+    return file_download(
+        io.BytesIO(catalogue_export(catalogue)),
+        filename=export_filename(catalogue),
+        content_type=XLSX,
+    )
+
+
+def _import(
+    request: HttpRequest,
+    form: ImportForm | None,
+    *,
+    data: bytes,
+    file_name: str,
+    name: str,
+    dry_run: bool,
+) -> ImportResult | HttpResponse:
+    """Run the import; a refusal comes back on the page (on the upload form when there is
+    one; the rows listed, their report kept for download) with its status."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    request.session.pop(REPORT_KEY, None)
+    try:
+        return catalogue_import(
+            actor=actor,
+            file=io.BytesIO(data),
+            now=timezone.now(),
+            dry_run=dry_run,
+            name=name,
+            file_name=file_name,
+        )
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        if form is not None:
+            form_error(form, exc)
+        errors = row_errors(exc)
+        report = error_report(io.BytesIO(data)) if errors else None
+        if report is not None:
+            request.session[REPORT_KEY] = base64.b64encode(report).decode()
+        return _versions_page(
+            request,
+            import_form=form or ImportForm(),
+            import_failure=None if form is not None else exc.message,
+            import_errors=errors,
+            report_url=reverse("catalogue:import_errors") if report else None,
+            status=exc.status,
+        )
+
+
+@require_POST
+@admin_view
+def import_check(request: HttpRequest) -> HttpResponse:
+    """Step 1: check the file (nothing written) and show what would be created, or why not."""
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _versions_page(request, import_form=form, status=422)
+    upload = form.cleaned_data["file"]
+    if upload.size > MAX_UPLOAD_BYTES:
+        form.add_error("file", _("文件不能超过 2 MB"))
+        return _versions_page(request, import_form=form, status=422)
+    data = upload.read()
+    name = form.cleaned_data["name"]
+    outcome = _import(request, form, data=data, file_name=upload.name, name=name, dry_run=True)
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    token = secrets.token_urlsafe(16)
+    request.session[PENDING_KEY] = {
+        "token": token,
+        "file": base64.b64encode(data).decode(),
+        "file_name": upload.name,
+        "name": name,
+    }
+    return _versions_page(request, preview=outcome, token=token)
+
+
+@require_POST
+@admin_view
+def import_confirm(request: HttpRequest) -> HttpResponse:
+    """Step 2: import the checked file as a new draft (every row checked again)."""
+    pending = request.session.get(PENDING_KEY) or {}
+    token = request.POST.get("token", "").encode()
+    if not pending or not secrets.compare_digest(str(pending.get("token", "")).encode(), token):
+        failure = _("检查结果已失效，请重新选择文件并检查")
+        return _versions_page(request, import_failure=failure, status=409)
+    outcome = _import(
+        request,
+        None,
+        data=base64.b64decode(pending["file"]),
+        file_name=pending["file_name"],
+        name=pending["name"],
+        dry_run=False,
+    )
+    if isinstance(outcome, HttpResponse):
+        return outcome
+    request.session.pop(PENDING_KEY, None)
+    assert outcome.catalogue is not None
+    messages.success(
+        request,
+        _("已导入为草稿 v{version}「{name}」：{classes} 类 {items} 项，核对后发布").format(
+            version=outcome.version,
+            name=outcome.name,
+            classes=len(outcome.classes),
+            items=outcome.items,
+        ),
+    )
+    return redirect("catalogue:version", catalogue_id=outcome.catalogue.pk)
+
+
+@admin_view
+def import_errors(request: HttpRequest) -> HttpResponse:
+    """The last refused file's rows, each with its problems, to correct in Excel."""
+    report = request.session.get(REPORT_KEY)
+    if not report:
+        raise NotFound(_("没有可下载的错误清单"))
+    return file_download(
+        io.BytesIO(base64.b64decode(report)),
+        filename=_("事项清单导入错误") + ".xlsx",
+        content_type=XLSX,
+    )

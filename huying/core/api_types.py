@@ -9,7 +9,9 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from ninja import Schema
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, Field, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 #: The largest id either database stores (a signed 64-bit integer): anything above is not a
 #: row, and must be a 422, not an overflow inside the database driver.
@@ -58,6 +60,76 @@ def _as_utc(value: datetime) -> datetime:
 
 #: A moment in a query string or a body: ISO 8601 (``YYYY-MM-DD`` is its midnight).
 Instant = Annotated[datetime, _iso(_ISO_INSTANT, "ISO 8601 date-time"), AfterValidator(_as_utc)]
+
+
+#: Text Huying stores (:mod:`huying.core.input_text`) holds no NUL. (Nor a lone surrogate, but
+#: JSON Schema regular expressions cannot say so alike in every engine: ECMA 262 counts UTF-16
+#: units, where every character beyond the BMP is a pair of surrogates.)
+TEXT_PATTERN = r"^[^\u0000]*$"
+#: ...and text that must say something holds a character a reader sees, not only spaces and
+#: control characters (which the door drops).
+FILLED_PATTERN = r"^[^\u0000]*[^\s\u0000-\u001f\u007f\u0085][^\u0000]*$"
+
+
+class _Documented:
+    """A rule the input door (:class:`huying.core.middleware.InputTextMiddleware`) or the
+    domain already keeps, said in the schema so that a client sees it before sending: the
+    door's Chinese message stays the one people read."""
+
+    def __init__(self, **keywords: Any) -> None:
+        self.keywords = keywords
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return {**handler(core_schema), **self.keywords}
+
+
+#: Text as stored: control characters are dropped at the door, NUL is refused.
+Text = Annotated[str, _Documented(pattern=TEXT_PATTERN)]
+
+#: Text that must say something: at least one character a reader sees, once the door has
+#: dropped control characters and the domain has trimmed spaces.
+FilledText = Annotated[str, _Documented(pattern=FILLED_PATTERN)]
+
+#: The schema of a field an input does not name. Ignored, but it passed the input door like
+#: the rest of the body: its text holds no NUL.
+IGNORED = "Ignored"
+IGNORED_SCHEMA: dict[str, Any] = {
+    "description": "未定义的字段被忽略 / ignored; like all input, its text holds no NUL",
+    "anyOf": [
+        {"type": "string", "pattern": TEXT_PATTERN},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "null"},
+        {"type": "array", "items": {"$ref": f"#/components/schemas/{IGNORED}"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": TEXT_PATTERN},
+            "additionalProperties": {"$ref": f"#/components/schemas/{IGNORED}"},
+        },
+    ],
+}
+
+
+#: Marks the schema of an :class:`In` for :class:`huying.api.HuyingAPI`, which says there what
+#: unnamed fields may hold (pydantic cannot refer to a component it did not make).
+EXTRA_MARK = "x-huying-ignores-extra"
+
+
+def extra_fields(schema: dict[str, Any], *, ignored: bool = False) -> None:
+    """What an input says of the fields it does not name, in place of :data:`EXTRA_MARK`
+    (or wherever ``ignored``)."""
+    if schema.pop(EXTRA_MARK, False) or ignored:
+        schema["propertyNames"] = {"pattern": TEXT_PATTERN}
+        schema["additionalProperties"] = {"$ref": f"#/components/schemas/{IGNORED}"}
+
+
+class In(Schema):
+    """A request body. Fields it does not name are ignored (a client that sends more than it
+    must keeps working), but the schema says what they may hold."""
+
+    model_config = ConfigDict(json_schema_extra={EXTRA_MARK: True})
 
 
 class Error(Schema):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 
 MESSAGE = (
@@ -40,3 +40,21 @@ def public_secret_key(app_configs: Any, **kwargs: Any) -> list[Error]:
 def refuse_public_secret_key() -> None:
     if public_key_in_use():
         raise ImproperlyConfigured(MESSAGE)
+
+
+LOG_TEXTS = "huying.core.notify.log_text_backend"
+
+
+@register(Tags.security, deploy=True)
+def texts_only_logged(app_configs: Any, **kwargs: Any) -> list[Warning]:
+    """Residents sign in with texted codes: logged instead of sent, they reach nobody, and
+    whoever reads the log could sign in as anyone."""
+    if settings.HUYING_SMS_BACKEND == LOG_TEXTS and not settings.DEBUG and not settings.HUYING_DEMO:
+        return [
+            Warning(
+                "HUYING_SMS_BACKEND writes residents' sign-in codes to the log instead of "
+                "sending them: point it at the SMS gateway.",
+                id="huying.W001",
+            )
+        ]
+    return []

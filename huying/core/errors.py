@@ -87,7 +87,7 @@ class CalendarYearMissing(DomainError):
         super().__init__(
             gettext(
                 "%(year)d 年的节假日和调休安排尚未录入，无法计算工作日时限；"
-                "请管理员在「工作日历」中录入并确认"
+                "请管理员在「管理 → 工作日历」中录入并确认"
             )
             % {"year": year},
             year=year,

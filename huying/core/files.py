@@ -48,6 +48,8 @@ EXTENSIONS = {**{t: ext for t, (_f, ext) in IMAGE_FORMATS.items()}, "application
 #: A stored photo's longest side: enough to read a house number on a 50-megapixel shot, and it
 #: bounds what every later view of the photo costs.
 MAX_EDGE = 4096
+#: Files one upload may carry: a report's photos from every side, and no more to review.
+FILES_PER_UPLOAD = 9
 #: A thumbnail's longest side (shown at 120 × 90 CSS px, sharp on a 3× phone screen).
 THUMB_EDGE = 360
 

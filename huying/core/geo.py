@@ -17,12 +17,15 @@ no closed form: ``gcj02_to_wgs84`` iterates the forward transform until it agree
 
 All functions take and return ``(lat, lng)`` in degrees; GeoJSON helpers keep GeoJSON's
 ``[lng, lat]`` order. Points outside China's rough bounding box are returned unchanged.
+
+Distances (``distance_m``, ``box_around``) are for "near each other" at the scale of a street
+(tens to hundreds of metres): a sphere of the mean Earth radius is good to well under 1 %.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from math import cos, fabs, pi, sin, sqrt
+from math import asin, cos, fabs, pi, radians, sin, sqrt
 from typing import Any
 
 #: Krasovsky 1940: semi-major axis (m) and first eccentricity squared.
@@ -107,6 +110,15 @@ def from_wgs84(system: str) -> Callable[[float, float], LatLng]:
     raise ValueError(f"unknown coordinate system {system!r}")
 
 
+def to_wgs84(system: str) -> Callable[[float, float], LatLng]:
+    """The function taking a point in ``system`` (picked on a map) to WGS-84 for storage."""
+    if system == WGS84:
+        return _identity
+    if system == GCJ02:
+        return gcj02_to_wgs84
+    raise ValueError(f"unknown coordinate system {system!r}")
+
+
 def geometry_from_wgs84(
     geometry: dict[str, Any], system: str, *, digits: int = 6
 ) -> dict[str, Any]:
@@ -127,3 +139,28 @@ def geometry_from_wgs84(
     else:
         converted = [ring(r) for r in coordinates]
     return {"type": geometry.get("type", "Polygon"), "coordinates": converted}
+
+
+#: The mean Earth radius (IUGG), metres.
+EARTH_RADIUS_M = 6_371_008.8
+#: Metres per degree of latitude on that sphere (≈ 111.2 km).
+M_PER_DEG_LAT = EARTH_RADIUS_M * pi / 180
+
+
+def distance_m(a: LatLng, b: LatLng) -> float:
+    """Great-circle distance between two WGS-84 points, metres (haversine)."""
+    lat1, lng1, lat2, lng2 = map(radians, (*a, *b))
+    h = sin((lat2 - lat1) / 2) ** 2 + cos(lat1) * cos(lat2) * sin((lng2 - lng1) / 2) ** 2
+    return 2 * EARTH_RADIUS_M * asin(min(1.0, sqrt(h)))
+
+
+def box_around(point: LatLng, metres: float) -> tuple[LatLng, LatLng]:
+    """The (south-west, north-east) corners of a lat/lng box holding every point within
+    ``metres`` of ``point``: a database prefilter (two index-friendly ranges) that
+    ``distance_m`` then narrows to the circle. Slightly generous, never short."""
+    lat, lng = point
+    d_lat = metres / M_PER_DEG_LAT
+    # The box's widest latitude decides how many degrees of longitude the metres span.
+    widest = min(89.9, abs(lat) + d_lat)
+    d_lng = metres / (M_PER_DEG_LAT * cos(radians(widest)))
+    return (lat - d_lat, lng - d_lng), (lat + d_lat, lng + d_lng)

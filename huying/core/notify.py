@@ -1,6 +1,9 @@
 """Notifications as an outbox: rows written in the same transaction as the change that
 caused them, delivered later by the worker through a pluggable backend (log by default;
-SMS, e-mail or webhook backends are a dotted path in HUYING_NOTIFY_BACKEND)."""
+SMS, e-mail or webhook backends are a dotted path in HUYING_NOTIFY_BACKEND).
+
+A text to a number with no account behind it yet (a resident's sign-in code) cannot wait in
+an outbox for the worker: ``send_text`` sends it at once through HUYING_SMS_BACKEND."""
 
 from __future__ import annotations
 
@@ -25,6 +28,16 @@ def log_backend(notification: Notification) -> None:
         notification.subject,
         notification.message,
     )
+
+
+def log_text_backend(phone: str, message: str) -> None:
+    """The demo's text messages: in the log, where the person running the demo reads them."""
+    logger.info("sms to=%s %s", phone, message)
+
+
+def send_text(phone: str, message: str) -> None:
+    backend: Callable[[str, str], None] = import_string(settings.HUYING_SMS_BACKEND)
+    backend(phone, message)
 
 
 def notify(

@@ -61,8 +61,9 @@ def sheet_rows(
 
 
 def refuse_rows(errors: list[dict[str, Any]]) -> NoReturn:
-    """Refuse a whole file for its bad rows (``{"row": n, "message": …}``): nothing of it is
-    imported, and the page lists the rows (``row_errors``)."""
+    """Refuse a whole file for its bad rows (``{"row": n, "message": …}``, with ``"column"``
+    where the import knows it): nothing of it is imported, and the page lists the rows
+    (``row_errors``)."""
     raise InvalidInput(
         _("导入失败：共 %(count)d 处错误，未导入任何数据") % {"count": len(errors)},
         code="import_rejected",
@@ -75,7 +76,12 @@ def row_errors(exc: DomainError) -> dict[str, Any] | None:
     """The refused rows of ``refuse_rows`` as the import pages show them, or None."""
     if exc.code != "import_rejected":
         return None
-    return {"rows": exc.details.get("errors", []), "count": exc.details.get("error_count", 0)}
+    rows = exc.details.get("errors", [])
+    return {
+        "rows": rows,
+        "count": exc.details.get("error_count", 0),
+        "columns": any(e.get("column") for e in rows),  # the errors say which column
+    }
 
 
 def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable[Any]) -> None:

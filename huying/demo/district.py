@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.utils import timezone
 
 from huying.catalogue.models import Catalogue, CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import (
@@ -36,7 +37,7 @@ from huying.catalogue.services import (
     catalogue_publish,
 )
 from huying.core.errors import InvalidInput
-from huying.org.models import OrgUnit, Role
+from huying.org.models import OrgUnit, PhoneAccount, Role
 from huying.org.services import grant_role, person_create, unit_create
 
 K = OrgUnit.Kind
@@ -45,6 +46,8 @@ DISTRICT_CODE = "510199"
 DISTRICT_NAME = "锦城区"
 DISTRICT_ABBR = "JJ"
 HUB_NAME = "锦城区街道呼·部门应办公室"
+#: resident1's mobile number: /m/login texts the code to it (the demo's texts go to the log).
+DEMO_RESIDENT_PHONE = "13800000001"
 CATALOGUE_NAME = "锦城区“街道呼·部门应”综合性事项清单"
 
 #: Bounding box of the district (WGS-84), Chengdu's south-east inner city.
@@ -895,7 +898,11 @@ def build_district(
     people.add("deptlead_sw", Role.DEPT_LEADER, departments["sw"])
     people.add("dept_hb", Role.DEPT_HANDLER, departments["hb"])
     people.add("deptlead_hb", Role.DEPT_LEADER, departments["hb"])
-    people.add("resident1", Role.RESIDENT, grid1)
+    resident1 = people.add("resident1", Role.RESIDENT, grid1)
+    # Residents sign in with a texted code; the demo's number (the code is in the server log).
+    PhoneAccount.objects.create(
+        user=resident1, phone=DEMO_RESIDENT_PHONE, created_at=timezone.now()
+    )
     key_account_count = len(people.accounts)
 
     people.add("hub_02", Role.HUB_DISPATCHER, hub)

@@ -1,10 +1,19 @@
-"""A year of cases in the demo district, driven through the lifecycle services only.
+"""A year of cases in the demo district, driven through the lifecycle services.
 
 Every case is a small script (a generator) that acts as the right person at simulated
 moments: it yields the time of its next step and the scheduler resumes it then. Scripts of
-all cases interleave in time order; the deadline sweep runs every six simulated hours, so
+all cases interleave in time order; the deadline sweep runs once a simulated day, so
 overdue flags, automatic supervision and escalation happen for real. One transaction per
 simulated day.
+
+The plain cases (L1, handled in the grid on time, verified at the first go, not reopened,
+reported more than ``PLAIN_BEFORE`` before the year's end; ≈ 85 % of a year) take the
+same steps without the round trips: ``huying.demo.bulk`` builds their rows with the
+engine's own event builder and rule table and writes them a day at a time. Every other
+case — every department route, rework, escalation, suspension, reopening, photo, merge
+master and the last weeks' cases — goes through the services. The random choices of a
+simple case are drawn up front (``_Plan.fate``), so which road it takes does not depend on
+how it is written.
 
 Proportions follow the reference district (docs/glossary.md §7): ~95 % simple cases handled by the street itself (L1),
 ~5 % general or above (L2 对口呼叫, L3 呼应办两次派单, a handful of L4 区领导逆向派单), ~99 %
@@ -44,8 +53,10 @@ from huying.core.errors import DomainError, RuleViolation
 from huying.core.selectors import calendar_year_status
 from huying.core.services import calendar_year_confirm
 from huying.core.workcalendar import WorkCalendar, load_calendar
+from huying.demo.bulk import PlainCase, PlainWriter
 from huying.demo.district import DemoDistrict
 from huying.demo.photos import DemoPhotos
+from huying.demo.texts import report_text
 from huying.evaluation.models import (
     AnnualReview,
     AppealState,
@@ -131,6 +142,9 @@ ANNUAL_COMMENTS = (
     "主动对接街道，问题解决彻底", "协办事项响应偏慢，建议明确对接人",
 )  # fmt: skip
 ARCHIVE_AFTER_DAYS = (30, 45)
+#: Plain cases (written in bulk) are reported at least this long before the year's end: the
+#: last weeks' cases, with their photos and open states, go through the services.
+PLAIN_BEFORE = timedelta(days=DemoPhotos.RECENT_DAYS + 4)
 
 #: Relative report volume per hour of the day (local time).
 HOUR_WEIGHTS = (
@@ -159,10 +173,6 @@ ROADS = (
 PLACES = (
     "小区门口", "农贸市场旁", "十字路口", "公交站台", "学校门口", "背街小巷", "商铺门前",
     "地铁站出口", "老旧院落", "河堤步道", "公园东门", "菜市场后巷", "幼儿园旁", "社区广场",
-)  # fmt: skip
-DETAILS = (
-    "影响居民出行", "已持续多日", "希望尽快处理", "存在安全隐患", "夜间尤为严重",
-    "多次反映未解决", "周边群众意见较大", "老人小孩经过很不方便", "下雨后更加明显",
 )  # fmt: skip
 SURNAMES = "王李张刘陈杨黄赵吴周何罗廖曾邓谢唐冯宋郑蒋韩彭"
 REJECT_REASONS = (
@@ -239,6 +249,9 @@ class YearStats:
     annual_seconds: float = 0.0
     events: int = 0
     steps: int = 0
+    #: Plain cases written in bulk, and their steps (events).
+    bulk_cases: int = 0
+    bulk_steps: int = 0
     sweeps: int = 0
     refused_steps: int = 0
     refusals: list[str] = field(default_factory=list)
@@ -280,7 +293,8 @@ class YearStats:
             f"群众评价 survey forms: {self.survey_forms} ({self.survey_batches} 批 batches)   "
             f"有年度考评得分的部门 departments with an annual score: {self.annual_scored}   "
             f"用时 seconds: {self.annual_seconds:.1f}",
-            f"服务调用 service calls: {self.steps}   巡检 sweeps: {self.sweeps}   "
+            f"服务调用 service calls: {self.steps}   批量写入 bulk-written: {self.bulk_cases} "
+            f"事件 cases / {self.bulk_steps} 步 steps   巡检 sweeps: {self.sweeps}   "
             f"被拒步骤 refused steps: {self.refused_steps}   用时 seconds: {self.seconds:.1f}",
         ]
 
@@ -327,6 +341,12 @@ class _Plan:
     rated: bool = False
     #: The department never reports in: an open, overdue case for the queues.
     stuck: bool = False
+    #: A simple case's random choices, drawn when planned; each is used once (``_draw``).
+    fate: dict[str, float] = field(default_factory=dict)
+    #: Written in bulk (``huying.demo.bulk``) rather than through the services.
+    plain: bool = False
+    #: (road, spot, house number) of the report, once written.
+    address: tuple[str, str, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -363,6 +383,7 @@ class _Simulation:
         for item in self.items:
             self.by_level.setdefault(item.default_level, []).append(item)
         self.communities = {c.pk: c for c in district.communities}
+        self.streets = {s.pk: s for s in district.streets}
         self.places = [self._place(g) for g in district.grids]
         self.grid_weights = [rng.uniform(0.4, 1.8) for _ in self.places]
         self.place_of = {p.grid.pk: p for p in self.places}
@@ -371,6 +392,7 @@ class _Simulation:
         self.cg_unit_of = {s.pk: u for s, u in zip(district.streets, cg_units, strict=False)}
         self.dept_ids = [d.pk for d in district.departments.values()]
         self.heap: list[tuple[datetime, int, Script | None]] = []
+        self.bulk = PlainWriter(sweeps=[], year_end=year_end)
         self.order = itertools.count()
         self.stats = YearStats()
         self.photos = DemoPhotos(enabled=False)
@@ -481,7 +503,28 @@ class _Simulation:
         ]
         for p in recent[-max(2, n // 2000) :]:
             p.stuck = True
+        masters_used = {id(p.master) for p in plans if p.master is not None}
+        for p in plans:
+            if p.kind != "simple":
+                continue
+            p.fate = {
+                k: rng.random() for k in ("route", "late", "rework", "satisfaction", "reopen")
+            }
+            p.plain = (
+                id(p) not in masters_used
+                and p.reported_at < self.year_end - PLAIN_BEFORE
+                and p.fate["route"] >= P_L1_ESCALATE + P_L1_SUSPEND + P_L1_URGE
+                and p.fate["late"] >= P_L1_LATE
+                and p.fate["rework"] >= P_L1_REWORK
+                and not (p.fate["satisfaction"] < P_DISSATISFIED and p.fate["reopen"] < P_REOPEN)
+                and not (p.source == Source.RESIDENT and p.grid.pk == self.resident.unit.pk)
+            )
         return plans
+
+    def _draw(self, plan: _Plan, name: str) -> float:
+        """The plan's drawn choice ``name`` the first time, a fresh draw after that."""
+        value = plan.fate.pop(name, None)
+        return self.rng.random() if value is None else value
 
     def _report_times(self, n: int) -> list[datetime]:
         """More on workdays and in office hours, a mild summer peak."""
@@ -511,9 +554,12 @@ class _Simulation:
         for plan in self.plan():
             self.push(plan.reported_at, self.case_script(plan))
         t = self.start + SWEEP_EVERY
+        sweeps = []
         while t <= self.year_end:
             self.push(t, None)
+            sweeps.append(t)
             t += SWEEP_EVERY
+        self.bulk = PlainWriter(sweeps=[*sweeps, self.year_end], year_end=self.year_end)
         day = self.start
         total_days = 365
         done = 0
@@ -527,6 +573,7 @@ class _Simulation:
                         self.stats.sweeps += 1
                     else:
                         self.resume(script, at)
+                self.bulk.flush()
             done += 1
             if progress is not None:
                 progress(min(done, total_days), total_days)
@@ -534,6 +581,7 @@ class _Simulation:
                 break
             day = day_end
         sweep_deadlines(now=self.year_end)
+        self.stats.bulk_cases, self.stats.bulk_steps = self.bulk.cases, self.bulk.steps
 
     def push(self, at: datetime, script: Script | None) -> None:
         if at <= self.year_end:
@@ -596,27 +644,97 @@ class _Simulation:
             return self.admin, extra
         return self.grid_worker(plan), extra  # patrol, resident via the grid, chiefs, informants
 
+    def report(self, plan: _Plan, extra: dict[str, Any]) -> tuple[str, str, str]:
+        """(title, description, address) of the plan's report, in its channel's words
+        (``huying.demo.texts``). A duplicate is reported at its master's address."""
+        rng = self.rng
+        if plan.master is not None and plan.master.address is not None:
+            road, spot, number = plan.master.address
+        else:
+            road, spot, number = rng.choice(ROADS), rng.choice(PLACES), rng.randrange(1, 300)
+        plan.address = (road, spot, number)
+        title, description = report_text(
+            plan.item.code, plan.source, rng, road, spot,
+            number=number, caller=extra.get("reporter_name", ""),
+        )  # fmt: skip
+        return title, description, f"{road}{number}号"
+
     # --- the scripts ----------------------------------------------------------------------------
 
-    def case_script(self, plan: _Plan) -> Script:
+    def plain_case(self, plan: _Plan) -> PlainCase:
+        """The plain road of a simple case, drawn as ``case_script``, ``self_handle`` and
+        ``close`` draw it."""
         rng = self.rng
         t = plan.reported_at
         place = self.place_of[plan.grid.pk]
         lat, lng = self.point_in(place)
         actor, extra = self.submitter(plan)
-        road = rng.choice(ROADS)
-        spot = rng.choice(PLACES)
-        keyword = rng.choice(plan.item.keywords.split(",")) if plan.item.keywords else ""
+        title, description, address = self.report(plan, extra)
+        times = [t]
+        times.append(self.after(t, 0.15, 3))  # triage
+        times.append(self.minutes(times[-1], 1, 20))  # self_handle
+        times.append(self.after(times[-1], 1, 30))  # complete_self
+        times.append(self.after(times[-1], 1, 20))  # verify_pass
+        times.append(self.after(times[-1], 2, 30))  # follow_up
+        days = rng.uniform(*ARCHIVE_AFTER_DAYS)
+        times.append(self.daytime(times[-1] + timedelta(days=days), workday=True))  # archive
+        roll = plan.fate["satisfaction"]
+        if roll < P_DISSATISFIED:
+            satisfaction = Satisfaction.DISSATISFIED
+        elif roll < P_DISSATISFIED + P_BASIC:
+            satisfaction = Satisfaction.BASIC
+        else:
+            satisfaction = Satisfaction.SATISFIED
+        note = rng.choice(DISSATISFIED_NOTES) if satisfaction == Satisfaction.DISSATISFIED else ""
+        community = self.communities[place.community_id]
+        return PlainCase(
+            reporter=actor,
+            street_actor=self.street(plan),
+            worker=self.grid_worker(plan),
+            follow_up_by=self.hub if plan.source == Source.HOTLINE else self.community(plan),
+            archive_by=self.hub,
+            grid=plan.grid,
+            district=self.d.district,
+            street=self.streets[place.street_id],
+            community=community,
+            item=plan.item,
+            source=plan.source,
+            title=title,
+            description=description,
+            address=address,
+            lat=lat,
+            lng=lng,
+            reporter_name=extra.get("reporter_name", ""),
+            reporter_phone=extra.get("reporter_phone", ""),
+            result=f"已处置：{plan.item.closing_condition or '问题已解决'}",
+            satisfaction=satisfaction,
+            satisfaction_note=note,
+            times=times,
+        )
+
+    def case_script(self, plan: _Plan) -> Script:
+        rng = self.rng
+        t = plan.reported_at
+        if plan.plain:
+            spec = self.plain_case(plan)
+            # No photo would have come its way: reported and handled before the recent days.
+            photos_from = self.year_end - timedelta(days=DemoPhotos.RECENT_DAYS)
+            if spec.times[3] <= photos_from and self.bulk.add(spec):
+                return
+        plan.plain = False
+        place = self.place_of[plan.grid.pk]
+        lat, lng = self.point_in(place)
+        actor, extra = self.submitter(plan)
+        title, description, address = self.report(plan, extra)
         case = self.call(
             services.case_submit,
             actor=actor,
-            title=f"{road}{spot}{plan.item.name}",
-            description=f"{road}{rng.randrange(1, 300)}号{spot}附近{keyword}，"
-            f"{rng.choice(DETAILS)}。",
+            title=title,
+            description=description,
             source=plan.source,
             lat=lat,
             lng=lng,
-            address=f"{road}{rng.randrange(1, 300)}号",
+            address=address,
             files=self.photo(t, fixed=False, always=actor is self.resident),
             now=t,
             **extra,
@@ -699,7 +817,7 @@ class _Simulation:
         t = yield self.minutes(t, 1, 20)
         self.call(services.case_self_handle, actor=street, case_id=cid, note="小事不出网格", now=t)
         worker = self.grid_worker(plan)
-        roll = rng.random() if first else 1.0
+        roll = self._draw(plan, "route") if first else 1.0
         if roll < P_L1_ESCALATE:
             t = yield self.after(t, 1, 8)
             self.call(
@@ -721,7 +839,7 @@ class _Simulation:
                 services.case_urge, actor=self.hub, case_id=cid, note="群众再次来电，请加快处置",
                 now=t,
             )  # fmt: skip
-        late = first and rng.random() < P_L1_LATE
+        late = first and self._draw(plan, "late") < P_L1_LATE
         t = yield (self.after(t, 100, 180) if late else self.after(t, 1, 30))
         if late:
             state, tier = Case.objects.filter(pk=cid).values_list("state", "tier").get()
@@ -899,7 +1017,7 @@ class _Simulation:
         plan.verifying = False
         self_route = plan.self_route
         t = yield self.after(t, 1, 20)
-        if rng.random() < (P_L1_REWORK if self_route else P_DEPT_REWORK):
+        if self._draw(plan, "rework") < (P_L1_REWORK if self_route else P_DEPT_REWORK):
             self.call(
                 services.case_verify, actor=street, case_id=cid, passed=False,
                 reason=rng.choice(REWORK_REASONS), now=t,
@@ -918,16 +1036,24 @@ class _Simulation:
                         assignment_id=pk, result="已按核查意见返工，问题整改到位", now=t,
                     )  # fmt: skip
             t = yield self.after(t, 1, 20)
-        self.call(services.case_verify, actor=street, case_id=cid, passed=True, now=t)
+        verified = self.call(services.case_verify, actor=street, case_id=cid, passed=True, now=t)
         waiting = t > self.year_end - timedelta(days=RATE_PENDING_DAYS)  # 待评议
         if not self_route and not plan.rated and not waiting:
             t = yield self.after(t, 1, 8)
             self.rate(plan, street, t)
+        if verified.state == S.CLOSED:  # nobody to call back: closed as it passed the check
+            t = yield self.daytime(
+                t + timedelta(days=rng.uniform(*ARCHIVE_AFTER_DAYS)), workday=True
+            )
+            self.call(
+                services.case_archive, actor=self.hub, case_id=cid, note="资料齐全，备案", now=t
+            )
+            return t
         t = yield self.after(t, 2, 30)
         hotline = plan.source == Source.HOTLINE
         caller = self.hub if hotline else self.community(plan)
         reopened = plan.reopened
-        roll = rng.random()
+        roll = self._draw(plan, "satisfaction")
         if roll < P_DISSATISFIED and not reopened:
             satisfaction = Satisfaction.DISSATISFIED
         elif roll < P_DISSATISFIED + P_BASIC:
@@ -939,7 +1065,7 @@ class _Simulation:
             services.case_follow_up, actor=caller, case_id=cid, satisfaction=satisfaction,
             note=note, now=t,
         )  # fmt: skip
-        if satisfaction == Satisfaction.DISSATISFIED and rng.random() < P_REOPEN:
+        if satisfaction == Satisfaction.DISSATISFIED and self._draw(plan, "reopen") < P_REOPEN:
             t = yield self.after(t, 2, 48)
             again = self.call(
                 services.case_reopen, actor=self.hub if hotline else street, case_id=cid,

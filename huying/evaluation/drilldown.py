@@ -67,6 +67,9 @@ MEASURE_LABELS: dict[tuple[str, str], Any] = {
     ("reports", "valid_reports"): gettext_lazy("有效上报"),
     ("verification", "verifications"): gettext_lazy("核查"),
     ("verification", "on_time_verifications"): gettext_lazy("按时核查"),
+    ("suggestions", "suggested_triages"): gettext_lazy("研判"),
+    ("suggestions", "taken_first"): gettext_lazy("采纳首位建议"),
+    ("suggestions", "taken_in_three"): gettext_lazy("采纳前三位建议"),
 }
 
 #: The indicator table (``tables.TABLES``) each indicator is shown in.
@@ -86,6 +89,8 @@ INDICATOR_TABLE: dict[str, str] = {
     "whistle_rate": "calls",
     "valid_report_rate": "reports",
     "on_time_verification_rate": "verification",
+    "suggestion_top1_rate": "suggestions",
+    "suggestion_top3_rate": "suggestions",
 }
 
 #: What a row of each family is, when it is not a case.

@@ -202,6 +202,19 @@ def verification_measures(period: Period, p: str = "") -> dict[str, Q]:
     }
 
 
+def suggestion_measures(period: Period, p: str = "") -> dict[str, Q]:
+    """On an event: a triage in P whose trail kept the suggestion offered for the case's text
+    (``cases.services.triage``); triages from before it was kept are not counted."""
+    offered = Q(action="triage", at__gte=period.start, at__lt=period.end) & Q(
+        after__has_key="suggested"
+    )
+    return {
+        "suggested_triages": offered,
+        "taken_first": offered & Q(after__suggested__top1=True),
+        "taken_in_three": offered & Q(after__suggested__top3=True),
+    }
+
+
 # --- families: which rows, which measures, which groupings ---------------------------------------
 
 
@@ -220,6 +233,7 @@ RESPONSE = Family(
 )
 CALLS = Family("calls", Rows.ASSIGNMENTS, call_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT})
 VERIFICATION = Family("verification", Rows.EVENTS, verification_measures, _CASE_GROUPS)
+SUGGESTIONS = Family("suggestions", Rows.EVENTS, suggestion_measures, _CASE_GROUPS)
 
 
 def _sorted(table: dict[Any, Any]) -> list[Any]:
@@ -386,6 +400,27 @@ class VerificationRow:
 
 
 @dataclass(frozen=True)
+class SuggestionRow:
+    """Over triages made in P: was the item the person chose the one suggested first, or
+    one of the first three?"""
+
+    key: Any
+    suggested_triages: int
+    taken_first: int
+    taken_in_three: int
+
+    @property
+    def suggestion_top1_rate(self) -> Decimal | None:
+        """建议采纳率（首位）= 选定首位建议事项的研判数 ÷ 研判数."""
+        return ratio(self.taken_first, self.suggested_triages)
+
+    @property
+    def suggestion_top3_rate(self) -> Decimal | None:
+        """建议采纳率（前三）= 选定前三位建议事项之一的研判数 ÷ 研判数."""
+        return ratio(self.taken_in_three, self.suggested_triages)
+
+
+@dataclass(frozen=True)
 class ThreeRatesRow:
     key: Any
     response_rate: Decimal | None
@@ -468,6 +503,12 @@ def verification(*, period: Period, by: str, actor: Actor | None = None) -> list
     """按时核查率."""
     table = counts(VERIFICATION, period=period, by=by, actor=actor)
     return _sorted({k: VerificationRow(key=k, **c) for k, c in table.items()})
+
+
+def suggestions(*, period: Period, by: str, actor: Actor | None = None) -> list[SuggestionRow]:
+    """建议采纳率 at the first place and in the first three."""
+    table = counts(SUGGESTIONS, period=period, by=by, actor=actor)
+    return _sorted({k: SuggestionRow(key=k, **c) for k, c in table.items()})
 
 
 def three_rates(*, period: Period, by: str, actor: Actor | None = None) -> list[ThreeRatesRow]:
@@ -567,6 +608,18 @@ INDICATORS: dict[str, Indicator] = {
             gettext_lazy("按时核查率"),
             (VERIFICATION, "on_time_verifications"),
             (VERIFICATION, "verifications"),
+        ),
+        Indicator(
+            "suggestion_top1_rate",
+            gettext_lazy("建议采纳率（首位）"),
+            (SUGGESTIONS, "taken_first"),
+            (SUGGESTIONS, "suggested_triages"),
+        ),
+        Indicator(
+            "suggestion_top3_rate",
+            gettext_lazy("建议采纳率（前三）"),
+            (SUGGESTIONS, "taken_in_three"),
+            (SUGGESTIONS, "suggested_triages"),
         ),
     )
 }

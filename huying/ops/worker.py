@@ -38,6 +38,7 @@ from huying.cases.tasks import (
 from huying.core.models import Counter
 from huying.ops.models import WorkerHeartbeat
 from huying.reports.tasks import circular_sweep_task, tally_refresh_task
+from huying.triage.tasks import triage_train_task
 
 logger = logging.getLogger("huying.worker")
 
@@ -264,6 +265,8 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
         Job("circulars", 3600, circular_sweep_task),
         # The trail heads, to files the database user cannot rewrite (cases.anchors).
         Job("anchor", settings.HUYING_TRAIL_ANCHOR_INTERVAL, trail_anchor_task),
+        # The triage suggestion learns from the day's triaged cases (triage.services.train).
+        Job("triage-train", settings.HUYING_TRIAGE_TRAIN_INTERVAL, triage_train_task),
     ]
 
 

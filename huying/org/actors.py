@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
-from huying.org.roles import DASHBOARD_ROLES, EVALUATION_ROLES, ROLE_SCOPE, may_manage
+from huying.org.roles import DASHBOARD_ROLES, EVALUATION_ROLES, FIELD_ROLES, ROLE_SCOPE, may_manage
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,11 @@ class Actor:
     def takes_part_in_evaluation(self) -> bool:
         """Has a 考评 page: rates (a street), appeals (a department) or rules (the hub)."""
         return self.role in EVALUATION_ROLES
+
+    @property
+    def works_in_the_field(self) -> bool:
+        """Grid and community staff: their own pages are the phone's (/m/, 我的任务)."""
+        return self.role in FIELD_ROLES
 
     @property
     def can_manage(self) -> bool:

@@ -72,7 +72,9 @@ def me(request: HttpRequest) -> Any:
 
 
 @router.get("/org/units", response=list[UnitOut], summary="组织节点（不含边界）")
-def units(request: HttpRequest, kind: str | None = None, parent_id: Id | None = None) -> Any:
+def units(
+    request: HttpRequest, kind: OrgUnit.Kind | None = None, parent_id: Id | None = None
+) -> Any:
     acting(request)
     qs = OrgUnit.objects.filter(is_active=True).order_by("path")
     if kind:

@@ -176,3 +176,44 @@ class SignIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.result}"
+
+
+class PhoneAccount(models.Model):
+    """A resident known by a mobile number they proved with a text-message code: no password,
+    no user name to remember (``huying.org.phone_signin``). Only residents have one, so a
+    code can never open a staff account."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_account"
+    )
+    phone = models.CharField(max_length=11, unique=True, verbose_name=_("手机号"))
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
+
+    class Meta:
+        verbose_name = _("居民手机账号")
+        verbose_name_plural = _("居民手机账号")
+
+    def __str__(self) -> str:
+        return self.phone
+
+
+class PhoneCode(models.Model):
+    """One text-message code sent to a number: only its keyed digest is kept, it holds for a
+    few minutes, survives a few wrong guesses and opens one sign-in."""
+
+    phone = models.CharField(max_length=11)
+    digest = models.CharField(max_length=64)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["phone", "-created_at"], name="phonecode_phone"),
+            models.Index(fields=["ip", "-created_at"], name="phonecode_ip"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.phone} {self.created_at:%Y-%m-%d %H:%M}"

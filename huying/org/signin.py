@@ -61,7 +61,7 @@ def locked_message(minutes: int) -> str:
     ) % {"minutes": minutes}
 
 
-def _log(
+def log_attempt(
     *,
     username: str,
     ip: str | None,
@@ -103,7 +103,7 @@ def sign_in(
     keys = [(throttle.ACCOUNT, username), (throttle.LOGIN_IP, ip or "")]
 
     def log(result: str, reason: StrOrPromise, user: Any = None) -> None:
-        _log(
+        log_attempt(
             username=username, ip=ip, agent=agent, now=now, result=result, reason=reason, user=user
         )
 

@@ -5,6 +5,7 @@ from huying.org import signin_views, views
 app_name = "org"
 
 urlpatterns = [
+    path("", views.org_index, name="index"),
     path("departments/", views.department_list, name="departments"),
     path("departments/<int:unit_id>/", views.department_edit, name="department"),
     path(

@@ -43,6 +43,12 @@ def _refused(form: Any, exc: DomainError) -> None:
 
 
 @admin_view
+def org_index(request: HttpRequest) -> HttpResponse:
+    """/manage/org/: the organisation's first page (its tabs lead to the others)."""
+    return redirect("org:departments")
+
+
+@admin_view
 def department_list(request: HttpRequest) -> HttpResponse:
     context = {
         "departments": list(selectors.departments_overview()),

@@ -53,8 +53,15 @@ def trend(request: HttpRequest, q: Query[TrendIn]) -> dict[str, Any]:
     return data.trend(_scope(request), q.window(), q.step)
 
 
+#: What a breakdown groups by: every dimension but the total (a street's scope narrows this
+#: further, ``dashboard_data.SCOPE_DIMS``).
+BreakdownDim = Literal[
+    Dim.STREET, Dim.COMMUNITY, Dim.GRID, Dim.CATALOGUE_CLASS, Dim.ITEM, Dim.SOURCE
+]
+
+
 class BreakdownIn(WindowIn):
-    dim: Dim
+    dim: BreakdownDim
     top: int = Field(10, ge=1, le=50)
 
 

@@ -321,6 +321,19 @@ TABLES: dict[str, TableSpec] = {
             ind.verification,
         ),
         TableSpec(
+            "suggestions",
+            gettext_lazy("研判建议"),
+            (ind.SUGGESTIONS,),
+            (
+                _count("suggested_triages", gettext_lazy("研判数"), "suggestion_top1_rate", D),
+                _count("taken_first", gettext_lazy("采纳首位数"), "suggestion_top1_rate", N),
+                _count("taken_in_three", gettext_lazy("采纳前三数"), "suggestion_top3_rate", N),
+                _rate("suggestion_top1_rate", gettext_lazy("建议采纳率（首位）")),
+                _rate("suggestion_top3_rate", gettext_lazy("建议采纳率（前三）")),
+            ),
+            ind.suggestions,
+        ),
+        TableSpec(
             "three_rates",
             gettext_lazy("三率综合"),
             (ind.RESPONSE, ind.OUTCOME),

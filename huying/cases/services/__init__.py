@@ -7,10 +7,13 @@ from huying.cases.services.dispatch import (
     case_call,
     case_hub_dispatch,
     case_leader_dispatch,
+    case_triage_and_call,
+    case_triage_and_dispatch,
 )
 from huying.cases.services.engine import event_payload, files_kept_only_on_success
 from huying.cases.services.intake import allocate_case_number, case_attach, case_submit
 from huying.cases.services.self_handling import case_complete_self, case_escalate, case_self_handle
+from huying.cases.services.systemic import case_open_systemic
 from huying.cases.services.tracking import (
     assignment_accept,
     assignment_post_progress,
@@ -49,6 +52,7 @@ __all__ = [
     "case_hub_dispatch",
     "case_leader_dispatch",
     "case_merge",
+    "case_open_systemic",
     "case_reject",
     "case_reopen",
     "case_resume",
@@ -58,6 +62,8 @@ __all__ = [
     "case_supervise",
     "case_suspend",
     "case_triage",
+    "case_triage_and_call",
+    "case_triage_and_dispatch",
     "case_urge",
     "case_verify",
     "event_payload",

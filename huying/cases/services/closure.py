@@ -10,6 +10,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huying.cases import rules
 from huying.cases.models import (
     AssignmentState,
     Case,
@@ -64,6 +65,9 @@ def case_verify(
                 files=checked,
                 fields=dict(NO_CLOCK),
             )
+            if not rules.has_reporter(case):  # 回访 does not apply: closed as it passes
+                case_step(case, None, "close_unreported", now=now, fields={"closed_at": now})
+                return case
             tell(
                 [case.community_id or case.street_id or 0],
                 [Role.COMMUNITY_STAFF, *STREET_ROLES],

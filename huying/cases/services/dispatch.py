@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -22,11 +23,13 @@ from huying.cases.services.engine import (
     NO_CLOCK,
     case_step,
     clock,
+    files_kept_only_on_success,
     now_or,
     one_live_assignment_per_department,
     run,
     tell_department,
 )
+from huying.cases.services.triage import case_triage
 from huying.core.errors import InvalidInput
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -238,3 +241,79 @@ def case_add_co_handler(
         return made
 
     return run(actor, case_id, expected_version, body)
+
+
+# --- one submit, two steps (rules.COMBINED_ACTIONS) ----------------------------------------------
+
+
+def case_triage_and_call(
+    *,
+    actor: Actor,
+    case_id: int,
+    item_id: int,
+    level: int | None = None,
+    level_reason: str = "",
+    department_id: int | None = None,
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Assignment]:
+    """研判并呼叫: triage an ordinary (L2) case and call its department in one transaction.
+    Both happen or neither: if the call is refused (another level, no department, a year
+    the calendar does not know…) the triage is rolled back with it."""
+    now = now_or(now)
+    with files_kept_only_on_success(), transaction.atomic():
+        case = case_triage(
+            actor=actor,
+            case_id=case_id,
+            item_id=item_id,
+            level=level,
+            level_reason=level_reason,
+            now=now,
+            expected_version=expected_version,
+        )
+        return case_call(
+            actor=actor,
+            case_id=case_id,
+            department_id=department_id,
+            note=note,
+            now=now,
+            expected_version=case.version,
+        )
+
+
+def case_triage_and_dispatch(
+    *,
+    actor: Actor,
+    case_id: int,
+    item_id: int,
+    level: int | None = None,
+    level_reason: str = "",
+    lead_department_id: int | None = None,
+    co_department_ids: Sequence[int] = (),
+    note: str = "",
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> list[Assignment]:
+    """研判并派单: the hub triages and dispatches (lead and co-handlers) in one transaction;
+    both happen or neither."""
+    now = now_or(now)
+    with files_kept_only_on_success(), transaction.atomic():
+        case = case_triage(
+            actor=actor,
+            case_id=case_id,
+            item_id=item_id,
+            level=level,
+            level_reason=level_reason,
+            now=now,
+            expected_version=expected_version,
+        )
+        return case_hub_dispatch(
+            actor=actor,
+            case_id=case_id,
+            lead_department_id=lead_department_id,
+            co_department_ids=co_department_ids,
+            note=note,
+            now=now,
+            expected_version=case.version,
+        )

@@ -55,7 +55,7 @@ from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, HASH_VERSION, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
-from huying.core.files import CheckedFile, check_upload
+from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
 from huying.core.i18n import join_list, site_text
 from huying.core.middleware import current_request_id
 from huying.core.notify import notify
@@ -171,6 +171,53 @@ def append_event(
 
     ``assignment_changes``: what this step already wrote to assignment rows (by id), so the
     event says it too (see ``huying.cases.replay``)."""
+    from_state, version, head = case.state, case.version, case.trail_head
+    event, updates = prepare_event(
+        case,
+        who=who,
+        action=action,
+        now=now,
+        case_fields=case_fields,
+        target=target,
+        reason=reason,
+        before=before,
+        after=after,
+        assignment=assignment,
+        attachments=attachments,
+        assignment_changes=assignment_changes,
+    )
+    # The head is part of the compare-and-set: a step that read the chain before a re-key
+    # (``verify-trail --rekey``) must not append to the old head.
+    won = Case.objects.filter(
+        pk=case.pk, version=version, state=from_state, trail_head=head
+    ).update(**updates)
+    if won != 1:
+        raise Conflict()
+    for name, value in updates.items():
+        setattr(case, name, value)
+    event.save(force_insert=True)
+    return event
+
+
+def prepare_event(
+    case: Case,
+    *,
+    who: Who,
+    action: str,
+    now: datetime,
+    case_fields: dict[str, Any],
+    target: str | None,
+    reason: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    assignment: Assignment | None = None,
+    attachments: Sequence[dict[str, Any]] = (),
+    assignment_changes: dict[str, dict[str, Any]] | None = None,
+) -> tuple[CaseEvent, dict[str, Any]]:
+    """The sealed event that records a change and the case row's new values, written
+    nowhere: ``append_event`` writes them with its compare-and-set; the demo builder
+    (``huying.demo.bulk``) writes many at once. The case is not changed. With ``case.pk``
+    unset the event is left unsealed (``seal`` it once the case row has its id)."""
     from_state = case.state
     to_state = target or from_state
     before = dict(before or {}) | snapshot(case, case_fields)
@@ -210,19 +257,10 @@ def append_event(
         hash_version=HASH_VERSION,
         prev_hash=prev_hash,
     )
-    event.hash = seal(event)
-    updates["trail_head"] = event.hash
-    # The head is part of the compare-and-set: a step that read the chain before a re-key
-    # (``verify-trail --rekey``) must not append to the old head.
-    won = Case.objects.filter(
-        pk=case.pk, version=case.version, state=from_state, trail_head=case.trail_head
-    ).update(**updates)
-    if won != 1:
-        raise Conflict()
-    for name, value in updates.items():
-        setattr(case, name, value)
-    event.save(force_insert=True)
-    return event
+    if case.pk is not None:
+        event.hash = seal(event)
+        updates["trail_head"] = event.hash
+    return event, updates
 
 
 def _case_changes(case: Case, updates: dict[str, Any], *, first: bool) -> dict[str, Any]:
@@ -365,7 +403,7 @@ def assignment_step(
     return append_event(
         case,
         who=who,
-        action=f"assignment.{action}",
+        action=rules.assignment_action(action),
         now=now,
         case_fields=case_fields or {},
         target=None,
@@ -421,8 +459,8 @@ def tell_street(case: Case, kind: str, message: Any, now: datetime) -> None:
 
 
 def check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:
-    if len(files) > 9:
-        raise InvalidInput(_("一次最多上传 9 个附件"), field="files")
+    if len(files) > FILES_PER_UPLOAD:
+        raise InvalidInput(_("一次最多上传 %(n)d 个附件") % {"n": FILES_PER_UPLOAD}, field="files")
     return [check_upload(f) for f in files]
 
 

@@ -9,7 +9,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huying.cases import rules
+from huying.cases import hooks, rules
 from huying.cases.models import (
     Case,
     CaseState,
@@ -42,7 +42,9 @@ def case_triage(
     now: datetime | None = None,
     expected_version: int | None = None,
 ) -> Case:
-    """集中研判: confirm the item and level; a level other than the item's needs a reason."""
+    """集中研判: confirm the item and level; a level other than the item's needs a reason.
+    The trail keeps the suggestion for the case's text beside the decision (taken or changed:
+    ``建议采纳率``)."""
     now = now_or(now)
     item = catalogue_item(item_id)
     chosen = level if level is not None else item.default_level
@@ -52,6 +54,7 @@ def case_triage(
         raise InvalidInput(_("调整事项默认等级须说明理由"), field="level_reason")
 
     def body(case: Case) -> Case:
+        offered = hooks.suggestion(case.title, case.description)
         case_step(
             case,
             actor,
@@ -59,6 +62,7 @@ def case_triage(
             now=now,
             reason=level_reason,
             fields={"item": item, "level": chosen},
+            extra_after={"suggested": offered.record(item.code, chosen)},
         )
         if chosen >= Level.COMPLEX:
             message = format_lazy(

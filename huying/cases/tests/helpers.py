@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from huying.cases import services
 from huying.cases.models import Assignment, Case, CaseState
@@ -16,11 +17,21 @@ def submit(
     who: str = "resident",
     grid: int = 0,
     title: str = "路灯不亮",
+    description: str = "晚上一片漆黑",
     now: datetime = MONDAY_10AM,
+    point: tuple[float, float] | None = None,
+    **extra: Any,
 ) -> Case:
-    lat, lng = world.point_in(grid)
+    """A report at the centre of grid ``grid``, or at ``point`` (lat, lng)."""
+    lat, lng = point or world.point_in(grid)
     return services.case_submit(
-        actor=world.actor(who), title=title, description="晚上一片漆黑", lat=lat, lng=lng, now=now
+        actor=world.actor(who),
+        title=title,
+        description=description,
+        lat=lat,
+        lng=lng,
+        now=now,
+        **extra,
     )
 
 

@@ -338,3 +338,126 @@ def test_api_actions_are_those_a_page_would_offer(world: World) -> None:
     assert "supervise" not in after
     case = Case.objects.get(pk=working.pk)
     assert after == [r.action for r in rules.offered_on_case(case, "hub_supervisor")]
+
+
+# --- 研判并呼叫 / 研判并派单: two steps in one request -------------------------------------------
+
+
+def _reported(world: World, title: str = "路灯不亮") -> int:
+    lat, lng = world.point_in(0)
+    body = {"title": title, "lat": lat, "lng": lng}
+    return post(as_user(world, "resident"), "/cases", body, status=201)["id"]
+
+
+def _unchanged(case_id: int) -> tuple[object, ...]:
+    case = Case.objects.get(pk=case_id)
+    return (
+        case.state,
+        case.version,
+        case.item_id,
+        case.level,
+        case.events.count(),
+        case.assignments.count(),
+    )
+
+
+def test_a_street_triages_and_calls_in_one_request(world: World) -> None:
+    cid = _reported(world)
+    street = as_user(world, "street")
+    case = get(street, f"/cases/{cid}")
+    assert case["actions"][0] == "triage" and "triage_call" not in case["actions"]  # no item yet
+    general = world.items[2].pk
+    case = post(
+        street,
+        f"/cases/{cid}/triage-and-call",
+        {"item_id": general, "note": "请尽快修复", "expected_version": case["version"]},
+    )
+    assert (case["state"], case["level"], case["item_id"]) == ("in_progress", 2, general)
+    [lead] = case["assignments"]
+    assert (lead["department_name"], lead["role"], lead["route"]) == ("城管局", "lead", "call")
+    timeline = get(street, f"/cases/{cid}")["timeline"]
+    assert [e["action"] for e in timeline] == ["submit", "triage", "call"]  # each step itself
+    assert timeline[-1]["reason"] == "请尽快修复"
+
+
+def test_the_hub_triages_and_dispatches_lead_and_co_handlers_in_one_request(
+    world: World,
+) -> None:
+    cid = _reported(world, "排水口流出污水")
+    hub, d = as_user(world, "hub"), world.departments
+    case = post(
+        hub,
+        f"/cases/{cid}/triage-and-dispatch",
+        {"item_id": world.items[3].pk, "co_department_ids": [d["hb"].pk, d["jt"].pk]},
+    )
+    assert case["state"] == "in_progress" and case["level"] == 3
+    assert [(a["department_name"], a["role"]) for a in case["assignments"]] == [
+        ("水务局", "lead"),
+        ("生态环境局", "co"),
+        ("交通局", "co"),
+    ]
+    assert "add_co_handler" in case["actions"]  # what the hub may do next
+
+
+def test_the_combined_actions_are_listed_when_the_item_lets_both_steps_through(
+    world: World,
+) -> None:
+    from huying.cases.tests.helpers import submit
+
+    case = submit(world)
+    Case.objects.filter(pk=case.pk).update(item=world.items[2])
+    assert get(as_user(world, "street"), f"/cases/{case.pk}")["actions"][0] == "triage_call"
+    assert get(as_user(world, "hub"), f"/cases/{case.pk}")["actions"][0] == "triage_dispatch"
+
+
+@pytest.mark.parametrize(
+    ("who", "name", "body", "status", "code"),
+    [
+        # A complex item is the hub's: the street's call is refused, and its triage with it.
+        ("street", "triage-and-call", {"item_id": 3}, 422, "rule_violation"),
+        # A grid is not a department.
+        (
+            "street",
+            "triage-and-call",
+            {"item_id": 2, "department_id": "grid"},
+            422,
+            "invalid_input",
+        ),
+        # A street may triage but not dispatch for the hub.
+        ("street", "triage-and-dispatch", {"item_id": 2}, 403, "forbidden"),
+        # The lead named again as a co-handler.
+        ("hub", "triage-and-dispatch", {"item_id": 3, "co_department_ids": ["sw"]}, 422, None),
+        # A stale page: the first step's version check refuses both.
+        ("street", "triage-and-call", {"item_id": 2, "expected_version": 0}, 409, "conflict"),
+    ],
+    ids=["level", "not-a-department", "role", "lead-as-co", "stale"],
+)
+def test_a_refused_second_step_takes_the_triage_back(
+    world: World, who: str, name: str, body: dict[str, Any], status: int, code: str | None
+) -> None:
+    ids = {
+        "item_id": lambda level: world.items[level].pk,
+        "department_id": lambda _: world.grids[0].pk,
+        "co_department_ids": lambda names: [world.departments[n].pk for n in names],
+        "expected_version": lambda v: v,
+    }
+    cid = _reported(world)
+    before = _unchanged(cid)
+    sent = {k: ids[k](v) for k, v in body.items()}
+    error = post(as_user(world, who), f"/cases/{cid}/{name}", sent, status=status)["error"]
+    assert error["code"] == (code or "invalid_input")
+    assert _unchanged(cid) == before  # not triaged either: no event, no level, no item
+
+
+@pytest.mark.parametrize("name", ["triage-and-call", "triage-and-dispatch"])
+def test_a_case_out_of_scope_is_not_found(world: World, name: str) -> None:
+    cid = _reported(world)
+    before = _unchanged(cid)
+    error = post(
+        as_user(world, "street_b"),  # another street's caller
+        f"/cases/{cid}/{name}",
+        {"item_id": world.items[2].pk},
+        status=404,
+    )["error"]
+    assert error["code"] == "not_found"
+    assert _unchanged(cid) == before

@@ -101,4 +101,4 @@ def test_photos_follow_the_report_through_the_api(
     other.force_login(world.actor("resident2").user)
     photo.seek(0)
     r = other.post(f"/api/v1/cases/{case.pk}/attachments", {"files": [photo]})
-    assert r.status_code == 404 and Attachment.objects.filter(case=case).count() == 1
+    assert r.status_code == 404 and Attachment.objects.filter(case=case).count() == 1, r.content

@@ -42,10 +42,11 @@ def act_on(client: Client, a: Assignment, action: str, data: dict[str, Any]) -> 
 
 
 def test_pages_need_a_login(world: World) -> None:
-    for url in ["/cases/", "/m/report", "/m/"]:
+    """Staff pages send a visitor to the password login; phone pages to the code sign-in."""
+    for url, door in [("/cases/", "/login/"), ("/m/report", "/m/login"), ("/m/", "/m/login")]:
         response = Client().get(url)
         assert response.status_code == 302
-        assert response["Location"].startswith("/login/")
+        assert response["Location"].startswith(f"{door}?next=")
 
 
 def test_visitors_get_the_public_front_page(world: World) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -45,7 +46,7 @@ def test_a_resident_reports_with_a_photo_and_gets_a_number(world: World) -> None
     response = client.post("/m/report", body)
     assert response.status_code == 302
     case = Case.objects.get()
-    assert response["Location"] == f"/m/c/{case.number}"
+    assert response["Location"] == f"/m/c/{case.number}/sent"  # the receipt
     assert case.item_id == world.items[Level.GENERAL].pk  # the reporter's guess, for triage
     assert case.grid_id == world.grids[0].pk
     assert case.reporter_id == world.actor("resident").user.pk
@@ -206,7 +207,9 @@ def test_the_receipt_mine_and_the_staff_page_show_the_track_code(world: World) -
     )
     case = Case.objects.get(title="垃圾没清运")
     assert len(case.track_code) == 6
-    assert f"查询码 {case.track_code}" in response.content.decode()  # the receipt
+    receipt = response.content.decode()
+    assert f"data-number>{case.number}<" in receipt
+    assert f"data-track-code>{case.track_code}<" in receipt
     assert case.track_code in client.get("/m/").content.decode()
     staff = login(world, "street")
     assert case.track_code in staff.get(f"/cases/{case.pk}/").content.decode()
@@ -279,11 +282,21 @@ def test_a_point_picked_on_gcj02_tiles_is_stored_as_wgs84(world: World) -> None:
     assert case.grid_id == world.grids[0].pk
 
 
-def test_the_picker_appears_only_with_tiles(world: World, settings: object) -> None:
+def test_the_picker_draws_the_district_without_tiles(world: World, settings: object) -> None:
+    """A closed network has no tiles: the point is picked on the district's own outlines."""
     client = login(world, "resident")
-    assert 'id="pick-map"' not in client.get("/m/report").content.decode()
+    page = client.get("/m/report")
+    config = json.loads(
+        re.search(r'id="pick-config"[^>]*>(.*?)</script>', page.content.decode()).group(1)  # type: ignore[union-attr]
+    )
+    assert config["tiles"]["url"] == "" and config["base"] == "/m/base.json"
+    # framed on the district (a resident's patch), map before the address
+    south = min(g.min_lat for g in world.grids if g.min_lat is not None)
+    assert config["bounds"][0][0] == pytest.approx(south)
+    text = page.content.decode()
+    assert text.index('id="pick-map"') < text.index('name="address"')
     settings.HUYING_MAP_TILE_URL = "https://tiles.example.gov.cn/{z}/{x}/{y}.png"  # type: ignore[attr-defined]
-    assert 'id="pick-map"' in client.get("/m/report").content.decode()
+    assert "tiles.example.gov.cn" in client.get("/m/report").content.decode()
 
 
 def test_a_dissatisfied_resident_may_ask_once_for_the_case_again(world: World) -> None:

@@ -144,6 +144,25 @@ def test_item_update_changes_the_draft_item_and_logs_the_difference(
     assert original.name == "排水口水质污染" and original.handle_limit == 10
 
 
+def test_synonyms_are_normalised_like_keywords_and_kept_unless_given(
+    world: World, draft: Catalogue
+) -> None:
+    item = draft_item(draft, "A3")
+    admin = world.actor("admin")
+    catalogue_item_update(actor=admin, **update_kwargs(item, synonyms="黑臭水体、臭水沟 黑臭水体"))
+    item.refresh_from_db()
+    assert item.synonyms == "黑臭水体,臭水沟"
+    assert item.synonym_list() == ["黑臭水体", "臭水沟"]
+    record = ChangeLog.objects.filter(action="catalogue.item.update").get()
+    assert record.before == {"synonyms": ""} and record.after == {"synonyms": "黑臭水体,臭水沟"}
+    catalogue_item_update(actor=admin, **update_kwargs(item, handle_limit=9))  # none given: kept
+    item.refresh_from_db()
+    assert (item.handle_limit, item.synonyms) == (9, "黑臭水体,臭水沟")
+    with pytest.raises(InvalidInput, match="近义词总长度不能超过300个字符") as refused:
+        catalogue_item_update(actor=admin, **update_kwargs(item, synonyms="词" * 301))
+    assert refused.value.details["field"] == "synonyms"
+
+
 def test_published_items_cannot_change(world: World) -> None:
     item = world.items[Level.GENERAL]
     before = columns(item)

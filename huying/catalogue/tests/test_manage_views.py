@@ -97,6 +97,7 @@ def form_data(item: CatalogueItem, **overrides: Any) -> dict[str, Any]:
         "handling_standard": item.handling_standard,
         "closing_condition": item.closing_condition,
         "keywords": item.keywords,
+        "synonyms": item.synonyms,
         "order": item.order,
     }
     data.update(overrides)
@@ -115,17 +116,21 @@ def test_item_edit_saves_a_draft_item(world: World, admin: Client, draft: Catalo
             handling_standard="2小时内到场取样",
             closing_condition="水质达标",
             keywords="排水口，污水",
+            synonyms="黑臭水体、臭水沟",
         ),
     )
     assert r.status_code == 302
     assert r["Location"] == f"/manage/catalogue/{draft.pk}/#item-{item.pk}"
     item.refresh_from_db()
     assert item.handle_limit == 7 and item.keywords == "排水口,污水"
+    assert item.synonyms == "黑臭水体,臭水沟"
     assert item.handling_standard == "2小时内到场取样"
     assert jt in item.co_departments.all()
     assert ChangeLog.objects.filter(action="catalogue.item.update", object_id=str(item.pk)).exists()
     page = admin.get(f"/manage/catalogue/items/{item.pk}/").content.decode()
     assert "修改记录" in page and "admin（管理员） 修改：" in page and "办理时限" in page
+    assert "近义词" in page and 'value="黑臭水体,臭水沟"' in page
+    assert "近义词：黑臭水体,臭水沟" in admin.get(f"/manage/catalogue/{draft.pk}/").content.decode()
 
 
 @pytest.mark.parametrize(

@@ -457,6 +457,15 @@ class TestNotice:
         notice = selectors.calendar_notice(today)
         assert (notice and (notice.kind, notice.year)) == expected
 
+    def test_a_missing_current_year_is_called_this_year(
+        self, world: World, monkeypatch: pytest.MonkeyPatch
+    ):
+        client = client_for(world, "admin")
+        monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2027, 1, 4))
+        html = client.get("/").content.decode()
+        assert "2027 年节假日安排尚未录入：今年的工作日时限无法计算" in html
+        assert 'href="/manage/calendar/?year=2027"' in html
+
     def test_none_once_the_year_is_confirmed(self):
         services.calendar_year_confirm(actor=None, year=2027, note="x", now=timezone.now())
         assert selectors.calendar_notice(date(2026, 11, 1)) is None
@@ -482,7 +491,10 @@ class TestNotice:
         client = client_for(world, who)
         monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 11, 1))
         html = client.get(url).content.decode()
-        assert "2027 年节假日安排尚未录入：工作日时限跨年时将无法计算" in html
+        # The year it is about, which year that is, and where the days are entered.
+        assert "2027 年节假日安排尚未录入：明年的工作日时限无法计算" in html
+        assert "今年" not in html
+        assert "「管理 → 工作日历」中录入 2027 年的放假和调休" in html
         assert ("/manage/calendar/?year=2027" in html) == (who == "admin")
         monkeypatch.setattr(timezone, "localdate", lambda *a, **k: date(2026, 10, 31))
         assert "节假日安排尚未录入" not in client.get(url).content.decode()

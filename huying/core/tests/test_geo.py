@@ -10,6 +10,8 @@ import sys
 import pytest
 
 from huying.core.geo import (
+    box_around,
+    distance_m,
     from_wgs84,
     gcj02_to_wgs84,
     geometry_from_wgs84,
@@ -105,3 +107,17 @@ def test_a_bad_map_coordinate_system_stops_start_up() -> None:
     )
     assert result.returncode != 0
     assert "HUYING_MAP_COORDS='bd09' must be one of: gcj02, wgs84" in result.stderr
+
+
+def test_distances_at_street_scale() -> None:
+    """A thousandth of a degree north is ≈ 111 m anywhere; east it shrinks with latitude."""
+    chengdu = (30.6, 104.0)
+    assert distance_m(chengdu, (30.601, 104.0)) == pytest.approx(111.2, abs=0.2)
+    assert distance_m(chengdu, (30.6, 104.001)) == pytest.approx(95.7, abs=0.2)
+    assert distance_m(chengdu, chengdu) == 0
+    (south, west), (north, east) = box_around(chengdu, 200)
+    # The box holds the circle: its edges are at least 200 m from the centre.
+    assert distance_m(chengdu, (south, 104.0)) >= 200 - 0.01
+    assert distance_m(chengdu, (30.6, east)) >= 200 - 0.01
+    assert distance_m(chengdu, (30.6, west)) == pytest.approx(distance_m(chengdu, (30.6, east)))
+    assert distance_m(chengdu, (north, 104.0)) < 201

@@ -368,6 +368,7 @@ def test_more_pages_have_no_chinese_ui_text_in_english(
     """Every role's main pages: the only Chinese left is data."""
     working = case_in_state(world, CaseState.IN_PROGRESS)
     follow_up = case_in_state(world, CaseState.FOLLOW_UP)
+    waiting = case_in_state(world, CaseState.SUBMITTED)  # 疑似重复: the working case
     pages = [
         (None, "/"),
         (None, "/m/track"),
@@ -380,6 +381,8 @@ def test_more_pages_have_no_chinese_ui_text_in_english(
         ("dept_cg", "/reports/"),
         ("hub", "/"),
         ("hub", f"/cases/{working.pk}/"),
+        ("street", f"/cases/{waiting.pk}/"),
+        ("hub", "/cases/warnings/"),
         ("dept_cg", "/"),
         ("dept_cg", f"/cases/{working.pk}/"),
         ("leader", "/"),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import random
 from collections import Counter
 
@@ -7,14 +8,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import identify_hasher
 from django.db import transaction
+from django.utils import timezone
 from shapely import STRtree
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
 
 from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import current_catalogue, current_items
+from huying.catalogue.xlsx import catalogue_export, catalogue_import, export_filename
 from huying.core.errors import InvalidInput
 from huying.demo.district import (
+    DEMO_RESIDENT_PHONE,
     DISTRICT_CODE,
     MAX_LAT,
     MAX_LNG,
@@ -23,7 +27,7 @@ from huying.demo.district import (
     DemoDistrict,
     build_district,
 )
-from huying.org.models import OrgUnit, Role, RoleGrant
+from huying.org.models import OrgUnit, PhoneAccount, Role, RoleGrant
 from huying.org.selectors import grid_at
 
 K = OrgUnit.Kind
@@ -303,6 +307,9 @@ def test_full_accounts(full: DemoDistrict):
     """How long the build takes is measured by bench/demo_build.py, not asserted here."""
     _check_accounts(full)
     assert len(full.accounts) > 400
+    # The demo resident signs in at /m/login with this number and a texted code.
+    account = PhoneAccount.objects.get(phone=DEMO_RESIDENT_PHONE)
+    assert account.user.username == "resident1"
 
 
 @pytest.mark.django_db
@@ -317,3 +324,44 @@ def test_every_demo_account_has_its_own_salt(full: DemoDistrict):
     assert len(salts) == len(hashes)
     for username in ("hub", "gw_" + full.grids[-1].code):
         assert User.objects.get(username=username).check_password(PASSWORD)
+
+
+@pytest.mark.django_db
+def test_the_demo_catalogue_reads_back_from_its_export_unchanged(full: DemoDistrict):
+    """Export → import (huying.catalogue.xlsx): the new draft's classes and items equal the
+    demo catalogue's in every field, order included."""
+    source = full.catalogue
+    result = catalogue_import(
+        actor=None,
+        file=io.BytesIO(catalogue_export(source)),
+        now=timezone.now(),
+        file_name=export_filename(source),
+    )
+    draft = result.catalogue
+    assert draft is not None and draft.is_draft
+    assert (draft.version, draft.name) == (source.version + 1, source.name)
+    assert _catalogue_fields(draft) == _catalogue_fields(source)
+    assert (
+        len(_catalogue_fields(source))
+        == CatalogueItem.objects.filter(klass__catalogue=source).count()
+    )
+
+
+def _catalogue_fields(catalogue) -> list[tuple]:
+    columns = [
+        f.attname for f in CatalogueItem._meta.concrete_fields if f.name not in {"id", "klass"}
+    ]
+    items = (
+        CatalogueItem.objects.filter(klass__catalogue=catalogue)
+        .select_related("klass")
+        .prefetch_related("co_departments")
+        .order_by("klass__order", "order")
+    )
+    return [
+        (
+            (i.klass.code, i.klass.name, i.klass.order),
+            tuple(getattr(i, c) for c in columns),
+            sorted(u.pk for u in i.co_departments.all()),
+        )
+        for i in items
+    ]

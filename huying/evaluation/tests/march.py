@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from huying.cases import services
 from huying.cases.models import Assignment, Case
@@ -72,7 +73,9 @@ def build_march(world: World) -> March:
     cases: dict[str, Case] = {}
 
     def report(name: str, grid: int, when: datetime, who: str = "resident") -> Case:
-        cases[name] = submit(w, who=who, grid=grid, now=when)
+        # Staff report on a resident's behalf, leaving the number to call back (回访).
+        extra: dict[str, Any] = {} if who == "resident" else {"reporter_phone": "13800000000"}
+        cases[name] = submit(w, who=who, grid=grid, now=when, **extra)
         return cases[name]
 
     def call(case: Case, when: datetime, caller: Actor, unit: str | None = None) -> Assignment:

@@ -231,6 +231,10 @@ STREET_A = {
     "whistle_rate": ("A1 A2 A3 A4 A6 A9 A10", "A1 A2 A3 A4 A5 A6 A9 A10"),
     "valid_report_rate": ("A1 A2 A3 A4 A5 A6 A9 A10", "A1 A2 A3 A4 A5 A6 A7 A8 A9 A10"),
     "on_time_verification_rate": ("A1 A2 A4 A5 A9", "A1 A2 A4 A5 A9"),
+    # Every report reads 路灯不亮, suggested first: taken wherever 路灯不亮 was chosen;
+    # A5 was triaged as 占道经营, which the text gives no reason to suggest at all.
+    "suggestion_top1_rate": ("A1 A2 A3 A4 A6 A9 A10", "A1 A2 A3 A4 A5 A6 A9 A10"),
+    "suggestion_top3_rate": ("A1 A2 A3 A4 A6 A9 A10", "A1 A2 A3 A4 A5 A6 A9 A10"),
 }
 
 

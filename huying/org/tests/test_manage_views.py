@@ -45,10 +45,16 @@ def test_every_page_renders_for_an_admin(world: World, admin: Client) -> None:
         assert r.status_code == 200, url
 
 
+def test_the_address_in_the_readme_leads_an_admin_to_the_departments(admin: Client) -> None:
+    r = admin.get("/manage/org/", follow=True)
+    assert r.redirect_chain == [("/manage/org/departments/", 302)]
+    assert r.status_code == 200 and "区级部门" in r.content.decode()
+
+
 @pytest.mark.parametrize("who", ["street", "dept_cg", "grid_leader", "hub"])
 def test_every_page_is_404_for_other_roles(world: World, who: str) -> None:
     client = client_for(world, who)
-    for url in pages(world):
+    for url in ["/manage/org/", *pages(world)]:
         assert client.get(url).status_code == 404, url
     grid = world.grids[0]
     r = client.post(f"/manage/org/grids/{grid.pk}/", {"name": "x", "code": grid.code})

@@ -128,61 +128,115 @@
       });
     }
 
-    // GPS: WGS-84 from the phone, stored as such (maps convert when they draw).
-    const locate = document.getElementById("locate");
+    // Where the report is: a point picked on the map (in the map's system, which the server
+    // converts) or the phone's GPS (WGS-84). Either way the person sees which street,
+    // community and grid it falls in before sending.
     const status = document.getElementById("locate-status");
+    const placeEl = document.getElementById("place");
+    const cfgEl = document.getElementById("pick-config");
+    const cfg = cfgEl ? JSON.parse(cfgEl.textContent) : null;
+    function setPoint(lat, lng, coords) {
+      form.querySelector("input[name=lat]").value = lat.toFixed(6);
+      form.querySelector("input[name=lng]").value = lng.toFixed(6);
+      form.querySelector("input[name=coords]").value = coords;
+      if (!placeEl || !cfg) return;
+      placeEl.textContent = "";
+      const query = new URLSearchParams({ lat: lat.toFixed(6), lng: lng.toFixed(6), coords });
+      fetch(cfg.where + "?" + query, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then((r) => (r.ok ? r.json() : null))
+        .then((p) => {
+          if (!p) return;
+          placeEl.textContent = p.grid
+            ? t("位于：{street} {community} {grid}", p)
+            : t("这个位置不在本区的网格内，工作人员会按地址判断");
+        })
+        .catch(() => {}); // offline: the point is kept, the names come with the case
+    }
+
+    let map = null, marker = null;
+    function mark(latlng) {
+      if (!map) return;
+      if (marker) marker.setLatLng(latlng); else marker = L.marker(latlng, { keyboard: false }).addTo(map);
+    }
+    const pickEl = document.getElementById("pick-map");
+    if (pickEl && cfg && window.huyingMap) {
+      map = window.huyingMap.baseMap(pickEl, cfg.tiles);
+      map.fitBounds(cfg.bounds);
+      const STYLE = {
+        street: { color: "#7f1d1d", weight: 2.5, fill: false },
+        community: { color: "#b91c1c", weight: 1.5, dashArray: "6 4", fill: false },
+        grid: { color: "#9ca3af", weight: 0.8, fillColor: "#ffffff", fillOpacity: cfg.tiles.url ? 0 : 0.6 },
+      };
+      fetch(cfg.base, { credentials: "same-origin" })
+        .then((r) => r.json())
+        .then((geo) => {
+          const layer = L.geoJSON(geo, { style: (f) => STYLE[f.properties.kind] || STYLE.grid, interactive: false });
+          layer.addTo(map);
+          layer.bringToBack();
+        })
+        .catch(() => {});
+      map.on("click", (e) => {
+        mark(e.latlng);
+        setPoint(e.latlng.lat, e.latlng.lng, cfg.coords);
+        status.textContent = t("已在地图上选点");
+      });
+    }
+
+    const locate = document.getElementById("locate");
     if (locate && navigator.geolocation) {
       locate.addEventListener("click", () => {
         status.textContent = t("定位中…");
         navigator.geolocation.getCurrentPosition(
           (pos) => {
-            form.querySelector("input[name=lat]").value = pos.coords.latitude.toFixed(6);
-            form.querySelector("input[name=lng]").value = pos.coords.longitude.toFixed(6);
-            form.querySelector("input[name=coords]").value = "wgs84";
+            setPoint(pos.coords.latitude, pos.coords.longitude, "wgs84");
+            // The marker only where the map is drawn in the phone's own system.
+            if (cfg && cfg.coords === "wgs84") {
+              const here = L.latLng(pos.coords.latitude, pos.coords.longitude);
+              mark(here);
+              map && map.setView(here, Math.max(map.getZoom(), 16));
+            }
             status.textContent = t("已定位（精度约 {metres} 米）", { metres: Math.round(pos.coords.accuracy) });
           },
-          () => { status.textContent = t("无法定位，请填写地点"); },
+          () => { status.textContent = t("无法定位，请在地图上点选或填写地点"); },
           { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
         );
       });
     } else if (locate) { locate.hidden = true; }
 
-    // A point picked on the map is in the tiles' system (GCJ-02 on 高德/腾讯 tiles); the
-    // server converts it to WGS-84 for storage.
-    const pickEl = document.getElementById("pick-map");
-    if (pickEl && window.huyingMap) {
-      const cfg = JSON.parse(document.getElementById("pick-config").textContent);
-      const map = window.huyingMap.baseMap(pickEl, cfg.tiles);
-      map.setView(cfg.center, 16);
-      let marker = null;
-      map.on("click", (e) => {
-        if (marker) marker.setLatLng(e.latlng); else marker = L.marker(e.latlng).addTo(map);
-        form.querySelector("input[name=lat]").value = e.latlng.lat.toFixed(6);
-        form.querySelector("input[name=lng]").value = e.latlng.lng.toFixed(6);
-        form.querySelector("input[name=coords]").value = cfg.coords;
-        status.textContent = t("已在地图上选点");
-      });
-    }
-
-    // Category hints from the catalogue's keywords.
-    const keywordsEl = document.getElementById("item-keywords");
+    // Category hints: the server's suggestion (huying.catalogue.suggest) as the person types,
+    // its top three one tap away. Offline there is simply no hint.
     const select = form.querySelector("select[name=item_id]");
     const suggest = document.getElementById("item-suggest");
-    if (keywordsEl && select && suggest) {
-      const items = JSON.parse(keywordsEl.textContent);
-      const text = () => (form.querySelector("[name=title]").value + " " + form.querySelector("[name=description]").value);
+    const suggestUrl = suggest && suggest.dataset.url;
+    if (select && suggest && suggestUrl) {
+      let timer = null, asked = 0;
       const hint = () => {
-        const t = text();
-        const hits = items.filter((i) => i.keywords.some((k) => k && t.includes(k))).slice(0, 3);
-        suggest.innerHTML = "";
-        for (const h of hits) {
-          const opt = select.querySelector('option[value="' + h.id + '"]');
-          if (!opt) continue;
-          const b = document.createElement("button");
-          b.type = "button"; b.className = "badge"; b.textContent = t("可能是：{item}", { item: opt.textContent });
-          b.addEventListener("click", () => { select.value = String(h.id); });
-          suggest.appendChild(b);
-        }
+        clearTimeout(timer);
+        timer = setTimeout(async () => {
+          const title = form.querySelector("[name=title]").value.trim();
+          const description = form.querySelector("[name=description]").value.trim();
+          const mine = ++asked;
+          if (!title && !description) { suggest.innerHTML = ""; return; }
+          let data = null;
+          try {
+            const res = await fetch(suggestUrl, {
+              method: "POST", credentials: "same-origin",
+              headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf() },
+              body: JSON.stringify({ title: title || description, description: title ? description : "" }),
+            });
+            data = res.ok ? await res.json() : null;
+          } catch (e) { data = null; }
+          if (mine !== asked) return; // a later keystroke's answer is coming
+          suggest.innerHTML = "";
+          for (const s of ((data && data.items) || []).slice(0, 3)) {
+            const opt = select.querySelector('option[value="' + s.item_id + '"]');
+            if (!opt) continue;
+            const b = document.createElement("button");
+            b.type = "button"; b.className = "badge"; b.textContent = t("可能是：{item}", { item: opt.textContent });
+            b.addEventListener("click", () => { select.value = String(s.item_id); });
+            suggest.appendChild(b);
+          }
+        }, 300);
       };
       form.querySelector("[name=title]").addEventListener("input", hint);
       form.querySelector("[name=description]").addEventListener("input", hint);
@@ -201,7 +255,7 @@
       try {
         const res = await fetch(item.url, { method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" });
         const data = await res.json().catch(() => ({}));
-        if (res.status === 201) { location.href = "/m/c/" + encodeURIComponent(data.number); return; }
+        if (res.status === 201) { location.href = data.url; return; }
         if (res.status >= 500) throw new Error("server");
         // Refused: show the reason and let the person correct it.
         const err = data.error || {};

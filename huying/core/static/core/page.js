@@ -4,12 +4,110 @@
 //   <select data-autosubmit>        submits its form when the choice changes
 //   <form data-confirm="question">  asks before submitting
 //   <button data-print>             prints the page
+//   <details data-open-wide>        open on a wide screen, folded on a phone
+//   <div data-picker>               a checkbox list under a search box ([data-picker-search]):
+//                                   typing hides the options whose name does not contain the
+//                                   text (ticked ones stay in sight); Enter ticks the only match
+//   <select data-item-defaults>     a catalogue item choice whose options carry the defaults the
+//                                   item brings (data-lead-label, data-level-label, data-co,
+//                                   data-note): choosing another item renames the form's "the
+//                                   item's lead" and "the item's level" (the empty first options
+//                                   of its select[data-item-lead] and select[data-item-level]),
+//                                   rewrites the note
+//                                   of its picker and swaps the old item's default ticks
+//                                   ([data-default-co]) for the new one's; other ticks stay
 (function () {
   "use strict";
+  function openWide() {
+    if (!window.matchMedia("(min-width: 601px)").matches) return;
+    document.querySelectorAll("details[data-open-wide]").forEach(function (d) { d.open = true; });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", openWide);
+  else openWide();
+  function narrow(search) {
+    var picker = search.closest("[data-picker]");
+    if (!picker) {
+      return [];
+    }
+    var query = search.value.trim().toLowerCase();
+    var shown = [];
+    picker.querySelectorAll(".picker-option").forEach(function (option) {
+      var box = option.querySelector("input");
+      var hit = !query || option.textContent.toLowerCase().indexOf(query) >= 0;
+      option.hidden = !(hit || (box && box.checked));
+      if (hit) {
+        shown.push(option);
+      }
+    });
+    var empty = picker.querySelector("[data-picker-empty]");
+    if (empty) {
+      empty.hidden = shown.length > 0;
+    }
+    return shown;
+  }
+  document.addEventListener("input", function (event) {
+    var el = event.target;
+    if (el instanceof HTMLInputElement && el.hasAttribute("data-picker-search")) {
+      narrow(el);
+    }
+  });
+  document.addEventListener("keydown", function (event) {
+    var el = event.target;
+    if (event.key !== "Enter" || !(el instanceof HTMLInputElement) || !el.hasAttribute("data-picker-search")) {
+      return;
+    }
+    event.preventDefault(); // Enter in the search box must not submit the form
+    var shown = narrow(el);
+    var box = shown.length === 1 ? shown[0].querySelector("input") : null;
+    if (box && !box.checked) {
+      box.click();
+    }
+  });
+  function ids(text) {
+    return (text || "").split(" ").filter(Boolean);
+  }
+  function followItem(select) {
+    var option = select.selectedOptions[0];
+    if (!select.form || !option) {
+      return;
+    }
+    var level = select.form.querySelector("select[data-item-level]");
+    if (level && level.options.length && level.options[0].value === "" && option.dataset.levelLabel) {
+      level.options[0].textContent = option.dataset.levelLabel;
+    }
+    var lead = select.form.querySelector("select[data-item-lead]");
+    if (lead && lead.options.length && lead.options[0].value === "" && option.dataset.leadLabel) {
+      lead.options[0].textContent = option.dataset.leadLabel;
+    }
+    select.form.querySelectorAll("[data-picker][data-default-co]").forEach(function (picker) {
+      var before = ids(picker.dataset.defaultCo);
+      var after = ids(option.dataset.co);
+      picker.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+        if (after.indexOf(box.value) >= 0) {
+          box.checked = true;
+        } else if (before.indexOf(box.value) >= 0) {
+          box.checked = false;
+        }
+      });
+      picker.dataset.defaultCo = after.join(" ");
+      var note = picker.querySelector("[data-picker-note]");
+      if (note) {
+        note.textContent = option.dataset.note || "";
+        note.hidden = !note.textContent;
+      }
+      var search = picker.querySelector("[data-picker-search]");
+      if (search) {
+        narrow(search);
+      }
+    });
+  }
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
       el.form.requestSubmit();
+    }
+    if (el instanceof HTMLSelectElement && el.hasAttribute("data-item-defaults")) {
+      followItem(el);
     }
   });
   document.addEventListener("submit", function (event) {

@@ -6,6 +6,7 @@ server that anyone else can reach.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -14,17 +15,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from huying.core.errors import InvalidInput
 from huying.core.models import Notification
-from huying.demo.district import DISTRICT_CODE, DISTRICT_NAME, SIZES, build_district
+from huying.demo.district import (
+    DEMO_RESIDENT_PHONE,
+    DISTRICT_CODE,
+    DISTRICT_NAME,
+    SIZES,
+    build_district,
+)
 from huying.demo.year import simulate_year
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.reports.tally import tally_rebuild
+from huying.triage.services import train
 
 #: Demo-only default password of every demo account.
 DEFAULT_PASSWORD = "demo12345"
-#: Cases per size. A real year of the reference district is ≈ 11,000 (``--cases 11000``: about
-#: 4–5 minutes on SQLite on a 2-core machine, ~3.3 ms per service call); the default keeps the
-#: whole command under 2 minutes there.
+#: Cases per size. A real year of the reference district is ≈ 11,000 (``--cases 11000``). The
+#: plain cases are written in bulk (``huying.demo.bulk``), the rest through the services; the
+#: measured times of the defaults on SQLite and PostgreSQL are in docs/performance.md §2.
 DEFAULT_CASES = {"full": 4_500, "small": 300}
 #: The memorable accounts build_district creates first (shown when the district exists).
 KEY_USERNAMES = (
@@ -46,25 +55,55 @@ KEY_USERNAMES = (
     "deptlead_hb",
     "resident1",
 )
+#: Printed under the accounts, after the site's address (``--url``).
 URLS = (
-    ("接口文档 API docs", "http://127.0.0.1:8000/api/v1/docs"),
-    ("管理后台 Admin", "http://127.0.0.1:8000/admin/"),
+    ("接口文档 API docs", "api/v1/docs"),
+    ("管理后台 Admin", "admin/"),
 )
 
 
+def default_url() -> str:
+    """Where ``bin/demo`` serves the site: ``HUYING_HOST`` (an address a local browser can
+    open in place of 0.0.0.0 or ::) and ``HUYING_PORT``, as bin/demo reads them."""
+    host = os.environ.get("HUYING_HOST") or "127.0.0.1"
+    port = os.environ.get("HUYING_PORT") or "8000"
+    if host in ("0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def defaults_text() -> str:
+    return ", ".join(f"{n} for --size {size}" for size, n in DEFAULT_CASES.items())
+
+
 class Command(BaseCommand):
+    url = "http://127.0.0.1:8000/"
     help = (
         "建立演示区「锦城区」及一年的事件 / build the demo district and a year of cases "
         f"(demo-only default password {DEFAULT_PASSWORD})"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--size", choices=SIZES, default="full", help="full | small")
+        parser.add_argument(
+            "--size",
+            choices=SIZES,
+            default="full",
+            help="full：8 个街道、274 个网格 / 8 streets, 274 grids; small：2 个街道、8 个网格 / "
+            "2 streets, 8 grids (default full)",
+        )
         parser.add_argument(
             "--cases",
             type=int,
             default=None,
-            help=f"一年的事件数 / cases in the year (default {DEFAULT_CASES})",
+            help=f"一年的事件数 / cases in the year (default {defaults_text()})",
+        )
+        parser.add_argument(
+            "--url",
+            default=None,
+            help="打印的网址的前缀 / the site's address in the printed links (default "
+            "http://$HUYING_HOST:$HUYING_PORT/, i.e. http://127.0.0.1:8000/)",
         )
         parser.add_argument(
             "--if-empty",
@@ -83,6 +122,7 @@ class Command(BaseCommand):
         size: str = options["size"]
         cases: int = options["cases"] if options["cases"] is not None else DEFAULT_CASES[size]
         password: str = options["password"]
+        self.url = (options["url"] or default_url()).rstrip("/") + "/"
         if cases < 0:
             raise CommandError("--cases 不能为负数 / must not be negative")
         if OrgUnit.objects.filter(code=DISTRICT_CODE).exists():
@@ -127,6 +167,16 @@ class Command(BaseCommand):
             # The dashboards' rollups, counted once here rather than by the worker's first run.
             rollup = tally_rebuild()
             self.stdout.write(f"  统计汇总 dashboard rollups: {rollup.days} days")
+            # The triage suggestion learns from the year, as the worker's nightly run would.
+            try:
+                model = train(now=year_end)
+            except InvalidInput as exc:
+                self.stdout.write(f"  研判建议模型 triage model: {exc.message}")
+            else:
+                self.stdout.write(
+                    f"  研判建议模型 triage model v{model.version}: {model.examples} 件 cases, "
+                    f"留出集首位 held-out top-1 {model.top1:.0%} ({model.seconds:.1f} s)"
+                )
         total = time.perf_counter() - started
 
         self.stdout.write("")
@@ -168,10 +218,15 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(f"  密码 password: {password}")
+        self.stdout.write(
+            f"  居民 resident1 也可在 /m/login 用手机号 {DEMO_RESIDENT_PHONE} 和短信验证码登录，"
+            "验证码在服务日志里（sms to=…）/ or at /m/login with that number and the texted code, "
+            "which the demo writes to the server log"
+        )
         self.stdout.write("  ⚠ 仅供演示，勿用于生产 / demo only, never in production")
         self.stdout.write("")
-        for label, url in URLS:
-            self.stdout.write(f"{label}: {url}")
+        for label, path in URLS:
+            self.stdout.write(f"{label}: {self.url}{path}")
 
 
 def _key_accounts() -> list[tuple[str, str, str]]:

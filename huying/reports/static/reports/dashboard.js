@@ -167,6 +167,8 @@
     c.getDom().setAttribute("aria-label", rows.map(function (r) { return r.label + " " + r.reported; }).join(t("；")));
   }
 
+  function shorten(name) { return name.length > 7 ? name.slice(0, 6) + "…" : name; }
+
   function drawDepartments(rows) {
     var c = chart("chart-departments");
     if (!c) return;
@@ -175,7 +177,8 @@
       color: PALETTE, backgroundColor: "transparent", tooltip: { trigger: "axis" },
       legend: { top: 0, data: [t("派单"), t("按时办结率")] },
       grid: { left: 40, right: 8, top: 36, bottom: 8, containLabel: true },
-      xAxis: { type: "category", data: shown.map(function (r) { return r.label; }), axisLabel: { interval: 0, rotate: shown.length > 6 ? 30 : 0 } },
+      // Long department names, rotated, ran off the left edge: shortened (the tooltip has them whole).
+      xAxis: { type: "category", data: shown.map(function (r) { return r.label; }), axisLabel: { interval: 0, rotate: shown.length > 6 ? 30 : 0, formatter: shorten } },
       yAxis: [{ type: "value", minInterval: 1 }, { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } }],
       series: [
         { name: t("派单"), type: "bar", barMaxWidth: 56, data: shown.map(function (r) { return r.assigned; }) },

@@ -1,0 +1,82 @@
+"""Training and suggesting at a district's scale: N cases of report texts drawn like the
+demo's (huying.demo.texts, every item of the demo catalogue, every channel), then the
+model fitted on them, stored and loaded back, then suggestions timed with the model.
+
+    HUYING_DATA_DIR=DIR HUYING_DEMO=1 .venv/bin/python bench/triage_train.py [--cases 100000]
+
+Needs a database with the demo catalogue current (``huying demo`` or ``--size small``) for
+the suggestion timings; the training alone needs none.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "huying.settings")
+
+import django
+
+django.setup()
+
+from huying.cases.models import Source  # noqa: E402
+from huying.catalogue.selectors import current_items, teach_catalogue_words  # noqa: E402
+from huying.demo.district import CATALOGUE  # noqa: E402
+from huying.demo.texts import report_text  # noqa: E402
+from huying.triage.learn import Example, Model, fit  # noqa: E402
+from huying.triage.suggest import blend  # noqa: E402
+
+ROADS = ("水井街", "东大街", "红星路", "滨江东路", "九眼桥", "双林路", "望平街")
+SPOTS = ("小区门口", "公交站", "菜市场", "学校门口", "路口", "巷子里")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=1000)
+    args = parser.parse_args()
+    rng = random.Random(1)
+    codes = [f"{c}{i:02d}" for c, _, specs in CATALOGUE for i in range(1, len(specs) + 1)]
+    sources = list(Source.values)
+    started = time.perf_counter()
+    examples = []
+    for _ in range(args.cases):
+        code = rng.choice(codes)
+        title, description = report_text(
+            code, rng.choice(sources), rng, rng.choice(ROADS), rng.choice(SPOTS)
+        )
+        examples.append(Example(f"{title}\n{description}", code))
+    print(f"{args.cases} texts drawn in {time.perf_counter() - started:.1f} s")
+    teach_catalogue_words()
+    started = time.perf_counter()
+    model = fit(examples)
+    fitted = time.perf_counter() - started
+    data = model.to_bytes()
+    started = time.perf_counter()
+    Model.from_bytes(data)
+    loaded = time.perf_counter() - started
+    print(
+        f"fit {fitted:.1f} s; {len(model.columns)} features kept, {len(model.classes)} items; "
+        f"stored {len(data) / 1e6:.1f} MB, loaded in {loaded:.2f} s"
+    )
+    items = list(current_items())
+    if not items:
+        return
+    times = []
+    for _ in range(args.runs):
+        e = rng.choice(examples)
+        t = time.perf_counter()
+        blend(e.text, "", items, model)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    print(
+        f"suggestion over {len(items)} items with the model: p50 {statistics.median(times):.2f} ms, "
+        f"p95 {times[int(0.95 * len(times))]:.2f} ms, max {times[-1]:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,400 @@
+"""反复发生预警 (未诉先办): the same catalogue item reported again and again in one place, so
+that the hub and the street act on the cause before the next report comes in.
+
+A warning is ``HUYING_RECURRENCE_COUNT`` or more cases of one catalogue item (by its code, so
+a new catalogue version does not split a run) within ``HUYING_RECURRENCE_DAYS``, either in one
+grid or within ``HUYING_RECURRENCE_METRES`` of one spot across grid borders. Every reported
+case counts, whatever its state, except those that ended as someone else's: rejected (not a
+problem), merged (a duplicate) or split (its parts count). A 系统性问题 the hub opened is not
+itself a recurrence.
+
+Grid warnings are one ``GROUP BY`` over the window. Spots across grid borders are found in
+Python on the located cases of the items that reach the count at all (a small set), with a
+bucket grid of ``metres`` so each case is compared with its neighbours only. Scope is the
+actor's: a street sees the warnings its own cases make.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Min, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huying.cases.models import Case, CaseState
+from huying.cases.rules import ENDED_CASE_STATES
+from huying.cases.selectors import cases_visible_to
+from huying.core.errors import NotFound
+from huying.core.geo import M_PER_DEG_LAT
+from huying.org.actors import Actor
+from huying.org.models import Role
+from huying.org.roles import HUB_ROLES, STREET_ROLES
+
+#: Who is shown the warnings: the hub and the district's leaders for the district, a street
+#: for its own grids.
+RECURRENCE_ROLES = frozenset({*HUB_ROLES, *STREET_ROLES, Role.DISTRICT_LEADER, Role.ADMIN})
+
+#: The columns a warning lists of each of its cases.
+_CASE_FIELDS = (
+    "id",
+    "number",
+    "title",
+    "state",
+    "reported_at",
+    "item__code",
+    "item__name",
+    "grid_id",
+    "grid__name",
+    "community__name",
+    "street__name",
+    "systemic_id",
+    "systemic__number",
+)
+
+
+@dataclass(frozen=True)
+class RecurringCase:
+    id: int
+    number: str
+    title: str
+    state: str
+    reported_at: datetime
+    systemic_id: int | None
+    systemic_number: str | None
+
+    @property
+    def state_label(self) -> str:
+        return str(CaseState(self.state).label)
+
+
+@dataclass
+class Recurrence:
+    """One warning: an item's cases in one grid, or near one spot (``nearby``)."""
+
+    item_code: str
+    item_name: str
+    grid_name: str | None
+    community_name: str | None
+    street_name: str | None
+    nearby: bool
+    cases: list[RecurringCase] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """Stable within a page: its anchor and its form fields' ids."""
+        return f"r{self.cases[0].id}-{'n' if self.nearby else 'g'}"
+
+    @property
+    def count(self) -> int:
+        return len(self.cases)
+
+    @property
+    def first_at(self) -> datetime:
+        return self.cases[0].reported_at
+
+    @property
+    def last_at(self) -> datetime:
+        return self.cases[-1].reported_at
+
+    @property
+    def place(self) -> str:
+        grid = self.grid_name or _("（未落到网格）")
+        if self.nearby:
+            return _("{grid}附近 {metres} 米内").format(
+                grid=grid, metres=settings.HUYING_RECURRENCE_METRES
+            )
+        return grid
+
+    @property
+    def systemic(self) -> list[tuple[int, str]]:
+        """The 系统性问题 its cases are already linked to (id, number)."""
+        seen = {c.systemic_id: c.systemic_number for c in self.cases if c.systemic_id}
+        return sorted((pk, number or "") for pk, number in seen.items())
+
+    @property
+    def unlinked_ids(self) -> list[int]:
+        """Its cases not yet linked to a 系统性问题: what opening one would link."""
+        return [c.id for c in self.cases if c.systemic_id is None]
+
+
+def rule() -> dict[str, int]:
+    """The warning rule's settings, as the pages state them."""
+    return {
+        "count": settings.HUYING_RECURRENCE_COUNT,
+        "days": settings.HUYING_RECURRENCE_DAYS,
+        "metres": settings.HUYING_RECURRENCE_METRES,
+    }
+
+
+def may_see_recurrences(actor: Actor) -> bool:
+    return actor.role in RECURRENCE_ROLES
+
+
+def check_may_see(actor: Actor) -> None:
+    """Other roles have no warnings page: absent (404), as out of scope is."""
+    if not may_see_recurrences(actor):
+        raise NotFound(_("页面不存在"))
+
+
+def counted_cases(actor: Actor, *, since: datetime, until: datetime) -> QuerySet[Case]:
+    """The cases a warning counts: reported in [since, until], in scope, with an item, not
+    ended as someone else's, not a 系统性问题 itself."""
+    parents = Case.objects.filter(systemic__isnull=False).values("systemic_id")
+    return (
+        cases_visible_to(actor)
+        .filter(reported_at__gte=since, reported_at__lte=until, item__isnull=False)
+        .exclude(state__in=ENDED_CASE_STATES)
+        .exclude(pk__in=parents)
+    )
+
+
+def recurrences(
+    actor: Actor,
+    *,
+    until: datetime,
+    active_since: datetime | None = None,
+    limit: int | None = None,
+    count: int | None = None,
+    days: int | None = None,
+    metres: int | None = None,
+) -> Found:
+    """The warnings as of ``until``: ``count`` or more cases of one item within the ``days``
+    before it (both ends included), in one grid or within ``metres`` of one spot; with
+    ``active_since``, only those with a case reported since then (a week's list). Most cases
+    first, then the most recent; with ``limit``, only the first so many are read in full
+    (``Found.total`` still counts them all)."""
+    count = count or settings.HUYING_RECURRENCE_COUNT
+    days = days or settings.HUYING_RECURRENCE_DAYS
+    metres = settings.HUYING_RECURRENCE_METRES if metres is None else metres
+    base = counted_cases(actor, since=until - timedelta(days=days), until=until)
+    heads = _in_grids(base, count)
+    if metres > 0:
+        heads += _near_spots(base, count, metres)
+    if active_since is not None:
+        heads = [h for h in heads if h.last >= active_since]
+    heads.sort(key=lambda h: (-h.count, -h.last.timestamp(), h.code, h.first_id))
+    chosen = heads if limit is None else heads[:limit]
+    return Found(_read(base, chosen), len(heads))
+
+
+class Found(list[Recurrence]):
+    """The warnings read in full, and how many there are in all (beyond a ``limit``)."""
+
+    def __init__(self, warnings: list[Recurrence], total: int) -> None:
+        super().__init__(warnings)
+        self.total = total
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A warning before its cases are read: what orders it and what names its cases."""
+
+    code: str
+    count: int
+    last: datetime
+    first_id: int
+    grid_id: int | None = None  # a grid's warning: its cases are the item's in the grid
+    case_ids: tuple[int, ...] = ()  # a spot's: these
+    nearby: bool = False
+
+
+# --- in one grid -------------------------------------------------------------------------------
+
+
+def _in_grids(base: QuerySet[Case], count: int) -> list[_Head]:
+    groups = (
+        base.filter(grid__isnull=False)
+        .values("item__code", "grid_id")
+        .annotate(n=Count("id"), last=Max("reported_at"), first_id=Min("id"))
+        .filter(n__gte=count)
+    )
+    return [
+        _Head(g["item__code"], g["n"], g["last"], g["first_id"], grid_id=g["grid_id"])
+        for g in groups
+    ]
+
+
+# --- near one spot, across grid borders ---------------------------------------------------------
+
+
+def _near_spots(base: QuerySet[Case], count: int, metres: int) -> list[_Head]:
+    located = base.filter(lat__isnull=False, lng__isnull=False)
+    codes = (
+        located.values("item__code")
+        .annotate(n=Count("id"))
+        .filter(n__gte=count)
+        .values_list("item__code", flat=True)
+    )
+    rows = located.filter(item__code__in=list(codes)).values(
+        "id", "item__code", "grid_id", "reported_at", "lat", "lng"
+    )
+    by_item: dict[str, list[Any]] = defaultdict(list)
+    for row in rows.order_by("reported_at", "id"):
+        by_item[row["item__code"]].append(row)
+    return [
+        _Head(
+            code,
+            len(spot),
+            spot[-1]["reported_at"],
+            spot[0]["id"],
+            case_ids=tuple(r["id"] for r in spot),
+            nearby=True,
+        )
+        for code, members in by_item.items()
+        for spot in spots(members, count=count, metres=metres)
+    ]
+
+
+def spots(
+    rows: Sequence[dict[str, Any]], *, count: int, metres: float
+) -> list[list[dict[str, Any]]]:
+    """Groups of at least ``count`` rows (``lat``, ``lng``, ``grid_id``, ``reported_at``)
+    each within ``metres`` of one of them (its centre), not all in one grid (a grid's own
+    count already warns of those), in time order. Greedy: the largest group first (the
+    latest centre of equals), its rows then taken; a row belongs to one group at most.
+
+    Groups only ever shrink as rows are taken, so the centres wait in a heap under the size
+    they had when last looked at, and one is looked at again only when it comes out on top;
+    a group in one grid stays in one grid as it shrinks, and its centre is dropped."""
+    near = _neighbours(rows, metres, count)
+    left = [True] * len(rows)
+
+    def rank(centre: int, size: int) -> tuple[int, float, int]:
+        return (-size, -rows[centre]["reported_at"].timestamp(), -centre)
+
+    heap = [rank(i, len(members)) for i, members in enumerate(near) if len(members) >= count]
+    heapq.heapify(heap)
+    groups: list[list[dict[str, Any]]] = []
+    while heap:
+        size, _when, centre = -heap[0][0], heap[0][1], -heap[0][2]
+        heapq.heappop(heap)
+        if not left[centre]:
+            continue
+        members = [j for j in near[centre] if left[j]]
+        if len(members) < count or _one_grid(rows[j] for j in members):
+            continue
+        if len(members) < size:  # shrunk since: back in line under its size now
+            heapq.heappush(heap, rank(centre, len(members)))
+            continue
+        members.sort()  # rows come in time order
+        groups.append([rows[j] for j in members])
+        for j in members:
+            left[j] = False
+    return groups
+
+
+def _neighbours(rows: Sequence[dict[str, Any]], metres: float, count: int) -> list[list[int]]:
+    """For each row, the rows within ``metres`` (itself included), comparing each with the
+    rows of its own and the eight surrounding cells of a ``metres``-wide bucket grid. At this
+    scale the plane through the rows' middle latitude is exact to well under 0.1 %. A row
+    whose nine cells hold fewer than ``count`` rows can be no centre: it is given itself
+    alone, unmeasured (it is still measured as a neighbour of the rows around it)."""
+    if not rows:
+        return []
+    middle = math.radians(sum(r["lat"] for r in rows) / len(rows))
+    per_deg_lng = M_PER_DEG_LAT * math.cos(middle)
+    points = [(r["lat"] * M_PER_DEG_LAT, r["lng"] * per_deg_lng) for r in rows]
+    buckets: dict[tuple[int, int], list[int]] = defaultdict(list)
+    cells = []
+    for i, (y, x) in enumerate(points):
+        cell = (math.floor(y / metres), math.floor(x / metres))
+        cells.append(cell)
+        buckets[cell].append(i)
+    limit = metres * metres
+    near: list[list[int]] = []
+    for i, (cy, cx) in enumerate(cells):
+        around = [buckets.get((cy + dy, cx + dx), ()) for dy in (-1, 0, 1) for dx in (-1, 0, 1)]
+        if sum(map(len, around)) < count:
+            near.append([i])
+            continue
+        y, x = points[i]
+        near.append(
+            [
+                j
+                for cell in around
+                for j in cell
+                if (points[j][0] - y) ** 2 + (points[j][1] - x) ** 2 <= limit
+            ]
+        )
+    return near
+
+
+def _one_grid(rows: Iterable[dict[str, Any]]) -> bool:
+    grids = {row["grid_id"] for row in rows}
+    return len(grids) == 1 and None not in grids
+
+
+# --- reading the chosen ones in full -------------------------------------------------------------
+
+
+def _read(base: QuerySet[Case], heads: list[_Head]) -> list[Recurrence]:
+    """The warnings' cases, in one query: a grid's by item and grid, a spot's by id."""
+    if not heads:
+        return []
+    in_grids = {(h.code, h.grid_id) for h in heads if not h.nearby}
+    spot_ids = {i for h in heads if h.nearby for i in h.case_ids}
+    wanted = Q(pk__in=spot_ids)
+    if in_grids:
+        codes = {code for code, _grid in in_grids}
+        grids = {grid for _code, grid in in_grids}
+        wanted |= Q(item__code__in=codes, grid_id__in=grids)
+    by_grid: dict[tuple[str, int | None], list[dict[str, Any]]] = defaultdict(list)
+    by_id: dict[int, dict[str, Any]] = {}
+    for row in base.filter(wanted).values(*_CASE_FIELDS).order_by("reported_at", "id"):
+        by_id[row["id"]] = row
+        key = (row["item__code"], row["grid_id"])
+        if key in in_grids:
+            by_grid[key].append(row)
+    return [
+        _recurrence(
+            [by_id[i] for i in h.case_ids] if h.nearby else by_grid[(h.code, h.grid_id)],
+            nearby=h.nearby,
+        )
+        for h in heads
+    ]
+
+
+# --- rows ----------------------------------------------------------------------------------------
+
+
+def _recurrence(rows: list[dict[str, Any]], *, nearby: bool) -> Recurrence:
+    """A warning from its cases' rows in time order, named after the latest case (its item's
+    current name; a spot's grid is the latest case's)."""
+    last = rows[-1]
+    return Recurrence(
+        item_code=last["item__code"],
+        item_name=last["item__name"],
+        grid_name=last["grid__name"],
+        community_name=last["community__name"],
+        street_name=last["street__name"],
+        nearby=nearby,
+        cases=[
+            RecurringCase(
+                id=row["id"],
+                number=row["number"],
+                title=row["title"],
+                state=row["state"],
+                reported_at=row["reported_at"],
+                systemic_id=row["systemic_id"],
+                systemic_number=row["systemic__number"],
+            )
+            for row in rows
+        ],
+    )
+
+
+def week_of(day: date) -> tuple[datetime, datetime]:
+    """The weekly list's span: the seven local days ending with ``day``, as (the first
+    day's midnight, the last instant of ``day``)."""
+    zone = timezone.get_current_timezone()
+    first = datetime.combine(day - timedelta(days=6), time.min, tzinfo=zone)
+    last = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+    return first, last - timedelta(microseconds=1)

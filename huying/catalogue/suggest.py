@@ -1,0 +1,216 @@
+"""Which catalogue item a report is about, and at what level, from its Chinese text: the
+cold-start scorer, which needs no history (issue #11's first slice; the learned model will be
+blended with it).
+
+Reports are written on phone keyboards, by hotline operators and in street chiefs' shorthand,
+so an item is matched three ways and *ranked*, never "first hit wins":
+
+- its terms (name, keywords, synonyms) found as written — a longer term weighs more;
+- character bigrams shared with its terms — a wrong character still leaves most of them;
+- pinyin — a homophone typo from a pinyin keyboard (路登 for 路灯) reads the same.
+
+The level starts at the item's default and is moved up by cues in the text (danger to life,
+many people, several departments, the media, repeated reports); every cue that weighed is
+said in ``why``, so a person can trust or overrule the suggestion. No HTTP, no database
+writes: callers pass the items (``selectors.current_items()``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from huying.catalogue.models import CatalogueItem, Level
+from huying.core.text import syllables
+
+#: Items returned, best first.
+TOP = 5
+#: How sharply the confidences separate the scores (a softmax temperature, in score units).
+TEMPERATURE = 1.5
+#: An item needs at least this score to be suggested at all.
+FLOOR = 0.6
+
+#: Cues that move the level up, with the level they call for at least.
+LEVEL_CUES: tuple[tuple[int, Any, tuple[str, ...]], ...] = (
+    (
+        Level.MAJOR,
+        _("危及人身安全"),
+        tuple(
+            [
+                "被困",
+                "受伤",
+                "伤人",
+                "死亡",
+                "人命",
+                "坍塌",
+                "倒塌",
+                "起火",
+                "着火",
+                "爆炸",
+                "漏气",
+                "燃气泄漏",
+                "触电",
+                "溺水",
+            ]
+        ),
+    ),
+    (Level.MAJOR, _("涉及人数多"), ("上百人", "几百人", "群体", "聚集", "围堵")),
+    (
+        Level.COMPLEX,
+        _("涉及多个部门"),
+        ("多个部门", "几个部门", "三个部门", "部门都管不了", "没人管", "互相推诿", "踢皮球"),
+    ),
+    (Level.COMPLEX, _("媒体关注"), ("媒体", "记者", "曝光", "电视台", "热搜")),
+    (Level.COMPLEX, _("反复反映"), ("多次反映", "反复反映", "一直没解决", "又来了", "再次反映")),
+)
+
+_PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class ItemSuggestion:
+    item: CatalogueItem
+    confidence: float  # 0–1, the items' confidences sum to at most 1
+    why: tuple[str, ...]  # the words that weighed most
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    items: list[ItemSuggestion]
+    level: int | None  # None: no item to start from and no cue
+    level_why: tuple[str, ...] = ()
+    lead: Any = None  # the top item's lead department
+    co: list[Any] = field(default_factory=list)
+    model: int | None = None  # the learned model's version blended in; None: cold start alone
+
+    @property
+    def top(self) -> ItemSuggestion | None:
+        return self.items[0] if self.items else None
+
+    def record(self, item_code: str, level: int) -> dict[str, Any]:
+        """What the trail keeps of it beside a person's decision: the items offered, best
+        first, and whether the decision took the first / one of the first three, and the
+        level (``建议采纳率`` counts these)."""
+        codes = [s.item.code for s in self.items]
+        return {
+            "items": codes,
+            "level": self.level,
+            "model": self.model,
+            "top1": codes[:1] == [item_code],
+            "top3": item_code in codes[:3],
+            "level_taken": self.level == level,
+        }
+
+
+def _clean(text: str) -> str:
+    return _PUNCTUATION.sub("", text or "")
+
+
+def _bigrams(text: str) -> set[str]:
+    return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(text: str) -> str:
+    """Syllables joined by spaces, with a space at each end: a term matches on whole
+    syllables only."""
+    return " " + " ".join(syllables(text)) + " "
+
+
+def item_terms(item: CatalogueItem) -> list[str]:
+    """The words an item is known by: its name, keywords and synonyms."""
+    words = (item.name, *item.keyword_list(), *item.synonym_list())
+    return [t for t in map(_clean, words) if t]
+
+
+def _score(text: str, text_pinyin: str, terms: Sequence[str]) -> tuple[float, list[str]]:
+    score, why = 0.0, []
+    grams = _bigrams(text)
+    for term in terms:
+        if term in text:
+            score += 1.0 + 0.25 * len(term)
+            why.append(term)
+            continue
+        if len(term) >= 2 and _pinyin(term) in text_pinyin:
+            score += 0.9 + 0.2 * len(term)  # a homophone: as good as written, nearly
+            why.append(term)
+            continue
+        shared = _bigrams(term) & grams
+        if len(term) >= 3 and shared:
+            part = len(shared) / len(_bigrams(term))
+            if part >= 0.5:  # most of it, a character or two wrong
+                score += part * (0.5 + 0.15 * len(term))
+                why.append(term)
+    return score, why
+
+
+@dataclass(frozen=True)
+class Scored:
+    item: CatalogueItem
+    score: float
+    why: tuple[str, ...]
+
+
+def score_items(title: str, description: str, items: Iterable[CatalogueItem]) -> list[Scored]:
+    """Every item with evidence in the text (score at least ``FLOOR``), best first."""
+    text = _clean(f"{title}{description}")
+    scored = []
+    if text:
+        text_pinyin = _pinyin(text)
+        for item in items:
+            score, why = _score(text, text_pinyin, item_terms(item))
+            if score >= FLOOR:
+                scored.append(Scored(item, score, tuple(why)))
+    scored.sort(key=lambda s: (-s.score, s.item.pk))
+    return scored
+
+
+def confidences(scored: Sequence[Scored]) -> list[float]:
+    """A softmax over the scores, with "none of them" at the floor as one more choice."""
+    weights = [math.exp(s.score / TEMPERATURE) for s in scored]
+    total = sum(weights) + math.exp(FLOOR / TEMPERATURE)
+    return [w / total for w in weights]
+
+
+def suggestion(
+    ranked: Sequence[tuple[CatalogueItem, float, tuple[str, ...]]], title: str, description: str
+) -> Suggestion:
+    """The suggestion for items already ranked (item, confidence, why): the level from the
+    first item and the text's cues, the departments from the first item."""
+    items = [ItemSuggestion(item, round(p, 3), why) for item, p, why in ranked]
+    first = items[0].item if items else None
+    level, level_why = _level(f"{title} {description}", first)
+    return Suggestion(
+        items=items,
+        level=level,
+        level_why=level_why,
+        lead=first.lead_department if first else None,
+        co=list(first.co_departments.all()) if first else [],
+    )
+
+
+def suggest(
+    title: str, description: str = "", *, items: Iterable[CatalogueItem], top: int = TOP
+) -> Suggestion:
+    """The items the text is most likely about (best first, with confidences), the level
+    its words call for and the departments the top item implies."""
+    scored = score_items(title, description, items)
+    ranked = [(s.item, p, s.why) for s, p in zip(scored, confidences(scored), strict=True)]
+    return suggestion(ranked[:top], title, description)
+
+
+def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str, ...]]:
+    level = item.default_level if item else None
+    why = []
+    for cue_level, label, words in LEVEL_CUES:
+        hits = [w for w in words if w in text]
+        if hits:
+            why.append(f"{label}（{'、'.join(hits)}）")  # shown in the active language
+            level = max(level or 0, cue_level)
+    return level, tuple(why)

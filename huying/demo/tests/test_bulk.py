@@ -1,0 +1,96 @@
+"""A plain case written in bulk is the case the services write: the same rows, events
+(seals aside: they cover the case id) and notifications, and a trail that verifies."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from huying.cases.models import Case, CaseEvent
+from huying.cases.trail import verify_trails
+from huying.core.models import Counter, Notification
+from huying.demo.bulk import PlainCase, PlainWriter, drive_through_services, row_values
+from huying.demo.district import build_district
+from huying.demo.year import _Simulation
+
+SH = ZoneInfo("Asia/Shanghai")
+YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=SH)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def spec() -> PlainCase:
+    """The first plain case of a small district's year, as the simulation draws it."""
+    district = build_district(size="small", password="demo-test")
+    sim = _Simulation(district, YEAR_END, 200, random.Random(7))
+    plan = next(p for p in sim.plan() if p.plain)
+    return sim.plain_case(plan)
+
+
+def _rows(case: Case) -> list[Any]:
+    """Everything written for the case, its number and ids left out."""
+    events = [
+        row_values(e, skip=("id", "case_id", "hash", "prev_hash"))
+        for e in CaseEvent.objects.filter(case=case).order_by("seq")
+    ]
+    notes = sorted(
+        (row_values(n, skip=("id",)) for n in Notification.objects.filter(subject=case.number)),
+        key=lambda n: (n["created_at"], n["kind"], n["recipient_id"]),
+    )
+    row = row_values(case, skip=("id", "track_code", "trail_head"))
+    text = json.dumps([row, events, notes], default=str, ensure_ascii=False, sort_keys=True)
+    return json.loads(text.replace(case.number, "<number>"))
+
+
+def _compare(spec: PlainCase, sweeps: list[datetime]) -> tuple[Case, Case]:
+    writer = PlainWriter(sweeps=sweeps, year_end=YEAR_END)
+    assert writer.add(spec)
+    writer.flush()
+    bulk = Case.objects.get(pk=Case.objects.order_by("-pk").values_list("pk", flat=True)[0])
+    served = drive_through_services(spec, sweeps=sweeps)
+    assert served.pk != bulk.pk
+    rows = _rows(bulk)
+    assert len(rows[1]) == len(spec.times) and rows[2]  # the events, the notifications
+    assert rows == _rows(served)
+    assert list(verify_trails()) == []
+    return bulk, served
+
+
+def test_a_plain_case_is_written_as_the_services_write_it(spec: PlainCase) -> None:
+    bulk, _ = _compare(spec, sweeps=[])
+    assert bulk.state == "archived" and bulk.version == 7
+    assert bulk.number.endswith("-00001")  # the real counter, in reporting order
+
+
+def test_the_sweeps_due_soon_notice_is_given_as_the_sweep_gives_it(spec: PlainCase) -> None:
+    """The grid worker finishes late enough that a sweep sees the handling clock past its
+    warning time (but not yet due): the notice and ``warned_due_at``, as the sweep's."""
+    probe = PlainWriter(sweeps=[], year_end=YEAR_END)._build(spec, number="")
+    assert probe is not None
+    handling = probe.events[2]  # self_handle
+    due = datetime.fromisoformat(handling.after["due_at"])
+    warn = datetime.fromisoformat(handling.after["warn_at"])
+    moment = warn + (due - warn) / 2
+    spec.times[3:] = [moment + timedelta(minutes=30 * i) for i in range(1, len(spec.times) - 2)]
+    bulk, served = _compare(spec, sweeps=[moment])
+    assert bulk.warned_due_at == due
+    assert Notification.objects.filter(subject=served.number, kind="due_soon").count() >= 1
+
+
+def test_a_case_a_sweep_would_find_overdue_is_not_plain(spec: PlainCase) -> None:
+    probe = PlainWriter(sweeps=[], year_end=YEAR_END)._build(spec, number="")
+    assert probe is not None
+    due = datetime.fromisoformat(probe.events[2].after["due_at"])
+    spec.times[3:] = [due + timedelta(hours=2 + i) for i in range(len(spec.times) - 3)]
+    counters = list(Counter.objects.values_list("key", "value"))
+    writer = PlainWriter(sweeps=[due + timedelta(hours=1)], year_end=YEAR_END)
+    assert writer.add(spec) is False
+    writer.flush()
+    assert not Case.objects.exists()
+    assert list(Counter.objects.values_list("key", "value")) == counters  # no number used

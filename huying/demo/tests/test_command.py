@@ -1,0 +1,60 @@
+"""The demo command's help and the links it prints (no district is built here)."""
+
+from __future__ import annotations
+
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from huying.demo.district import build_district
+from huying.demo.management.commands.demo import DEFAULT_CASES, Command
+
+
+def test_help_says_the_default_cases_per_size_in_words() -> None:
+    text = " ".join(Command().create_parser("huying", "demo").format_help().split())
+    assert "{'" not in text and "':" not in text  # no dict's repr
+    for size, cases in DEFAULT_CASES.items():
+        assert f"{cases} for --size {size}" in text
+    assert "--url" in text
+
+
+@pytest.fixture
+def district() -> Any:
+    return build_district(size="small", password="demo-test")
+
+
+@pytest.mark.django_db
+def test_printed_links_follow_the_port_bin_demo_serves_on(
+    district: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HUYING_PORT", "8111")
+    monkeypatch.setenv("HUYING_HOST", "0.0.0.0")
+    out = StringIO()
+    call_command("demo", "--if-empty", stdout=out)
+    text = out.getvalue()
+    assert "http://127.0.0.1:8111/api/v1/docs" in text
+    assert "http://127.0.0.1:8111/admin/" in text
+    assert ":8000" not in text
+
+
+@pytest.mark.django_db
+def test_printed_links_follow_the_given_url(district: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUYING_PORT", "8111")
+    out = StringIO()
+    call_command("demo", "--if-empty", "--url", "http://[::1]:9000", stdout=out)
+    text = out.getvalue()
+    assert "http://[::1]:9000/api/v1/docs" in text and "http://[::1]:9000/admin/" in text
+    assert ":8111" not in text
+
+
+def test_default_url_reads_host_and_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    from huying.demo.management.commands.demo import default_url
+
+    monkeypatch.delenv("HUYING_HOST", raising=False)
+    monkeypatch.delenv("HUYING_PORT", raising=False)
+    assert default_url() == "http://127.0.0.1:8000/"
+    monkeypatch.setenv("HUYING_HOST", "::1")
+    monkeypatch.setenv("HUYING_PORT", "8111")
+    assert default_url() == "http://[::1]:8111/"

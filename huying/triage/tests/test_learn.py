@@ -1,0 +1,104 @@
+"""The learned model on its own: it learns words the catalogue never listed, survives a
+typo, and is stored as plain arrays that load back to the same answers (never as pickle)."""
+
+from __future__ import annotations
+
+import io
+import pickle
+
+import numpy as np
+import pytest
+
+from huying.triage.learn import Example, Model, explain, fit, ranked
+
+LAMP = [
+    "晚上那段路黑漆漆的走路都看不到",
+    "小区门口的灯坏了好几天晚上黑黢黢",
+    "三号楼下面那根灯杆不亮了",
+    "路口一到晚上就黑灯瞎火",
+    "东大街的灯晚上不亮，过路的人看不见",
+    "滨江路边的灯杆一闪一闪的，时亮时不亮",
+]
+BINS = [
+    "楼下几个桶都冒尖了三天没人来拉",
+    "垃圾桶满了溢出来臭得很",
+    "小区垃圾站好几天没清运",
+    "桶边上堆满了袋子苍蝇到处飞",
+    "垃圾车好几天没来，桶都装不下了",
+    "菜市场后面的桶满了没人拉走",
+]
+NOISE = [
+    "楼上天天半夜跳绳咚咚响",
+    "广场舞音响开得震天响",
+    "隔壁装修电钻声吵得睡不着",
+    "楼下烧烤摊喧哗到凌晨两点",
+    "小区里半夜有人唱歌吵死了",
+    "对面KTV声音太大了每晚吵到一点",
+]
+
+
+def _examples() -> list[Example]:
+    return (
+        [Example(t, "GL01") for t in LAMP]
+        + [Example(t, "GL03") for t in BINS]
+        + [Example(t, "ZF03") for t in NOISE]
+    )
+
+
+@pytest.fixture(scope="module")
+def model() -> Model:
+    return fit(_examples())
+
+
+def test_it_learns_how_people_describe_an_item(model: Model) -> None:
+    assert ranked(model, "我们这条路晚上黑黢黢的，灯不亮")[0][0] == "GL01"
+    assert ranked(model, "桶又满了，好几天没人拉")[0][0] == "GL03"
+    assert ranked(model, "半夜楼上咚咚响吵得睡不着")[0][0] == "ZF03"
+
+
+def test_probabilities_are_a_distribution_best_first(model: Model) -> None:
+    result = ranked(model, "灯不亮", top=3)
+    assert result[0][0] == "GL01"
+    assert sum(p for _, p in result) == pytest.approx(1.0, abs=1e-6)
+    assert [p for _, p in result] == sorted((p for _, p in result), reverse=True)
+
+
+def test_a_homophone_typo_reads_like_the_word(model: Model) -> None:
+    # 灯杆 → 登杆: the pinyin features still see "deng gan".
+    assert ranked(model, "楼下那根登杆晚上不亮了")[0][0] == "GL01"
+
+
+def test_the_why_names_the_reports_own_words(model: Model) -> None:
+    why = explain(model, "小区垃圾桶满了没人管", ["GL03", "GL01", "XX99"])
+    assert why["GL03"][0] == "垃圾桶" and "垃圾桶" not in why["GL01"] and why["XX99"] == []
+
+
+def test_a_stored_model_answers_the_same(model: Model) -> None:
+    again = Model.from_bytes(model.to_bytes())
+    texts = ["灯不亮", "桶满了", "好吵"]
+    assert again.classes == model.classes and again.counts == model.counts
+    assert np.allclose(again.probabilities(texts), model.probabilities(texts))
+
+
+def test_stored_bytes_never_unpickle(model: Model) -> None:
+    class Boom:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (print, ("ran",))
+
+    buffer = io.BytesIO()
+    np.savez(buffer, columns=np.array([Boom()], dtype=object), meta=np.frombuffer(b"{}", np.uint8))
+    with pytest.raises(ValueError):
+        Model.from_bytes(buffer.getvalue())
+    with pytest.raises(Exception):  # noqa: B017 - any refusal; never a loaded object
+        Model.from_bytes(pickle.dumps(model))
+
+
+def test_one_item_is_nothing_to_learn() -> None:
+    with pytest.raises(ValueError):
+        fit([Example("灯不亮", "GL01"), Example("路灯坏了", "GL01")])
+
+
+def test_two_items_give_two_rows_like_many() -> None:
+    two = fit([Example(t, "GL01") for t in LAMP] + [Example(t, "GL03") for t in BINS])
+    assert two.coef.shape[0] == 2
+    assert ranked(two, "灯不亮晚上黑")[0][0] == "GL01"
