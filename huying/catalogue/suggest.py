@@ -36,38 +36,45 @@ TEMPERATURE = 1.5
 #: An item needs at least this score to be suggested at all.
 FLOOR = 0.6
 
-#: Cues that move the level up, with the level they call for at least.
-LEVEL_CUES: tuple[tuple[int, Any, tuple[str, ...]], ...] = (
+#: Cues that move the level up, with the level they call for at least: regular expressions,
+#: because the same thing is said many ways ("反映了三次", "投诉三四回", "第五次来电";
+#: "城管说归交警，交警说归城管"). A cue said as a fear ("万一着火", "真要着火了") is not one.
+LEVEL_CUES: tuple[tuple[int, Any, str], ...] = (
     (
         Level.MAJOR,
         _("危及人身安全"),
-        tuple(
-            [
-                "被困",
-                "受伤",
-                "伤人",
-                "死亡",
-                "人命",
-                "坍塌",
-                "倒塌",
-                "起火",
-                "着火",
-                "爆炸",
-                "漏气",
-                "燃气泄漏",
-                "触电",
-                "溺水",
-            ]
-        ),
+        r"被困|困在|困住|关在.{0,4}(里|头)|出不来|没出来|被埋|压在.{0,2}下|砸(到|中|伤|翻)"
+        r"|(摔|擦|碰|撞|划)(伤|破|断)|骨折|受伤|伤人|(出|流|淌)(了好多)?血|晕倒|昏迷|不省人事"
+        r"|送(医|到医院)|打120|打119|死亡|人命|坍塌|倒塌|(屋顶|房子|楼|架子|边坡)垮|垮塌|摔下来|躺着不动|爆炸"
+        r"|起火|着火|失火|烧起来|冒(黑)?烟|冒火花|火(好|很)大|触电|(遭|被)电(打|击)|漏气"
+        r"|燃气泄漏|溺水|掉(下去|进)|跌落|坠亡|差点(砸|打|摸)到",
     ),
-    (Level.MAJOR, _("涉及人数多"), ("上百人", "几百人", "群体", "聚集", "围堵")),
+    (
+        Level.MAJOR,
+        _("涉及人数多"),
+        r"上百(名|个|号)?(人|居民|群众|工人|业主)|(几|数)百(名|个)?人|一百多(名|个)?(人|工人|居民)"
+        r"|群体|聚集|围堵|堵(住)?(大门|路口|政府)|情绪激动",
+    ),
     (
         Level.COMPLEX,
         _("涉及多个部门"),
-        ("多个部门", "几个部门", "三个部门", "部门都管不了", "没人管", "互相推诿", "踢皮球"),
+        r"(多|几|三|两)个部门|几家(部门|单位)?(都|互相)|各家|部门都管不了|(没|莫得|没得|无)人管|没人(来)?(修|拆|处理)"
+        r"|互相推|推来推去|推诿|踢皮球|管不了|不归.{0,3}管|(不是|不归|不在)(自己|自家|他们|我们|他)"
+        r"|对方|别人管|找别个|两头跑|说[^。；]{0,10}(归|管|找|是)[^。；]{1,12}说[^。；]{0,10}(归|管|找|要|是)",
     ),
-    (Level.COMPLEX, _("媒体关注"), ("媒体", "记者", "曝光", "电视台", "热搜")),
-    (Level.COMPLEX, _("反复反映"), ("多次反映", "反复反映", "一直没解决", "又来了", "再次反映")),
+    (Level.COMPLEX, _("媒体关注"), r"媒体|记者|曝光|电视台|热搜|网友|发到网上|抖音|微博"),
+    (
+        Level.COMPLEX,
+        _("反复反映"),
+        r"(反映|投诉|来电|报警|报|打|说|喊|找|求助)(了|过)?(不下)?(好多|好几|无数|多|[两二三四五六七八九十几]+)(次|回|遍)"
+        r"|第[二三四五六七八九十]+(次|回)|多次|反复反映|屡次|一直没(解决|修|处理|人)"
+        r"|又来了|又开起来|再次反映|仍未|至今|照(摆|停|开)不误|没(得)?结果|不了了之"
+        r"|(说|喊|反映|投诉)了(一|半|好几|几)(年|个月)",
+    ),
+)
+#: A cue said as a fear or a supposition, not as what happened.
+_SUPPOSED = re.compile(
+    r"(万一|要是|如果|假如|一旦|真要|真的|怕|担心|容易)[^，。；！？,.;!?\s]{0,3}$"
 )
 
 _PUNCTUATION = re.compile(r"[\s\W_]+", re.UNICODE)
@@ -126,7 +133,7 @@ def _pinyin(text: str) -> str:
 def item_terms(item: CatalogueItem) -> list[str]:
     """The words an item is known by: its name, keywords and synonyms."""
     words = (item.name, *item.keyword_list(), *item.synonym_list())
-    return [t for t in map(_clean, words) if t]
+    return list(dict.fromkeys(t for t in map(_clean, words) if t))  # a word counts once
 
 
 def _score(text: str, text_pinyin: str, terms: Sequence[str]) -> tuple[float, list[str]]:
@@ -208,9 +215,21 @@ def suggest(
 def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str, ...]]:
     level = item.default_level if item else None
     why = []
-    for cue_level, label, words in LEVEL_CUES:
-        hits = [w for w in words if w in text]
+    for cue_level, label, pattern in LEVEL_CUES:
+        hits = list(dict.fromkeys(_cues(pattern, text)))
         if hits:
             why.append(f"{label}（{'、'.join(hits)}）")  # shown in the active language
             level = max(level or 0, cue_level)
     return level, tuple(why)
+
+
+@lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def _cues(pattern: str, text: str) -> Iterable[str]:
+    """The places ``pattern`` matches, but not those said as a fear ("万一着火")."""
+    for match in _compiled(pattern).finditer(text):
+        if not _SUPPOSED.search(text[max(0, match.start() - 8) : match.start()]):
+            yield match.group()

@@ -46,6 +46,10 @@ ROW_RULES: dict[str, dict[str, str]] = {
         for name in ("triage", "triage-and-call", "triage-and-dispatch")
     },
     "POST /api/v1/cases/{case_id}/merge": {"master_id": "another case, not this one"},
+    "POST /api/v1/triage/suggest": {
+        "lat": "lat and lng come together or not at all",
+        "lng": "lat and lng come together or not at all",
+    },
     "POST /api/v1/cases/{case_id}/attachments": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },

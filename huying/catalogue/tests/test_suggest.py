@@ -67,6 +67,20 @@ def test_items_are_ranked_by_the_evidence_not_by_catalogue_order(world: World) -
         ("路灯不亮，问了三个部门都管不了", Level.COMPLEX, "三个部门"),
         ("路灯不亮，电视台记者来拍过", Level.COMPLEX, "记者"),
         ("路灯不亮", Level.GENERAL, None),
+        # The same cue said the many ways people say it.
+        ("路灯不亮，这是第四次来电了", Level.COMPLEX, "第四次"),
+        ("路灯坏了，投诉三四回了都没人来", Level.COMPLEX, "投诉三四回"),
+        ("路灯不亮，城管说归供电，供电说归城管", Level.COMPLEX, "说归供电"),
+        ("路灯不亮，各单位都说不归自己管", Level.COMPLEX, "不归自己"),
+        ("巷子黑漆漆路灯不亮，婆婆摔了一跤额头都摔破了", Level.MAJOR, "摔破"),
+        ("路灯杆倒了砸到一个路人，流了好多血", Level.MAJOR, "砸到"),
+        ("路灯线路烧起来了在冒黑烟", Level.MAJOR, "烧起来"),
+        ("上百名居民聚在路口，路灯一直不亮", Level.MAJOR, "上百名居民"),
+        # A fear is not an event, and one word alone is not a cue.
+        ("路灯不亮，万一着火了都看不见", Level.GENERAL, None),
+        ("路灯不亮，要是有人摔伤了咋办", Level.GENERAL, None),
+        ("沿街好几家店门口的路灯不亮", Level.GENERAL, None),
+        ("路灯不亮，说了也没用", Level.GENERAL, None),
     ],
 )
 def test_what_the_text_says_moves_the_level_and_says_why(
