@@ -2,7 +2,11 @@
 demo's (huying.demo.texts, every item of the demo catalogue, every channel), then the
 model fitted on them, stored and loaded back, then suggestions timed with the model.
 
-    HUYING_DATA_DIR=DIR HUYING_DEMO=1 .venv/bin/python bench/triage_train.py [--cases 100000]
+    HUYING_DATA_DIR=DIR HUYING_DEMO=1 .venv/bin/python bench/triage_train.py [--cases 100000] [--items 100]
+
+``--items N`` (more than the demo's 36) adds copies of the demo's items under new codes, each
+taking half of its original's texts, so the model has N classes and the blend N items — the
+issue's size; the accuracy of such a catalogue means nothing, its timings do.
 
 Needs a database with the demo catalogue current (``huying demo`` or ``--size small``) for
 the suggestion timings; the training alone needs none.
@@ -11,6 +15,7 @@ the suggestion timings; the training alone needs none.
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import random
 import statistics
@@ -23,6 +28,7 @@ import django
 django.setup()
 
 from huying.cases.models import Source  # noqa: E402
+from huying.catalogue.models import CatalogueItem  # noqa: E402
 from huying.catalogue.selectors import current_items, teach_catalogue_words  # noqa: E402
 from huying.demo.district import CATALOGUE  # noqa: E402
 from huying.demo.texts import report_text  # noqa: E402
@@ -37,9 +43,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=1000)
+    parser.add_argument("--items", type=int, default=0, help="pad the catalogue to N items")
     args = parser.parse_args()
     rng = random.Random(1)
     codes = [f"{c}{i:02d}" for c, _, specs in CATALOGUE for i in range(1, len(specs) + 1)]
+    items = list(current_items())
+    copies = _copies(items, args.items) if items and args.items > len(items) else {}
     sources = list(Source.values)
     started = time.perf_counter()
     examples = []
@@ -48,7 +57,10 @@ def main() -> None:
         title, description = report_text(
             code, rng.choice(sources), rng, rng.choice(ROADS), rng.choice(SPOTS)
         )
-        examples.append(Example(f"{title}\n{description}", code))
+        label = code
+        if copies.get(code) and rng.random() < 0.5:
+            label = rng.choice(list(copies[code]))
+        examples.append(Example(f"{title}\n{description}", label))
     print(f"{args.cases} texts drawn in {time.perf_counter() - started:.1f} s")
     teach_catalogue_words()
     started = time.perf_counter()
@@ -62,9 +74,9 @@ def main() -> None:
         f"fit {fitted:.1f} s; {len(model.columns)} features kept, {len(model.classes)} items; "
         f"stored {len(data) / 1e6:.1f} MB, loaded in {loaded:.2f} s"
     )
-    items = list(current_items())
     if not items:
         return
+    items += [clone for clones in copies.values() for clone in clones.values()]
     times = []
     for _ in range(args.runs):
         e = rng.choice(examples)
@@ -76,6 +88,20 @@ def main() -> None:
         f"suggestion over {len(items)} items with the model: p50 {statistics.median(times):.2f} ms, "
         f"p95 {times[int(0.95 * len(times))]:.2f} ms, max {times[-1]:.2f} ms"
     )
+
+
+def _copies(items: list[CatalogueItem], wanted: int) -> dict[str, dict[str, CatalogueItem]]:
+    """Unsaved copies of the items, round-robin, until there are ``wanted`` in all:
+    {original code: {copy code: copy}}."""
+    out: dict[str, dict[str, CatalogueItem]] = {item.code: {} for item in items}
+    top = max(item.pk for item in items)
+    for n in range(wanted - len(items)):
+        original = items[n % len(items)]
+        clone = copy.copy(original)
+        clone.pk = clone.id = top + n + 1
+        clone.code = f"{original.code}-{n // len(items) + 1}"
+        out[original.code][clone.code] = clone
+    return out
 
 
 if __name__ == "__main__":
