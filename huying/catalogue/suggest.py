@@ -205,8 +205,14 @@ def suggest(
     return suggestion(ranked[:top], title, description)
 
 
-def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str, ...]]:
-    level = item.default_level if item else None
+def level_cues(title: str, description: str = "") -> tuple[int | None, tuple[str, ...]]:
+    """The level the text's cues call for at least (None: no cue), and each cue that weighed,
+    whatever the item: choosing another item keeps them (the triage form's 改选)."""
+    return _cues(f"{title} {description}")
+
+
+def _cues(text: str) -> tuple[int | None, tuple[str, ...]]:
+    level: int | None = None
     why = []
     for cue_level, label, words in LEVEL_CUES:
         hits = [w for w in words if w in text]
@@ -214,3 +220,11 @@ def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str
             why.append(f"{label}（{'、'.join(hits)}）")  # shown in the active language
             level = max(level or 0, cue_level)
     return level, tuple(why)
+
+
+def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str, ...]]:
+    cue, why = _cues(text)
+    level = item.default_level if item else None
+    if cue is not None:
+        level = max(level or 0, cue)
+    return level, why
