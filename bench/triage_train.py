@@ -5,8 +5,8 @@ model fitted on them, stored and loaded back, then suggestions timed with the mo
     HUYING_DATA_DIR=DIR HUYING_DEMO=1 .venv/bin/python bench/triage_train.py [--cases 100000] [--items 100]
 
 ``--items N`` (more than the demo's 36) adds copies of the demo's items under new codes, each
-taking half of its original's texts, so the model has N classes and the blend N items — the
-issue's size; the accuracy of such a catalogue means nothing, its timings do.
+taking half of its original's texts with two words of its own added (items a district keeps
+apart read apart), so the model has N classes and the blend N items — the issue's size.
 
 Needs a database with the demo catalogue current (``huying demo`` or ``--size small``) for
 the suggestion timings; the training alone needs none.
@@ -36,6 +36,21 @@ from huying.triage.learn import Example, Model, fit  # noqa: E402
 from huying.triage.suggest import blend  # noqa: E402
 
 ROADS = ("水井街", "东大街", "红星路", "滨江东路", "九眼桥", "双林路", "望平街")
+#: Words that mark a copied item's texts as its own (see ``--items``).
+WORDS = (
+    "绿道",
+    "井口",
+    "台阶",
+    "栏杆",
+    "围墙",
+    "水沟",
+    "花台",
+    "站牌",
+    "车棚",
+    "桥洞",
+    "屋檐",
+    "院坝",
+)
 SPOTS = ("小区门口", "公交站", "菜市场", "学校门口", "路口", "巷子里")
 
 
@@ -49,6 +64,11 @@ def main() -> None:
     codes = [f"{c}{i:02d}" for c, _, specs in CATALOGUE for i in range(1, len(specs) + 1)]
     items = list(current_items())
     copies = _copies(items, args.items) if items and args.items > len(items) else {}
+    marks = {
+        clone: "，" + "".join(rng.choice(WORDS) for _ in range(2))
+        for clones in copies.values()
+        for clone in clones
+    }
     sources = list(Source.values)
     started = time.perf_counter()
     examples = []
@@ -60,6 +80,7 @@ def main() -> None:
         label = code
         if copies.get(code) and rng.random() < 0.5:
             label = rng.choice(list(copies[code]))
+            description += marks[label]  # another item reads otherwise: its own words
         examples.append(Example(f"{title}\n{description}", label))
     print(f"{args.cases} texts drawn in {time.perf_counter() - started:.1f} s")
     teach_catalogue_words()

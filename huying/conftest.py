@@ -28,6 +28,7 @@ from django.db import DEFAULT_DB_ALIAS, connection
 from django.test import override_settings
 from django.utils import timezone, translation
 
+from huying.cases import hooks
 from huying.catalogue.models import CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import (
     catalogue_class_create,
@@ -35,6 +36,7 @@ from huying.catalogue.services import (
     catalogue_item_create,
     catalogue_publish,
 )
+from huying.catalogue.suggest import ItemSuggestion, Suggestion
 from huying.core.models import CalendarYear
 from huying.core.services import calendar_year_confirm
 from huying.core.workcalendar import invalidate_calendar, package_covers
@@ -461,6 +463,41 @@ def _shared_copy(db: Any) -> tuple[World, Any]:
 def world(_shared_copy: tuple[World, Any]) -> World:
     """The small district, committed once per worker (see SharedData); a copy per test."""
     return _shared_copy[0]
+
+
+Ranked = list[tuple[CatalogueItem, float, tuple[str, ...]]]
+
+
+@pytest.fixture
+def suggesting(world: World) -> Iterator[Callable[..., Suggestion]]:
+    """``suggesting([(item, confidence, why), …], level=…, level_why=…, model=…)``: whatever
+    the text, the triage suggestion is this one (the level defaults to the top item's; the
+    departments are the top item's), so that a test does not depend on the scorer or the
+    model. The suggester registered before comes back after the test."""
+    registered = hooks._suggester
+
+    def fixed(
+        ranked: Ranked,
+        *,
+        level: int | None = None,
+        level_why: tuple[str, ...] = (),
+        model: int | None = None,
+    ) -> Suggestion:
+        items = [ItemSuggestion(item, p, why) for item, p, why in ranked]
+        top = items[0].item if items else None
+        suggestion = Suggestion(
+            items=items,
+            level=level if level is not None else (top.default_level if top else None),
+            level_why=level_why,
+            lead=top.lead_department if top else None,
+            co=list(top.co_departments.all()) if top else [],
+            model=model,
+        )
+        hooks.register_suggester(lambda title, description: suggestion)
+        return suggestion
+
+    yield fixed
+    hooks._suggester = registered
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
 
-from huying.cases import duplicates, rules, selectors, services
+from huying.cases import duplicates, selectors, services, suggestion
 from huying.cases.file_views import send_file, send_thumbnail
 from huying.cases.models import (
     Assignment,
@@ -233,6 +233,54 @@ class DuplicatesOut(Schema):
     )
 
 
+class ItemSuggestionOut(Schema):
+    item_id: int
+    code: str
+    name: str
+    confidence: float = Field(description="0–1; the items' confidences sum to at most 1")
+    why: list[str] = Field(description="the words of the text that weighed most for the item")
+
+
+class DepartmentRef(Schema):
+    id: int
+    name: str
+
+
+class SuggestedOut(Schema):
+    """研判建议 for a text: the items, the level and the departments (``POST
+    /triage/suggest`` adds the duplicates at intake)."""
+
+    items: list[ItemSuggestionOut] = Field(description="best first, at most 5")
+    level: int | None = Field(description="the top item's default level, moved up by cues")
+    level_label: str
+    level_why: list[str]
+    lead: DepartmentRef | None
+    co: list[DepartmentRef]
+    model: int | None = Field(description="the learned model's version blended in; null: none")
+
+
+class PreselectedOut(Schema):
+    item_id: int | None = Field(
+        description="the case's own item, else the top item when its confidence is at least "
+        "`sure`; null: none"
+    )
+    level: int | None = Field(
+        description="set only when the text's cues raise the level above the item's default; "
+        "null: the item's default"
+    )
+    level_reason: str = Field(description="the cues, when the level is raised")
+    suggested: bool = Field(description="the item comes from the suggestion, not the case")
+
+
+class CaseSuggestionOut(SuggestedOut):
+    case_id: int
+    sure: float = Field(description="the least confidence at which the top item is preselected")
+    preselected: PreselectedOut = Field(
+        description="what the case page's triage form starts with; the combined actions in "
+        "the case's `actions` are offered for it"
+    )
+
+
 class CasePage(Schema):
     items: list[CaseOut]
     next_cursor: str | None
@@ -346,8 +394,9 @@ class ExtensionRulingIn(Versioned):
 
 def _with_actions(actor: Actor, case: Case) -> Case:
     """What the role can do now, guards included: the same list the case page offers, the
-    combined actions (研判并呼叫, 研判并派单) first."""
-    offered = [*rules.offered_combined(case, actor.role), *rules.offered_on_case(case, actor.role)]
+    combined actions (研判并呼叫, 研判并派单) first — for a case without an item, when the
+    item the suggestion preselects lets them through (``GET /cases/{id}/suggestion``)."""
+    offered, _ = suggestion.offered_actions(case, actor.role)
     case.actions = [r.action for r in offered]  # type: ignore[attr-defined]
     return case
 
@@ -439,6 +488,30 @@ def case_duplicates(request: HttpRequest, case_id: Id) -> Any:
         "days": settings.HUYING_DUPLICATE_DAYS,
         "threshold": settings.HUYING_DUPLICATE_SIMILARITY,
         "items": items,
+    }
+
+
+@router.get(
+    "/cases/{case_id}/suggestion",
+    response={200: CaseSuggestionOut, **ERRORS},
+    summary="研判建议：本事件的推荐事项、等级和部门",
+)
+def case_suggestion(request: HttpRequest, case_id: Id) -> Any:
+    """The triage suggestion for the case's title and description (as ``POST
+    /triage/suggest`` answers it, without the duplicates: ``GET /cases/{case_id}/duplicates``)
+    and what the case page's triage form preselects from it. Staff only."""
+    shown = suggestion.of_case(acting(request), case_id=case_id)
+    p = shown.prefill
+    return {
+        **suggestion.as_data(shown.suggestion),
+        "case_id": case_id,
+        "sure": suggestion.SURE,
+        "preselected": {
+            "item_id": p.item.pk if p.item is not None else None,
+            "level": p.level,
+            "level_reason": p.level_reason,
+            "suggested": p.suggested,
+        },
     }
 
 

@@ -142,6 +142,10 @@ class ActionForm(forms.Form):
         """Fit an unbound form to the case it is shown on (defaults it names); most need
         nothing."""
 
+    def preselect(self, prefill: Any) -> None:
+        """Start from the triage suggestion (``cases.suggestion.Prefill``); before ``suit``.
+        Only the triage forms take it."""
+
     def defaults_item(self, case: Any) -> Any:
         """The catalogue item whose defaults (lead, co-handlers) the form names."""
         return case.item if case.item_id else None
@@ -227,6 +231,13 @@ class TriageForm(ActionForm):
             *((str(i.pk), f"{i.code} {i.name}") for i in self.items.values()),
         ]
         self.fields["level"].widget.attrs["data-item-level"] = ""
+        self.fields["level_reason"].widget.attrs["data-level-reason"] = ""
+
+    def preselect(self, prefill: Any) -> None:
+        """The suggested item and level (``cases.suggestion``): a bound form keeps what was
+        sent, and ``suit`` keeps the case's own item."""
+        if not self.is_bound:
+            self.initial.update(prefill.initial())
 
     def suit(self, case: Any) -> None:
         super().suit(case)  # a combined form's second step names its defaults too
@@ -237,11 +248,14 @@ class TriageForm(ActionForm):
         level.choices = [("", _level_label(self.defaults_item(case))), *choices[1:]]  # type: ignore[attr-defined]
 
     def defaults_item(self, case: Any) -> Any:
-        """A form shown again after a refusal names the defaults of the item it chose."""
+        """A form shown again after a refusal names the defaults of the item it chose; a
+        new one those of the item it starts with (the case's, or the suggested one)."""
         if self.is_bound:
             chosen = self.data.get(self.add_prefix("item_id"), "")
             return self.items.get(int(chosen)) if str(chosen).isdigit() else None
-        return super().defaults_item(case)
+        if case.item_id:
+            return super().defaults_item(case)
+        return self.items.get(self.initial.get("item_id"))
 
 
 class MergeForm(ActionForm):

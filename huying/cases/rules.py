@@ -321,16 +321,20 @@ COMBINED_ACTIONS: tuple[Combined, ...] = (
 # fmt: on
 
 
-def offered_combined(case: Any, role: str) -> list[Combined]:
+def offered_combined(
+    case: Any, role: str, *, item: Any = None, level: int | None = None
+) -> list[Combined]:
     """The combined actions a page offers: every step is open to the role from where the
-    step before leaves the case, and the guards pass for the level the case's item gives
-    (the level is decided by the triage step; a form that picks another item or level is
-    checked again on submit)."""
-    item = getattr(case, "item", None) if case.item_id else None
-    if item is None:
+    step before leaves the case, and the guards pass for the level the triage would give:
+    ``level`` when the form preselects one, else the item's default. The item is the case's
+    own, else ``item``, the one the triage form preselects from the suggestion (without
+    either, none is offered). The level is decided by the triage step; a form that picks
+    another item or level is checked again on submit."""
+    chosen = getattr(case, "item", None) if case.item_id else item
+    if chosen is None:
         return []
     probe = copy.copy(case)
-    probe.level = item.default_level
+    probe.level = level if level is not None else chosen.default_level
     return [c for c in COMBINED_ACTIONS if _all_steps_open(c, probe, role)]
 
 

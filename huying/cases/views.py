@@ -22,7 +22,15 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from huying.cases import attachments, duplicates, queues, recurrence, rules, selectors
+from huying.cases import (
+    attachments,
+    duplicates,
+    queues,
+    recurrence,
+    rules,
+    selectors,
+    suggestion,
+)
 from huying.cases.deadlines import clock_state
 from huying.cases.forms import (
     ASSIGNMENT_ACTIONS,
@@ -33,6 +41,7 @@ from huying.cases.forms import (
     WebAction,
 )
 from huying.cases.models import AssignmentState, Case, CaseState, Clock
+from huying.cases.suggestion import Prefill
 from huying.core.errors import DomainError, NotFound
 from huying.core.selectors import calendar_notice
 from huying.org.actors import Actor
@@ -143,6 +152,7 @@ def _forms_for(
     prefix: str,
     url_name: str,
     target: int,
+    prefill: Prefill | None = None,
 ) -> list[dict[str, Any]]:
     out = []
     for rule in offered:
@@ -150,6 +160,8 @@ def _forms_for(
         if action is None:
             continue
         form = action.form(initial={"expected_version": version}, prefix=f"{prefix}{rule.action}")
+        if prefill is not None:
+            form.preselect(prefill)
         form.suit(case)
         out.append(
             {
@@ -179,11 +191,9 @@ def running_clock_of(case: Case) -> Clock:
 
 def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
     now = timezone.now()
-    # One submit for two steps first (研判并呼叫): the daily path of an ordinary case.
-    offered: list[rules.Rule | rules.Combined] = [
-        *rules.offered_combined(case, actor.role),
-        *rules.offered_on_case(case, actor.role),
-    ]
+    # One submit for two steps first (研判并呼叫): the daily path of an ordinary case; offered
+    # for the item the triage form preselects from the suggestion too.
+    offered, suggested = suggestion.offered_actions(case, actor.role)
     case_forms = _forms_for(
         CASE_ACTIONS,
         offered,
@@ -192,6 +202,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         prefix="c-",
         url_name="cases:act",
         target=case.pk,
+        prefill=suggested.prefill if suggested is not None else None,
     )
     actionable = set(
         selectors.assignments_actionable_by(actor)
@@ -230,6 +241,8 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         "case": case,
         "clock": clock_view(running_clock_of(case), now),
         "case_forms": case_forms,
+        "suggested": suggested,  # 研判建议, for whoever may triage the case now
+        "sure_percent": round(suggestion.SURE * 100),
         "assignments": assignments,
         "events": events,
         "photos": [x for x in shown if x.is_image],

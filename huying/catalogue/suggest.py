@@ -212,11 +212,17 @@ def suggest(
     return suggestion(ranked[:top], title, description)
 
 
-def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str, ...]]:
-    level = item.default_level if item else None
+def level_cues(title: str, description: str = "") -> tuple[int | None, tuple[str, ...]]:
+    """The level the text's cues call for at least (None: no cue), and each cue that weighed,
+    whatever the item: choosing another item keeps them (the triage form's 改选)."""
+    return _level_cues(f"{title} {description}")
+
+
+def _level_cues(text: str) -> tuple[int | None, tuple[str, ...]]:
+    level: int | None = None
     why = []
     for cue_level, label, pattern in LEVEL_CUES:
-        hits = list(dict.fromkeys(_cues(pattern, text)))
+        hits = list(dict.fromkeys(_said(pattern, text)))
         if hits:
             why.append(f"{label}（{'、'.join(hits)}）")  # shown in the active language
             level = max(level or 0, cue_level)
@@ -228,8 +234,16 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _cues(pattern: str, text: str) -> Iterable[str]:
+def _said(pattern: str, text: str) -> Iterable[str]:
     """The places ``pattern`` matches, but not those said as a fear ("万一着火")."""
     for match in _compiled(pattern).finditer(text):
         if not _SUPPOSED.search(text[max(0, match.start() - 8) : match.start()]):
             yield match.group()
+
+
+def _level(text: str, item: CatalogueItem | None) -> tuple[int | None, tuple[str, ...]]:
+    cue, why = _level_cues(text)
+    level = item.default_level if item else None
+    if cue is not None:
+        level = max(level or 0, cue)
+    return level, why

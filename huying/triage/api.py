@@ -8,12 +8,12 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Router
 
 from huying.cases import duplicates
-from huying.cases.api import DuplicateOut
+from huying.cases.api import DuplicateOut, SuggestedOut
 from huying.cases.models import Source
-from huying.catalogue.models import Level
+from huying.cases.suggestion import as_data
 from huying.catalogue.selectors import current_items
 from huying.core.api_types import ERRORS, FilledText, In, Text
 from huying.core.errors import InvalidInput
@@ -31,27 +31,7 @@ class SuggestIn(In):
     lng: float | None = Field(None, ge=-180, le=180, description="WGS-84")
 
 
-class ItemSuggestionOut(Schema):
-    item_id: int
-    code: str
-    name: str
-    confidence: float = Field(description="0–1; the items' confidences sum to at most 1")
-    why: list[str] = Field(description="the words of the text that weighed most for the item")
-
-
-class DepartmentRef(Schema):
-    id: int
-    name: str
-
-
-class SuggestionOut(Schema):
-    items: list[ItemSuggestionOut] = Field(description="best first, at most 5")
-    level: int | None = Field(description="the top item's default level, moved up by cues")
-    level_label: str
-    level_why: list[str]
-    lead: DepartmentRef | None
-    co: list[DepartmentRef]
-    model: int | None = Field(description="the learned model's version blended in; null: none")
+class SuggestionOut(SuggestedOut):
     duplicates: list[DuplicateOut] = Field(
         description="疑似重复 at intake: earlier open cases near the point (lat/lng) that read "
         "alike, in the caller's scope; staff only (always empty for a resident or without a point)"
@@ -81,22 +61,4 @@ def triage_suggest(request: HttpRequest, body: SuggestIn) -> Any:
             now=timezone.now(),
         )
         alike = duplicates.find_duplicates(actor, report)
-    return {
-        "items": [
-            {
-                "item_id": s.item.pk,
-                "code": s.item.code,
-                "name": s.item.name,
-                "confidence": s.confidence,
-                "why": list(s.why),
-            }
-            for s in result.items
-        ],
-        "level": result.level,
-        "level_label": str(Level(result.level).label) if result.level else "",
-        "level_why": [str(w) for w in result.level_why],
-        "lead": result.lead,
-        "co": result.co,
-        "model": result.model,
-        "duplicates": alike,
-    }
+    return {**as_data(result), "duplicates": alike}

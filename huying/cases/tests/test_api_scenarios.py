@@ -365,8 +365,10 @@ def test_a_street_triages_and_calls_in_one_request(world: World) -> None:
     cid = _reported(world)
     street = as_user(world, "street")
     case = get(street, f"/cases/{cid}")
-    assert case["actions"][0] == "triage" and "triage_call" not in case["actions"]  # no item yet
+    # No item yet, but the suggestion preselects 路灯不亮 (L2): offered as a street call.
     general = world.items[2].pk
+    assert case["item_id"] is None and case["actions"][:2] == ["triage_call", "triage"]
+    assert get(street, f"/cases/{cid}/suggestion")["preselected"]["item_id"] == general
     case = post(
         street,
         f"/cases/{cid}/triage-and-call",

@@ -3,7 +3,7 @@ indicator counts how often the decision was the first suggestion or one of the f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -13,7 +13,7 @@ from huying.cases import hooks, services
 from huying.cases.models import Case, CaseEvent
 from huying.cases.tests.helpers import submit
 from huying.catalogue.models import Level
-from huying.catalogue.suggest import ItemSuggestion, Suggestion
+from huying.catalogue.suggest import Suggestion
 from huying.conftest import SH, World
 from huying.evaluation import indicators as ind
 from huying.evaluation.grouping import GroupBy
@@ -27,22 +27,18 @@ PERIOD = Period.days(DAY, DAY)
 
 
 @pytest.fixture
-def offered(world: World) -> Iterator[None]:
+def offered(world: World, suggesting: Callable[..., Suggestion]) -> None:
     """Whatever the text, the suggestion is 路灯不亮, then 占道经营, then 排水口水质污染."""
     items = world.items
-    fixed = Suggestion(
-        items=[
-            ItemSuggestion(items[Level.GENERAL], 0.6, ("路灯",)),
-            ItemSuggestion(items[Level.SIMPLE], 0.2, ()),
-            ItemSuggestion(items[Level.COMPLEX], 0.1, ()),
+    suggesting(
+        [
+            (items[Level.GENERAL], 0.6, ("路灯",)),
+            (items[Level.SIMPLE], 0.2, ()),
+            (items[Level.COMPLEX], 0.1, ()),
         ],
         level=Level.GENERAL,
         model=7,
     )
-    registered = hooks._suggester
-    hooks.register_suggester(lambda title, description: fixed)
-    yield
-    hooks._suggester = registered
 
 
 def _triage(world: World, item_level: int, minutes: int, level: int | None = None) -> Case:

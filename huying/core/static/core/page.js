@@ -16,6 +16,13 @@
 //                                   rewrites the note
 //                                   of its picker and swaps the old item's default ticks
 //                                   ([data-default-co]) for the new one's; other ticks stay
+//   <button data-pick-item="id" data-pick-level="3" data-pick-reason="…">
+//                                   改选 in the 研判建议 panel ([data-suggest-item] rows, the
+//                                   buttons hidden until this script shows them): sets the item
+//                                   of every triage form on the page (as if chosen in its
+//                                   select), its level (empty: the item's default) and, unless
+//                                   someone wrote their own, its textarea[data-level-reason];
+//                                   the row of the item chosen is marked ([data-picked-mark])
 (function () {
   "use strict";
   function openWide() {
@@ -101,6 +108,61 @@
       }
     });
   }
+  function markPicked(id) {
+    document.querySelectorAll("[data-suggest-item]").forEach(function (row) {
+      var picked = row.dataset.suggestItem === id;
+      row.classList.toggle("picked", picked);
+      var mark = row.querySelector("[data-picked-mark]");
+      var button = row.querySelector("[data-pick-item]");
+      if (mark) {
+        mark.hidden = !picked;
+      }
+      if (button) {
+        button.hidden = picked;
+      }
+    });
+  }
+  function pickItem(button) {
+    var id = button.dataset.pickItem;
+    var focus = null;
+    document.querySelectorAll("select[data-item-defaults]").forEach(function (select) {
+      var known = Array.prototype.some.call(select.options, function (o) { return o.value === id; });
+      if (!select.form || !known) {
+        return;
+      }
+      select.value = id;
+      followItem(select);
+      var level = select.form.querySelector("select[data-item-level]");
+      if (level) {
+        level.value = button.dataset.pickLevel || "";
+      }
+      var reason = select.form.querySelector("textarea[data-level-reason]");
+      if (reason) {
+        var untouched = !reason.value.trim() || reason.value === reason.defaultValue ||
+          reason.value === reason.dataset.picked;
+        if (untouched) {
+          reason.value = button.dataset.pickReason || "";
+          reason.dataset.picked = reason.value;
+        }
+      }
+      var details = select.closest("details");
+      if (!focus && (!details || details.open)) {
+        focus = select;
+      }
+    });
+    markPicked(id);
+    if (focus) {
+      focus.focus();
+    }
+  }
+  function showPicks() {
+    var select = document.querySelector("select[data-item-defaults]");
+    if (select && document.querySelector("[data-suggest-item]")) {
+      markPicked(select.value);
+    }
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", showPicks);
+  else showPicks();
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el instanceof HTMLSelectElement && el.hasAttribute("data-autosubmit") && el.form) {
@@ -108,6 +170,7 @@
     }
     if (el instanceof HTMLSelectElement && el.hasAttribute("data-item-defaults")) {
       followItem(el);
+      markPicked(el.value);
     }
   });
   document.addEventListener("submit", function (event) {
@@ -120,6 +183,10 @@
     var el = event.target instanceof Element ? event.target.closest("[data-print]") : null;
     if (el) {
       window.print();
+    }
+    var pick = event.target instanceof Element ? event.target.closest("[data-pick-item]") : null;
+    if (pick instanceof HTMLButtonElement) {
+      pickItem(pick);
     }
   });
 })();
