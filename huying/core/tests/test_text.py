@@ -2,7 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import jieba
+import pytest
+
+from huying.core import text
 from huying.core.text import add_words, search_terms
+
+
+@pytest.fixture(autouse=True, scope="module")
+def untaught_tokenizer() -> Iterator[None]:
+    """A tokenizer of jieba's own dictionary: other tests teach the process-wide one the
+    catalogue's words, and these assert how words are cut, not what some catalogue taught."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(text, "_tokenizer", lambda: tokenizer)
+        yield
 
 
 def test_a_chinese_query_becomes_its_words() -> None:
@@ -23,3 +40,9 @@ def test_single_characters_stay_with_their_neighbours() -> None:
 def test_domain_words_are_kept_whole_once_taught() -> None:
     add_words(["违章搭建"])
     assert search_terms("违章搭建") == ["违章搭建"]
+
+
+def test_a_taught_fragment_does_not_break_the_words_around_it() -> None:
+    add_words(["灯坏"])
+    assert search_terms("小区路灯坏了") == ["小区", "路灯", "坏"]
+    assert search_terms("灯坏了") == ["灯坏"]
