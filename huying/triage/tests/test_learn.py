@@ -9,7 +9,7 @@ import pickle
 import numpy as np
 import pytest
 
-from huying.triage.learn import Example, Model, explain, fit, ranked
+from huying.triage.learn import Example, Model, explain, fit, fit_hashed, hashed, ranked
 
 LAMP = [
     "晚上那段路黑漆漆的走路都看不到",
@@ -102,3 +102,24 @@ def test_two_items_give_two_rows_like_many() -> None:
     two = fit([Example(t, "GL01") for t in LAMP] + [Example(t, "GL03") for t in BINS])
     assert two.coef.shape[0] == 2
     assert ranked(two, "灯不亮晚上黑")[0][0] == "GL01"
+
+
+def test_a_fit_started_from_an_earlier_one_learns_what_the_earlier_one_never_saw() -> None:
+    """The refit on every case starts from the held-out fit's weights: the items, words and
+    columns it adds (an item first reported in the newest cases) are learned all the same."""
+    earlier = fit(
+        [e for e in _examples() if e.item != "ZF03"] + [Example(t, "ZF03") for t in NOISE[:2]]
+    )
+    later = _examples() + [
+        Example(t, "ZF08")
+        for t in ("小区花园里有人遛狗不拴绳", "大狗不牵绳吓到小孩", "狗不拴绳到处跑")
+    ]
+    started = fit_hashed(hashed([e.text for e in later]), [e.item for e in later], start=earlier)
+    cold = fit(later)
+    assert started.classes == cold.classes == ["GL01", "GL03", "ZF03", "ZF08"]
+    for text, item in [
+        ("遛狗不拴绳", "ZF08"),
+        ("楼下KTV吵到半夜", "ZF03"),
+        ("路灯不亮黑黢黢", "GL01"),
+    ]:
+        assert ranked(started, text)[0][0] == ranked(cold, text)[0][0] == item

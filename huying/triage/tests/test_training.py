@@ -131,7 +131,9 @@ def test_a_worse_model_is_held_and_said_so(history: World, monkeypatch: pytest.M
     # The next training learns labels swapped between the two items: worse on the same cases.
     swap = {"A1": "A2", "A2": "A1"}
     monkeypatch.setattr(
-        training, "fit_hashed", lambda raw, labels: fit_hashed(raw, [swap[x] for x in labels])
+        training,
+        "fit_hashed",
+        lambda raw, labels, **kw: fit_hashed(raw, [swap[x] for x in labels], **kw),
     )
     second = training.train(now=MONDAY_10AM + timedelta(days=1))
     assert second.status == ModelStatus.HELD
@@ -153,7 +155,9 @@ def test_force_activates_a_worse_model_and_says_it_was_forced(
     training.train(now=MONDAY_10AM)
     swap = {"A1": "A2", "A2": "A1"}
     monkeypatch.setattr(
-        training, "fit_hashed", lambda raw, labels: fit_hashed(raw, [swap[x] for x in labels])
+        training,
+        "fit_hashed",
+        lambda raw, labels, **kw: fit_hashed(raw, [swap[x] for x in labels], **kw),
     )
     row = training.train(now=MONDAY_10AM + timedelta(days=1), force=True)
     assert row.status == ModelStatus.ACTIVE and "强制" in row.note
