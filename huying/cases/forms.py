@@ -592,6 +592,8 @@ class WarningListForm(forms.Form):
     end = forms.DateField(
         label=_("截至日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    #: A warning's key whose 发起系统性问题 form shows open (the map's link to it).
+    open = forms.CharField(required=False, max_length=40)
 
 
 class SystemicForm(forms.Form):

@@ -2,8 +2,9 @@
 
 Stored coordinates are WGS-84. Every coordinate leaves here in the tiles' system
 (``HUYING_MAP_COORDS``: WGS-84 for 天地图, GCJ-02 for 高德/腾讯), converted by
-``huying.core.geo``; the browser never converts. Points and grids are each read from the
-acting role's scope (``selectors.case_points``, ``selectors.grids_visible_to``); the grid
+``huying.core.geo``; the browser never converts. Points, grids and the warnings' hot spots
+are each read from the acting role's scope (``selectors.case_points``,
+``selectors.grids_visible_to``, ``recurrence.hot_spots``); the grid
 polygons themselves, large and shared by everyone, come from a cache and are only picked
 by id.
 """
@@ -11,6 +12,8 @@ by id.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -25,10 +28,10 @@ from django.views.decorators.http import require_GET
 from shapely import unary_union
 from shapely.geometry import mapping, shape
 
-from huying.cases import selectors
+from huying.cases import recurrence, selectors
 from huying.cases.forms import CaseFilterForm
 from huying.cases.models import CaseState
-from huying.core.geo import SYSTEMS, WGS84, from_wgs84, geometry_from_wgs84
+from huying.core.geo import SYSTEMS, WGS84, LatLng, from_wgs84, geometry_from_wgs84
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import CACHE_SECONDS, ancestors, grid_at, grid_index
@@ -86,6 +89,9 @@ def case_map(request: HttpRequest) -> HttpResponse:
     config = {
         "points": points if form.is_valid() else None,
         "grids": reverse("cases:map_grids"),
+        "warnings": (
+            reverse("cases:map_warnings") if recurrence.may_see_recurrences(actor) else None
+        ),
         "detail": reverse("cases:detail", args=[0]),
         **map_config_base(),
         "limit": POINT_LIMIT,
@@ -123,6 +129,72 @@ def map_points(request: HttpRequest) -> HttpResponse:
             "limit": POINT_LIMIT,
         }
     )
+
+
+@require_GET
+@staff_view
+def map_warnings(request: HttpRequest) -> HttpResponse:
+    """The 反复发生预警 as hot spots: a GeoJSON FeatureCollection of points in the tiles'
+    system, as of the end of today (what the week's 预警清单 counts), each with its cases and
+    links to the list (and to 发起系统性问题 there, for the hub). Roles without warnings: 404,
+    as the list."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    today = timezone.localdate()
+    spots = recurrence.hot_spots(actor, until=recurrence.week_of(today)[1])
+    convert = from_wgs84(settings.HUYING_MAP_COORDS)
+    features = [_spot_feature(spot, convert, today) for spot in spots]
+    body = {
+        "type": "FeatureCollection",
+        "system": settings.HUYING_MAP_COORDS,
+        "rule": recurrence.rule(),
+        "features": features,
+    }
+    return JsonResponse(
+        body,
+        content_type="application/geo+json; charset=utf-8",
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def _spot_feature(
+    spot: recurrence.HotSpot, convert: Callable[[float, float], LatLng], today: date
+) -> dict[str, Any]:
+    w = spot.warning
+    lat, lng = convert(spot.lat, spot.lng)
+    # The week whose list shows it: this one if a case came this week, else the latest week
+    # that still has its last case (its anchor is then the same warning's, as a rule).
+    end = min(today, timezone.localdate(w.last_at) + timedelta(days=6))
+    listed = f"{reverse('cases:warnings')}?end={end.isoformat()}"
+    return {
+        "type": "Feature",
+        "id": w.key,
+        "geometry": {"type": "Point", "coordinates": [round(lng, 6), round(lat, 6)]},
+        "properties": {
+            "item": {"code": w.item_code, "name": w.item_name},
+            "grid": {"id": w.grid_id, "name": w.grid_name},
+            "place": w.place,
+            "nearby": w.nearby,
+            "community": w.community_name,
+            "street": w.street_name,
+            "count": w.count,
+            "days": spot.days,
+            "since": timezone.localtime(spot.since).isoformat(),
+            "until": timezone.localtime(spot.until).isoformat(),
+            "first": timezone.localtime(w.first_at).isoformat(),
+            "last": timezone.localtime(w.last_at).isoformat(),
+            "centre": "grid" if spot.from_grid else "cases",
+            "cases": [
+                {"id": c.id, "number": c.number, "url": reverse("cases:detail", args=[c.id])}
+                for c in w.cases
+            ],
+            "systemic": [
+                {"id": pk, "number": number, "url": reverse("cases:detail", args=[pk])}
+                for pk, number in w.systemic
+            ],
+            "list_url": f"{listed}#{w.key}",
+            "open_url": f"{listed}&open={w.key}#{w.key}" if spot.may_open else None,
+        },
+    }
 
 
 def grid_features(system: str) -> dict[int, str]:

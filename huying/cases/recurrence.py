@@ -11,7 +11,8 @@ itself a recurrence.
 Grid warnings are one ``GROUP BY`` over the window. Spots across grid borders are found in
 Python on the located cases of the items that reach the count at all (a small set), with a
 bucket grid of ``metres`` so each case is compared with its neighbours only. Scope is the
-actor's: a street sees the warnings its own cases make.
+actor's: a street sees the warnings its own cases make. The case map draws each warning as
+a hot spot (``hot_spots``) where its cases were reported.
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ from django.conf import settings
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 
 from huying.cases.models import Case, CaseState
-from huying.cases.rules import ENDED_CASE_STATES
+from huying.cases.rules import ENDED_CASE_STATES, SYSTEMIC_ROLES
 from huying.cases.selectors import cases_visible_to
 from huying.core.errors import NotFound
 from huying.core.geo import M_PER_DEG_LAT
 from huying.org.actors import Actor
-from huying.org.models import Role
+from huying.org.models import OrgUnit, Role
 from huying.org.roles import HUB_ROLES, STREET_ROLES
 
 #: Who is shown the warnings: the hub and the district's leaders for the district, a street
@@ -57,6 +59,8 @@ _CASE_FIELDS = (
     "street__name",
     "systemic_id",
     "systemic__number",
+    "lat",
+    "lng",
 )
 
 
@@ -69,6 +73,8 @@ class RecurringCase:
     reported_at: datetime
     systemic_id: int | None
     systemic_number: str | None
+    lat: float | None = None  # WGS-84, as stored
+    lng: float | None = None
 
     @property
     def state_label(self) -> str:
@@ -86,6 +92,7 @@ class Recurrence:
     street_name: str | None
     nearby: bool
     cases: list[RecurringCase] = field(default_factory=list)
+    grid_id: int | None = None
 
     @property
     def key(self) -> str:
@@ -376,6 +383,7 @@ def _recurrence(rows: list[dict[str, Any]], *, nearby: bool) -> Recurrence:
         community_name=last["community__name"],
         street_name=last["street__name"],
         nearby=nearby,
+        grid_id=last["grid_id"],
         cases=[
             RecurringCase(
                 id=row["id"],
@@ -385,10 +393,95 @@ def _recurrence(rows: list[dict[str, Any]], *, nearby: bool) -> Recurrence:
                 reported_at=row["reported_at"],
                 systemic_id=row["systemic_id"],
                 systemic_number=row["systemic__number"],
+                lat=row["lat"],
+                lng=row["lng"],
             )
             for row in rows
         ],
     )
+
+
+# --- on the map ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HotSpot:
+    """A warning as one point on the case map (热点): where its cases were reported."""
+
+    warning: Recurrence
+    lat: float  # WGS-84, as stored; the map view converts
+    lng: float
+    from_grid: bool  # none of its cases has a point: the centre is its grid's centroid
+    since: datetime  # the window its cases were counted in
+    until: datetime
+    may_open: bool  # the actor may open a 系统性问题 for it, as the list offers
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days
+
+
+def hot_spots(
+    actor: Actor,
+    *,
+    until: datetime,
+    count: int | None = None,
+    days: int | None = None,
+    metres: int | None = None,
+) -> list[HotSpot]:
+    """The warnings as of ``until`` (``recurrences``, same scope and order), each placed at
+    the mean of its cases' points, or at its grid's centroid when none has a point (so a
+    grid's cases entered without a location still show); one reporting no place at all
+    (no point, no grid boundary) cannot be drawn and is left off. Roles without warnings
+    have no map of them either (404, as the list). At most one query beyond the warnings':
+    the boundaries of the grids whose warnings have no point."""
+    check_may_see(actor)
+    days = days or settings.HUYING_RECURRENCE_DAYS
+    warnings = recurrences(actor, until=until, count=count, days=days, metres=metres)
+    may_open = actor.role in SYSTEMIC_ROLES
+    unplaced = {w.grid_id for w in warnings if w.grid_id is not None and not _points(w)}
+    centroids = _grid_centroids(unplaced)
+    out = []
+    for w in warnings:
+        points = _points(w)
+        if points:
+            lat = sum(p[0] for p in points) / len(points)
+            lng = sum(p[1] for p in points) / len(points)
+        elif w.grid_id in centroids:
+            lat, lng = centroids[w.grid_id]
+        else:
+            continue
+        out.append(
+            HotSpot(
+                warning=w,
+                lat=lat,
+                lng=lng,
+                from_grid=not points,
+                since=until - timedelta(days=days),
+                until=until,
+                may_open=may_open and len(w.unlinked_ids) >= 2,
+            )
+        )
+    return out
+
+
+def _points(warning: Recurrence) -> list[tuple[float, float]]:
+    return [(c.lat, c.lng) for c in warning.cases if c.lat is not None and c.lng is not None]
+
+
+def _grid_centroids(grid_ids: set[int]) -> dict[int, tuple[float, float]]:
+    """(lat, lng) of each grid's boundary centroid, in one query (none when none is asked)."""
+    if not grid_ids:
+        return {}
+    rows = OrgUnit.objects.filter(pk__in=grid_ids, boundary__isnull=False).values_list(
+        "pk", "boundary"
+    )
+    out = {}
+    for pk, boundary in rows:
+        centre = shape(boundary).centroid
+        if not centre.is_empty:
+            out[pk] = (centre.y, centre.x)
+    return out
 
 
 def week_of(day: date) -> tuple[datetime, datetime]:

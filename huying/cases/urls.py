@@ -14,6 +14,7 @@ urlpatterns = [
     path("warnings/systemic", warning_views.open_systemic, name="open_systemic"),
     path("map/points.json", map_views.map_points, name="map_points"),
     path("map/grids.json", map_views.map_grids, name="map_grids"),
+    path("map/warnings.json", map_views.map_warnings, name="map_warnings"),
     path("<int:case_id>/act/<slug:action>", views.case_act, name="act"),
     path("<int:case_id>/call-sheet/", document_views.call_sheet, name="call_sheet"),
     path("<int:case_id>/call-sheet.pdf", document_views.call_sheet_pdf, name="call_sheet_pdf"),

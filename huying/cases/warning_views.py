@@ -63,7 +63,13 @@ def warning_list(request: HttpRequest) -> HttpResponse:
     if end is None:
         return render(request, "cases/warnings.html", context, status=400)
     warnings, first, last = _warnings(actor, end, limit=PAGE_LIMIT)
-    context |= {"warnings": warnings, "first": first, "last": last, "end": end}
+    context |= {
+        "warnings": warnings,
+        "first": first,
+        "last": last,
+        "end": end,
+        "open_key": form.cleaned_data["open"],
+    }
     return render(request, "cases/warnings.html", context)
 
 

@@ -84,7 +84,7 @@
     });
   }
 
-  function legend() {
+  function legend(withWarnings) {
     var control = L.control({ position: "bottomright" });
     control.onAdd = function () {
       var box = el("div", { class: "map-legend" });
@@ -96,9 +96,77 @@
         row.appendChild(document.createTextNode(t(g.label)));
         box.appendChild(row);
       });
+      if (withWarnings) {
+        var row = el("div");
+        row.appendChild(el("span", { class: "ring", "aria-hidden": "true" }));
+        row.appendChild(document.createTextNode(t("反复发生预警（圈越大次数越多）")));
+        box.appendChild(row);
+      }
       return box;
     };
     return control;
+  }
+
+  /* 反复发生预警 as hot spots: a red ring with the count, larger for more cases. */
+  function warningMarker(feature, rule) {
+    var p = feature.properties;
+    var c = feature.geometry.coordinates;
+    var size = Math.min(72, Math.round(24 + 12 * Math.sqrt(p.count / Math.max(1, rule.count))));
+    var name = t("{item} · {place}：{count} 次", { item: p.item.name, place: p.place, count: p.count });
+    var marker = L.marker([c[1], c[0]], {
+      icon: L.divIcon({ className: "warning-spot", html: el("span", {}, p.count), iconSize: [size, size] }),
+      title: name,
+      riseOnHover: true,
+      zIndexOffset: 1000,
+    });
+    marker.on("add", function () { marker.getElement().setAttribute("aria-label", name); }); // not just "5"
+    marker.bindPopup(function () { return warningPopup(p); });
+    return marker;
+  }
+
+  function warningPopup(p) {
+    var box = el("div", { class: "map-popup warning-popup" });
+    box.appendChild(el("div", { class: "title" }, t("事项：{item}", { item: p.item.name })));
+    box.appendChild(el("div", {}, t("网格：{place}", { place: p.place })));
+    var where = [p.street, p.community].filter(Boolean).join(" · ");
+    if (where) box.appendChild(el("div", { class: "state" }, where));
+    box.appendChild(el("div", { class: "count" }, t("{count} 次 / {days} 天", { count: p.count, days: p.days })));
+    box.appendChild(el("div", { class: "state" }, t("首次 {first}，最近 {last}", { first: p.first.slice(0, 10), last: p.last.slice(0, 10) })));
+    var cases = el("div", { class: "cases" });
+    p.cases.forEach(function (c, i) {
+      if (i) cases.appendChild(document.createTextNode(t("、")));
+      cases.appendChild(el("a", { href: c.url, class: "nowrap" }, c.number));
+    });
+    box.appendChild(cases);
+    p.systemic.forEach(function (s) {
+      var row = el("div", {}, t("系统性问题："));
+      row.appendChild(el("a", { href: s.url }, s.number));
+      box.appendChild(row);
+    });
+    var links = el("div", { class: "links" });
+    links.appendChild(el("a", { href: p.list_url }, t("预警清单")));
+    if (p.open_url) links.appendChild(el("a", { href: p.open_url }, t("开启系统性治理")));
+    box.appendChild(links);
+    return box;
+  }
+
+  /* The page's hash says whether the warnings layer is on (#warnings), so that a link can
+     open the map with it and a filter or a reload keeps it. */
+  var WARNINGS_HASH = "#warnings";
+  function setHash(hash) {
+    if (location.hash === hash) return;
+    history.replaceState(history.state, "", location.pathname + location.search + hash);
+    keepHash();
+  }
+  function keepHash() {
+    var form = document.querySelector("form.filters");
+    if (!form) return;
+    form.setAttribute("action", location.pathname + location.hash);
+    var clear = form.querySelector('.actions a[href="' + location.pathname + '"], .actions a[data-clear]');
+    if (clear) {
+      clear.setAttribute("data-clear", "");
+      clear.setAttribute("href", location.pathname + location.hash);
+    }
   }
 
   function popupFor(row, fields, config) {
@@ -126,20 +194,45 @@
     });
     var heat = L.heatLayer([], { radius: 18, blur: 15, maxZoom: 16, minOpacity: 0.3 });
     var grids = L.featureGroup();
+    var warnings = L.featureGroup();
     grids.addTo(map);
     clusters.addTo(map);
     var layers = {};
     layers[t("事件（聚合点）")] = clusters;
     layers[t("热力图")] = heat;
     layers[t("网格边界")] = grids;
+    if (config.warnings) {
+      layers[t("反复发生预警")] = warnings;
+      if (location.hash === WARNINGS_HASH) warnings.addTo(map);
+      map.on("overlayadd", function (e) { if (e.layer === warnings) setHash(WARNINGS_HASH); });
+      map.on("overlayremove", function (e) { if (e.layer === warnings) setHash(""); });
+      window.addEventListener("hashchange", function () {
+        if (location.hash === WARNINGS_HASH && !map.hasLayer(warnings)) warnings.addTo(map);
+        keepHash();
+      });
+    }
+    keepHash();
     L.control.layers(null, layers, { collapsed: false }).addTo(map);
-    legend().addTo(map);
+    legend(Boolean(config.warnings)).addTo(map);
 
-    var messages = { points: t("正在加载事件…"), grids: "" };
+    var messages = { points: t("正在加载事件…"), grids: "", warnings: "" };
     function show() {
-      status.textContent = [messages.points, messages.grids].filter(Boolean).join(" · ");
+      status.textContent = [messages.points, messages.warnings, messages.grids].filter(Boolean).join(" · ");
     }
     show();
+
+    var warningsLoaded = !config.warnings ? Promise.resolve(null) : getJSON(config.warnings).then(function (data) {
+      data.features.forEach(function (f) { warningMarker(f, data.rule).addTo(warnings); });
+      messages.warnings = data.features.length
+        ? t("反复发生预警 {count} 处", { count: data.features.length })
+        : t("没有反复发生预警");
+      show();
+      return data.features.length ? warnings.getBounds() : null;
+    }).catch(function (e) {
+      messages.warnings = t("预警：{message}", { message: e.message });
+      show();
+      return null;
+    });
 
     var gridsLoaded = getJSON(config.grids).then(function (geojson) {
       gridLayer(geojson).addTo(grids);
@@ -185,9 +278,14 @@
         return null;
       });
 
-    Promise.all([gridsLoaded, pointsLoaded]).then(function (bounds) {
-      var b = bounds[0] || bounds[1];
-      if (b) map.fitBounds(b, { padding: [20, 20], maxZoom: 16 });
+    container.setAttribute("aria-busy", "true");
+    function ready() { container.setAttribute("aria-busy", "false"); }
+    Promise.all([gridsLoaded, pointsLoaded, warningsLoaded]).then(function (bounds) {
+      // Opened for the warnings: their spots in view; otherwise the grids (or the points).
+      var b = (map.hasLayer(warnings) && bounds[2]) || bounds[0] || bounds[1];
+      if (!b) return ready();
+      map.once("moveend", ready);
+      map.fitBounds(b, { padding: [40, 40], maxZoom: 16 });
     });
   }
 
