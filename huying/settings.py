@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "huying.evaluation",
     "huying.reports",
     "huying.grid",
+    "huying.integrations",
     "huying.ops",
     "huying.demo",
 ]
@@ -350,3 +351,15 @@ HUYING_TRAIL_ANCHOR_DIR = Path(env_str("HUYING_TRAIL_ANCHOR_DIR", str(DATA_DIR /
 HUYING_TRAIL_ANCHOR_INTERVAL = env_int("HUYING_TRAIL_ANCHOR_INTERVAL", 3600, minimum=60)
 # How often the worker retrains the triage suggestion from the triaged cases (seconds; a day).
 HUYING_TRIAGE_TRAIN_INTERVAL = env_int("HUYING_TRIAGE_TRAIN_INTERVAL", 86400, minimum=3600)
+
+# --- other systems (huying.integrations) -----------------------------------------------------
+# Webhooks: how long one POST may take (seconds), how many tries before a delivery is dead,
+# the wait after the first failure (doubled after each next one, up to the cap), and how
+# often the worker delivers. A delivery claimed by a worker that then died is offered again
+# after HUYING_WEBHOOK_LEASE seconds (it may then arrive twice, with the same delivery id).
+HUYING_WEBHOOK_TIMEOUT = env_int("HUYING_WEBHOOK_TIMEOUT", 10, minimum=1)
+HUYING_WEBHOOK_MAX_ATTEMPTS = env_int("HUYING_WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+HUYING_WEBHOOK_BACKOFF = env_int("HUYING_WEBHOOK_BACKOFF", 30, minimum=1)
+HUYING_WEBHOOK_BACKOFF_CAP = env_int("HUYING_WEBHOOK_BACKOFF_CAP", 6 * 3600, minimum=1)
+HUYING_WEBHOOK_LEASE = env_int("HUYING_WEBHOOK_LEASE", 300, minimum=30)
+HUYING_WEBHOOK_INTERVAL = env_int("HUYING_WEBHOOK_INTERVAL", 10, minimum=1)

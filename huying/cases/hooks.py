@@ -10,7 +10,9 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
   and a report filed as one of its findings;
 - the triage suggestion (triage) with the learned model blended in: what the triage form
   preselects and what the trail records beside the decision. Without it, the catalogue's
-  cold-start scorer answers.
+  cold-start scorer answers;
+- whatever must happen with each event appended to a trail, in its transaction (the
+  integrations' webhook outbox).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any, Protocol
 from django.db import models
 from django.db.models import QuerySet
 
-from huying.cases.models import Case
+from huying.cases.models import Case, CaseEvent
 from huying.catalogue.selectors import current_items
 from huying.catalogue.suggest import Suggestion
 from huying.catalogue.suggest import suggest as cold_start
@@ -54,11 +56,13 @@ RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
 OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
 Suggester = Callable[[str, str], Suggestion]
+EventListener = Callable[[CaseEvent], object]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
 _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
+_event_listeners: list[EventListener] = []
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -98,3 +102,16 @@ def suggestion(title: str, description: str) -> Suggestion:
     if _suggester is not None:
         return _suggester(title, description)
     return cold_start(title, description, items=list(current_items()))
+
+
+def register_event_listener(listen: EventListener) -> None:
+    """``listen(event)`` runs in the transaction that appends the event, right after it is
+    written (``event.case`` is the case as the step left it): what it writes commits or rolls
+    back with the event. Registered once per listener, however often an app is readied."""
+    if listen not in _event_listeners:
+        _event_listeners.append(listen)
+
+
+def event_appended(event: CaseEvent) -> None:
+    for listen in _event_listeners:
+        listen(event)

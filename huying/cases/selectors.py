@@ -19,6 +19,7 @@ from huying.cases.hooks import case_restriction
 from huying.cases.models import Assignment, Attachment, Case, CaseEvent, CaseState
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
 from huying.catalogue.selectors import search_terms_with_catalogue
+from huying.core.api_types import MAX_ID
 from huying.core.errors import InvalidInput, NotFound
 from huying.org.actors import Actor
 from huying.org.models import DataScope, OrgUnit, Role
@@ -313,19 +314,21 @@ def case_with_assignments(actor: Actor, *, case_id: int) -> Case:
 # --- keyset pagination ---------------------------------------------------------------------------
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+def encode_cursor(last_id: int, *, prefix: str = "id") -> str:
+    """An opaque page mark over a row id; ``prefix`` names the list it belongs to, so that one
+    list's mark is not taken by another."""
+    return base64.urlsafe_b64encode(f"{prefix}:{last_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> int:
+def decode_cursor(cursor: str, *, prefix: str = "id", field: str = "cursor") -> int:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _sep, value = raw.partition(":")
-        if prefix != "id":
+        kind, _sep, value = raw.partition(":")
+        if kind != prefix or not value.isdigit() or not 0 <= int(value) <= MAX_ID:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(_("分页游标无效"), field="cursor") from None
+        raise InvalidInput(_("分页游标无效"), field=field) from None
 
 
 def keyset_page(

@@ -36,6 +36,7 @@ from huying.cases.tasks import (
     trail_anchor_task,
 )
 from huying.core.models import Counter
+from huying.integrations.tasks import deliver_webhooks_task
 from huying.ops.models import WorkerHeartbeat
 from huying.reports.tasks import circular_sweep_task, tally_refresh_task
 from huying.triage.tasks import triage_train_task
@@ -120,11 +121,12 @@ def last_heartbeat() -> datetime | None:
 #: Tasks that may run again after a worker died in the middle of one, because each of them
 #: works by compare-and-set on the rows it handles or recounts from a mark: the deadline sweep
 #: (``swept_due_at``/``warned_due_at``), notification delivery (``sent_at``; a notification
-#: claimed by the dead worker is not sent twice), the rollups (``TallyMark`` under a row lock),
-#: the hourly housekeeping, and the trail anchor (a second run appends heads already anchored,
-#: which is harmless). A case export or a circular is not among them: its job claims its row
-#: PENDING → RUNNING first, so running it again does nothing, and its own hourly sweep marks it
-#: failed for the user to ask again.
+#: claimed by the dead worker is not sent twice), webhook delivery (each delivery claimed by
+#: compare-and-set; a dead worker's claim is offered again after its lease), the rollups
+#: (``TallyMark`` under a row lock), the hourly housekeeping, and the trail anchor (a second
+#: run appends heads already anchored, which is harmless). A case export or a circular is not
+#: among them: its job claims its row PENDING → RUNNING first, so running it again does
+#: nothing, and its own hourly sweep marks it failed for the user to ask again.
 REQUEUED: frozenset[str] = frozenset(
     t.module_path
     for t in (
@@ -134,6 +136,7 @@ REQUEUED: frozenset[str] = frozenset(
         case_export_sweep_task,
         circular_sweep_task,
         trail_anchor_task,
+        deliver_webhooks_task,
     )
 )
 
@@ -259,6 +262,8 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
     return [
         Job("sweep", sweep, sweep_deadlines_task),
         Job("notify", notify, deliver_notifications_task),
+        # Webhooks to other systems (integrations.webhooks): claimed by compare-and-set.
+        Job("webhooks", settings.HUYING_WEBHOOK_INTERVAL, deliver_webhooks_task),
         Job("tally", tally, tally_refresh_task),
         # Old export files removed; exports and circulars whose worker died marked failed.
         Job("exports", 3600, case_export_sweep_task),

@@ -31,7 +31,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 
-from huying.cases import rules
+from huying.cases import hooks, rules
 from huying.cases.deadlines import ClockValues, clock_for
 from huying.cases.models import (
     Assignment,
@@ -51,6 +51,7 @@ from huying.cases.replay import (
     recorded,
 )
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
+from huying.cases.trailorder import hold_event_order
 from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, HASH_VERSION, chain_hash, jsonable
@@ -195,7 +196,9 @@ def append_event(
         raise Conflict()
     for name, value in updates.items():
         setattr(case, name, value)
+    hold_event_order()  # the feed must not read past this id before it commits
     event.save(force_insert=True)
+    hooks.event_appended(event)  # webhook deliveries, in this transaction
     return event
 
 

@@ -30,6 +30,7 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 #: accepts that refusal only for the fields listed here, with the reason beside each.
 ROW_RULES: dict[str, dict[str, str]] = {
     "GET /api/v1/cases": {"cursor": "a page mark the server issued, opaque to clients"},
+    "GET /api/v1/events": {"after": "a feed mark the server issued, opaque to clients"},
     "POST /api/v1/cases": {
         "lat": "lat and lng come together or not at all",
         "lng": "lat and lng come together or not at all",
