@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "huying.evaluation",
     "huying.reports",
     "huying.grid",
+    "huying.open311",
     "huying.ops",
     "huying.demo",
 ]
