@@ -10,7 +10,9 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
   and a report filed as one of its findings;
 - the triage suggestion (triage) with the learned model blended in: what the triage form
   preselects and what the trail records beside the decision. Without it, the catalogue's
-  cold-start scorer answers.
+  cold-start scorer answers;
+- more ways to reach a case's reporter than its own name and phone (open311: the e-mail a
+  client passed), shown to the staff on the case page beside them.
 """
 
 from __future__ import annotations
@@ -54,11 +56,14 @@ RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
 OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
 Suggester = Callable[[str, str], Suggestion]
+#: (label, value) pairs: how else the reporter of a case may be reached.
+ReporterContacts = Callable[[Case], list[tuple[str, str]]]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
 _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
+_reporter_contacts: ReporterContacts | None = None
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -98,3 +103,12 @@ def suggestion(title: str, description: str) -> Suggestion:
     if _suggester is not None:
         return _suggester(title, description)
     return cold_start(title, description, items=list(current_items()))
+
+
+def register_reporter_contacts(contacts: ReporterContacts) -> None:
+    global _reporter_contacts
+    _reporter_contacts = contacts
+
+
+def reporter_contacts(case: Case) -> list[tuple[str, str]]:
+    return _reporter_contacts(case) if _reporter_contacts is not None else []

@@ -202,6 +202,12 @@ def request_get(actor: Actor | None, number: str, *, district: OrgUnit | None = 
     return case
 
 
+def reporter_contacts(case: Case) -> list[tuple[str, str]]:
+    """For the staff's case page: the e-mail the Open311 client passed, if any."""
+    email = Open311Request.objects.filter(case=case).values_list("email", flat=True).first()
+    return [(_("电子邮箱"), email)] if email else []
+
+
 def token_get(token: str) -> Open311Request:
     row = Open311Request.objects.select_related("case").filter(token=token).first()
     if row is None:

@@ -492,3 +492,20 @@ def test_a_server_error_is_the_spec_500(world: World, monkeypatch: pytest.Monkey
     root = xml(response)
     assert root.findtext("error/code") == "500"
     assert "boom" not in response.content.decode()
+
+
+def test_the_staff_see_the_email_and_the_media_link_on_the_case_page(
+    client: Client, world: World, hub_key: str
+) -> None:
+    number = _posted(
+        client, world, hub_key, email="wangfang@example.cn", media_url="https://p.example.cn/1.jpg"
+    )
+    case = Case.objects.get(number=number)
+    staff = Client()
+    staff.force_login(world.actor("hub").user)
+    page = staff.get(f"/cases/{case.pk}/").content.decode()
+    assert "wangfang@example.cn" in page
+    assert "图片链接：https://p.example.cn/1.jpg" in page
+    # A case from any other channel shows no more than before.
+    other = submit(world, now=timezone.now())
+    assert "电子邮箱" not in staff.get(f"/cases/{other.pk}/").content.decode()

@@ -141,8 +141,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"演示区「{DISTRICT_NAME}」已存在，未新建数据 / demo district exists, nothing built."
             )
-            self._accounts(_key_accounts(), password=None)
-            self._open311(open311_token())
+            self._accounts(_key_accounts(), password=None, api_key=open311_token())
             return
 
         started = time.perf_counter()
@@ -206,10 +205,11 @@ class Command(BaseCommand):
             f"用时 time: 建区 district {district.seconds:.1f} s + 一年 year {stats.seconds:.1f} s"
             f" = 合计 total {total:.1f} s"
         )
-        self._accounts(district.key_accounts, password=password)
-        self._open311(open311_token())
+        self._accounts(district.key_accounts, password=password, api_key=open311_token())
 
-    def _accounts(self, accounts: list[tuple[str, str, str]], *, password: str | None) -> None:
+    def _accounts(
+        self, accounts: list[tuple[str, str, str]], *, password: str | None, api_key: str | None
+    ) -> None:
         self.stdout.write("")
         self.stdout.write("演示账号 demo accounts:")
         width = max((len(u) for u, _, _ in accounts), default=8) + 2
@@ -232,21 +232,19 @@ class Command(BaseCommand):
             "验证码在服务日志里（sms to=…）/ or at /m/login with that number and the texted code, "
             "which the demo writes to the server log"
         )
+        if api_key is not None:
+            self.stdout.write(
+                f"  Open311 接口令牌 api_key（{OPEN311_HOLDER} 的，每次运行换新 / "
+                f"{OPEN311_HOLDER}'s, new each run）: {api_key}"
+            )
         self.stdout.write("  ⚠ 仅供演示，勿用于生产 / demo only, never in production")
         self.stdout.write("")
         for label, path in URLS:
             self.stdout.write(f"{label}: {self.url}{path}")
-
-    def _open311(self, api_key: str | None) -> None:
-        if api_key is None:
-            return
-        self.stdout.write(
-            f"Open311 接口令牌 api_key（{OPEN311_HOLDER} 的，每次运行换新 / {OPEN311_HOLDER}'s, "
-            f"new each run）: {api_key}"
-        )
-        self.stdout.write(
-            f'  curl "{self.url}open311/v2/requests.json?api_key={api_key}&status=open"'
-        )
+            if path.startswith("open311/") and api_key is not None:
+                self.stdout.write(
+                    f'  curl "{self.url}open311/v2/requests.json?api_key={api_key}&status=open"'
+                )
 
 
 def open311_token() -> str | None:
