@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "huying.reports",
     "huying.grid",
     "huying.integrations",
+    "huying.open311",
     "huying.ops",
     "huying.demo",
 ]

@@ -29,6 +29,8 @@ urlpatterns = [
     path("manage/calendar/", include("huying.org.calendar_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    # Open311 GeoReport v2: its own formats and error list (huying.open311).
+    path("open311/v2/", include("huying.open311.urls")),
 ]
 
 # The 500 page shows the request id (and the API answers JSON); see huying.ops.views.

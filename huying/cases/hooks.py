@@ -13,6 +13,8 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
   cold-start scorer answers;
 - whatever must happen with each event appended to a trail, in its transaction (the
   integrations' webhook outbox).
+- more ways to reach a case's reporter than its own name and phone (open311: the e-mail a
+  client passed), shown to the staff on the case page beside them.
 """
 
 from __future__ import annotations
@@ -57,12 +59,15 @@ OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
 Suggester = Callable[[str, str], Suggestion]
 EventListener = Callable[[CaseEvent], object]
+#: (label, value) pairs: how else the reporter of a case may be reached.
+ReporterContacts = Callable[[Case], list[tuple[str, str]]]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
 _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
 _event_listeners: list[EventListener] = []
+_reporter_contacts: ReporterContacts | None = None
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -115,3 +120,12 @@ def register_event_listener(listen: EventListener) -> None:
 def event_appended(event: CaseEvent) -> None:
     for listen in _event_listeners:
         listen(event)
+
+
+def register_reporter_contacts(contacts: ReporterContacts) -> None:
+    global _reporter_contacts
+    _reporter_contacts = contacts
+
+
+def reporter_contacts(case: Case) -> list[tuple[str, str]]:
+    return _reporter_contacts(case) if _reporter_contacts is not None else []

@@ -37,13 +37,14 @@ from huying.cases import (
     hooks,
     lookup,
     map_views,
+    public,
     queues,
     rules,
     selectors,
     services,
 )
 from huying.cases.forms import MultipleFileField, with_files
-from huying.cases.models import Case, CaseEvent, CaseState, Satisfaction
+from huying.cases.models import Case, CaseState, Satisfaction
 from huying.cases.views import detail_context
 from huying.catalogue.models import UNIT_WORDS, Level
 from huying.catalogue.selectors import current_items
@@ -82,54 +83,12 @@ STEPS = [
     (gettext_lazy("办结"), {CaseState.CLOSED, CaseState.ARCHIVED}),
 ]
 
-#: Trail actions a resident is told about, and how (never who did them).
-PUBLIC_EVENTS = {
-    "submit": gettext_lazy("已收到您的反映"),
-    "triage": gettext_lazy("已受理，正在研判"),
-    "reject": gettext_lazy("不予受理"),
-    "merge": gettext_lazy("已与相同问题合并办理"),
-    "split": gettext_lazy("已拆分为几个问题分别办理"),
-    "self_handle": gettext_lazy("已安排属地处置"),
-    "call": gettext_lazy("已呼叫相关部门"),
-    "hub_dispatch": gettext_lazy("已派相关部门办理"),
-    "leader_dispatch": gettext_lazy("区领导已交办"),
-    "assignment.report_in": gettext_lazy("部门已到场"),
-    "assignment.submit_result": gettext_lazy("部门已反馈办理结果"),
-    "complete_self": gettext_lazy("属地已处置完毕"),
-    "verify_pass": gettext_lazy("街道已核查通过"),
-    "rework": gettext_lazy("核查未通过，重新办理"),
-    "rework_self": gettext_lazy("核查未通过，重新办理"),
-    "follow_up": gettext_lazy("已回访"),
-    "reopen": gettext_lazy("已重新办理"),
-    "archive": gettext_lazy("已办结归档"),
-}
-
 
 def _steps(case: Case) -> list[dict[str, Any]]:
     reached = next((i for i, (_, states) in enumerate(STEPS) if case.state in states), 0)
     if case.state in rules.ENDED_CASE_STATES:
         reached = len(STEPS) - 1
     return [{"label": label, "done": i <= reached} for i, (label, _) in enumerate(STEPS)]
-
-
-def _public_events(case: Case) -> list[dict[str, Any]]:
-    events = CaseEvent.objects.filter(case=case, action__in=PUBLIC_EVENTS).order_by("seq")
-    return [
-        {"at": e.at, "label": PUBLIC_EVENTS[e.action]} for e in events.only("at", "action", "seq")
-    ]
-
-
-def _resident_result(case: Case) -> str:
-    """What the handler reported back, once the street has checked it."""
-    if case.state not in selectors.RESULT_SHOWN_STATES:
-        return ""
-    done = (
-        CaseEvent.objects.filter(case=case, action__in=selectors.RESULT_ACTIONS)
-        .order_by("-seq")
-        .values_list("reason", flat=True)
-        .first()
-    )
-    return done or ""
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -504,8 +463,8 @@ def _render_case(
     context = {
         "case": case,
         "steps": _steps(case),
-        "events": _public_events(case),
-        "result": _resident_result(case),
+        "events": public.public_events(case),
+        "result": public.public_result(case),
         "may_rate": may_rate,
         "may_reopen": may_reopen,
         "satisfaction_choices": Satisfaction.choices,

@@ -25,6 +25,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from huying.cases import (
     attachments,
     duplicates,
+    hooks,
     queues,
     recurrence,
     rules,
@@ -239,6 +240,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
     may_merge = any(getattr(r, "action", "") == "merge" for r in offered)
     return {
         "case": case,
+        "reporter_contacts": hooks.reporter_contacts(case),
         "clock": clock_view(running_clock_of(case), now),
         "case_forms": case_forms,
         "suggested": suggested,  # 研判建议, for whoever may triage the case now

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput
 from huying.core.input_text import CONTROL, UNFIT, UnfitText, storable
-from huying.core.web import error_page
+from huying.core.web import error_page, machine_error
 
 request_id_var: ContextVar[str] = ContextVar("huying_request_id", default="")
 _SAFE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -156,4 +156,4 @@ def _refusal(request: HttpRequest, exc: InvalidInput) -> HttpResponse:
         return JsonResponse(
             {"error": exc.as_dict()}, status=exc.status, json_dumps_params={"ensure_ascii": False}
         )
-    return error_page(request, exc)
+    return machine_error(request, exc) or error_page(request, exc)

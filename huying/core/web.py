@@ -30,6 +30,27 @@ def form_error(form: forms.Form, exc: DomainError) -> None:
     form.add_error(field if field in form.fields else None, exc.message)
 
 
+#: How a door for machines outside /api/ says an error in the shape its clients read (Open311's
+#: list of ``{code, description}``, in JSON or XML).
+MachineErrors = Callable[[HttpRequest, DomainError], HttpResponse]
+_machine_doors: dict[str, MachineErrors] = {}
+
+
+def register_machine_door(prefix: str, answer: MachineErrors) -> None:
+    """The app that owns the door registers it (``AppConfig.ready``): the input door's
+    refusals, a ``DomainError`` a view lets through and the 500 page then answer there in its
+    shape, not as an HTML page its clients cannot read."""
+    _machine_doors[prefix] = answer
+
+
+def machine_error(request: HttpRequest, exc: DomainError) -> HttpResponse | None:
+    """``exc`` in the shape of the machine door ``request`` came through, if it came through one."""
+    for prefix, answer in _machine_doors.items():
+        if request.path.startswith(prefix):
+            return answer(request, exc)
+    return None
+
+
 class DomainErrorPageMiddleware:
     """A ``DomainError`` from a view: an error page, or for htmx the ``error`` fragment that
     the page shows in place (htmx is configured to swap 4xx responses)."""
@@ -43,7 +64,7 @@ class DomainErrorPageMiddleware:
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if not isinstance(exc, DomainError) or request.path.startswith("/api/"):
             return None
-        return error_page(request, exc)
+        return machine_error(request, exc) or error_page(request, exc)
 
 
 def error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:

@@ -9,7 +9,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from huying.core.errors import DomainError
 from huying.core.middleware import current_request_id
+from huying.core.web import machine_error
 from huying.ops.health import health
 
 
@@ -37,5 +39,13 @@ def server_error(request: HttpRequest) -> HttpResponse:
             },
             status=500,
         )
+    failure = DomainError(
+        _("服务器内部错误，请稍后重试；如需报告，请提供错误编号 %(id)s") % {"id": request_id},
+        code="server_error",
+    )
+    failure.status = 500
+    answer = machine_error(request, failure)
+    if answer is not None:
+        return answer
     html = loader.render_to_string("ops/500.html", {"request_id": request_id})
     return HttpResponseServerError(html)

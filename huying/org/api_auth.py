@@ -75,25 +75,36 @@ class RevokeTokensOnPasswordChange:
         return ""
 
 
+def token_used(raw: str, *, now: datetime | None = None) -> ApiToken | None:
+    """The live token whose secret is ``raw``, its use recorded; ``None`` when no live token
+    has it (wrong, revoked, or its owner disabled); ``Unauthenticated`` (``token_expired``)
+    when it has run out. Every door that takes a token asks here (the API's bearer, Open311's
+    ``api_key``)."""
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if row is None:
+        return None
+    now = now or timezone.now()
+    if row.expires_at <= now:
+        raise Unauthenticated(
+            _("令牌已于 %(at)s 过期，请重新申请")
+            % {"at": timezone.localtime(row.expires_at).strftime("%Y-%m-%d %H:%M")},
+            code="token_expired",
+            expired_at=row.expires_at.isoformat(),
+        )
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
+        ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row
+
+
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
+        row = token_used(token)
         if row is None:
             return None
-        now = timezone.now()
-        if row.expires_at <= now:
-            raise Unauthenticated(
-                _("令牌已于 %(at)s 过期，请重新申请")
-                % {"at": timezone.localtime(row.expires_at).strftime("%Y-%m-%d %H:%M")},
-                code="token_expired",
-                expired_at=row.expires_at.isoformat(),
-            )
-        if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
-            ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         request.user = row.user
         return row.user
 

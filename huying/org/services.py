@@ -150,7 +150,7 @@ def person_create(
 #: Department and field-unit codes: letters, digits, "-" and "_" (e.g. ``510199-cg-01``).
 _DEPT_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")
 #: Phone numbers as people write them: 028-8888 8888, (028)88888888, 12345转1, +86 138…
-_PHONE = re.compile(r"^\+?[0-9()（）\- ]{3,28}(转[0-9]{1,6})?$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9()（）\- ]{3,28}(转[0-9]{1,6})?$")
 
 DEPARTMENT_SIDE = frozenset({K.DEPARTMENT, K.FIELD_UNIT})
 UNIT_FIELDS = ("name", "code", "phone", "is_active")
@@ -207,7 +207,7 @@ def _clean_dept_code(code: str, *, department: OrgUnit | None) -> str:
 
 def _clean_phone(phone: str) -> str:
     phone = (phone or "").strip()
-    if phone and not _PHONE.match(phone):
+    if phone and not PHONE_PATTERN.match(phone):
         raise InvalidInput(_("联系电话格式不正确，例如 028-88888888"), field="phone")
     return phone
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from io import StringIO
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.test import Client
 
 from huying.demo.district import build_district
 from huying.demo.management.commands.demo import DEFAULT_CASES, Command
@@ -58,3 +60,26 @@ def test_default_url_reads_host_and_port(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("HUYING_HOST", "::1")
     monkeypatch.setenv("HUYING_PORT", "8111")
     assert default_url() == "http://[::1]:8111/"
+
+
+@pytest.mark.django_db
+def test_an_open311_key_is_printed_with_the_accounts(district: Any) -> None:
+    """The printed api_key reads the district through Open311; a later run prints a new one
+    and the earlier one stops working (only one demo key lives at a time)."""
+
+    def printed() -> str:
+        out = StringIO()
+        call_command("demo", "--if-empty", stdout=out)
+        found = re.search(r"Open311 接口令牌 api_key.*: (hy_\S+)", out.getvalue())
+        assert found is not None, out.getvalue()
+        assert f"open311/v2/requests.json?api_key={found.group(1)}" in out.getvalue()
+        assert "open311/v2/discovery.json" in out.getvalue()
+        return found.group(1)
+
+    first = printed()
+    client = Client()
+    assert client.get("/open311/v2/requests.json", {"api_key": first}).status_code == 200
+    second = printed()
+    assert second != first
+    assert client.get("/open311/v2/requests.json", {"api_key": second}).status_code == 200
+    assert client.get("/open311/v2/requests.json", {"api_key": first}).status_code == 403

@@ -3,9 +3,11 @@ record their last use without a write per request."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
 
@@ -70,3 +72,29 @@ def test_the_last_use_is_recorded_at_most_once_a_minute(world: World) -> None:
     _me(raw)
     token.refresh_from_db()
     assert token.last_used_at is not None and token.last_used_at > first - timedelta(seconds=1)
+
+
+def test_an_admin_issues_a_token_from_the_command_line(world: World) -> None:
+    """``huying api-token``: the secret printed once, stored only as its hash, and working."""
+    out, err = io.StringIO(), io.StringIO()
+    call_command(
+        "api_token", "hub", "--name", "市民通 Open311", "--days", "30", stdout=out, stderr=err
+    )
+    raw = out.getvalue().strip()
+    token = ApiToken.objects.get(name="市民通 Open311")
+    assert token.user == world.actor("hub").user
+    assert raw.startswith(token.prefix) and raw not in token.key_hash
+    assert token.expires_at - token.created_at == pytest.approx(
+        timedelta(days=30), abs=timedelta(seconds=5)
+    )
+    assert "呼应办调度员" in err.getvalue()
+    assert _me(raw).status_code == 200  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("argv", [["nobody"], ["hub", "--days", "0"]])
+def test_the_command_refuses_an_unknown_account_or_a_bad_lifetime(
+    world: World, argv: list[str]
+) -> None:
+    with pytest.raises(CommandError):
+        call_command("api_token", *argv, stdout=io.StringIO())
+    assert not ApiToken.objects.exists()

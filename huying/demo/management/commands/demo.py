@@ -10,13 +10,14 @@ import os
 import time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from huying.core.errors import InvalidInput
-from huying.core.models import Notification
+from huying.core.models import ApiToken, Notification
 from huying.demo.district import (
     DEMO_RESIDENT_PHONE,
     DISTRICT_CODE,
@@ -25,6 +26,7 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.year import simulate_year
+from huying.org.api_auth import token_create
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.reports.tally import tally_rebuild
 from huying.triage.services import train
@@ -58,8 +60,13 @@ KEY_USERNAMES = (
 #: Printed under the accounts, after the site's address (``--url``).
 URLS = (
     ("接口文档 API docs", "api/v1/docs"),
+    ("Open311 GeoReport v2", "open311/v2/discovery.json"),
     ("管理后台 Admin", "admin/"),
 )
+#: The Open311 api_key printed with the accounts: the hub's, as a 311 app's would be (cases
+#: it reports wait in the hub's 待研判, and it reads the whole district).
+OPEN311_HOLDER = "hub"
+OPEN311_TOKEN_NAME = "Open311 演示 demo"
 
 
 def default_url() -> str:
@@ -134,7 +141,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"演示区「{DISTRICT_NAME}」已存在，未新建数据 / demo district exists, nothing built."
             )
-            self._accounts(_key_accounts(), password=None)
+            self._accounts(_key_accounts(), password=None, api_key=open311_token())
             return
 
         started = time.perf_counter()
@@ -198,9 +205,11 @@ class Command(BaseCommand):
             f"用时 time: 建区 district {district.seconds:.1f} s + 一年 year {stats.seconds:.1f} s"
             f" = 合计 total {total:.1f} s"
         )
-        self._accounts(district.key_accounts, password=password)
+        self._accounts(district.key_accounts, password=password, api_key=open311_token())
 
-    def _accounts(self, accounts: list[tuple[str, str, str]], *, password: str | None) -> None:
+    def _accounts(
+        self, accounts: list[tuple[str, str, str]], *, password: str | None, api_key: str | None
+    ) -> None:
         self.stdout.write("")
         self.stdout.write("演示账号 demo accounts:")
         width = max((len(u) for u, _, _ in accounts), default=8) + 2
@@ -223,10 +232,31 @@ class Command(BaseCommand):
             "验证码在服务日志里（sms to=…）/ or at /m/login with that number and the texted code, "
             "which the demo writes to the server log"
         )
+        if api_key is not None:
+            self.stdout.write(
+                f"  Open311 接口令牌 api_key（{OPEN311_HOLDER} 的，每次运行换新 / "
+                f"{OPEN311_HOLDER}'s, new each run）: {api_key}"
+            )
         self.stdout.write("  ⚠ 仅供演示，勿用于生产 / demo only, never in production")
         self.stdout.write("")
         for label, path in URLS:
             self.stdout.write(f"{label}: {self.url}{path}")
+            if path.startswith("open311/") and api_key is not None:
+                self.stdout.write(
+                    f'  curl "{self.url}open311/v2/requests.json?api_key={api_key}&status=open"'
+                )
+
+
+def open311_token() -> str | None:
+    """A new demo api_key for the hub. Only a token's hash is kept, so the last one cannot be
+    printed again: it is revoked instead, and one demo key lives at a time."""
+    user = get_user_model().objects.filter(username=OPEN311_HOLDER, is_active=True).first()
+    if user is None:
+        return None
+    ApiToken.objects.filter(user=user, name=OPEN311_TOKEN_NAME, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    return token_create(user=user, name=OPEN311_TOKEN_NAME, days=365)[1]
 
 
 def _key_accounts() -> list[tuple[str, str, str]]:

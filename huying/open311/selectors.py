@@ -1,0 +1,255 @@
+"""Reads for the Open311 door: who holds an api_key, the services, the requests.
+
+Which requests a caller sees: a case reported through Open311 is public on this door (the
+spec's requests are, and the client that sent it was told so); any other case only to an
+api_key whose holder may see it (``cases_visible_to``). Without a key, only the public ones.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext as _
+from pydantic import TypeAdapter, ValidationError
+
+from huying.cases.models import Assignment, AssignmentRole, AssignmentState, Case, CaseEvent
+from huying.cases.public import with_public_progress
+from huying.cases.selectors import cases_visible_to
+from huying.catalogue.models import CatalogueItem
+from huying.catalogue.selectors import current_items
+from huying.core.api_types import Instant
+from huying.core.errors import InvalidInput, NotFound, PermissionDenied, Unauthenticated
+from huying.core.models import ApiToken
+from huying.open311.mapping import STATUSES, Private, name_forms, request_dict, states_of
+from huying.open311.models import Open311Request
+from huying.org.actors import Actor, actor_for
+from huying.org.api_auth import token_used
+from huying.org.models import OrgUnit
+
+#: The spec's defaults: a query spans at most 90 days (the last 90 when none is named) and
+#: answers at most 1,000 requests, the newest first.
+MAX_SPAN = timedelta(days=90)
+MAX_RESULTS = 1000
+_INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
+
+
+def key_holder(api_key: str, *, now: datetime | None = None) -> tuple[Actor, ApiToken]:
+    """The role an api_key acts under (its holder's first grant) and the key itself. A
+    wrong, revoked or expired key is a 403, as the spec says."""
+    try:
+        token = token_used(api_key, now=now)
+    except Unauthenticated as exc:
+        raise PermissionDenied(exc.message, code="token_expired") from None
+    if token is None:
+        raise PermissionDenied(_("api_key 无效或已作废"), code="invalid_api_key")
+    return actor_for(token.user), token
+
+
+def jurisdiction(jurisdiction_id: str) -> OrgUnit | None:
+    """The district a ``jurisdiction_id`` names (its letter code, e.g. ``JJ``, or its
+    code), or None when none is named; required only where several districts share the
+    server."""
+    districts = list(OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).only("code", "abbr"))
+    wanted = jurisdiction_id.strip().lower()
+    if not wanted:
+        if len(districts) > 1:
+            raise InvalidInput(
+                _("本接口服务多个区，请提供 jurisdiction_id"), field="jurisdiction_id"
+            )
+        return None
+    for district in districts:
+        if wanted in {district.code.lower(), district.abbr.lower()} - {""}:
+            return district
+    raise NotFound(_("jurisdiction_id「%(id)s」不存在") % {"id": jurisdiction_id.strip()})
+
+
+# --- services --------------------------------------------------------------------------------
+
+
+def services() -> list[CatalogueItem]:
+    """The current catalogue's items: a service per item, its code the item's."""
+    return list(current_items())
+
+
+def service_get(code: str) -> CatalogueItem:
+    item = current_items().filter(code=code).first()
+    if item is None:
+        raise NotFound(_("服务编码「%(code)s」不存在") % {"code": code})
+    return item
+
+
+# --- requests --------------------------------------------------------------------------------
+
+
+def requests_visible(actor: Actor | None) -> QuerySet[Case]:
+    public = Case.objects.filter(open311__isnull=False)
+    return public if actor is None else cases_visible_to(actor) | public
+
+
+@dataclass(frozen=True)
+class RequestQuery:
+    """``GET requests``' parameters, checked. ``numbers`` overrides the rest."""
+
+    numbers: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+    states: frozenset[str] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+def _listed(params: QueryDict, name: str) -> list[str]:
+    """A parameter "declared multiple times, comma delimited", as the spec allows."""
+    return [v.strip() for raw in params.getlist(name) for v in raw.split(",") if v.strip()]
+
+
+def _moment(params: QueryDict, name: str) -> datetime | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return _INSTANT.validate_python(raw)
+    except ValidationError:
+        raise InvalidInput(
+            _("%(name)s 须为 W3C 日期时间，如 2026-05-01T00:00:00+08:00") % {"name": name},
+            field=name,
+        ) from None
+
+
+def request_query(params: QueryDict, *, now: datetime) -> RequestQuery:
+    """Check ``GET requests``' parameters: ids (at most 1,000), known service codes,
+    ``open``/``closed``, and a date range the right way round of at most 90 days."""
+    numbers = _listed(params, "service_request_id")
+    if numbers:
+        if len(numbers) > MAX_RESULTS:
+            raise InvalidInput(
+                _("service_request_id 一次最多 %(n)d 个") % {"n": MAX_RESULTS},
+                field="service_request_id",
+            )
+        return RequestQuery(numbers=tuple(dict.fromkeys(numbers)))
+    codes = tuple(dict.fromkeys(_listed(params, "service_code")))
+    known = set(CatalogueItem.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise InvalidInput(
+            _("服务编码「%(code)s」不存在") % {"code": "、".join(unknown)}, field="service_code"
+        )
+    statuses = _listed(params, "status")
+    wrong = [s for s in statuses if s not in STATUSES]
+    if wrong:
+        raise InvalidInput(
+            _("status 只能是 open 或 closed，不能是「%(value)s」") % {"value": "、".join(wrong)},
+            field="status",
+        )
+    start, end = _moment(params, "start_date"), _moment(params, "end_date")
+    if start is not None and end is not None and start > end:
+        raise InvalidInput(_("start_date 晚于 end_date"), field="start_date")
+    if start is not None and end is not None and end - start > MAX_SPAN:
+        raise InvalidInput(_("start_date 到 end_date 不能超过 90 天"), field="end_date")
+    if start is None and end is None:
+        end = now
+    if start is None:
+        assert end is not None
+        start = end - MAX_SPAN
+    if end is None:
+        end = start + MAX_SPAN
+    return RequestQuery(
+        codes=codes,
+        states=frozenset(states_of(statuses)) if statuses else None,
+        start=start,
+        end=end,
+    )
+
+
+#: A case row for the door: the item, street and community names, never a polygon.
+def _rows(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return with_public_progress(
+        cases.select_related("item", "street", "community").defer(
+            "street__boundary", "community__boundary"
+        )
+    )
+
+
+def requests_find(
+    actor: Actor | None, query: RequestQuery, *, district: OrgUnit | None = None
+) -> list[Case]:
+    cases = requests_visible(actor)
+    if district is not None:
+        cases = cases.filter(district=district)
+    if query.numbers:
+        cases = cases.filter(number__in=query.numbers)
+    else:
+        cases = cases.filter(reported_at__gte=query.start, reported_at__lte=query.end)
+        if query.codes:
+            cases = cases.filter(item__code__in=query.codes)
+        if query.states is not None:
+            cases = cases.filter(state__in=query.states)
+    return list(_rows(cases).order_by("-reported_at", "-pk")[:MAX_RESULTS])
+
+
+def request_get(actor: Actor | None, number: str, *, district: OrgUnit | None = None) -> Case:
+    cases = requests_visible(actor).filter(number=number)
+    if district is not None:
+        cases = cases.filter(district=district)
+    case = _rows(cases).first()
+    if case is None:
+        raise NotFound(_("请求「%(id)s」不存在或无权查看") % {"id": number})
+    return case
+
+
+def reporter_contacts(case: Case) -> list[tuple[str, str]]:
+    """For the staff's case page: the e-mail the Open311 client passed, if any."""
+    email = Open311Request.objects.filter(case=case).values_list("email", flat=True).first()
+    return [(_("电子邮箱"), email)] if email else []
+
+
+def token_get(token: str) -> Open311Request:
+    row = Open311Request.objects.select_related("case").filter(token=token).first()
+    if row is None:
+        raise NotFound(_("令牌「%(token)s」不存在") % {"token": token})
+    return row
+
+
+_ENDED_ASSIGNMENTS = (AssignmentState.WITHDRAWN, AssignmentState.RETURNED)
+
+
+def request_rows(cases: Sequence[Case]) -> list[dict[str, Any]]:
+    """The cases as the spec's requests, public fields only, in four queries whatever their
+    number: the leads, the names on the trails (to mask), the Open311 records."""
+    ids = [c.pk for c in cases]
+    leads: dict[int, Assignment] = {}
+    for a in (
+        Assignment.objects.filter(case_id__in=ids, role=AssignmentRole.LEAD)
+        .exclude(state__in=_ENDED_ASSIGNMENTS)
+        .select_related("department")
+        .defer("department__boundary")
+        .order_by("case_id", "-round", "-pk")
+    ):
+        leads.setdefault(a.case_id, a)
+    names: dict[int, set[str]] = defaultdict(set)
+    for case_id, first, last in (
+        CaseEvent.objects.filter(case_id__in=ids, actor__isnull=False)
+        .values_list("case_id", "actor__first_name", "actor__last_name")
+        .distinct()
+    ):
+        names[case_id] |= name_forms(first, last)
+    media = dict(Open311Request.objects.filter(case_id__in=ids).values_list("case_id", "media_url"))
+    return [
+        request_dict(
+            case,
+            private=Private(
+                names=frozenset(names[case.pk] | name_forms(*case.reporter_name.split())),
+                phones=frozenset({case.reporter_phone} - {""}),
+            ),
+            action=getattr(case, "public_action", None),
+            result=getattr(case, "public_result_text", None),
+            lead=leads.get(case.pk),
+            media_url=media.get(case.pk, ""),
+        )
+        for case in cases
+    ]
