@@ -32,7 +32,7 @@ from huying.catalogue.models import CatalogueItem  # noqa: E402
 from huying.catalogue.selectors import current_items, teach_catalogue_words  # noqa: E402
 from huying.demo.district import CATALOGUE  # noqa: E402
 from huying.demo.texts import report_text  # noqa: E402
-from huying.triage.learn import Example, Model, fit_hashed, hashed  # noqa: E402
+from huying.triage.learn import Example, Model, _tfidf, fit_hashed, hashed  # noqa: E402
 from huying.triage.services import HOLD_OUT  # noqa: E402
 from huying.triage.suggest import blend  # noqa: E402
 
@@ -95,6 +95,9 @@ def main() -> None:
     started = time.perf_counter()
     candidate = fit_hashed(raw[:cut], labels[:cut])
     held_fit = time.perf_counter() - started
+    scores = _tfidf(raw[cut:], candidate._position, candidate.idf) @ candidate.coef.T
+    guessed = [candidate.classes[i] for i in scores.argmax(axis=1)]
+    top1 = sum(g == label for g, label in zip(guessed, labels[cut:], strict=True)) / len(guessed)
     started = time.perf_counter()
     model = fit_hashed(raw, labels, start=candidate)
     final_fit = time.perf_counter() - started
@@ -105,7 +108,7 @@ def main() -> None:
     print(
         f"hashing {hashing:.1f} s + held-out fit {held_fit:.1f} s + final fit {final_fit:.1f} s"
         f" = {hashing + held_fit + final_fit:.1f} s; {len(model.columns)} features kept, "
-        f"{len(model.classes)} items; stored {len(data) / 1e6:.1f} MB, loaded in {loaded:.2f} s"
+        f"{len(model.classes)} items; held-out top-1 (model alone) {top1:.1%}; stored {len(data) / 1e6:.1f} MB, loaded in {loaded:.2f} s"
     )
     if not items:
         return
