@@ -235,6 +235,31 @@ HUYING_NOTIFY_BACKEND = env_str("HUYING_NOTIFY_BACKEND", "huying.core.notify.log
 # to a callable (phone, message), sent at once; the default writes them to the log (the demo's
 # codes are read there). A deployment points it at its SMS gateway.
 HUYING_SMS_BACKEND = env_str("HUYING_SMS_BACKEND", "huying.core.notify.log_text_backend")
+# Channels that carry notifications out (huying.core.channels), used when HUYING_NOTIFY_BACKEND
+# is huying.core.channels.channels_backend: a comma-separated list of email, sms, wecom,
+# dingtalk, feishu; each request waits at most HUYING_CHANNEL_TIMEOUT seconds.
+HUYING_NOTIFY_CHANNELS = env_list("HUYING_NOTIFY_CHANNELS", [])
+_unknown_channels = set(HUYING_NOTIFY_CHANNELS) - {"email", "sms", "wecom", "dingtalk", "feishu"}
+if _unknown_channels:
+    raise EnvError(
+        f"environment variable HUYING_NOTIFY_CHANNELS names unknown channels: {_unknown_channels}"
+    )
+HUYING_CHANNEL_TIMEOUT = env_int("HUYING_CHANNEL_TIMEOUT", 10, minimum=1)
+HUYING_SMS_GATEWAY_URL = env_str("HUYING_SMS_GATEWAY_URL", "")
+HUYING_SMS_GATEWAY_KEY = env_str("HUYING_SMS_GATEWAY_KEY", "")
+HUYING_SMS_GATEWAY_SECRET = env_str("HUYING_SMS_GATEWAY_SECRET", "")
+HUYING_WECOM_WEBHOOK = env_str("HUYING_WECOM_WEBHOOK", "")
+HUYING_DINGTALK_WEBHOOK = env_str("HUYING_DINGTALK_WEBHOOK", "")
+HUYING_DINGTALK_SECRET = env_str("HUYING_DINGTALK_SECRET", "")
+HUYING_FEISHU_WEBHOOK = env_str("HUYING_FEISHU_WEBHOOK", "")
+HUYING_FEISHU_SECRET = env_str("HUYING_FEISHU_SECRET", "")
+EMAIL_HOST = env_str("HUYING_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("HUYING_EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("HUYING_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = env_str("HUYING_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("HUYING_EMAIL_TLS", False)
+EMAIL_TIMEOUT = HUYING_CHANNEL_TIMEOUT
+DEFAULT_FROM_EMAIL = env_str("HUYING_EMAIL_FROM", "huying@localhost")
 # A resident's sign-in code (huying.org.phone_signin): how long it holds, how soon another may
 # be sent to the same number, how many a number and an address may ask for in an hour, and
 # how many wrong guesses one code survives.

@@ -1,6 +1,7 @@
 """Notifications as an outbox: rows written in the same transaction as the change that
-caused them, delivered later by the worker through a pluggable backend (log by default;
-SMS, e-mail or webhook backends are a dotted path in HUYING_NOTIFY_BACKEND).
+caused them, delivered later by the worker through a pluggable backend (log by default; a dotted path
+in HUYING_NOTIFY_BACKEND: ``huying.core.channels.channels_backend`` sends through the
+e-mail, SMS and group-robot channels named in HUYING_NOTIFY_CHANNELS).
 
 A text to a number with no account behind it yet (a resident's sign-in code) cannot wait in
 an outbox for the worker: ``send_text`` sends it at once through HUYING_SMS_BACKEND."""

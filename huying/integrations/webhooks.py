@@ -47,6 +47,7 @@ from django.utils import timezone, translation
 from huying.cases.models import Case, CaseEvent, CaseState
 from huying.cases.selectors import cases_visible_to
 from huying.core.audit import jsonable
+from huying.core.channels import opener
 from huying.integrations.feed import event_item
 from huying.integrations.models import (
     DeliveryState,
@@ -248,14 +249,8 @@ def verify_signature(
 Sender = Callable[[str, bytes, dict[str, str], float], int]
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer other than 2xx: the body is not sent to another address."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects())
+#: No redirects: a redirect is an answer other than 2xx, the body is not sent elsewhere.
+_opener = opener
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
