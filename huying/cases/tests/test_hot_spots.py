@@ -6,7 +6,6 @@ keeps the list's scope and does not grow in queries with the warnings."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -17,35 +16,13 @@ from django.utils import timezone
 from huying.cases import services
 from huying.cases.models import Case
 from huying.cases.recurrence import hot_spots
-from huying.conftest import MONDAY_10AM, World
+from huying.conftest import World
 from huying.core.errors import NotFound
 from huying.core.geo import wgs84_to_gcj02
 
-from .helpers import submit
+from .test_recurrence import T0, UNTIL, _rule, report  # noqa: F401 (_rule: an autouse fixture)
 
-T0 = MONDAY_10AM
-UNTIL = T0 + timedelta(days=20)
-
-
-@pytest.fixture(autouse=True)
-def _rule(settings: Any) -> Iterator[None]:
-    settings.HUYING_RECURRENCE_COUNT = 3
-    settings.HUYING_RECURRENCE_DAYS = 30
-    settings.HUYING_RECURRENCE_METRES = 100
-    yield
-
-
-def report(
-    world: World,
-    when: datetime,
-    *,
-    grid: int = 0,
-    level: int = 2,
-    point: tuple[float, float] | None = None,
-    who: str = "resident",
-) -> Case:
-    """A street light out (item L2 by default) reported with its item guessed."""
-    return submit(world, who=who, grid=grid, point=point, now=when, item_id=world.items[level].pk)
+# The warnings' rule (3 in 30 days, 100 m) and the reports, as the warnings' own tests have them.
 
 
 def spots(world: World, who: str = "hub", until: datetime = UNTIL) -> list[Any]:
