@@ -1,6 +1,6 @@
 from django.urls import path
 
-from huying.cases import document_views, map_views, views, warning_views
+from huying.cases import document_views, inbox_views, map_views, views, warning_views
 
 app_name = "cases"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("<int:case_id>/", views.case_detail, name="detail"),
     path("<int:case_id>/geo.json", map_views.case_geo, name="geo"),
     path("map/", map_views.case_map, name="map"),
+    path("inbox/", inbox_views.inbox_page, name="inbox"),
+    path("inbox/badge", inbox_views.inbox_badge, name="inbox_badge"),
+    path("inbox/read", inbox_views.inbox_read, name="inbox_read"),
     path("warnings/", warning_views.warning_list, name="warnings"),
     path("warnings/export.xlsx", warning_views.warning_export, name="warnings_export"),
     path("warnings/systemic", warning_views.open_systemic, name="open_systemic"),
