@@ -17,11 +17,15 @@ from huying.core import inbox
 from huying.org.web import staff_view
 
 
+def _me(request: HttpRequest) -> int:
+    """The signed-in person (``staff_view`` has made sure there is one)."""
+    return int(request.user.pk or 0)
+
+
 @require_GET
 @staff_view
 def inbox_page(request: HttpRequest) -> HttpResponse:
-    user_id = request.user.pk
-    rows = list(inbox.latest(user_id))
+    rows = list(inbox.latest(_me(request)))
     numbers = {n.subject for n in rows}
     cases = dict(
         cases_visible_to(request.actor)  # type: ignore[attr-defined]
@@ -43,9 +47,7 @@ def inbox_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 @staff_view
 def inbox_badge(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "cases/_inbox_badge.html", {"unread": inbox.unread_count(request.user.pk)}
-    )
+    return render(request, "cases/_inbox_badge.html", {"unread": inbox.unread_count(_me(request))})
 
 
 @require_POST
@@ -53,5 +55,5 @@ def inbox_badge(request: HttpRequest) -> HttpResponse:
 def inbox_read(request: HttpRequest) -> HttpResponse:
     raw = request.POST.getlist("id")
     ids = [int(x) for x in raw if x.isdigit()] if raw else None
-    inbox.mark_read(request.user.pk, now=timezone.now(), ids=ids)
+    inbox.mark_read(_me(request), now=timezone.now(), ids=ids)
     return redirect("cases:inbox")
