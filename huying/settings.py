@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "huying.catalogue",
     "huying.cases",
     "huying.triage",
+    "huying.hotline",
     "huying.evaluation",
     "huying.reports",
     "huying.grid",

@@ -1,0 +1,294 @@
+"""工单导入: 12345 exports (XLSX, or CSV in UTF-8 or GBK) read, checked row by row, then
+imported as cases. The ticket number is the key: importing the same file again, or one that
+overlaps the last, creates nothing twice and reports what changed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huying.cases.models import Source
+from huying.cases.services.intake import case_submit
+from huying.core.errors import DomainError, InvalidInput
+from huying.core.spreadsheets import append_row, sheet_rows, workbook_bytes
+from huying.hotline.models import HotlineTicket
+from huying.org.actors import Actor
+from huying.org.services import PHONE_PATTERN
+
+#: The common 12345 export's headers → what the import reads from them. A saved mapping per
+#: source platform can replace this later; until then an export with other headers is renamed.
+DEFAULT_MAPPING: dict[str, str] = {
+    "工单编号": "number",
+    "受理时间": "received_at",
+    "诉求人": "caller",
+    "联系电话": "phone",
+    "诉求渠道": "channel",
+    "诉求类型": "kind",
+    "诉求内容": "content",
+    "事发地址": "address",
+    "所属区域": "area",
+    "承办单位": "handler",
+    "办理时限": "due_at",
+    "紧急程度": "urgency",
+}
+REQUIRED = ("number", "content")
+MAX_ROWS = 5000
+TITLE_LENGTH = 60
+TIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y年%m月%d日 %H:%M",
+    "%Y年%m月%d日",
+)
+
+CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def read_rows(
+    data: bytes, filename: str, mapping: Mapping[str, str] = DEFAULT_MAPPING
+) -> list[tuple[int, dict[str, Any]]]:
+    """The file's rows as (line number, {header: value}) for the mapped headers, blank lines
+    skipped. XLSX by its name, anything else as CSV."""
+    required = [h for h, f in mapping.items() if f in REQUIRED]
+    if filename.lower().endswith(".xlsx"):
+        return sheet_rows(
+            io.BytesIO(data), columns=list(mapping), required=required, max_rows=MAX_ROWS
+        )
+    lines = csv.reader(io.StringIO(_decode(data)))
+    names = [h.strip() for h in next(lines, [])]
+    missing = [h for h in required if h not in names]
+    if missing:
+        raise InvalidInput(
+            _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}, field="file"
+        )
+    at = {h: names.index(h) for h in mapping if h in names}
+    rows = []
+    for number, values in enumerate(lines, start=2):
+        if all(not v.strip() for v in values):
+            continue
+        rows.append((number, {h: values[i] if i < len(values) else "" for h, i in at.items()}))
+        if len(rows) > MAX_ROWS:
+            raise InvalidInput(_("一次最多导入 %(max)d 行") % {"max": MAX_ROWS}, field="file")
+    return rows
+
+
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM), else GB18030, which reads GBK and GB2312 too: a
+    Chinese Excel saves CSV in GBK. Strict UTF-8 almost never accepts GBK text by chance."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InvalidInput(_("无法识别文件编码，请另存为 UTF-8 或 GBK 编码的 CSV"), field="file")
+
+
+# --- planning ------------------------------------------------------------------------------
+
+
+@dataclass
+class PlannedRow:
+    line: int
+    action: str
+    number: str = ""
+    raw: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
+
+
+@dataclass
+class Plan:
+    rows: list[PlannedRow]
+
+    def count(self, action: str) -> int:
+        return sum(1 for r in self.rows if r.action == action)
+
+    def counts(self) -> dict[str, int]:
+        return {a: self.count(a) for a in (CREATE, UPDATE, UNCHANGED, ERROR)}
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a ticket number Excel kept as a number
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value).strip()
+
+
+def _time(text: str) -> dt.datetime | None:
+    for fmt in TIME_FORMATS:
+        try:
+            moment = dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+        return timezone.make_aware(moment)
+    return None
+
+
+def plan_import(
+    rows: Sequence[tuple[int, Mapping[str, Any]]], mapping: Mapping[str, str] = DEFAULT_MAPPING
+) -> Plan:
+    """What importing ``rows`` would do, row by row, with each bad field's message. Nothing
+    is written."""
+    header = {f: h for h, f in mapping.items()}
+    planned: list[PlannedRow] = []
+    for line, row in rows:
+        raw = {h: _text(v) for h, v in row.items()}
+        planned.append(_check(line, raw, header))
+    seen: dict[str, int] = {}
+    for p in planned:
+        if not p.number:
+            continue
+        if p.number in seen:
+            p.errors.append(
+                (
+                    header["number"],
+                    _("工单编号与第 %(line)d 行重复") % {"line": seen[p.number]},
+                )
+            )
+        else:
+            seen[p.number] = p.line
+    known = {
+        t.number: t.raw
+        for t in HotlineTicket.objects.filter(number__in=list(seen)).only("number", "raw")
+    }
+    for p in planned:
+        if p.errors:
+            p.action = ERROR
+        elif p.number not in known:
+            p.action = CREATE
+        else:
+            p.action = UNCHANGED if known[p.number] == p.raw else UPDATE
+    return Plan(planned)
+
+
+def _check(line: int, raw: dict[str, str], header: dict[str, str]) -> PlannedRow:
+    def get(name: str) -> str:
+        return raw.get(header.get(name, ""), "")
+
+    row = PlannedRow(line=line, action=ERROR, number=get("number"), raw=raw)
+
+    def bad(name: str, message: str) -> None:
+        row.errors.append((header.get(name, name), message))
+
+    if not row.number:
+        bad("number", _("缺少工单编号"))
+    elif len(row.number) > 64:
+        bad("number", _("工单编号不能超过 64 个字符"))
+    content = get("content")
+    if not content:
+        bad("content", _("诉求内容为空"))
+    for name in ("received_at", "due_at"):
+        text = get(name)
+        moment = _time(text) if text else None
+        if text and moment is None:
+            bad(name, _("时间无法识别：%(value)s") % {"value": text})
+        row.values[name] = moment
+    phone = get("phone")
+    if phone and (len(phone) > 32 or not PHONE_PATTERN.match(phone)):
+        bad("phone", _("联系电话格式不正确：%(value)s") % {"value": phone})
+    caller = get("caller")
+    if len(caller) > 50:
+        bad("caller", _("诉求人不能超过 50 个字符"))
+    address = get("address")
+    if len(address) > 200:
+        bad("address", _("事发地址不能超过 200 个字符"))
+    first_line = content.splitlines()[0] if content else ""
+    title = first_line if len(first_line) <= TITLE_LENGTH else first_line[:TITLE_LENGTH] + "…"
+    row.values.update(title=title, content=content, phone=phone, caller=caller, address=address)
+    return row
+
+
+# --- importing -----------------------------------------------------------------------------
+
+
+def run_import(plan: Plan, *, actor: Actor, now: dt.datetime | None = None) -> Plan:
+    """Import the rows planned to create or update, each in its own transaction: a row that
+    fails leaves nothing of itself behind and is reported as an error; the others stand.
+    New tickets become cases (source 12345) through intake, placed in no grid: the hub
+    triages them. An update refreshes the ticket's row and deadline, never the case."""
+    now = now or timezone.now()
+    for row in plan.rows:
+        if row.action not in (CREATE, UPDATE):
+            continue
+        try:
+            with transaction.atomic():
+                row.action = _import_row(row, actor=actor, now=now)
+        except DomainError as exc:
+            row.action, row.errors = ERROR, [("", exc.message)]
+        except IntegrityError:
+            row.action, row.errors = ERROR, [("", _("该工单正被同时导入，请稍后重试"))]
+    return plan
+
+
+def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
+    ticket = HotlineTicket.objects.select_for_update().filter(number=row.number).first()
+    v = row.values
+    if ticket is not None:  # planned as new but imported meanwhile: an update all the same
+        if ticket.raw == row.raw:
+            return UNCHANGED
+        ticket.raw, ticket.due_at, ticket.received_at = row.raw, v["due_at"], v["received_at"]
+        ticket.last_imported_at = now
+        ticket.save(update_fields=["raw", "due_at", "received_at", "last_imported_at"])
+        return UPDATE
+    case = case_submit(
+        actor=actor,
+        title=v["title"],
+        description=v["content"],
+        source=Source.HOTLINE,
+        address=v["address"],
+        reporter_name=v["caller"],
+        reporter_phone=v["phone"],
+        now=now,
+    )
+    save_ticket(
+        HotlineTicket(
+            number=row.number,
+            case=case,
+            received_at=v["received_at"],
+            due_at=v["due_at"],
+            raw=row.raw,
+            first_imported_at=now,
+            last_imported_at=now,
+        )
+    )
+    return CREATE
+
+
+def save_ticket(ticket: HotlineTicket) -> None:
+    ticket.save(force_insert=True)
+
+
+# --- the error report ----------------------------------------------------------------------
+
+
+def error_report(plan: Plan) -> bytes:
+    """The bad rows as an XLSX to fix and send again: line, ticket number, column, message."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(_("错误报告"))
+    append_row(sheet, [_("行号"), _("工单编号"), _("列"), _("错误")])
+    for row in plan.rows:
+        for column, message in row.errors:
+            append_row(sheet, [str(row.line), row.number, column, message])
+    return workbook_bytes(book)
