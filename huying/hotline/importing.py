@@ -44,6 +44,7 @@ MAX_ROWS = 5000
 TITLE_LENGTH = 60
 TIME_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y/%m/%d %H:%M:%S",
     "%Y/%m/%d %H:%M",
@@ -282,13 +283,16 @@ def save_ticket(ticket: HotlineTicket) -> None:
 
 
 def error_report(plan: Plan) -> bytes:
-    """The bad rows as an XLSX to fix and send again: line, ticket number, column, message."""
+    """The bad rows as an XLSX to fix and send again: each row's line and what is wrong with
+    it, then the row as it came (every cell written as text)."""
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(_("错误报告"))
-    append_row(sheet, [_("行号"), _("工单编号"), _("列"), _("错误")])
-    for row in plan.rows:
-        for column, message in row.errors:
-            append_row(sheet, [str(row.line), row.number, column, message])
+    bad = [r for r in plan.rows if r.errors]
+    columns = list(dict.fromkeys(h for r in plan.rows for h in r.raw))
+    append_row(sheet, [_("行号"), _("错误"), *columns])
+    for row in bad:
+        message = "；".join(f"{c}：{m}" if c else m for c, m in row.errors)
+        append_row(sheet, [str(row.line), message, *(row.raw.get(c, "") for c in columns)])
     return workbook_bytes(book)

@@ -159,8 +159,13 @@ def test_bad_rows_are_reported_with_their_lines_and_change_nothing(world: World)
 
     report = load_workbook(io.BytesIO(importing.error_report(plan)), read_only=True)
     lines = [r for r in report.worksheets[0].iter_rows(values_only=True)]
-    assert lines[0] == ("行号", "工单编号", "列", "错误")
-    assert ("3", "GD9", "受理时间", "时间无法识别：昨天上午") in lines
+    assert lines[0][:4] == ("行号", "错误", "工单编号", "受理时间")
+    assert [line[0] for line in lines[1:]] == ["2", "3", "5"]
+    assert lines[2][1:4] == (
+        "诉求内容：诉求内容为空；受理时间：时间无法识别：昨天上午；联系电话：联系电话格式不正确：138-abc",
+        "GD9",
+        "昨天上午",
+    )
     assert all(isinstance(v, str) for line in lines for v in line if v is not None)
 
 
