@@ -32,7 +32,7 @@ from huying.catalogue.models import CatalogueItem  # noqa: E402
 from huying.catalogue.selectors import current_items, teach_catalogue_words  # noqa: E402
 from huying.demo.district import CATALOGUE  # noqa: E402
 from huying.demo.texts import report_text  # noqa: E402
-from huying.triage.learn import Example, Model, _tfidf, fit_hashed, hashed  # noqa: E402
+from huying.triage.learn import Example, Model, fit_hashed, hashed  # noqa: E402
 from huying.triage.services import HOLD_OUT  # noqa: E402
 from huying.triage.suggest import blend  # noqa: E402
 
@@ -88,15 +88,15 @@ def main() -> None:
     # As huying.triage.services.train fits: the texts hashed once, a fit on the older 80 %
     # (judged on the newest 20 %), then the fit on all that starts from its weights.
     started = time.perf_counter()
-    raw = hashed([e.text for e in examples])
+    texts = [e.text for e in examples]
+    raw = hashed(texts)
     labels = [e.item for e in examples]
     hashing = time.perf_counter() - started
     cut = len(examples) - int(len(examples) * HOLD_OUT)
     started = time.perf_counter()
     candidate = fit_hashed(raw[:cut], labels[:cut])
     held_fit = time.perf_counter() - started
-    scores = _tfidf(raw[cut:], candidate._position, candidate.idf) @ candidate.coef.T
-    guessed = [candidate.classes[i] for i in scores.argmax(axis=1)]
+    guessed = [candidate.classes[i] for i in candidate.probabilities(texts[cut:]).argmax(axis=1)]
     top1 = sum(g == label for g, label in zip(guessed, labels[cut:], strict=True)) / len(guessed)
     started = time.perf_counter()
     model = fit_hashed(raw, labels, start=candidate)

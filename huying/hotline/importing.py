@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Source
-from huying.cases.services.intake import case_submit
+from huying.cases.services.intake import case_submit, title_from
 from huying.core.errors import DomainError, InvalidInput
-from huying.core.spreadsheets import append_row, sheet_rows, workbook_bytes
+from huying.core.spreadsheets import append_row, header_rows, sheet_rows, workbook_bytes
 from huying.hotline.models import HotlineTicket
 from huying.org.actors import Actor
 from huying.org.services import PHONE_PATTERN
@@ -71,21 +71,7 @@ def read_rows(
             io.BytesIO(data), columns=list(mapping), required=required, max_rows=MAX_ROWS
         )
     lines = csv.reader(io.StringIO(_decode(data)))
-    names = [h.strip() for h in next(lines, [])]
-    missing = [h for h in required if h not in names]
-    if missing:
-        raise InvalidInput(
-            _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}, field="file"
-        )
-    at = {h: names.index(h) for h in mapping if h in names}
-    rows = []
-    for number, values in enumerate(lines, start=2):
-        if all(not v.strip() for v in values):
-            continue
-        rows.append((number, {h: values[i] if i < len(values) else "" for h, i in at.items()}))
-        if len(rows) > MAX_ROWS:
-            raise InvalidInput(_("一次最多导入 %(max)d 行") % {"max": MAX_ROWS}, field="file")
-    return rows
+    return header_rows(lines, columns=list(mapping), required=required, max_rows=MAX_ROWS)
 
 
 def _decode(data: bytes) -> str:
@@ -213,8 +199,7 @@ def _check(line: int, raw: dict[str, str], header: dict[str, str]) -> PlannedRow
     address = get("address")
     if len(address) > 200:
         bad("address", _("事发地址不能超过 200 个字符"))
-    first_line = content.splitlines()[0] if content else ""
-    title = first_line if len(first_line) <= TITLE_LENGTH else first_line[:TITLE_LENGTH] + "…"
+    title = title_from(content, limit=TITLE_LENGTH)
     row.values.update(title=title, content=content, phone=phone, caller=caller, address=address)
     return row
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, Case, CaseState
 from huying.cases.public import PUBLIC_EVENTS, result_shown
+from huying.cases.rules import OPEN_CASE_STATES
 from huying.catalogue.models import UNIT_WORDS, CatalogueItem, Level
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -28,15 +29,12 @@ FORMATS = {"json": "application/json", "xml": "text/xml"}
 
 OPEN, CLOSED = "open", "closed"
 STATUSES = (OPEN, CLOSED)
-#: Where nothing more will happen to the case: filed, or ended at triage (refused, merged
-#: into another, split into others). Everything else is still being worked on.
-CLOSED_STATES = frozenset(
-    {CaseState.CLOSED, CaseState.ARCHIVED, CaseState.REJECTED, CaseState.MERGED, CaseState.SPLIT}
-)
 
 
 def status_of(state: str) -> str:
-    return CLOSED if state in CLOSED_STATES else OPEN
+    """``closed`` where nothing more will happen to the case (filed, or ended at triage), as
+    the lifecycle's own ``OPEN_CASE_STATES`` says."""
+    return OPEN if state in OPEN_CASE_STATES else CLOSED
 
 
 def states_of(statuses: Iterable[str]) -> set[str]:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from huying.cases.models import Source
 from huying.cases.services import case_submit, files_kept_only_on_success
+from huying.cases.services.intake import title_from
 from huying.core.errors import InvalidInput
 from huying.core.models import ApiToken
 from huying.open311.models import Open311Request
@@ -140,13 +141,6 @@ def report_from(params: QueryDict) -> Report:
     )
 
 
-def _title(description: str, fallback: str) -> str:
-    first = description.strip().splitlines()[0].strip() if description.strip() else ""
-    if not first:
-        return fallback
-    return first if len(first) <= TITLE_LENGTH else first[: TITLE_LENGTH - 1] + "…"
-
-
 def request_submit(
     *, actor: Actor, api_token: ApiToken, report: Report, now: datetime | None = None
 ) -> Open311Request:
@@ -162,7 +156,7 @@ def request_submit(
     with files_kept_only_on_success(), transaction.atomic():
         case = case_submit(
             actor=actor,
-            title=_title(report.description, item.name),
+            title=title_from(report.description, limit=TITLE_LENGTH, fallback=item.name),
             description=description,
             source=Source.API,
             lat=report.lat,

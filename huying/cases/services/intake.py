@@ -89,6 +89,17 @@ def validate_report(title: str, lat: float | None, lng: float | None) -> str:
     return title
 
 
+def title_from(text: str, *, limit: int, fallback: str = "") -> str:
+    """A case title for a report that came with only its text (a hotline ticket, an Open311
+    request): the first line, cut to ``limit`` characters with an ellipsis; ``fallback`` for
+    no text."""
+    stripped = (text or "").strip()
+    first = stripped.splitlines()[0].strip() if stripped else ""
+    if not first:
+        return fallback
+    return first if len(first) <= limit else first[: limit - 1] + "…"
+
+
 def allocate_case_number(district: OrgUnit, now: datetime) -> str:
     day = timezone.localtime(now).strftime("%Y%m%d")
     prefix = district.abbr or district.code
