@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from huying.browser_tests.conftest import shot
+from huying.browser_tests.conftest import PHONE, shot
 from huying.cases.tests.helpers import submit
 from huying.conftest import World
 from huying.core.notify import notify
@@ -36,3 +36,19 @@ def test_the_bell_leads_to_the_inbox_and_reading_empties_it(
     expect(page.get_by_role("heading", level=1)).to_contain_text("0 条未读")
     expect(page.locator("#bell")).to_be_visible()
     expect(page.locator("#bell .badge")).to_have_count(0)
+
+
+def test_the_inbox_reads_on_a_phone(world: World, login: Callable[..., Page]) -> None:
+    case = submit(world, now=timezone.now())
+    hub = world.actor("hub").user.pk
+    notify(
+        recipient_ids=[hub],
+        kind="t",
+        subject=case.number,
+        message="新的反映待研判",
+        now=timezone.now(),
+    )
+    page = login("hub", viewport=PHONE, next_url="/cases/inbox/")
+    expect(page.get_by_role("link", name=case.number)).to_be_visible()
+    expect(page.get_by_role("button", name="标为已读", exact=True)).to_be_visible()
+    shot(page, "inbox")

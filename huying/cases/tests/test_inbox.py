@@ -78,3 +78,11 @@ def test_the_inbox_asks_for_a_sign_in(world: World) -> None:
     response = Client().get("/cases/inbox/")
     assert response.status_code == 302 and "/login/" in response["Location"]
     assert Client().post("/cases/inbox/read").status_code == 302
+
+
+def test_a_mark_that_names_no_notification_marks_nothing(world: World) -> None:
+    note = tell(world, "hub", "JJ-1")
+    response = client_for(world, "hub").post("/cases/inbox/read", {"id": ["abc", "-1"]})
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.read_at is None
