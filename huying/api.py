@@ -18,6 +18,7 @@ from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
 from huying.core.api_types import IGNORED, IGNORED_SCHEMA, ErrorOut, extra_fields
 from huying.core.errors import DomainError
+from huying.hotline.api import router as hotline_router
 from huying.integrations.api import router as integrations_router
 from huying.org.api import router as org_router
 from huying.org.api_auth import AUTH
@@ -123,6 +124,7 @@ api.add_router("", cases_router)
 api.add_router("", triage_router)
 api.add_router("", reports_router)
 api.add_router("", integrations_router)
+api.add_router("", hotline_router)
 
 
 def _error(

@@ -44,11 +44,22 @@ def jsonable(value: Any) -> Any:
 
 
 def canonical(payload: dict[str, Any]) -> str:
-    return json.dumps(jsonable(payload), sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return canonical_json(jsonable(payload))
+
+
+def canonical_json(value: Any) -> str:
+    """``canonical`` of a value that is already what ``jsonable`` makes (plain JSON types):
+    a bulk writer that builds many payloads from one spares the walk."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def chain_hash(prev_hash: str, payload: dict[str, Any], version: int = UNKEYED) -> str:
-    message = (prev_hash + canonical(payload)).encode()
+    return chain_hash_text(prev_hash, canonical(payload), version)
+
+
+def chain_hash_text(prev_hash: str, text: str, version: int = UNKEYED) -> str:
+    """``chain_hash`` of a payload's canonical text."""
+    message = (prev_hash + text).encode()
     if version == UNKEYED:
         return hashlib.sha256(message).hexdigest()
     if version == KEYED:

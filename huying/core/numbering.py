@@ -12,16 +12,24 @@ from django.db import IntegrityError, connection, transaction
 
 from huying.core.models import Counter
 
-_BUMP = f"UPDATE {Counter._meta.db_table} SET value = value + 1 WHERE key = %s RETURNING value"
+_BUMP = f"UPDATE {Counter._meta.db_table} SET value = value + %s WHERE key = %s RETURNING value"
 
 
 def counter_next(key: str) -> int:
+    return counter_block(key, 1)
+
+
+def counter_block(key: str, count: int) -> int:
+    """The first of ``count`` consecutive numbers, all taken in one statement (a bulk
+    import numbers its cases in one block: the others' numbers fall before or after it)."""
+    if count < 1:
+        raise ValueError("a block holds at least one number")
     for _ in range(2):
         with connection.cursor() as cursor:
-            cursor.execute(_BUMP, [key])
+            cursor.execute(_BUMP, [count, key])
             row = cursor.fetchone()
         if row is not None:
-            return int(row[0])
+            return int(row[0]) - count + 1
         try:
             with transaction.atomic():
                 Counter.objects.create(key=key, value=0)

@@ -5,7 +5,7 @@ Writing rows whose text came from people: one place that keeps it text."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import IO, Any, NoReturn
 from zipfile import BadZipFile
 
@@ -53,6 +53,19 @@ def header_rows(
     the ``columns`` present (a short row's missing cells are None), blank lines skipped; the
     same for a workbook's sheet and a CSV file. Refused (422, ``field="file"``): a header
     without one of ``required``, more than ``max_rows`` rows."""
+    rows = []
+    for row in iter_header_rows(lines, columns=columns, required=required):
+        rows.append(row)
+        if len(rows) > max_rows:
+            raise InvalidInput(_("一次最多导入 %(max)d 行") % {"max": max_rows}, field="file")
+    return rows
+
+
+def iter_header_rows(
+    lines: Iterable[Sequence[Any]], *, columns: Sequence[str], required: Sequence[str]
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``header_rows`` one row at a time and with no limit, for a file read as a stream (a
+    bulk import). The header is checked before the first row is yielded."""
     lines = iter(lines)
     header = next(lines, None) or ()
     names = [str(h).strip() if h is not None else "" for h in header]
@@ -62,14 +75,14 @@ def header_rows(
             _("表头缺少列：%(columns)s") % {"columns": "、".join(missing)}, field="file"
         )
     at = {c: names.index(c) for c in columns if c in names}
-    rows = []
-    for number, values in enumerate(lines, start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue  # blank lines between blocks of rows are harmless
-        rows.append((number, {c: values[i] if i < len(values) else None for c, i in at.items()}))
-        if len(rows) > max_rows:
-            raise InvalidInput(_("一次最多导入 %(max)d 行") % {"max": max_rows}, field="file")
-    return rows
+
+    def rows() -> Iterator[tuple[int, dict[str, Any]]]:
+        for number, values in enumerate(lines, start=2):
+            if all(v is None or str(v).strip() == "" for v in values):
+                continue  # blank lines between blocks of rows are harmless
+            yield number, {c: values[i] if i < len(values) else None for c, i in at.items()}
+
+    return rows()
 
 
 def refuse_rows(errors: list[dict[str, Any]]) -> NoReturn:

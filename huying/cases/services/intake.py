@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,7 +33,7 @@ from huying.cases.services.engine import (
 )
 from huying.core.errors import Conflict, InvalidInput, PermissionDenied
 from huying.core.files import CheckedFile
-from huying.core.numbering import counter_next
+from huying.core.numbering import counter_block, counter_next
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import ancestors, grid_at
@@ -104,6 +104,66 @@ def allocate_case_number(district: OrgUnit, now: datetime) -> str:
     day = timezone.localtime(now).strftime("%Y%m%d")
     prefix = district.abbr or district.code
     return f"{prefix}-{day}-{counter_next(f'case:{prefix}:{day}'):05d}"
+
+
+def allocate_case_numbers(district: OrgUnit, now: datetime, count: int) -> Iterator[str]:
+    """``count`` case numbers of the day taken at once (one statement on the counter, done
+    before this returns), handed out lazily: a bulk import of a million tickets holds no
+    list of them."""
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    prefix = district.abbr or district.code
+    first = counter_block(f"case:{prefix}:{day}", count)
+
+    def numbers() -> Iterator[str]:
+        for serial in range(first, first + count):
+            yield f"{prefix}-{day}-{serial:05d}"
+
+    return numbers()
+
+
+def intake_place(actor: Actor) -> tuple[OrgUnit, dict[str, OrgUnit]]:
+    """Where a report with no point and no unit is put (the actor's own territory, else its
+    district) and that place's chain of units by kind, as ``case_submit`` places it."""
+    if actor.role not in rules.INTAKE_ROLES:
+        raise PermissionDenied(_("当前角色不能上报问题"))
+    place = _territory(actor=actor, lat=None, lng=None, unit_id=None)
+    return place, {u.kind: u for u in ancestors(place)}
+
+
+def new_case(
+    *,
+    actor: Actor,
+    number: str,
+    place: OrgUnit,
+    chain: dict[str, OrgUnit],
+    fields: dict[str, Any],
+    now: datetime,
+) -> Case:
+    """The case row intake writes, not saved (a bulk import writes many at once)."""
+    return Case(
+        number=number,
+        reporter_id=actor.user.pk if actor.role == Role.RESIDENT else None,
+        **fields,
+        district=chain[K.DISTRICT],
+        street=chain.get(K.STREET),
+        community=chain.get(K.COMMUNITY),
+        grid=chain.get(K.GRID),
+        territory_path=place.path,
+        state=S.SUBMITTED,
+        version=0,
+        reported_at=now,
+        updated_at=now,
+    )
+
+
+def submit_after(case: Case, place: OrgUnit) -> dict[str, Any]:
+    """What the first event (``submit``) says the report was."""
+    return {
+        "number": case.number,
+        "title": case.title,
+        "source": case.source,
+        "territory": place.pk,
+    }
 
 
 def case_submit(
@@ -199,19 +259,8 @@ def _record(
 ) -> Case:
     title = fields["title"]
     with files_kept_only_on_success(), transaction.atomic():
-        case = Case(
-            number=number,
-            reporter_id=actor.user.pk if actor.role == Role.RESIDENT else None,
-            **fields,
-            district=chain[K.DISTRICT],
-            street=chain.get(K.STREET),
-            community=chain.get(K.COMMUNITY),
-            grid=chain.get(K.GRID),
-            territory_path=place.path,
-            state=S.SUBMITTED,
-            version=0,
-            reported_at=now,
-            updated_at=now,
+        case = new_case(
+            actor=actor, number=number, place=place, chain=chain, fields=fields, now=now
         )
         case.save(force_insert=True)
         refs = store_files(case, checked, actor, now)
@@ -222,7 +271,7 @@ def _record(
             now=now,
             case_fields={},
             target=S.SUBMITTED,
-            after={"number": number, "title": title, "source": case.source, "territory": place.pk},
+            after=submit_after(case, place),
             attachments=refs,
         )
         tell_street(
