@@ -17,8 +17,9 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -224,7 +225,9 @@ def _result(
         names = list(dict.fromkeys(a.department.name for a in done))
         if len(done) == 1:
             return done[0].result_text, names
-        return "；".join(f"{a.department.name}：{a.result_text}" for a in done), names
+        return "；".join(
+            f"{a.department.name}：{a.result_text.rstrip('。；;')}" for a in done
+        ), names
     for action in _ENDINGS:
         e = ended.get(action)
         if e is not None:
@@ -241,14 +244,17 @@ def _result(
 
 
 def replies_workbook(replies: Iterator[Reply] | list[Reply]) -> bytes:
-    """The replies as the platform's sheet (write-only: a year of tickets stays small)."""
+    """The replies as the platform's sheet (write-only: a year of tickets stays small), in
+    the site's language whoever downloads it: the file is for the platform, whose columns
+    are Chinese. Replies read lazily are labelled in it too."""
     from openpyxl import Workbook
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("办理结果回传"))
-    append_row(sheet, [str(c) for c in COLUMNS])
-    for reply in replies:
-        append_row(sheet, reply.cells())
+    with translation.override(settings.LANGUAGE_CODE):
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet(_("办理结果回传"))
+        append_row(sheet, [str(c) for c in COLUMNS])
+        for reply in replies:
+            append_row(sheet, reply.cells())
     return workbook_bytes(book)
 
 

@@ -14,10 +14,12 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import DomainError, NotFound
 from huying.hotline.replies import (
+    COLUMNS,
     REPLY_ROLES,
     all_replies,
     replies_filename,
     replies_workbook,
+    reply_page,
     tickets_answered,
 )
 from huying.org.web import staff_view
@@ -42,7 +44,7 @@ def replies(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
     since = _day(request.GET.get("since"), today.replace(day=1))
     until = _day(request.GET.get("until"), today)
-    error, count = "", None
+    error, count, preview = "", None, []
     if since is None or until is None:
         error = _("日期格式应为 年-月-日")
     else:
@@ -55,6 +57,7 @@ def replies(request: HttpRequest) -> HttpResponse:
                 )
                 return response
             count = tickets_answered(since, until, actor=actor).count()
+            preview = [r.cells() for r in reply_page(since, until, actor=actor, limit=20).items]
         except DomainError as exc:
             error = str(exc.message)
     context = {
@@ -62,5 +65,8 @@ def replies(request: HttpRequest) -> HttpResponse:
         "until": request.GET.get("until") or (until.isoformat() if until else ""),
         "count": count,
         "error": error,
+        "columns": [str(c) for c in COLUMNS],
+        "preview": preview,
+        "nowrap": (1, 3, 6, 7),  # the number, the time, the state, the case number
     }
     return render(request, "hotline/replies.html", context, status=422 if error else 200)

@@ -216,3 +216,16 @@ def test_the_workbook_keeps_text_as_text() -> None:
     assert sheet is not None
     assert sheet["B2"].value == '=HYPERLINK("x")' and sheet["B2"].data_type == "s"
     assert dt.datetime.strptime(str(sheet["C2"].value), "%Y-%m-%d %H:%M:%S")
+
+
+def test_the_workbook_is_in_the_platforms_language_whoever_downloads_it(
+    answered: dict[str, Case],
+) -> None:
+    from django.utils import translation
+
+    with translation.override("en"):
+        data = replies_workbook(all_replies(DAY, DAY, actor=None))
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "工单编号" and rows[1][4] == "满意" and rows[1][5] == "已结案"
