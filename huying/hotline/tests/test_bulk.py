@@ -221,3 +221,10 @@ def test_track_codes_made_in_bulk_are_like_those_made_one_at_a_time() -> None:
     assert all(len(c) == TRACK_CODE_LENGTH and set(c) <= set(TRACK_CODE_ALPHABET) for c in codes)
     assert len(set(codes)) > 1990
     assert set("".join(codes)) == set(TRACK_CODE_ALPHABET)  # every letter drawn
+
+
+def test_a_file_of_bad_rows_only_writes_nothing(world: World, tmp_path: Path) -> None:
+    bad = [["", "", "", "", "", "内容", "", ""], ["GD5", "", "", "", "", "", "", ""]]
+    result = bulk_import(write(tmp_path, csv_bytes(bad, "gbk")), actor=world.actor("hub"))
+    assert result.counts() == {"create": 0, "update": 0, "unchanged": 0, "error": 2}
+    assert not HotlineTicket.objects.exists() and not Case.objects.exists()
