@@ -31,6 +31,10 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
 ROW_RULES: dict[str, dict[str, str]] = {
     "GET /api/v1/cases": {"cursor": "a page mark the server issued, opaque to clients"},
     "GET /api/v1/events": {"after": "a feed mark the server issued, opaque to clients"},
+    "GET /api/v1/hotline/replies": {
+        "since": "since ≤ until",
+        "cursor": "a page mark the server issued, opaque to clients",
+    },
     "POST /api/v1/cases": {
         "lat": "lat and lng come together or not at all",
         "lng": "lat and lng come together or not at all",
