@@ -1,5 +1,7 @@
-"""``huying hotline-import FILE --as USER [--dry-run] [--errors OUT.xlsx]``: import a 12345
-export (工单导入) from the command line, acting as a hub dispatcher's account.
+"""``huying hotline-import FILE --as USER [--source CODE] [--dry-run] [--errors OUT.xlsx]``:
+import a 12345 export (工单导入) from the command line, acting as a hub dispatcher's account;
+``--source`` reads the file by that source's saved column mapping (default: the common
+export's headers).
 
 Prints what would be (``--dry-run``) or was created, updated, left unchanged and refused;
 ``--errors`` writes the refused rows as an XLSX to fix and send again.
@@ -15,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from huying.core.errors import DomainError
 from huying.hotline.importing import error_report, plan_import, read_rows, run_import
+from huying.hotline.models import HotlineSource
+from huying.hotline.services import mapping_of
 from huying.org.actors import actor_for
 
 
@@ -24,6 +28,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--as", dest="username", required=True, help="以此账号导入 / user")
+        parser.add_argument("--source", default="", help="来源编码（列对应）/ source code")
         parser.add_argument("--dry-run", action="store_true", help="只检查，不写入 / check only")
         parser.add_argument("--errors", default="", help="错误报告 XLSX 路径 / error report")
 
@@ -36,9 +41,15 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=options["username"]).first()
         if user is None:
             raise CommandError(f"没有此账号 / no such user: {options['username']}")
+        source = None
+        if options["source"]:
+            source = HotlineSource.objects.filter(code=options["source"]).first()
+            if source is None:
+                raise CommandError(f"没有此来源 / no such source: {options['source']}")
+        mapping = mapping_of(source)
         try:
             actor = actor_for(user)
-            plan = plan_import(read_rows(data, path.name))
+            plan = plan_import(read_rows(data, path.name, mapping), mapping)
             if not options["dry_run"]:
                 run_import(plan, actor=actor)
         except DomainError as exc:
