@@ -32,7 +32,7 @@ from huying.org.web import staff_view
 #: Past imports the list shows.
 LIST_ROWS = 50
 #: Created cases the result links to (the list of cases has them all: source 12345).
-CASE_LINKS = 100
+CASE_LINKS = 20
 NAV = "hotline"
 
 
