@@ -233,3 +233,28 @@ def test_a_source_code_is_unique(world: World) -> None:
     again = client.post("/hotline/sources/", {"name": "另一个", "code": "city"})
     assert again.status_code == 422 and "已有同编码的来源" in text(again)
     assert HotlineSource.objects.count() == 1
+
+
+@pytest.fixture
+def superuser(world: World, django_user_model: Any) -> Client:
+    user = django_user_model.objects.create_superuser("root", "root@example.cn", "x")
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_admin_edits_a_source_with_the_same_checks(world: World, superuser: Client) -> None:
+    source = HotlineSource.objects.create(name="区平台", code="area", mapping=OTHER_MAPPING)
+    url = f"/admin/hotline/hotlinesource/{source.pk}/change/"
+    assert superuser.get(url).status_code == 200
+    form = {"name": "区平台", "code": "area", "notes": ""}
+    twice = superuser.post(url, {**form, "mapping": '{"单号": "number", "地点": "number"}'})
+    assert twice.status_code == 200 and "同一字段只能对应一列" in text(twice)
+    source.refresh_from_db()
+    assert source.mapping == OTHER_MAPPING
+    saved = superuser.post(url, {**form, "mapping": '{"编号": "number", "内容": "content"}'})
+    assert saved.status_code == 302
+    source.refresh_from_db()
+    assert source.mapping == {"编号": "number", "内容": "content"}
+    for page in ("hotlineticket", "hotlineimport"):
+        assert superuser.get(f"/admin/hotline/{page}/").status_code == 200
