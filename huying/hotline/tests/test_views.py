@@ -182,6 +182,10 @@ def test_the_chosen_sources_mapping_reads_the_file(world: World, media: Path) ->
     data = other_csv([["QX1", "楼道灯坏了", "路灯", "特急", ""]])
     refused = upload(client, data)
     assert refused.status_code == 422 and "表头缺少列：工单编号、诉求内容" in text(refused)
+    assert 'href="/hotline/sources/"' in text(refused)  # where to map the columns
+    wrong = upload(client, csv_bytes(ROWS, "gbk"), source=str(source.pk))
+    assert wrong.status_code == 422 and "表头缺少列：单号、来电内容" in text(wrong)
+    assert f'href="/hotline/sources/{source.pk}/"' in text(wrong)  # that source's editor
     response = upload(client, data, source=str(source.pk))
     assert response.status_code == 302
     preview = text(client.get(response["Location"]))
