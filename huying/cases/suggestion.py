@@ -153,7 +153,7 @@ def for_case(case: Case) -> CaseSuggestion:
     cached = case.__dict__.get(_CACHE)
     if cached is not None and cached[0] == key:
         return cached[1]
-    suggestion = hooks.suggestion(case.title, case.description)
+    suggestion = hooks.case_suggestion(case)
     choices = _choices(case, suggestion)
     result = CaseSuggestion(suggestion, choices, _prefill(case, choices))
     case.__dict__[_CACHE] = (key, result)

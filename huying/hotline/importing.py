@@ -7,13 +7,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases.models import Source
 from huying.cases.services.intake import case_submit, title_from
@@ -23,8 +24,8 @@ from huying.hotline.models import HotlineTicket
 from huying.org.actors import Actor
 from huying.org.services import PHONE_PATTERN
 
-#: The common 12345 export's headers → what the import reads from them. A saved mapping per
-#: source platform can replace this later; until then an export with other headers is renamed.
+#: The common 12345 export's headers → what the import reads from them. A source platform
+#: whose export names them otherwise keeps its own mapping (``HotlineSource.mapping``).
 DEFAULT_MAPPING: dict[str, str] = {
     "工单编号": "number",
     "受理时间": "received_at",
@@ -39,7 +40,26 @@ DEFAULT_MAPPING: dict[str, str] = {
     "办理时限": "due_at",
     "紧急程度": "urgency",
 }
+#: The fields a mapping may name, in the order the mapping editor lists them.
+FIELDS: dict[str, Any] = {
+    "number": gettext_lazy("工单编号"),
+    "received_at": gettext_lazy("受理时间"),
+    "caller": gettext_lazy("诉求人"),
+    "phone": gettext_lazy("联系电话"),
+    "channel": gettext_lazy("诉求渠道"),
+    "kind": gettext_lazy("诉求类型"),
+    "content": gettext_lazy("诉求内容"),
+    "address": gettext_lazy("事发地址"),
+    "area": gettext_lazy("所属区域"),
+    "handler": gettext_lazy("承办单位"),
+    "due_at": gettext_lazy("办理时限"),
+    "urgency": gettext_lazy("紧急程度"),
+}
 REQUIRED = ("number", "content")
+#: 紧急程度 values that mark a ticket urgent (the hub's queue shows it; triage sets the level).
+URGENT_WORDS = ("紧急", "特急", "加急", "急件", "特别紧急", "非常紧急")
+#: How often ``run_import`` reports its progress (rows).
+PROGRESS_EVERY = 50
 MAX_ROWS = 5000
 TITLE_LENGTH = 60
 TIME_FORMATS = (
@@ -66,12 +86,65 @@ def read_rows(
     """The file's rows as (line number, {header: value}) for the mapped headers, blank lines
     skipped. XLSX by its name, anything else as CSV."""
     required = [h for h, f in mapping.items() if f in REQUIRED]
-    if filename.lower().endswith(".xlsx"):
+    if _is_xlsx(filename):
         return sheet_rows(
             io.BytesIO(data), columns=list(mapping), required=required, max_rows=MAX_ROWS
         )
     lines = csv.reader(io.StringIO(_decode(data)))
-    return header_rows(lines, columns=list(mapping), required=required, max_rows=MAX_ROWS)
+    try:
+        return header_rows(lines, columns=list(mapping), required=required, max_rows=MAX_ROWS)
+    except csv.Error:
+        raise InvalidInput(_("文件不是有效的 CSV 表格"), field="file") from None
+
+
+def read_headers(data: bytes, filename: str) -> list[str]:
+    """The file's header line, blank cells left out: what the mapping editor offers to map."""
+    if _is_xlsx(filename):
+        from openpyxl import load_workbook
+
+        try:
+            book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception:  # a broken or foreign file: openpyxl raises many kinds
+            raise InvalidInput(_("文件不是有效的 XLSX 工作簿"), field="file") from None
+        try:
+            first = next(book.worksheets[0].iter_rows(max_row=1, values_only=True), ())
+        finally:
+            book.close()
+    else:
+        try:
+            first = next(csv.reader(io.StringIO(_decode(data))), [])
+        except csv.Error:
+            raise InvalidInput(_("文件不是有效的 CSV 表格"), field="file") from None
+    headers = [_text(h) for h in first]
+    return list(dict.fromkeys(h for h in headers if h))
+
+
+def check_file_name(filename: str) -> None:
+    """Only the two formats the platforms export."""
+    if not filename.lower().endswith((".xlsx", ".csv")):
+        raise InvalidInput(_("只能导入 XLSX 或 CSV 文件"), field="file")
+
+
+def _is_xlsx(filename: str) -> bool:
+    return filename.lower().endswith(".xlsx")
+
+
+def check_mapping(mapping: Mapping[str, str]) -> dict[str, str]:
+    """A mapping as a source keeps it (header → field, ignored headers left out), refused
+    (422) when a required field has no column or a field has two."""
+    kept = {str(h).strip(): f for h, f in mapping.items() if f and str(h).strip()}
+    unknown = sorted({f for f in kept.values() if f not in FIELDS})
+    if unknown:
+        raise InvalidInput(_("未知的字段：%(fields)s") % {"fields": "、".join(unknown)})
+    twice = [f for f in FIELDS if list(kept.values()).count(f) > 1]
+    if twice:
+        names = "、".join(str(FIELDS[f]) for f in twice)
+        raise InvalidInput(_("同一字段只能对应一列：%(fields)s") % {"fields": names})
+    missing = [f for f in REQUIRED if f not in kept.values()]
+    if missing:
+        names = "、".join(str(FIELDS[f]) for f in missing)
+        raise InvalidInput(_("必须指定对应的列：%(fields)s") % {"fields": names})
+    return kept
 
 
 def _decode(data: bytes) -> str:
@@ -199,31 +272,60 @@ def _check(line: int, raw: dict[str, str], header: dict[str, str]) -> PlannedRow
     address = get("address")
     if len(address) > 200:
         bad("address", _("事发地址不能超过 200 个字符"))
+    kind, urgency = get("kind"), get("urgency")
+    if len(kind) > 50:
+        bad("kind", _("诉求类型不能超过 50 个字符"))
+    if len(urgency) > 20:
+        bad("urgency", _("紧急程度不能超过 20 个字符"))
     title = title_from(content, limit=TITLE_LENGTH)
     row.values.update(title=title, content=content, phone=phone, caller=caller, address=address)
+    row.values.update(kind=kind, urgency=urgency, urgent=is_urgent(urgency))
     return row
+
+
+def is_urgent(urgency: str) -> bool:
+    return urgency.replace(" ", "") in URGENT_WORDS
 
 
 # --- importing -----------------------------------------------------------------------------
 
 
-def run_import(plan: Plan, *, actor: Actor, now: dt.datetime | None = None) -> Plan:
+def run_import(
+    plan: Plan,
+    *,
+    actor: Actor,
+    now: dt.datetime | None = None,
+    on_progress: Callable[[int], object] | None = None,
+    every: int = PROGRESS_EVERY,
+) -> Plan:
     """Import the rows planned to create or update, each in its own transaction: a row that
     fails leaves nothing of itself behind and is reported as an error; the others stand.
     New tickets become cases (source 12345) through intake, placed in no grid: the hub
-    triages them. An update refreshes the ticket's row and deadline, never the case."""
+    triages them. An update refreshes the ticket's row and deadline, never the case.
+    ``on_progress(rows done)`` is called every ``every`` rows and once at the end."""
     now = now or timezone.now()
-    for row in plan.rows:
-        if row.action not in (CREATE, UPDATE):
-            continue
-        try:
-            with transaction.atomic():
-                row.action = _import_row(row, actor=actor, now=now)
-        except DomainError as exc:
-            row.action, row.errors = ERROR, [("", exc.message)]
-        except IntegrityError:
-            row.action, row.errors = ERROR, [("", _("该工单正被同时导入，请稍后重试"))]
+    for done, row in enumerate(plan.rows, start=1):
+        if row.action in (CREATE, UPDATE):
+            _run_row(row, actor=actor, now=now)
+        if on_progress is not None and done % every == 0:
+            on_progress(done)
+    if on_progress is not None:
+        on_progress(len(plan.rows))
     return plan
+
+
+def _run_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> None:
+    try:
+        with transaction.atomic():
+            row.action = _import_row(row, actor=actor, now=now)
+    except DomainError as exc:
+        row.action, row.errors = ERROR, [("", exc.message)]
+    except IntegrityError:
+        row.action, row.errors = ERROR, [("", _("该工单正被同时导入，请稍后重试"))]
+
+
+#: What a re-import refreshes on a ticket (never the case).
+TICKET_FIELDS = ("raw", "due_at", "received_at", "kind", "urgency", "urgent")
 
 
 def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
@@ -233,8 +335,9 @@ def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
         if ticket.raw == row.raw:
             return UNCHANGED
         ticket.raw, ticket.due_at, ticket.received_at = row.raw, v["due_at"], v["received_at"]
+        ticket.kind, ticket.urgency, ticket.urgent = v["kind"], v["urgency"], v["urgent"]
         ticket.last_imported_at = now
-        ticket.save(update_fields=["raw", "due_at", "received_at", "last_imported_at"])
+        ticket.save(update_fields=[*TICKET_FIELDS, "last_imported_at"])
         return UPDATE
     case = case_submit(
         actor=actor,
@@ -253,6 +356,9 @@ def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
             received_at=v["received_at"],
             due_at=v["due_at"],
             raw=row.raw,
+            kind=v["kind"],
+            urgency=v["urgency"],
+            urgent=v["urgent"],
             first_imported_at=now,
             last_imported_at=now,
         )

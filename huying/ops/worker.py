@@ -36,6 +36,7 @@ from huying.cases.tasks import (
     trail_anchor_task,
 )
 from huying.core.models import Counter
+from huying.hotline.tasks import hotline_import_sweep_task
 from huying.integrations.tasks import deliver_webhooks_task
 from huying.ops.models import WorkerHeartbeat
 from huying.reports.tasks import circular_sweep_task, tally_refresh_task
@@ -135,6 +136,7 @@ REQUEUED: frozenset[str] = frozenset(
         tally_refresh_task,
         case_export_sweep_task,
         circular_sweep_task,
+        hotline_import_sweep_task,
         trail_anchor_task,
         deliver_webhooks_task,
     )
@@ -268,6 +270,8 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
         # Old export files removed; exports and circulars whose worker died marked failed.
         Job("exports", 3600, case_export_sweep_task),
         Job("circulars", 3600, circular_sweep_task),
+        # 12345 imports whose worker died marked failed (re-importing creates nothing twice).
+        Job("hotline-imports", 3600, hotline_import_sweep_task),
         # The trail heads, to files the database user cannot rewrite (cases.anchors).
         Job("anchor", settings.HUYING_TRAIL_ANCHOR_INTERVAL, trail_anchor_task),
         # The triage suggestion learns from the day's triaged cases (triage.services.train).

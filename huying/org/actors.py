@@ -9,7 +9,14 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
-from huying.org.roles import DASHBOARD_ROLES, EVALUATION_ROLES, FIELD_ROLES, ROLE_SCOPE, may_manage
+from huying.org.roles import (
+    DASHBOARD_ROLES,
+    EVALUATION_ROLES,
+    FIELD_ROLES,
+    HUB_ROLES,
+    ROLE_SCOPE,
+    may_manage,
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,11 @@ class Actor:
     def works_in_the_field(self) -> bool:
         """Grid and community staff: their own pages are the phone's (/m/, 我的任务)."""
         return self.role in FIELD_ROLES
+
+    @property
+    def in_hub(self) -> bool:
+        """A 呼应办 role: the district's dispatch centre (its pages: 12345 工单导入)."""
+        return self.role in HUB_ROLES
 
     @property
     def can_manage(self) -> bool:

@@ -54,7 +54,7 @@ def case_triage(
         raise InvalidInput(_("调整事项默认等级须说明理由"), field="level_reason")
 
     def body(case: Case) -> Case:
-        offered = hooks.suggestion(case.title, case.description)
+        offered = hooks.case_suggestion(case)
         case_step(
             case,
             actor,
