@@ -14,7 +14,9 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
 - whatever must happen with each event appended to a trail, in its transaction (the
   integrations' webhook outbox).
 - more ways to reach a case's reporter than its own name and phone (open311: the e-mail a
-  client passed), shown to the staff on the case page beside them.
+  client passed), shown to the staff on the case page beside them;
+- what else the report said, asked by the door it came through (open311: the answers to the
+  service's attributes), shown on the case page under its description.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ Suggester = Callable[[str, str], Suggestion]
 EventListener = Callable[[CaseEvent], object]
 #: (label, value) pairs: how else the reporter of a case may be reached.
 ReporterContacts = Callable[[Case], list[tuple[str, str]]]
+#: (question, answer) pairs: what the report said beyond its text.
+ReportDetails = Callable[[Case], list[tuple[str, str]]]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
@@ -68,6 +72,7 @@ _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
 _event_listeners: list[EventListener] = []
 _reporter_contacts: ReporterContacts | None = None
+_report_details: ReportDetails | None = None
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -129,3 +134,12 @@ def register_reporter_contacts(contacts: ReporterContacts) -> None:
 
 def reporter_contacts(case: Case) -> list[tuple[str, str]]:
     return _reporter_contacts(case) if _reporter_contacts is not None else []
+
+
+def register_report_details(details: ReportDetails) -> None:
+    global _report_details
+    _report_details = details
+
+
+def report_details(case: Case) -> list[tuple[str, str]]:
+    return _report_details(case) if _report_details is not None else []
