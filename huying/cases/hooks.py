@@ -21,7 +21,7 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
 from django.db import models
@@ -61,6 +61,8 @@ OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
 Suggester = Callable[[str, str], Suggestion]
 EventListener = Callable[[CaseEvent], object]
+#: The same for many events at once (a bulk writer's), in the order they were appended.
+EventsListener = Callable[[Sequence[CaseEvent]], object]
 #: (label, value) pairs: how else the reporter of a case may be reached.
 ReporterContacts = Callable[[Case], list[tuple[str, str]]]
 #: (question, answer) pairs: what the report said beyond its text.
@@ -71,6 +73,7 @@ _open_patrol: OpenPatrol | None = None
 _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
 _event_listeners: list[EventListener] = []
+_events_listeners: dict[EventListener, EventsListener] = {}
 _reporter_contacts: ReporterContacts | None = None
 _report_details: ReportDetails | None = None
 
@@ -114,17 +117,36 @@ def suggestion(title: str, description: str) -> Suggestion:
     return cold_start(title, description, items=list(current_items()))
 
 
-def register_event_listener(listen: EventListener) -> None:
+def register_event_listener(listen: EventListener, *, many: EventsListener | None = None) -> None:
     """``listen(event)`` runs in the transaction that appends the event, right after it is
     written (``event.case`` is the case as the step left it): what it writes commits or rolls
-    back with the event. Registered once per listener, however often an app is readied."""
+    back with the event. ``many(events)``, if given, does the same for a bulk writer's events
+    at once (``events_appended``). Registered once per listener, however often an app is
+    readied."""
     if listen not in _event_listeners:
         _event_listeners.append(listen)
+    if many is not None:
+        _events_listeners[listen] = many
 
 
 def event_appended(event: CaseEvent) -> None:
     for listen in _event_listeners:
         listen(event)
+
+
+def events_appended(events: Sequence[CaseEvent]) -> None:
+    """What a bulk writer (the demo's ``PlainWriter``) calls once its events are written,
+    each with its ``case`` as that step left it: every listener hears of them as if the
+    services had appended them one by one."""
+    if not events:
+        return
+    for listen in _event_listeners:
+        many = _events_listeners.get(listen)
+        if many is not None:
+            many(events)
+        else:
+            for event in events:
+                listen(event)
 
 
 def register_reporter_contacts(contacts: ReporterContacts) -> None:
