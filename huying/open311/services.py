@@ -108,7 +108,7 @@ def full_name(first: str, last: str) -> str:
 def _answers(params: QueryDict) -> tuple[tuple[str, tuple[str, ...]], ...]:
     answers: dict[str, list[str]] = {}
     for key in params:
-        if not key.startswith("attribute"):
+        if not key.startswith("attribute["):
             continue
         match = _ATTRIBUTE.fullmatch(key)
         if match is None or not match.group(1):
