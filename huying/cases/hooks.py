@@ -14,7 +14,9 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
 - whatever must happen with each event appended to a trail, in its transaction (the
   integrations' webhook outbox).
 - more ways to reach a case's reporter than its own name and phone (open311: the e-mail a
-  client passed), shown to the staff on the case page beside them.
+  client passed), shown to the staff on the case page beside them;
+- what else the report said, asked by the door it came through (open311: the answers to the
+  service's attributes), shown on the case page under its description;
 - more words for the triage suggestion to read than the case's title and description (the
   hotline: the 12345 ticket's 诉求类型), and marks beside a case in the workbench's queues
   (the hotline: 紧急 when the ticket's 紧急程度 says so).
@@ -62,21 +64,27 @@ OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
 Suggester = Callable[[str, str], Suggestion]
 EventListener = Callable[[CaseEvent], object]
+#: The same for many events at once (a bulk writer's), in the order they were appended.
+EventsListener = Callable[[Sequence[CaseEvent]], object]
 #: (label, value) pairs: how else the reporter of a case may be reached.
 ReporterContacts = Callable[[Case], list[tuple[str, str]]]
 #: Words about a case besides its own text (empty: none).
 SuggestionContext = Callable[[Case], str]
 #: {case id: [short labels]} for some of the cases.
 CaseMarks = Callable[[Sequence[Case]], Mapping[int, list[str]]]
+#: (question, answer) pairs: what the report said beyond its text.
+ReportDetails = Callable[[Case], list[tuple[str, str]]]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
 _patrol_finding: PatrolFinding | None = None
 _suggester: Suggester | None = None
 _event_listeners: list[EventListener] = []
+_events_listeners: dict[EventListener, EventsListener] = {}
 _reporter_contacts: ReporterContacts | None = None
 _suggestion_contexts: list[SuggestionContext] = []
 _case_marks: list[CaseMarks] = []
+_report_details: ReportDetails | None = None
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -146,17 +154,36 @@ def mark_cases(cases: Sequence[Case]) -> None:
         case.marks = found.get(case.pk, [])  # type: ignore[attr-defined]
 
 
-def register_event_listener(listen: EventListener) -> None:
+def register_event_listener(listen: EventListener, *, many: EventsListener | None = None) -> None:
     """``listen(event)`` runs in the transaction that appends the event, right after it is
     written (``event.case`` is the case as the step left it): what it writes commits or rolls
-    back with the event. Registered once per listener, however often an app is readied."""
+    back with the event. ``many(events)``, if given, does the same for a bulk writer's events
+    at once (``events_appended``). Registered once per listener, however often an app is
+    readied."""
     if listen not in _event_listeners:
         _event_listeners.append(listen)
+    if many is not None:
+        _events_listeners[listen] = many
 
 
 def event_appended(event: CaseEvent) -> None:
     for listen in _event_listeners:
         listen(event)
+
+
+def events_appended(events: Sequence[CaseEvent]) -> None:
+    """What a bulk writer (the demo's ``PlainWriter``) calls once its events are written,
+    each with its ``case`` as that step left it: every listener hears of them as if the
+    services had appended them one by one."""
+    if not events:
+        return
+    for listen in _event_listeners:
+        many = _events_listeners.get(listen)
+        if many is not None:
+            many(events)
+        else:
+            for event in events:
+                listen(event)
 
 
 def register_reporter_contacts(contacts: ReporterContacts) -> None:
@@ -166,3 +193,12 @@ def register_reporter_contacts(contacts: ReporterContacts) -> None:
 
 def reporter_contacts(case: Case) -> list[tuple[str, str]]:
     return _reporter_contacts(case) if _reporter_contacts is not None else []
+
+
+def register_report_details(details: ReportDetails) -> None:
+    global _report_details
+    _report_details = details
+
+
+def report_details(case: Case) -> list[tuple[str, str]]:
+    return _report_details(case) if _report_details is not None else []

@@ -241,6 +241,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
     return {
         "case": case,
         "reporter_contacts": hooks.reporter_contacts(case),
+        "report_details": hooks.report_details(case),
         "clock": clock_view(running_clock_of(case), now),
         "case_forms": case_forms,
         "suggested": suggested,  # 研判建议, for whoever may triage the case now

@@ -10,8 +10,11 @@ from django import forms
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from huying.catalogue.attributes import attribute_lines, parse_attribute_lines
 from huying.catalogue.models import Catalogue, CatalogueItem, Level, LimitUnit
+from huying.catalogue.selectors import attribute_specs
 from huying.catalogue.services import DEPARTMENT_KINDS
+from huying.core.errors import InvalidInput
 from huying.core.forms import xlsx_file_field
 from huying.org.models import OrgUnit
 
@@ -86,6 +89,17 @@ class ItemForm(forms.Form):
         help_text=_("群众对这类问题的其他说法，分隔同关键词，也用于匹配事项"),
     )
     order = forms.IntegerField(label=_("排序号"), min_value=0, initial=0, widget=_NUMBER)
+    attributes = forms.CharField(
+        label=_("填报项"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "spellcheck": "false"}),
+        help_text=_(
+            "上报时要求反映人补充的信息（Open311 的服务属性），每行一项："
+            "编码 | 类型 | 必填或选填 | 说明 | 选项。类型为 string、number、datetime、text、"
+            "singlevaluelist（单选）或 multivaluelist（多选）；选项只用于单选和多选，"
+            "写作“键=名称；键=名称”。例：depth | number | 必填 | 积水深度（厘米）"
+        ),
+    )
 
     #: Fields laid out across the whole form width.
     wide_fields = (
@@ -94,6 +108,7 @@ class ItemForm(forms.Form):
         "closing_condition",
         "keywords",
         "synonyms",
+        "attributes",
     )
 
     def __init__(
@@ -118,6 +133,7 @@ class ItemForm(forms.Form):
                 "keywords": item.keywords,
                 "synonyms": item.synonyms,
                 "order": item.order,
+                "attributes": attribute_lines(attribute_specs(item)),
             }
         super().__init__(*args, **kwargs)
         keep: set[int] = set()
@@ -140,8 +156,17 @@ class ItemForm(forms.Form):
         lead.choices = [("", gettext("（无，街道自行处置）")), *choices]
         co.choices = choices
 
+    def clean_attributes(self) -> str:
+        text: str = self.cleaned_data["attributes"]
+        try:
+            parse_attribute_lines(text)
+        except InvalidInput as exc:
+            raise forms.ValidationError(exc.message) from None
+        return text
+
     def service_kwargs(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
+        data["attributes"] = parse_attribute_lines(data["attributes"])
         ids = [data["lead_department"], *data["co_departments"]]
         units = OrgUnit.objects.defer("boundary").in_bulk([i for i in ids if i])
         data["lead_department"] = units.get(data["lead_department"])

@@ -139,5 +139,45 @@ class CatalogueItem(models.Model):
         return _words(self.synonyms)
 
 
+class AttributeType(models.TextChoices):
+    """GeoReport v2's attribute datatypes, by their names in the spec."""
+
+    STRING = "string", _("短文本")
+    NUMBER = "number", _("数字")
+    DATETIME = "datetime", _("日期时间")
+    TEXT = "text", _("长文本")
+    SINGLE = "singlevaluelist", _("单选")
+    MULTI = "multivaluelist", _("多选")
+
+
+class ItemAttribute(models.Model):
+    """A question the item asks whoever reports it (``huying.catalogue.attributes``): part
+    of the item's version, copied into a draft like the item."""
+
+    item = models.ForeignKey(
+        CatalogueItem, on_delete=models.CASCADE, related_name="attributes", verbose_name=_("事项")
+    )
+    code = models.CharField(max_length=32, verbose_name=_("编码"))
+    datatype = models.CharField(
+        max_length=16, choices=AttributeType.choices, verbose_name=_("类型")
+    )
+    required = models.BooleanField(default=False, verbose_name=_("必填"))
+    description = models.CharField(max_length=200, verbose_name=_("说明"))
+    order = models.PositiveSmallIntegerField(default=0, verbose_name=_("排序号"))
+    #: ``[[key, name], …]`` for the list types, else empty.
+    values = models.JSONField(default=list, blank=True, verbose_name=_("选项"))
+
+    class Meta:
+        ordering = ["item", "order", "code"]
+        verbose_name = _("填报项")
+        verbose_name_plural = _("填报项")
+        constraints = [
+            models.UniqueConstraint(fields=["item", "code"], name="catalogue_attribute_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.description}"
+
+
 def _words(text: str) -> list[str]:
     return [k for k in re.split(r"[,，、;；\s]+", text or "") if k]

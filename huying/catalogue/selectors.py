@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.db.models import Count, Prefetch, QuerySet
 from django.utils.translation import gettext as _
 
+from huying.catalogue.attributes import AttributeSpec
 from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem
 from huying.core.errors import NotFound
 from huying.core.text import add_words, search_terms
@@ -115,3 +116,20 @@ def search_terms_with_catalogue(text: str) -> list[str]:
     """Search terms for a query, the tokenizer taught the catalogue's words first."""
     teach_catalogue_words()
     return search_terms(text)
+
+
+def attribute_specs(item: CatalogueItem) -> list[AttributeSpec]:
+    """The questions the item asks whoever reports it, in their order (prefetch
+    ``attributes`` to read many items' in one query)."""
+    rows = sorted(item.attributes.all(), key=lambda a: (a.order, a.code))
+    return [
+        AttributeSpec(
+            code=a.code,
+            datatype=a.datatype,
+            description=a.description,
+            required=a.required,
+            order=a.order,
+            values=tuple((str(k), str(n)) for k, n in a.values),
+        )
+        for a in rows
+    ]

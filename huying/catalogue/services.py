@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,14 +13,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from huying.catalogue.attributes import AttributeSpec, attribute_lines, attribute_specs_checked
 from huying.catalogue.models import (
     UNIT_WORDS,
     Catalogue,
     CatalogueClass,
     CatalogueItem,
+    ItemAttribute,
     Level,
     LimitUnit,
 )
+from huying.catalogue.selectors import attribute_specs
 from huying.core.changelog import change_record, diff, snapshot
 from huying.core.errors import InvalidInput, PermissionDenied
 from huying.core.workcalendar import WORKING_HOURS
@@ -295,15 +298,18 @@ def catalogue_item_create(
     keywords: str | Iterable[str] = "",
     synonyms: str | Iterable[str] = "",
     order: int = 0,
+    attributes: Sequence[AttributeSpec] = (),
     actor: Actor | None = None,
     now: datetime | None = None,
 ) -> CatalogueItem:
     """A new item in a draft version. With ``actor`` (the console) the admin check applies and
-    the change log gets a row; system builds (demo, fixtures) pass none."""
+    the change log gets a row; system builds (demo, fixtures) pass none. ``attributes``: the
+    questions it asks whoever reports it (``huying.catalogue.attributes``)."""
     if actor is not None:
         _require_manager(actor)
     _require_draft(klass.catalogue)
     code = _require_text(code, field="code", label=_("事项编码"), max_length=16)
+    specs = attribute_specs_checked(attributes)
     columns, co_list = _clean_item(
         name=name,
         default_level=default_level,
@@ -325,15 +331,36 @@ def catalogue_item_create(
     item = CatalogueItem.objects.create(klass=klass, code=code, **columns)
     if co_list:
         item.co_departments.set(co_list)
+    _attributes_write(item, specs)
     if actor is not None:
+        after = snapshot(item, ("klass", "code", *ITEM_FIELDS))
+        if specs:
+            after["attributes"] = attribute_lines(specs)
         change_record(
             actor=actor,
             action="catalogue.item.create",
             obj=item,
             now=now or timezone.now(),
-            after=snapshot(item, ("klass", "code", *ITEM_FIELDS)),
+            after=after,
         )
     return item
+
+
+def _attributes_write(item: CatalogueItem, specs: Sequence[AttributeSpec]) -> None:
+    """Replace the item's questions by ``specs`` (checked), in their order."""
+    item.attributes.all().delete()
+    ItemAttribute.objects.bulk_create(
+        ItemAttribute(
+            item=item,
+            code=spec.code,
+            datatype=spec.datatype,
+            required=spec.required,
+            description=spec.description,
+            order=spec.order,
+            values=[list(pair) for pair in spec.values],
+        )
+        for spec in specs
+    )
 
 
 @transaction.atomic
@@ -355,9 +382,10 @@ def catalogue_item_update(
     order: int,
     now: datetime,
     synonyms: str | Iterable[str] | None = None,
+    attributes: Sequence[AttributeSpec] | None = None,
 ) -> CatalogueItem:
     """Change an item of a draft version; every rule of creation applies again.
-    ``synonyms`` None keeps the item's (callers from before they existed)."""
+    ``synonyms`` and ``attributes`` None keep the item's (callers from before they existed)."""
     _require_manager(actor)
     item = (
         CatalogueItem.objects.select_for_update().select_related("klass__catalogue").get(pk=item.pk)
@@ -378,19 +406,25 @@ def catalogue_item_update(
         synonyms=item.synonyms if synonyms is None else synonyms,
         order=order,
     )
+    current = attribute_specs(item)
+    specs = current if attributes is None else attribute_specs_checked(attributes)
     before = snapshot(item, ITEM_FIELDS)
+    before["attributes"] = attribute_lines(current)
     for column, value in columns.items():
         setattr(item, column, value)
     after = {**snapshot(item, [f for f in ITEM_FIELDS if f != "co_departments"])}
     after["co_departments"] = sorted(u.pk for u in co_list)
+    after["attributes"] = attribute_lines(specs)
     old, new = diff(before, after)
     if not new:
         return item
-    changed_columns = [f for f in new if f != "co_departments"]
+    changed_columns = [f for f in new if f not in {"co_departments", "attributes"}]
     if changed_columns:
         item.save(update_fields=changed_columns)
     if "co_departments" in new:
         item.co_departments.set(co_list)
+    if "attributes" in new:
+        _attributes_write(item, specs)
     change_record(
         actor=actor, action="catalogue.item.update", obj=item, now=now, before=old, after=new
     )
@@ -421,7 +455,9 @@ def catalogue_draft_create(*, actor: Actor, source: Catalogue, now: datetime) ->
     last = Catalogue.objects.order_by("-version").values_list("version", flat=True).first() or 0
     new = Catalogue.objects.create(version=last + 1, name=source.name)
     for klass in source.classes.order_by("order", "code"):
-        items = list(klass.items.prefetch_related("co_departments").order_by("order", "code"))
+        items = list(
+            klass.items.prefetch_related("co_departments", "attributes").order_by("order", "code")
+        )
         klass_copy = CatalogueClass.objects.create(
             catalogue=new, code=klass.code, name=klass.name, order=klass.order
         )
@@ -430,6 +466,7 @@ def catalogue_draft_create(*, actor: Actor, source: Catalogue, now: datetime) ->
                 klass=klass_copy, **{name: getattr(item, name) for name in _ITEM_COPIED}
             )
             copy.co_departments.set(item.co_departments.all())
+            _attributes_write(copy, attribute_specs(item))
     change_record(
         actor=actor,
         action="catalogue.draft.create",

@@ -11,7 +11,10 @@ keyed seal), the clocks by the engine's ``case_clock`` on the working-day calend
 notifications go to the same people with the same words, and the case number comes from the
 real counter at the moment the case is reported, so numbering interleaves with the cases the
 services write. The case row, its events and its notifications are inserted with a few
-statements per simulated day.
+statements per simulated day; then whoever listens to the trails (``hooks.events_appended``:
+the integrations' webhook outbox) hears of the events, each with the case as its step left
+it, as if the services had appended them. In ``huying demo`` the year is built before any
+subscription exists, so no delivery is made then; a subscription made first would get them.
 
 What the daily deadline sweep would have done to such a case is done too: a clock past its
 warning time at a sweep gets the due-soon notice (``warned_due_at`` and a notification, as
@@ -25,6 +28,7 @@ compare the two row for row.
 from __future__ import annotations
 
 import bisect
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -104,6 +108,8 @@ class PlainCase:
 class _Built:
     case: Case
     events: list[CaseEvent]
+    #: The case as each event's step left it (for the trail's listeners).
+    states: list[Case] = field(default_factory=list)
     #: (recipients, kind, template, its values, moment): rendered once the number is known.
     notices: list[tuple[list[int], str, str, dict[str, Any], datetime]] = field(
         default_factory=list
@@ -256,6 +262,7 @@ class PlainWriter:
         for name, value in updates.items():
             setattr(case, name, value)
         built.events.append(event)
+        built.states.append(copy.copy(case))
 
     def _swept(self, built: _Built, since: datetime, until: datetime) -> bool:
         """The sweeps that saw the case's clock (set at ``since``, replaced at ``until``): a
@@ -315,6 +322,11 @@ class PlainWriter:
             events += b.events
         Case.objects.bulk_update([b.case for b in built], ["trail_head"], batch_size=500)
         CaseEvent.objects.bulk_create(events, batch_size=1000)
+        for b in built:
+            for event, state in zip(b.events, b.states, strict=True):
+                state.pk, state.number = b.case.pk, b.case.number
+                event.case = state
+        hooks.events_appended(events)
         notifications = []
         with translation.override(settings.LANGUAGE_CODE):
             for b in built:

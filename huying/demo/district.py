@@ -29,6 +29,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from huying.catalogue.attributes import parse_attribute_lines
 from huying.catalogue.models import Catalogue, CatalogueItem, Level, LimitUnit
 from huying.catalogue.services import (
     catalogue_class_create,
@@ -543,6 +544,19 @@ CATALOGUE: tuple[tuple[str, str, tuple[ItemSpec, ...]], ...] = (
     ),
 )
 
+#: 填报项: what a few items ask whoever reports them (Open311 service attributes, in the
+#: console's lines, ``huying.catalogue.attributes``), by item name.
+QUESTIONS: dict[str, str] = {
+    "城市内涝积水": (
+        "depth | number | 必填 | 积水深度（厘米，估计即可）\n"
+        "passable | singlevaluelist | 选填 | 能否通行 | no=无法通行；partly=部分通行；yes=可以通行"
+    ),
+    "路灯不亮": (
+        "lamps | number | 选填 | 不亮的路灯数（盏）\nsince | datetime | 选填 | 最早发现不亮的时间"
+    ),
+}
+
+
 #: 近义词: the words residents, hotline operators and patrol notes use for an item besides its
 #: keywords (the suggestion's cold start matches them too). Written from how such reports
 #: read, by item name; at most 300 characters each.
@@ -1019,6 +1033,7 @@ def _build_catalogue(
                     closing_condition=spec.closing,
                     keywords=spec.keywords,
                     synonyms=SYNONYMS.get(spec.name, ""),
+                    attributes=parse_attribute_lines(QUESTIONS.get(spec.name, "")),
                     order=i_order,
                 )
             )

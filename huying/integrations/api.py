@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from huying.core.api_types import ERRORS, Text
 from huying.integrations.feed import event_feed
+from huying.integrations.sink import sink_receive
 from huying.org.api_auth import acting
 
 router = Router(tags=["对接 integrations"])
@@ -63,3 +64,13 @@ def events(
     repeated, even when several commit at once."""
     page = event_feed(acting(request), after=after, limit=limit)
     return {"items": page.items, "next_cursor": page.next_cursor, "has_more": page.has_more}
+
+
+@router.post(
+    "/webhooks/demo-sink", auth=None, response={204: None, **ERRORS}, include_in_schema=False
+)
+def demo_sink(request: HttpRequest) -> Any:
+    """The demo's own receiver of its webhooks (``huying.integrations.sink``); 404 outside
+    the demo."""
+    sink_receive(headers=request.headers, body=request.body)
+    return Status(204, None)

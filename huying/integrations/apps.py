@@ -9,6 +9,6 @@ class IntegrationsConfig(AppConfig):
 
     def ready(self) -> None:
         from huying.cases import hooks
-        from huying.integrations.webhooks import enqueue_deliveries
+        from huying.integrations.webhooks import enqueue_deliveries, enqueue_many_deliveries
 
-        hooks.register_event_listener(enqueue_deliveries)
+        hooks.register_event_listener(enqueue_deliveries, many=enqueue_many_deliveries)

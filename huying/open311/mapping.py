@@ -11,7 +11,7 @@ and anything shaped like a phone number or an e-mail address are masked in it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from huying.cases.models import Assignment, Case, CaseState
 from huying.cases.public import PUBLIC_EVENTS, result_shown
 from huying.cases.rules import OPEN_CASE_STATES
+from huying.catalogue.attributes import AttributeSpec
 from huying.catalogue.models import UNIT_WORDS, CatalogueItem, Level
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -199,9 +200,28 @@ def token_dict(case: Case, *, token: str) -> dict[str, Any]:
 # --- services --------------------------------------------------------------------------------
 
 
-def _attributes(item: CatalogueItem) -> list[dict[str, Any]]:
+def _questions(specs: Sequence[AttributeSpec]) -> list[dict[str, Any]]:
+    """The item's own questions (``variable: true``), to be answered as ``attribute[code]``."""
+    rows = []
+    for order, spec in enumerate(specs, 1):
+        row: dict[str, Any] = {
+            "variable": True,
+            "code": spec.code,
+            "datatype": spec.datatype,
+            "required": spec.required,
+            "datatype_description": None,
+            "order": order,
+            "description": spec.description,
+        }
+        if spec.values:
+            row["values"] = [{"key": key, "name": name} for key, name in spec.values]
+        rows.append(row)
+    return rows
+
+
+def _facts(item: CatalogueItem, *, after: int, taken: set[str]) -> list[dict[str, Any]]:
     """What the catalogue says of the item, as information for the person reporting
-    (``variable: false``): nothing more has to be filled in."""
+    (``variable: false``), numbered after the questions; a question's code wins."""
     departments = ""
     if item.lead_department is not None:
         departments = item.lead_department.name
@@ -215,6 +235,7 @@ def _attributes(item: CatalogueItem) -> list[dict[str, Any]]:
         ("handling_standard", _("处置标准"), item.handling_standard),
         ("closing_condition", _("结案条件"), item.closing_condition),
     ]
+    shown = [f for f in facts if f[2] and f[0] not in taken]
     return [
         {
             "variable": False,
@@ -225,25 +246,29 @@ def _attributes(item: CatalogueItem) -> list[dict[str, Any]]:
             "order": order,
             "description": _("%(head)s：%(tail)s") % {"head": label, "tail": value},
         }
-        for order, (code, label, value) in enumerate([f for f in facts if f[2]], 1)
+        for order, (code, label, value) in enumerate(shown, after + 1)
     ]
 
 
-def service_dict(item: CatalogueItem) -> dict[str, Any]:
+def service_dict(item: CatalogueItem, specs: Sequence[AttributeSpec] = ()) -> dict[str, Any]:
+    """``metadata`` is true when the item asks questions of its own (``specs``): only then
+    has a client more to fill in (the definition also tells the catalogue's facts)."""
     keywords = [*item.keyword_list(), *item.synonym_list()]
     return {
         "service_code": item.code,
         "service_name": item.name,
         "description": item.handling_standard or item.name,
-        "metadata": True,
+        "metadata": bool(specs),
         "type": "realtime",
         "keywords": ", ".join(dict.fromkeys(keywords)),
         "group": item.klass.name,
     }
 
 
-def service_definition(item: CatalogueItem) -> dict[str, Any]:
-    return {"service_code": item.code, "attributes": _attributes(item)}
+def service_definition(item: CatalogueItem, specs: Sequence[AttributeSpec] = ()) -> dict[str, Any]:
+    questions = _questions(specs)
+    facts = _facts(item, after=len(questions), taken={s.code for s in specs})
+    return {"service_code": item.code, "attributes": [*questions, *facts]}
 
 
 def discovery(*, url: str, changeset: datetime | None, contact: str) -> dict[str, Any]:

@@ -38,6 +38,9 @@ class Open311Request(models.Model):
     )
     email = models.EmailField(blank=True, verbose_name=_("电子邮箱"))
     media_url = models.URLField(max_length=500, blank=True, verbose_name=_("图片链接"))
+    #: The answers to the service's attributes, as checked: ``[{code, description, value,
+    #: text}]`` in the questions' order (the question as asked then: versions change).
+    attributes = models.JSONField(default=list, blank=True, verbose_name=_("补充信息"))
     created_at = models.DateTimeField(verbose_name=_("提交时间"))
 
     class Meta:

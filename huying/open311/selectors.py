@@ -8,7 +8,7 @@ api_key whose holder may see it (``cases_visible_to``). Without a key, only the 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +18,14 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 from pydantic import TypeAdapter, ValidationError
 
-from huying.cases.models import Assignment, AssignmentRole, AssignmentState, Case, CaseEvent
+from huying.cases.models import (
+    Assignment,
+    AssignmentRole,
+    AssignmentState,
+    Attachment,
+    Case,
+    CaseEvent,
+)
 from huying.cases.public import with_public_progress
 from huying.cases.selectors import cases_visible_to
 from huying.catalogue.models import CatalogueItem
@@ -36,6 +43,11 @@ from huying.org.models import OrgUnit
 #: answers at most 1,000 requests, the newest first.
 MAX_SPAN = timedelta(days=90)
 MAX_RESULTS = 1000
+#: Paging, a common extension of the spec (``page`` from 1, ``page_size`` up to the spec's
+#: 1,000): the newest first, ties by id, so pages neither overlap nor skip while nothing new
+#: is reported. ``MAX_PAGE`` keeps the offset within reason (a million rows at most deep).
+DEFAULT_PAGE_SIZE = MAX_RESULTS
+MAX_PAGE = 1000
 _INSTANT: TypeAdapter[datetime] = TypeAdapter(Instant)
 
 
@@ -73,12 +85,13 @@ def jurisdiction(jurisdiction_id: str) -> OrgUnit | None:
 
 
 def services() -> list[CatalogueItem]:
-    """The current catalogue's items: a service per item, its code the item's."""
-    return list(current_items())
+    """The current catalogue's items: a service per item, its code the item's, with their
+    questions (``attribute_specs``) read in one more query."""
+    return list(current_items().prefetch_related("attributes"))
 
 
 def service_get(code: str) -> CatalogueItem:
-    item = current_items().filter(code=code).first()
+    item = current_items().prefetch_related("attributes").filter(code=code).first()
     if item is None:
         raise NotFound(_("服务编码「%(code)s」不存在") % {"code": code})
     return item
@@ -101,6 +114,8 @@ class RequestQuery:
     states: frozenset[str] | None = None
     start: datetime | None = None
     end: datetime | None = None
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
 
 
 def _listed(params: QueryDict, name: str) -> list[str]:
@@ -121,9 +136,22 @@ def _moment(params: QueryDict, name: str) -> datetime | None:
         ) from None
 
 
+def _whole(params: QueryDict, name: str, *, default: int, top: int) -> int:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= top:
+        raise InvalidInput(
+            _("%(name)s 须为 1 到 %(top)d 之间的整数") % {"name": name, "top": top}, field=name
+        )
+    return int(raw)
+
+
 def request_query(params: QueryDict, *, now: datetime) -> RequestQuery:
     """Check ``GET requests``' parameters: ids (at most 1,000), known service codes,
-    ``open``/``closed``, and a date range the right way round of at most 90 days."""
+    ``open``/``closed``, a date range the right way round of at most 90 days, and the page."""
+    page = _whole(params, "page", default=1, top=MAX_PAGE)
+    page_size = _whole(params, "page_size", default=DEFAULT_PAGE_SIZE, top=MAX_RESULTS)
     numbers = _listed(params, "service_request_id")
     if numbers:
         if len(numbers) > MAX_RESULTS:
@@ -131,7 +159,7 @@ def request_query(params: QueryDict, *, now: datetime) -> RequestQuery:
                 _("service_request_id 一次最多 %(n)d 个") % {"n": MAX_RESULTS},
                 field="service_request_id",
             )
-        return RequestQuery(numbers=tuple(dict.fromkeys(numbers)))
+        return RequestQuery(numbers=tuple(dict.fromkeys(numbers)), page=page, page_size=page_size)
     codes = tuple(dict.fromkeys(_listed(params, "service_code")))
     known = set(CatalogueItem.objects.filter(code__in=codes).values_list("code", flat=True))
     unknown = [c for c in codes if c not in known]
@@ -163,6 +191,8 @@ def request_query(params: QueryDict, *, now: datetime) -> RequestQuery:
         states=frozenset(states_of(statuses)) if statuses else None,
         start=start,
         end=end,
+        page=page,
+        page_size=page_size,
     )
 
 
@@ -175,9 +205,16 @@ def _rows(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
+@dataclass(frozen=True)
+class RequestPage:
+    cases: list[Case]
+    #: Whether a next page has more (the view links it in a ``Link`` header).
+    has_more: bool
+
+
 def requests_find(
     actor: Actor | None, query: RequestQuery, *, district: OrgUnit | None = None
-) -> list[Case]:
+) -> RequestPage:
     cases = requests_visible(actor)
     if district is not None:
         cases = cases.filter(district=district)
@@ -189,7 +226,9 @@ def requests_find(
             cases = cases.filter(item__code__in=query.codes)
         if query.states is not None:
             cases = cases.filter(state__in=query.states)
-    return list(_rows(cases).order_by("-reported_at", "-pk")[:MAX_RESULTS])
+    start = (query.page - 1) * query.page_size
+    rows = list(_rows(cases).order_by("-reported_at", "-pk")[start : start + query.page_size + 1])
+    return RequestPage(cases=rows[: query.page_size], has_more=len(rows) > query.page_size)
 
 
 def request_get(actor: Actor | None, number: str, *, district: OrgUnit | None = None) -> Case:
@@ -208,6 +247,12 @@ def reporter_contacts(case: Case) -> list[tuple[str, str]]:
     return [(_("电子邮箱"), email)] if email else []
 
 
+def report_details(case: Case) -> list[tuple[str, str]]:
+    """For the case page: the answers to the service's attributes, as asked."""
+    answers = Open311Request.objects.filter(case=case).values_list("attributes", flat=True).first()
+    return [(a["description"], a["text"]) for a in answers or ()]
+
+
 def token_get(token: str) -> Open311Request:
     row = Open311Request.objects.select_related("case").filter(token=token).first()
     if row is None:
@@ -218,9 +263,39 @@ def token_get(token: str) -> Open311Request:
 _ENDED_ASSIGNMENTS = (AssignmentState.WITHDRAWN, AssignmentState.RETURNED)
 
 
-def request_rows(cases: Sequence[Case]) -> list[dict[str, Any]]:
-    """The cases as the spec's requests, public fields only, in four queries whatever their
-    number: the leads, the names on the trails (to mask), the Open311 records."""
+def public_photos(case_ids: Sequence[int]) -> dict[int, Attachment]:
+    """The first public photo of each case reported through Open311: an image that came with
+    the report itself (the submit step's files). A case's other files (staff's progress
+    notes, verification evidence, result photos) are working material and never leave here,
+    nor does anything of a case not reported through this door."""
+    refs = CaseEvent.objects.filter(
+        case_id__in=case_ids, action="submit", case__open311__isnull=False
+    ).values_list("attachments", flat=True)
+    ids = {ref["id"] for row in refs for ref in row or ()}
+    photos: dict[int, Attachment] = {}
+    for att in Attachment.objects.filter(pk__in=ids, content_type__startswith="image/").order_by(
+        "pk"
+    ):
+        photos.setdefault(att.case_id, att)
+    return photos
+
+
+def public_photo_get(token: str, attachment_id: int) -> Attachment:
+    """A photo ``media_url`` named: one of ``public_photos``, by its request's token."""
+    row = Open311Request.objects.filter(token=token).values_list("case_id", flat=True).first()
+    photo = public_photos([row]).get(row) if row is not None else None
+    if photo is None or photo.pk != attachment_id:
+        raise NotFound(_("图片不存在"))
+    return photo
+
+
+def request_rows(
+    cases: Sequence[Case], *, media_link: Callable[[str, int], str] | None = None
+) -> list[dict[str, Any]]:
+    """The cases as the spec's requests, public fields only, in six queries whatever their
+    number: the leads, the names on the trails (to mask), the Open311 records and their
+    photos. ``media_link(token, attachment_id)``: the public address of a photo; a request
+    with one says it as its ``media_url``, else the link its client sent, if any."""
     ids = [c.pk for c in cases]
     leads: dict[int, Assignment] = {}
     for a in (
@@ -238,7 +313,16 @@ def request_rows(cases: Sequence[Case]) -> list[dict[str, Any]]:
         .distinct()
     ):
         names[case_id] |= name_forms(first, last)
-    media = dict(Open311Request.objects.filter(case_id__in=ids).values_list("case_id", "media_url"))
+    records = {
+        case_id: (token, url)
+        for case_id, token, url in Open311Request.objects.filter(case_id__in=ids).values_list(
+            "case_id", "token", "media_url"
+        )
+    }
+    media = {case_id: url for case_id, (_token, url) in records.items()}
+    if media_link is not None:
+        for case_id, photo in public_photos(list(records)).items():
+            media[case_id] = media_link(records[case_id][0], photo.pk)
     return [
         request_dict(
             case,

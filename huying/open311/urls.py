@@ -26,5 +26,6 @@ urlpatterns = [
     path("requests.<fmt:fmt>", views.requests, name="requests"),
     path("requests/<str:number>.<fmt:fmt>", views.request_detail, name="request"),
     path("tokens/<str:token>.<fmt:fmt>", views.token, name="token"),
+    path("media/<str:token>/<int:attachment_id>", views.media, name="media"),
     re_path(r"^(?P<rest>.*)$", views.unknown),
 ]

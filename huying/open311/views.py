@@ -18,7 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
-from huying.catalogue.selectors import current_catalogue
+from huying.cases.file_views import send_file
+from huying.catalogue.selectors import attribute_specs, current_catalogue
 from huying.core.errors import DomainError, NotFound, Unauthenticated
 from huying.open311 import mapping, selectors, services
 from huying.open311.formats import JSON, error_response, respond
@@ -89,14 +90,15 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @door("GET")
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
     _jurisdiction(request)
-    data = [mapping.service_dict(item) for item in selectors.services()]
+    data = [mapping.service_dict(item, attribute_specs(item)) for item in selectors.services()]
     return respond(data, fmt=fmt, root="services")
 
 
 @door("GET")
 def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResponse:
     _jurisdiction(request)
-    data = mapping.service_definition(selectors.service_get(code))
+    item = selectors.service_get(code)
+    data = mapping.service_definition(item, attribute_specs(item))
     return respond(data, fmt=fmt, root="service_definition")
 
 
@@ -107,8 +109,25 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
     district = _jurisdiction(request)
     actor = _caller(request)
     query = selectors.request_query(request.GET, now=timezone.now())
-    cases = selectors.requests_find(actor, query, district=district)
-    return respond(selectors.request_rows(cases), fmt=fmt, root="service_requests")
+    found = selectors.requests_find(actor, query, district=district)
+    rows = selectors.request_rows(found.cases, media_link=_media_link(request))
+    response = respond(rows, fmt=fmt, root="service_requests")
+    if found.has_more:
+        # The body is the spec's bare list; the next page is named beside it.
+        params = request.GET.copy()
+        params["page"] = str(query.page + 1)
+        response["Link"] = (
+            f'<{request.build_absolute_uri(request.path)}?{params.urlencode()}>; rel="next"'
+        )
+    return response
+
+
+def _media_link(request: HttpRequest) -> Callable[[str, int], str]:
+    def link(token: str, attachment_id: int) -> str:
+        path = reverse("open311:media", kwargs={"token": token, "attachment_id": attachment_id})
+        return request.build_absolute_uri(path)
+
+    return link
 
 
 def _submit(request: HttpRequest, *, fmt: str) -> HttpResponse:
@@ -117,7 +136,7 @@ def _submit(request: HttpRequest, *, fmt: str) -> HttpResponse:
     if not api_key:
         raise Unauthenticated(_("请提供 api_key"), code="api_key_missing")
     actor, token = selectors.key_holder(api_key)
-    report = services.report_from(request.POST)
+    report = services.report_from(request.POST, request.FILES)
     made = services.request_submit(actor=actor, api_token=token, report=report)
     data = [mapping.created_dict(made.case, token=made.token)]
     return respond(data, fmt=fmt, root="service_requests")
@@ -127,7 +146,8 @@ def _submit(request: HttpRequest, *, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, number: str, *, fmt: str) -> HttpResponse:
     district = _jurisdiction(request)
     case = selectors.request_get(_caller(request), number, district=district)
-    return respond(selectors.request_rows([case]), fmt=fmt, root="service_requests")
+    rows = selectors.request_rows([case], media_link=_media_link(request))
+    return respond(rows, fmt=fmt, root="service_requests")
 
 
 @door("GET")
@@ -136,6 +156,12 @@ def token(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
     row = selectors.token_get(token)
     data = [mapping.token_dict(row.case, token=row.token)]
     return respond(data, fmt=fmt, root="service_requests")
+
+
+@door("GET")
+def media(request: HttpRequest, token: str, attachment_id: int, *, fmt: str) -> HttpResponse:
+    """A public photo (``media_url``): one that came with a report made through this door."""
+    return send_file(selectors.public_photo_get(token, attachment_id))
 
 
 @csrf_exempt

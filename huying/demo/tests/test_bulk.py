@@ -17,6 +17,8 @@ from huying.core.models import Counter, Notification
 from huying.demo.bulk import PlainCase, PlainWriter, drive_through_services, row_values
 from huying.demo.district import build_district
 from huying.demo.year import _Simulation
+from huying.integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
+from huying.org.models import Role, RoleGrant
 
 SH = ZoneInfo("Asia/Shanghai")
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=SH)
@@ -94,3 +96,44 @@ def test_a_case_a_sweep_would_find_overdue_is_not_plain(spec: PlainCase) -> None
     writer.flush()
     assert not Case.objects.exists()
     assert list(Counter.objects.values_list("key", "value")) == counters  # no number used
+
+
+def _deliveries(case: Case) -> list[Any]:
+    """What a subscription was sent about the case, in order, ids and number left out."""
+    sent = []
+    for kind, body in (
+        WebhookDelivery.objects.filter(case=case).order_by("event__seq", "pk")
+    ).values_list("event_type", "body"):
+        data = json.loads(body)
+        del data["delivery"], data["case"]["id"]
+        for name in ("id", "cursor", "case_id"):
+            del data["event"][name]
+        sent.append([kind, json.loads(json.dumps(data).replace(case.number, "<number>"))])
+    return sent
+
+
+def test_a_subscription_hears_of_a_bulk_case_as_of_a_served_one(spec: PlainCase) -> None:
+    """The webhook outbox listens to the trail: a plain case written in bulk gets the same
+    deliveries, each with the case as its step left it, as one the services drive."""
+    owner = RoleGrant.objects.filter(role=Role.HUB_DISPATCHER).order_by("pk").first()
+    assert owner is not None
+    WebhookSubscription.objects.create(
+        name="sink", url="http://127.0.0.1:9/hook", events=WebhookEvent.values, owner=owner
+    )
+    bulk, served = _compare(spec, sweeps=[])
+    sent = _deliveries(bulk)
+    assert sent == _deliveries(served)
+    kinds = [kind for kind, _body in sent]
+    assert kinds[0] == "case.created" and "case.closed" in kinds
+    states = [body["case"]["state"] for _kind, body in sent]
+    assert states[0] == "submitted" and states[-1] == "archived"  # the case at each step
+
+
+def test_without_subscriptions_a_bulk_year_makes_no_deliveries(spec: PlainCase) -> None:
+    """``huying demo`` builds its year into an empty database: no subscription exists yet,
+    so nothing is queued (one query per flush finds that), and a subscription made later
+    hears only of later events."""
+    writer = PlainWriter(sweeps=[], year_end=YEAR_END)
+    assert writer.add(spec)
+    writer.flush()
+    assert CaseEvent.objects.exists() and not WebhookDelivery.objects.exists()

@@ -83,3 +83,17 @@ def test_an_open311_key_is_printed_with_the_accounts(district: Any) -> None:
     assert second != first
     assert client.get("/open311/v2/requests.json", {"api_key": second}).status_code == 200
     assert client.get("/open311/v2/requests.json", {"api_key": first}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_demo_subscribes_its_own_webhook_sink(district: Any) -> None:
+    """Made after the year (nothing of it is queued), pointing back at the printed site."""
+    from huying.integrations.models import WebhookDelivery, WebhookSubscription
+    from huying.integrations.sink import DEMO_SINK_NAME
+
+    out = StringIO()
+    call_command("demo", "--if-empty", "--url", "http://127.0.0.1:8123/", stdout=out)
+    sub = WebhookSubscription.objects.get(name=DEMO_SINK_NAME)
+    assert sub.url == "http://127.0.0.1:8123/api/v1/webhooks/demo-sink" and sub.active
+    assert f"Webhook 演示订阅 demo subscription: {sub.url}" in out.getvalue()
+    assert not WebhookDelivery.objects.exists()

@@ -365,3 +365,17 @@ def _catalogue_fields(catalogue) -> list[tuple]:
         )
         for i in items
     ]
+
+
+def test_some_demo_items_ask_questions(full: DemoDistrict):
+    """Open311 clients of the demo see services with questions (``metadata: true``)."""
+    from huying.catalogue.models import ItemAttribute
+
+    asked = {
+        (a.item.name, a.code, a.required)
+        for a in ItemAttribute.objects.select_related("item").filter(
+            item__klass__catalogue__is_current=True
+        )
+    }
+    assert ("城市内涝积水", "depth", True) in asked
+    assert ("路灯不亮", "since", False) in asked

@@ -60,7 +60,7 @@ def test_services_are_the_current_catalogue_items(client: Client, world: World) 
         "service_code": "A2",
         "service_name": "路灯不亮",
         "description": None,
-        "metadata": True,
+        "metadata": False,  # A2 asks nothing of its own
         "type": "realtime",
         "keywords": "",
         "group": "综合执法",
@@ -76,7 +76,7 @@ def test_services_are_the_current_catalogue_items(client: Client, world: World) 
         "A3",
         "A4",
     ]
-    assert root.findtext("service/metadata") == "true"
+    assert root.findtext("service/metadata") == "false"
 
 
 def test_a_service_definition_tells_the_catalogue_item(client: Client, world: World) -> None:

@@ -26,6 +26,7 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.year import simulate_year
+from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.reports.tally import tally_rebuild
@@ -142,6 +143,7 @@ class Command(BaseCommand):
                 f"演示区「{DISTRICT_NAME}」已存在，未新建数据 / demo district exists, nothing built."
             )
             self._accounts(_key_accounts(), password=None, api_key=open311_token())
+            self._webhook_sink()
             return
 
         started = time.perf_counter()
@@ -206,6 +208,17 @@ class Command(BaseCommand):
             f" = 合计 total {total:.1f} s"
         )
         self._accounts(district.key_accounts, password=password, api_key=open311_token())
+        self._webhook_sink()
+
+    def _webhook_sink(self) -> None:
+        """A webhook subscription back to this server's demo receiver, made after the year
+        is built (so only what happens from now on is delivered), shown in the server log."""
+        sink = demo_sink_subscribe(url=f"{self.url}api/v1/webhooks/demo-sink")
+        if sink is not None:
+            self.stdout.write(
+                f"Webhook 演示订阅 demo subscription: {sink.url}（worker 推送，服务日志里可见"
+                " “webhook demo sink received …” / delivered by the worker, logged by the server）"
+            )
 
     def _accounts(
         self, accounts: list[tuple[str, str, str]], *, password: str | None, api_key: str | None
