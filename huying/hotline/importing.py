@@ -19,6 +19,8 @@ from huying.cases.models import Source
 from huying.cases.services.intake import case_submit, title_from
 from huying.core.errors import DomainError, InvalidInput
 from huying.core.spreadsheets import append_row, header_rows, sheet_rows, workbook_bytes
+from huying.gazetteer.matching import Matcher
+from huying.gazetteer.selectors import matcher
 from huying.hotline.models import HotlineTicket
 from huying.org.actors import Actor
 from huying.org.services import PHONE_PATTERN
@@ -210,15 +212,17 @@ def _check(line: int, raw: dict[str, str], header: dict[str, str]) -> PlannedRow
 def run_import(plan: Plan, *, actor: Actor, now: dt.datetime | None = None) -> Plan:
     """Import the rows planned to create or update, each in its own transaction: a row that
     fails leaves nothing of itself behind and is reported as an error; the others stand.
-    New tickets become cases (source 12345) through intake, placed in no grid: the hub
-    triages them. An update refreshes the ticket's row and deadline, never the case."""
+    New tickets become cases (source 12345) through intake, placed by their address in the
+    gazetteer (loaded once for the run); one it cannot place waits in the hub's 待定位. An
+    update refreshes the ticket's row and deadline, never the case."""
     now = now or timezone.now()
+    gazetteer = matcher()
     for row in plan.rows:
         if row.action not in (CREATE, UPDATE):
             continue
         try:
             with transaction.atomic():
-                row.action = _import_row(row, actor=actor, now=now)
+                row.action = _import_row(row, actor=actor, now=now, gazetteer=gazetteer)
         except DomainError as exc:
             row.action, row.errors = ERROR, [("", exc.message)]
         except IntegrityError:
@@ -226,7 +230,9 @@ def run_import(plan: Plan, *, actor: Actor, now: dt.datetime | None = None) -> P
     return plan
 
 
-def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
+def _import_row(
+    row: PlannedRow, *, actor: Actor, now: dt.datetime, gazetteer: Matcher | None = None
+) -> str:
     ticket = HotlineTicket.objects.select_for_update().filter(number=row.number).first()
     v = row.values
     if ticket is not None:  # planned as new but imported meanwhile: an update all the same
@@ -236,12 +242,16 @@ def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
         ticket.last_imported_at = now
         ticket.save(update_fields=["raw", "due_at", "received_at", "last_imported_at"])
         return UPDATE
+    placed = gazetteer.locate(v["address"]) if gazetteer and v["address"] else None
     case = case_submit(
         actor=actor,
         title=v["title"],
         description=v["content"],
         source=Source.HOTLINE,
         address=v["address"],
+        unit_id=(placed.grid_id or placed.community_id) if placed else None,
+        lat=placed.lat if placed else None,
+        lng=placed.lng if placed else None,
         reporter_name=v["caller"],
         reporter_phone=v["phone"],
         now=now,
