@@ -19,28 +19,41 @@ street, while no grid sends it to a person (the hub's 待定位 queue).
 
 from __future__ import annotations
 
+import heapq
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import cached_property
 
 from huying.core.text import cut, syllables
 
 ROAD, COMPOUND, LANDMARK = "road", "compound", "landmark"
 ALL, ODD, EVEN = "all", "odd", "even"
 
-#: The least fuzzy score that places an address (1.0: the name is written in it).
-THRESHOLD = 0.8
+#: The least fuzzy score that places an address (1.0: the name is written in it). A character
+#: typed wrong passes in a name of six or more (5/6 ≈ 0.83), a homophone in any (0.95), one
+#: put in (东门的码头) in a name of four or more; a five-character name with one character
+#: not its own (0.8) does not: that is as often another place as a typo.
+THRESHOLD = 0.82
 #: A name that sounds the same (锦华园 for 锦华苑, typed by pinyin) counts a little less than
 #: one written the same.
 SOUNDS_ALIKE = 0.95
 #: The most a fuzzy match scores.
 FUZZY_BEST = 0.99
+#: Names scored per address at most, and how many names share a character pair before the
+#: pair is too common to pick them by (see ``Matcher._near``).
+CANDIDATES = 24
+COMMON_PAIR = 200
 
-#: Province and city heads an export may carry before the district's own names.
-_HEADS = re.compile(r"^(?:[\u4e00-\u9fff]{2,8}?(?:省|自治区))?(?:[\u4e00-\u9fff]{2,8}?市)?")
+#: Province and city heads an export may carry before the district's own names: a city only
+#: when a 区 or 县 follows it closely, or 农贸市场 and 超市 would lose their heads.
+_HEADS = re.compile(
+    r"^(?:[\u4e00-\u9fff]{2,6}?(?:省|自治区)(?=[\u4e00-\u9fff]{2,4}?市))?"
+    r"(?:[\u4e00-\u9fff]{2,4}?市(?=[\u4e00-\u9fff]{1,6}?[区县]))?"
+)
 #: Parts of a building under the address's place: 3栋, 2单元, 5楼, 502室, 3号楼, 附3号.
 _BUILDING = re.compile(r"(?:附)?\d+(?:号楼|栋|幢|座|单元|楼|层|室|户)")
 #: Filler that says nothing of where: 附近, 旁边, 门口, 对面…
@@ -130,12 +143,24 @@ def _cn_number(text: str) -> int:
     return total + digit
 
 
-@dataclass
 class _Name:
-    text: str  # normalised
-    spot: Spot
-    words: frozenset[str] = frozenset()
-    sounds: tuple[str, ...] = ()
+    """A compound's or landmark's name (or alias), normalised; its jieba words and syllables
+    are worked out the first time the name is scored (most never are)."""
+
+    def __init__(self, text: str, spot: Spot) -> None:
+        self.text, self.spot = text, spot
+
+    @cached_property
+    def words(self) -> Counter[str]:
+        return Counter(_words(self.text))
+
+    @cached_property
+    def pairs(self) -> set[str]:
+        return _pairs(self.text)
+
+    @cached_property
+    def sounds(self) -> tuple[str, ...]:
+        return tuple(syllables(self.text))
 
 
 @dataclass
@@ -149,6 +174,8 @@ class Matcher:
     _roads: dict[str, list[Spot]] = field(default_factory=dict, init=False)
     _road_names: list[str] = field(default_factory=list, init=False)
     _names: list[_Name] = field(default_factory=list, init=False)
+    _by_text: dict[str, list[_Name]] = field(default_factory=dict, init=False)
+    _lengths: list[int] = field(default_factory=list, init=False)
     _by_pair: dict[str, list[int]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -162,11 +189,13 @@ class Matcher:
                 continue
             for name in names:
                 at = len(self._names)
-                sounds = tuple(syllables(name))
-                self._names.append(_Name(name, spot, frozenset(_words(name)), sounds))
+                entry = _Name(name, spot)
+                self._names.append(entry)
+                self._by_text.setdefault(name, []).append(entry)
                 for pair in _pairs(name):
                     pairs[pair].append(at)
         self._by_pair = dict(pairs)
+        self._lengths = sorted({len(n) for n in self._by_text}, reverse=True)
         self._road_names = sorted(self._roads, key=len, reverse=True)
 
     def locate(self, address: str) -> Placement | None:
@@ -204,22 +233,28 @@ class Matcher:
     # --- 2. a name written whole -------------------------------------------------------------
 
     def _by_name(self, text: str) -> Placement | None:
-        found = [n for n in self._near(text) if n.text in text]
-        if not found:
-            return None
-        longest = max(len(n.text) for n in found)
-        return _one([n.spot for n in found if len(n.text) == longest], score=1.0, how="name")
+        """The names written in the text, the longest first: a look-up per stretch of the
+        text as long as some name, however many names there are."""
+        for length in self._lengths:
+            found = [
+                name
+                for start in range(len(text) - length + 1)
+                for name in self._by_text.get(text[start : start + length], ())
+            ]
+            if found:
+                return _one([n.spot for n in found], score=1.0, how="name")
+        return None
 
     # --- 3. the likeliest name -----------------------------------------------------------------
 
     def _by_fuzzy(self, text: str) -> Placement | None:
         text = _NEAR.sub("", text)
-        words = frozenset(_words(text))
+        words = Counter(_words(text))
         sounds = syllables(text)
         best: dict[tuple[str, int | None], tuple[float, Spot]] = {}
         for name in self._near(text):
             score = max(
-                _word_share(name.words, words),
+                _word_share(name.words, words, name.text, text),
                 _likeness(name.text, text),
                 SOUNDS_ALIKE * _likeness(name.sounds, sounds),
             )
@@ -237,11 +272,18 @@ class Matcher:
         return _placement(spot, score=min(FUZZY_BEST, round(score, 3)), how="fuzzy")
 
     def _near(self, text: str) -> list[_Name]:
-        """The names sharing a character pair with the text: the few worth scoring."""
-        seen: set[int] = set()
-        for pair in _pairs(text):
-            seen.update(self._by_pair.get(pair, ()))
-        return [self._names[i] for i in sorted(seen)]
+        """The few names worth scoring: those sharing the most character pairs with the text.
+        Pairs that many names have (小区, 花园) only count when the text has no rarer one:
+        they would bring in half the gazetteer and say nothing of which name it is."""
+        mine = _pairs(text)
+        pairs = sorted((p for p in mine if p in self._by_pair), key=lambda p: len(self._by_pair[p]))
+        rare = [p for p in pairs if len(self._by_pair[p]) <= COMMON_PAIR] or pairs[:2]
+        found: set[int] = set()
+        for pair in rare:
+            found.update(self._by_pair[pair])
+        # Ranked by every pair they share, the common ones too.
+        best = heapq.nlargest(CANDIDATES, found, key=lambda i: len(self._names[i].pairs & mine))
+        return [self._names[i] for i in best]
 
 
 class _Nowhere:
@@ -288,10 +330,18 @@ def _words(text: str) -> list[str]:
     return [w for w in cut(text) if len(w) > 1 or ("\u4e00" <= w <= "\u9fff" and w not in "的号")]
 
 
-def _word_share(name: frozenset[str], text: frozenset[str]) -> float:
-    """How much of the name, by characters, is in words the address has too."""
-    total = sum(len(w) for w in name)
-    return sum(len(w) for w in name & text) / total if total else 0.0
+def _word_share(name: Counter[str], words: Counter[str], name_text: str, text: str) -> float:
+    """How much of the name, by characters, is in words the address has too (as often as the
+    name has them), less as those words lie further apart in the address than in the name
+    (天悦和美幼儿园 has every word of 天悦和美苑, but not as one name)."""
+    total = sum(len(w) * n for w, n in name.items())
+    shared = name & words
+    if not total or not shared:
+        return 0.0
+    spots = [(text.find(w), text.find(w) + len(w)) for w in shared]
+    span = max(end for _, end in spots) - min(start for start, _ in spots)
+    covered = sum(len(w) * n for w, n in shared.items())
+    return covered / total * min(1.0, len(name_text) / max(span, 1))
 
 
 def _likeness(name: Sequence[str], text: Sequence[str]) -> float:

@@ -59,6 +59,9 @@ def where(matcher: Matcher, address: str) -> tuple[int | None, int | None, str] 
         ("锦华苑三栋二单元", "锦华苑3栋2单元"),
         ("（锦华路）１２号，", "锦华路12号"),
         ("锦城区", "锦城区"),  # a prefix alone is kept: it is all there is
+        ("成都市锦城区锦华路12号", "锦华路12号"),
+        ("天悦玉兰农贸市场", "天悦玉兰农贸市场"),  # no city: no 区 or 县 after its 市
+        ("锦华路超市门口", "锦华路超市门口"),
     ],
 )
 def test_normalise(text: str, expected: str) -> None:
@@ -178,3 +181,53 @@ def test_nothing(matcher: Matcher, address: str) -> None:
 
 def test_an_empty_gazetteer_places_nothing() -> None:
     assert Matcher([]).locate("锦华路12号") is None
+
+
+def test_words_far_apart_or_fewer_times_are_not_the_name() -> None:
+    """Every word of 天悦和美苑 is in 天悦和美幼儿园, but not as one name; 安居安居苑 has 安居
+    twice, 东湖安居苑 once."""
+    m = Matcher(
+        [
+            Spot(1, COMPOUND, "天悦和美苑", 1, 1),
+            Spot(2, COMPOUND, "安居安居苑", 2, 1),
+            Spot(3, LANDMARK, "天悦农贸市场", 3, 1),
+        ]
+    )
+    assert m.locate("天悦和美幼儿园门口") is None
+    assert m.locate("东湖安居苑3栋") is None
+    assert where(m, "天悦农贸市场门口") == (3, 3, "name")  # 市 here is no city
+    assert where(m, "天悦和美园") == (1, 1, "fuzzy")  # the homophone typo still is
+
+
+def test_among_many_alike_names_the_nearest_is_scored() -> None:
+    """Thousands of names sharing their characters (花园, 农贸市场): the candidates are the
+    names sharing the address's rarer character pairs, ranked by all they share."""
+    words = [
+        "金桂",
+        "银杏",
+        "翠竹",
+        "丹枫",
+        "青松",
+        "紫荆",
+        "海棠",
+        "芙蓉",
+        "玉兰",
+        "红梅",
+        "清水",
+        "白鹭",
+        "锦绣",
+        "瑞祥",
+        "福源",
+        "康宁",
+    ]
+    spots = [
+        Spot(i, LANDMARK, f"{a}{b}{tail}", i, 1)
+        for i, (a, b, tail) in enumerate(
+            ((a, b, tail) for a in words for b in words for tail in ("花园", "农贸市场", "幼儿园")),
+            start=1,
+        )
+    ]
+    m = Matcher(spots)
+    target = next(s for s in spots if s.name == "玉兰红梅农贸市场")
+    placed = m.locate("玉兰红梅农贸市厂门口")  # 厂 for 场
+    assert placed is not None and placed.entry_id == target.id and placed.how == "fuzzy"
