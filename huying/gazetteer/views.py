@@ -58,7 +58,7 @@ def _queue_page(
 ) -> HttpResponse:
     waiting = unplaced(cases_visible_to(actor)).select_related("street")
     rows = list(waiting[:QUEUE_ROWS])
-    chosen = _chosen(chosen_id, actor, rows)
+    chosen = _chosen(chosen_id, actor, rows, refused=form is not None)
     if chosen is not None and form is None:
         form = PlaceForm(initial={"version": chosen.version})
     config = {
@@ -69,7 +69,6 @@ def _queue_page(
             "hint": _("在地图上点击事件的位置，系统按网格边界找到所在网格"),
             "inside": _("位于：{grid}"),
             "outside": _("这个点不在任何网格内，请从列表中选择网格"),
-            "grids": _("网格 {count} 个"),
             "failed": _("地图加载失败：{message}"),
         },
     }
@@ -87,10 +86,12 @@ def _queue_page(
     return render(request, "gazetteer/unplaced.html", context, status=status)
 
 
-def _chosen(raw: str, actor: Actor, rows: list[Case]) -> Case | None:
-    """The case asked for while it still waits, else the first in the queue."""
+def _chosen(raw: str, actor: Actor, rows: list[Case], *, refused: bool = False) -> Case | None:
+    """The case asked for while it still waits (or, its placing refused, still: the page says
+    why beside it, e.g. someone placed it meanwhile), else the first in the queue."""
     if raw.isdigit():
-        case = unplaced(cases_visible_to(actor)).filter(pk=int(raw)).first()
+        cases = cases_visible_to(actor)
+        case = (cases if refused else unplaced(cases)).filter(pk=int(raw)).first()
         if case is not None:
             return case
     return rows[0] if rows else None

@@ -133,6 +133,17 @@ def test_a_refused_place_shows_why_and_changes_nothing(world: World) -> None:
     assert place(client_for(world, "street"), case, grid=world.grids[0].pk).status_code == 404
 
 
+def test_placed_meanwhile_says_so_beside_that_case(world: World) -> None:
+    case, other = _waiting(world), _waiting(world, "春熙路步行街")
+    hub = client_for(world, "hub")
+    assert place(hub, case, grid=world.grids[0].pk).status_code == 302
+    late = place(client_for(world, "hub_sup"), case, grid=world.grids[1].pk)  # version 1
+    assert late.status_code == 409
+    text = late.content.decode()
+    assert f"定位 {case.number}" in text and f"定位 {other.number}" not in text
+    assert Case.objects.get(pk=case.pk).grid_id == world.grids[0].pk
+
+
 def test_the_gazetteer_page_imports_and_reports(world: World) -> None:
     admin = client_for(world, "admin")
     assert admin.get("/gazetteer/manage/").status_code == 200
