@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "huying.org",
     "huying.catalogue",
     "huying.cases",
+    "huying.gazetteer",
     "huying.triage",
     "huying.hotline",
     "huying.evaluation",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("cases/", include("huying.cases.urls")),
     # A case's files, scope-checked (nothing is served from MEDIA_URL).
     path("files/", include("huying.cases.file_urls")),
+    path("gazetteer/", include("huying.gazetteer.urls")),
     path("m/patrol/", include("huying.grid.urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),

@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case as CaseWhen
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from huying.cases import hooks
@@ -56,6 +57,17 @@ def hub_triages(now: datetime) -> Q:
 
 
 A = AssignmentState
+
+
+def unplaced(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """待定位: the open cases in no grid (an address the gazetteer could not place, a report
+    with neither a point nor a unit), 12345 tickets first, then the oldest first."""
+    hotline_first = CaseWhen(
+        When(source=Source.HOTLINE, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    return cases.filter(state__in=OPEN_CASE_STATES, grid__isnull=True).order_by(
+        hotline_first, "reported_at", "pk"
+    )
 
 
 @dataclass
@@ -158,6 +170,10 @@ def hub_home(actor: Actor, now: datetime) -> Home:
                 CaseState.SUBMITTED,
             ),
             _state_queue("dispatch", _("待派单"), cases, CaseState.TRIAGED),
+            # The page to place them on is the gazetteer's (gazetteer:unplaced).
+            _case_queue(
+                "unplaced", _("待定位（未落到网格）"), unplaced(cases), query="", order="id"
+            ),
             _assignment_queue(
                 "returns",
                 _("申请退回待裁定"),

@@ -362,14 +362,19 @@ def combined_chain(combined: Combined, state: str) -> list[Rule] | None:
 #: Who may open a 系统性问题 (a case for a problem that keeps coming back, 反复发生预警) and
 #: link the recurring cases to it: the hub, which sees every street's cases.
 SYSTEMIC_ROLES = HUB_ROLES
+#: Who may place a case in a grid by hand (定位, the 待定位 queue): the hub, which sees the
+#: cases no street has.
+LOCATE_ROLES = HUB_ROLES
 
 #: Trail actions that are not rules of their own (``rating.*``: huying.evaluation's
 #: reverse evaluation; ``systemic.*``: a 系统性问题 opened and each recurring case linked to
-#: it, whatever state the case is in: a note on its trail, not a step of its lifecycle).
+#: it, whatever state the case is in: a note on its trail, not a step of its lifecycle;
+#: ``locate``: the hub placing a case in a grid by hand, ``services.location``).
 _TRAIL_LABELS = {
     "submit": pgettext_lazy("action", "上报"),
     "systemic.open": gettext_lazy("发起系统性问题"),
     "systemic.link": gettext_lazy("关联系统性问题"),
+    "locate": pgettext_lazy("action", "定位"),
     "rating.create": gettext_lazy("逆向评议"),
     "rating.correct": gettext_lazy("更正评议"),
     "rating.appeal": gettext_lazy("评议申诉"),

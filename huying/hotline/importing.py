@@ -20,6 +20,8 @@ from huying.cases.models import Source
 from huying.cases.services.intake import case_submit, title_from
 from huying.core.errors import DomainError, InvalidInput
 from huying.core.spreadsheets import append_row, header_rows, sheet_rows, workbook_bytes
+from huying.gazetteer.matching import Matcher
+from huying.gazetteer.selectors import matcher
 from huying.hotline.models import HotlineTicket
 from huying.org.actors import Actor
 from huying.org.services import PHONE_PATTERN
@@ -300,13 +302,15 @@ def run_import(
 ) -> Plan:
     """Import the rows planned to create or update, each in its own transaction: a row that
     fails leaves nothing of itself behind and is reported as an error; the others stand.
-    New tickets become cases (source 12345) through intake, placed in no grid: the hub
-    triages them. An update refreshes the ticket's row and deadline, never the case.
+    New tickets become cases (source 12345) through intake, placed by their address in the
+    gazetteer (loaded once for the run); one it cannot place waits in the hub's 待定位. An
+    update refreshes the ticket's row and deadline, never the case.
     ``on_progress(rows done)`` is called every ``every`` rows and once at the end."""
     now = now or timezone.now()
+    gazetteer = matcher()
     for done, row in enumerate(plan.rows, start=1):
         if row.action in (CREATE, UPDATE):
-            _run_row(row, actor=actor, now=now)
+            _run_row(row, actor=actor, now=now, gazetteer=gazetteer)
         if on_progress is not None and done % every == 0:
             on_progress(done)
     if on_progress is not None:
@@ -314,10 +318,10 @@ def run_import(
     return plan
 
 
-def _run_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> None:
+def _run_row(row: PlannedRow, *, actor: Actor, now: dt.datetime, gazetteer: Matcher) -> None:
     try:
         with transaction.atomic():
-            row.action = _import_row(row, actor=actor, now=now)
+            row.action = _import_row(row, actor=actor, now=now, gazetteer=gazetteer)
     except DomainError as exc:
         row.action, row.errors = ERROR, [("", exc.message)]
     except IntegrityError:
@@ -328,7 +332,9 @@ def _run_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> None:
 TICKET_FIELDS = ("raw", "due_at", "received_at", "kind", "urgency", "urgent")
 
 
-def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
+def _import_row(
+    row: PlannedRow, *, actor: Actor, now: dt.datetime, gazetteer: Matcher | None = None
+) -> str:
     ticket = HotlineTicket.objects.select_for_update().filter(number=row.number).first()
     v = row.values
     if ticket is not None:  # planned as new but imported meanwhile: an update all the same
@@ -339,12 +345,16 @@ def _import_row(row: PlannedRow, *, actor: Actor, now: dt.datetime) -> str:
         ticket.last_imported_at = now
         ticket.save(update_fields=[*TICKET_FIELDS, "last_imported_at"])
         return UPDATE
+    placed = gazetteer.locate(v["address"]) if gazetteer and v["address"] else None
     case = case_submit(
         actor=actor,
         title=v["title"],
         description=v["content"],
         source=Source.HOTLINE,
         address=v["address"],
+        unit_id=(placed.grid_id or placed.community_id) if placed else None,
+        lat=placed.lat if placed else None,
+        lng=placed.lng if placed else None,
         reporter_name=v["caller"],
         reporter_phone=v["phone"],
         now=now,

@@ -12,6 +12,7 @@ from huying.cases.services.dispatch import (
 )
 from huying.cases.services.engine import event_payload, files_kept_only_on_success
 from huying.cases.services.intake import allocate_case_number, case_attach, case_submit
+from huying.cases.services.location import case_locate
 from huying.cases.services.self_handling import case_complete_self, case_escalate, case_self_handle
 from huying.cases.services.systemic import case_open_systemic
 from huying.cases.services.tracking import (
@@ -51,6 +52,7 @@ __all__ = [
     "case_follow_up",
     "case_hub_dispatch",
     "case_leader_dispatch",
+    "case_locate",
     "case_merge",
     "case_open_systemic",
     "case_reject",

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
@@ -25,6 +27,7 @@ from huying.demo.district import (
     SIZES,
     build_district,
 )
+from huying.demo.gazetteer import build_gazetteer, sample_export
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
@@ -186,6 +189,16 @@ class Command(BaseCommand):
                     f"  研判建议模型 triage model v{model.version}: {model.examples} 件 cases, "
                     f"留出集首位 held-out top-1 {model.top1:.0%} ({model.seconds:.1f} s)"
                 )
+            # The gazetteer a district keeps, and a 12345 export to import against it.
+            began = time.perf_counter()
+            data_dir = Path(settings.DATA_DIR)
+            data_dir.mkdir(parents=True, exist_ok=True)
+            _, entries, placeable = build_gazetteer(district, data_dir, rng_seed=options["seed"])
+            sample = sample_export(data_dir, placeable, year_end=year_end, rng_seed=options["seed"])
+            self.stdout.write(
+                f"  地址库 gazetteer: {entries} 条 entries, 12345 工单样例 sample tickets: "
+                f"{sample[2]} ({time.perf_counter() - began:.1f} s)"
+            )
         total = time.perf_counter() - started
 
         self.stdout.write("")
@@ -250,6 +263,7 @@ class Command(BaseCommand):
                 f"  Open311 接口令牌 api_key（{OPEN311_HOLDER} 的，每次运行换新 / "
                 f"{OPEN311_HOLDER}'s, new each run）: {api_key}"
             )
+        self._samples()
         self.stdout.write("  ⚠ 仅供演示，勿用于生产 / demo only, never in production")
         self.stdout.write("")
         for label, path in URLS:
@@ -258,6 +272,24 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f'  curl "{self.url}open311/v2/requests.json?api_key={api_key}&status=open"'
                 )
+
+    def _samples(self) -> None:
+        """Where the demo's gazetteer and its sample 12345 export are, and how to import it."""
+        data_dir = Path(settings.DATA_DIR)
+        book = data_dir / "演示区地址库.xlsx"
+        samples = sorted(data_dir.glob("12345工单样例-*.csv"))
+        if not book.exists() and not samples:
+            return
+        self.stdout.write(f"  地址库 gazetteer (已导入 imported): {book}")
+        if samples:
+            csv = samples[-1]
+            self.stdout.write(
+                f"  12345 工单样例 sample export (GBK CSV, XLSX): {csv}, {csv.with_suffix('.xlsx')}"
+            )
+            self.stdout.write(
+                f'    导入 import: .venv/bin/huying hotline-import "{csv}" --as {OPEN311_HOLDER} '
+                "（无法落格的进“待定位” / the unplaced wait in 待定位）"
+            )
 
 
 def open311_token() -> str | None:

@@ -1,0 +1,54 @@
+"""Writes to the gazetteer outside an import: the hub, placing a case by hand, may keep its
+address as a landmark so that the next ticket with that address places itself."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huying.core.errors import InvalidInput, PermissionDenied
+from huying.gazetteer.models import Entry, entry_key
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit, Role
+from huying.org.roles import HUB_ROLES
+
+#: Who may add to the gazetteer by hand: the hub (from the 待定位 queue) and the admin.
+KEEPER_ROLES = frozenset({*HUB_ROLES, Role.ADMIN})
+
+
+def landmark_remember(
+    *,
+    actor: Actor,
+    name: str,
+    grid_id: int,
+    lat: float | None = None,
+    lng: float | None = None,
+    now: datetime | None = None,
+) -> Entry:
+    """Keep ``name`` (an address as people wrote it) as a landmark of the grid, with its
+    point if known; the landmark of that name is moved if it was kept before."""
+    if actor.role not in KEEPER_ROLES:
+        raise PermissionDenied(_("当前角色不能修改地址库"))
+    name = " ".join((name or "").split())
+    if not name:
+        raise InvalidInput(_("地址为空，不能加入地址库"), field="name")
+    if len(name) > 100:
+        raise InvalidInput(_("名称不能超过 100 个字符"), field="name")
+    grid = OrgUnit.objects.filter(pk=grid_id, kind=OrgUnit.Kind.GRID, is_active=True).first()
+    if grid is None or grid.parent_id is None:
+        raise InvalidInput(_("所选网格不存在"), field="grid_id")
+    entry, _created = Entry.objects.update_or_create(
+        key=entry_key(Entry.Kind.LANDMARK, name, None, None, Entry.Parity.ALL),
+        defaults={
+            "kind": Entry.Kind.LANDMARK,
+            "name": name,
+            "grid": grid,
+            "community_id": int(grid.parent_id),
+            "lat": lat,
+            "lng": lng,
+            "updated_at": now or timezone.now(),
+        },
+    )
+    return entry
