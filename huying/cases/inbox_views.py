@@ -104,13 +104,13 @@ def inbox_settings(request: HttpRequest) -> HttpResponse:
     enabled = set(settings.HUYING_NOTIFY_CHANNELS)
     table = [
         (
-            _(notify.CATEGORIES[category]),
+            str(notify.CATEGORIES[category]),
             [
                 (
                     f"{category}:{c.channel}",
                     c,
                     c.channel in enabled,
-                    _(notify.CHANNEL_LABELS[c.channel]),
+                    str(notify.CHANNEL_LABELS[c.channel]),
                 )
                 for c in cells
             ],
@@ -121,7 +121,9 @@ def inbox_settings(request: HttpRequest) -> HttpResponse:
         request,
         "cases/inbox_settings.html",
         {
-            "channels": [(c, _(label), c in enabled) for c, label in notify.CHANNEL_LABELS.items()],
+            "channels": [
+                (c, str(label), c in enabled) for c, label in notify.CHANNEL_LABELS.items()
+            ],
             "table": table,
             "quiet_mode": "site" if own is None else ("own" if own.enabled else "off"),
             "own": own,

@@ -130,6 +130,26 @@ class Notification(models.Model):
         return f"{self.recipient_id} {self.kind} {self.subject}"
 
 
+class NotifyChannel(models.TextChoices):
+    """The outgoing channels (``core.channels``); in-app is not one: every notification is."""
+
+    EMAIL = "email", _("电子邮件")
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信群")
+    DINGTALK = "dingtalk", _("钉钉群")
+    FEISHU = "feishu", _("飞书群")
+
+
+class NotifyCategory(models.TextChoices):
+    """The kinds of notification a person picks channels for."""
+
+    TASK = "task", _("待办与流转")
+    URGE = "urge", _("催办与督办")
+    DUE_SOON = "due_soon", _("即将超期提醒")
+    OVERDUE = "overdue", _("超期")
+    DIGEST = "digest", _("每日摘要")
+
+
 class Delivery(models.Model):
     """One notification on one outgoing channel: claimed by compare-and-set, retried with
     exponential backoff, given up (dead) after ``HUYING_NOTIFY_MAX_ATTEMPTS``. A group robot
@@ -145,7 +165,7 @@ class Delivery(models.Model):
     notification = models.ForeignKey(
         Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("通知")
     )
-    channel = models.CharField(max_length=16, verbose_name=_("渠道"))
+    channel = models.CharField(max_length=16, choices=NotifyChannel.choices, verbose_name=_("渠道"))
     state = models.CharField(
         max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("状态")
     )
@@ -179,8 +199,10 @@ class NotificationPreference(models.Model):
         related_name="notification_preferences",
         verbose_name=_("用户"),
     )
-    category = models.CharField(max_length=16, verbose_name=_("通知类别"))
-    channel = models.CharField(max_length=16, verbose_name=_("渠道"))
+    category = models.CharField(
+        max_length=16, choices=NotifyCategory.choices, verbose_name=_("通知类别")
+    )
+    channel = models.CharField(max_length=16, choices=NotifyChannel.choices, verbose_name=_("渠道"))
     enabled = models.BooleanField(verbose_name=_("接收"))
 
     class Meta:

@@ -20,16 +20,24 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import F
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy, gettext_noop
+from django.utils.translation import gettext_lazy
 
 from huying.core.channels import BUILDERS, DeliveryFailed, Message
 from huying.core.i18n import site_text
-from huying.core.models import Delivery, Notification, NotificationPreference, QuietHours
+from huying.core.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    NotifyCategory,
+    NotifyChannel,
+    QuietHours,
+)
 
 logger = logging.getLogger("huying.notify")
 
@@ -38,13 +46,7 @@ Backend = Callable[[Notification], None]
 # --- who gets what ---------------------------------------------------------------------------
 
 #: The kinds of notification a person chooses channels for (the settings page's rows).
-CATEGORIES: dict[str, str] = {
-    "task": gettext_noop("待办与流转"),
-    "urge": gettext_noop("催办与督办"),
-    "due_soon": gettext_noop("即将超期提醒"),
-    "overdue": gettext_noop("超期"),
-    "digest": gettext_noop("每日摘要"),
-}
+CATEGORIES: dict[str, Any] = {c.value: c.label for c in NotifyCategory}
 #: A notification's kind → its category; every other kind is ``task``.
 KIND_CATEGORY: dict[str, str] = {
     "urged": "urge",
@@ -58,13 +60,7 @@ KIND_CATEGORY: dict[str, str] = {
 #: Channels that reach one person (at their address) and those that post to a group.
 PERSONAL_CHANNELS = ("email", "sms")
 GROUP_CHANNELS = ("wecom", "dingtalk", "feishu")
-CHANNEL_LABELS: dict[str, str] = {
-    "email": gettext_noop("电子邮件"),
-    "sms": gettext_noop("短信"),
-    "wecom": gettext_noop("企业微信群"),
-    "dingtalk": gettext_noop("钉钉群"),
-    "feishu": gettext_noop("飞书群"),
-}
+CHANNEL_LABELS: dict[str, Any] = {c.value: c.label for c in NotifyChannel}
 
 
 def category_of(kind: str) -> str:
@@ -331,6 +327,20 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def _retry_at(delivery: Delivery, now: datetime) -> datetime:
+    """After the backoff, and not in the quiet hours (the person's, or the site's for a
+    group) unless the notification is urgent."""
+    at = now + retry_delay(delivery.attempts)
+    n = delivery.notification
+    if n.urgent:
+        return at
+    if delivery.channel in GROUP_CHANNELS:
+        quiet = site_quiet_hours()
+    else:
+        quiet = quiet_hours_of([n.recipient_id])[n.recipient_id]
+    return quiet_until(at, quiet) or at
+
+
 @dataclass
 class DeliveryReport:
     sent: int = 0
@@ -366,7 +376,7 @@ def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
                 Delivery.objects.filter(pk=pk).update(
                     state=Delivery.State.FAILED,
                     last_error=error,
-                    next_attempt_at=now + retry_delay(delivery.attempts),
+                    next_attempt_at=_retry_at(delivery, now),
                 )
                 logger.warning("delivery %s (%s) failed: %s", pk, delivery.channel, error)
                 report.failed += 1

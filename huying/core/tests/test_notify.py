@@ -207,6 +207,19 @@ def test_a_failing_channel_backs_off_then_is_given_up(
 
 
 @pytest.mark.django_db
+def test_a_retry_that_would_fall_in_quiet_hours_waits_for_them_to_end(
+    channels: type[Recorder], settings: Any
+) -> None:
+    settings.HUYING_NOTIFY_RETRY_FIRST = 3600
+    (a,) = people("n-q")
+    evening = datetime(2026, 3, 10, 21, 30, tzinfo=SH)
+    tell([a], now=evening)
+    channels.failing = True
+    deliver_due(now=evening)
+    assert Delivery.objects.get().next_attempt_at == datetime(2026, 3, 11, 7, 0, tzinfo=SH)
+
+
+@pytest.mark.django_db
 def test_a_failure_then_success_sends_once(channels: type[Recorder]) -> None:
     (a,) = people("n-j")
     tell([a], now=NOON)
