@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Model
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -89,10 +88,13 @@ def reached(
     return sorted(hits, key=lambda t: t.minutes(clock_unit, calendar), reverse=True)
 
 
-def claim(obj: Model, due: datetime, threshold: Threshold) -> bool:
-    """True for exactly one caller per clock, due date and threshold."""
-    prefix = "a" if isinstance(obj, Assignment) else "c"
-    key = f"remind:{prefix}{obj.pk}:{int(due.timestamp())}:{threshold.code}"
+def reminder_key(kind: str, pk: int, due: datetime, threshold: Threshold) -> str:
+    """``kind``: ``a`` for an assignment's clock, ``c`` for a case's."""
+    return f"remind:{kind}{pk}:{int(due.timestamp())}:{threshold.code}"
+
+
+def claim(key: str) -> bool:
+    """True for exactly one caller per key (clock, due date and threshold)."""
     _, created = Counter.objects.get_or_create(key=key, defaults={"value": 1})
     return created
 
@@ -108,41 +110,60 @@ def horizon(now: datetime, thresholds: list[Threshold], calendar: WorkCalendar) 
 
 
 def send_reminders(*, now: datetime, batch: int = 1000) -> int:
-    """Remind for every running deadline that has reached a threshold; how many reminded."""
+    """Remind for every running deadline that has reached a threshold; how many reminded
+    (at most ``batch``: the rest on the next sweep). Only the clocks due within the widest
+    threshold are read, as bare columns; the keys already claimed are looked up together,
+    so a sweep that finds nothing new costs a few queries, not one per clock."""
     thresholds = parse_thresholds(settings.HUYING_REMINDER_THRESHOLDS)
     if not thresholds:
         return 0
     calendar = load_calendar()
     until = horizon(now, thresholds, calendar)
     window = {"due_at__gt": now, "due_at__lte": until, "paused_remaining__isnull": True}
-    sent = 0
-    assignments = Assignment.objects.select_related("case").filter(
-        **window, state__in=rules.ACTIVE_ASSIGNMENT_STATES
-    )
-    cases = Case.objects.filter(**window, state__in=[CaseState.SELF_HANDLING, CaseState.VERIFYING])
-    clocks: list[Assignment | Case] = [
-        *assignments.order_by("due_at")[:batch],
-        *cases.order_by("due_at")[:batch],
+    live = [
+        ("a", Assignment.objects.filter(**window, state__in=rules.ACTIVE_ASSIGNMENT_STATES)),
+        (
+            "c",
+            Case.objects.filter(**window, state__in=[CaseState.SELF_HANDLING, CaseState.VERIFYING]),
+        ),
     ]
-    for obj in clocks:
-        assert obj.due_at is not None
-        try:
-            left = calendar.remaining(now, obj.due_at, obj.clock_unit or "minutes")
-        except CalendarYearMissing:
-            continue
-        hits = reached(thresholds, left=left, clock_unit=obj.clock_unit, calendar=calendar)
-        if not hits:
-            continue
-        for wider in hits[:-1]:
-            claim(obj, obj.due_at, wider)
-        tightest = hits[-1]
-        if not claim(obj, obj.due_at, tightest):
-            continue
-        with translation.override(settings.LANGUAGE_CODE):  # sent, not shown: the site's
-            message = _("即将超期（%(left)s），请抓紧办理") % {"left": tightest.label()}
-        if isinstance(obj, Assignment):
-            tell_department(obj, obj.case, "reminder", message, now)
-        else:
-            tell_street(obj, "reminder", message, now)
-        sent += 1
+    due: list[tuple[str, int, list[str]]] = []  # (kind, pk, keys widest first)
+    for kind, rows in live:
+        for pk, due_at, unit in rows.values_list("pk", "due_at", "clock_unit").iterator(2000):
+            if due_at is None:  # excluded by the window; for the type checker
+                continue
+            try:
+                left = calendar.remaining(now, due_at, unit or "minutes")
+            except CalendarYearMissing:
+                continue
+            hits = reached(thresholds, left=left, clock_unit=unit, calendar=calendar)
+            if hits:
+                due.append((kind, pk, [reminder_key(kind, pk, due_at, t) for t in hits]))
+    sent = 0
+    for start in range(0, len(due), 1000):
+        chunk = due[start : start + 1000]
+        claimed = set(
+            Counter.objects.filter(key__in=[keys[-1] for _, _, keys in chunk]).values_list(
+                "key", flat=True
+            )
+        )
+        for kind, pk, keys in chunk:
+            if keys[-1] in claimed or sent >= batch:
+                continue
+            for wider in keys[:-1]:
+                claim(wider)
+            if not claim(keys[-1]):
+                continue  # another worker got there first
+            _tell(kind, pk, Threshold(0, keys[-1].rsplit(":", 1)[1]), now)
+            sent += 1
     return sent
+
+
+def _tell(kind: str, pk: int, threshold: Threshold, now: datetime) -> None:
+    with translation.override(settings.LANGUAGE_CODE):  # sent, not shown: the site's
+        message = _("即将超期（%(left)s），请抓紧办理") % {"left": threshold.label()}
+    if kind == "a":
+        a = Assignment.objects.select_related("case").get(pk=pk)
+        tell_department(a, a.case, "reminder", message, now)
+    else:
+        tell_street(Case.objects.get(pk=pk), "reminder", message, now)
