@@ -195,3 +195,15 @@ def test_the_settings_page_saves_choices_and_quiet_hours(world: World, settings:
     bad = client.post("/cases/inbox/settings/", {"quiet": "own", "start": "21:00", "end": ""})
     assert bad.status_code == 400
     assert QuietHours.objects.get(user=user).start.hour == 21  # unchanged
+
+
+def test_a_sweep_that_finds_nothing_new_costs_a_few_queries_however_many_clocks(
+    world: World, settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    settings.HUYING_REMINDER_THRESHOLDS = ["1wd", "4h"]
+    for _ in range(6):
+        case_in_state(world, CaseState.IN_PROGRESS)
+    now = local(2026, 3, 11, 12, 0)
+    assert send_reminders(now=now) == 6
+    with django_assert_max_num_queries(4):  # the calendar is cached; two reads, one key lookup
+        assert send_reminders(now=now + timedelta(minutes=1)) == 0

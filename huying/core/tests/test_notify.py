@@ -330,3 +330,28 @@ def test_two_deliverers_never_send_a_delivery_twice(
     assert sum(sent) == expected == len(lines)
     assert lines.count("wecom JJ-0") == 1
     assert Delivery.objects.filter(state="sent").count() == expected
+
+
+@pytest.mark.django_db
+def test_the_admin_reads_the_delivery_log_and_offers_a_dead_one_again(
+    channels: type[Recorder], admin_client: Any
+) -> None:
+    a, b = people("n-r", "n-s")
+    tell([a], now=NOON)
+    notify.notify(recipient_ids=[b], kind="dispatched", subject="JJ-9", message="请签收", now=NOON)
+    Delivery.objects.filter(notification__subject="JJ-9").update(
+        state="dead", last_error="HTTP 502"
+    )
+    Delivery.objects.filter(notification__subject="JJ-2026-00042").update(state="sent")
+    page = admin_client.get("/admin/core/delivery/?state__exact=dead")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "JJ-9" in html and "HTTP 502" in html and "JJ-2026-00042" not in html
+    ids = list(Delivery.objects.values_list("pk", flat=True))
+    r = admin_client.post(
+        "/admin/core/delivery/", {"action": "retry", "_selected_action": [str(i) for i in ids]}
+    )
+    assert r.status_code == 302
+    states = dict(Delivery.objects.values_list("notification__subject", "state"))
+    assert states == {"JJ-9": "pending", "JJ-2026-00042": "sent"}  # a sent one stays sent
+    assert Delivery.objects.get(notification__subject="JJ-9").attempts == 0
