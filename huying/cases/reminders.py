@@ -159,9 +159,14 @@ def send_reminders(*, now: datetime, batch: int = 1000) -> int:
     return sent
 
 
+def reminder_message(threshold: Threshold) -> str:
+    """The reminder's words, in the site's language (sent, not shown)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _("即将超期（%(left)s），请抓紧办理") % {"left": threshold.label()}
+
+
 def _tell(kind: str, pk: int, threshold: Threshold, now: datetime) -> None:
-    with translation.override(settings.LANGUAGE_CODE):  # sent, not shown: the site's
-        message = _("即将超期（%(left)s），请抓紧办理") % {"left": threshold.label()}
+    message = reminder_message(threshold)
     if kind == "a":
         a = Assignment.objects.select_related("case").get(pk=pk)
         tell_department(a, a.case, "reminder", message, now)
