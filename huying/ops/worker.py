@@ -121,11 +121,12 @@ def last_heartbeat() -> datetime | None:
 
 #: Tasks that may run again after a worker died in the middle of one, because each of them
 #: works by compare-and-set on the rows it handles or recounts from a mark: the deadline sweep
-#: (``swept_due_at``/``warned_due_at``), notification delivery (``sent_at``; a notification
-#: claimed by the dead worker is not sent twice), webhook delivery (each delivery claimed by
-#: compare-and-set; a dead worker's claim is offered again after its lease), the rollups
-#: (``TallyMark`` under a row lock), the leaders' digest (one key per leader and day), the hourly housekeeping, and the trail anchor (a second
-#: run appends heads already anchored, which is harmless). A case export or a circular is not
+#: (``swept_due_at``/``warned_due_at``, a reminder key per threshold), notification delivery
+#: (``sent_at`` and each channel's delivery claimed; one claimed by the dead worker is not
+#: sent twice), webhook delivery (each delivery claimed by compare-and-set; a dead worker's
+#: claim is offered again after its lease), the rollups (``TallyMark`` under a row lock), the
+#: leaders' digest (one key per leader and day), the hourly housekeeping, and the trail
+#: anchor (a second run appends heads already anchored, which is harmless). A case export or a circular is not
 #: among them: its job claims its row PENDING → RUNNING first, so running it again does
 #: nothing, and its own hourly sweep marks it failed for the user to ask again.
 REQUEUED: frozenset[str] = frozenset(
