@@ -247,6 +247,24 @@ if _unknown_channels:
         f"environment variable HUYING_NOTIFY_CHANNELS names unknown channels: {_unknown_channels}"
     )
 HUYING_CHANNEL_TIMEOUT = env_int("HUYING_CHANNEL_TIMEOUT", 10, minimum=1)
+# Delivery per channel (huying.core.notify): a failed send waits HUYING_NOTIFY_RETRY_FIRST
+# seconds, doubling each time up to HUYING_NOTIFY_RETRY_CAP; after HUYING_NOTIFY_MAX_ATTEMPTS
+# attempts the delivery is dead (the admin's 投递记录 lists it).
+HUYING_NOTIFY_MAX_ATTEMPTS = env_int("HUYING_NOTIFY_MAX_ATTEMPTS", 8, minimum=1)
+HUYING_NOTIFY_RETRY_FIRST = env_int("HUYING_NOTIFY_RETRY_FIRST", 60, minimum=1)
+HUYING_NOTIFY_RETRY_CAP = env_int("HUYING_NOTIFY_RETRY_CAP", 6 * 3600, minimum=1)
+# Quiet hours (local time, may run past midnight; "off" for none): e-mail, SMS and robot
+# messages written then wait until they end, except for urgent (L4) cases. A person may set
+# their own on 通知设置.
+HUYING_QUIET_HOURS = env_str("HUYING_QUIET_HOURS", "22:00-07:00")
+# The site's address, for the links in outgoing messages.
+HUYING_BASE_URL = env_str("HUYING_BASE_URL", "http://localhost:8000")
+# 即将超期 reminders (huying.cases.reminders): remaining time at which the people responsible
+# are reminded, once each per deadline: "1wd" one working day, "4h" four hours (working hours
+# on a working-time clock).
+HUYING_REMINDER_THRESHOLDS = env_list("HUYING_REMINDER_THRESHOLDS", ["1wd", "4h"])
+# The leaders' daily digest (huying.cases.digest) goes out once a day from this local hour.
+HUYING_DIGEST_HOUR = env_int("HUYING_DIGEST_HOUR", 8, minimum=0)
 HUYING_SMS_GATEWAY_URL = env_str("HUYING_SMS_GATEWAY_URL", "")
 HUYING_SMS_GATEWAY_KEY = env_str("HUYING_SMS_GATEWAY_KEY", "")
 HUYING_SMS_GATEWAY_SECRET = env_str("HUYING_SMS_GATEWAY_SECRET", "")

@@ -1,4 +1,5 @@
-"""The deadline sweep: due-soon warnings, overdue flags, automatic escalation.
+"""The deadline sweep: due-soon warnings, 即将超期 reminders at the thresholds in settings
+(``cases.reminders``), overdue flags (the unit's leader told), automatic escalation.
 
 Idempotent and safe with several workers: each deadline is acted on through a
 compare-and-set on ``swept_due_at`` / ``warned_due_at`` (the due date already handled), so a
@@ -18,6 +19,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 
 from huying.cases import rules
 from huying.cases.models import Assignment, Case, CaseState
+from huying.cases.reminders import send_reminders
 from huying.cases.services.engine import (
     assignment_step,
     case_step,
@@ -44,6 +46,7 @@ UNWARNED = Q(warned_due_at__isnull=True) | ~Q(warned_due_at=F("due_at"))
 @dataclass
 class SweepReport:
     warned: int = 0
+    reminded: int = 0
     overdue_assignments: int = 0
     escalated_cases: int = 0
     overdue_verifications: int = 0
@@ -54,6 +57,7 @@ class SweepReport:
 def sweep_deadlines(*, now: datetime, batch: int = 1000) -> SweepReport:
     report = SweepReport()
     _warn(now, report, batch)
+    report.reminded = send_reminders(now=now, batch=batch)
     live = {"due_at__lt": now, "paused_remaining__isnull": True}
     for pk, case_id in Assignment.objects.filter(
         UNHANDLED, state__in=rules.ACTIVE_ASSIGNMENT_STATES, **live
@@ -96,6 +100,7 @@ def _assignment_overdue(assignment_id: int, case_id: int, now: datetime) -> bool
         ).first()
         if a is None or a.state not in rules.ACTIVE_ASSIGNMENT_STATES:
             return False
+        due = a.due_at
         # Recorded in the trail as the source text (gettext_noop), translated where shown.
         if a.state == "awaiting_report_in":
             reason, note = gettext_noop("报到超期"), gettext_noop("报到超期自动督办")
@@ -116,8 +121,9 @@ def _assignment_overdue(assignment_id: int, case_id: int, now: datetime) -> bool
         # Escalation for a department: the hub supervises it from now on.
         if not case.supervised:
             supervise(case, None, note, now)
-        tell(hub_of(case), [Role.HUB_SUPERVISOR], case, "overdue", to_hub, now)
-        tell([a.department_id], [Role.DEPT_LEADER], case, "overdue", to_department, now)
+        # The unit's leader is told, with the deadline that ran out.
+        tell(hub_of(case), [Role.HUB_SUPERVISOR], case, "overdue", to_hub, now, due_at=due)
+        tell([a.department_id], [Role.DEPT_LEADER], case, "overdue", to_department, now, due_at=due)
         return True
 
     return run(None, case_id, None, body)

@@ -12,11 +12,12 @@ from django.utils import timezone, translation
 from django_tasks import task
 
 from huying.cases.anchors import write_anchor
+from huying.cases.digest import send_daily_digests
 from huying.cases.models import CaseExport
 from huying.cases.selectors import CaseFilters
 from huying.cases.services.export import case_export_create, case_export_run, case_export_sweep
 from huying.cases.sweep import sweep_deadlines
-from huying.core.notify import deliver_pending
+from huying.core.notify import deliver_due, deliver_pending
 from huying.org.actors import Actor
 
 
@@ -26,8 +27,16 @@ def sweep_deadlines_task() -> dict[str, Any]:
 
 
 @task()
-def deliver_notifications_task() -> int:
-    return deliver_pending(now=timezone.now())
+def deliver_notifications_task() -> dict[str, Any]:
+    """Notifications to the backend (the log), then each channel's deliveries that are due."""
+    now = timezone.now()
+    return {"handed_over": deliver_pending(now=now), **asdict(deliver_due(now=now))}
+
+
+@task()
+def daily_digest_task() -> int:
+    """The leaders' daily digest, once a day from HUYING_DIGEST_HOUR (cases.digest)."""
+    return send_daily_digests(now=timezone.now())
 
 
 @task()

@@ -12,6 +12,7 @@ urlpatterns = [
     path("inbox/", inbox_views.inbox_page, name="inbox"),
     path("inbox/badge", inbox_views.inbox_badge, name="inbox_badge"),
     path("inbox/read", inbox_views.inbox_read, name="inbox_read"),
+    path("inbox/settings/", inbox_views.inbox_settings, name="inbox_settings"),
     path("warnings/", warning_views.warning_list, name="warnings"),
     path("warnings/export.xlsx", warning_views.warning_export, name="warnings_export"),
     path("warnings/systemic", warning_views.open_systemic, name="open_systemic"),

@@ -6,8 +6,8 @@ A channel's ``send`` returns when the other side took the message and raises
 refused connection, a timeout). Requests are never redirected: a redirect is a failure, so a
 message is not carried to an address nobody configured.
 
-``HUYING_NOTIFY_CHANNELS`` names the channels that are on; ``channels_backend`` is a
-``HUYING_NOTIFY_BACKEND`` that sends each notification through them (README.md, settings).
+``HUYING_NOTIFY_CHANNELS`` names the channels that are on; ``core.notify`` writes a delivery
+per notification and channel and sends it through ``BUILDERS`` (README.md, settings).
 """
 
 from __future__ import annotations
@@ -27,8 +27,6 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.core.mail import send_mail
-
-from huying.core.models import Notification
 
 logger = logging.getLogger("huying.notify")
 
@@ -246,33 +244,7 @@ BUILDERS: dict[str, Callable[[], Channel]] = {
 }
 
 
-def configured_channels() -> list[Channel]:
-    return [BUILDERS[name]() for name in settings.HUYING_NOTIFY_CHANNELS]
-
-
-def message_of(notification: Notification) -> Message:
-    user = notification.recipient
-    return Message(
-        subject=notification.subject,
-        text=notification.message,
-        email=user.email,
-        # Only residents have a number on file (their sign-in account).
-        phone=getattr(getattr(user, "phone_account", None), "phone", ""),
-    )
-
-
-def channels_backend(notification: Notification) -> None:
-    """Send through every configured channel. A channel that fails is logged and not tried
-    again, so no channel carries a notification twice; only when every channel failed does
-    this raise, and ``deliver_pending`` offers the notification again later."""
-    channels = configured_channels()
-    message = message_of(notification)
-    failed = 0
-    for channel in channels:
-        try:
-            channel.send(message)
-        except DeliveryFailed as exc:
-            failed += 1
-            logger.warning("notification %s: %s failed: %s", notification.pk, channel.name, exc)
-    if channels and failed == len(channels):
-        raise DeliveryFailed(f"notification {notification.pk}: every channel failed")
+def channels_backend(notification: object) -> None:
+    """Formerly sent each notification through every channel at once. Channels now have a
+    delivery each (``core.notify.deliver_due``); kept so a deployment that still names it in
+    HUYING_NOTIFY_BACKEND hands notifications over to nothing twice."""

@@ -111,15 +111,130 @@ class Notification(models.Model):
     kind = models.CharField(max_length=32)
     subject = models.CharField(max_length=64, help_text="e.g. the case number")
     message = models.CharField(max_length=500)
+    # What the outgoing templates print beside the message (``core.notify.compose``).
+    title = models.CharField(max_length=200, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    url = models.CharField(max_length=300, blank=True)
+    # Urgent (an L4 case, an emergency): never held for quiet hours.
+    urgent = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["recipient", "read_at", "-id"], name="notif_inbox")]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
 
     def __str__(self) -> str:
         return f"{self.recipient_id} {self.kind} {self.subject}"
+
+
+class NotifyChannel(models.TextChoices):
+    """The outgoing channels (``core.channels``); in-app is not one: every notification is."""
+
+    EMAIL = "email", _("电子邮件")
+    SMS = "sms", _("短信")
+    WECOM = "wecom", _("企业微信群")
+    DINGTALK = "dingtalk", _("钉钉群")
+    FEISHU = "feishu", _("飞书群")
+
+
+class NotifyCategory(models.TextChoices):
+    """The kinds of notification a person picks channels for."""
+
+    TASK = "task", _("待办与流转")
+    URGE = "urge", _("催办与督办")
+    DUE_SOON = "due_soon", _("即将超期提醒")
+    OVERDUE = "overdue", _("超期")
+    DIGEST = "digest", _("每日摘要")
+
+
+class Delivery(models.Model):
+    """One notification on one outgoing channel: claimed by compare-and-set, retried with
+    exponential backoff, given up (dead) after ``HUYING_NOTIFY_MAX_ATTEMPTS``. A group robot
+    carries an event once: its row hangs on the first of the event's notifications."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("待发送")
+        SENDING = "sending", _("发送中")
+        SENT = "sent", _("已发送")
+        FAILED = "failed", _("失败待重试")
+        DEAD = "dead", _("已放弃")
+
+    notification = models.ForeignKey(
+        Notification, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("通知")
+    )
+    channel = models.CharField(max_length=16, choices=NotifyChannel.choices, verbose_name=_("渠道"))
+    state = models.CharField(
+        max_length=8, choices=State.choices, default=State.PENDING, verbose_name=_("状态")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("尝试次数"))
+    next_attempt_at = models.DateTimeField(verbose_name=_("下次尝试"))
+    last_error = models.CharField(max_length=500, blank=True, verbose_name=_("最近错误"))
+    created_at = models.DateTimeField(verbose_name=_("创建时间"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("发送时间"))
+
+    class Meta:
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["notification", "channel"], name="delivery_once_per_channel"
+            )
+        ]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="notify_delivery_due")]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.channel} {self.state}"
+
+
+class NotificationPreference(models.Model):
+    """A person's own choice for one kind of notification on one channel; without a row,
+    the defaults of their roles decide (``org.roles.NOTIFY_DEFAULTS``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("用户"),
+    )
+    category = models.CharField(
+        max_length=16, choices=NotifyCategory.choices, verbose_name=_("通知类别")
+    )
+    channel = models.CharField(max_length=16, choices=NotifyChannel.choices, verbose_name=_("渠道"))
+    enabled = models.BooleanField(verbose_name=_("接收"))
+
+    class Meta:
+        verbose_name = _("通知偏好")
+        verbose_name_plural = _("通知偏好")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "category", "channel"], name="notify_pref_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.category} {self.channel} {self.enabled}"
+
+
+class QuietHours(models.Model):
+    """A person's own quiet hours, instead of the site's (``HUYING_QUIET_HOURS``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quiet_hours",
+        verbose_name=_("用户"),
+    )
+    enabled = models.BooleanField(default=True, verbose_name=_("启用免打扰"))
+    start = models.TimeField(verbose_name=_("开始"))
+    end = models.TimeField(verbose_name=_("结束"))
+
+    class Meta:
+        verbose_name = _("免打扰时段")
+        verbose_name_plural = _("免打扰时段")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.start}-{self.end}"
 
 
 class ChangeLog(models.Model):

@@ -1,7 +1,15 @@
 """Notifications as an outbox: rows written in the same transaction as the change that
-caused them, delivered later by the worker through a pluggable backend (log by default; a dotted path
-in HUYING_NOTIFY_BACKEND: ``huying.core.channels.channels_backend`` sends through the
-e-mail, SMS and group-robot channels named in HUYING_NOTIFY_CHANNELS).
+caused them, delivered later by the worker.
+
+Each row is the person's in-app notice (the bell, ``core.inbox``) and is handed once to
+HUYING_NOTIFY_BACKEND (the log by default). Beside it, one ``Delivery`` per outgoing channel
+the person wants for that kind of notification (their own choice, else their roles' defaults;
+only channels named in HUYING_NOTIFY_CHANNELS): e-mail and SMS per person, the WeCom, DingTalk
+and Feishu group robots once per event however many people it tells. A delivery is claimed by
+compare-and-set, so no channel carries a notification twice; a failure is retried with
+exponential backoff and given up (dead) after HUYING_NOTIFY_MAX_ATTEMPTS. Outside urgent
+cases (L4, emergencies), personal and group messages written in quiet hours wait until the
+quiet hours end.
 
 A text to a number with no account behind it yet (a resident's sign-in code) cannot wait in
 an outbox for the worker: ``send_text`` sends it at once through HUYING_SMS_BACKEND."""
@@ -9,17 +17,265 @@ an outbox for the worker: ``send_text`` sends it at once through HUYING_SMS_BACK
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db.models import F
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy
 
-from huying.core.models import Notification
+from huying.core.channels import BUILDERS, DeliveryFailed, Message
+from huying.core.i18n import site_text
+from huying.core.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    NotifyCategory,
+    NotifyChannel,
+    QuietHours,
+)
 
 logger = logging.getLogger("huying.notify")
 
 Backend = Callable[[Notification], None]
+
+# --- who gets what ---------------------------------------------------------------------------
+
+#: The kinds of notification a person chooses channels for (the settings page's rows).
+CATEGORIES: dict[str, Any] = {c.value: c.label for c in NotifyCategory}
+#: A notification's kind → its category; every other kind is ``task``.
+KIND_CATEGORY: dict[str, str] = {
+    "urged": "urge",
+    "escalated": "urge",
+    "due_soon": "due_soon",
+    "reminder": "due_soon",
+    "overdue": "overdue",
+    "overdue_leader": "overdue",
+    "digest": "digest",
+}
+#: Channels that reach one person (at their address) and those that post to a group.
+PERSONAL_CHANNELS = ("email", "sms")
+GROUP_CHANNELS = ("wecom", "dingtalk", "feishu")
+CHANNEL_LABELS: dict[str, Any] = {c.value: c.label for c in NotifyChannel}
+
+
+def category_of(kind: str) -> str:
+    return KIND_CATEGORY.get(kind, "task")
+
+
+#: user id → category → the channels their roles get by default (registered by org).
+RoleDefaults = Callable[[list[int]], Mapping[int, Mapping[str, Iterable[str]]]]
+_role_defaults: RoleDefaults | None = None
+
+
+def register_role_defaults(defaults: RoleDefaults) -> None:
+    """The organisation knows people's roles; core only asks (core may not import org)."""
+    global _role_defaults
+    _role_defaults = defaults
+
+
+def role_defaults(user_ids: list[int]) -> Mapping[int, Mapping[str, Iterable[str]]]:
+    return _role_defaults(user_ids) if _role_defaults is not None else {}
+
+
+def resolve(
+    defaults: Iterable[str], choices: Mapping[str, bool], available: Iterable[str]
+) -> set[str]:
+    """The channels one person gets one category on: their roles' defaults, each overridden
+    by their own choice where they made one, among the channels that are switched on."""
+    wanted = set(defaults)
+    for channel, enabled in choices.items():
+        (wanted.add if enabled else wanted.discard)(channel)
+    return wanted & set(available)
+
+
+def channels_wanted(user_ids: list[int], category: str) -> dict[int, set[str]]:
+    available = settings.HUYING_NOTIFY_CHANNELS
+    if not available or not user_ids:
+        return {uid: set() for uid in user_ids}
+    defaults = role_defaults(user_ids)
+    choices: dict[int, dict[str, bool]] = {}
+    for uid, channel, enabled in NotificationPreference.objects.filter(
+        user_id__in=user_ids, category=category
+    ).values_list("user_id", "channel", "enabled"):
+        choices.setdefault(uid, {})[channel] = enabled
+    return {
+        uid: resolve(defaults.get(uid, {}).get(category, ()), choices.get(uid, {}), available)
+        for uid in user_ids
+    }
+
+
+# --- quiet hours -----------------------------------------------------------------------------
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time] | None:
+    """``"22:00-07:00"`` → (22:00, 07:00); empty or ``off`` → none."""
+    text = text.strip()
+    if not text or text.lower() == "off":
+        return None
+    start, _, end = text.partition("-")
+    return time.fromisoformat(start.strip()), time.fromisoformat(end.strip())
+
+
+def site_quiet_hours() -> tuple[time, time] | None:
+    return parse_quiet_hours(settings.HUYING_QUIET_HOURS)
+
+
+def quiet_until(moment: datetime, quiet: tuple[time, time] | None) -> datetime | None:
+    """When ``moment`` falls in the quiet hours (local time; they may run past midnight),
+    the instant they end (UTC); otherwise None."""
+    if quiet is None:
+        return None
+    start, end = quiet
+    if start == end:
+        return None
+    zone = ZoneInfo(settings.TIME_ZONE)
+    local = moment.astimezone(zone)
+    now_t = local.time()
+    if start < end:
+        inside = start <= now_t < end
+        end_day = local.date()
+    else:  # e.g. 22:00–07:00
+        inside = now_t >= start or now_t < end
+        end_day = local.date() + timedelta(days=1 if now_t >= start else 0)
+    if not inside:
+        return None
+    return datetime.combine(end_day, end, tzinfo=zone).astimezone(UTC)
+
+
+def quiet_hours_of(user_ids: list[int]) -> dict[int, tuple[time, time] | None]:
+    """Each person's quiet hours: their own when they set them, else the site's."""
+    site = site_quiet_hours()
+    own = {
+        q.user_id: ((q.start, q.end) if q.enabled else None)
+        for q in QuietHours.objects.filter(user_id__in=user_ids)
+    }
+    return {uid: own.get(uid, site) for uid in user_ids}
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    recipient_ids: Iterable[int],
+    kind: str,
+    subject: str,
+    message: str,
+    now: datetime,
+    title: str = "",
+    due_at: datetime | None = None,
+    url: str = "",
+    urgent: bool = False,
+) -> int:
+    """One event told to several people: an inbox row each, and the deliveries their
+    channels call for. ``url``: a path on this site (made absolute with HUYING_BASE_URL)."""
+    rows = [
+        Notification(
+            recipient_id=uid,
+            kind=kind,
+            subject=subject,
+            message=message[:500],
+            title=title[:200],
+            due_at=due_at,
+            url=url[:300],
+            urgent=urgent,
+            created_at=now,
+        )
+        for uid in sorted(set(recipient_ids))
+    ]
+    Notification.objects.bulk_create(rows)
+    if rows and settings.HUYING_NOTIFY_CHANNELS:
+        Delivery.objects.bulk_create(plan_deliveries(rows, now=now))
+    return len(rows)
+
+
+def plan_deliveries(rows: list[Notification], *, now: datetime) -> list[Delivery]:
+    """A delivery per person per personal channel they want (and have an address for), and
+    one per group channel any of them wants, on the event's first row."""
+    from django.contrib.auth import get_user_model
+
+    user_ids = [n.recipient_id for n in rows]
+    wanted = channels_wanted(user_ids, category_of(rows[0].kind))
+    addresses = {
+        pk: {"email": bool(email), "sms": bool(phone)}
+        for pk, email, phone in get_user_model()
+        .objects.filter(pk__in=user_ids)
+        .values_list("pk", "email", "phone_account__phone")
+    }
+    quiet = quiet_hours_of(user_ids) if not rows[0].urgent else {}
+
+    def due(quiet_hours: tuple[time, time] | None) -> datetime:
+        return quiet_until(now, quiet_hours) or now
+
+    deliveries = []
+    for n in rows:
+        for channel in PERSONAL_CHANNELS:
+            if channel in wanted[n.recipient_id] and addresses.get(n.recipient_id, {}).get(channel):
+                deliveries.append(
+                    Delivery(
+                        notification=n,
+                        channel=channel,
+                        next_attempt_at=due(quiet.get(n.recipient_id)),
+                        created_at=now,
+                    )
+                )
+    groups = set().union(*wanted.values()) & set(GROUP_CHANNELS)
+    site = None if rows[0].urgent else site_quiet_hours()
+    for channel in sorted(groups):
+        deliveries.append(
+            Delivery(
+                notification=rows[0], channel=channel, next_attempt_at=due(site), created_at=now
+            )
+        )
+    return deliveries
+
+
+# --- templates -------------------------------------------------------------------------------
+
+
+def absolute_url(path: str) -> str:
+    if not path or "://" in path:
+        return path
+    return settings.HUYING_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
+
+
+def compose(notification: Notification, *, email: str = "", phone: str = "") -> Message:
+    """The text every outgoing channel carries, in the site's language: the message (which
+    names the case number), then the case's title, its deadline and a link."""
+    lines = [notification.message]
+    if notification.title:
+        lines.append(site_text(gettext_lazy("标题：%(title)s") % {"title": notification.title}))
+    if notification.due_at:
+        local = notification.due_at.astimezone(ZoneInfo(settings.TIME_ZONE))
+        lines.append(
+            site_text(gettext_lazy("时限：%(due)s") % {"due": local.strftime("%Y-%m-%d %H:%M")})
+        )
+    if notification.url:
+        lines.append(
+            site_text(gettext_lazy("查看：%(url)s") % {"url": absolute_url(notification.url)})
+        )
+    return Message(subject=notification.subject, text="\n".join(lines), email=email, phone=phone)
+
+
+def message_for(delivery: Delivery) -> Message:
+    n = delivery.notification
+    if delivery.channel in GROUP_CHANNELS:
+        return compose(n)
+    user = n.recipient
+    return compose(
+        n,
+        email=user.email,
+        # Only residents have a number on file (their sign-in account).
+        phone=getattr(getattr(user, "phone_account", None), "phone", ""),
+    )
+
+
+# --- sending ---------------------------------------------------------------------------------
 
 
 def log_backend(notification: Notification) -> None:
@@ -41,21 +297,9 @@ def send_text(phone: str, message: str) -> None:
     backend(phone, message)
 
 
-def notify(
-    *, recipient_ids: Iterable[int], kind: str, subject: str, message: str, now: datetime
-) -> int:
-    rows = [
-        Notification(
-            recipient_id=uid, kind=kind, subject=subject, message=message[:500], created_at=now
-        )
-        for uid in sorted(set(recipient_ids))
-    ]
-    Notification.objects.bulk_create(rows)
-    return len(rows)
-
-
 def deliver_pending(*, now: datetime, limit: int = 500) -> int:
-    """Send unsent notifications; each is claimed by compare-and-set so workers never double-send."""
+    """Hand unsent notifications to the backend; each is claimed by compare-and-set so
+    workers never hand one over twice. How many were handed over."""
     backend: Backend = import_string(settings.HUYING_NOTIFY_BACKEND)
     sent = 0
     for pk in (
@@ -73,3 +317,142 @@ def deliver_pending(*, now: datetime, limit: int = 500) -> int:
             continue
         sent += 1
     return sent
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th failed attempt (1-based): HUYING_NOTIFY_RETRY_FIRST
+    seconds, doubling each time, never more than HUYING_NOTIFY_RETRY_CAP."""
+    first = settings.HUYING_NOTIFY_RETRY_FIRST
+    seconds = min(settings.HUYING_NOTIFY_RETRY_CAP, first * 2 ** min(max(attempts - 1, 0), 20))
+    return timedelta(seconds=seconds)
+
+
+def _retry_at(delivery: Delivery, now: datetime) -> datetime:
+    """After the backoff, and not in the quiet hours (the person's, or the site's for a
+    group) unless the notification is urgent."""
+    at = now + retry_delay(delivery.attempts)
+    n = delivery.notification
+    if n.urgent:
+        return at
+    if delivery.channel in GROUP_CHANNELS:
+        quiet = site_quiet_hours()
+    else:
+        quiet = quiet_hours_of([n.recipient_id])[n.recipient_id]
+    return quiet_until(at, quiet) or at
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+
+
+DUE_STATES = (Delivery.State.PENDING, Delivery.State.FAILED)
+
+
+def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
+    """Send the deliveries whose time has come. Each is claimed (→ SENDING, one more attempt)
+    by compare-and-set, so of several workers one sends it; a delivery whose worker died
+    while sending stays SENDING: it may have gone out, and is not sent again."""
+    report = DeliveryReport()
+    due = Delivery.objects.filter(state__in=DUE_STATES, next_attempt_at__lte=now)
+    for pk, attempts in due.order_by("next_attempt_at", "pk").values_list("pk", "attempts")[:limit]:
+        claimed = Delivery.objects.filter(
+            pk=pk, state__in=DUE_STATES, attempts=attempts, next_attempt_at__lte=now
+        ).update(state=Delivery.State.SENDING, attempts=F("attempts") + 1)
+        if claimed != 1:
+            continue
+        delivery = Delivery.objects.select_related("notification__recipient").get(pk=pk)
+        try:
+            BUILDERS[delivery.channel]().send(message_for(delivery))
+        except (DeliveryFailed, KeyError) as exc:
+            error = str(exc)[:500] or type(exc).__name__
+            if delivery.attempts >= settings.HUYING_NOTIFY_MAX_ATTEMPTS:
+                Delivery.objects.filter(pk=pk).update(state=Delivery.State.DEAD, last_error=error)
+                logger.error("delivery %s (%s) dead: %s", pk, delivery.channel, error)
+                report.dead += 1
+            else:
+                Delivery.objects.filter(pk=pk).update(
+                    state=Delivery.State.FAILED,
+                    last_error=error,
+                    next_attempt_at=_retry_at(delivery, now),
+                )
+                logger.warning("delivery %s (%s) failed: %s", pk, delivery.channel, error)
+                report.failed += 1
+            continue
+        Delivery.objects.filter(pk=pk).update(state=Delivery.State.SENT, sent_at=now)
+        report.sent += 1
+    return report
+
+
+# --- a person's settings (通知设置) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreferenceCell:
+    channel: str
+    on: bool
+    default: bool
+
+
+def preference_table(user_id: int) -> list[tuple[str, list[PreferenceCell]]]:
+    """Per category, each channel: whether the person gets it and whether that is their
+    roles' default."""
+    defaults = role_defaults([user_id]).get(user_id, {})
+    choices: dict[tuple[str, str], bool] = {
+        (c, ch): on
+        for c, ch, on in NotificationPreference.objects.filter(user_id=user_id).values_list(
+            "category", "channel", "enabled"
+        )
+    }
+    table = []
+    for category in CATEGORIES:
+        mine = set(defaults.get(category, ()))
+        cells = [
+            PreferenceCell(
+                channel, choices.get((category, channel), channel in mine), channel in mine
+            )
+            for channel in CHANNEL_LABELS
+        ]
+        table.append((category, cells))
+    return table
+
+
+def preferences_save(
+    *,
+    user_id: int,
+    wanted: Iterable[tuple[str, str]],
+    quiet: tuple[time, time] | str | None,
+) -> None:
+    """Keep a choice only where it differs from the roles' default (so a later change of the
+    defaults still reaches the person). ``quiet``: their own hours, None for none, or
+    ``"site"`` for the site's."""
+    from django.db import transaction
+
+    chosen = set(wanted)
+    defaults = role_defaults([user_id]).get(user_id, {})
+    rows = []
+    for category in CATEGORIES:
+        for channel in CHANNEL_LABELS:
+            on = (category, channel) in chosen
+            if on != (channel in set(defaults.get(category, ()))):
+                rows.append(
+                    NotificationPreference(
+                        user_id=user_id, category=category, channel=channel, enabled=on
+                    )
+                )
+    with transaction.atomic():
+        NotificationPreference.objects.filter(user_id=user_id).delete()
+        NotificationPreference.objects.bulk_create(rows)
+        if quiet == "site":
+            QuietHours.objects.filter(user_id=user_id).delete()
+        elif quiet is None:
+            QuietHours.objects.update_or_create(
+                user_id=user_id, defaults={"enabled": False, "start": time(22), "end": time(7)}
+            )
+        else:
+            assert not isinstance(quiet, str)
+            QuietHours.objects.update_or_create(
+                user_id=user_id, defaults={"enabled": True, "start": quiet[0], "end": quiet[1]}
+            )

@@ -36,12 +36,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Model
+from django.urls import reverse
 from django.utils import translation
 from django.utils.text import format_lazy
 
 from huying.cases import hooks, rules
 from huying.cases import services as case_services
 from huying.cases.models import Case, CaseEvent, CaseState, Route, Tier
+from huying.cases.reminders import parse_thresholds, reached, reminder_message
 from huying.cases.services.engine import (
     NO_CLOCK,
     case_clock,
@@ -50,10 +52,11 @@ from huying.cases.services.engine import (
     who_of,
 )
 from huying.cases.services.intake import allocate_case_number
-from huying.catalogue.models import CatalogueItem
+from huying.catalogue.models import CatalogueItem, Level
 from huying.core.audit import GENESIS
 from huying.core.errors import PermissionDenied
 from huying.core.models import Notification
+from huying.core.workcalendar import load_calendar
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.roles import STREET_ROLES
@@ -110,10 +113,13 @@ class _Built:
     events: list[CaseEvent]
     #: The case as each event's step left it (for the trail's listeners).
     states: list[Case] = field(default_factory=list)
-    #: (recipients, kind, template, its values, moment): rendered once the number is known.
-    notices: list[tuple[list[int], str, str, dict[str, Any], datetime]] = field(
+    #: (recipients, kind, template, its values, moment, the deadline then): rendered once
+    #: the number is known.
+    notices: list[tuple[list[int], str, str, dict[str, Any], datetime, datetime | None]] = field(
         default_factory=list
     )
+    #: The (deadline, threshold) reminders (``cases.reminders``) its sweeps have sent.
+    reminded: set[tuple[datetime, str]] = field(default_factory=set)
 
 
 def _text(template: str, number: str, values: dict[str, Any]) -> str:
@@ -131,6 +137,8 @@ class PlainWriter:
         self.cases = 0
         self.steps = 0
         self._recipients: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
+        self.calendar = load_calendar()
+        self.thresholds = parse_thresholds(settings.HUYING_REMINDER_THRESHOLDS)
 
     # --- building one case in memory ----------------------------------------------------------
 
@@ -279,7 +287,22 @@ class PlainWriter:
             if warn <= moment and case.warned_due_at != due:
                 case.warned_due_at = due
                 self._tell(built, [case.street_id], STREET_ROLES, "due_soon", _DUE_SOON, moment)
+            self._remind(built, due, moment)
         return True
+
+    def _remind(self, built: _Built, due: datetime, moment: datetime) -> None:
+        """The sweep's 即将超期 reminder (``cases.reminders``): the tightest threshold reached,
+        once per threshold and deadline. The keys are not written: the deadline is past
+        before any real sweep runs, and its window never reaches it."""
+        case = built.case
+        unit = case.clock_unit or "minutes"
+        left = self.calendar.remaining(moment, due, unit)
+        hits = reached(self.thresholds, left=left, clock_unit=unit, calendar=self.calendar)
+        if not hits or (due, hits[-1].code) in built.reminded:
+            return
+        built.reminded.update((due, t.code) for t in hits)
+        text = reminder_message(hits[-1])
+        self._tell(built, [case.street_id], STREET_ROLES, "reminder", "{text}", moment, text=text)
 
     def _tell(
         self,
@@ -300,7 +323,7 @@ class PlainWriter:
         if recipients is None:
             recipients = sorted(set(user_ids_with_roles(list(ids), list(key[1]))))
             self._recipients[key] = recipients
-        built.notices.append((recipients, kind, template, values, at))
+        built.notices.append((recipients, kind, template, values, at, built.case.due_at))
 
     # --- writing ------------------------------------------------------------------------------
 
@@ -331,7 +354,8 @@ class PlainWriter:
         with translation.override(settings.LANGUAGE_CODE):
             for b in built:
                 number = b.case.number
-                for recipients, kind, template, values, at in b.notices:
+                url = reverse("cases:detail", args=[b.case.pk])
+                for recipients, kind, template, values, at, due in b.notices:
                     message = _text(template, number, values)[:500]
                     notifications += [
                         Notification(
@@ -339,6 +363,10 @@ class PlainWriter:
                             kind=kind,
                             subject=number,
                             message=message,
+                            title=b.case.title,
+                            due_at=due,
+                            url=url,
+                            urgent=b.case.level == Level.MAJOR,
                             created_at=at,
                         )
                         for uid in recipients

@@ -31,6 +31,7 @@ from django_tasks_db.models import DBTaskResult
 
 from huying.cases.tasks import (
     case_export_sweep_task,
+    daily_digest_task,
     deliver_notifications_task,
     sweep_deadlines_task,
     trail_anchor_task,
@@ -121,11 +122,12 @@ def last_heartbeat() -> datetime | None:
 
 #: Tasks that may run again after a worker died in the middle of one, because each of them
 #: works by compare-and-set on the rows it handles or recounts from a mark: the deadline sweep
-#: (``swept_due_at``/``warned_due_at``), notification delivery (``sent_at``; a notification
-#: claimed by the dead worker is not sent twice), webhook delivery (each delivery claimed by
-#: compare-and-set; a dead worker's claim is offered again after its lease), the rollups
-#: (``TallyMark`` under a row lock), the hourly housekeeping, and the trail anchor (a second
-#: run appends heads already anchored, which is harmless). A case export or a circular is not
+#: (``swept_due_at``/``warned_due_at``, a reminder key per threshold), notification delivery
+#: (``sent_at`` and each channel's delivery claimed; one claimed by the dead worker is not
+#: sent twice), webhook delivery (each delivery claimed by compare-and-set; a dead worker's
+#: claim is offered again after its lease), the rollups (``TallyMark`` under a row lock), the
+#: leaders' digest (one key per leader and day), the hourly housekeeping, and the trail
+#: anchor (a second run appends heads already anchored, which is harmless). A case export or a circular is not
 #: among them: its job claims its row PENDING → RUNNING first, so running it again does
 #: nothing, and its own hourly sweep marks it failed for the user to ask again.
 REQUEUED: frozenset[str] = frozenset(
@@ -139,6 +141,7 @@ REQUEUED: frozenset[str] = frozenset(
         hotline_import_sweep_task,
         trail_anchor_task,
         deliver_webhooks_task,
+        daily_digest_task,
     )
 )
 
@@ -267,6 +270,8 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
         # Webhooks to other systems (integrations.webhooks): claimed by compare-and-set.
         Job("webhooks", settings.HUYING_WEBHOOK_INTERVAL, deliver_webhooks_task),
         Job("tally", tally, tally_refresh_task),
+        # The leaders' daily digest: asked every 10 minutes, sent once a day (cases.digest).
+        Job("digest", 600, daily_digest_task),
         # Old export files removed; exports and circulars whose worker died marked failed.
         Job("exports", 3600, case_export_sweep_task),
         Job("circulars", 3600, circular_sweep_task),

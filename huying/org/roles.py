@@ -70,3 +70,37 @@ def placement_error(role: str, kind: str) -> str | None:
         return None
     labels = join_list(K(k).label for k in sorted(allowed))
     return _("角色「{role}」只能设在：{kinds}").format(role=Role(role).label, kinds=labels)
+
+
+#: Group robots (企业微信、钉钉、飞书): an event goes to the group once, whoever it tells.
+_ROBOTS = frozenset({"wecom", "dingtalk", "feishu"})
+#: Which outgoing channels each role gets per kind of notification (``core.notify.CATEGORIES``)
+#: unless the person chooses otherwise on 通知设置. In-app (the bell) is always on.
+NOTIFY_DEFAULTS: dict[str, dict[str, frozenset[str]]] = {
+    Role.DEPT_HANDLER: {
+        "task": frozenset({"email"}),
+        "urge": frozenset({"email", "sms"}),
+        "due_soon": frozenset({"email", "sms"}),
+    },
+    Role.DEPT_LEADER: {
+        "urge": frozenset({"email"}),
+        "overdue": frozenset({"email", "sms"}) | _ROBOTS,
+        "digest": frozenset({"email"}),
+    },
+    Role.STREET_CALLER: {"task": frozenset({"email"}), "due_soon": frozenset({"email", "sms"})},
+    Role.STREET_LEADER: {
+        "overdue": frozenset({"email", "sms"}) | _ROBOTS,
+        "digest": frozenset({"email"}),
+    },
+    Role.HUB_DISPATCHER: {"task": frozenset({"email"}) | _ROBOTS},
+    Role.HUB_SUPERVISOR: {
+        "urge": frozenset({"email"}),
+        "overdue": frozenset({"email"}) | _ROBOTS,
+        "digest": frozenset({"email"}),
+    },
+    Role.DISTRICT_LEADER: {"overdue": frozenset({"email"}), "digest": frozenset({"email"})},
+}
+#: Leaders: told when their unit's deadlines run out, and sent the daily digest.
+LEADER_ROLES = frozenset(
+    {Role.STREET_LEADER, Role.DEPT_LEADER, Role.HUB_SUPERVISOR, Role.DISTRICT_LEADER}
+)

@@ -14,6 +14,7 @@ from shapely.geometry import Point, shape
 
 from huying.core.errors import NotFound
 from huying.org.models import OrgUnit, RoleGrant
+from huying.org.roles import NOTIFY_DEFAULTS
 
 K = OrgUnit.Kind
 
@@ -234,3 +235,18 @@ def grids_near(grid: OrgUnit, *, margin: float = 0.002) -> QuerySet[OrgUnit]:
         .only("name", "code", "boundary", "is_active")
         .order_by("code")
     )
+
+
+def notify_defaults(user_ids: list[int]) -> dict[int, dict[str, set[str]]]:
+    """Each person's default channels per kind of notification: the union over the roles
+    they hold (``roles.NOTIFY_DEFAULTS``); registered with ``core.notify``."""
+    out: dict[int, dict[str, set[str]]] = {}
+    for uid, role in (
+        RoleGrant.objects.filter(user_id__in=user_ids, is_active=True)
+        .values_list("user_id", "role")
+        .distinct()
+    ):
+        mine = out.setdefault(uid, {})
+        for category, channels in NOTIFY_DEFAULTS.get(role, {}).items():
+            mine.setdefault(category, set()).update(channels)
+    return out

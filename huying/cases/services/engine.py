@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -428,27 +429,51 @@ def hub_of(case: Case) -> list[int]:
 
 
 def tell(
-    unit_ids: list[int], roles: Iterable[str], case: Case, kind: str, message: Any, now: datetime
+    unit_ids: list[int],
+    roles: Iterable[str],
+    case: Case,
+    kind: str,
+    message: Any,
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
 ) -> None:
     """Notify the people in ``roles`` at ``unit_ids``. ``message`` is lazy (``format_lazy``
     of a ``gettext_lazy`` text): it goes to other people, so it is written in the site's
-    language, not in that of the person whose request sent it."""
+    language, not in that of the person whose request sent it. ``due_at``: the deadline the
+    message is about (an assignment's), else the case's."""
     ids = [u for u in unit_ids if u]
     if ids:
-        text = format_lazy(
-            gettext_lazy("【{number}】{message}"), number=case.number, message=message
-        )
-        notify(
-            recipient_ids=user_ids_with_roles(ids, list(roles)),
-            kind=kind,
-            subject=case.number,
-            message=site_text(text),
-            now=now,
-        )
+        tell_users(user_ids_with_roles(ids, list(roles)), case, kind, message, now, due_at=due_at)
+
+
+def tell_users(
+    user_ids: Iterable[int],
+    case: Case,
+    kind: str,
+    message: Any,
+    now: datetime,
+    *,
+    due_at: datetime | None = None,
+) -> None:
+    """The notice itself: the case's number, title, deadline and page; urgent (no quiet
+    hours) for an L4 case."""
+    text = format_lazy(gettext_lazy("【{number}】{message}"), number=case.number, message=message)
+    notify(
+        recipient_ids=user_ids,
+        kind=kind,
+        subject=case.number,
+        message=site_text(text),
+        now=now,
+        title=case.title,
+        due_at=due_at or case.due_at,
+        url=reverse("cases:detail", args=[case.pk]),
+        urgent=case.level == Level.MAJOR,
+    )
 
 
 def tell_department(a: Assignment, case: Case, kind: str, message: Any, now: datetime) -> None:
-    tell([a.department_id], DEPARTMENT_ROLES, case, kind, message, now)
+    tell([a.department_id], DEPARTMENT_ROLES, case, kind, message, now, due_at=a.due_at)
 
 
 def tell_hub(

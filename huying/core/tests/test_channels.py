@@ -19,6 +19,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from huying.core import notify
 from huying.core.channels import (
     DeliveryFailed,
     DingTalkChannel,
@@ -27,10 +28,9 @@ from huying.core.channels import (
     Message,
     SmsGatewayChannel,
     WeComChannel,
-    channels_backend,
 )
-from huying.core.models import Notification
-from huying.core.notify import deliver_pending
+from huying.core.models import Delivery
+from huying.core.notify import deliver_due
 
 MESSAGE = Message(subject="JJ-2026-00042", text="请在 2 个工作日内签收", email="a@example.org")
 
@@ -171,45 +171,45 @@ def test_email_goes_through_djangos_mail() -> None:
 
 
 @pytest.mark.django_db
-def test_the_backend_does_not_resend_a_channel_that_took_it(
-    server: FakeServer, settings: Any, django_user_model: Any
+def test_a_robot_delivery_reaches_the_fake_robot_once_per_event(
+    server: FakeServer, settings: Any, django_user_model: Any, monkeypatch: Any
 ) -> None:
-    """One robot takes the notification and e-mail fails: the notification counts as sent,
-    so the next round sends it to nobody again."""
-    settings.HUYING_NOTIFY_BACKEND = "huying.core.channels.channels_backend"
-    settings.HUYING_NOTIFY_CHANNELS = ["wecom", "email"]
-    settings.HUYING_WECOM_WEBHOOK = server.url
-    settings.EMAIL_BACKEND = "huying.core.tests.test_channels.BrokenMail"
-    user = django_user_model.objects.create(username="chan-a", email="a@example.org")
-    now = timezone.now()
-    Notification.objects.create(
-        recipient=user, kind="called", subject="JJ-1", message="请签收", created_at=now
+    """Three people told of one event: the DingTalk group gets one signed message."""
+    settings.HUYING_NOTIFY_CHANNELS = ["dingtalk"]
+    settings.HUYING_DINGTALK_WEBHOOK = server.url
+    settings.HUYING_DINGTALK_SECRET = "SECabc"
+    settings.HUYING_QUIET_HOURS = "off"
+    monkeypatch.setattr(
+        notify, "_role_defaults", lambda ids: {u: {"task": {"dingtalk"}} for u in ids}
     )
-    assert deliver_pending(now=now) == 1
-    assert deliver_pending(now=now) == 0
+    ids = [django_user_model.objects.create(username=f"chan-{i}").pk for i in range(3)]
+    now = timezone.now()
+    notify.notify(
+        recipient_ids=ids, kind="dispatched", subject="JJ-1", message="【JJ-1】请签收", now=now
+    )
+    assert deliver_due(now=now).sent == 1
+    assert deliver_due(now=now).sent == 0
+    url, _, body = server.last()
     assert len(server.requests) == 1
+    assert "sign" in urllib.parse.parse_qs(url.query)
+    assert "【JJ-1】请签收" in body["markdown"]["text"]
 
 
 @pytest.mark.django_db
-def test_the_backend_offers_it_again_when_every_channel_failed(
-    server: FakeServer, settings: Any, django_user_model: Any
+def test_a_robot_that_answers_an_error_is_retried_later(
+    server: FakeServer, settings: Any, django_user_model: Any, monkeypatch: Any
 ) -> None:
     settings.HUYING_NOTIFY_CHANNELS = ["wecom"]
     settings.HUYING_WECOM_WEBHOOK = server.url
-    server.status = 502
+    settings.HUYING_QUIET_HOURS = "off"
+    monkeypatch.setattr(notify, "_role_defaults", lambda ids: {u: {"task": {"wecom"}} for u in ids})
     user = django_user_model.objects.create(username="chan-b")
-    notification = Notification.objects.create(
-        recipient=user, kind="called", subject="JJ-2", message="请签收", created_at=timezone.now()
-    )
-    with pytest.raises(DeliveryFailed):
-        channels_backend(notification)
-
-
-class BrokenMail:
-    """An e-mail backend whose server refuses the connection."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def send_messages(self, messages: Any) -> int:
-        raise ConnectionRefusedError("smtp refused")
+    now = timezone.now()
+    notify.notify(recipient_ids=[user.pk], kind="called", subject="JJ-2", message="请签收", now=now)
+    server.status = 502
+    assert deliver_due(now=now).failed == 1
+    delivery = Delivery.objects.get()
+    assert delivery.state == "failed" and delivery.last_error == "HTTP 502"
+    server.status = 200
+    assert deliver_due(now=delivery.next_attempt_at).sent == 1
+    assert len(server.requests) == 2

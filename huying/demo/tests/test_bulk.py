@@ -47,7 +47,8 @@ def _rows(case: Case) -> list[Any]:
     )
     row = row_values(case, skip=("id", "track_code", "trail_head"))
     text = json.dumps([row, events, notes], default=str, ensure_ascii=False, sort_keys=True)
-    return json.loads(text.replace(case.number, "<number>"))
+    text = text.replace(case.number, "<number>").replace(f"/cases/{case.pk}/", "/cases/<id>/")
+    return json.loads(text)
 
 
 def _compare(spec: PlainCase, sweeps: list[datetime]) -> tuple[Case, Case]:
@@ -83,6 +84,8 @@ def test_the_sweeps_due_soon_notice_is_given_as_the_sweep_gives_it(spec: PlainCa
     bulk, served = _compare(spec, sweeps=[moment])
     assert bulk.warned_due_at == due
     assert Notification.objects.filter(subject=served.number, kind="due_soon").count() >= 1
+    # The sweep's 即将超期 reminder too (cases.reminders), the same in both.
+    assert Notification.objects.filter(subject=served.number, kind="reminder").exists()
 
 
 def test_a_case_a_sweep_would_find_overdue_is_not_plain(spec: PlainCase) -> None:
