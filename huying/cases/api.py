@@ -21,7 +21,7 @@ from huying.cases.models import (
     Source,
 )
 from huying.cases.selectors import CaseFilters
-from huying.core.api_types import ERRORS, FilledText, Id, In, Instant, Text
+from huying.core.api_types import ERRORS, FilledText, Id, In, Instant, Latitude, Longitude, Text
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.org.actors import Actor
 from huying.org.api_auth import acting
@@ -290,8 +290,8 @@ class IntakeIn(In):
     title: FilledText = Field(max_length=200)
     description: Text = ""
     source: Source | None = Field(None, description="the channel; a role may use only its own")
-    lat: float | None = Field(None, ge=-90, le=90, description="WGS-84")
-    lng: float | None = Field(None, ge=-180, le=180, description="WGS-84")
+    lat: Latitude | None = Field(None, description="WGS-84")
+    lng: Longitude | None = Field(None, description="WGS-84")
     address: Text = Field("", max_length=200)
     reporter_name: Text = Field("", max_length=50)
     reporter_phone: Text = Field("", max_length=32)

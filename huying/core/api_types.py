@@ -21,6 +21,13 @@ MAX_ID = 2**63 - 1
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+#: A WGS-84 coordinate in a JSON body: a number. pydantic's lax mode also reads ``true`` as
+#: 1.0 and ``"104.06"`` as a number: a report placed at latitude 1 because a client sent a
+#: boolean is worse than a 422.
+Latitude = Annotated[float, Field(strict=True, ge=-90, le=90)]
+Longitude = Annotated[float, Field(strict=True, ge=-180, le=180)]
+
+
 #: ISO 8601 as people and programs write it: a calendar date, optionally a time of day with
 #: seconds, fractions and an offset. pydantic alone also takes ``0``, ``20260101`` (seconds
 #: since 1970, read as 1970-08-23) and ``2026-01-01T00:00`` as a date: a wrong filter that

@@ -15,7 +15,7 @@ from huying.cases.api import DuplicateOut, SuggestedOut
 from huying.cases.models import Source
 from huying.cases.suggestion import as_data
 from huying.catalogue.selectors import current_items
-from huying.core.api_types import ERRORS, FilledText, In, Text
+from huying.core.api_types import ERRORS, FilledText, In, Latitude, Longitude, Text
 from huying.core.errors import InvalidInput
 from huying.org.api_auth import acting
 from huying.triage.suggest import suggest
@@ -27,8 +27,8 @@ class SuggestIn(In):
     title: FilledText = Field(max_length=200)
     description: Text = Field("", max_length=5000)
     source: Source | None = Field(None, description="来源渠道 / the report's channel")
-    lat: float | None = Field(None, ge=-90, le=90, description="WGS-84; with lng, for duplicates")
-    lng: float | None = Field(None, ge=-180, le=180, description="WGS-84")
+    lat: Latitude | None = Field(None, description="WGS-84; with lng, for duplicates")
+    lng: Longitude | None = Field(None, description="WGS-84")
 
 
 class SuggestionOut(SuggestedOut):

@@ -463,3 +463,15 @@ def test_a_case_out_of_scope_is_not_found(world: World, name: str) -> None:
     )["error"]
     assert error["code"] == "not_found"
     assert _unchanged(cid) == before
+
+
+@pytest.mark.parametrize("point", [{"lat": True, "lng": 104.06}, {"lat": 30.6, "lng": "104.06"}])
+def test_a_coordinate_that_is_not_a_number_is_a_422_and_no_case(
+    world: World, point: dict[str, Any]
+) -> None:
+    """pydantic's lax mode read ``true`` as 1.0 and ``"104.06"`` as a number: a report placed
+    at latitude 1 because a client sent a boolean is worse than a refusal (the API fuzz found it)."""
+    before = Case.objects.count()
+    body = post(as_user(world, "grid_worker"), "/cases", {"title": "路灯不亮", **point}, status=422)
+    assert body["error"]["code"] == "invalid_input"
+    assert Case.objects.count() == before

@@ -90,6 +90,8 @@ def test_another_streets_report_and_residents_are_never_shown(world: World, earl
         ({"title": "路灯", "description": "灯" * 50_000}, "description"),
         ({"title": "路灯", "lat": 30.6}, "lat"),  # half a point
         ({"title": "路灯", "lat": 91, "lng": 104}, "lat"),
+        ({"title": "路灯", "lat": True, "lng": 104}, "lat"),  # pydantic's lax mode read 1.0
+        ({"title": "路灯", "lat": 30.6, "lng": "104.1"}, "lng"),
         ({"title": "路灯", "source": "pigeon"}, "source"),
         ({"title": 12}, "title"),
     ],
