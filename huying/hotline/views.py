@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from huying.cases.models import Case
 from huying.cases.xlsx import CONTENT_TYPE
-from huying.core.errors import DomainError, NotFound
+from huying.core.errors import DomainError, NotFound, PermissionDenied
 from huying.core.web import file_download, form_error
 from huying.hotline import importing, services
 from huying.hotline.forms import MappingForm, SampleForm, SourceForm, UploadForm
@@ -49,8 +49,12 @@ NAV = "hotline"
 
 
 def _hub(request: HttpRequest) -> Actor:
+    """The hub's pages do not exist for other roles (404, as the 待定位 and 回传 pages)."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    services.check_may_import(actor)
+    try:
+        services.check_may_import(actor)
+    except PermissionDenied:
+        raise NotFound(_("页面不存在")) from None
     return actor
 
 
