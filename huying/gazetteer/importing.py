@@ -12,13 +12,14 @@ import math
 import re
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from huying.core import importplan
+from huying.core.importplan import CREATE, ERROR, UNCHANGED, UPDATE, PlannedRow
 from huying.core.spreadsheets import (
     append_row,
     guide_sheet,
@@ -64,29 +65,11 @@ PARITIES = {
 }
 _ALIAS_SPLIT = re.compile(r"[、,，;；/|]")
 
-CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 #: What a re-import compares to tell an update from no change.
 COMPARED = ("aliases", "community_id", "grid_id", "lat", "lng")
 
-
-@dataclass
-class PlannedRow:
-    line: int
-    action: str = ERROR
-    raw: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
-
-
-@dataclass
-class Plan:
-    rows: list[PlannedRow]
-
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    def counts(self) -> dict[str, int]:
-        return {a: self.count(a) for a in (CREATE, UPDATE, UNCHANGED, ERROR)}
+#: The rows as :mod:`huying.core.importplan` plans them.
+Plan = importplan.Plan[PlannedRow]
 
 
 def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:

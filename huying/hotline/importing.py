@@ -8,7 +8,7 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -18,7 +18,9 @@ from django.utils.translation import gettext_lazy
 
 from huying.cases.models import Source
 from huying.cases.services.intake import case_submit, title_from
+from huying.core import importplan
 from huying.core.errors import DomainError, InvalidInput
+from huying.core.importplan import CREATE, ERROR, UNCHANGED, UPDATE
 from huying.core.spreadsheets import append_row, header_rows, sheet_rows, workbook_bytes
 from huying.gazetteer.matching import Matcher
 from huying.gazetteer.selectors import matcher
@@ -75,8 +77,6 @@ TIME_FORMATS = (
     "%Y年%m月%d日 %H:%M",
     "%Y年%m月%d日",
 )
-
-CREATE, UPDATE, UNCHANGED, ERROR = "create", "update", "unchanged", "error"
 
 
 # --- reading -------------------------------------------------------------------------------
@@ -166,24 +166,12 @@ def _decode(data: bytes) -> str:
 
 
 @dataclass
-class PlannedRow:
-    line: int
-    action: str
+class PlannedRow(importplan.PlannedRow):
     number: str = ""
-    raw: dict[str, str] = field(default_factory=dict)
-    values: dict[str, Any] = field(default_factory=dict)
-    errors: list[tuple[str, str]] = field(default_factory=list)  # (column, message)
 
 
-@dataclass
-class Plan:
-    rows: list[PlannedRow]
-
-    def count(self, action: str) -> int:
-        return sum(1 for r in self.rows if r.action == action)
-
-    def counts(self) -> dict[str, int]:
-        return {a: self.count(a) for a in (CREATE, UPDATE, UNCHANGED, ERROR)}
+#: The rows as :mod:`huying.core.importplan` plans them.
+Plan = importplan.Plan[PlannedRow]
 
 
 def _text(value: Any) -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from huying.core import importplan
 from huying.core.errors import DomainError
 from huying.gazetteer.importing import error_report, plan_import, read_rows, run_import, template
 
@@ -44,14 +45,6 @@ class Command(BaseCommand):
                 run_import(plan)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        c = plan.counts()
-        verb = "将" if options["dry_run"] else "已"
-        self.stdout.write(
-            f"{verb}新建 create: {c['create']}  {verb}更新 update: {c['update']}  "
-            f"未变 unchanged: {c['unchanged']}  错误 errors: {c['error']}"
-        )
-        for row in plan.rows:
-            for column, message in row.errors:
-                self.stdout.write(f"  第 {row.line} 行 {column}: {message}")
+        importplan.tell(self.stdout.write, plan, dry_run=options["dry_run"])
         if options["errors"]:
             Path(options["errors"]).write_bytes(error_report(plan))

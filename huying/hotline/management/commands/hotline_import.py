@@ -18,6 +18,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from huying.core import importplan
 from huying.core.errors import DomainError
 from huying.hotline.bulk import bulk_import
 from huying.hotline.importing import Plan, error_report, plan_import, read_rows, run_import
@@ -57,7 +58,7 @@ class Command(BaseCommand):
                 run_import(plan, actor=actor)
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        self._report(plan.counts(), plan, options)
+        self._report(plan, options)
 
     def _user(self, options: dict[str, Any]) -> Any:
         user = get_user_model().objects.filter(username=options["username"]).first()
@@ -86,22 +87,16 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from None
-        self._report(result.counts(), result.plan(), options)
+        self._report(result.plan(), options, counts=result.counts())
         self.stdout.write(
             f"读取校验 parse: {result.parse_seconds:.1f} s  "
             f"封存事件 build: {result.build_seconds:.1f} s  "
             f"数据库 database: {result.db_seconds:.1f} s"
         )
 
-    def _report(self, counts: dict[str, int], plan: Plan, options: dict[str, Any]) -> None:
-        c = counts
-        verb = "将" if options["dry_run"] else "已"
-        self.stdout.write(
-            f"{verb}新建 create: {c['create']}  {verb}更新 update: {c['update']}  "
-            f"未变 unchanged: {c['unchanged']}  错误 errors: {c['error']}"
-        )
-        for row in plan.rows:
-            for column, message in row.errors:
-                self.stdout.write(f"  第 {row.line} 行 {column}: {message}")
+    def _report(
+        self, plan: Plan, options: dict[str, Any], counts: dict[str, int] | None = None
+    ) -> None:
+        importplan.tell(self.stdout.write, plan, dry_run=options["dry_run"], counts=counts)
         if options["errors"]:
             Path(options["errors"]).write_bytes(error_report(plan))
