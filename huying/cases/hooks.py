@@ -84,7 +84,7 @@ _events_listeners: dict[EventListener, EventsListener] = {}
 _reporter_contacts: ReporterContacts | None = None
 _suggestion_contexts: list[SuggestionContext] = []
 _case_marks: list[CaseMarks] = []
-_report_details: ReportDetails | None = None
+_report_details: list[ReportDetails] = []
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -196,9 +196,10 @@ def reporter_contacts(case: Case) -> list[tuple[str, str]]:
 
 
 def register_report_details(details: ReportDetails) -> None:
-    global _report_details
-    _report_details = details
+    if details not in _report_details:
+        _report_details.append(details)
 
 
 def report_details(case: Case) -> list[tuple[str, str]]:
-    return _report_details(case) if _report_details is not None else []
+    """Every door's details of the report, in the order the apps registered them."""
+    return [pair for details in _report_details for pair in details(case)]

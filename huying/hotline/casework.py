@@ -4,13 +4,16 @@
   such as 市容环境 names the item better than a caller's words do) — a suggestion still;
 - its 紧急程度, when it says 紧急 or 特急, marks the case in the workbench's queues. The case
   model has no urgency of its own before triage (its level is triage's decision, L4 the
-  emergency route), so the mark stays the ticket's and the hub decides.
+  emergency route), so the mark stays the ticket's and the hub decides;
+- its number, 诉求类型, 紧急程度 and the platform's own deadline are shown on the case page,
+  under 补充信息.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Case, Source
@@ -33,3 +36,20 @@ def case_marks(cases: Sequence[Case]) -> Mapping[int, list[str]]:
         case_id: [_("12345%(urgency)s") % {"urgency": urgency}]
         for case_id, urgency in urgent.values_list("case_id", "urgency")
     }
+
+
+def report_details(case: Case) -> list[tuple[str, str]]:
+    if case.source != Source.HOTLINE:
+        return []
+    ticket = HotlineTicket.objects.filter(case_id=case.pk).first()
+    if ticket is None:
+        return []
+    details = [(_("12345工单编号"), ticket.number)]
+    if ticket.kind:
+        details.append((_("诉求类型"), ticket.kind))
+    if ticket.urgency:
+        details.append((_("紧急程度"), ticket.urgency))
+    if ticket.due_at:
+        moment = timezone.localtime(ticket.due_at).strftime("%Y-%m-%d %H:%M")
+        details.append((_("平台办理时限"), moment))
+    return details

@@ -4,6 +4,7 @@ the file, the worker's import with its progress, 诉求类型 and 紧急程度 o
 from __future__ import annotations
 
 import io
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.test import TestCase
+from django.test import Client, TestCase
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -169,6 +170,22 @@ def test_urgency_marks_the_case_in_the_hubs_queue_and_kind_feeds_the_suggestion(
     suggested = hooks.case_suggestion(urgent)
     assert suggested.items and suggested.items[0].item == lamp
     assert all(s.item != lamp for s in hooks.case_suggestion(calm).items)
+
+
+def test_the_case_page_shows_the_tickets_number_kind_and_urgency(world: World) -> None:
+    source = HotlineSource.objects.create(name="区平台", code="area", mapping=OTHER_MAPPING)
+    mapping = services.mapping_of(source)
+    data = other_csv([["U7", "井盖缺失，差点绊倒", "市政设施", "特急", ""]])
+    run_import(plan_import(read_rows(data, "x.csv", mapping), mapping), actor=world.actor("hub"))
+    case = HotlineTicket.objects.get(number="U7").case
+    client = Client()
+    client.force_login(world.actor("hub").user)
+    page = client.get(f"/cases/{case.pk}/")
+    assert page.status_code == 200
+    facts = re.sub(r"\s+", " ", page.content.decode())
+    assert "补充信息" in facts
+    for shown in ("<dt>12345工单编号</dt><dd>U7</dd>", "<dd>市政设施</dd>", "<dd>特急</dd>"):
+        assert shown in facts
 
 
 def test_a_reimport_refreshes_kind_and_urgency_on_the_ticket_only(world: World) -> None:
