@@ -237,9 +237,9 @@ HUYING_NOTIFY_BACKEND = env_str("HUYING_NOTIFY_BACKEND", "huying.core.notify.log
 # to a callable (phone, message), sent at once; the default writes them to the log (the demo's
 # codes are read there). A deployment points it at its SMS gateway.
 HUYING_SMS_BACKEND = env_str("HUYING_SMS_BACKEND", "huying.core.notify.log_text_backend")
-# Channels that carry notifications out (huying.core.channels), used when HUYING_NOTIFY_BACKEND
-# is huying.core.channels.channels_backend: a comma-separated list of email, sms, wecom,
-# dingtalk, feishu; each request waits at most HUYING_CHANNEL_TIMEOUT seconds.
+# Channels that carry notifications out (huying.core.channels), each with a delivery per
+# notification (huying.core.notify): a comma-separated list of email, sms, wecom, dingtalk,
+# feishu; each request waits at most HUYING_CHANNEL_TIMEOUT seconds.
 HUYING_NOTIFY_CHANNELS = env_list("HUYING_NOTIFY_CHANNELS", [])
 _unknown_channels = set(HUYING_NOTIFY_CHANNELS) - {"email", "sms", "wecom", "dingtalk", "feishu"}
 if _unknown_channels:

@@ -242,9 +242,3 @@ BUILDERS: dict[str, Callable[[], Channel]] = {
     ),
     "feishu": lambda: FeishuChannel(settings.HUYING_FEISHU_WEBHOOK, settings.HUYING_FEISHU_SECRET),
 }
-
-
-def channels_backend(notification: object) -> None:
-    """Formerly sent each notification through every channel at once. Channels now have a
-    delivery each (``core.notify.deliver_due``); kept so a deployment that still names it in
-    HUYING_NOTIFY_BACKEND hands notifications over to nothing twice."""

@@ -24,6 +24,7 @@ from huying.cases.queues import unplaced
 from huying.cases.rules import LOCATE_ROLES
 from huying.cases.selectors import cases_visible_to
 from huying.cases.services import case_locate
+from huying.cases.xlsx import CONTENT_TYPE as XLSX
 from huying.core.errors import DomainError, NotFound
 from huying.core.geo import from_wgs84, to_wgs84
 from huying.core.web import file_download, form_error
@@ -36,7 +37,6 @@ from huying.org.web import admin_view, staff_view
 
 #: Cases the queue lists at once; the count says how many wait in all.
 QUEUE_ROWS = 100
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 REPORT_KEY = "gazetteer_import_errors"
 
