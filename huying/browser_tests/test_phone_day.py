@@ -74,6 +74,27 @@ def test_a_resident_with_no_account_reports_from_the_login_page(
     context.close()
 
 
+def test_text_typed_before_the_page_script_runs_still_gets_its_hint(
+    world: World, login: Callable[..., Page]
+) -> None:
+    """On a slow connection a person types before phone.js has run: the hint must still come
+    (it came only on the next keystroke, and CI's first, cold run failed on it)."""
+    item = world.items[Level.GENERAL]
+    CatalogueItem.objects.filter(pk=item.pk).update(keywords="路灯，灯不亮、照明")
+    page = login("resident", viewport=PHONE, next_url="/m/")
+    held: list[Any] = []
+    page.route("**/phone/phone.js", lambda route: held.append(route))
+    page.goto(page.url.split("/m/")[0] + "/m/report", wait_until="commit")
+    page.locator("#id_title").fill("小区路灯不亮")
+    for _ in range(100):
+        if held:
+            break
+        page.wait_for_timeout(50)
+    assert held, "phone.js was never asked for"
+    held[0].continue_()
+    expect(page.locator("#item-suggest button")).to_have_count(1, timeout=20_000)
+
+
 def test_a_grid_worker_stays_on_the_phone_all_day(world: World, login: Callable[..., Page]) -> None:
     page = login("grid_worker", viewport=PHONE, next_url="/m/patrol/")
     page.get_by_role("button", name="开始巡查").click()

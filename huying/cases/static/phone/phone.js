@@ -240,6 +240,9 @@
       };
       form.querySelector("[name=title]").addEventListener("input", hint);
       form.querySelector("[name=description]").addEventListener("input", hint);
+      // Text typed before this script ran (a slow connection), or restored by the browser
+      // on coming back to the page, gets its hint too.
+      hint();
     }
 
     form.addEventListener("submit", async (event) => {
