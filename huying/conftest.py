@@ -170,6 +170,9 @@ def build_world() -> World:
         "dept_jt": (Role.DEPT_HANDLER, departments["jt"]),
         "leader": (Role.DISTRICT_LEADER, district),
         "admin": (Role.ADMIN, district),
+        "informant": (Role.GRID_INFORMANT, grids[0]),
+        "street_chief": (Role.STREET_CHIEF, grids[0]),
+        "grid_centre": (Role.GRID_CENTRE, streets[0]),
     }
     for name, (role, unit) in placements.items():
         user = person_create(username=name, full_name=f"测试{name}")

@@ -25,7 +25,6 @@ from huying.core.api_types import ERRORS, FilledText, Id, In, Instant, Latitude,
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.org.actors import Actor
 from huying.org.api_auth import acting
-from huying.org.models import Role
 
 router = Router(tags=["事件 cases"])
 
@@ -404,7 +403,7 @@ def _with_actions(actor: Actor, case: Case) -> Case:
 def _detail(actor: Actor, case_id: int) -> Case:
     case = _with_actions(actor, selectors.case_detail(actor, case_id=case_id))
     shown = sorted(case.attachments.all(), key=lambda a: a.pk)
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         # A resident follows progress, not the staff who handle it, nor their working files.
         shown = list(selectors.reporter_attachments(case))
         ids = {a.pk for a in shown}

@@ -27,7 +27,6 @@ from huying.cases.tasks import case_export_start
 from huying.core.errors import InvalidInput, NotFound
 from huying.core.web import file_download
 from huying.org.actors import Actor
-from huying.org.models import Role
 from huying.org.web import staff_view
 
 
@@ -106,7 +105,7 @@ def export_download(request: HttpRequest, export_id: int) -> HttpResponse:
 
 def _sheet(request: HttpRequest, case_id: int) -> dict[str, Any]:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role == Role.RESIDENT:  # an internal form: residents follow their case on the phone
+    if actor.is_reporter:  # an internal form: residents follow their case on the phone
         raise NotFound(_("事件不存在或无权查看"))
     return {"sheet": callsheet.call_sheet(actor, case_id=case_id), "printed_at": timezone.now()}
 

@@ -29,7 +29,6 @@ from huying.core.errors import PermissionDenied
 from huying.core.geo import box_around, distance_m
 from huying.core.text import character_profile, profile_similarity
 from huying.org.actors import Actor
-from huying.org.models import Role
 from huying.org.selectors import grid_at
 
 #: Rows read from the database per question, most recent first: a busy corner in a week
@@ -151,7 +150,7 @@ def find_duplicates(actor: Actor, report: Report) -> list[Duplicate]:
 
 def may_see_duplicates(actor: Actor) -> bool:
     """Staff only: a resident is never told about other people's reports."""
-    return actor.role != Role.RESIDENT
+    return not actor.is_reporter
 
 
 def _check_staff(actor: Actor) -> None:

@@ -33,7 +33,7 @@ from huying.cases.forms import CaseFilterForm
 from huying.cases.models import CaseState
 from huying.core.geo import SYSTEMS, WGS84, LatLng, from_wgs84, geometry_from_wgs84
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
+from huying.org.models import OrgUnit
 from huying.org.selectors import CACHE_SECONDS, ancestors, grid_at, grid_index
 from huying.org.web import staff_view
 
@@ -80,7 +80,7 @@ def _form_errors(form: CaseFilterForm) -> JsonResponse:
 @staff_view
 def case_map(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         return redirect("phone:mine")
     form = _filter_form(request)
     points = reverse("cases:map_points")

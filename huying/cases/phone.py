@@ -53,7 +53,7 @@ from huying.core.geo import SYSTEMS, from_wgs84, gcj02_to_wgs84, to_wgs84
 from huying.core.selectors import calendar_notice
 from huying.org import phone_signin
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, PhoneAccount, Role
+from huying.org.models import OrgUnit, PhoneAccount
 from huying.org.roles import FIELD_ROLES
 from huying.org.signin import client_ip, user_agent
 from huying.org.web import View, staff_view
@@ -139,7 +139,7 @@ def report(request: HttpRequest) -> HttpResponse:
     initial: dict[str, Any] = (
         {"patrol": request.GET.get("patrol")} if request.GET.get("patrol", "").isdigit() else {}
     )
-    if actor.role == Role.RESIDENT:  # the number they proved, to call them back on
+    if actor.is_reporter:  # the number they proved, to call them back on
         phone = PhoneAccount.objects.filter(user=actor.user).values_list("phone", flat=True)
         initial["reporter_phone"] = phone.first() or ""
     form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
@@ -389,7 +389,7 @@ def mine(request: HttpRequest) -> HttpResponse:
             "nav": "mine",
         }
         return render(request, "phone/field.html", context)
-    if actor.role != Role.RESIDENT:
+    if not actor.is_reporter:
         return redirect("home")
     rows = list(selectors.cases_visible_to(actor).order_by("-id")[:50])
     return render(request, "phone/mine.html", {"rows": rows, "nav": "mine"})
@@ -452,11 +452,11 @@ def _render_case(
     offered = {r.action for r in rules.offered_on_case(case, actor.role)} if actor else set()
     may_rate = (
         actor is not None
-        and actor.role == Role.RESIDENT
+        and actor.is_reporter
         and case.state == CaseState.FOLLOW_UP
         and "follow_up" in offered
     )
-    may_reopen = actor is not None and actor.role == Role.RESIDENT and "reopen" in offered
+    may_reopen = actor is not None and actor.is_reporter and "reopen" in offered
     # Someone who tracked the case by number and phone gets links signed for this case.
     token = attachments.track_token(case.pk) if actor is None else ""
     shown = attachments.links(list(selectors.reporter_attachments(case)), token=token)
@@ -481,7 +481,7 @@ def case(request: HttpRequest, number: str) -> HttpResponse:
     found = selectors.case_get(actor, number=number)
     if actor.role in FIELD_ROLES:
         return _task(request, actor, found)
-    if actor.role != Role.RESIDENT:
+    if not actor.is_reporter:
         return redirect("cases:detail", case_id=found.pk)
     return _render_case(request, found, actor=actor)
 

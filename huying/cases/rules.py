@@ -19,7 +19,13 @@ from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput, InvalidTransition, PermissionDenied, RuleViolation
 from huying.core.i18n import join_list
 from huying.org.models import Role
-from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES, STREET_ROLES, TERRITORIAL_STAFF
+from huying.org.roles import (
+    DEPARTMENT_ROLES,
+    HUB_ROLES,
+    REPORTER_ROLES,
+    STREET_ROLES,
+    TERRITORIAL_STAFF,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -34,9 +40,11 @@ S = CaseState
 A = AssignmentState
 R = Role
 
-INTAKE_ROLES = frozenset({R.RESIDENT, *TERRITORIAL_STAFF, *HUB_ROLES, R.DISTRICT_LEADER, R.ADMIN})
+INTAKE_ROLES = frozenset(
+    {*REPORTER_ROLES, *TERRITORIAL_STAFF, *HUB_ROLES, R.DISTRICT_LEADER, R.ADMIN}
+)
 TRIAGE_ROLES = frozenset({*STREET_ROLES, *HUB_ROLES})
-FOLLOW_UP_ROLES = frozenset({*STREET_ROLES, R.COMMUNITY_STAFF, *HUB_ROLES, R.RESIDENT})
+FOLLOW_UP_ROLES = frozenset({*STREET_ROLES, R.COMMUNITY_STAFF, *HUB_ROLES, *REPORTER_ROLES})
 
 #: A guard gets the entity (case or assignment) and the action's parameters and returns a
 #: message (in the active language) when the action must not happen, or None.
@@ -169,7 +177,7 @@ CASE_RULES: tuple[Rule, ...] = (
     Rule("follow_up", pgettext_lazy("action", "回访"), frozenset({S.FOLLOW_UP}), S.CLOSED, FOLLOW_UP_ROLES),
     # Nobody to call back (a patrol finding): the system closes the case as it passes the check.
     Rule("close_unreported", pgettext_lazy("action", "无需回访结案"), frozenset({S.FOLLOW_UP}), S.CLOSED, frozenset({SYSTEM}), guard=_nobody_to_call_back),
-    Rule("reopen", pgettext_lazy("action", "重启"), frozenset({S.CLOSED}), S.TRIAGED, frozenset({*HUB_ROLES, *STREET_ROLES, R.RESIDENT}), reason_required=True, guard=_may_reopen),
+    Rule("reopen", pgettext_lazy("action", "重启"), frozenset({S.CLOSED}), S.TRIAGED, frozenset({*HUB_ROLES, *STREET_ROLES, *REPORTER_ROLES}), reason_required=True, guard=_may_reopen),
     Rule("archive", pgettext_lazy("action", "备案"), frozenset({S.CLOSED}), S.ARCHIVED, frozenset({*HUB_ROLES, SYSTEM})),
     # Photos and documents may follow the report (a phone on a poor connection sends text first).
     Rule("attach", pgettext_lazy("action", "补充材料"), OPEN_CASE_STATES, None, frozenset({*INTAKE_ROLES, *DEPARTMENT_ROLES})),

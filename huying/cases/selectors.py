@@ -22,7 +22,7 @@ from huying.catalogue.selectors import search_terms_with_catalogue
 from huying.core.api_types import MAX_ID
 from huying.core.errors import InvalidInput, NotFound
 from huying.org.actors import Actor
-from huying.org.models import DataScope, OrgUnit, Role
+from huying.org.models import DataScope, OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES
 
 
@@ -131,8 +131,7 @@ def attachment_get(actor: Actor, attachment_id: int) -> Attachment:
         .first()
     )
     if att is None or (
-        actor.role == Role.RESIDENT
-        and not reporter_attachments(att.case).filter(pk=att.pk).exists()
+        actor.is_reporter and not reporter_attachments(att.case).filter(pk=att.pk).exists()
     ):
         raise NotFound(_("附件不存在或无权查看"))
     return att

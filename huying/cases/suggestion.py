@@ -31,7 +31,6 @@ from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.suggest import Suggestion, level_cues
 from huying.core.errors import PermissionDenied
 from huying.org.actors import Actor
-from huying.org.models import Role
 
 #: The least confidence at which the top item is preselected.
 SURE = 0.2
@@ -163,7 +162,7 @@ def for_case(case: Case) -> CaseSuggestion:
 def of_case(actor: Actor, *, case_id: int) -> CaseSuggestion:
     """The suggestion for a case the actor may see (404 otherwise); staff only: a resident
     follows a report's progress, not its triage."""
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         raise PermissionDenied(_("当前角色不能查看研判建议"))
     return for_case(case_get(actor, case_id=case_id))
 

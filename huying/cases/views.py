@@ -82,7 +82,7 @@ def landing(request: HttpRequest) -> HttpResponse:
     """Where a sign-in without a ``next`` lands: grid and community staff and residents on
     the phone pages (/m/), everyone else on the workbench."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.works_in_the_field or actor.role == Role.RESIDENT:
+    if actor.works_in_the_field or actor.is_reporter:
         return redirect("phone:mine")
     return redirect("home")
 
@@ -91,7 +91,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 def workbench(request: HttpRequest) -> HttpResponse:
     """The role home (工作台): the acting role's own queues."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         return redirect("phone:mine")
     home = queues.home_for(actor, timezone.now())
     context = {
@@ -275,7 +275,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
 @staff_view
 def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         case = selectors.case_get(actor, case_id=case_id)
         return redirect("phone:case", number=case.number)
     case = selectors.case_detail(actor, case_id=case_id)

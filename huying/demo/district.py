@@ -962,6 +962,10 @@ def build_district(
     key_account_count = len(people.accounts)
 
     people.add("hub_02", Role.HUB_DISPATCHER, hub)
+    # The grid ladder's ends: the street's grid centre, an informant and a street chief.
+    people.add("gridcentre1", Role.GRID_CENTRE, street1)
+    people.add("informant1", Role.GRID_INFORMANT, grid1)
+    people.add("chief1", Role.STREET_CHIEF, grid1)
     for street in streets:
         people.add(f"sc_{street.code}", Role.STREET_CALLER, street)
         people.add(f"sl_{street.code}", Role.STREET_LEADER, street)

@@ -30,7 +30,7 @@ from huying.evaluation.rules import (
     RULING_ROLES,
 )
 from huying.org.actors import Actor
-from huying.org.models import DataScope, OrgUnit, Role
+from huying.org.models import DataScope, OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES
 from huying.org.selectors import ancestors
 
@@ -48,7 +48,7 @@ def ratings_visible_to(actor: Actor | None) -> QuerySet[Rating]:
         if actor.scope == DataScope.NODE_ONLY:
             return qs.filter(department_id=actor.unit.pk)
         return qs.filter(department_path__startswith=actor.unit.path)
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         return qs.none()
     return qs.filter(case__in=cases_visible_to(actor))
 

@@ -27,7 +27,7 @@ from huying.cases.selectors import cases_visible_to, decode_cursor, encode_curso
 from huying.cases.trailorder import settled_event_horizon
 from huying.core.audit import jsonable
 from huying.org.actors import Actor
-from huying.org.models import Role
+from huying.org.roles import REPORTER_ROLES
 
 #: The cursor's kind: a case list's mark is not an event feed's.
 CURSOR_PREFIX = "ev"
@@ -63,13 +63,13 @@ PUBLIC_DATA = frozenset(
 def shows_names(actor: Actor) -> bool:
     """Whether the holder sees who acted: as on the case's timeline, staff do and residents
     do not."""
-    return actor.role != Role.RESIDENT
+    return not actor.is_reporter
 
 
 def event_item(event: CaseEvent, *, number: str, names: bool) -> dict[str, Any]:
     """The public part of one event (see the module's docstring). ``names``: the holder sees
     staff names (a resident who acted is never named)."""
-    staff = names and event.actor_role != Role.RESIDENT
+    staff = names and event.actor_role not in REPORTER_ROLES
     after = event.after or {}
     return {
         "id": event.pk,

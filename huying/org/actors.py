@@ -14,6 +14,7 @@ from huying.org.roles import (
     EVALUATION_ROLES,
     FIELD_ROLES,
     HUB_ROLES,
+    REPORTER_ROLES,
     ROLE_SCOPE,
     may_manage,
 )
@@ -54,6 +55,11 @@ class Actor:
     def takes_part_in_evaluation(self) -> bool:
         """Has a 考评 page: rates (a street), appeals (a department) or rules (the hub)."""
         return self.role in EVALUATION_ROLES
+
+    @property
+    def is_reporter(self) -> bool:
+        """Reports for themselves and sees only that (``roles.REPORTER_ROLES``)."""
+        return self.role in REPORTER_ROLES
 
     @property
     def works_in_the_field(self) -> bool:

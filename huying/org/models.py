@@ -67,8 +67,11 @@ class OrgUnit(models.Model):
 
 
 class Role(models.TextChoices):
+    GRID_INFORMANT = "grid_informant", _("网格信息员")
     GRID_WORKER = "grid_worker", _("网格员")
     GRID_LEADER = "grid_leader", _("网格长")
+    GRID_CENTRE = "grid_centre", _("街道网格中心")
+    STREET_CHIEF = "street_chief", _("街长")
     COMMUNITY_STAFF = "community_staff", _("社区工作人员")
     STREET_CALLER = "street_caller", _("街道呼叫员")
     STREET_LEADER = "street_leader", _("街道领导")

@@ -11,6 +11,9 @@ K = OrgUnit.Kind
 
 #: The kinds of node each role may be placed at.
 ROLE_PLACEMENT: dict[str, frozenset[str]] = {
+    Role.GRID_INFORMANT: frozenset({K.GRID}),
+    Role.STREET_CHIEF: frozenset({K.GRID}),
+    Role.GRID_CENTRE: frozenset({K.STREET}),
     Role.GRID_WORKER: frozenset({K.GRID}),
     Role.GRID_LEADER: frozenset({K.COMMUNITY, K.GRID}),
     Role.COMMUNITY_STAFF: frozenset({K.COMMUNITY}),
@@ -27,6 +30,9 @@ ROLE_PLACEMENT: dict[str, frozenset[str]] = {
 
 #: Default data scope per role (a grant may narrow it).
 ROLE_SCOPE: dict[str, str] = {
+    Role.GRID_INFORMANT: DataScope.SELF,
+    Role.STREET_CHIEF: DataScope.SELF,
+    Role.GRID_CENTRE: DataScope.NODE_AND_BELOW,
     Role.GRID_WORKER: DataScope.NODE_AND_BELOW,
     Role.GRID_LEADER: DataScope.NODE_AND_BELOW,
     Role.COMMUNITY_STAFF: DataScope.NODE_AND_BELOW,
@@ -47,7 +53,13 @@ STREET_ROLES = frozenset({Role.STREET_CALLER, Role.STREET_LEADER})
 HUB_ROLES = frozenset({Role.HUB_DISPATCHER, Role.HUB_SUPERVISOR})
 #: Field staff: their phone page is their task list, and they walk grids (巡查).
 FIELD_ROLES = frozenset({Role.GRID_WORKER, Role.GRID_LEADER, Role.COMMUNITY_STAFF})
-TERRITORIAL_STAFF = FIELD_ROLES | STREET_ROLES
+#: The grid ladder's four tiers, top down: 街道网格中心 → 社区网格长 → 网格员 → 网格信息员.
+GRID_LADDER = (Role.GRID_CENTRE, Role.GRID_LEADER, Role.GRID_WORKER, Role.GRID_INFORMANT)
+TERRITORIAL_STAFF = FIELD_ROLES | STREET_ROLES | {Role.GRID_CENTRE}
+#: People who report for themselves and see only their own reports: residents, and the
+#: residents who report for a grid (网格信息员) or a road (街长). Not staff: no staff pages,
+#: no one else's cases, their names never shown as a handler's.
+REPORTER_ROLES = frozenset({Role.RESIDENT, Role.GRID_INFORMANT, Role.STREET_CHIEF})
 #: Roles that manage the catalogue and the organisation (清单和组织管理); to everyone else
 #: those pages do not exist (404).
 MANAGER_ROLES = frozenset({Role.ADMIN})

@@ -22,7 +22,6 @@ from django.views.decorators.http import require_GET
 from huying.core.errors import InvalidInput, NotFound
 from huying.core.web import file_download
 from huying.org.actors import Actor
-from huying.org.models import Role
 from huying.org.web import staff_view
 from huying.reports import table_xlsx, tabulate
 from huying.reports.table_forms import IndicatorForm, RankingForm, with_defaults
@@ -32,7 +31,7 @@ from huying.reports.tabulate import TABLES, Table
 def _reader(request: HttpRequest) -> Actor:
     """Staff of every kind read the tables of their own scope; residents have no such page."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role == Role.RESIDENT:
+    if actor.is_reporter:
         raise NotFound(_("页面不存在"))
     return actor
 

@@ -45,6 +45,9 @@ S = CaseState
 #: Source channel when the reporter does not name one.
 DEFAULT_SOURCE = {
     Role.RESIDENT: Source.RESIDENT,
+    Role.GRID_INFORMANT: Source.INFORMANT,
+    Role.STREET_CHIEF: Source.STREET_CHIEF,
+    Role.GRID_CENTRE: Source.INSPECTION,
     Role.GRID_WORKER: Source.GRID_PATROL,
     Role.GRID_LEADER: Source.GRID_PATROL,
     Role.COMMUNITY_STAFF: Source.GRID_PATROL,
@@ -142,7 +145,7 @@ def new_case(
     """The case row intake writes, not saved (a bulk import writes many at once)."""
     return Case(
         number=number,
-        reporter_id=actor.user.pk if actor.role == Role.RESIDENT else None,
+        reporter_id=actor.user.pk if actor.is_reporter else None,
         **fields,
         district=chain[K.DISTRICT],
         street=chain.get(K.STREET),
@@ -205,7 +208,7 @@ def case_submit(
     place = _territory(actor=actor, lat=lat, lng=lng, unit_id=unit_id)
     chain = {u.kind: u for u in ancestors(place)}
     number = allocate_case_number(chain[K.DISTRICT], now)  # outside the transaction, on purpose
-    user_name = actor.user.get_full_name() if actor.role == Role.RESIDENT else ""
+    user_name = actor.user.get_full_name() if actor.is_reporter else ""
     try:
         return _record(
             actor=actor,

@@ -31,6 +31,9 @@ MATRIX = {
     "dept_cg_leader": (True, False),
     "dept_cg_unit": (False, False),  # a field unit does not see its parent's assignments
     "dept_sw": (False, False),
+    "informant": (False, False),  # an informant sees only his own reports
+    "street_chief": (False, False),
+    "grid_centre": (True, False),  # the street's grid centre: the street's cases
 }
 
 
@@ -111,3 +114,21 @@ def test_acting_grant_header(world: World, two_cases: tuple[Case, Case]) -> None
     # Someone else's grant id is no way in.
     other = world.actor("hub").grant_id
     assert client.get("/api/v1/cases", HTTP_X_HUYING_GRANT=str(other)).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("who", "source"), [("informant", "informant"), ("street_chief", "street_chief")]
+)
+def test_informants_and_street_chiefs_report_for_themselves(
+    world: World, who: str, source: str
+) -> None:
+    """They report like residents: credited to them, their channel as the source, and the
+    report is theirs to follow; a resident's report is not theirs to see."""
+    theirs = submit(world, who=who, grid=0, title="路边井盖松动")
+    residents = submit(world, who="resident", grid=0, title="楼道灯坏了")
+    assert (theirs.source, theirs.reporter_id) == (source, world.actor(who).user.pk)
+    client = Client()
+    client.force_login(world.actor(who).user)
+    listed = {c["id"] for c in client.get("/api/v1/cases").json()["items"]}
+    assert listed == {theirs.pk}
+    assert client.get(f"/api/v1/cases/{residents.pk}").status_code == 404

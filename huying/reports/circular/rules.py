@@ -12,10 +12,10 @@
 from __future__ import annotations
 
 from huying.org.models import Role
-from huying.org.roles import HUB_ROLES
+from huying.org.roles import HUB_ROLES, REPORTER_ROLES
 
 GENERATE_ROLES = frozenset({*HUB_ROLES, Role.DISTRICT_LEADER})
-READ_EXCLUDED_ROLES = frozenset({Role.RESIDENT})
+READ_EXCLUDED_ROLES = REPORTER_ROLES
 FIRST_YEAR = 2000
 
 
