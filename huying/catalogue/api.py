@@ -5,13 +5,35 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
-from huying.catalogue.models import CatalogueItem
+from huying.catalogue.models import CatalogueItem, ItemAttribute
 from huying.catalogue.selectors import current_items
 from huying.org.api_auth import acting
 
 router = Router(tags=["事项清单 catalogue"])
+
+
+class AttributeValueOut(Schema):
+    key: str
+    name: str
+
+
+class AttributeOut(Schema):
+    """A question the item asks whoever reports it (Open311's service attribute)."""
+
+    code: str
+    datatype: str = Field(
+        description="string / number / datetime / text / singlevaluelist / multivaluelist"
+    )
+    required: bool
+    description: str
+    order: int
+    values: list[AttributeValueOut] = Field(description="选项, for the two list types")
+
+    @staticmethod
+    def resolve_values(obj: ItemAttribute) -> list[dict[str, str]]:
+        return [{"key": key, "name": name} for key, name in obj.values]
 
 
 class ItemOut(Schema):
@@ -30,6 +52,11 @@ class ItemOut(Schema):
     closing_condition: str
     keywords: str
     synonyms: str
+    attributes: list[AttributeOut] = Field(description="填报项: what a report of it must answer")
+
+    @staticmethod
+    def resolve_attributes(obj: CatalogueItem) -> list[ItemAttribute]:
+        return sorted(obj.attributes.all(), key=lambda a: (a.order, a.code))
 
     @staticmethod
     def resolve_class_name(obj: CatalogueItem) -> str:
@@ -43,4 +70,4 @@ class ItemOut(Schema):
 @router.get("/catalogue/items", response=list[ItemOut], summary="现行事项清单")
 def items(request: HttpRequest) -> Any:
     acting(request)
-    return list(current_items())
+    return list(current_items().prefetch_related("attributes"))

@@ -85,7 +85,9 @@ def items_by_class(catalogue: Catalogue) -> list[tuple[CatalogueClass, list[Cata
     items = (
         CatalogueItem.objects.filter(klass__catalogue=catalogue)
         .select_related("lead_department")
-        .prefetch_related(Prefetch("co_departments", queryset=OrgUnit.objects.order_by("code")))
+        .prefetch_related(
+            Prefetch("co_departments", queryset=OrgUnit.objects.order_by("code")), "attributes"
+        )
         .order_by("order", "code")
     )
     by_class: dict[int, list[CatalogueItem]] = {}

@@ -346,21 +346,23 @@ def catalogue_item_create(
     return item
 
 
+def attribute_row(item: CatalogueItem, spec: AttributeSpec) -> ItemAttribute:
+    """The row that keeps one checked question of ``item``, not saved."""
+    return ItemAttribute(
+        item=item,
+        code=spec.code,
+        datatype=spec.datatype,
+        required=spec.required,
+        description=spec.description,
+        order=spec.order,
+        values=[list(pair) for pair in spec.values],
+    )
+
+
 def _attributes_write(item: CatalogueItem, specs: Sequence[AttributeSpec]) -> None:
     """Replace the item's questions by ``specs`` (checked), in their order."""
     item.attributes.all().delete()
-    ItemAttribute.objects.bulk_create(
-        ItemAttribute(
-            item=item,
-            code=spec.code,
-            datatype=spec.datatype,
-            required=spec.required,
-            description=spec.description,
-            order=spec.order,
-            values=[list(pair) for pair in spec.values],
-        )
-        for spec in specs
-    )
+    ItemAttribute.objects.bulk_create(attribute_row(item, spec) for spec in specs)
 
 
 @transaction.atomic

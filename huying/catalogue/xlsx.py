@@ -29,20 +29,28 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from huying.catalogue.attributes import (
+    AttributeSpec,
+    attribute_lines,
+    attribute_specs_checked,
+    parse_attribute_lines,
+)
 from huying.catalogue.models import (
     UNIT_WORDS,
     Catalogue,
     CatalogueClass,
     CatalogueItem,
+    ItemAttribute,
     Level,
     LimitUnit,
 )
-from huying.catalogue.selectors import items_by_class
+from huying.catalogue.selectors import attribute_specs, items_by_class
 from huying.catalogue.services import (
     DEPARTMENT_KINDS,
     _clean_item,
     _require_manager,
     _require_text,
+    attribute_row,
 )
 from huying.core.changelog import change_record
 from huying.core.errors import InvalidInput
@@ -76,6 +84,7 @@ COLUMNS = (
     "结案条件",
     "关键词",
     "近义词",
+    "填报项",
 )
 #: Columns a file must have (the others may be left out: empty for every row).
 REQUIRED = (
@@ -89,7 +98,7 @@ REQUIRED = (
     "办理时限",
     "办理时限单位",
 )
-WIDTHS = (10, 14, 10, 24, 14, 16, 24, 9, 16, 9, 16, 40, 30, 30, 24)
+WIDTHS = (10, 14, 10, 24, 14, 16, 24, 9, 16, 9, 16, 40, 30, 30, 24, 50)
 #: A district's catalogue has a few hundred items; more rows is not a catalogue.
 MAX_ROWS = 2000
 #: Co-handlers in one cell: 顿号 as written, or commas, semicolons, line breaks.
@@ -106,6 +115,7 @@ FIELD_COLUMNS = {
     "handle_unit": "办理时限单位",
     "keywords": "关键词",
     "synonyms": "近义词",
+    "attributes": "填报项",
 }
 #: The name of an imported draft when none is given and the file's name says nothing.
 DEFAULT_NAME = gettext_lazy("导入的事项清单")
@@ -157,6 +167,7 @@ def catalogue_export(catalogue: Catalogue) -> bytes:
                     item.closing_condition,
                     "、".join(item.keyword_list()),
                     "、".join(item.synonym_list()),
+                    _attribute_text(item),
                 ],
             )
     last = max(count + 1, 200)  # room for rows added in Excel
@@ -164,12 +175,19 @@ def catalogue_export(catalogue: Catalogue) -> bytes:
     _choices(sheet, "I", units.values(), last)
     _choices(sheet, "K", units.values(), last)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row in sheet.iter_rows(min_row=2, min_col=12, max_col=13):
+    for row in sheet.iter_rows(min_row=2, min_col=12, max_col=len(COLUMNS)):
         for cell in row:
             cell.alignment = wrap
     guide_sheet(book, _guide(catalogue))
     book.properties.title = f"{catalogue.name} v{catalogue.version}"
     return workbook_bytes(book)
+
+
+def _attribute_text(item: CatalogueItem) -> str:
+    """The item's questions as the console writes them, one a line, in Chinese (the file
+    format, whatever the page's language)."""
+    with translation.override(None):
+        return attribute_lines(attribute_specs(item))
 
 
 def _choices(sheet: Any, column: str, values: Iterable[str], last: int) -> None:
@@ -205,9 +223,12 @@ def _guide(catalogue: Catalogue) -> list[str]:
         "5. 时限填正整数；时限单位填：" + "、".join(units.values()) + "。"
         "报到时限不能长于办理时限（计时方式相同时比较）。",
         "6. 关键词、近义词用顿号、逗号或空格分隔，各自总长不超过 300 个字符；用于受理时匹配事项。",
-        f"7. 一次最多 {MAX_ROWS} 行。导入时整份文件逐行检查，有任何一处错误都不导入，"
+        "7. 填报项是事项要求上报人回答的问题（Open311 的 attributes），每行一个："
+        "编码 | 类型 | 必填或选填 | 说明 | 选项；类型填 string、number、datetime、text、"
+        "singlevaluelist 或 multivaluelist，后两种须有选项（键=名称，用分号分隔）。没有就留空。",
+        f"8. 一次最多 {MAX_ROWS} 行。导入时整份文件逐行检查，有任何一处错误都不导入，"
         "并列出每处错误的行号、列和原因；可以先“检查”，不写入。",
-        "8. 导入生成一个新的草稿版本（版本号顺延），不影响现行清单；在清单页面核对后发布。",
+        "9. 导入生成一个新的草稿版本（版本号顺延），不影响现行清单；在清单页面核对后发布。",
     ]
 
 
@@ -242,6 +263,7 @@ class _ItemPlan:
     code: str
     columns: dict[str, Any]
     co: list[OrgUnit]
+    attributes: list[AttributeSpec]
 
 
 @dataclass
@@ -487,10 +509,11 @@ class _Checker:
                 order=len(klass.items) + 1,
                 **limits,
             )
+            attributes = attribute_specs_checked(parse_attribute_lines(text.get("填报项", "")))
         except InvalidInput as exc:
             fail(FIELD_COLUMNS.get(exc.details.get("field", ""), ""), exc.message)
         else:
-            klass.items.append(_ItemPlan(line, code, columns, co_list))
+            klass.items.append(_ItemPlan(line, code, columns, co_list, attributes))
         return problems
 
     def _class(self, line: int, code: str, name: str, fail: Any) -> _ClassPlan | None:
@@ -533,6 +556,11 @@ def _write(
         through(catalogueitem_id=item.pk, orgunit_id=unit.pk)
         for item, co in zip(items, co_lists, strict=True)
         for unit in co
+    )
+    ItemAttribute.objects.bulk_create(
+        attribute_row(item, spec)
+        for item, plan in zip(items, (p for c in plans for p in c.items), strict=True)
+        for spec in plan.attributes
     )
     change_record(
         actor=actor,

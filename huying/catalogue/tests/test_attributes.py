@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 
 from huying.catalogue.attributes import (
     AttributeSpec,
@@ -21,6 +22,7 @@ from huying.catalogue.attributes import (
 from huying.catalogue.models import Catalogue, CatalogueItem, ItemAttribute
 from huying.catalogue.selectors import attribute_specs, current_catalogue
 from huying.catalogue.services import (
+    _attributes_write,
     catalogue_draft_create,
     catalogue_item_update,
     catalogue_publish,
@@ -245,3 +247,24 @@ def test_the_item_page_edits_the_questions(world: World, draft: Catalogue) -> No
     assert len(attribute_specs(item)) == 3
     r = admin.post(url, form_data(item, attributes="depth | number"))
     assert r.status_code == 422 and "第 1 行" in r.content.decode()
+
+
+def test_the_catalogue_api_lists_each_items_questions(world: World) -> None:
+    """An outside system reads what a report of each item must answer, as the console keeps
+    it (Open311 clients have their own door; this is Huying's own API)."""
+    item = world.items[1]
+    _attributes_write(item, parse_attribute_lines(LINES))
+    client = Client()
+    client.force_login(world.actor("hub").user)
+    listed = {i["code"]: i for i in client.get("/api/v1/catalogue/items").json()}
+    assert [a["code"] for a in listed[item.code]["attributes"]] == ["depth", "vehicle", "seen"]
+    vehicle = listed[item.code]["attributes"][1]
+    assert vehicle == {
+        "code": "vehicle",
+        "datatype": "singlevaluelist",
+        "required": False,
+        "description": "车辆类型",
+        "order": 2,
+        "values": [{"key": "car", "name": "机动车"}, {"key": "bike", "name": "非机动车"}],
+    }
+    assert all(i["attributes"] == [] for code, i in listed.items() if code != item.code)

@@ -18,8 +18,10 @@ from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from huying.catalogue import xlsx as catalogue_xlsx
+from huying.catalogue.attributes import AttributeSpec
 from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem, Level, LimitUnit
 from huying.catalogue.selectors import current_catalogue
+from huying.catalogue.services import _attributes_write
 from huying.catalogue.xlsx import COLUMNS, catalogue_export, catalogue_import, error_report
 from huying.conftest import World
 from huying.core.errors import InvalidInput, PermissionDenied
@@ -112,6 +114,10 @@ def item_fields(item: CatalogueItem) -> dict[str, Any]:
         "closing_condition": item.closing_condition,
         "keywords": item.keywords,
         "synonyms": item.synonyms,
+        "attributes": [
+            (a.code, a.datatype, a.required, a.description, a.order, a.values)
+            for a in item.attributes.order_by("order", "code")
+        ],
     }
 
 
@@ -139,6 +145,19 @@ def richer_world(world: World) -> Catalogue:
         synonyms="黑臭水体,臭水沟",
     )
     complex_item.co_departments.add(world.departments["cg_unit"])
+    _attributes_write(
+        complex_item,
+        [
+            AttributeSpec("depth", "number", "积水深度（厘米）", required=True, order=1),
+            AttributeSpec(
+                "smell",
+                "singlevaluelist",
+                "气味",
+                order=2,
+                values=(("none", "无"), ("bad", "有异味")),
+            ),
+        ],
+    )
     return current
 
 
@@ -190,6 +209,10 @@ def test_the_export_is_one_sheet_of_items_in_chinese_whatever_the_language(world
     assert complex_row["关键词"] == "排污、污水、黑水"
     assert complex_row["近义词"] == "黑臭水体、臭水沟"
     assert complex_row["处置标准"] == "2 小时内到场核查。\n查明排污口，责令整改。"
+    # The questions as the console writes them, in Chinese whatever the page's language.
+    assert complex_row["填报项"] == (
+        "depth | number | 必填 | 积水深度（厘米）\nsmell | singlevaluelist | 选填 | 气味 | none=无；bad=有异味"
+    )
     major = by_code["A4"]
     assert (major["默认等级"], major["报到时限单位"]) == ("重难点/突发问题", "分钟（连续计时）")
     assert by_code["A1"]["主办部门"] is None  # 简单问题: the street handles it itself
@@ -248,6 +271,9 @@ def test_levels_and_units_are_read_in_their_other_spellings(world: World) -> Non
         ({"默认等级": "复杂问题"}, "协办部门", "复杂问题须指定至少一个协办部门"),
         ({"协办部门": "城管局"}, "协办部门", "主办部门「城管局」不能同时作为协办部门"),
         ({"主办部门": "第1街道"}, "主办部门", "部门「第1街道」不存在"),
+        ({"填报项": "depth | number | 必须 | 深度"}, "填报项", "第三栏应为“必填”或“选填”"),
+        ({"填报项": "kind | singlevaluelist | 选填 | 类型"}, "填报项", "单选和多选须列出选项"),
+        ({"填报项": "a | string | 选填 | 甲\na | text | 选填 | 乙"}, "填报项", "编码重复"),
     ],
 )
 def test_each_kind_of_bad_row_is_reported_on_its_row_and_column(
