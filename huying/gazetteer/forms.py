@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from huying.org.models import OrgUnit
 
@@ -36,10 +37,20 @@ class PlaceForm(forms.Form):
     remember = forms.BooleanField(
         label=_("同时把这个地址加入地址库（作为地标），以后同样的地址自动落格"), required=False
     )
+    alike = forms.BooleanField(required=False, initial=True)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, alike: int = 0, **kwargs: Any) -> None:
+        """``alike``: how many other waiting cases have this address (none: no such choice)."""
         super().__init__(*args, **kwargs)
         self.fields["grid"].choices = grid_choices()  # type: ignore[attr-defined]
+        if alike:
+            self.fields["alike"].label = ngettext(
+                "同一地址的另外 %(n)d 件待定位事件一并定位到这里",
+                "同一地址的另外 %(n)d 件待定位事件一并定位到这里",
+                alike,
+            ) % {"n": alike}
+        else:
+            del self.fields["alike"]
 
 
 class ImportForm(forms.Form):

@@ -47,6 +47,9 @@ FUZZY_BEST = 0.99
 #: pair is too common to pick them by (see ``Matcher._near``).
 CANDIDATES = 24
 COMMON_PAIR = 200
+#: The least score a near miss is offered at (``Matcher.near_misses``): the person placing
+#: by hand sees it as a choice, never as an answer.
+NEAR_MISS_FLOOR = 0.5
 
 #: Province and city heads an export may carry before the district's own names: a city only
 #: when a 区 or 县 follows it closely, or 农贸市场 and 超市 would lose their heads.
@@ -248,6 +251,17 @@ class Matcher:
     # --- 3. the likeliest name -----------------------------------------------------------------
 
     def _by_fuzzy(self, text: str) -> Placement | None:
+        ranked = self._fuzzy_ranked(text)
+        if not ranked or ranked[0][0] < self.threshold:
+            return None
+        if len(ranked) > 1 and round(ranked[1][0], 3) == round(ranked[0][0], 3):
+            return None  # two grids as likely
+        score, spot = ranked[0]
+        # Below a name written whole, however alike: all its words, but not as written.
+        return _placement(spot, score=min(FUZZY_BEST, round(score, 3)), how="fuzzy")
+
+    def _fuzzy_ranked(self, text: str) -> list[tuple[float, Spot]]:
+        """The likeliest name of each grid (or community), the likeliest first."""
         text = _NEAR.sub("", text)
         words = Counter(_words(text))
         sounds = syllables(text)
@@ -262,14 +276,38 @@ class Matcher:
             key = ("grid", spot.grid_id) if spot.grid_id else ("community", spot.community_id)
             if key not in best or score > best[key][0]:
                 best[key] = (score, spot)
-        ranked = sorted(best.values(), key=lambda pair: pair[0], reverse=True)
-        if not ranked or ranked[0][0] < self.threshold:
-            return None
-        if len(ranked) > 1 and round(ranked[1][0], 3) == round(ranked[0][0], 3):
-            return None  # two grids as likely
-        score, spot = ranked[0]
-        # Below a name written whole, however alike: all its words, but not as written.
-        return _placement(spot, score=min(FUZZY_BEST, round(score, 3)), how="fuzzy")
+        return sorted(best.values(), key=lambda pair: pair[0], reverse=True)
+
+    # --- 4. for a person: what it might be -----------------------------------------------------
+
+    def near_misses(self, address: str, top: int = 3) -> list[Placement]:
+        """The places an address that ``locate`` left alone might be, the likeliest first,
+        one per grid: the ranges of a road it names (its number in none of them, or in two
+        grids'), the names written in it that two grids share, then the likeliest names below
+        the threshold (at ``NEAR_MISS_FLOOR`` or above). Choices for the hub's 待定位 queue."""
+        text = normalise(address, self.prefixes)
+        if not text:
+            return []
+        plain = _BUILDING.sub("", text)
+        found: list[Placement] = []
+        for name in self._road_names:
+            if name in text:
+                found += [_placement(s, score=0.9, how="road") for s in self._roads[name]]
+        for length in self._lengths:
+            for start in range(len(plain) - length + 1):
+                for entry in self._by_text.get(plain[start : start + length], ()):
+                    found.append(_placement(entry.spot, score=1.0, how="name"))
+        for score, spot in self._fuzzy_ranked(plain):
+            if score >= NEAR_MISS_FLOOR:
+                found.append(_placement(spot, score=min(FUZZY_BEST, round(score, 3)), how="fuzzy"))
+        out: list[Placement] = []
+        seen: set[tuple[int | None, int | None]] = set()
+        for placement in sorted(found, key=lambda p: -p.score):
+            key = (placement.grid_id, None if placement.grid_id else placement.community_id)
+            if key not in seen:
+                seen.add(key)
+                out.append(placement)
+        return out[:top]
 
     def _near(self, text: str) -> list[_Name]:
         """The few names worth scoring: those sharing the most character pairs with the text.

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
-from huying.gazetteer.matching import Matcher, Spot
+from django.db.models import QuerySet
+
+from huying.cases.models import Case
+from huying.cases.queues import unplaced
+from huying.gazetteer.matching import Matcher, Spot, normalise
 from huying.gazetteer.models import Entry
 from huying.org.models import OrgUnit
+
+#: Waiting cases compared with one address at most (the queue's oldest first).
+ALIKE_SCAN = 2000
 
 K = OrgUnit.Kind
 
@@ -44,3 +51,18 @@ def matcher(*, threshold: float | None = None) -> Matcher:
     if threshold is None:
         return Matcher(spots(), prefixes=district_prefixes())
     return Matcher(spots(), prefixes=district_prefixes(), threshold=threshold)
+
+
+def unplaced_alike(visible: QuerySet[Case], case: Case) -> list[Case]:
+    """The other cases waiting in the 待定位 queue (of ``visible``: those the person may see) whose address reads the same as ``case``'s, written however (spaces,
+    full-width digits, the district's name in front): the hub places them together."""
+    if not case.address.strip():
+        return []
+    prefixes = district_prefixes()
+    mine = normalise(case.address, prefixes)
+    others = unplaced(visible).exclude(pk=case.pk).exclude(address="")
+    return [
+        other
+        for other in others.only("pk", "number", "address", "version")[:ALIKE_SCAN]
+        if normalise(other.address, prefixes) == mine
+    ]

@@ -8,8 +8,12 @@ from datetime import datetime
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from huying.core.errors import InvalidInput, PermissionDenied
+from huying.cases.models import Case
+from huying.cases.selectors import cases_visible_to
+from huying.cases.services import case_locate
+from huying.core.errors import DomainError, InvalidInput, PermissionDenied
 from huying.gazetteer.models import Entry, entry_key
+from huying.gazetteer.selectors import unplaced_alike
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.roles import HUB_ROLES
@@ -52,3 +56,28 @@ def landmark_remember(
         },
     )
     return entry
+
+
+def place_alike(
+    *, actor: Actor, case: Case, lat: float | None = None, lng: float | None = None
+) -> tuple[list[Case], int]:
+    """Place the other waiting cases of ``case``'s address where ``case`` was just placed,
+    each through ``case_locate`` (its own rights, state and version checks, its own trail
+    event): the cases placed, and how many were not (placed or closed meanwhile)."""
+    assert case.grid_id is not None
+    placed, skipped = [], 0
+    for other in unplaced_alike(cases_visible_to(actor), case):
+        try:
+            placed.append(
+                case_locate(
+                    actor=actor,
+                    case_id=other.pk,
+                    grid_id=case.grid_id,
+                    lat=lat,
+                    lng=lng,
+                    expected_version=other.version,
+                )
+            )
+        except DomainError:
+            skipped += 1
+    return placed, skipped

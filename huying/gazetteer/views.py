@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from huying.cases.map_views import map_config_base
@@ -31,14 +32,22 @@ from huying.core.web import file_download, form_error
 from huying.gazetteer import importing
 from huying.gazetteer.forms import ImportForm, PlaceForm
 from huying.gazetteer.models import Entry
-from huying.gazetteer.services import landmark_remember
+from huying.gazetteer.selectors import matcher, unplaced_alike
+from huying.gazetteer.services import landmark_remember, place_alike
 from huying.org.actors import Actor
+from huying.org.models import OrgUnit
 from huying.org.web import admin_view, staff_view
 
 #: Cases the queue lists at once; the count says how many wait in all.
 QUEUE_ROWS = 100
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 REPORT_KEY = "gazetteer_import_errors"
+#: How a near miss came to be offered.
+HOW = {
+    "road": gettext_lazy("道路门牌不在登记范围内"),
+    "name": gettext_lazy("名称相同、不止一个网格"),
+    "fuzzy": gettext_lazy("名称相近"),
+}
 
 
 def _hub(request: HttpRequest) -> Actor:
@@ -56,11 +65,13 @@ def _queue_page(
     form: PlaceForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    waiting = unplaced(cases_visible_to(actor)).select_related("street")
+    visible = cases_visible_to(actor)
+    waiting = unplaced(visible).select_related("street")
     rows = list(waiting[:QUEUE_ROWS])
     chosen = _chosen(chosen_id, actor, rows, refused=form is not None)
+    alike = unplaced_alike(visible, chosen) if chosen is not None else []
     if chosen is not None and form is None:
-        form = PlaceForm(initial={"version": chosen.version})
+        form = PlaceForm(initial={"version": chosen.version}, alike=len(alike))
     config = {
         **map_config_base(),
         "grids": reverse("cases:map_grids"),
@@ -81,9 +92,36 @@ def _queue_page(
         "chosen": chosen,
         "form": form,
         "config": config,
+        "near_misses": _near_misses(chosen) if chosen is not None else [],
         "nav": "unplaced",
     }
     return render(request, "gazetteer/unplaced.html", context, status=status)
+
+
+def _near_misses(case: Case) -> list[dict[str, Any]]:
+    """What the gazetteer thinks the address might be, each a grid to place it in with one
+    click (with the entry's point, in the map's coordinates as the form sends them)."""
+    offered = [p for p in matcher().near_misses(case.address) if p.grid_id is not None]
+    names = dict(
+        OrgUnit.objects.filter(pk__in=[p.grid_id for p in offered]).values_list("pk", "name")
+    )
+    to_map = from_wgs84(settings.HUYING_MAP_COORDS)
+    out = []
+    for p in offered:
+        assert p.grid_id is not None
+        point = to_map(p.lat, p.lng) if p.lat is not None and p.lng is not None else None
+        out.append(
+            {
+                "grid_id": p.grid_id,
+                "grid": names.get(p.grid_id, ""),
+                "entry": p.entry_name,
+                "percent": round(p.score * 100),
+                "how": HOW[p.how],
+                "lat": round(point[0], 6) if point else "",
+                "lng": round(point[1], 6) if point else "",
+            }
+        )
+    return out
 
 
 def _chosen(raw: str, actor: Actor, rows: list[Case], *, refused: bool = False) -> Case | None:
@@ -109,7 +147,10 @@ def unplaced_queue(request: HttpRequest) -> HttpResponse:
 def unplaced_place(request: HttpRequest, case_id: int) -> HttpResponse:
     """Place one case (``case_locate``), and keep its address in the gazetteer if asked."""
     actor = _hub(request)
-    form = PlaceForm(request.POST)
+    case = cases_visible_to(actor).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound(_("事件不存在或无权查看"))
+    form = PlaceForm(request.POST, alike=len(unplaced_alike(cases_visible_to(actor), case)))
     if not form.is_valid():
         return _queue_page(request, actor, chosen_id=str(case_id), form=form, status=422)
     data = form.cleaned_data
@@ -131,6 +172,11 @@ def unplaced_place(request: HttpRequest, case_id: int) -> HttpResponse:
                 landmark_remember(
                     actor=actor, name=case.address, grid_id=case.grid_id, lat=lat, lng=lng
                 )
+            alike, skipped = (
+                place_alike(actor=actor, case=case, lat=lat, lng=lng)
+                if data.get("alike")
+                else ([], 0)
+            )
     except DomainError as exc:
         if exc.status == 404:
             raise
@@ -140,6 +186,15 @@ def unplaced_place(request: HttpRequest, case_id: int) -> HttpResponse:
     messages.success(
         request, _("事件 %(number)s 已定位到 %(grid)s") % {"number": case.number, "grid": grid}
     )
+    if alike:
+        messages.success(
+            request, _("同一地址的另外 %(placed)d 件一并定位") % {"placed": len(alike)}
+        )
+    if skipped:
+        messages.warning(
+            request,
+            _("同一地址的 %(skipped)d 件已被他人处理，未改动") % {"skipped": skipped},
+        )
     return redirect("gazetteer:unplaced")
 
 

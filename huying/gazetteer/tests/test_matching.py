@@ -231,3 +231,36 @@ def test_among_many_alike_names_the_nearest_is_scored() -> None:
     target = next(s for s in spots if s.name == "玉兰红梅农贸市场")
     placed = m.locate("玉兰红梅农贸市厂门口")  # 厂 for 场
     assert placed is not None and placed.entry_id == target.id and placed.how == "fuzzy"
+
+
+def near(matcher: Matcher, address: str) -> list[tuple[int | None, int, str]]:
+    return [(p.grid_id, p.entry_id, p.how) for p in matcher.near_misses(address)]
+
+
+def test_near_misses_offer_what_locate_would_not_decide(matcher: Matcher) -> None:
+    """Left unplaced, an address still has likely places for the person who places it."""
+    # One name, two grids: both offered, whole names first.
+    assert near(matcher, "社区广场") == [(11, 12, "name"), (16, 13, "name")]
+    # Two names as long: both.
+    assert {g for g, _e, _h in near(matcher, "锦华苑东篱院之间")} == {11, 12}
+    # A road named with a number no range holds: the road's grids, nearest ranges as choices.
+    assert {(g, h) for g, _e, h in near(matcher, "锦华路100号")} == {
+        (11, "road"),
+        (12, "road"),
+        (13, "road"),
+    }
+    # Below the threshold: the likeliest name, as a choice.
+    [(grid, entry, how)] = near(matcher, "锦江花园")[:1]
+    assert (grid, entry, how) == (14, 9, "fuzzy")
+
+
+def test_near_misses_are_one_per_grid_and_at_most_three(matcher: Matcher) -> None:
+    offered = matcher.near_misses("书院街55号社区广场东门码头")
+    assert len(offered) <= 3
+    assert len({p.grid_id for p in offered}) == len(offered)
+    assert [p.score for p in offered] == sorted((p.score for p in offered), reverse=True)
+
+
+@pytest.mark.parametrize("address", ["", "不知道在哪里", "12345"])
+def test_no_near_miss_for_nothing_alike(matcher: Matcher, address: str) -> None:
+    assert matcher.near_misses(address) == []

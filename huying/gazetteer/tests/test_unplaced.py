@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from huying.cases.models import Case, Source
 from huying.cases.services import case_submit
 from huying.conftest import World
+from huying.gazetteer import services
 from huying.gazetteer.models import Entry
 from huying.gazetteer.tests.test_importing import gazetteer, imported, xlsx
 from huying.hotline.importing import plan_import, read_rows, run_import
@@ -168,3 +169,76 @@ def test_the_place_form_offers_every_grid(world: World) -> None:
     _waiting(world)
     text = client_for(world, "hub").get("/gazetteer/unplaced/").content.decode()
     assert all(f'value="{g.pk}"' in text for g in world.grids)
+
+
+def test_the_queue_offers_the_gazetteers_near_misses_placed_with_one_click(world: World) -> None:
+    """锦华路150号 is on a known road, past its ranges: its grids are offered, and a click
+    places the case there, with the trail's locate event."""
+    imported(gazetteer(world))
+    case = _waiting(world, "锦华路150号")
+    hub = client_for(world, "hub")
+    text = hub.get(f"/gazetteer/unplaced/?case={case.pk}").content.decode()
+    assert "地址库里相近的地点" in text and "道路门牌不在登记范围内" in text
+    assert f"定位到 {world.grids[0].name}" in text and f"定位到 {world.grids[1].name}" in text
+    assert place(hub, case, grid=world.grids[1].pk).status_code == 302
+    assert Case.objects.get(pk=case.pk).grid_id == world.grids[1].pk
+    # A compound written with a typo below the threshold is offered with its point.
+    other = _waiting(world, "锦华园东门外")
+    assert "锦华苑" in hub.get(f"/gazetteer/unplaced/?case={other.pk}").content.decode()
+
+
+def test_nothing_alike_offers_nothing(world: World) -> None:
+    imported(gazetteer(world))
+    case = _waiting(world, "天府广场东侧")
+    text = client_for(world, "hub").get(f"/gazetteer/unplaced/?case={case.pk}").content.decode()
+    assert "地址库里相近的地点" not in text
+
+
+def test_the_other_cases_of_the_same_address_are_placed_with_it_when_asked(world: World) -> None:
+    first = _waiting(world, "天府广场东侧")
+    same = [_waiting(world, "锦城区 天府广场东侧"), _waiting(world, "天府广场东侧")]
+    elsewhere = _waiting(world, "春熙路步行街")
+    hub = client_for(world, "hub")
+    page = hub.get(f"/gazetteer/unplaced/?case={first.pk}").content.decode()
+    assert "同一地址的另外 2 件待定位事件一并定位到这里" in page
+    # One of them is placed by someone else meanwhile: left as that person placed it.
+    stale = same[1]
+    assert place(client_for(world, "hub_sup"), stale, grid=world.grids[3].pk).status_code == 302
+    response = place(hub, first, grid=world.grids[2].pk, alike="on")
+    assert response.status_code == 302
+    grids = dict(Case.objects.values_list("pk", "grid_id"))
+    assert grids[first.pk] == grids[same[0].pk] == world.grids[2].pk
+    assert grids[stale.pk] == world.grids[3].pk
+    assert grids[elsewhere.pk] is None
+    assert Case.objects.get(pk=same[0].pk).events.filter(action="locate").count() == 1
+
+
+def test_the_same_address_stays_waiting_unless_asked(world: World) -> None:
+    first, same = _waiting(world, "天府广场东侧"), _waiting(world, "天府广场东侧")
+    assert place(client_for(world, "hub"), first, grid=world.grids[2].pk).status_code == 302
+    assert Case.objects.get(pk=same.pk).grid_id is None
+
+
+def test_a_case_of_the_same_address_changed_meanwhile_is_left_and_counted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, same, changed = (_waiting(world, "天府广场东侧") for _ in range(3))
+    listed = services.unplaced_alike  # the list is read, then one changes before its turn
+
+    def read_then_changed(visible: Any, case: Case) -> list[Case]:
+        found = listed(visible, case)
+        Case.objects.filter(pk=changed.pk).update(version=changed.version + 1)
+        return found
+
+    monkeypatch.setattr(services, "unplaced_alike", read_then_changed)
+    hub = client_for(world, "hub")
+    response = place(hub, first, grid=world.grids[2].pk, alike="on")
+    assert response.status_code == 302
+    grids = dict(Case.objects.values_list("pk", "grid_id"))
+    assert (grids[first.pk], grids[same.pk], grids[changed.pk]) == (
+        world.grids[2].pk,
+        world.grids[2].pk,
+        None,
+    )
+    text = hub.get("/gazetteer/unplaced/").content.decode()
+    assert "同一地址的另外 1 件一并定位" in text and "同一地址的 1 件已被他人处理" in text
