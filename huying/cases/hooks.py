@@ -74,6 +74,9 @@ SuggestionContext = Callable[[Case], str]
 CaseMarks = Callable[[Sequence[Case]], Mapping[int, list[str]]]
 #: (question, answer) pairs: what the report said beyond its text.
 ReportDetails = Callable[[Case], list[tuple[str, str]]]
+#: A boolean expression over a case row (``OuterRef("pk")`` is the case): true when the case
+#: is urgent by what another door knows of it (a 12345 ticket marked 特急).
+Urgency = Callable[[], Any]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
@@ -85,6 +88,7 @@ _reporter_contacts: ReporterContacts | None = None
 _suggestion_contexts: list[SuggestionContext] = []
 _case_marks: list[CaseMarks] = []
 _report_details: list[ReportDetails] = []
+_urgencies: list[Urgency] = []
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -152,6 +156,17 @@ def mark_cases(cases: Sequence[Case]) -> None:
             found.setdefault(case_id, []).extend(labels)
     for case in cases:
         case.marks = found.get(case.pk, [])  # type: ignore[attr-defined]
+
+
+def register_urgency(urgency: Urgency) -> None:
+    if urgency not in _urgencies:
+        _urgencies.append(urgency)
+
+
+def urgent_first() -> list[Any]:
+    """Orderings that put the cases the apps call urgent first (empty: none registered).
+    Before triage a case has no level of its own: this is how a waiting queue knows."""
+    return [urgency().desc() for urgency in _urgencies]
 
 
 def register_event_listener(listen: EventListener, *, many: EventsListener | None = None) -> None:

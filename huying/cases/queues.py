@@ -118,8 +118,9 @@ def _counts_by(
     return [dict(row) for row in (qs[:limit] if limit else qs)]
 
 
-def _cases(qs: QuerySet[Case], order: str = "-id") -> list[Case]:
-    """``order="clock_due"``: the most urgent running deadline first (``with_running_clock``)."""
+def _cases(qs: QuerySet[Case], order: str = "-id", *, urgent_first: bool = False) -> list[Case]:
+    """``order="clock_due"``: the most urgent running deadline first (``with_running_clock``);
+    ``urgent_first``: what the apps call urgent (``hooks.urgent_first``) before the rest."""
     if order == "clock_due":
         key = F("clock_due").asc(nulls_last=True)
     elif order.startswith("-"):
@@ -127,20 +128,31 @@ def _cases(qs: QuerySet[Case], order: str = "-id") -> list[Case]:
     else:
         key = F(order).asc()
     rows = with_running_clock(qs.select_related(*ROW_JOINS))
-    found = list(rows.order_by(key, "pk")[:QUEUE_ROWS])
+    first = hooks.urgent_first() if urgent_first else []
+    found = list(rows.order_by(*first, key, "pk")[:QUEUE_ROWS])
     hooks.mark_cases(found)
     return found
 
 
 def _case_queue(
-    key: str, title: str, qs: QuerySet[Case], *, query: str, order: str = "-id", tone: str = ""
+    key: str,
+    title: str,
+    qs: QuerySet[Case],
+    *,
+    query: str,
+    order: str = "-id",
+    tone: str = "",
+    urgent_first: bool = False,
 ) -> Queue:
-    return Queue(key, title, _cases(qs, order), qs.count(), query, tone)
+    return Queue(key, title, _cases(qs, order, urgent_first=urgent_first), qs.count(), query, tone)
 
 
 def _state_queue(key: str, title: Any, cases: QuerySet[Case], state: str) -> Queue:
-    """The cases waiting in one state, oldest first (first come, first served)."""
-    return _case_queue(key, title, cases.filter(state=state), query=f"state={state}", order="id")
+    """The cases waiting in one state, the urgent first, then oldest first (first come, first
+    served)."""
+    return _case_queue(
+        key, title, cases.filter(state=state), query=f"state={state}", order="id", urgent_first=True
+    )
 
 
 def _assignment_queue(

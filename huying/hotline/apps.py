@@ -13,4 +13,5 @@ class HotlineConfig(AppConfig):
 
         hooks.register_suggestion_context(casework.suggestion_context)
         hooks.register_case_marks(casework.case_marks)
+        hooks.register_urgency(casework.urgent_ticket)
         hooks.register_report_details(casework.report_details)

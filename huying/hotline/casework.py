@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +37,11 @@ def case_marks(cases: Sequence[Case]) -> Mapping[int, list[str]]:
         case_id: [_("12345%(urgency)s") % {"urgency": urgency}]
         for case_id, urgency in urgent.values_list("case_id", "urgency")
     }
+
+
+def urgent_ticket() -> Exists:
+    """The case is a 12345 ticket the platform marked 紧急 / 特急 / 加急."""
+    return Exists(HotlineTicket.objects.filter(case_id=OuterRef("pk"), urgent=True))
 
 
 def report_details(case: Case) -> list[tuple[str, str]]:

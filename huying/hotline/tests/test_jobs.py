@@ -17,6 +17,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from huying.cases import hooks, queues
+from huying.cases import services as case_services
 from huying.cases.models import Case, Source
 from huying.conftest import World
 from huying.core.errors import InvalidInput, PermissionDenied
@@ -170,6 +171,32 @@ def test_urgency_marks_the_case_in_the_hubs_queue_and_kind_feeds_the_suggestion(
     suggested = hooks.case_suggestion(urgent)
     assert suggested.items and suggested.items[0].item == lamp
     assert all(s.item != lamp for s in hooks.case_suggestion(calm).items)
+
+
+def test_urgent_tickets_come_first_in_the_waiting_queues_whatever_their_turn(
+    world: World,
+) -> None:
+    """Before triage a case has no level: a 特急 ticket that came last waits first, in the
+    hub's triage queue and (once triaged) its dispatch queue; the rest keep their turn."""
+    rows = [["C1", "路灯不亮", "", "一般", ""], ["C2", "井盖松动", "", "", ""]]
+    rows.append(["C3", "燃气味很重", "", "特急", ""])
+    source = HotlineSource.objects.create(name="区平台", code="area", mapping=OTHER_MAPPING)
+    mapping = services.mapping_of(source)
+    data = other_csv(rows)
+    run_import(plan_import(read_rows(data, "x.csv", mapping), mapping), actor=world.actor("hub"))
+    number = dict(HotlineTicket.objects.values_list("case_id", "number"))
+
+    def queue(key: str) -> list[str]:
+        home = queues.home_for(world.actor("hub"), timezone.now())
+        [found] = [q for q in home.queues if q.key == key]
+        return [number[c.pk] for c in found.rows]
+
+    assert queue("triage") == ["C3", "C1", "C2"]
+    for ticket in HotlineTicket.objects.order_by("number"):
+        case_services.case_triage(
+            actor=world.actor("hub"), case_id=ticket.case_id, item_id=world.items[2].pk
+        )
+    assert queue("dispatch") == ["C3", "C1", "C2"]
 
 
 def test_the_case_page_shows_the_tickets_number_kind_and_urgency(world: World) -> None:
