@@ -20,7 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from huying.cases.selectors import cases_visible_to
 from huying.core import inbox, notify
-from huying.core.models import QuietHours
+from huying.core.errors import InvalidInput
+from huying.core.models import QuietHours, TextNumber
 from huying.org.web import staff_view
 
 
@@ -66,6 +67,12 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     return redirect("cases:inbox")
 
 
+def _field(request: HttpRequest, name: str) -> str | None:
+    """A text field as sent, stripped; None when the form did not carry it."""
+    raw = request.POST.get(name)
+    return None if raw is None else raw.strip()
+
+
 def _time(raw: str) -> time | None:
     try:
         return time.fromisoformat(raw.strip()) if raw.strip() else None
@@ -96,9 +103,18 @@ def inbox_settings(request: HttpRequest) -> HttpResponse:
             else:
                 quiet = (start, end)
         if not error:
-            notify.preferences_save(user_id=me, wanted=wanted, quiet=quiet)
-            messages.success(request, _("通知设置已保存"))
-            return redirect("cases:inbox_settings")
+            try:
+                notify.preferences_save(
+                    user_id=me,
+                    wanted=wanted,
+                    quiet=quiet,
+                    phone=_field(request, "text_number"),
+                )
+            except InvalidInput as exc:
+                error = exc.message
+            else:
+                messages.success(request, _("通知设置已保存"))
+                return redirect("cases:inbox_settings")
     own = QuietHours.objects.filter(user_id=me).first()
     site = notify.site_quiet_hours()
     enabled = set(settings.HUYING_NOTIFY_CHANNELS)
@@ -129,6 +145,9 @@ def inbox_settings(request: HttpRequest) -> HttpResponse:
             "own": own,
             "site_quiet": site,
             "error": error,
+            "text_number": request.POST.get("text_number")
+            if error
+            else TextNumber.objects.filter(user_id=me).values_list("phone", flat=True).first(),
             "nav": "",
         },
         status=400 if error else 200,

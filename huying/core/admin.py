@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from huying.core.models import Delivery, NotificationPreference, QuietHours
+from huying.core.models import Delivery, NotificationPreference, QuietHours, TextNumber
 
 
 @admin.register(Delivery)
@@ -73,3 +73,11 @@ class QuietHoursAdmin(admin.ModelAdmin):
     list_display = ("user", "enabled", "start", "end")
     list_filter = ("enabled",)
     search_fields = ("user__username",)
+
+
+@admin.register(TextNumber)
+class TextNumberAdmin(admin.ModelAdmin):
+    """Staff keep their own on 通知设置; the admin can set one for someone without a page."""
+
+    list_display = ("user", "phone")
+    search_fields = ("user__username", "phone")

@@ -13,6 +13,10 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext as _
+
+from huying.core.errors import InvalidInput
+
 #: Dropped at the door: C0 controls other than tab, LF and CR; and DEL.
 CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -39,3 +43,16 @@ def printable(value: str) -> str:
     """``value`` with what a document cannot carry removed: for writers of text stored before
     the door kept it out, or that came from elsewhere."""
     return NOT_PRINTABLE.sub("", value)
+
+
+#: A mainland mobile number, once spaces, dashes and a +86 prefix are dropped.
+MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+def normalize_phone(raw: str, *, field: str = "phone") -> str:
+    """A mobile number as typed (spaces, dashes, +86) → its 11 digits, or ``InvalidInput``."""
+    phone = re.sub(r"[\s\-()]", "", raw or "")
+    phone = re.sub(r"^(\+?86)", "", phone)
+    if not MOBILE.fullmatch(phone):
+        raise InvalidInput(_("请输入 11 位手机号码"), field=field)
+    return phone

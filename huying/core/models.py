@@ -216,6 +216,27 @@ class NotificationPreference(models.Model):
         return f"{self.user_id} {self.category} {self.channel} {self.enabled}"
 
 
+class TextNumber(models.Model):
+    """A staff member's mobile number for text-message notifications (短信通知), which they
+    keep on 通知设置. Not a way in: staff sign in with their password; residents' numbers
+    are their sign-in accounts (``org.PhoneAccount``) and need no second copy."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="text_number",
+        verbose_name=_("用户"),
+    )
+    phone = models.CharField(max_length=11, verbose_name=_("接收短信的手机号"))
+
+    class Meta:
+        verbose_name = _("短信通知号码")
+        verbose_name_plural = _("短信通知号码")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.phone[:3]}****{self.phone[-4:]}"
+
+
 class QuietHours(models.Model):
     """A person's own quiet hours, instead of the site's (``HUYING_QUIET_HOURS``)."""
 

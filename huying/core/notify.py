@@ -30,6 +30,7 @@ from django.utils.translation import gettext_lazy
 
 from huying.core.channels import BUILDERS, DeliveryFailed, Message
 from huying.core.i18n import site_text
+from huying.core.input_text import normalize_phone
 from huying.core.models import (
     Delivery,
     Notification,
@@ -37,6 +38,7 @@ from huying.core.models import (
     NotifyCategory,
     NotifyChannel,
     QuietHours,
+    TextNumber,
 )
 
 logger = logging.getLogger("huying.notify")
@@ -202,10 +204,10 @@ def plan_deliveries(rows: list[Notification], *, now: datetime) -> list[Delivery
     user_ids = [n.recipient_id for n in rows]
     wanted = channels_wanted(user_ids, category_of(rows[0].kind))
     addresses = {
-        pk: {"email": bool(email), "sms": bool(phone)}
-        for pk, email, phone in get_user_model()
+        pk: {"email": bool(email), "sms": bool(number or phone)}
+        for pk, email, number, phone in get_user_model()
         .objects.filter(pk__in=user_ids)
-        .values_list("pk", "email", "phone_account__phone")
+        .values_list("pk", "email", "text_number__phone", "phone_account__phone")
     }
     quiet = quiet_hours_of(user_ids) if not rows[0].urgent else {}
 
@@ -267,12 +269,17 @@ def message_for(delivery: Delivery) -> Message:
     if delivery.channel in GROUP_CHANNELS:
         return compose(n)
     user = n.recipient
-    return compose(
-        n,
-        email=user.email,
-        # Only residents have a number on file (their sign-in account).
-        phone=getattr(getattr(user, "phone_account", None), "phone", ""),
-    )
+    return compose(n, email=user.email, phone=text_number(user))
+
+
+def text_number(user: Any) -> str:
+    """Where a person's texts go: the number staff keep on 通知设置, else a resident's
+    sign-in number; empty when there is none."""
+    for account in ("text_number", "phone_account"):
+        phone = getattr(getattr(user, account, None), "phone", "")
+        if phone:
+            return str(phone)
+    return ""
 
 
 # --- sending ---------------------------------------------------------------------------------
@@ -363,7 +370,9 @@ def deliver_due(*, now: datetime, limit: int = 500) -> DeliveryReport:
         ).update(state=Delivery.State.SENDING, attempts=F("attempts") + 1)
         if claimed != 1:
             continue
-        delivery = Delivery.objects.select_related("notification__recipient").get(pk=pk)
+        delivery = Delivery.objects.select_related(
+            "notification__recipient__text_number", "notification__recipient__phone_account"
+        ).get(pk=pk)
         try:
             BUILDERS[delivery.channel]().send(message_for(delivery))
         except (DeliveryFailed, KeyError) as exc:
@@ -424,12 +433,15 @@ def preferences_save(
     user_id: int,
     wanted: Iterable[tuple[str, str]],
     quiet: tuple[time, time] | str | None,
+    phone: str | None = None,
 ) -> None:
     """Keep a choice only where it differs from the roles' default (so a later change of the
     defaults still reaches the person). ``quiet``: their own hours, None for none, or
-    ``"site"`` for the site's."""
+    ``"site"`` for the site's. ``phone``: the number texts go to (empty: none kept; None:
+    unchanged), refused with ``InvalidInput`` before anything is saved."""
     from django.db import transaction
 
+    number = normalize_phone(phone, field="text_number") if phone else phone
     chosen = set(wanted)
     defaults = role_defaults([user_id]).get(user_id, {})
     rows = []
@@ -456,3 +468,7 @@ def preferences_save(
             QuietHours.objects.update_or_create(
                 user_id=user_id, defaults={"enabled": True, "start": quiet[0], "end": quiet[1]}
             )
+        if number:
+            TextNumber.objects.update_or_create(user_id=user_id, defaults={"phone": number})
+        elif number is not None:
+            TextNumber.objects.filter(user_id=user_id).delete()

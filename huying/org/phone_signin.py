@@ -27,20 +27,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huying.core.errors import InvalidInput, TooManyAttempts
+from huying.core.input_text import normalize_phone
 from huying.core.notify import send_text
 from huying.org import signin, throttle
 from huying.org.models import OrgUnit, PhoneAccount, PhoneCode, Role, RoleGrant, SignIn
-
-#: A mainland mobile number, once spaces, dashes and a +86 prefix are dropped.
-MOBILE = re.compile(r"1[3-9]\d{9}")
-
-
-def normalize_phone(raw: str) -> str:
-    phone = re.sub(r"[\s\-()]", "", raw or "")
-    phone = re.sub(r"^(\+?86)", "", phone)
-    if not MOBILE.fullmatch(phone):
-        raise InvalidInput(_("请输入 11 位手机号码"), field="phone")
-    return phone
 
 
 def masked(phone: str) -> str:

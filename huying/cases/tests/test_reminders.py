@@ -18,7 +18,13 @@ from huying.cases.services.engine import tell_users
 from huying.cases.sweep import sweep_deadlines
 from huying.catalogue.models import Level
 from huying.conftest import World
-from huying.core.models import Delivery, Notification, NotificationPreference, QuietHours
+from huying.core.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    QuietHours,
+    TextNumber,
+)
 from huying.core.workcalendar import WorkCalendar
 
 from .helpers import case_in_state
@@ -195,6 +201,17 @@ def test_the_settings_page_saves_choices_and_quiet_hours(world: World, settings:
     bad = client.post("/cases/inbox/settings/", {"quiet": "own", "start": "21:00", "end": ""})
     assert bad.status_code == 400
     assert QuietHours.objects.get(user=user).start.hour == 21  # unchanged
+    # The number texts go to: kept, shown again, a bad one refused with its reason.
+    assert (
+        client.post(
+            "/cases/inbox/settings/", {"quiet": "site", "text_number": "138 0000 3333"}
+        ).status_code
+        == 302
+    )
+    assert 'value="13800003333"' in client.get("/cases/inbox/settings/").content.decode()
+    refused = client.post("/cases/inbox/settings/", {"quiet": "site", "text_number": "110"})
+    assert refused.status_code == 400 and "请输入 11 位手机号码" in refused.content.decode()
+    assert TextNumber.objects.get(user=user).phone == "13800003333"
 
 
 def test_a_sweep_that_finds_nothing_new_costs_a_few_queries_however_many_clocks(

@@ -18,7 +18,14 @@ from django.db import connection, connections
 
 from huying.core import notify
 from huying.core.channels import BUILDERS, DeliveryFailed, Message
-from huying.core.models import Delivery, Notification, NotificationPreference, QuietHours
+from huying.core.errors import InvalidInput
+from huying.core.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    QuietHours,
+    TextNumber,
+)
 from huying.core.notify import (
     deliver_due,
     parse_quiet_hours,
@@ -26,6 +33,7 @@ from huying.core.notify import (
     resolve,
     retry_delay,
 )
+from huying.org.models import PhoneAccount
 
 SH = ZoneInfo("Asia/Shanghai")
 NOON = datetime(2026, 3, 10, 12, 0, tzinfo=SH)
@@ -134,6 +142,48 @@ def test_each_person_gets_their_channels_and_a_robot_gets_the_event_once(
     assert deliver_due(now=NOON).sent == 3
     assert sorted(name for name, _ in channels.sent) == ["email", "email", "wecom"]
     assert deliver_due(now=NOON + timedelta(hours=1)).sent == 0
+
+
+@pytest.mark.django_db
+def test_staff_get_texts_at_the_number_they_keep_and_residents_at_their_sign_in_number(
+    channels: type[Recorder],
+) -> None:
+    """Staff have no sign-in number: without a kept number they get no SMS; with one they do.
+    A resident's texts go to the number they sign in with."""
+    staff, resident, without = people("s-a", "r-b", "s-c")
+    PhoneAccount.objects.create(user_id=resident, phone="13900001111", created_at=NOON)
+    for pk in (staff, resident, without):
+        NotificationPreference.objects.create(
+            user_id=pk, category="task", channel="sms", enabled=True
+        )
+    notify.preferences_save(
+        user_id=staff, wanted=[("task", "sms")], quiet="site", phone="+86 138-0000-2222"
+    )
+    assert TextNumber.objects.get(user_id=staff).phone == "13800002222"
+    tell([staff, resident, without], now=NOON)
+    sms = Delivery.objects.filter(channel="sms")
+    assert set(sms.values_list("notification__recipient_id", flat=True)) == {staff, resident}
+    deliver_due(now=NOON)
+    assert sorted(m.phone for name, m in channels.sent if name == "sms") == [
+        "13800002222",
+        "13900001111",
+    ]
+
+
+@pytest.mark.django_db
+def test_a_bad_number_is_refused_and_changes_nothing() -> None:
+    (a,) = people("s-d")
+    notify.preferences_save(user_id=a, wanted=[], quiet="site", phone="13800002222")
+    with pytest.raises(InvalidInput) as refused:
+        notify.preferences_save(user_id=a, wanted=[("task", "sms")], quiet=None, phone="12345")
+    assert refused.value.details["field"] == "text_number"
+    assert TextNumber.objects.get(user_id=a).phone == "13800002222"
+    assert not NotificationPreference.objects.filter(user_id=a).exists()
+    assert not QuietHours.objects.filter(user_id=a).exists()
+    notify.preferences_save(user_id=a, wanted=[], quiet="site", phone=None)  # not on the form
+    assert TextNumber.objects.filter(user_id=a).exists()
+    notify.preferences_save(user_id=a, wanted=[], quiet="site", phone="")  # cleared
+    assert not TextNumber.objects.filter(user_id=a).exists()
 
 
 @pytest.mark.django_db
