@@ -233,7 +233,7 @@ def test_the_key_triggers_are_back_on_once_the_rows_are_written(
     with connection.cursor() as cursor:
         cursor.execute("SHOW session_replication_role")
         assert cursor.fetchone()[0] == "origin"
-    case = Case.objects.filter(source=Source.HOTLINE).first()
+    case = Case.objects.filter(source=Source.HOTLINE).get(hotline_ticket__number="GD00000001")
     case.district_id = 10**9
     with pytest.raises(IntegrityError), transaction.atomic():
         case.save(update_fields=["district"])
