@@ -11,10 +11,12 @@ between the staging and the writing, so that the counter is locked for one state
 updated by one ``UPDATE`` (unchanged ones counted), the new ones get their case ids from the
 sequence, their first events are sealed in Python (the keyed hash covers the case id, so it
 cannot be made in SQL: ``_Sealer`` copies one event the engine's ``prepare_event`` built and
-checks itself against the engine once per ``CHUNK``) and COPYed into a second staging table,
-and the cases, events and tickets are inserted by ``INSERT … SELECT``. The hotline ticket
-table is locked against other writers (SHARE ROW EXCLUSIVE) meanwhile, so what was known
-when the rows were sorted is still true when they are written.
+checks itself against the engine once per ``CHUNK``), and the cases, events and tickets are
+COPYed straight into their tables as they are sealed (each row written once). When the role
+may, the foreign keys' triggers are off for those rows and ``_check_keys`` does their work
+once for the file. The hotline ticket table is locked against other writers (SHARE ROW
+EXCLUSIVE) meanwhile, so what was known when the rows were sorted is still true when they
+are written.
 
 Elsewhere (SQLite) the same rows are written in batches of ``BATCH`` with ``bulk_create``
 (executemany), each batch in its own savepoint; an in-file duplicate is then found with a
@@ -584,11 +586,22 @@ def _seal_and_copy(
                 else:
                     hash_, after, changes = sealer.seal(case_id, number, values)
                 assert layouts is not None
-                lines[0].append(layouts[0].line((case_id, number, next(codes), *texts, hash_)))
-                after_json = json.dumps(after, ensure_ascii=False)
-                changes_json = json.dumps(changes, ensure_ascii=False)
-                lines[1].append(layouts[1].line((case_id, after_json, changes_json, hash_)))
-                lines[2].append(layouts[2].line((ticket_number, case_id, *row[7:])))
+                # In the order of _CASE_PER_ROW, _EVENT_PER_ROW, _TICKET_PER_ROW. The number,
+                # the track code and the hash need no escaping (letters, digits, dashes).
+                cases_text = "\t".join(map(_copy_text, texts))
+                lines[0].append(
+                    f"{case_id}\t{number}\t{next(codes)}\t{cases_text}\t{hash_}{layouts[0].shared}"
+                )
+                after_json = _json_text(json.dumps(after, ensure_ascii=False))
+                changes_json = _json_text(json.dumps(changes, ensure_ascii=False))
+                lines[1].append(
+                    f"{case_id}\t{after_json}\t{changes_json}\t{hash_}{layouts[1].shared}"
+                )
+                received, due, raw = row[7:]
+                lines[2].append(
+                    f"{_copy_text(ticket_number)}\t{case_id}\t{_copy_text(received)}"
+                    f"\t{_copy_text(due)}\t{_json_text(raw)}{layouts[2].shared}"
+                )
             result.build_seconds += time.perf_counter() - t0
             assert layouts is not None
             for layout, table_lines in zip(layouts, lines, strict=True):
@@ -600,14 +613,18 @@ def _seal_and_copy(
 
 @dataclass
 class _Layout:
-    """How the new rows of one table are COPYed (text format): the per-row columns first,
-    then the columns every new row shares, whose text is made once."""
+    """How the new rows of one table are COPYed (text format): the per-row columns first
+    (``_CASE_PER_ROW``, …), then the columns every new row shares, whose text is made once."""
 
     copy: str
+    #: The shared columns' text, each after a tab, and the line's end.
     shared: str
 
-    def line(self, values: tuple[Any, ...]) -> str:
-        return "\t".join(_copy_text(v) for v in values) + self.shared
+
+def _json_text(text: str) -> str:
+    """JSON (``json.dumps``, or jsonb's ``::text``) holds no raw tab, newline or carriage
+    return (in its strings they are escaped): only its backslashes need doubling."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
 
 
 def _copy_text(value: Any) -> str:
