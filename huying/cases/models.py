@@ -138,6 +138,7 @@ class Case(Clock):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reported_cases",
+        db_index=False,  # case_reporter leads with it
     )
     reporter_name = models.CharField(max_length=50, blank=True, verbose_name=_("反映人"))
     reporter_phone = models.CharField(max_length=32, blank=True, verbose_name=_("联系电话"))
@@ -147,7 +148,12 @@ class Case(Clock):
     address = models.CharField(max_length=200, blank=True, verbose_name=_("地址"))
     district = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
     street = models.ForeignKey(
-        OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        OrgUnit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # case_street_state leads with it
     )
     community = models.ForeignKey(
         OrgUnit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -164,6 +170,7 @@ class Case(Clock):
         on_delete=models.PROTECT,
         related_name="cases",
         verbose_name=_("事项"),
+        db_index=False,  # case_item leads with it
     )
     level = models.PositiveSmallIntegerField(
         choices=Level.choices, null=True, blank=True, verbose_name=_("等级")
@@ -179,6 +186,7 @@ class Case(Clock):
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
+        db_index=False,  # see the partial index in Meta
         verbose_name=_("合并至"),
     )
     split_from = models.ForeignKey(
@@ -187,6 +195,7 @@ class Case(Clock):
         blank=True,
         on_delete=models.PROTECT,
         related_name="splits",
+        db_index=False,  # see the partial index in Meta
     )
     # 系统性问题: the case the hub opened for a problem that keeps coming back (反复发生预警);
     # each recurring case points at it (huying.cases.services.systemic).
@@ -196,6 +205,7 @@ class Case(Clock):
         blank=True,
         on_delete=models.PROTECT,
         related_name="systemic_children",
+        db_index=False,  # see the partial index in Meta
         verbose_name=_("系统性问题"),
     )
     suspended_from = models.CharField(max_length=16, blank=True)
@@ -242,6 +252,22 @@ class Case(Clock):
                 fields=["due_at"],
                 name="case_due",
                 condition=models.Q(due_at__isnull=False, paused_remaining__isnull=True),
+            ),
+            # Few cases are merged, split or tied to a systemic problem: the NULLs (nearly
+            # every row, each new case) stay out of these indexes. A lookup by value (the
+            # related managers, the foreign keys' checks) is served all the same.
+            models.Index(
+                fields=["master"], name="case_master", condition=models.Q(master__isnull=False)
+            ),
+            models.Index(
+                fields=["split_from"],
+                name="case_split_from",
+                condition=models.Q(split_from__isnull=False),
+            ),
+            models.Index(
+                fields=["systemic"],
+                name="case_systemic",
+                condition=models.Q(systemic__isnull=False),
             ),
         ]
         constraints = [
@@ -315,10 +341,17 @@ class Assignment(Clock):
 class CaseEvent(models.Model):
     """One step of the trail (闭环留痕): append-only, hash-chained per case."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Indexed by event_case_seq, which leads with it.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     seq = models.PositiveIntegerField()
+    # Partly indexed (event_assignment): most events are no assignment's.
     assignment = models.ForeignKey(
-        Assignment, null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+        Assignment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
     )
     action = models.CharField(max_length=32)
     actor = models.ForeignKey(
@@ -351,6 +384,13 @@ class CaseEvent(models.Model):
         verbose_name = _("事件轨迹")
         verbose_name_plural = _("事件轨迹")
         constraints = [models.UniqueConstraint(fields=["case", "seq"], name="event_case_seq")]
+        indexes = [
+            models.Index(
+                fields=["assignment"],
+                name="event_assignment",
+                condition=models.Q(assignment__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id}#{self.seq} {self.action}"

@@ -11,10 +11,12 @@ between the staging and the writing, so that the counter is locked for one state
 updated by one ``UPDATE`` (unchanged ones counted), the new ones get their case ids from the
 sequence, their first events are sealed in Python (the keyed hash covers the case id, so it
 cannot be made in SQL: ``_Sealer`` copies one event the engine's ``prepare_event`` built and
-checks itself against the engine once per ``CHUNK``) and COPYed into a second staging table,
-and the cases, events and tickets are inserted by ``INSERT … SELECT``. The hotline ticket
-table is locked against other writers (SHARE ROW EXCLUSIVE) meanwhile, so what was known
-when the rows were sorted is still true when they are written.
+checks itself against the engine once per ``CHUNK``), and the cases, events and tickets are
+COPYed straight into their tables as they are sealed (each row written once). When the role
+may, the foreign keys' triggers are off for those rows and ``_check_keys`` does their work
+once for the file. The hotline ticket table is locked against other writers (SHARE ROW
+EXCLUSIVE) meanwhile, so what was known when the rows were sorted is still true when they
+are written.
 
 Elsewhere (SQLite) the same rows are written in batches of ``BATCH`` with ``bulk_create``
 (executemany), each batch in its own savepoint; an in-file duplicate is then found with a
@@ -41,7 +43,8 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import NOT_PROVIDED, ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -352,30 +355,31 @@ def _write_batch(rows: list[PlannedRow], intake: _Intake, result: BulkResult) ->
 
 _ROWS = "hotline_bulk_rows"
 _NEW = "hotline_bulk_new"
-_SEALED = "hotline_bulk_sealed"
 
-#: The staged texts of a new case, in the order they are read back.
+#: What the sealing pass reads of each new row: the case's id, the ticket's number, the
+#: texts (``_TEXTS``), then the ticket's own columns as COPY reads them back.
+_READ = (
+    "n.case_id, r.number, r.title, r.content, r.phone, r.caller, r.address,"
+    " r.received_at::text, r.due_at::text, r.raw::text"
+)
 _TEXTS = ("title", "content", "phone", "caller", "address")
-#: The case columns that differ from one new case to the next, and where each comes from.
-_CASE_PER_ROW = {
-    "id": "n.case_id",
-    "number": "e.number",
-    "track_code": "e.track_code",
-    "title": "r.title",
-    "description": "r.content",
-    "reporter_name": "r.caller",
-    "reporter_phone": "r.phone",
-    "address": "r.address",
-    "trail_head": "e.hash",
-}
-#: The same for the first event (every other column is the same for all of them).
-_EVENT_PER_ROW = {
-    "id": None,
-    "case_id": "e.case_id",
-    "after": "e.after",
-    "changes": "e.changes",
-    "hash": "e.hash",
-}
+#: The columns that differ from one new row to the next, in the order the sealing pass
+#: gives them; every other column is the same for all the new rows of an import.
+_CASE_PER_ROW = (
+    "id",
+    "number",
+    "track_code",
+    "title",
+    "description",
+    "reporter_phone",
+    "reporter_name",
+    "address",
+    "trail_head",
+)
+_EVENT_PER_ROW = ("case_id", "after", "changes", "hash")
+_TICKET_PER_ROW = ("number", "case_id", "received_at", "due_at", "raw")
+#: COPY's text format: these escaped (the backslash first), ``\N`` for NULL.
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
 def _copy_import(
@@ -389,7 +393,7 @@ def _copy_import(
         try:
             with transaction.atomic():
                 # Session tables (dropped below): they outlive the first transaction.
-                cursor.execute(f"DROP TABLE IF EXISTS {_ROWS}, {_NEW}, {_SEALED}")
+                cursor.execute(f"DROP TABLE IF EXISTS {_ROWS}, {_NEW}")
                 _stage(cursor, rows, result)
                 _refuse_duplicates(cursor, header, result)
                 cursor.execute(f"SELECT count(*) FROM {_ROWS} r WHERE {_FIRST} AND {_UNKNOWN}")
@@ -402,7 +406,7 @@ def _copy_import(
                     transaction.set_rollback(True)
         finally:
             if connection.is_usable() and not connection.needs_rollback:
-                cursor.execute(f"DROP TABLE IF EXISTS {_ROWS}, {_NEW}, {_SEALED}")
+                cursor.execute(f"DROP TABLE IF EXISTS {_ROWS}, {_NEW}")
 
 
 #: A row's number is on no earlier line of the file / in no ticket yet.
@@ -498,61 +502,176 @@ def _write(
         numbers = itertools.chain(numbers or iter(()), more)
     cursor.execute(f"CREATE UNIQUE INDEX ON {_NEW} (line)")
     cursor.execute(f"ANALYZE {_NEW} (line, case_id)")
-    first = _seal_new(cursor, intake, numbers, result)
-    _insert_new(cursor, intake, first)
+    own_checks = _without_key_triggers(cursor)
+    shared = _seal_and_copy(cursor, intake, numbers, result)
+    if own_checks:
+        _check_keys(cursor, shared)
+        cursor.execute("SET LOCAL session_replication_role = origin")
     result.created = created
 
 
-def _seal_new(
-    cursor: Any, intake: _Intake, numbers: Iterator[str], result: BulkResult
-) -> tuple[Case, CaseEvent]:
-    """Each new case's number and first event, built and sealed in Python, COPYed back; the
-    first case built and its event are returned (the shared columns are read from them)."""
+def _without_key_triggers(cursor: Any) -> bool:
+    """The foreign keys' triggers off for the rows written next, if the role may (a
+    superuser: ``session_replication_role``, as ``pg_restore --disable-triggers`` does): a
+    trigger call per key per row, a million times five, is the largest single cost of the
+    import. ``_check_keys`` then does their work for the whole file at once. Otherwise the
+    triggers run, at commit."""
+    cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+    if not cursor.fetchone()[0]:
+        return False
+    cursor.execute("SET LOCAL session_replication_role = replica")
+    return True
+
+
+def _check_keys(cursor: Any, shared: tuple[Case, CaseEvent, HotlineTicket]) -> None:
+    """What the skipped triggers would have checked, set-based. The keys every new row
+    shares (district, reporting user, …: a handful of rows) must exist and are locked
+    against deletion (``FOR KEY SHARE``, as each trigger locks them) until the commit; the
+    events' and tickets' case is per row, the id of a case written with them in the same
+    line of the sealing pass: every one of those ids must have its case."""
+    for obj, per_row in zip(shared, (_CASE_PER_ROW, _EVENT_PER_ROW, _TICKET_PER_ROW), strict=True):
+        for f in obj._meta.concrete_fields:
+            value = getattr(obj, f.attname)
+            if not isinstance(f, ForeignKey) or f.column in per_row or value is None:
+                continue
+            target = f.target_field
+            cursor.execute(
+                f"SELECT 1 FROM {target.model._meta.db_table}"
+                f" WHERE {connection.ops.quote_name(str(target.column))} = %s FOR KEY SHARE",
+                [value],
+            )
+            if cursor.fetchone() is None:
+                raise IntegrityError(f"{obj._meta.db_table}.{f.column} = {value}: no such row")
     cursor.execute(
-        f"CREATE TEMP TABLE {_SEALED} (case_id bigint, number text, track_code text,"
-        " hash text, after jsonb, changes jsonb)"
+        f"SELECT count(*) FROM {_NEW} n WHERE NOT EXISTS"
+        f" (SELECT 1 FROM {Case._meta.db_table} c WHERE c.id = n.case_id)"
     )
-    pg = cursor.cursor
-    template: tuple[Case, CaseEvent] | None = None
+    if missing := cursor.fetchone()[0]:
+        raise IntegrityError(f"{missing} new rows without their case")
+
+
+def _seal_and_copy(
+    cursor: Any, intake: _Intake, numbers: Iterator[str], result: BulkResult
+) -> tuple[Case, CaseEvent, HotlineTicket]:
+    """Each new case's number and first event built and sealed in Python, and the case, the
+    event and the ticket COPYed straight into their tables, ``CHUNK`` rows at a time. The
+    first case, event and ticket built are returned: every new row shares their values but
+    for its own columns (``_CASE_PER_ROW``, …)."""
+    pg = cursor.cursor  # psycopg's own cursor, for COPY
+    layouts: tuple[_Layout, _Layout, _Layout] | None = None
+    shared: tuple[Case, CaseEvent, HotlineTicket] | None = None
+    hold_event_order()  # the feed must not read past these ids before they commit
     with pg.connection.cursor(name="hotline_bulk_new_rows") as reader:
-        reader.execute(
-            f"SELECT n.case_id, r.title, r.content, r.phone, r.caller, r.address FROM {_NEW} n"
-            f" JOIN {_ROWS} r USING (line) ORDER BY n.rank"
-        )
+        reader.execute(f"SELECT {_READ} FROM {_NEW} n JOIN {_ROWS} r USING (line) ORDER BY n.rank")
         while batch := reader.fetchmany(CHUNK):
             t0 = time.perf_counter()
             codes = iter(new_track_codes(len(batch)))
-            sealed: list[tuple[Any, ...]] = []
-            for (case_id, *texts), number in zip(batch, islice(numbers, len(batch)), strict=True):
+            lines: tuple[list[str], list[str], list[str]] = ([], [], [])
+            sealer: _Sealer | None = None
+            for row, number in zip(batch, islice(numbers, len(batch)), strict=True):
+                case_id, ticket_number, *texts = row[:7]
                 values = dict(zip(_TEXTS, texts, strict=True))
-                if not sealed:  # the engine builds one of each chunk: the sealer must agree
+                if sealer is None:  # the engine builds one of each chunk: the sealer must agree
                     case, event = intake.build(number, values, pk=case_id)
-                    template = template or (case, event)
+                    if shared is None:
+                        ticket = HotlineTicket(
+                            first_imported_at=intake.now, last_imported_at=intake.now
+                        )
+                        shared = (case, event, ticket)
+                        layouts = _layouts(shared, cursor)
                     sealer = _Sealer(event)
-                    item = sealer.seal(case_id, number, values)
-                    if item != (event.hash, event.after, event.changes):
+                    hash_, after, changes = sealer.seal(case_id, number, values)
+                    if (hash_, after, changes) != (event.hash, event.after, event.changes):
                         raise AssertionError("the bulk sealer and the engine disagree")
                 else:
-                    item = sealer.seal(case_id, number, values)
-                hash_, after, changes = item
-                sealed.append(
-                    (
-                        case_id,
-                        number,
-                        next(codes),
-                        hash_,
-                        json.dumps(after, ensure_ascii=False),
-                        json.dumps(changes, ensure_ascii=False),
-                    )
+                    hash_, after, changes = sealer.seal(case_id, number, values)
+                assert layouts is not None
+                # In the order of _CASE_PER_ROW, _EVENT_PER_ROW, _TICKET_PER_ROW. The number,
+                # the track code and the hash need no escaping (letters, digits, dashes).
+                cases_text = "\t".join(map(_copy_text, texts))
+                lines[0].append(
+                    f"{case_id}\t{number}\t{next(codes)}\t{cases_text}\t{hash_}{layouts[0].shared}"
+                )
+                after_json = _json_text(json.dumps(after, ensure_ascii=False))
+                changes_json = _json_text(json.dumps(changes, ensure_ascii=False))
+                lines[1].append(
+                    f"{case_id}\t{after_json}\t{changes_json}\t{hash_}{layouts[1].shared}"
+                )
+                received, due, raw = row[7:]
+                lines[2].append(
+                    f"{_copy_text(ticket_number)}\t{case_id}\t{_copy_text(received)}"
+                    f"\t{_copy_text(due)}\t{_json_text(raw)}{layouts[2].shared}"
                 )
             result.build_seconds += time.perf_counter() - t0
-            with pg.copy(
-                f"COPY {_SEALED} (case_id, number, track_code, hash, after, changes) FROM STDIN"
-            ) as copy:
-                for row in sealed:
-                    copy.write_row(row)
-    assert template is not None
-    return template
+            assert layouts is not None
+            for layout, table_lines in zip(layouts, lines, strict=True):
+                with pg.copy(layout.copy) as copy:
+                    copy.write("".join(table_lines))
+    assert shared is not None
+    return shared
+
+
+@dataclass
+class _Layout:
+    """How the new rows of one table are COPYed (text format): the per-row columns first
+    (``_CASE_PER_ROW``, …), then the columns every new row shares, whose text is made once."""
+
+    copy: str
+    #: The shared columns' text, each after a tab, and the line's end.
+    shared: str
+
+
+def _json_text(text: str) -> str:
+    """JSON (``json.dumps``, or jsonb's ``::text``) holds no raw tab, newline or carriage
+    return (in its strings they are escaped): only its backslashes need doubling."""
+    return text.replace("\\", "\\\\") if "\\" in text else text
+
+
+def _copy_text(value: Any) -> str:
+    """``str.replace`` rather than ``str.translate``: a million 1.5 KB events of Chinese
+    text, where ``translate`` looks up every character."""
+    if value is None:
+        return "\\N"
+    text = str(value)
+    for char, escaped in _COPY_ESCAPES:
+        if char in text:
+            text = text.replace(char, escaped)
+    return text
+
+
+def _layouts(
+    shared: tuple[Case, CaseEvent, HotlineTicket], cursor: Any
+) -> tuple[_Layout, _Layout, _Layout]:
+    return (
+        _layout(cursor, shared[0], _CASE_PER_ROW),
+        _layout(cursor, shared[1], _EVENT_PER_ROW),
+        _layout(cursor, shared[2], _TICKET_PER_ROW),
+    )
+
+
+def _layout(
+    cursor: Any, obj: Case | CaseEvent | HotlineTicket, per_row: tuple[str, ...]
+) -> _Layout:
+    """The shared values are turned into text by the server (``::text`` of the column's
+    type is what COPY reads back), so no Python formatting of a date or JSON can differ.
+    Left out: the serial id and the columns with a database default."""
+    model = type(obj)
+    shared = [
+        f
+        for f in model._meta.concrete_fields
+        if f.column not in per_row and not f.primary_key and f.db_default is NOT_PROVIDED
+    ]
+    cursor.execute(
+        "SELECT " + ", ".join(f"%s::{f.db_type(connection)}::text" for f in shared),
+        [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in shared],
+    )
+    texts = cursor.fetchone()
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(str(c)) for c in (*per_row, *(f.column for f in shared)))
+    return _Layout(
+        copy=f"COPY {model._meta.db_table} ({columns}) FROM STDIN",
+        shared="".join("\t" + _copy_text(t) for t in texts) + "\n",
+    )
 
 
 class _Sealer:
@@ -584,49 +703,3 @@ class _Sealer:
         }
         payload = {**p, "case": case_id, "after": after, "changes": changes}
         return chain_hash_text(self.prev, canonical_json(payload), self.version), after, changes
-
-
-def _insert_new(cursor: Any, intake: _Intake, first: tuple[Case, CaseEvent]) -> None:
-    """The cases, their first events and the tickets, each in one ``INSERT … SELECT``: the
-    columns every new case shares are taken from the first one built."""
-    cursor.execute(f"ANALYZE {_SEALED} (case_id)")
-    case, event = first
-    columns, exprs, params = _columns(Case, case, _CASE_PER_ROW)
-    cursor.execute(
-        f"INSERT INTO {Case._meta.db_table} ({columns}) SELECT {exprs}"
-        f" FROM {_SEALED} e JOIN {_NEW} n USING (case_id) JOIN {_ROWS} r USING (line)",
-        params,
-    )
-    hold_event_order()  # the feed must not read past these ids before they commit
-    columns, exprs, params = _columns(CaseEvent, event, _EVENT_PER_ROW)
-    cursor.execute(
-        f"INSERT INTO {CaseEvent._meta.db_table} ({columns}) SELECT {exprs} FROM {_SEALED} e",
-        params,
-    )
-    cursor.execute(
-        f"INSERT INTO {HotlineTicket._meta.db_table} (number, case_id, received_at, due_at,"
-        " raw, first_imported_at, last_imported_at) SELECT r.number, n.case_id,"
-        " r.received_at, r.due_at, r.raw, %s, %s"
-        f" FROM {_NEW} n JOIN {_ROWS} r USING (line)",
-        [intake.now, intake.now],
-    )
-
-
-def _columns(
-    model: type[Case] | type[CaseEvent], obj: Case | CaseEvent, per_row: Mapping[str, str | None]
-) -> tuple[str, str, list[Any]]:
-    """The column list, the SELECT's expressions and its parameters for one INSERT: a
-    per-row column from its staging column, every other one the built object's own value."""
-    quote = connection.ops.quote_name
-    columns, exprs, params = [], [], []
-    for f in model._meta.concrete_fields:
-        name = str(f.column)
-        if name in per_row:
-            if per_row[name] is None:
-                continue  # the serial id
-            exprs.append(str(per_row[name]))
-        else:
-            exprs.append(f"%s::{f.db_type(connection)}")
-            params.append(f.get_db_prep_save(getattr(obj, f.attname), connection))
-        columns.append(quote(name))
-    return ", ".join(columns), ", ".join(exprs), params

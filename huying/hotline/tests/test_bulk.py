@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -181,7 +181,7 @@ def test_a_failure_while_writing_leaves_nothing(
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(bulk.HotlineTicket.objects, "bulk_create", broken)
-    monkeypatch.setattr(bulk, "_insert_new", broken)
+    monkeypatch.setattr(bulk, "_check_keys", broken)  # PostgreSQL: after every row is written
     with pytest.raises(RuntimeError):
         bulk_import(write(tmp_path, csv_bytes(many(3), "gbk")), actor=world.actor("hub"))
     assert not Case.objects.exists() and not CaseEvent.objects.exists()
@@ -198,6 +198,68 @@ def test_copy_path_with_more_rows_than_a_chunk(
     assert [c.hotline_ticket.number for c in cases] == [f"GD{n:08d}" for n in range(1, 41)]
     trails_intact(cases)
     assert result.db_seconds >= 0
+
+
+def test_texts_with_tabs_newlines_and_backslashes_arrive_as_written(
+    world: World, tmp_path: Path
+) -> None:
+    """COPY's text format escapes these four; the rows must not care."""
+    row = many(1)[0]
+    row[5] = "第一行\t楼道\\N 号\r\n第二行 C:\\路灯\\"
+    row[2] = "\\N"
+    path = write(tmp_path, xlsx_bytes([row]), "tickets.xlsx")
+    assert bulk_import(path, actor=world.actor("hub")).created == 1
+    case = HotlineTicket.objects.get(number=row[0]).case
+    assert (case.description, case.reporter_name) == (row[5], row[2])
+    assert case.events.get().changes["case"]["description"] == row[5]
+    trails_intact([case])
+
+
+@postgres_only
+def test_without_the_right_to_skip_the_key_triggers_the_same_cases_are_made(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bulk, "_without_key_triggers", lambda cursor: False)
+    result = bulk_import(write(tmp_path, csv_bytes(many(9), "gbk")), actor=world.actor("hub"))
+    assert result.created == 9
+    trails_intact(list(Case.objects.filter(source=Source.HOTLINE)))
+
+
+@postgres_only
+def test_the_key_triggers_are_back_on_once_the_rows_are_written(
+    world: World, tmp_path: Path
+) -> None:
+    bulk_import(write(tmp_path, csv_bytes(many(3), "gbk")), actor=world.actor("hub"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    case = Case.objects.filter(source=Source.HOTLINE).get(hotline_ticket__number="GD00000001")
+    case.district_id = 10**9
+    with pytest.raises(IntegrityError), transaction.atomic():
+        case.save(update_fields=["district"])
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+@postgres_only
+def test_a_shared_key_with_no_row_refuses_the_whole_import(
+    world: World, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the triggers off, the import's own check stands in for them."""
+    seal_and_copy = bulk._seal_and_copy
+
+    def gone(*args: object, **kwargs: object) -> tuple[Case, CaseEvent, HotlineTicket]:
+        case, event, ticket = seal_and_copy(*args, **kwargs)  # type: ignore[arg-type]
+        with connection.cursor() as cursor:  # as if the hub's unit went meanwhile
+            cursor.execute("UPDATE cases_case SET district_id = %s", [10**9])
+        case.district_id = 10**9
+        return case, event, ticket
+
+    monkeypatch.setattr(bulk, "_seal_and_copy", gone)
+    with pytest.raises(IntegrityError):
+        bulk_import(write(tmp_path, csv_bytes(many(3), "gbk")), actor=world.actor("hub"))
+    assert not Case.objects.filter(source=Source.HOTLINE).exists()
+    assert not HotlineTicket.objects.exists()
 
 
 def test_command_bulk_writes_the_error_report(world: World, tmp_path: Path) -> None:
