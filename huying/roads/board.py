@@ -25,8 +25,10 @@ COLOURS = {
     Duty.ENFORCEMENT: "#5d4037",
     Duty.GREENING: "#00796b",
 }
+#: The three who wear the armbands (三色服务队): a dot each on their segment in the drawing.
+ARMBANDS = (Duty.GRID_WORKER, Duty.PARTY_CHIEF, Duty.MERCHANT_CHIEF)
 #: The board's drawing, in SVG user units.
-WIDTH, HEIGHT, PAD = 1000, 420, 40
+WIDTH, MIN_HEIGHT, MAX_HEIGHT, PAD = 1000, 180, 620, 50
 
 
 def report_url(segment: Segment) -> str:
@@ -53,42 +55,43 @@ class SegmentCard:
     markers: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _projector(segments: list[Segment]) -> Any:
-    """Lng/lat to the drawing's units: equirectangular, north up, fitted with margins."""
-    xs, ys = [], []
-    for s in segments:
-        for lng, lat in s.line["coordinates"]:
-            xs.append(lng)
-            ys.append(lat)
-    lat0 = (min(ys) + max(ys)) / 2
-    kx = math.cos(math.radians(lat0))
+def _projector(segments: list[Segment]) -> tuple[Any, float]:
+    """Lng/lat to the drawing's units (equirectangular, north up, fitted with margins), and
+    the drawing's height: as tall as the roads need, within bounds, so a straight east-west
+    road is not a thin line in a tall box."""
+    xs = [lng for s in segments for lng, _lat in s.line["coordinates"]]
+    ys = [lat for s in segments for _lng, lat in s.line["coordinates"]]
+    kx = math.cos(math.radians((min(ys) + max(ys)) / 2))
     w = max((max(xs) - min(xs)) * kx, 1e-9)
     h = max(max(ys) - min(ys), 1e-9)
-    k = min((WIDTH - 2 * PAD) / w, (HEIGHT - 2 * PAD) / h)
+    height = min(MAX_HEIGHT, max(MIN_HEIGHT, (WIDTH - 2 * PAD) * h / w + 2 * PAD))
+    k = min((WIDTH - 2 * PAD) / w, (height - 2 * PAD) / h)
     ox = (WIDTH - w * k) / 2
-    oy = (HEIGHT - h * k) / 2
+    oy = (height - h * k) / 2
 
     def project(lng: float, lat: float) -> tuple[float, float]:
-        return ox + (lng - min(xs)) * kx * k, HEIGHT - oy - (lat - min(ys)) * k
+        return ox + (lng - min(xs)) * kx * k, height - oy - (lat - min(ys)) * k
 
-    return project
+    return project, height
 
 
-def _draw(cards: list[SegmentCard]) -> None:
-    project = _projector([c.segment for c in cards])
+def _draw(cards: list[SegmentCard]) -> float:
+    """Each card's path, label and armband dots; returns the drawing's height."""
+    project, height = _projector([c.segment for c in cards])
     for card in cards:
         points = [project(lng, lat) for lng, lat in card.segment.line["coordinates"]]
         card.path = "M " + " L ".join(f"{x:.1f} {y:.1f}" for x, y in points)
         line = shape(card.segment.line)
         mid = line.interpolate(0.5, normalized=True)
         card.label_at = project(mid.x, mid.y)
-        staffed = card.people
-        for n, person in enumerate(staffed):
-            at = line.interpolate((n + 1) / (len(staffed) + 1), normalized=True)
+        worn = [p for p in card.people if p.duty in ARMBANDS]
+        for n, person in enumerate(worn):
+            at = line.interpolate((n + 1) / (len(worn) + 1), normalized=True)
             x, y = project(at.x, at.y)
             card.markers.append(
                 {"x": f"{x:.1f}", "y": f"{y:.1f}", "colour": COLOURS[Duty(person.duty)]}
             )
+    return height
 
 
 def legend() -> list[tuple[str, str]]:
@@ -111,14 +114,13 @@ def board_context(road: Road) -> dict[str, Any]:
                 qr=qr_data_uri(url),
             )
         )
-    if cards:
-        _draw(cards)
+    height = _draw(cards) if cards else MIN_HEIGHT
     return {
         "road": road,
         "street": road.street,
         "cards": cards,
         "legend": legend(),
         "width": WIDTH,
-        "height": HEIGHT,
+        "height": f"{height:.0f}",
         "title": _("{road}街长公示栏").format(road=road.name),
     }

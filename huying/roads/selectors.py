@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from huying.core.changelog import object_type
 from huying.core.models import ChangeLog
@@ -12,7 +12,7 @@ from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.roles import MANAGER_ROLES
 from huying.roads import geometry
-from huying.roads.models import Road, Segment, SegmentPerson
+from huying.roads.models import Duty, Road, Segment, SegmentPerson
 from huying.roads.services import ROAD_KEEPERS
 
 
@@ -35,9 +35,11 @@ def streets_kept_by(actor: Actor) -> QuerySet[OrgUnit]:
 
 
 def _people() -> Any:
+    """A segment's people in the legend's order: grid worker, the two chiefs, the contacts."""
+    rank = Case(*(When(duty=d, then=Value(n)) for n, d in enumerate(Duty.values)))
     return Prefetch(
         "people",
-        queryset=SegmentPerson.objects.select_related("unit").order_by("duty", "pk"),
+        queryset=SegmentPerson.objects.select_related("unit").order_by(rank, "pk"),
     )
 
 

@@ -157,7 +157,13 @@ CHANGE_LABELS = {
     name: field.label
     for form in (RoadForm, SegmentForm, PersonForm)
     for name, field in form.base_fields.items()
-} | {"user": gettext_lazy("人员"), "unit": gettext_lazy("所属单位")}
+} | {
+    "user": gettext_lazy("人员"),
+    "unit": gettext_lazy("所属单位"),
+    "road": gettext_lazy("道路"),
+    "street": gettext_lazy("街道"),
+    "order": gettext_lazy("顺序"),
+}
 
 
 def _map_config(found: list[Segment]) -> dict[str, Any]:
