@@ -18,6 +18,7 @@ from huying.cases.hooks import Preset
 from huying.cases.models import Case
 from huying.core.changelog import change_record, diff, snapshot
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
+from huying.core.spreadsheets import refuse_rows
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.org.roles import MANAGER_ROLES, STREET_ROLES
@@ -315,6 +316,102 @@ def person_remove(*, actor: Actor, person_id: int, now: datetime) -> None:
     change_record(
         actor=actor, action="roads.person.delete", obj=person.segment, now=now, before=before
     )
+
+
+# --- import: a GeoJSON FeatureCollection of segments --------------------------------------
+
+#: Features a file may hold: a street has tens of segments (the reference street 42).
+MAX_IMPORT_FEATURES = 500
+
+
+def _import_one(
+    actor: Actor, street: OrgUnit, roads: dict[str, Road], feature: Any, now: datetime
+) -> bool:
+    """One feature: its segment created (True) or, with a code the street has, redrawn."""
+    if not isinstance(feature, dict):
+        raise InvalidInput(_("不是 GeoJSON Feature"))
+    props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise InvalidInput(_("properties 必须是对象"))
+    road_name = _text(str(props.get("road") or ""), label=_("道路名称"), field="road", limit=60)
+    fields: dict[str, Any] = {
+        "code": str(props.get("code") or ""),
+        "name": str(props.get("name") or ""),
+        "line": feature.get("geometry"),
+        "patrol_range": str(props.get("patrol_range") or ""),
+        "duties": str(props.get("duties") or ""),
+    }
+    road = roads.get(road_name)
+    if road is None:
+        road = Road.objects.filter(street=street, name=road_name).first() or road_create(
+            actor=actor, street_id=street.pk, name=road_name, now=now
+        )
+        roads[road_name] = road
+    existing = (
+        Segment.objects.select_related("road").filter(code=str(fields["code"]).strip()).first()
+    )
+    if existing is None:
+        segment_create(actor=actor, road=road, now=now, **fields)
+        return True
+    if existing.road_id != road.pk:
+        raise InvalidInput(
+            _("路段编号「{code}」已属于道路「{road}」").format(
+                code=existing.code, road=existing.road.name
+            )
+        )
+    segment_update(actor=actor, segment=existing, now=now, **fields)
+    return False
+
+
+@transaction.atomic
+def segments_import(
+    *, actor: Actor, street_id: int, collection: Any, now: datetime
+) -> tuple[int, int]:
+    """A street's segments from a GeoJSON FeatureCollection: each feature a LineString with
+    ``properties`` road, code, name (and patrol_range, duties). Roads are made as named; a
+    code the street has is redrawn. All or nothing: any bad feature refuses the whole file,
+    listing each one's fault. Returns (created, redrawn)."""
+    street = OrgUnit.objects.defer("boundary").filter(pk=street_id, kind=K.STREET).first()
+    if street is None:
+        raise NotFound(_("街道不存在"))
+    _require_keeper(actor, street)
+    if not isinstance(collection, dict) or collection.get("type") != "FeatureCollection":
+        raise InvalidInput(_("文件必须是 GeoJSON FeatureCollection"), field="file")
+    features = collection.get("features")
+    if not isinstance(features, list) or not features:
+        raise InvalidInput(_("文件里没有路段"), field="file")
+    if len(features) > MAX_IMPORT_FEATURES:
+        raise InvalidInput(
+            _("路段过多：{count} 条，一次最多 {limit} 条").format(
+                count=len(features), limit=MAX_IMPORT_FEATURES
+            ),
+            field="file",
+        )
+    roads: dict[str, Road] = {}
+    created = redrawn = 0
+    errors: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for n, feature in enumerate(features, start=1):
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        code = str((props or {}).get("code") or "").strip() if isinstance(props, dict) else ""
+        if code and code in seen:
+            message = _("文件里路段编号「{code}」重复").format(code=code)
+            errors.append({"row": n, "column": "code", "message": message})
+            continue
+        seen.add(code)
+        try:
+            with transaction.atomic():
+                if _import_one(actor, street, roads, feature, now):
+                    created += 1
+                else:
+                    redrawn += 1
+        except InvalidInput as exc:
+            roads.clear()  # a road made in the refused savepoint is gone with it
+            field = exc.details.get("field", "")
+            errors.append({"row": n, "column": field, "message": exc.message})
+    if errors:
+        refuse_rows(errors)
+    return created, redrawn
 
 
 # --- a board's QR code on the phone report (through ``huying.cases.hooks``) -------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from django import forms
@@ -22,6 +22,7 @@ from huying.cases.callsheet import render_pdf
 from huying.cases.map_views import map_config_base
 from huying.core.errors import DomainError
 from huying.core.geo import from_wgs84
+from huying.core.spreadsheets import row_errors
 from huying.core.web import form_error
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -184,33 +185,110 @@ def _map_config(found: list[Segment]) -> dict[str, Any]:
     return config
 
 
-@staff_view
-def manage(request: HttpRequest) -> HttpResponse:
-    actor = _keeper(request)
-    streets = list(selectors.streets_kept_by(actor))
-    form = RoadForm(request.POST or None)
+class ImportForm(forms.Form):
+    street_id = forms.TypedChoiceField(label=gettext_lazy("街道"), coerce=int)
+    file = forms.FileField(
+        label=gettext_lazy("GeoJSON 文件"),
+        help_text=gettext_lazy(
+            "FeatureCollection，每条路段一个 LineString，properties 写 road（道路名称）、"
+            "code（路段编号）、name（路段名称），可选 patrol_range、duties；"
+            "编号已有的路段按文件重画"
+        ),
+    )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(_("文件不能超过 2 MB"))
+        try:
+            return json.loads(upload.read().decode("utf-8-sig"))
+        except (UnicodeDecodeError, ValueError):
+            raise ValidationError(_("文件不是有效的 GeoJSON（UTF-8 编码的 JSON）")) from None
+
+
+#: A GeoJSON file of a street's segments is kilobytes; the bound keeps a wrong file out.
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+
+
+StreetForm = TypeVar("StreetForm", RoadForm, ImportForm)
+
+
+def _with_streets(actor: Actor, form: StreetForm) -> StreetForm:
+    """The form's street choices: the streets the person keeps."""
+    streets = selectors.streets_kept_by(actor)
     form.fields["street_id"].choices = [(s.pk, s.name) for s in streets]  # type: ignore[attr-defined]
-    status = 200
-    if request.method == "POST":
-        status = 422
-        if form.is_valid():
-            try:
-                road = services.road_create(actor=actor, now=timezone.now(), **form.cleaned_data)
-            except DomainError as exc:
-                _refused(form, exc)
-            else:
-                messages.success(request, _("已添加道路「{name}」").format(name=road.name))
-                return redirect("roads:road", road_id=road.pk)
+    return form
+
+
+def _manage_page(
+    request: HttpRequest,
+    actor: Actor,
+    *,
+    form: RoadForm | None = None,
+    import_form: ImportForm | None = None,
+    import_errors: dict[str, Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    form = form or _with_streets(actor, RoadForm())
+    import_form = import_form or _with_streets(actor, ImportForm())
     roads = list(selectors.roads_kept_by(actor))
     segments = list(selectors.segments().filter(road__in=roads))
     context = {
         "roads": roads,
         "form": form,
+        "import_form": import_form,
+        "import_errors": import_errors,
         "map_config": _map_config(segments),
         "legend": legend(),
         "nav": "roads",
     }
     return render(request, "roads/manage.html", context, status=status)
+
+
+@staff_view
+def manage(request: HttpRequest) -> HttpResponse:
+    actor = _keeper(request)
+    if request.method != "POST":
+        return _manage_page(request, actor)
+    form = _with_streets(actor, RoadForm(request.POST))
+    if form.is_valid():
+        try:
+            road = services.road_create(actor=actor, now=timezone.now(), **form.cleaned_data)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, _("已添加道路「{name}」").format(name=road.name))
+            return redirect("roads:road", road_id=road.pk)
+    return _manage_page(request, actor, form=form, status=422)
+
+
+@require_POST
+@staff_view
+def segments_import(request: HttpRequest) -> HttpResponse:
+    actor = _keeper(request)
+    form = _with_streets(actor, ImportForm(request.POST, request.FILES))
+    errors = None
+    if form.is_valid():
+        try:
+            created, redrawn = services.segments_import(
+                actor=actor,
+                street_id=form.cleaned_data["street_id"],
+                collection=form.cleaned_data["file"],
+                now=timezone.now(),
+            )
+        except DomainError as exc:
+            errors = row_errors(exc)
+            if errors is None:
+                _refused(form, exc)
+        else:
+            messages.success(
+                request,
+                _("已导入：新增 {created} 个路段，重画 {redrawn} 个").format(
+                    created=created, redrawn=redrawn
+                ),
+            )
+            return redirect("roads:manage")
+    return _manage_page(request, actor, import_form=form, import_errors=errors, status=422)
 
 
 def _refused(form: forms.Form, exc: DomainError) -> None:

@@ -5,6 +5,7 @@ to the street's staff and refuse a segment outside the street without changing a
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -206,3 +207,29 @@ def test_the_api_keeps_edits_to_the_streets_staff(world: World, segment: Segment
     )
     assert r.status_code == 201
     assert mine.delete(f"/api/v1/roads/people/{r.json()['id']}").status_code == 204
+
+
+def test_a_geojson_file_is_imported_on_the_page(world: World) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from huying.roads.tests.test_services import collection
+
+    client = client_for(world, "street")
+
+    def upload(body: dict[str, object]) -> Any:
+        data = json.dumps(body, ensure_ascii=False).encode()
+        return client.post(
+            "/manage/roads/import",
+            {
+                "street_id": world.streets[0].pk,
+                "file": SimpleUploadedFile("roads.geojson", data, "application/geo+json"),
+            },
+        )
+
+    r = upload(collection(("石油大街", "SY-01", INSIDE), ("石油大街", "SY-02", ACROSS)))
+    assert r.status_code == 422
+    page = r.content.decode()
+    assert "文件未导入" in page and "超出街道" in page
+    assert not Segment.objects.exists()
+    r = upload(collection(("石油大街", "SY-01", INSIDE)))
+    assert r.status_code == 302 and Segment.objects.get().code == "SY-01"

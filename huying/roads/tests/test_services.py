@@ -269,3 +269,88 @@ def test_what_a_board_shows_of_a_person_is_the_public_number_only(world: World) 
     ]
     assert shown["properties"]["people"][0]["public_phone"] == "0427-2800002"
     assert 1500 < shown["properties"]["length_m"] < 1600
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def collection(*features: tuple[str, str, dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {"road": road, "code": code, "name": f"{code}段"},
+            }
+            for road, code, geometry in features
+        ],
+    }
+
+
+def test_an_import_makes_roads_and_segments_and_redraws_known_codes(world: World) -> None:
+    road = make_road(world)
+    make_segment(world, road)
+    moved = line((104.003, 30.603), (104.017, 30.603))
+    created, redrawn = services.segments_import(
+        actor=world.actor("grid_centre"),
+        street_id=world.streets[0].pk,
+        collection=collection(
+            ("兴隆大街", "XL-01", moved),
+            ("石油大街", "SY-01", line((104.005, 30.601), (104.005, 30.609))),
+            ("石油大街", "SY-02", line((104.015, 30.601), (104.015, 30.609))),
+        ),
+        now=NOW,
+    )
+    assert (created, redrawn) == (2, 1)
+    assert Segment.objects.get(code="XL-01").line == moved
+    assert list(Road.objects.get(name="石油大街").segments.values_list("code", flat=True)) == [
+        "SY-01",
+        "SY-02",
+    ]
+
+
+def test_an_import_with_a_bad_feature_imports_nothing_and_lists_each_fault(world: World) -> None:
+    with pytest.raises(InvalidInput) as caught:
+        services.segments_import(
+            actor=world.actor("street"),
+            street_id=world.streets[0].pk,
+            collection=collection(
+                ("石油大街", "SY-01", INSIDE),
+                ("石油大街", "SY-02", ACROSS),
+                ("石油大街", "SY-01", INSIDE),
+                ("", "SY-03", INSIDE),
+            ),
+            now=NOW,
+        )
+    assert caught.value.code == "import_rejected"
+    rows = [(e["row"], e["column"]) for e in caught.value.details["errors"]]
+    assert rows == [(2, "line"), (3, "code"), (4, "road")]
+    assert "超出街道" in caught.value.details["errors"][0]["message"]
+    assert not Road.objects.exists() and not Segment.objects.exists()
+    assert not ChangeLog.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("bad", "words"),
+    [
+        ({"type": "Feature"}, "FeatureCollection"),
+        ({"type": "FeatureCollection", "features": []}, "没有路段"),
+        ({"type": "FeatureCollection", "features": [{}] * 501}, "路段过多"),
+    ],
+)
+def test_an_import_that_is_no_collection_is_refused(world: World, bad: Any, words: str) -> None:
+    with pytest.raises(InvalidInput, match=words):
+        services.segments_import(
+            actor=world.actor("street"), street_id=world.streets[0].pk, collection=bad, now=NOW
+        )
+
+
+def test_an_import_into_another_street_is_refused(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        services.segments_import(
+            actor=world.actor("street_b"),
+            street_id=world.streets[0].pk,
+            collection=collection(("石油大街", "SY-01", INSIDE)),
+            now=NOW,
+        )
