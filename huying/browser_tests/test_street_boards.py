@@ -158,7 +158,7 @@ def test_the_qr_code_opens_the_phone_report_with_the_segment_preset(
 
 
 def test_the_street_keeps_its_segments_on_a_map(road: Road, login: Callable[..., Page]) -> None:
-    page = login("street", next_url=f"/manage/roads/{road.pk}/")
+    page = login("street", next_url=f"/roads/edit/{road.pk}/")
     expect(page.locator("h1")).to_have_text("兴隆大街")
     expect(page.locator("#road-map .leaflet-interactive")).to_have_count(2 + 2 * 4)
     expect(page.locator(".segment-card")).to_have_count(2)

@@ -95,36 +95,36 @@ def test_a_stale_qr_link_opens_a_plain_report(world: World) -> None:
 def test_keepers_see_their_pages(world: World, segment: Segment, who: str) -> None:
     client = client_for(world, who)
     for url in (
-        "/manage/roads/",
-        f"/manage/roads/{segment.road_id}/",
-        f"/manage/roads/segments/{segment.pk}/",
+        "/roads/edit/",
+        f"/roads/edit/{segment.road_id}/",
+        f"/roads/edit/segments/{segment.pk}/",
     ):
         r = client.get(url)
         assert r.status_code == 200, url
-    assert "老王五金店" in client.get(f"/manage/roads/{segment.road_id}/").content.decode()
+    assert "老王五金店" in client.get(f"/roads/edit/{segment.road_id}/").content.decode()
 
 
 @pytest.mark.parametrize("who", ["street_b", "grid_worker", "resident"])
 def test_others_find_no_such_pages(world: World, segment: Segment, who: str) -> None:
     client = client_for(world, who)
     expected = 200 if who == "street_b" else 404  # street_b keeps his own street's roads
-    assert client.get("/manage/roads/").status_code == expected
-    assert client.get(f"/manage/roads/{segment.road_id}/").status_code == 404
-    assert client.get(f"/manage/roads/segments/{segment.pk}/").status_code == 404
+    assert client.get("/roads/edit/").status_code == expected
+    assert client.get(f"/roads/edit/{segment.road_id}/").status_code == 404
+    assert client.get(f"/roads/edit/segments/{segment.pk}/").status_code == 404
 
 
 def test_a_segment_outside_the_street_is_refused_on_the_page(world: World) -> None:
     road = make_road(world)
     client = client_for(world, "street")
     r = client.post(
-        f"/manage/roads/{road.pk}/",
+        f"/roads/edit/{road.pk}/",
         {"code": "XL-09", "name": "越界段", "line": json.dumps(ACROSS)},
     )
     assert r.status_code == 422
     assert "超出街道「第1街道」的范围" in r.content.decode()
     assert not Segment.objects.exists()
     r = client.post(
-        f"/manage/roads/{road.pk}/",
+        f"/roads/edit/{road.pk}/",
         {"code": "XL-09", "name": "一段", "line": json.dumps(INSIDE)},
     )
     assert r.status_code == 302 and Segment.objects.get().code == "XL-09"
@@ -134,7 +134,7 @@ def test_people_are_added_and_removed_on_the_page(world: World, segment: Segment
     client = client_for(world, "street")
     p = f"p{segment.pk}"
     r = client.post(
-        f"/manage/roads/segments/{segment.pk}/people",
+        f"/roads/edit/segments/{segment.pk}/people",
         {
             f"{p}-duty": Duty.MERCHANT_CHIEF,
             f"{p}-user_id": world.actor("street_chief").user.pk,
@@ -143,12 +143,12 @@ def test_people_are_added_and_removed_on_the_page(world: World, segment: Segment
     )
     assert r.status_code == 422 and "已是本路段" in r.content.decode()
     r = client.post(
-        f"/manage/roads/segments/{segment.pk}/people",
+        f"/roads/edit/segments/{segment.pk}/people",
         {f"{p}-duty": Duty.ENFORCEMENT, f"{p}-name": "李队长", f"{p}-public_phone": "12345"},
     )
     assert r.status_code == 302
     person = segment.people.get(duty=Duty.ENFORCEMENT)
-    assert client.post(f"/manage/roads/people/{person.pk}/remove").status_code == 302
+    assert client.post(f"/roads/edit/people/{person.pk}/remove").status_code == 302
     assert not segment.people.filter(duty=Duty.ENFORCEMENT).exists()
 
 
@@ -219,7 +219,7 @@ def test_a_geojson_file_is_imported_on_the_page(world: World) -> None:
     def upload(body: dict[str, object]) -> Any:
         data = json.dumps(body, ensure_ascii=False).encode()
         return client.post(
-            "/manage/roads/import",
+            "/roads/edit/import",
             {
                 "street_id": world.streets[0].pk,
                 "file": SimpleUploadedFile("roads.geojson", data, "application/geo+json"),
