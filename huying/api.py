@@ -23,6 +23,7 @@ from huying.integrations.api import router as integrations_router
 from huying.org.api import router as org_router
 from huying.org.api_auth import AUTH
 from huying.reports.api import router as reports_router
+from huying.roads.api import router as roads_router
 from huying.triage.api import router as triage_router
 
 
@@ -125,6 +126,7 @@ api.add_router("", triage_router)
 api.add_router("", reports_router)
 api.add_router("", integrations_router)
 api.add_router("", hotline_router)
+api.add_router("", roads_router)
 
 
 def _error(

@@ -22,6 +22,8 @@ urlpatterns = [
     path("files/", include("huying.cases.file_urls")),
     path("gazetteer/", include("huying.gazetteer.urls")),
     path("m/patrol/", include("huying.grid.urls")),
+    # 街长制: the public boards and the keepers' pages.
+    path("", include("huying.roads.urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),
     path("evaluation/", include("huying.evaluation.urls")),

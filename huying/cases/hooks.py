@@ -16,7 +16,10 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
 - more ways to reach a case's reporter than its own name and phone (open311: the e-mail a
   client passed), shown to the staff on the case page beside them;
 - what else the report said, asked by the door it came through (open311: the answers to the
-  service's attributes), shown on the case page under its description;
+  service's attributes; roads: the segment a board's QR code named), shown on the case page
+  under its description;
+- what a link to the phone report page may preset (roads: a board's QR code names its road
+  segment), recorded with the case it files;
 - more words for the triage suggestion to read than the case's title and description (the
   hotline: the 12345 ticket's 诉求类型), and marks beside a case in the workbench's queues
   (the hotline: 紧急 when the ticket's 紧急程度 says so).
@@ -25,6 +28,7 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import models
@@ -59,6 +63,29 @@ class CaseRestriction(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Preset:
+    """What one preset puts on the report form: a line above it and the fields' first values."""
+
+    caption: str
+    initial: Mapping[str, Any]
+
+
+class ReportPreset(Protocol):
+    """A query parameter of the report page's link (``param=value``), carried through the form
+    in a hidden field."""
+
+    param: str
+
+    def resolve(self, value: str) -> Preset | None:
+        """None when the value names nothing (a stale QR code): the form opens without it."""
+        ...
+
+    def attach(self, case: Case, value: str) -> None:
+        """Record it with the filed case, in the transaction that files it."""
+        ...
+
+
 RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
 OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
@@ -89,6 +116,7 @@ _suggestion_contexts: list[SuggestionContext] = []
 _case_marks: list[CaseMarks] = []
 _report_details: list[ReportDetails] = []
 _urgencies: list[Urgency] = []
+_report_presets: list[ReportPreset] = []
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -218,3 +246,31 @@ def register_report_details(details: ReportDetails) -> None:
 def report_details(case: Case) -> list[tuple[str, str]]:
     """Every door's details of the report, in the order the apps registered them."""
     return [pair for details in _report_details for pair in details(case)]
+
+
+def register_report_preset(preset: ReportPreset) -> None:
+    if all(p.param != preset.param for p in _report_presets):
+        _report_presets.append(preset)
+
+
+@dataclass(frozen=True)
+class ActivePreset:
+    param: str
+    value: str
+    preset: Preset
+
+
+def report_presets(params: Mapping[str, Any]) -> list[ActivePreset]:
+    """The presets ``params`` (the page's query, or the form's post) name and that resolve."""
+    found = []
+    for preset in _report_presets:
+        value = str(params.get(preset.param) or "").strip()
+        if value and (resolved := preset.resolve(value)) is not None:
+            found.append(ActivePreset(preset.param, value, resolved))
+    return found
+
+
+def attach_report_presets(case: Case, active: Sequence[ActivePreset]) -> None:
+    by_param = {p.param: p for p in _report_presets}
+    for item in active:
+        by_param[item.param].attach(case, item.value)

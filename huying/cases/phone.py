@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.db.models import Max, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -142,6 +143,10 @@ def report(request: HttpRequest) -> HttpResponse:
     if actor.is_reporter:  # the number they proved, to call them back on
         phone = PhoneAccount.objects.filter(user=actor.user).values_list("phone", flat=True)
         initial["reporter_phone"] = phone.first() or ""
+    # A board's QR code (roads) names what the report is about; the form carries it on.
+    presets = hooks.report_presets(request.POST if request.method == "POST" else request.GET)
+    for active in presets:
+        initial.update(active.preset.initial)
     form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
     error: DomainError | None = None
     status = 200
@@ -152,10 +157,12 @@ def report(request: HttpRequest) -> HttpResponse:
             data = with_files(data)
             patrol_id = data.pop("patrol", None)
             try:
-                if patrol_id:  # a finding on the person's open patrol
-                    case = hooks.patrol_finding(actor=actor, patrol_id=patrol_id, **data)
-                else:
-                    case = services.case_submit(actor=actor, **data)
+                with services.files_kept_only_on_success(), transaction.atomic():
+                    if patrol_id:  # a finding on the person's open patrol
+                        case = hooks.patrol_finding(actor=actor, patrol_id=patrol_id, **data)
+                    else:
+                        case = services.case_submit(actor=actor, **data)
+                    hooks.attach_report_presets(case, presets)
             except DomainError as exc:
                 error, status = exc, exc.status
             else:
@@ -182,7 +189,7 @@ def report(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "phone/report.html",
-        {"form": form, "error": error, "picker": _picker(actor)},
+        {"form": form, "error": error, "picker": _picker(actor), "presets": presets},
         status=status,
     )
 

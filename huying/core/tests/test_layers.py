@@ -30,6 +30,7 @@ LAYERS = (
     "triage",
     "hotline",
     "grid",
+    "roads",
     "open311",
     "evaluation",
     "reports",

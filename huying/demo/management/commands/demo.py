@@ -28,6 +28,7 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
+from huying.demo.roads import build_roads
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
@@ -189,6 +190,9 @@ class Command(BaseCommand):
                     f"  研判建议模型 triage model v{model.version}: {model.examples} 件 cases, "
                     f"留出集首位 held-out top-1 {model.top1:.0%} ({model.seconds:.1f} s)"
                 )
+            self.stdout.write(
+                f"  街长制 road segments: {build_roads(district, password=password, rng_seed=options['seed'])}"
+            )
             # The gazetteer a district keeps, and a 12345 export to import against it.
             began = time.perf_counter()
             data_dir = Path(settings.DATA_DIR)
