@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "huying.evaluation",
     "huying.reports",
     "huying.grid",
+    "huying.coordination",
     "huying.integrations",
     "huying.open311",
     "huying.ops",
