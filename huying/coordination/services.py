@@ -287,6 +287,10 @@ def agenda_add(
         case = None
         if case_id is not None:
             case = _cases_in_scope(actor, [case_id])[0]
+            if meeting.items.filter(case=case).exists():
+                raise InvalidInput(
+                    _("事件 {number} 已在议程中").format(number=case.number), field="case_id"
+                )
             text = text or f"{case.number}“{case.title}”"
         last = meeting.items.aggregate(m=Max("position"))["m"] or 0
         item = AgendaItem.objects.create(

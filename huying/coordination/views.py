@@ -26,6 +26,8 @@ from huying.org.models import OrgUnit
 from huying.org.web import staff_view
 
 K = OrgUnit.Kind
+#: The browser's date picker takes ISO dates only, whatever the language's format.
+DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -42,9 +44,7 @@ def _stationed() -> list[tuple[str, str]]:
 
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("会议类型"))
-    held_on = forms.DateField(
-        label=gettext_lazy("会议日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    held_on = forms.DateField(label=gettext_lazy("会议日期"), widget=DAY)
     place = forms.CharField(label=gettext_lazy("地点"), required=False, max_length=200)
     chair = forms.CharField(label=gettext_lazy("主持人"), required=False, max_length=100)
     attendee_ids = forms.TypedMultipleChoiceField(
@@ -83,7 +83,7 @@ class DecisionForm(forms.Form):
     deadline = forms.DateField(
         label=gettext_lazy("办结期限"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DAY,
     )
     reason = forms.CharField(label=gettext_lazy("理由"), required=False, max_length=1000)
 
@@ -98,9 +98,7 @@ class OperationForm(forms.Form):
     problem = forms.CharField(
         label=gettext_lazy("针对问题"), widget=forms.Textarea(attrs={"rows": 2})
     )
-    held_on = forms.DateField(
-        label=gettext_lazy("行动日期"), widget=forms.DateInput(attrs={"type": "date"})
-    )
+    held_on = forms.DateField(label=gettext_lazy("行动日期"), widget=DAY)
     place = forms.CharField(label=gettext_lazy("地点"), max_length=200)
     lat = forms.FloatField(label=gettext_lazy("纬度"), required=False, min_value=-90, max_value=90)
     lng = forms.FloatField(

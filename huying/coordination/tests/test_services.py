@@ -242,6 +242,8 @@ def test_the_organiser_edits_the_agenda(world: World) -> None:
     a = services.agenda_add(actor=street, meeting_id=meeting.pk, text="夜市占道整治")
     b = services.agenda_add(actor=street, meeting_id=meeting.pk, text="", case_id=case.pk)
     assert b.text.startswith(case.number)
+    with pytest.raises(InvalidInput):  # once is enough
+        services.agenda_add(actor=street, meeting_id=meeting.pk, text="", case_id=case.pk)
     services.agenda_move(actor=street, meeting_id=meeting.pk, item_id=b.pk, offset=-1)
     assert [i.pk for i in meeting.items.all()][-2:] == [b.pk, a.pk]
     services.agenda_remove(actor=street, meeting_id=meeting.pk, item_id=a.pk)
