@@ -1,4 +1,4 @@
-"""会商与联合执法 (docs/glossary.md §8): joint operations by the stationed units (一联合) and
+"""会商与联合执法 (docs/glossary.md §10): joint operations by the stationed units (一联合) and
 the street's and district's review meetings (周例会、月度会、季联席会) that decide cases."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Who organises what (docs/glossary.md §8): a street holds its 周例会 and 月度会 and opens
+"""Who organises what (docs/glossary.md §10): a street holds its 周例会 and 月度会 and opens
 joint operations in its territory; the hub opens district-wide joint operations and, with the
 district leader, holds the 季联席会 with the departments."""
 
