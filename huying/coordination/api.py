@@ -3,7 +3,7 @@ meeting or operation is a 404; a case outside the organiser's scope too)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -64,40 +64,47 @@ class MeetingRowOut(Schema):
 
 
 class MeetingIn(In):
-    kind: Text = Field(description="weekly, monthly (a street) or quarterly (the hub, the leader)")
+    kind: Literal["weekly", "monthly", "quarterly"] = Field(
+        description="weekly, monthly (a street) or quarterly (the hub, the leader)"
+    )
     held_on: Day
-    place: Text = ""
-    chair: Text = ""
+    place: Text = Field("", max_length=200)
+    chair: Text = Field("", max_length=100)
     attendee_ids: list[Id] = Field(default_factory=list, max_length=200)
-    attendee_names: Text = ""
+    attendee_names: Text = Field("", max_length=2000)
 
 
 class DecisionIn(In):
     case_id: Id
-    kind: Text = Field(description="assign, deadline, escalate or unsolvable")
+    kind: Literal["assign", "deadline", "escalate", "unsolvable"] = Field(
+        description="assign (lead_id and/or co_ids), deadline (deadline), escalate, or "
+        "unsolvable (挂账, reason)"
+    )
     lead_id: Id | None = None
     co_ids: list[Id] = Field(default_factory=list, max_length=20)
     deadline: Day | None = None
-    reason: Text = ""
+    reason: Text = Field("", max_length=1000)
 
 
 class AgendaItemIn(In):
-    text: Text = ""
+    text: Text = Field("", max_length=300, description="required without a case")
     case_id: Id | None = None
 
 
 class MoveIn(In):
-    offset: int = Field(description="-1: up one place; 1: down one place")
+    offset: Literal[-1, 1] = Field(description="-1: up one place; 1: down one place")
 
 
 class OperationIn(In):
-    title: FilledText
-    problem: FilledText
-    held_on: Day
-    place: FilledText
-    unit_ids: list[Id] = Field(description="departments and field units (派驻机构)", max_length=50)
-    participants: Text = ""
-    results: Text = ""
+    title: FilledText = Field(max_length=200)
+    problem: FilledText = Field(max_length=2000)
+    held_on: Day = Field(description="not after today")
+    place: FilledText = Field(max_length=200)
+    unit_ids: list[Id] = Field(
+        description="departments and field units (派驻机构)", min_length=1, max_length=50
+    )
+    participants: Text = Field("", max_length=2000)
+    results: Text = Field("", max_length=4000)
     lat: Latitude | None = None
     lng: Longitude | None = None
     case_ids: list[Id] = Field(default_factory=list, max_length=100)

@@ -10,12 +10,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from huying.cases import services as case_services
 from huying.cases.models import Case, CaseState
@@ -36,6 +38,7 @@ from huying.coordination.models import (
 from huying.coordination.selectors import meeting_get, operation_get
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
 from huying.core.files import FILES_PER_UPLOAD, check_upload
+from huying.core.i18n import join_list
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 
@@ -181,18 +184,20 @@ def operation_link_cases(
 
 
 def _link(actor: Actor, op: JointOperation, cases: list[Case], now: datetime) -> None:
-    units = "、".join(u.name for u in op.units.order_by("code"))
+    with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
+        units = join_list(u.name for u in op.units.order_by("code"))
+        reason = _("{title}（{day}，{units}）：{results}").format(
+            title=op.title,
+            day=f"{op.held_on:%Y-%m-%d}",
+            units=units,
+            results=op.results or op.problem,
+        )
     for case in cases:
         case_services.case_note(
             actor=actor,
             case_id=case.pk,
             action="joint_operation.link",
-            reason=_("{title}（{day}，{units}）：{results}").format(
-                title=op.title,
-                day=f"{op.held_on:%Y-%m-%d}",
-                units=units,
-                results=op.results or op.problem,
-            ),
+            reason=reason,
             after={"operation": op.pk, "title": op.title},
             now=now,
         )
@@ -251,6 +256,8 @@ def meeting_create(
             **values,
         )
         meeting.attendees.set(attendees)
+        with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
+            drafts = draft_agenda(actor, meeting, now=now)
         AgendaItem.objects.bulk_create(
             AgendaItem(
                 meeting=meeting,
@@ -260,7 +267,7 @@ def meeting_create(
                 case_id=d.case_id,
                 department_id=d.department_id,
             )
-            for i, d in enumerate(draft_agenda(actor, meeting, now=now), start=1)
+            for i, d in enumerate(drafts, start=1)
         )
     return meeting
 
@@ -395,11 +402,13 @@ def meeting_decide(
             decided_at=now,
         )
         decision.co_handlers.set(co)
+        with translation.override(settings.LANGUAGE_CODE):  # stored: the site's language
+            text, title = _decision_text(decision, co), meeting.title
         case_services.case_note(
             actor=actor,
             case_id=case.pk,
             action="meeting.decide",
-            reason=_decision_text(decision, co),
+            reason=text,
             after={
                 "meeting": meeting.pk,
                 "decision": kind,
@@ -408,7 +417,7 @@ def meeting_decide(
             open_only=True,
             now=now,
         )
-        with case_services.decided_by(kind="meeting", ref=str(meeting.pk), title=meeting.title):
+        with case_services.decided_by(kind="meeting", ref=str(meeting.pk), title=title):
             _carry_out(actor, case.pk, decision, co, now)
         _touch(meeting)
     return decision
@@ -419,12 +428,12 @@ def _decision_text(decision: Decision, co: list[OrgUnit]) -> str:
     if decision.lead is not None:
         parts.append(_("主办：{name}").format(name=decision.lead.name))
     if co:
-        parts.append(_("协办：{names}").format(names="、".join(u.name for u in co)))
+        parts.append(_("协办：{names}").format(names=join_list(u.name for u in co)))
     if decision.deadline is not None:
         parts.append(_("限 {day} 前办结").format(day=f"{decision.deadline:%Y-%m-%d}"))
     if decision.reason:
         parts.append(decision.reason)
-    return "；".join(parts)
+    return pgettext("clause separator", "；").join(parts)
 
 
 def _carry_out(

@@ -129,12 +129,16 @@ def _case_ids(actor: Actor, text: str) -> list[int]:
     return [case_get(actor, number=n).pk for n in numbers]
 
 
-def _attempt(request: HttpRequest, write: Callable[[], object], done: str) -> bool:
-    """Run a write; a refusal becomes the page's message (out of scope stays a 404)."""
+def _attempt(
+    request: HttpRequest, write: Callable[[], object], done: str, *, typed: bool = False
+) -> bool:
+    """Run a write; a refusal becomes the page's message. Out of scope stays a 404, unless
+    the object was ``typed`` in (a case number): then "not found or not yours" is the
+    message, the same either way."""
     try:
         write()
     except DomainError as exc:
-        if exc.status == 404 and not getattr(exc, "shown", False):
+        if exc.status == 404 and not typed:
             raise
         messages.error(request, exc.message)
         return False
@@ -248,7 +252,7 @@ def agenda_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
                 case_id=case_id,
             )
 
-        _attempt(request, add, _("议题已增加"))
+        _attempt(request, add, _("议题已增加"), typed=True)
     elif op in ("up", "down"):
         _attempt(
             request,

@@ -125,3 +125,18 @@ def test_a_joint_operation_from_the_page(world: World) -> None:
     assert answer.status_code == 302, answer.content.decode()[:2000]
     assert "联合执法" in client.get(f"/cases/{case.pk}/").content.decode()
     assert client.get(answer["Location"]).status_code == 200
+
+
+def test_a_case_number_typed_onto_the_agenda_outside_the_scope_is_a_message(
+    world: World,
+) -> None:
+    theirs = case_in_state(world, CaseState.SUBMITTED, grid=2)
+    meeting = services.meeting_create(
+        actor=world.actor("street"), kind=MeetingKind.WEEKLY, held_on=DAY
+    )
+    client = _client(world, "street")
+    url = f"/coordination/meetings/{meeting.pk}/agenda/"
+    answer = client.post(url, {"op": "add", "case_number": theirs.number}, follow=True)
+    assert "事件不存在或无权查看" in answer.content.decode()
+    assert not meeting.items.filter(case=theirs).exists()
+    assert client.post(url, {"op": "remove", "item_id": 999999}).status_code == 404
