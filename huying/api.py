@@ -16,6 +16,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
+from huying.coordination.api import router as coordination_router
 from huying.core.api_types import IGNORED, IGNORED_SCHEMA, ErrorOut, extra_fields
 from huying.core.errors import DomainError
 from huying.hotline.api import router as hotline_router
@@ -127,6 +128,7 @@ api.add_router("", reports_router)
 api.add_router("", integrations_router)
 api.add_router("", hotline_router)
 api.add_router("", roads_router)
+api.add_router("", coordination_router)
 
 
 def _error(

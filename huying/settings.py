@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "huying.reports",
     "huying.grid",
     "huying.roads",
+    "huying.coordination",
     "huying.integrations",
     "huying.open311",
     "huying.ops",

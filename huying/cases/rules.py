@@ -374,6 +374,11 @@ SYSTEMIC_ROLES = HUB_ROLES
 #: cases no street has.
 LOCATE_ROLES = HUB_ROLES
 
+#: Notes the apps above cases put on a trail (``services.notes``): a joint operation that
+#: dealt with the case (huying.coordination), a meeting's decision on it. The state stays.
+NOTE_ACTIONS = frozenset({"joint_operation.link", "meeting.decide"})
+NOTE_ROLES = frozenset({*STREET_ROLES, *HUB_ROLES, R.DISTRICT_LEADER})
+
 #: Trail actions that are not rules of their own (``rating.*``: huying.evaluation's
 #: reverse evaluation; ``systemic.*``: a 系统性问题 opened and each recurring case linked to
 #: it, whatever state the case is in: a note on its trail, not a step of its lifecycle;
@@ -383,6 +388,8 @@ _TRAIL_LABELS = {
     "systemic.open": gettext_lazy("发起系统性问题"),
     "systemic.link": gettext_lazy("关联系统性问题"),
     "locate": pgettext_lazy("action", "定位"),
+    "joint_operation.link": gettext_lazy("联合执法"),
+    "meeting.decide": gettext_lazy("会议决定"),
     "rating.create": gettext_lazy("逆向评议"),
     "rating.correct": gettext_lazy("更正评议"),
     "rating.appeal": gettext_lazy("评议申诉"),

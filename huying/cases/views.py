@@ -42,6 +42,7 @@ from huying.cases.forms import (
     WebAction,
 )
 from huying.cases.models import AssignmentState, Case, CaseState, Clock
+from huying.cases.services.engine import basis_of
 from huying.cases.suggestion import Prefill
 from huying.core.errors import DomainError, NotFound
 from huying.core.selectors import calendar_notice
@@ -232,6 +233,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
             "moved": STATE_LABELS.get(e.to_state) if e.to_state != e.from_state else None,
             # The system records its reasons as source text (gettext_noop); people's as typed.
             "reason": _(e.reason) if e.actor_id is None and e.reason else e.reason,
+            "basis": basis_of(e),
         }
         for e in case.events.all()  # prefetched in seq order
     ]

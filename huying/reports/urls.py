@@ -1,9 +1,10 @@
 """/reports/: dashboards (dashboards.py), indicator tables and rankings (tables.py), the
-monthly circular (circulars.py). Each part keeps its own url list."""
+monthly circular (circulars.py), a meeting's minutes (minutes.py). Each part keeps its own
+url list."""
 
 from django.urls import include, path
 
-from huying.reports import circular_urls, dashboard_urls, table_urls
+from huying.reports import circular_urls, dashboard_urls, minutes, table_urls
 
 app_name = "reports"
 
@@ -11,4 +12,13 @@ urlpatterns = [
     path("", include(dashboard_urls)),
     path("indicators/", include(table_urls)),
     path("circulars/", include(circular_urls)),
+    *(
+        path(
+            f"minutes/<int:meeting_id>/{kind}/",
+            minutes.minutes_download,
+            {"kind": kind},
+            name=f"minutes_{kind}",
+        )
+        for kind in ("docx", "pdf")
+    ),
 ]

@@ -10,9 +10,10 @@ from huying.cases.services.dispatch import (
     case_triage_and_call,
     case_triage_and_dispatch,
 )
-from huying.cases.services.engine import event_payload, files_kept_only_on_success
+from huying.cases.services.engine import decided_by, event_payload, files_kept_only_on_success
 from huying.cases.services.intake import allocate_case_number, case_attach, case_submit
 from huying.cases.services.location import case_locate
+from huying.cases.services.notes import case_note
 from huying.cases.services.self_handling import case_complete_self, case_escalate, case_self_handle
 from huying.cases.services.systemic import case_open_systemic
 from huying.cases.services.tracking import (
@@ -54,6 +55,7 @@ __all__ = [
     "case_leader_dispatch",
     "case_locate",
     "case_merge",
+    "case_note",
     "case_open_systemic",
     "case_reject",
     "case_reopen",
@@ -68,6 +70,7 @@ __all__ = [
     "case_triage_and_dispatch",
     "case_urge",
     "case_verify",
+    "decided_by",
     "event_payload",
     "files_kept_only_on_success",
 ]

@@ -145,6 +145,37 @@ def files_kept_only_on_success() -> Iterator[None]:
         outer.extend(written)
 
 
+#: Why the steps in this block are taken, when someone above the actor decided them (a meeting's
+#: decision, ``decided_by``): recorded on each event they append, so the trail says so.
+_basis: ContextVar[dict[str, str] | None] = ContextVar("huying_step_basis", default=None)
+
+#: What a basis's ``kind`` is called on the trail.
+BASIS_LABELS = {"meeting": gettext_lazy("会议决定")}
+
+
+@contextmanager
+def decided_by(*, kind: str, ref: str, title: str) -> Iterator[None]:
+    """Every event appended inside the block records it as decided by ``kind`` (a key of
+    ``BASIS_LABELS``) ``title``, whose reference is ``ref``: the steps themselves still go
+    through their rules, for the actor who carries them out."""
+    if kind not in BASIS_LABELS:
+        raise ValueError(f"unknown basis {kind!r}")
+    token = _basis.set({"kind": kind, "ref": ref, "title": title})
+    try:
+        yield
+    finally:
+        _basis.reset(token)
+
+
+def basis_of(event: CaseEvent) -> str:
+    """What the trail shows of an event's basis, e.g. "会议决定 · 第1街道周例会（2026-03-09）";
+    empty when the actor decided it."""
+    basis = event.after.get("basis") if isinstance(event.after, dict) else None
+    if not basis or basis.get("kind") not in BASIS_LABELS:
+        return ""
+    return f"{BASIS_LABELS[basis['kind']]} · {basis.get('title', '')}"
+
+
 def current_round(case: Case) -> QuerySet[Assignment]:
     """The assignments of the case's current round (see ``Assignment.round``)."""
     return case.assignments.filter(round=case.reopen_count)
@@ -226,6 +257,8 @@ def prepare_event(
     to_state = target or from_state
     before = dict(before or {}) | snapshot(case, case_fields)
     after = dict(after or {}) | {k: jsonable(v) for k, v in case_fields.items()}
+    if (basis := _basis.get()) is not None:
+        after["basis"] = basis
     if to_state != from_state:
         before["state"], after["state"] = from_state, to_state
     seq = case.version + 1

@@ -60,6 +60,26 @@ ROW_RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/cases/{case_id}/attachments": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },
+    "POST /api/v1/meetings": {"attendee_ids": "units of the organisation"},
+    "POST /api/v1/meetings/{meeting_id}/decisions": {
+        "case_id": "an open case, in the organiser's scope",
+        "lead_id": "a department or field unit; not also a co-handler",
+        "co_ids": "departments or field units",
+        "deadline": "given for a deadline decision, not before the meeting",
+        "reason": "given to suspend a case as unsolvable",
+    },
+    "POST /api/v1/meetings/{meeting_id}/items": {
+        "text": "given when no case is named",
+        "case_id": "a case not yet on the agenda",
+    },
+    "POST /api/v1/joint-operations": {
+        "held_on": "not after today",
+        "unit_ids": "departments or field units",
+        "lat": "lat and lng come together or not at all",
+        "lng": "lat and lng come together or not at all",
+        "case_ids": "cases not ended",
+    },
+    "POST /api/v1/joint-operations/{operation_id}/cases": {"case_ids": "cases not ended"},
     **{
         f"GET /api/v1/dashboard/{name}": {
             "first": "first ≤ last, and the window at most ten years",

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from huying.cases.models import CaseState
+from huying.core.i18n import join_list
 from huying.reports.circular.chart import Chart, grouped_bars, horizontal_bars
 
 DIGITS = "〇一二三四五六七八九"
@@ -152,6 +153,7 @@ def circular_document(
     _streets(doc, f)
     _overdue_and_returned(doc, f)
     _notable(doc, f)
+    _joint_operations(doc, f)
     _requirements(doc, f)
     return doc
 
@@ -487,8 +489,38 @@ def _notable(doc: CircularDocument, f: dict[str, Any]) -> None:
             doc.p(_("（另有{n}件，略。）").format(n=part["total"] - len(part["rows"])))
 
 
+def _joint_operations(doc: CircularDocument, f: dict[str, Any]) -> None:
+    """六、联合执法; a snapshot taken before the section existed says nothing of it."""
+    ops = f.get("joint_operations", {"total": 0, "rows": []})
+    doc.h1(_("六、联合执法"))
+    if not ops["total"]:
+        doc.p(_("本月无联合执法行动。"))
+        return
+    doc.p(_("本月开展“一联合”联合执法{n}次：").format(n=ops["total"]))
+    doc.blocks.append(
+        Table(
+            columns=[_("日期"), _("行动"), _("组织单位"), _("参与单位"), _("关联事件"), _("结果")],
+            rows=[
+                [
+                    r["held_on"][5:],
+                    r["title"],
+                    r["organiser"],
+                    join_list(r["units"]),
+                    join_list(r["cases"]) or "—",
+                    r["results"] or "—",
+                ]
+                for r in ops["rows"]
+            ],
+            widths=[1.2, 2.6, 1.6, 2.6, 2.6, 3],
+            align=["center", "left", "left", "left", "left", "left"],
+        )
+    )
+    if ops["total"] > len(ops["rows"]):
+        doc.p(_("（另有{n}次，略。）").format(n=ops["total"] - len(ops["rows"])))
+
+
 def _requirements(doc: CircularDocument, f: dict[str, Any]) -> None:
-    doc.h1(_("六、工作要求"))
+    doc.h1(_("七、工作要求"))
     doc.p(
         _(
             "（一）各区级部门要对照本通报，逐件分析评议失分和超期、退回事件的原因，严格按时限报到、办理和反馈，"

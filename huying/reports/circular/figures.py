@@ -18,6 +18,8 @@ Definitions used only here:
   with its reason and the hub's ruling (upheld / refused / pending).
 - **Notable (重点事件)** — cases supervised (督办), reopened (重启) or escalated by a street
   to the hub (上报呼应办) in the month, a handful of each.
+- **Joint operations (联合执法)** — the 一联合 operations held in the month
+  (huying.coordination), with their units and the cases they settled.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from huying.cases.models import Assignment, CaseEvent
+from huying.coordination.selectors import operations_held
 from huying.evaluation import indicators as ind
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
@@ -119,6 +122,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
         "overdue": overdue,
         "returned": returned,
         "notable": _notable(scope),
+        "joint_operations": _joint_operations(scope),
     }
 
 
@@ -409,3 +413,24 @@ def _notable(scope: Scope) -> dict[str, Any]:
         rows = list(seen.values())
         out[kind] = {"total": len(rows), "rows": rows[:NOTABLE_LIMIT]}
     return out
+
+
+def _joint_operations(scope: Scope) -> dict[str, Any]:
+    start = timezone.localtime(scope.period.start).date()
+    end = timezone.localtime(scope.period.end).date()
+    ops = list(operations_held(scope.district, start, end))
+    return {
+        "total": len(ops),
+        "rows": [
+            {
+                "held_on": op.held_on.isoformat(),
+                "title": op.title,
+                "organiser": op.organiser.name,
+                "place": op.place,
+                "units": [u.name for u in sorted(op.units.all(), key=lambda u: u.code)],
+                "cases": sorted(c.number for c in op.cases.all()),
+                "results": op.results,
+            }
+            for op in ops[:LIST_LIMIT]
+        ],
+    }

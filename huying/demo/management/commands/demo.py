@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from huying.core.errors import InvalidInput
 from huying.core.models import ApiToken, Notification
+from huying.demo.coordination import build_coordination
 from huying.demo.district import (
     DEMO_RESIDENT_PHONE,
     DISTRICT_CODE,
@@ -202,6 +203,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  地址库 gazetteer: {entries} 条 entries, 12345 工单样例 sample tickets: "
                 f"{sample[2]} ({time.perf_counter() - began:.1f} s)"
+            )
+            self.stdout.write(
+                f"  会商与联合执法 meetings and joint operations: {build_coordination(district)}"
             )
         total = time.perf_counter() - started
 
