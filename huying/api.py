@@ -18,6 +18,7 @@ from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
 from huying.core.api_types import IGNORED, IGNORED_SCHEMA, ErrorOut, extra_fields
 from huying.core.errors import DomainError
+from huying.grid.api import router as grid_router
 from huying.hotline.api import router as hotline_router
 from huying.integrations.api import router as integrations_router
 from huying.org.api import router as org_router
@@ -125,6 +126,7 @@ api.add_router("", triage_router)
 api.add_router("", reports_router)
 api.add_router("", integrations_router)
 api.add_router("", hotline_router)
+api.add_router("", grid_router)
 
 
 def _error(

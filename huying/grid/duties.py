@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from huying.catalogue.models import CatalogueItem
 from huying.core.changelog import change_record, diff, snapshot
-from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from huying.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from huying.grid.models import DutyTemplate, GridDuty
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
@@ -201,7 +201,7 @@ def duty_update(
             text=duty.text, is_active=duty.is_active, version=version + 1
         )
         if not done:
-            raise RuleViolation(_("职责已被他人修改，请刷新后再试"), code="stale")
+            raise Conflict(_("职责已被他人修改，请刷新后再试"))
         duty.version = version + 1
         change_record(
             actor=actor, action="update", obj=duty, now=now or timezone.now(), before=old, after=new

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from huying.cases.models import Case, Source
 from huying.cases.services import case_submit, files_kept_only_on_success
-from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from huying.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.grid import track
 from huying.grid.models import GridDuty, Patrol, PatrolCompanion, PatrolDuty, PatrolFinding
 from huying.org.actors import Actor
@@ -215,7 +215,7 @@ def patrol_track(
             patrol.track, patrol.track_version = merged, patrol.track_version + 1
             return patrol
         patrol = _own_open(actor, patrol_id)
-    raise RuleViolation(_("轨迹正在更新，请稍后重试"), code="busy")
+    raise Conflict(_("轨迹正在更新，请稍后重试"))
 
 
 def _companion_kind(patrol: Patrol, grants: Sequence[RoleGrant]) -> tuple[RoleGrant, str] | None:

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from huying.conftest import World
-from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from huying.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from huying.core.models import ChangeLog
 from huying.grid import duties
 from huying.grid.models import DutyTemplate, GridDuty
@@ -90,7 +90,7 @@ def test_a_stale_edit_is_refused_not_lost(world: World) -> None:
     community = world.actor("community")
     duty = duties.duty_add(actor=community, grid_id=grid.pk, text="垃圾分类督导")
     duties.duty_update(actor=community, grid_id=grid.pk, duty_id=duty.pk, version=0, text="甲")
-    with pytest.raises(RuleViolation):
+    with pytest.raises(Conflict):
         duties.duty_update(actor=community, grid_id=grid.pk, duty_id=duty.pk, version=0, text="乙")
     duty.refresh_from_db()
     assert (duty.text, duty.version) == ("甲", 1)
