@@ -21,6 +21,7 @@ urlpatterns = [
     # A case's files, scope-checked (nothing is served from MEDIA_URL).
     path("files/", include("huying.cases.file_urls")),
     path("gazetteer/", include("huying.gazetteer.urls")),
+    path("grids/", include("huying.grid.desk_urls")),
     path("m/patrol/", include("huying.grid.urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),
