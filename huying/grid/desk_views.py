@@ -189,9 +189,7 @@ class ComplianceForm(forms.Form):
     )
     weeks = forms.TypedChoiceField(
         label=gettext_lazy("周数"),
-        required=False,
         coerce=int,
-        empty_value=None,
         choices=[(str(n), str(n)) for n in (1, 2, 4, 8, 13)],
     )
 
@@ -204,11 +202,13 @@ class ComplianceForm(forms.Form):
 
 def _compliance(request: HttpRequest) -> tuple[ComplianceForm, selectors.Compliance]:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = ComplianceForm(actor, request.GET)
+    query = request.GET.copy()
+    query.setdefault("weeks", "4")
+    form = ComplianceForm(actor, query)
     if not form.is_valid():
         raise InvalidInput(_("筛选条件无效"), errors=form.errors.get_json_data())
     data = form.cleaned_data
-    return form, selectors.compliance(actor, street_id=data["street"], weeks=data["weeks"] or 4)
+    return form, selectors.compliance(actor, street_id=data["street"], weeks=data["weeks"])
 
 
 @staff_view

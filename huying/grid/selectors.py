@@ -37,7 +37,10 @@ def patrols_of(actor: Actor) -> QuerySet[Patrol]:
         Patrol.objects.select_related("grid")
         .defer("grid__boundary")
         .filter(worker=actor.user)
-        .annotate(finding_count=Count("findings"))
+        .annotate(
+            finding_count=Count("findings", distinct=True),
+            companion_count=Count("companions", distinct=True),
+        )
         .order_by("-started_at")
     )
 

@@ -28,6 +28,7 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
+from huying.demo.patrols import build_patrols
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
@@ -189,6 +190,9 @@ class Command(BaseCommand):
                     f"  研判建议模型 triage model v{model.version}: {model.examples} 件 cases, "
                     f"留出集首位 held-out top-1 {model.top1:.0%} ({model.seconds:.1f} s)"
                 )
+            began = time.perf_counter()
+            walked = build_patrols(district, year_end=year_end, rng_seed=options["seed"])
+            self.stdout.write(f"  巡查 patrols: {walked} ({time.perf_counter() - began:.1f} s)")
             # The gazetteer a district keeps, and a 12345 export to import against it.
             began = time.perf_counter()
             data_dir = Path(settings.DATA_DIR)

@@ -8,7 +8,8 @@
   if (!node || !navigator.geolocation) return;
   var url = node.getAttribute("data-patrol-track");
   var key = "huying-track-" + url;
-  var status = node.querySelector("[data-track-status]");
+  var keptNode = node.querySelector("[data-track-kept]");
+  var pendingNode = node.querySelector("[data-track-pending]");
   var EVERY_MS = 30000, BATCH = 200, MIN_METRES = 5;
 
   function load() {
@@ -20,7 +21,8 @@
   var pending = load();
   var kept = Number(node.getAttribute("data-kept") || 0);
   function show() {
-    if (status) status.textContent = String(kept) + (pending.length ? " + " + pending.length : "");
+    if (keptNode) keptNode.textContent = String(kept);
+    if (pendingNode) pendingNode.textContent = String(pending.length);
   }
   function csrf() {
     var m = document.cookie.match(/(?:^|; )csrftoken=([^;]+)/);
@@ -65,13 +67,18 @@
     if (pending.length >= BATCH) send();
   }, function () { /* no fix: nothing to record */ }, { enableHighAccuracy: true, maximumAge: 10000 });
   setInterval(send, EVERY_MS);
-  // The last points go before the patrol ends (afterwards the server refuses them).
+  // The last points go before the patrol ends (afterwards the server refuses them). This
+  // listener comes before phone.js's (which adds the end position): it holds the submit
+  // back until the points are sent, then lets it go on through phone.js.
   document.querySelectorAll("form[data-patrol-end]").forEach(function (form) {
     form.addEventListener("submit", function (event) {
       if (!pending.length || form.dataset.flushed) return;
       event.preventDefault();
-      form.dataset.flushed = "1";
-      send().then(function () { form.requestSubmit ? form.requestSubmit() : form.submit(); });
+      event.stopImmediatePropagation();
+      send().then(function () {
+        form.dataset.flushed = "1";
+        if (form.requestSubmit) form.requestSubmit(); else form.submit();
+      });
     });
   });
   show();
