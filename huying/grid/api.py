@@ -36,6 +36,18 @@ class DutyOut(Schema):
         return obj.template_id is not None
 
 
+class TemplateOut(Schema):
+    id: int
+    position: int
+    text: str
+    item_id: int | None
+
+
+class CopyOut(Schema):
+    grids: int
+    added: int
+
+
 class DutyIn(In):
     text: Text = Field("", max_length=200)
     item_id: Id | None = None
@@ -180,6 +192,33 @@ class ComplianceOut(Schema):
 
 def _patrol(request: HttpRequest, patrol_id: int) -> Patrol:
     return selectors.patrol_detail(acting(request), patrol_id)
+
+
+@router.get(
+    "/duty-template", response={200: list[TemplateOut], **ERRORS}, summary="区的网格职责模板"
+)
+def template_list(request: HttpRequest) -> Any:
+    return list(selectors.duty_template(acting(request)))
+
+
+@router.post(
+    "/duty-template",
+    response={201: TemplateOut, **ERRORS},
+    summary="网格职责模板追加一项（管理员）",
+)
+def template_add(request: HttpRequest, payload: DutyIn) -> Any:
+    line = duties.template_add(actor=acting(request), text=payload.text, item_id=payload.item_id)
+    return Status(201, line)
+
+
+@router.post(
+    "/duty-template/copy",
+    response={200: CopyOut, **ERRORS},
+    summary="把模板复制到每个网格（已有的不重复，网格的修改保留）",
+)
+def template_copy(request: HttpRequest) -> Any:
+    result = duties.template_copy(actor=acting(request))
+    return {"grids": result.grids, "added": result.added}
 
 
 @router.get(

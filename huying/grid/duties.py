@@ -84,6 +84,13 @@ def template_add(
     return line
 
 
+def template_copy(*, actor: Actor, now: datetime | None = None) -> CopyResult:
+    """The administrator's copy of the template to every grid (the command's, from the API)."""
+    if not may_manage(actor.role):
+        raise PermissionDenied(_("只有管理员可以修改网格职责模板"))
+    return duties_copy(district=actor.unit, actor=actor, now=now)
+
+
 @dataclass(frozen=True)
 class CopyResult:
     grids: int

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
-from huying.grid.models import GridDuty, Patrol, PatrolCompanion
+from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.org.roles import DEPARTMENT_ROLES, REPORTER_ROLES, TERRITORIAL_STAFF
@@ -70,6 +70,14 @@ def grid_visible(actor: Actor, grid_id: int) -> OrgUnit:
     if not (actor.sees_all or grid.path.startswith(actor.unit.path)):
         raise NotFound(_("网格不存在或不在本人范围内"))
     return grid
+
+
+def duty_template(actor: Actor) -> QuerySet[DutyTemplate]:
+    """The template of the district the actor works in (the root above their unit); staff only."""
+    if actor.role in REPORTER_ROLES:
+        raise PermissionDenied(_("当前角色不能查看网格职责模板"))
+    root_id = int(actor.unit.path.strip("/").split("/")[0])
+    return DutyTemplate.objects.filter(district_id=root_id)
 
 
 def grid_duties(grid: OrgUnit, *, removed: bool = False) -> QuerySet[GridDuty]:

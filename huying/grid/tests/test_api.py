@@ -103,3 +103,22 @@ def test_the_compliance_table_through_the_api(world: World) -> None:
     assert [(r["worker"], r["shortfall"]) for r in body["rows"]] == [("测试grid_worker", 2)] * 2
     assert login(world, "dept_cg").get("/api/v1/patrols/compliance").status_code == 403
     assert login(world, "street").get("/api/v1/patrols/compliance?weeks=99").status_code == 422
+
+
+def test_the_district_template_through_the_api(world: World) -> None:
+    admin = login(world, "admin")
+    made = admin.post("/api/v1/duty-template", {"item_id": world.items[1].pk}, content_type=J)
+    assert made.status_code == 201 and made.json()["text"] == "占道经营"
+    assert admin.post("/api/v1/duty-template/copy", content_type=J).json() == {
+        "grids": 4,
+        "added": 4,
+    }
+    assert admin.post("/api/v1/duty-template/copy", content_type=J).json()["added"] == 0
+    assert [d["text"] for d in login(world, "street").get("/api/v1/duty-template").json()] == [
+        "占道经营"
+    ]
+    street = login(world, "street")
+    assert street.post("/api/v1/duty-template", {"text": "x"}, content_type=J).status_code == 403
+    assert street.post("/api/v1/duty-template/copy", content_type=J).status_code == 403
+    assert login(world, "resident").get("/api/v1/duty-template").status_code == 403
+    assert GridDuty.objects.count() == 4
