@@ -104,17 +104,17 @@ def patrol_report(
     now: datetime | None = None,
     **report: Any,
 ) -> Case:
-    """A finding: a case from the grid-patrol channel, placed by its point, else in the
-    patrol's grid, and linked to the patrol."""
+    """A finding: a case from the grid-patrol channel (a chief's: his own), placed by its
+    point, else in the patrol's grid, and linked to the patrol."""
     _check_role(actor)
     patrol = _own_open(actor, patrol_id)
     if report.get("lat") is None:
         report.setdefault("unit_id", patrol.grid_id)
     # The report's photos go if the finding cannot be recorded: it is one write.
     with files_kept_only_on_success(), transaction.atomic():
-        case = case_submit(
-            actor=actor, title=title, source=Source.GRID_PATROL, files=files, now=now, **report
-        )
+        # A chief's finding comes by the chief's own channel (街长), like his other reports.
+        source = Source.GRID_PATROL if actor.role in FIELD_ROLES else None
+        case = case_submit(actor=actor, title=title, source=source, files=files, now=now, **report)
         PatrolFinding.objects.get_or_create(patrol=patrol, case=case)
     return case
 

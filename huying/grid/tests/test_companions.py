@@ -201,3 +201,21 @@ def test_the_weekly_compliance_table(world: World, settings: Any) -> None:
         selectors.compliance(world.actor("dept_cg"))
     with pytest.raises(InvalidInput):
         selectors.compliance(world.actor("street"), weeks=0)
+
+
+def test_a_chief_patrols_from_his_phone_home(world: World) -> None:
+    from huying.cases.models import Source
+    from huying.cases.tests.test_console import login
+
+    client = login(world, "street_chief")
+    assert "/m/patrol/" in client.get("/m/").content.decode()
+    assert client.post("/m/patrol/start", {}).status_code == 302
+    patrol = Patrol.objects.get()
+    case = services.patrol_report(
+        actor=world.actor("street_chief"), patrol_id=patrol.pk, title="商户占道"
+    )
+    assert case.source == Source.STREET_CHIEF and case.patrol_finding.patrol == patrol
+    client.post(
+        f"/m/patrol/{patrol.pk}/companions", {"user_id": world.actor("grid_worker").user.pk}
+    )
+    assert patrol.companions.get().kind == PatrolCompanion.Kind.GRID_WORKER
