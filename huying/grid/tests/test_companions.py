@@ -219,3 +219,27 @@ def test_a_chief_patrols_from_his_phone_home(world: World) -> None:
         f"/m/patrol/{patrol.pk}/companions", {"user_id": world.actor("grid_worker").user.pk}
     )
     assert patrol.companions.get().kind == PatrolCompanion.Kind.GRID_WORKER
+
+
+def test_two_batches_at_once_both_land(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The other batch lands between this one's read and its write: the compare-and-set
+    fails, the batch is merged again onto the other's track, and both stay."""
+    gw = world.actor("grid_worker")
+    patrol = services.patrol_start(actor=gw, now=MONDAY_10AM)
+    now = MONDAY_10AM + timedelta(hours=1)
+    early, late = _points(MONDAY_10AM, 3), _points(MONDAY_10AM, 3, offset=40)
+    real_thin = track.thin
+    calls: list[int] = []
+
+    def racing(points: Any, **kwargs: Any) -> Any:
+        if not calls:
+            calls.append(1)
+            services.patrol_track(actor=gw, patrol_id=patrol.pk, points=early, now=now)
+        return real_thin(points, **kwargs)
+
+    monkeypatch.setattr(track, "thin", racing)
+    services.patrol_track(actor=gw, patrol_id=patrol.pk, points=late, now=now)
+    stored = Patrol.objects.get(pk=patrol.pk)
+    times = [p[2] for p in stored.track]
+    assert times[0] == early[0]["at"] and times[-1] == late[-1]["at"]
+    assert stored.track_version == 2
