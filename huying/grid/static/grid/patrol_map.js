@@ -11,9 +11,8 @@
       var map = m.baseMap(container, data.tiles, { scrollWheelZoom: false });
       var outline = data.grid ? m.gridLayer(data.grid) : null;
       var line = data.track.length ? L.polyline(data.track, { color: "#1d4ed8", weight: 4, opacity: 0.85 }) : null;
-      var bounds = outline ? outline.getBounds() : line.getBounds();
-      if (line) bounds.extend(line.getBounds());
-      map.fitBounds(bounds, { padding: [15, 15], maxZoom: 18 });
+      // The walk is what the page is about: the view frames the track (the grid when none).
+      map.fitBounds(line ? line.getBounds() : outline.getBounds(), { padding: [30, 30], maxZoom: 18 });
       if (outline) outline.addTo(map);
       // How many points were drawn, for whoever checks the page (the browser test).
       container.setAttribute("data-drawn", String(data.track.length));
