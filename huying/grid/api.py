@@ -147,7 +147,7 @@ class TickIn(In):
     note: Text = Field("", max_length=200)
 
 
-class PointIn(Schema):
+class PointIn(In):
     lat: Latitude
     lng: Longitude
     at: float = Field(description="unix seconds when the phone took the point")
