@@ -355,6 +355,9 @@ HUYING_DUPLICATE_SIMILARITY = float(
 HUYING_RECURRENCE_COUNT = env_int("HUYING_RECURRENCE_COUNT", 3, minimum=2)
 HUYING_RECURRENCE_DAYS = env_int("HUYING_RECURRENCE_DAYS", 30, minimum=1)
 HUYING_RECURRENCE_METRES = env_int("HUYING_RECURRENCE_METRES", 100, minimum=0)
+# 三陪同 (huying.grid.compliance): patrols a week on which a street cadre accompanies each grid
+# worker; the weekly compliance table counts the shortfall against it.
+HUYING_ESCORTS_PER_WEEK = env_int("HUYING_ESCORTS_PER_WEEK", 2, minimum=0)
 
 
 def _csp(tile_url: str) -> dict[str, object]:

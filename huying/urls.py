@@ -21,6 +21,7 @@ urlpatterns = [
     # A case's files, scope-checked (nothing is served from MEDIA_URL).
     path("files/", include("huying.cases.file_urls")),
     path("gazetteer/", include("huying.gazetteer.urls")),
+    path("grids/", include("huying.grid.desk_urls")),
     path("m/patrol/", include("huying.grid.urls")),
     # 街长制: the public boards and the keepers' pages.
     path("", include("huying.roads.urls")),

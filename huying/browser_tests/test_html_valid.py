@@ -88,6 +88,25 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
+def _grid_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """A grid's duty list (editable and not), an open patrol with its checklist and a
+    companion, the patrol's page and the 三陪同 table."""
+    from huying.grid import duties, services
+
+    grid = world.grids[0]
+    duties.duty_add(actor=world.actor("community"), grid_id=grid.pk, text="门前三包")
+    gw = world.actor("grid_worker")
+    patrol = services.patrol_start(actor=gw)
+    services.companion_add(actor=gw, patrol_id=patrol.pk, user_id=world.actor("street").user.pk)
+    return {
+        "grid-duties": ("community", f"/grids/{grid.pk}/"),
+        "grid-duties-read": ("grid_worker", f"/grids/{grid.pk}/"),
+        "patrol-open": ("grid_worker", "/m/patrol/"),
+        "patrol-page": ("street", f"/grids/patrols/{patrol.pk}/"),
+        "patrol-compliance": ("hub", "/grids/patrols/"),
+    }
+
+
 def _evaluation_pages(world: World) -> dict[str, tuple[str | None, str]]:
     """逆向评议 and the annual inputs: a case waiting to be rated, a rating corrected and
     under appeal, one upheld."""
@@ -172,7 +191,7 @@ def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -
             pytest.fail("java not found: .ci/run installs openjdk-17-jre-headless")
         pytest.skip("java not found (apt-get install default-jre-headless)")
     settings.MEDIA_ROOT = tmp_path / "media"  # the hotline's uploads
-    pages = _pages(world) | _evaluation_pages(world) | _hotline_pages(world)
+    pages = _pages(world) | _evaluation_pages(world) | _hotline_pages(world) | _grid_pages(world)
     for name, (who, url) in pages.items():
         # Each page in Chinese (the default) and in English (huying/locale).
         for suffix, headers in (("", {}), ("-en", {"Accept-Language": "en"})):

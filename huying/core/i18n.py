@@ -99,6 +99,10 @@ JS_STRINGS: dict[str, tuple[str, ...]] = {
         gettext_noop("系统性问题："),
         gettext_noop("预警清单"),
         gettext_noop("开启系统性治理"),
+        # patrol_map.js (a patrol's track)
+        gettext_noop("这次巡查没有轨迹。"),
+        gettext_noop("起点"),
+        gettext_noop("终点"),
         *_REFUSAL,
     ),
     # dashboard.js (统计 and 大屏)

@@ -1,6 +1,9 @@
-"""Phone pages for a grid worker's patrol: start, report findings, end, history."""
+"""Phone pages for a patrol: start, tick the duty checklist, add companions, report findings,
+end, history. The track goes from the page's script to the API while the patrol is open."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from django import forms
 from django.contrib import messages
@@ -42,8 +45,12 @@ class PositionForm(forms.Form):
 @staff_view
 def patrol_home(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
+    current = selectors.open_patrol(actor)
     context = {
-        "current": selectors.open_patrol(actor),
+        "current": current,
+        "checklist": list(current.checklist.all()) if current else [],
+        "companions": list(current.companions.select_related("user", "unit")) if current else [],
+        "candidates": selectors.companion_candidates(current) if current else {},
         "history": list(selectors.patrols_of(actor)[:20]),
         "form": PositionForm(actor),
         "nav": "patrol",
@@ -98,3 +105,63 @@ def patrol_end(request: HttpRequest, patrol_id: int) -> HttpResponse:
             ).format(count=count),
         )
     return redirect("grid:patrol")
+
+
+def _outcome(request: HttpRequest, action: Callable[[], object], success: str) -> HttpResponse:
+    try:
+        action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect("grid:patrol")
+
+
+@require_POST
+@staff_view
+def patrol_checklist(request: HttpRequest, patrol_id: int) -> HttpResponse:
+    """The whole checklist in one form: each line's box and note; only changed lines are
+    written."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+
+    def save() -> None:
+        patrol = selectors.patrol_detail(actor, patrol_id)
+        for line in patrol.checklist.all():
+            done = request.POST.get(f"done-{line.pk}") == "on"
+            note = request.POST.get(f"note-{line.pk}", line.note)
+            if (done, note.strip()) != (line.done, line.note):
+                services.patrol_tick(
+                    actor=actor, patrol_id=patrol_id, duty_id=line.pk, done=done, note=note
+                )
+
+    return _outcome(request, save, _("巡查职责已保存"))
+
+
+@require_POST
+@staff_view
+def companion_add(request: HttpRequest, patrol_id: int) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    raw = request.POST.get("user_id", "")
+    if not raw.isdigit():
+        messages.error(request, _("请选择陪同人"))
+        return redirect("grid:patrol")
+    return _outcome(
+        request,
+        lambda: services.companion_add(actor=actor, patrol_id=patrol_id, user_id=int(raw)),
+        _("已登记陪同人"),
+    )
+
+
+@require_POST
+@staff_view
+def companion_remove(request: HttpRequest, patrol_id: int, companion_id: int) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return _outcome(
+        request,
+        lambda: services.companion_remove(
+            actor=actor, patrol_id=patrol_id, companion_id=companion_id
+        ),
+        _("已取消陪同人"),
+    )

@@ -16,6 +16,7 @@ from huying.org.roles import (
     HUB_ROLES,
     REPORTER_ROLES,
     ROLE_SCOPE,
+    TERRITORIAL_STAFF,
     may_manage,
 )
 
@@ -65,6 +66,11 @@ class Actor:
     def works_in_the_field(self) -> bool:
         """Grid and community staff: their own pages are the phone's (/m/, 我的任务)."""
         return self.role in FIELD_ROLES
+
+    @property
+    def follows_patrols(self) -> bool:
+        """Territorial staff and the district: the 巡查 page (三陪同 and recent patrols)."""
+        return self.role in TERRITORIAL_STAFF or self.sees_all
 
     @property
     def in_hub(self) -> bool:

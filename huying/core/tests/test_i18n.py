@@ -43,6 +43,7 @@ JS_FILES = [
     PACKAGE / "cases" / "static" / "phone" / "phone.js",
     PACKAGE / "cases" / "static" / "cases" / "map.js",
     PACKAGE / "cases" / "static" / "cases" / "case_map.js",
+    PACKAGE / "grid" / "static" / "grid" / "patrol_map.js",
     PACKAGE / "reports" / "static" / "reports" / "dashboard.js",
 ]
 #: Chinese characters and punctuation (、。「」（）：；), as left by an untranslated string; not
@@ -222,10 +223,10 @@ def _js_literals(path: Path) -> set[str]:
 
 
 def test_the_javascript_text_is_in_the_catalogue() -> None:
-    """Every Chinese string in phone.js (group "phone"), in map.js and case_map.js
-    (group "map") and in dashboard.js (group "dashboard") is in that group of ``JS_STRINGS``, nothing there is unused, and each has
+    """Every Chinese string in phone.js (group "phone"), in map.js, case_map.js and
+    patrol_map.js (group "map") and in dashboard.js (group "dashboard") is in that group of ``JS_STRINGS``, nothing there is unused, and each has
     an English translation; in Chinese the pages carry no catalogue at all."""
-    scripts = {"phone": JS_FILES[:1], "map": JS_FILES[1:3], "dashboard": JS_FILES[3:]}
+    scripts = {"phone": JS_FILES[:1], "map": JS_FILES[1:4], "dashboard": JS_FILES[4:]}
     committed = active(read_po(PO))
     for group, files in scripts.items():
         used = set().union(*(_js_literals(p) for p in files))

@@ -30,6 +30,7 @@ from huying.demo.district import (
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
 from huying.demo.roads import build_roads
+from huying.demo.patrols import build_patrols
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
@@ -194,6 +195,9 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  街长制 road segments: {build_roads(district, password=password, rng_seed=options['seed'])}"
             )
+            began = time.perf_counter()
+            walked = build_patrols(district, year_end=year_end, rng_seed=options["seed"])
+            self.stdout.write(f"  巡查 patrols: {walked} ({time.perf_counter() - began:.1f} s)")
             # The gazetteer a district keeps, and a 12345 export to import against it.
             began = time.perf_counter()
             data_dir = Path(settings.DATA_DIR)

@@ -1,0 +1,124 @@
+"""The patrol API: a phone's whole patrol, scope, and structured errors that change nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from huying.cases.tests.test_console import login
+from huying.conftest import World
+from huying.grid import duties
+from huying.grid.models import GridDuty, Patrol
+
+pytestmark = pytest.mark.django_db
+J = "application/json"
+
+
+def test_a_patrol_through_the_api(world: World) -> None:
+    duties.duty_add(actor=world.actor("community"), grid_id=world.grids[0].pk, text="门前三包")
+    phone = login(world, "grid_worker")
+    started = phone.post("/api/v1/patrols", {}, content_type=J)
+    assert started.status_code == 201
+    body = started.json()
+    pid, line = body["id"], body["checklist"][0]
+    assert line["text"] == "门前三包" and line["done"] is False
+    ticked = phone.put(
+        f"/api/v1/patrols/{pid}/checklist/{line['id']}",
+        {"done": True, "note": "已巡"},
+        content_type=J,
+    )
+    assert ticked.json() == {"id": line["id"], "text": "门前三包", "done": True, "note": "已巡"}
+    now = time.time()
+    points = [
+        {"lat": 30.605 + i * 1e-4, "lng": 104.005 + (i % 2) * 1e-4, "at": now - 60 + i}
+        for i in range(30)
+    ]
+    sent = phone.post(f"/api/v1/patrols/{pid}/track", {"points": points}, content_type=J)
+    assert sent.status_code == 200 and 2 < sent.json()["kept"] <= 30
+    street = world.actor("street").user
+    added = phone.post(f"/api/v1/patrols/{pid}/companions", {"user_id": street.pk}, content_type=J)
+    assert added.status_code == 201 and added.json()["kind"] == "street_cadre"
+    ended = phone.post(f"/api/v1/patrols/{pid}/end", {"note": "完成"}, content_type=J)
+    assert ended.json()["ended_at"] and ended.json()["companions"][0]["kind_label"] == "街道干部"
+    assert len(ended.json()["track"]) == sent.json()["kept"]
+    late = phone.post(f"/api/v1/patrols/{pid}/track", {"points": points}, content_type=J)
+    assert late.status_code == 422 and late.json()["error"]["code"] == "patrol_ended"
+    # Scope: the community sees it, another street does not.
+    assert login(world, "community").get(f"/api/v1/patrols/{pid}").status_code == 200
+    assert login(world, "street_b").get(f"/api/v1/patrols/{pid}").status_code == 404
+    assert [p["id"] for p in login(world, "street").get("/api/v1/patrols").json()] == [pid]
+
+
+def test_errors_are_structured_and_change_nothing(world: World) -> None:
+    phone = login(world, "grid_worker")
+    pid = phone.post("/api/v1/patrols", {}, content_type=J).json()["id"]
+    resident = world.actor("resident").user
+    refused = phone.post(
+        f"/api/v1/patrols/{pid}/companions", {"user_id": resident.pk}, content_type=J
+    )
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "not_staff"
+    assert "不是工作人员" in refused.json()["error"]["message"]
+    bad = phone.post(
+        f"/api/v1/patrols/{pid}/track",
+        {"points": [{"lat": 30.6, "lng": 104.0, "at": 1.0}]},
+        content_type=J,
+    )
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["index"] == 0
+    patrol = Patrol.objects.get()
+    assert patrol.track == [] and not patrol.companions.exists()
+
+
+def test_duty_lists_through_the_api(world: World) -> None:
+    grid = world.grids[0].pk
+    community = login(world, "community")
+    made = community.post(f"/api/v1/grids/{grid}/duties", {"text": "消防通道"}, content_type=J)
+    assert made.status_code == 201
+    duty = made.json()
+    edited = community.patch(
+        f"/api/v1/grids/{grid}/duties/{duty['id']}",
+        {"version": 0, "text": "消防通道畅通"},
+        content_type=J,
+    )
+    assert edited.json()["version"] == 1
+    stale = community.patch(
+        f"/api/v1/grids/{grid}/duties/{duty['id']}", {"version": 0, "text": "又改"}, content_type=J
+    )
+    assert stale.status_code == 409
+    assert [
+        d["text"] for d in login(world, "grid_worker").get(f"/api/v1/grids/{grid}/duties").json()
+    ] == ["消防通道畅通"]
+    denied = login(world, "grid_worker").post(
+        f"/api/v1/grids/{grid}/duties", {"text": "x"}, content_type=J
+    )
+    assert denied.status_code == 403
+    assert login(world, "grid_worker_b").get(f"/api/v1/grids/{grid}/duties").status_code == 404
+    assert GridDuty.objects.get().text == "消防通道畅通"
+
+
+def test_the_compliance_table_through_the_api(world: World) -> None:
+    body = login(world, "street").get("/api/v1/patrols/compliance?weeks=2").json()
+    assert body["street"] == "第1街道" and body["target"] == 2
+    assert [(r["worker"], r["shortfall"]) for r in body["rows"]] == [("测试grid_worker", 2)] * 2
+    assert login(world, "dept_cg").get("/api/v1/patrols/compliance").status_code == 403
+    assert login(world, "street").get("/api/v1/patrols/compliance?weeks=99").status_code == 422
+
+
+def test_the_district_template_through_the_api(world: World) -> None:
+    admin = login(world, "admin")
+    made = admin.post("/api/v1/duty-template", {"item_id": world.items[1].pk}, content_type=J)
+    assert made.status_code == 201 and made.json()["text"] == "占道经营"
+    assert admin.post("/api/v1/duty-template/copy", content_type=J).json() == {
+        "grids": 4,
+        "added": 4,
+    }
+    assert admin.post("/api/v1/duty-template/copy", content_type=J).json()["added"] == 0
+    assert [d["text"] for d in login(world, "street").get("/api/v1/duty-template").json()] == [
+        "占道经营"
+    ]
+    street = login(world, "street")
+    assert street.post("/api/v1/duty-template", {"text": "x"}, content_type=J).status_code == 403
+    assert street.post("/api/v1/duty-template/copy", content_type=J).status_code == 403
+    assert login(world, "resident").get("/api/v1/duty-template").status_code == 403
+    assert GridDuty.objects.count() == 4
