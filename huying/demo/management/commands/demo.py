@@ -29,8 +29,8 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
-from huying.demo.roads import build_roads
 from huying.demo.patrols import build_patrols
+from huying.demo.roads import build_roads
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
