@@ -175,12 +175,13 @@ RANKING_VIEWS = [
     ("monthly", gettext_lazy("部门月度考评")),
     ("annual", gettext_lazy("部门年度考评")),
     ("streets", gettext_lazy("街道排名")),
+    ("units", gettext_lazy("派驻机构考评")),
 ]
 
 
 class RankingForm(PeriodForm):
-    """Which ranking and its period: a month for 一月一考评, a year for the annual score,
-    any period for the streets."""
+    """Which ranking and its period: a month for 一月一考评 (departments and field units), a
+    year for the annual score, any period for the streets."""
 
     view = forms.ChoiceField(choices=RANKING_VIEWS, widget=forms.HiddenInput)
 
@@ -197,7 +198,8 @@ class RankingForm(PeriodForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        kind = {"monthly": "month", "annual": "year"}.get(self.cleaned_data.get("view", ""))
+        view = self.cleaned_data.get("view", "")
+        kind = {"monthly": "month", "units": "month", "annual": "year"}.get(view)
         if kind:
             self.cleaned_data["period"] = kind
         return super().clean()

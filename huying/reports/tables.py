@@ -133,6 +133,9 @@ def _rankings(form: RankingForm, actor: Actor) -> list[Table]:
     if d["view"] == "monthly":
         year, month = d["month"]
         return [tabulate.monthly_ranking(year=year, month=month, actor=actor)]
+    if d["view"] == "units":
+        year, month = d["month"]
+        return tabulate.unit_rankings(year=year, month=month, actor=actor)
     if d["view"] == "annual":
         return [tabulate.annual_ranking(year=d["year"], actor=actor)]
     return list(tabulate.street_rankings(period=form.the_period, actor=actor))
@@ -146,7 +149,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     view = form.data.get("view")
     context: dict[str, Any] = {
         "form": form,
-        "tab": view if view in ("monthly", "annual", "streets") else "monthly",
+        "tab": view if view in ("monthly", "annual", "streets", "units") else "monthly",
         "nav": "reports",
     }
     if not form.is_valid():

@@ -444,7 +444,8 @@ RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 
 
 def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
-    """一月一考评: every department's score of the month, ranked under the guard."""
+    """一月一考评: every department's score of the month (its field units' ratings rolled up),
+    ranked under the guard."""
     listed = scores.monthly_department_scores(year=year, month=month, district=_district(actor))
     columns = (
         RANK_COLUMN,
@@ -475,6 +476,59 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
         note=_("评议件数少于 %(n)d 件的部门列出得分但不排名。")
         % {"n": settings.HUYING_RANKING_MIN_CASES},
     )
+
+
+def _unit_table(listed: list[scores.UnitScore], title: str, subtitle: str) -> Table:
+    columns = (
+        RANK_COLUMN,
+        Column("cases", gettext_lazy("评议件数"), COUNT, sortable=False),
+        Column("score", gettext_lazy("月度得分"), SCORE, sortable=False),
+    )
+    rows = [
+        Row(
+            f"{s.name}（{s.department}）",
+            (
+                _rank_cell(s.rank, UNRANKED),
+                Cell(s.cases, show(COUNT, s.cases)),
+                Cell(s.score, show(SCORE, s.score)),
+            ),
+        )
+        for s in listed
+    ]
+    return Table(
+        title=title,
+        subtitle=subtitle,
+        label_header=_("派驻机构（所属部门）"),
+        columns=columns,
+        rows=tuple(rows),
+        note=_(
+            "街道对派驻机构单独评议；评议件数少于 %(n)d 件的不排名。"
+            "派驻机构的评议同时计入所属部门的月度得分（按评议件数加权）。"
+        )
+        % {"n": settings.HUYING_RANKING_MIN_CASES},
+    )
+
+
+def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
+    """派驻机构一月一考评: the district's field units ranked on the streets' ratings of the
+    month, then, street by street, the units that street rated (where they were stationed)."""
+    district = _district(actor)
+    subtitle = period_label(Period.month(year, month))
+    tables = [
+        _unit_table(
+            scores.monthly_unit_scores(year=year, month=month, district=district),
+            _("派驻机构月度考评"),
+            subtitle,
+        )
+    ]
+    for street in _streets(actor):
+        listed = scores.monthly_unit_scores(
+            year=year, month=month, district=district, street=street
+        )
+        if listed:
+            title = _("%(street)s派驻机构考评") % {"street": street.name}
+            tables.append(_unit_table(listed, title, subtitle))
+    return tables
 
 
 def annual_ranking(*, year: int, actor: Actor) -> Table:
