@@ -68,7 +68,7 @@ from huying.evaluation.models import (
 )
 from huying.evaluation.rules import Scores
 from huying.evaluation.scores import annual_scores
-from huying.evaluation.selectors import responding_departments
+from huying.evaluation.selectors import department_of, responding_units
 from huying.evaluation.services import (
     annual_review_set,
     rating_appeal,
@@ -972,12 +972,14 @@ class _Simulation:
             self.call(services.case_supervise, actor=actor, case_id=cid, note=note, now=t)
 
     def rate(self, plan: _Plan, street: Actor, t: datetime) -> None:
-        """逆向评议: the street scores each department that answered, mostly well; a late or
-        reworked answer scores lower, and a low score is now and then appealed."""
+        """逆向评议: the street scores each unit that answered — a department, or the
+        street's stationed 综合执法中队 on its own — mostly well; a late or reworked answer
+        scores lower, and a low score is now and then appealed (by the department's leader,
+        for a field unit too)."""
         rng, cid = self.rng, plan.case_id
         case = Case.objects.get(pk=cid)
         plan.rated = True
-        for dept_id in responding_departments(case):
+        for dept_id, unit in responding_units(case).items():
             late = case.overdue or case.rework_count
             base = 14 if late else 18
             scores = Scores(*(max(8, min(20, base + rng.randint(-3, 2))) for _ in range(5)))
@@ -991,7 +993,7 @@ class _Simulation:
                 reason=reason, now=t,
             )  # fmt: skip
             if scores.total < 80 and rng.random() < P_APPEAL:
-                handler = self.actors.get(Role.DEPT_LEADER, dept_id)
+                handler = self.actors.get(Role.DEPT_LEADER, department_of(unit).pk)
                 t2 = t + timedelta(hours=rng.uniform(2, 24))
                 self.call(
                     rating_appeal, actor=handler, rating_id=rating.pk,

@@ -42,7 +42,7 @@ from django.db.models.lookups import GreaterThan
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huying.cases.models import Case, CaseEvent, CaseState, Route, Satisfaction
+from huying.cases.models import Case, CaseEvent, CaseState, Route, Satisfaction, Tier
 from huying.core.errors import InvalidInput
 from huying.evaluation.aggregate import Family, Rows, counts, measure_cases
 from huying.evaluation.grouping import GroupBy
@@ -113,6 +113,26 @@ def closure_measures(period: Period, p: str = "") -> dict[str, Q]:
         "on_time_closed": closed & ~late,
         "overdue_open": overdue_open,
         "due": closed | overdue_open,
+    }
+
+
+def tier_measures(period: Period, p: str = "") -> dict[str, Q]:
+    """小事不出网格、大事不出社区、重大事情不出街道: where each case closed in P was settled.
+    A case's route and tier when it closed say it (a reopening clears both, and its next
+    closing says again): self-handled (``Route.SELF``) at the grid, community or street
+    tier it was held at; any other route — the street's call to a department, the hub's
+    dispatch, a district leader's order — went above the street. The four partition the
+    closed cases (a closed case is valid)."""
+    closed = _closed(period, p)
+    own = closed & _on_case(p, route=Route.SELF)
+    return {
+        "closed": closed,
+        "grid": own & _on_case(p, tier=Tier.GRID),
+        "community": own & _on_case(p, tier=Tier.COMMUNITY),
+        "street": own & _on_case(p, tier=Tier.STREET),
+        "above": closed & ~_on_case(p, route=Route.SELF),
+        "in_community": own & _on_case(p, tier__in=[Tier.GRID, Tier.COMMUNITY]),
+        "in_street": own,
     }
 
 
@@ -224,6 +244,7 @@ _CASE_GROUPS = _TERRITORY | {GroupBy.CATALOGUE_CLASS, GroupBy.SOURCE}
 
 CLOSURE = Family("closure", Rows.CASES, closure_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT})
 OUTCOME = Family("outcome", Rows.CASES, outcome_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT})
+TIERS = Family("tiers", Rows.CASES, tier_measures, _CASE_GROUPS)
 REPORTS = Family("reports", Rows.CASES, report_measures, _CASE_GROUPS | {GroupBy.GRID_WORKER})
 HANDLING = Family(
     "handling", Rows.ASSIGNMENTS, handling_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT}
@@ -322,6 +343,48 @@ class ResponseRow:
     def report_in_timeliness(self) -> Decimal | None:
         """报到及时率 = 按时报到数 ÷ 报到数, over the report-ins made in P."""
         return ratio(self.on_time_report_ins, self.report_ins)
+
+
+@dataclass(frozen=True)
+class TierRow:
+    """Over the cases closed in P, by the tier that settled them."""
+
+    key: Any
+    closed: int
+    grid: int
+    community: int
+    street: int
+    above: int  # departments, through a call, the hub or a district leader
+    in_community: int  # grid + community
+    in_street: int  # grid + community + street
+
+    @property
+    def grid_share(self) -> Decimal | None:
+        """小事不出网格率 = 网格办结数 ÷ 结案数."""
+        return ratio(self.grid, self.closed)
+
+    @property
+    def community_share(self) -> Decimal | None:
+        return ratio(self.community, self.closed)
+
+    @property
+    def street_share(self) -> Decimal | None:
+        return ratio(self.street, self.closed)
+
+    @property
+    def above_share(self) -> Decimal | None:
+        """街道以上办结占比 = 部门办结数 ÷ 结案数."""
+        return ratio(self.above, self.closed)
+
+    @property
+    def in_community_share(self) -> Decimal | None:
+        """大事不出社区率 = (网格 + 社区办结数) ÷ 结案数."""
+        return ratio(self.in_community, self.closed)
+
+    @property
+    def in_street_share(self) -> Decimal | None:
+        """重大事情不出街道率 = (网格 + 社区 + 街道办结数) ÷ 结案数."""
+        return ratio(self.in_street, self.closed)
 
 
 @dataclass(frozen=True)
@@ -473,6 +536,12 @@ def response(*, period: Period, by: str, actor: Actor | None = None) -> list[Res
     return _sorted({k: ResponseRow(key=k, **c) for k, c in table.items()})
 
 
+def tiers(*, period: Period, by: str, actor: Actor | None = None) -> list[TierRow]:
+    """小事不出网格、大事不出社区、重大事情不出街道: the share closed at each tier."""
+    table = counts(TIERS, period=period, by=by, actor=actor)
+    return _sorted({k: TierRow(key=k, **c) for k, c in table.items()})
+
+
 def outcome(*, period: Period, by: str, actor: Actor | None = None) -> list[OutcomeRow]:
     """满意率, 解决率."""
     table = counts(OUTCOME, period=period, by=by, actor=actor)
@@ -595,6 +664,17 @@ INDICATORS: dict[str, Indicator] = {
         ),
         Indicator(
             "call_accuracy", gettext_lazy("呼叫准确度"), (CALLS, "accurate"), (CALLS, "calls")
+        ),
+        *(
+            Indicator(code, label, (TIERS, measure), (TIERS, "closed"))
+            for code, label, measure in (
+                ("grid_share", gettext_lazy("小事不出网格率"), "grid"),
+                ("community_share", gettext_lazy("社区办结占比"), "community"),
+                ("street_share", gettext_lazy("街道办结占比"), "street"),
+                ("above_share", gettext_lazy("街道以上办结占比"), "above"),
+                ("in_community_share", gettext_lazy("大事不出社区率"), "in_community"),
+                ("in_street_share", gettext_lazy("重大事情不出街道率"), "in_street"),
+            )
         ),
         Indicator("whistle_rate", gettext_lazy("吹哨率"), (CALLS, "calls"), (OUTCOME, "reported")),
         Indicator(

@@ -1,6 +1,8 @@
 """Reverse evaluation (逆向评议) and the inputs of the annual evaluation (docs/glossary.md §4).
 
-A ``Rating`` is the calling street's score of one responding department on one case. The
+A ``Rating`` is the calling street's score of one responding unit on one case: a department,
+or a field unit (派驻机构) rated on its own — ``unit`` is whom the street rated, ``department``
+the department its score rolls up to (the unit itself when it is a department). The
 street's versions of it stay as ``RatingRevision`` rows (the original and at most one
 correction); the department's appeal (申诉) and the hub's ruling are a ``RatingAppeal``.
 ``effective_total`` is the one number scores and rankings read — the appeal's adjusted
@@ -36,13 +38,17 @@ CRITERIA = ("report_in", "professionalism", "responsibility", "cooperation", "re
 
 
 class Rating(models.Model):
-    """One street's score of one responding department on one case (一事一评)."""
+    """One street's score of one responding unit on one case (一事一评)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="ratings")
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("被评议单位")
+    )
     department = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="ratings_received", verbose_name=_("部门")
     )
-    # The department's path: "a department sees its own ratings" is a prefix match.
+    # The rated unit's path: "a department sees its own and its field units' ratings, a
+    # field unit its own" is a prefix match.
     department_path = models.CharField(max_length=255, editable=False)
     street = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="ratings_given", verbose_name=_("街道")
@@ -69,9 +75,7 @@ class Rating(models.Model):
         verbose_name = _("逆向评议")
         verbose_name_plural = _("逆向评议")
         constraints = [
-            models.UniqueConstraint(
-                fields=["case", "department"], name="rating_one_per_department"
-            ),
+            models.UniqueConstraint(fields=["case", "unit"], name="rating_one_per_unit"),
             models.CheckConstraint(
                 condition=models.Q(
                     total=models.F("report_in")
@@ -93,12 +97,13 @@ class Rating(models.Model):
         ]
         indexes = [
             models.Index(fields=["department", "verified_at"], name="rating_department_month"),
+            models.Index(fields=["unit", "verified_at"], name="rating_unit_month"),
             models.Index(fields=["street", "verified_at"], name="rating_street_month"),
             models.Index(fields=["verified_at"], name="rating_month"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id}→{self.department_id} {self.effective_total}"
+        return f"{self.case_id}→{self.unit_id} {self.effective_total}"
 
 
 class RatingRevision(models.Model):

@@ -11,13 +11,14 @@ Decisions (the mechanism leaves them open; docs/glossary.md §4):
   A case that lies in no street has no calling street and is not rated.
 - **When.** After verification passed (核查通过): the case is in follow-up, closed or
   archived. A reopened case being handled again cannot be rated until it passes again.
-- **Whom.** Each responding department: the departments of the case's assignments (lead
-  and co-handlers, in any round) that were not withdrawn or returned. A field unit's work
-  is its department's: the rating goes to the department.
+- **Whom.** Each responding unit: the units of the case's assignments (lead and
+  co-handlers, in any round) that were not withdrawn or returned. A field unit (派驻机构:
+  派出所, 执法中队, 市场监管所 …) answers to the street it works in and is rated on its own;
+  its rating also counts in its department's score (``scores``: the roll-up).
 - **Corrections.** Once, by the rating street, with a reason, and only before an appeal:
   once a department has appealed, the hub's ruling is the last word.
-- **Appeals.** Once per rating, by the rated department's own staff (department roles at
-  the department), with a reason; the hub (dispatcher or supervisor) upholds with adjusted
+- **Appeals.** Once per rating, by the rated unit's own staff or its department's
+  (department roles at the unit or above it), with a reason; the hub (dispatcher or supervisor) upholds with adjusted
   scores for every criterion, or refuses — with a reason either way.
 """
 

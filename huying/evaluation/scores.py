@@ -2,7 +2,17 @@
 
 - **Period score** (the monthly score is the period score of a calendar month): the mean
   effective total of the department's ratings whose case passed verification in the
-  period, with that count of rated cases. The verification date decides the month, not
+  period, with the count of rated cases.
+- **Field units (派驻机构)** are rated by the streets on their own and have their own period
+  score and ranking, the same way, among the district's field units (``unit_scores``), and
+  per street among the units that street rated (where they are stationed: the org tree
+  hangs a field unit under its department, not under a street, so the ratings say where it
+  worked).
+- **Roll-up**: a department's score is the mean over its own ratings *and* its field units'
+  — every rating weighs one, so each unit weighs in by its number of rated cases (a unit
+  with 12 rated cases counts four times one with 3). Its case count is the distinct cases
+  among them: a case where the department and one of its units were both rated is one case
+  with two ratings. The verification date decides the month, not
   the date the street got round to rating: a department's work of March is March's, and a
   rating entered on 2 April for a case verified on 30 March changes March's score (the
   circular published earlier keeps the figures it was generated with).
@@ -19,6 +29,8 @@
 
 Rankings are published to everyone in the district (一月一通报), so these reads take no
 actor; they read org units and ratings, never a case.
+
+The rating street's 核查通过 date decides the month for units as for departments.
 """
 
 from __future__ import annotations
@@ -68,14 +80,39 @@ def departments(district: OrgUnit | None = None) -> QuerySet[OrgUnit]:
     return qs.filter(path__startswith=district.path) if district else qs
 
 
-def _rating_sums(period: Period) -> dict[int, tuple[int, int]]:
+@dataclass(frozen=True)
+class UnitScore:
+    """A field unit's period score; ``street`` set when it is one street's ratings only."""
+
+    unit_id: int
+    name: str
+    department_id: int
+    department: str
+    cases: int
+    score: Decimal | None
+    street_id: int | None = None
+    rank: int | None = None
+
+
+def _in(period: Period) -> QuerySet[Rating]:
+    return Rating.objects.filter(verified_at__gte=period.start, verified_at__lt=period.end)
+
+
+def _mean(n: int, points: int) -> Decimal:
+    return Decimal(points) / n
+
+
+def _rating_sums(period: Period) -> dict[int, tuple[int, int, int]]:
+    """By department (its field units' ratings rolled up): (ratings, points, cases)."""
     rows = (
-        Rating.objects.filter(verified_at__gte=period.start, verified_at__lt=period.end)
+        _in(period)
         .values("department_id")
-        .annotate(n=Count("pk"), points=Sum("effective_total"))
+        .annotate(
+            n=Count("pk"), points=Sum("effective_total"), cases=Count("case_id", distinct=True)
+        )
         .order_by()
     )
-    return {r["department_id"]: (r["n"], r["points"]) for r in rows}
+    return {r["department_id"]: (r["n"], r["points"], r["cases"]) for r in rows}
 
 
 def department_scores(*, period: Period, district: OrgUnit | None = None) -> list[DepartmentScore]:
@@ -85,8 +122,8 @@ def department_scores(*, period: Period, district: OrgUnit | None = None) -> lis
         DepartmentScore(
             department_id=d.pk,
             name=d.name,
-            cases=sums.get(d.pk, (0, 0))[0],
-            score=Decimal(sums[d.pk][1]) / sums[d.pk][0] if d.pk in sums else None,
+            cases=sums[d.pk][2] if d.pk in sums else 0,
+            score=_mean(*sums[d.pk][:2]) if d.pk in sums else None,
         )
         for d in departments(district)
     ]
@@ -98,6 +135,49 @@ def monthly_department_scores(
 ) -> list[DepartmentScore]:
     """一月一考评."""
     return department_scores(period=Period.month(year, month), district=district)
+
+
+def field_units(district: OrgUnit | None = None) -> QuerySet[OrgUnit]:
+    qs = (
+        OrgUnit.objects.filter(kind=K.FIELD_UNIT, is_active=True, parent__is_active=True)
+        .select_related("parent")
+        .defer("boundary", "parent__boundary")
+        .order_by("path")
+    )
+    return qs.filter(path__startswith=district.path) if district else qs
+
+
+def unit_scores(
+    *, period: Period, district: OrgUnit | None = None, street: OrgUnit | None = None
+) -> list[UnitScore]:
+    """The period score of the district's field units, ranked under the guard: every
+    active unit; with ``street``, that street's ratings only and the units it rated."""
+    rated = _in(period).filter(unit__kind=K.FIELD_UNIT)
+    if street is not None:
+        rated = rated.filter(street=street)
+    rows = rated.values("unit_id").annotate(n=Count("pk"), points=Sum("effective_total"))
+    sums = {r["unit_id"]: (r["n"], r["points"]) for r in rows.order_by()}
+    listed = [
+        UnitScore(
+            unit_id=u.pk,
+            name=u.name,
+            department_id=u.parent_id or u.pk,
+            department=u.parent.name if u.parent else "",
+            cases=sums[u.pk][0] if u.pk in sums else 0,
+            score=_mean(*sums[u.pk]) if u.pk in sums else None,
+            street_id=street.pk if street else None,
+        )
+        for u in field_units(district)
+        if street is None or u.pk in sums
+    ]
+    return rank(listed, score=lambda s: s.score, cases=lambda s: s.cases)
+
+
+def monthly_unit_scores(
+    *, year: int, month: int, district: OrgUnit | None = None, street: OrgUnit | None = None
+) -> list[UnitScore]:
+    """派驻机构一月一考评."""
+    return unit_scores(period=Period.month(year, month), district=district, street=street)
 
 
 def _means(
@@ -123,8 +203,8 @@ def annual_scores(*, year: int, district: OrgUnit | None = None) -> list[AnnualS
     w_survey: Decimal = settings.HUYING_ANNUAL_SURVEY_WEIGHT
     listed = []
     for d in departments(district):
-        cases, points = process.get(d.pk, (0, 0))
-        p = Decimal(points) / cases if cases else None
+        n, points, cases = process.get(d.pk, (0, 0, 0))
+        p = _mean(n, points) if n else None
         n_reviews, review_sum = reviews.get(d.pk, (0, Decimal(0)))
         n_forms, survey_sum = surveys.get(d.pk, (0, Decimal(0)))
         review = review_sum / n_reviews if n_reviews else None

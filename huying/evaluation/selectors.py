@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Case as CaseWhen
-from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery, When
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, Case, CaseEvent
@@ -38,15 +37,15 @@ K = OrgUnit.Kind
 
 
 def ratings_visible_to(actor: Actor | None) -> QuerySet[Rating]:
-    """Roles that see all see every rating; a department sees the ratings it received (not
-    its co-handlers'); territorial staff see the ratings of the cases in their territory; a
+    """Roles that see all see every rating; a department sees the ratings it and its field
+    units received (not its co-handlers'), a field unit its own; territorial staff see the ratings of the cases in their territory; a
     resident sees none (a rating is between the street and the department)."""
     qs = Rating.objects.all()
     if actor is None or actor.scope == DataScope.ALL:
         return qs
     if actor.role in DEPARTMENT_ROLES:
         if actor.scope == DataScope.NODE_ONLY:
-            return qs.filter(department_id=actor.unit.pk)
+            return qs.filter(unit_id=actor.unit.pk)
         return qs.filter(department_path__startswith=actor.unit.path)
     if actor.is_reporter:
         return qs.none()
@@ -67,17 +66,17 @@ def department_of(unit: OrgUnit) -> OrgUnit:
     return unit
 
 
-def responding_departments(case: Case) -> dict[int, OrgUnit]:
-    """The departments that answered the case: those of its assignments in any round,
-    lead or co-handler, that were not withdrawn or returned; field units rolled up."""
+def responding_units(case: Case) -> dict[int, OrgUnit]:
+    """The units that answered the case, each rated on its own: those of its assignments in
+    any round, lead or co-handler, that were not withdrawn or returned — departments and
+    field units alike."""
     assignments = (
         Assignment.objects.filter(case=case)
         .exclude(state__in=NOT_RESPONDING)
         .select_related("department__parent")
         .defer("department__boundary", "department__parent__boundary")
     )
-    departments = (department_of(a.department) for a in assignments)
-    return {d.pk: d for d in departments}
+    return {a.department.pk: a.department for a in assignments}
 
 
 def district_of(unit: OrgUnit) -> OrgUnit | None:
@@ -114,14 +113,6 @@ def enters_surveys(actor: Actor) -> bool:
     return actor.role in HUB_ROLES
 
 
-def _rated_department() -> CaseWhen:
-    """An assignment's department as a rating names it: a field unit's is its parent."""
-    return CaseWhen(
-        When(department__kind=K.FIELD_UNIT, then=F("department__parent_id")),
-        default=F("department_id"),
-    )
-
-
 def _verified_at(case_ref: str) -> Subquery:
     """When the case last passed verification (the rating's month), as a subquery."""
     return Subquery(
@@ -132,17 +123,17 @@ def _verified_at(case_ref: str) -> Subquery:
 
 
 def ratings_due(actor: Actor) -> QuerySet[Any]:
-    """待评议: one row (``case_id``, ``rated``: the department, ``verified_at``) per verified case of
-    the actor's street and responding department that has no rating yet, the longest
+    """待评议: one row (``case_id``, ``rated``: the unit, ``verified_at``) per verified case of
+    the actor's street and responding unit that has no rating yet, the longest
     waiting first. Empty for a role that does not rate."""
     if not rates(actor):
         return Assignment.objects.none().values("case_id")
     cases = cases_visible_to(actor).filter(street_id=actor.unit.pk, state__in=RATEABLE_CASE_STATES)
-    rated = Rating.objects.filter(case_id=OuterRef("case_id"), department_id=OuterRef("rated"))
+    rated = Rating.objects.filter(case_id=OuterRef("case_id"), unit_id=OuterRef("rated"))
     return (
         Assignment.objects.filter(case__in=cases)
         .exclude(state__in=NOT_RESPONDING)
-        .annotate(rated=_rated_department())
+        .annotate(rated=F("department_id"))
         .filter(~Exists(rated))
         .values("case_id", "rated")
         .annotate(verified_at=_verified_at("case_id"))
@@ -169,16 +160,16 @@ def due_rows(rows: list[dict[str, Any]]) -> list[DueRating]:
 
 
 def rating_targets(actor: Actor, case: Case) -> list[OrgUnit]:
-    """The departments of a case (from the actor's scope) the actor may still rate now."""
+    """The units of a case (from the actor's scope) the actor may still rate now."""
     if (
         not rates(actor)
         or case.street_id != actor.unit.pk
         or case.state not in RATEABLE_CASE_STATES
     ):
         return []
-    rated = set(Rating.objects.filter(case=case).values_list("department_id", flat=True))
-    departments = responding_departments(case)
-    return [d for pk, d in sorted(departments.items()) if pk not in rated]
+    rated = set(Rating.objects.filter(case=case).values_list("unit_id", flat=True))
+    units = responding_units(case)
+    return [u for pk, u in sorted(units.items()) if pk not in rated]
 
 
 def rating_target_get(actor: Actor, *, case_id: int, department_id: int) -> tuple[Case, OrgUnit]:
@@ -193,16 +184,16 @@ def rating_target_get(actor: Actor, *, case_id: int, department_id: int) -> tupl
         if rates(actor)
         else None
     )
-    department = responding_departments(case).get(department_id) if case else None
+    department = responding_units(case).get(department_id) if case else None
     if case is None or department is None:
         raise NotFound(_("事件不存在或无权评议"))
     return case, department
 
 
 def _rows(qs: QuerySet[Rating]) -> QuerySet[Rating]:
-    """Ratings with what a list shows: case, department, street, appeal; no polygons."""
-    return qs.select_related("case", "department", "street", "appeal").defer(
-        "department__boundary", "street__boundary"
+    """Ratings with what a list shows: case, unit, department, street, appeal; no polygons."""
+    return qs.select_related("case", "unit", "department", "street", "appeal").defer(
+        "unit__boundary", "department__boundary", "street__boundary"
     )
 
 

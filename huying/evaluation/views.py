@@ -177,12 +177,12 @@ def due(request: HttpRequest) -> HttpResponse:
 
 @part_view(selectors.rates)
 def rate(request: HttpRequest, case_id: int, department_id: int) -> HttpResponse:
-    """The scoring form for one (case, department); back to 待评议 when stored."""
+    """The scoring form for one (case, responding unit); back to 待评议 when stored."""
     actor = _actor(request)
     case, department = selectors.rating_target_get(
         actor, case_id=case_id, department_id=department_id
     )
-    existing = Rating.objects.filter(case=case, department=department).first()
+    existing = Rating.objects.filter(case=case, unit=department).first()
     if existing is not None and request.method != "POST":
         messages.info(request, _("该部门在此事件上已有评议"))
         return redirect("evaluation:rating", rating_id=existing.pk)
@@ -212,13 +212,7 @@ def rate(request: HttpRequest, case_id: int, department_id: int) -> HttpResponse
                     },
                 )
                 return redirect("evaluation:due")
-    assignments = [
-        a
-        for a in case.assignments.select_related("department__parent").defer(
-            "department__boundary", "department__parent__boundary"
-        )
-        if selectors.department_of(a.department).pk == department.pk
-    ]
+    assignments = list(case.assignments.filter(department=department).select_related("department"))
     context = {
         "case": case,
         "department": department,
@@ -401,7 +395,7 @@ def rating_correct(request: HttpRequest, rating_id: int) -> HttpResponse:
         write,
         lambda r: (
             _("已更正 %(case)s · %(department)s 的评议")
-            % {"case": r.case.number, "department": r.department.name}
+            % {"case": r.case.number, "department": r.unit.name}
         ),
         "evaluation:given",
     )
@@ -450,7 +444,7 @@ def rating_rule(request: HttpRequest, rating_id: int) -> HttpResponse:
         write,
         lambda r: (
             _("已裁定 %(case)s · %(department)s 的申诉")
-            % {"case": r.case.number, "department": r.department.name}
+            % {"case": r.case.number, "department": r.unit.name}
         ),
         "evaluation:appeals",
     )

@@ -94,3 +94,16 @@ def heat(request: HttpRequest, q: Query[WindowIn]) -> list[list[float]]:
 @router.get("/dashboard/overdue", summary="超期督办榜：当前超期最久的事件")
 def overdue(request: HttpRequest) -> list[dict[str, Any]]:
     return data.clock_board(_scope(request), timezone.now())
+
+
+class UnitsIn(MonthIn):
+    street_id: int | None = Field(None, description="只看该街道给出的评议 / one street's ratings")
+
+
+@router.get("/rankings/units", summary="派驻机构月度考评：街道评议派驻机构的得分与排名")
+def unit_ranking(request: HttpRequest, q: Query[UnitsIn]) -> list[dict[str, Any]]:
+    """Published to the district like the departments' ranking (一月一通报)."""
+    today = day_of(timezone.now())
+    return data.unit_ranking(
+        _scope(request), q.year or today.year, q.month or today.month, street_id=q.street_id
+    )

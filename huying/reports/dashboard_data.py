@@ -42,7 +42,7 @@ from huying.core.errors import InvalidInput, NotFound
 from huying.core.geo import from_wgs84
 from huying.evaluation import indicators
 from huying.evaluation.periods import Period
-from huying.evaluation.scores import department_scores
+from huying.evaluation.scores import department_scores, unit_scores
 from huying.evaluation.selectors import department_of, district_of
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -342,6 +342,37 @@ def ranking(scope: Scope, year: int, month: int) -> list[dict[str, Any]]:
             "mine": scope.is_department and s.department_id == scope.unit.pk,
         }
         for s in scores
+    ]
+
+
+def unit_ranking(
+    scope: Scope, year: int, month: int, *, street_id: int | None = None
+) -> list[dict[str, Any]]:
+    """派驻机构一月一考评: every field unit of the district scored on the streets' ratings of
+    the month (with ``street_id``: one street's ratings, the units it rated)."""
+    district = scope.unit if scope.kind == "district" else district_of(scope.unit)
+    street = None
+    if street_id is not None:
+        street = OrgUnit.objects.filter(
+            pk=street_id,
+            kind=OrgUnit.Kind.STREET,
+            path__startswith=district.path if district else "",
+        ).first()
+        if street is None:
+            raise NotFound(_("街道不存在"))
+    listed = unit_scores(period=Period.month(year, month), district=district, street=street)
+    return [
+        {
+            "unit": s.unit_id,
+            "label": s.name,
+            "department": s.department,
+            "street": s.street_id,
+            "cases": s.cases,
+            "score": None if s.score is None else round(float(s.score), 1),
+            "rank": s.rank,
+            "mine": scope.is_department and s.department_id == scope.unit.pk,
+        }
+        for s in listed
     ]
 
 

@@ -19,7 +19,8 @@ from django.utils.translation import gettext_lazy
 from huying.core.errors import DomainError
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
-from huying.reports.tabulate import TABLES
+from huying.org.models import OrgUnit
+from huying.reports.tabulate import TABLES, WITHIN_GROUP
 
 PERIOD_KINDS = [
     ("month", gettext_lazy("月度")),
@@ -136,6 +137,8 @@ class IndicatorForm(PeriodForm):
         label=gettext_lazy("分组"), required=False, choices=[("", ""), *GroupBy.choices]
     )
     sort = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    # Drill-down: a street or community whose communities or grids the table shows.
+    within = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
     field_order = ["table", "by", "period", "month", "year", "quarter", "start", "end"]
 
@@ -168,6 +171,20 @@ class IndicatorForm(PeriodForm):
         sort = data.get("sort") or ""
         if sort and sort.lstrip("-") not in {m.code for m in spec.metrics}:
             self.add_error(None, _("排序列有误"))
+        data["within_unit"] = None
+        if data.get("within"):
+            unit = (
+                OrgUnit.objects.filter(pk=data["within"], kind__in=list(WITHIN_GROUP))
+                .defer("boundary")
+                .first()
+            )
+            below: dict[str, tuple[str, ...]] = {
+                OrgUnit.Kind.STREET: (GroupBy.COMMUNITY, GroupBy.GRID),
+                OrgUnit.Kind.COMMUNITY: (GroupBy.GRID,),
+            }
+            if unit is None or by not in below[unit.kind]:
+                self.add_error(None, _("下钻的街道或社区有误"))
+            data["within_unit"] = unit
         return data
 
 
@@ -175,12 +192,13 @@ RANKING_VIEWS = [
     ("monthly", gettext_lazy("部门月度考评")),
     ("annual", gettext_lazy("部门年度考评")),
     ("streets", gettext_lazy("街道排名")),
+    ("units", gettext_lazy("派驻机构考评")),
 ]
 
 
 class RankingForm(PeriodForm):
-    """Which ranking and its period: a month for 一月一考评, a year for the annual score,
-    any period for the streets."""
+    """Which ranking and its period: a month for 一月一考评 (departments and field units), a
+    year for the annual score, any period for the streets."""
 
     view = forms.ChoiceField(choices=RANKING_VIEWS, widget=forms.HiddenInput)
 
@@ -197,7 +215,8 @@ class RankingForm(PeriodForm):
         }
 
     def clean(self) -> dict[str, Any]:
-        kind = {"monthly": "month", "annual": "year"}.get(self.cleaned_data.get("view", ""))
+        view = self.cleaned_data.get("view", "")
+        kind = {"monthly": "month", "units": "month", "annual": "year"}.get(view)
         if kind:
             self.cleaned_data["period"] = kind
         return super().clean()

@@ -21,7 +21,9 @@ from django.views.decorators.http import require_GET
 
 from huying.core.errors import InvalidInput, NotFound
 from huying.core.web import file_download
+from huying.evaluation.grouping import GroupBy
 from huying.org.actors import Actor
+from huying.org.models import OrgUnit
 from huying.org.web import staff_view
 from huying.reports import table_xlsx, tabulate
 from huying.reports.table_forms import IndicatorForm, RankingForm, with_defaults
@@ -65,8 +67,26 @@ def _indicator_form(request: HttpRequest) -> IndicatorForm:
 def _indicator_table(form: IndicatorForm, actor: Actor) -> Table:
     d = form.cleaned_data
     return tabulate.indicator_table(
-        TABLES[d["table"]], period=form.the_period, by=d["by"], actor=actor, sort=d["sort"]
+        TABLES[d["table"]],
+        period=form.the_period,
+        by=d["by"],
+        actor=actor,
+        sort=d["sort"],
+        within=d["within_unit"],
     )
+
+
+def _up_url(form: IndicatorForm) -> str | None:
+    """Back up one level of a territorial drill-down: a community's grids to its street's
+    communities, a street's communities to the streets."""
+    d = form.cleaned_data
+    unit = d["within_unit"]
+    if unit is None:
+        return None
+    spec, period = TABLES[d["table"]], form.the_period
+    if unit.kind == OrgUnit.Kind.COMMUNITY:
+        return tabulate.level_url(spec, period=period, by=GroupBy.COMMUNITY, within=unit.parent_id)
+    return tabulate.level_url(spec, period=period, by=GroupBy.STREET)
 
 
 def _params(form: IndicatorForm | RankingForm) -> dict[str, Any]:
@@ -91,6 +111,7 @@ def indicators(request: HttpRequest) -> HttpResponse:
         "table": table,
         "headers": _headers(table, params),
         "export_url": f"{reverse('reports:indicators_export')}?{_query(params)}",
+        "up_url": _up_url(form),
     }
     return render(request, "reports/tables/indicators.html", context)
 
@@ -133,6 +154,9 @@ def _rankings(form: RankingForm, actor: Actor) -> list[Table]:
     if d["view"] == "monthly":
         year, month = d["month"]
         return [tabulate.monthly_ranking(year=year, month=month, actor=actor)]
+    if d["view"] == "units":
+        year, month = d["month"]
+        return tabulate.unit_rankings(year=year, month=month, actor=actor)
     if d["view"] == "annual":
         return [tabulate.annual_ranking(year=d["year"], actor=actor)]
     return list(tabulate.street_rankings(period=form.the_period, actor=actor))
@@ -146,7 +170,7 @@ def rankings(request: HttpRequest) -> HttpResponse:
     view = form.data.get("view")
     context: dict[str, Any] = {
         "form": form,
-        "tab": view if view in ("monthly", "annual", "streets") else "monthly",
+        "tab": view if view in ("monthly", "annual", "streets", "units") else "monthly",
         "nav": "reports",
     }
     if not form.is_valid():

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy
 from huying.evaluation import indicators as ind
 from huying.evaluation import scores
 from huying.evaluation.aggregate import Family, Rows
-from huying.evaluation.drilldown import DrillDown, period_label
+from huying.evaluation.drilldown import DrillDown, period_label, period_params
 from huying.evaluation.grouping import GroupBy, group_labels
 from huying.evaluation.indicators import Part
 from huying.evaluation.periods import Period
@@ -78,6 +78,7 @@ class Cell:
 class Row:
     label: str
     cells: tuple[Cell, ...]
+    url: str | None = None  # the label's link: the same table one territorial level down
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,23 @@ TABLES: dict[str, TableSpec] = {
             ind.outcome,
         ),
         TableSpec(
+            "tiers",
+            gettext_lazy("分级办结（小事不出网格）"),
+            (ind.TIERS,),
+            (
+                _count("closed", gettext_lazy("结案数"), "grid_share", D),
+                _count("grid", gettext_lazy("网格办结"), "grid_share", N),
+                _count("community", gettext_lazy("社区办结"), "community_share", N),
+                _count("street", gettext_lazy("街道办结"), "street_share", N),
+                _count("above", gettext_lazy("街道以上办结"), "above_share", N),
+                _rate("grid_share", gettext_lazy("小事不出网格率")),
+                _rate("in_community_share", gettext_lazy("大事不出社区率")),
+                _rate("in_street_share", gettext_lazy("重大事情不出街道率")),
+                _rate("above_share", gettext_lazy("街道以上办结占比")),
+            ),
+            ind.tiers,
+        ),
+        TableSpec(
             "calls",
             gettext_lazy("呼叫"),
             (ind.CALLS, ind.OUTCOME),
@@ -389,17 +407,65 @@ def _row(
     return Row(label, tuple(cells))
 
 
+#: Territorial drill-down: a street's row opens its communities, a community's its grids
+#: (and a grid's counts open the cases).
+LEVEL_BELOW: dict[str, str] = {GroupBy.STREET: GroupBy.COMMUNITY, GroupBy.COMMUNITY: GroupBy.GRID}
+#: The grouping whose rows are units of each kind ``within`` may name.
+WITHIN_GROUP: dict[str, str] = {
+    OrgUnit.Kind.STREET: GroupBy.STREET,
+    OrgUnit.Kind.COMMUNITY: GroupBy.COMMUNITY,
+}
+
+
+def level_url(spec: TableSpec, *, period: Period, by: str, within: int | None = None) -> str:
+    """The indicator page showing ``spec`` by ``by`` (within one street or community)."""
+    query = {"table": spec.code, "by": by, **period_params(period)}
+    if within is not None:
+        query["within"] = str(within)
+    return f"{reverse('reports:indicators')}?{urlencode(query)}"
+
+
+def _below_url(spec: TableSpec, by: str, key: Any, period: Period) -> str | None:
+    below = LEVEL_BELOW.get(by)
+    if below is None or key is None or below not in spec.groups:
+        return None
+    return level_url(spec, period=period, by=below, within=key)
+
+
 def indicator_table(
-    spec: TableSpec, *, period: Period, by: str, actor: Actor, sort: str = ""
+    spec: TableSpec,
+    *,
+    period: Period,
+    by: str,
+    actor: Actor,
+    sort: str = "",
+    within: OrgUnit | None = None,
 ) -> Table:
     """One indicator table for the actor's scope: its groups, then the total (the district's
-    figures in the actor's scope, when the groups split them)."""
+    figures in the actor's scope, when the groups split them). ``within`` (a street or a
+    community) keeps the groups inside it, and its own figures are the total."""
     objs = spec.read(period=period, by=by, actor=actor)
+    if within is not None:
+        inside = set(
+            OrgUnit.objects.filter(path__startswith=within.path).values_list("pk", flat=True)
+        )
+        objs = [o for o in objs if o.key in inside]
     labels = group_labels(by, [o.key for o in objs])
     columns = tuple(Column(m.code, m.header, m.kind) for m in spec.metrics)
-    rows = [_row(spec, o, label=labels.get(o.key, str(o.key)), by=by, period=period) for o in objs]
+    rows = [
+        replace(
+            _row(spec, o, label=labels.get(o.key, str(o.key)), by=by, period=period),
+            url=_below_url(spec, by, o.key, period),
+        )
+        for o in objs
+    ]
     total, note = None, ""
-    if by != GroupBy.DISTRICT and spec.partitions(by):
+    if within is not None:
+        level = WITHIN_GROUP[within.kind]
+        mine = [o for o in spec.read(period=period, by=level, actor=actor) if o.key == within.pk]
+        if mine:
+            total = _row(spec, mine[0], label=_("合计"), by=level, period=period)
+    elif by != GroupBy.DISTRICT and spec.partitions(by):
         whole = spec.read(period=period, by=GroupBy.DISTRICT, actor=actor)
         if len(whole) == 1:
             total = _row(spec, whole[0], label=_("合计"), by=GroupBy.DISTRICT, period=period)
@@ -408,7 +474,10 @@ def indicator_table(
     return Table(
         title=str(spec.label),
         subtitle=_("%(period)s · 按%(by)s")
-        % {"period": period_label(period), "by": GroupBy(by).label},
+        % {
+            "period": period_label(period) + (f" · {within.name}" if within is not None else ""),
+            "by": GroupBy(by).label,
+        },
         label_header=str(GroupBy(by).label),
         columns=columns,
         rows=tuple(sort_rows(rows, columns, sort)),
@@ -444,7 +513,8 @@ RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 
 
 def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
-    """一月一考评: every department's score of the month, ranked under the guard."""
+    """一月一考评: every department's score of the month (its field units' ratings rolled up),
+    ranked under the guard."""
     listed = scores.monthly_department_scores(year=year, month=month, district=_district(actor))
     columns = (
         RANK_COLUMN,
@@ -475,6 +545,59 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
         note=_("评议件数少于 %(n)d 件的部门列出得分但不排名。")
         % {"n": settings.HUYING_RANKING_MIN_CASES},
     )
+
+
+def _unit_table(listed: list[scores.UnitScore], title: str, subtitle: str) -> Table:
+    columns = (
+        RANK_COLUMN,
+        Column("cases", gettext_lazy("评议件数"), COUNT, sortable=False),
+        Column("score", gettext_lazy("月度得分"), SCORE, sortable=False),
+    )
+    rows = [
+        Row(
+            f"{s.name}（{s.department}）",
+            (
+                _rank_cell(s.rank, UNRANKED),
+                Cell(s.cases, show(COUNT, s.cases)),
+                Cell(s.score, show(SCORE, s.score)),
+            ),
+        )
+        for s in listed
+    ]
+    return Table(
+        title=title,
+        subtitle=subtitle,
+        label_header=_("派驻机构（所属部门）"),
+        columns=columns,
+        rows=tuple(rows),
+        note=_(
+            "街道对派驻机构单独评议；评议件数少于 %(n)d 件的不排名。"
+            "派驻机构的评议同时计入所属部门的月度得分（按评议件数加权）。"
+        )
+        % {"n": settings.HUYING_RANKING_MIN_CASES},
+    )
+
+
+def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
+    """派驻机构一月一考评: the district's field units ranked on the streets' ratings of the
+    month, then, street by street, the units that street rated (where they were stationed)."""
+    district = _district(actor)
+    subtitle = period_label(Period.month(year, month))
+    tables = [
+        _unit_table(
+            scores.monthly_unit_scores(year=year, month=month, district=district),
+            _("派驻机构月度考评"),
+            subtitle,
+        )
+    ]
+    for street in _streets(actor):
+        listed = scores.monthly_unit_scores(
+            year=year, month=month, district=district, street=street
+        )
+        if listed:
+            title = _("%(street)s派驻机构考评") % {"street": street.name}
+            tables.append(_unit_table(listed, title, subtitle))
+    return tables
 
 
 def annual_ranking(*, year: int, actor: Actor) -> Table:

@@ -138,6 +138,10 @@ class TestYear:
         cutoff = YEAR_END - timedelta(days=RATE_PENDING_DAYS)
         assert all(at > cutoff for at in last_verified.values_list("at", flat=True))
         assert CaseEvent.objects.filter(action="rating.create").count() == stats.ratings
+        # The streets' 综合执法中队 are rated on their own, and count for 城管局.
+        by_units = Rating.objects.filter(unit__kind=OrgUnit.Kind.FIELD_UNIT)
+        assert by_units.exists()
+        assert all(r.department_id == r.unit.parent_id for r in by_units.select_related("unit"))
 
     def test_annual_inputs_give_the_rated_departments_an_annual_score(self, year: Any) -> None:
         """Every street reviews every department, the hub enters the public survey (a few

@@ -25,7 +25,7 @@ from huying.core.i18n import site_text
 from huying.evaluation import rules
 from huying.evaluation.models import AppealState, Rating, RatingAppeal, RatingRevision
 from huying.evaluation.rules import Scores
-from huying.evaluation.selectors import ratings_visible_to, responding_departments
+from huying.evaluation.selectors import department_of, ratings_visible_to, responding_units
 from huying.org.actors import Actor
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES
 
@@ -41,7 +41,8 @@ def rating_create(
     reason: str = "",
     now: datetime | None = None,
 ) -> Rating:
-    """一事一评: the case's street scores one responding department after verification."""
+    """一事一评: the case's street scores one responding unit after verification —
+    ``department_id`` names it: a department, or a field unit rated on its own."""
     now = now_or(now)
     total = rules.check_scores(scores)
     rules.check_reason(total, reason)
@@ -51,17 +52,18 @@ def rating_create(
             raise PermissionDenied(_("只有事件所在街道可以评议承办部门"))
         if case.state not in rules.RATEABLE_CASE_STATES:
             raise RuleViolation(_("核查通过后才能评议"), state=case.state)
-        department = responding_departments(case).get(department_id)
-        if department is None:
+        unit = responding_units(case).get(department_id)
+        if unit is None:
             raise InvalidInput(_("该部门没有承办此事件"), field="department_id")
-        if Rating.objects.filter(case=case, department=department).exists():
+        if Rating.objects.filter(case=case, unit=unit).exists():
             raise Conflict(_("该部门在此事件上已有评议"), code="duplicate_rating")
         try:
             with transaction.atomic():
                 rating = Rating.objects.create(
                     case=case,
-                    department=department,
-                    department_path=department.path,
+                    unit=unit,
+                    department=department_of(unit),
+                    department_path=unit.path,
                     street_id=case.street_id,
                     **scores.as_dict(),
                     total=total,
@@ -77,7 +79,7 @@ def rating_create(
         _revision(rating, actor, now)
         _trail(case, actor, "rating.create", rating, now, reason, after=_scored(rating))
         tell(
-            [department.pk],
+            _told(rating),
             DEPARTMENT_ROLES,
             case,
             "rated",
@@ -217,7 +219,7 @@ def rating_rule_appeal(
         _trail(case, actor, action, rating, now, reason, before, after)
         upheld, refused = gettext_lazy("申诉成立，评分已调整"), gettext_lazy("申诉驳回")
         verdict = upheld if adjusted is not None else refused
-        tell([rating.department_id], DEPARTMENT_ROLES, case, "appeal_ruled", verdict, now)
+        tell(_told(rating), DEPARTMENT_ROLES, case, "appeal_ruled", verdict, now)
         appeal.refresh_from_db()
         return appeal
 
@@ -285,10 +287,15 @@ def _revision(rating: Rating, actor: Actor, now: datetime) -> None:
     )
 
 
+def _told(rating: Rating) -> list[int]:
+    """The rated unit, and its department when the unit is a field unit."""
+    return list(dict.fromkeys([rating.unit_id, rating.department_id]))
+
+
 def _scored(rating: Rating) -> dict[str, Any]:
     return {
         "rating": rating.pk,
-        "department": rating.department_id,
+        "department": rating.unit_id,
         "revision": rating.revision,
         **Scores.of(rating).as_dict(),
         "total": rating.total,

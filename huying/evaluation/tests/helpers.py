@@ -19,7 +19,13 @@ from huying.evaluation.rules import Scores
 SH = ZoneInfo("Asia/Shanghai")
 
 #: Departments and the actor that acts for each.
-DEPT_ACTOR = {"cg": "dept_cg", "sw": "dept_sw", "hb": "dept_hb", "jt": "dept_jt"}
+DEPT_ACTOR = {
+    "cg": "dept_cg",
+    "cg_unit": "dept_cg_unit",
+    "sw": "dept_sw",
+    "hb": "dept_hb",
+    "jt": "dept_jt",
+}
 
 
 def at(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:

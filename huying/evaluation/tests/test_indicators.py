@@ -217,6 +217,13 @@ def test_grid_and_grid_worker_figures(march: March) -> None:
 #: Street A's cases behind each indicator: (numerator, denominator).
 STREET_A = {
     "completion": ("A1 A2 A4 A5 A9", "A1 A2 A3 A4 A5 A9"),
+    # A5 was self-handled at its grid; the rest went to departments.
+    "grid_share": ("A5", "A1 A2 A4 A5 A9"),
+    "community_share": ("", "A1 A2 A4 A5 A9"),
+    "street_share": ("", "A1 A2 A4 A5 A9"),
+    "above_share": ("A1 A2 A4 A9", "A1 A2 A4 A5 A9"),
+    "in_community_share": ("A5", "A1 A2 A4 A5 A9"),
+    "in_street_share": ("A5", "A1 A2 A4 A5 A9"),
     "on_time_completion": ("A1 A4 A5 A9", "A1 A2 A3 A4 A5 A9"),
     "handling_rate": ("A1 A2 A4 A9", "A1 A2 A3 A4 A9"),
     "on_time_handling_rate": ("A1 A2 A4 A9", "A1 A2 A3 A4 A9"),

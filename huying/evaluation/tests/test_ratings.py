@@ -208,7 +208,9 @@ def test_each_department_of_a_joint_case_is_rated_once(world: World) -> None:
     _refused(case, Conflict, lambda: _rate(world, case, dept="hb", who="street_leader"))
 
 
-def test_a_field_units_work_is_rated_as_its_departments(world: World) -> None:
+def test_a_field_unit_is_rated_on_its_own_and_rolls_up_to_its_department(
+    world: World,
+) -> None:
     street_b = world.actor("street_b")
     case = verified_case(world, departments=("jt",), verified=at(3, 12), grid=2)
     # A second case, called to 城管执法一中队 (a field unit of 城管局).
@@ -226,12 +228,18 @@ def test_a_field_units_work_is_rated_as_its_departments(world: World) -> None:
     case_services.assignment_accept(actor=unit, assignment_id=a.pk, now=t)
     case_services.assignment_submit_result(actor=unit, assignment_id=a.pk, result="已清理", now=t)
     case_services.case_verify(actor=street_b, case_id=unit_case.pk, passed=True, now=t)
-    rating = _rate(world, unit_case, dept="cg", who="street_b")
+    # The department did not answer: only the unit is rated, and its rating counts for 城管局.
+    _refused(unit_case, InvalidInput, lambda: _rate(world, unit_case, dept="cg", who="street_b"))
+    rating = _rate(world, unit_case, dept="cg_unit", who="street_b")
+    assert rating.unit == world.departments["cg_unit"]
     assert rating.department == world.departments["cg"]
-    _refused(
-        unit_case, InvalidInput, lambda: _rate(world, unit_case, dept="cg_unit", who="street_b")
-    )
     assert case.street == world.streets[1]
+    # The unit's own staff see it and may appeal it; so may the department; the unit is told.
+    assert Notification.objects.filter(recipient=unit.user, kind="rated").exists()
+    assert set(ratings_visible_to(unit).values_list("pk", flat=True)) == {rating.pk}
+    assert rating.pk in set(ratings_visible_to(world.actor("dept_cg")).values_list("pk", flat=True))
+    rating_appeal(actor=unit, rating_id=rating.pk, reason="已按时处置")
+    assert RatingAppeal.objects.filter(rating=rating, filed_by=unit.user).exists()
 
 
 # --- correction ----------------------------------------------------------------------------------

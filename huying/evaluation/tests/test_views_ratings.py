@@ -132,8 +132,9 @@ def test_due_lists_each_unrated_department_of_the_streets_verified_cases(world: 
     assert rate_url(world, two, "sw") not in text
 
 
-def test_a_field_units_work_is_due_for_its_department(world: World) -> None:
-    """A case answered by 城管执法一中队 is due once, for 城管局: the rating goes there."""
+def test_a_field_units_work_is_due_for_the_unit_itself(world: World) -> None:
+    """A case answered by 城管执法一中队 is due once, for the unit: the street rates its
+    stationed unit on its own (not its department 城管局, which did not answer)."""
     street_b = world.actor("street_b")
     t = at(3, 13)
     case = submit(world, grid=2, now=t)
@@ -149,9 +150,9 @@ def test_a_field_units_work_is_due_for_its_department(world: World) -> None:
     case_services.case_verify(actor=street_b, case_id=case.pk, passed=True, now=t)
     client = login(world, "street_b")
     text = page(client.get("/evaluation/due/"))
-    assert text.count(case.number) == 1 and rate_url(world, case, "cg") in text
-    assert client.get(rate_url(world, case, "cg_unit")).status_code == 404
-    form_page = page(client.get(rate_url(world, case, "cg")))
+    assert text.count(case.number) == 1 and rate_url(world, case, "cg_unit") in text
+    assert client.get(rate_url(world, case, "cg")).status_code == 404
+    form_page = page(client.get(rate_url(world, case, "cg_unit")))
     assert "城管执法一中队" in form_page and "已清理" in form_page  # whose work it was
 
 

@@ -211,6 +211,36 @@ def _overview(doc: CircularDocument, f: dict[str, Any]) -> None:
 UNRANKED = gettext_noop("未排名（评议件数不足）")
 
 
+def _units(doc: CircularDocument, units: list[dict[str, Any]], least: int) -> None:
+    """The field units (派驻机构) the streets rated this month, under the departments'
+    ranking: their own scores, which also count in their departments' above."""
+    if not units:
+        return
+    doc.p(
+        _(
+            "街道对派驻机构单独评议，本月共评议{n}个派驻机构的{cases}件次事件，"
+            "其得分同时计入所属部门得分。评议件数不足{least}件的不参与排名。"
+        ).format(n=len(units), cases=sum(r["cases"] for r in units), least=least)
+    )
+    doc.blocks.append(
+        Table(
+            columns=[_("排名"), _("派驻机构"), _("所属部门"), _("评议件数"), _("平均得分")],
+            rows=[
+                [
+                    str(r["rank"]) if r["rank"] is not None else _(UNRANKED),
+                    r["name"],
+                    r["department"],
+                    str(r["cases"]),
+                    points(r["score"]),
+                ]
+                for r in units
+            ],
+            widths=[4.4, 4, 3, 2, 2],
+            align=["center", "left", "left", "center", "center"],
+        )
+    )
+
+
 def _departments(doc: CircularDocument, f: dict[str, Any]) -> None:
     ranking = f["ranking"]
     ranked = [r for r in ranking if r["rank"] is not None]
@@ -261,6 +291,7 @@ def _departments(doc: CircularDocument, f: dict[str, Any]) -> None:
                 )
             )
         )
+    _units(doc, f.get("units", []), f["min_cases"])
     doc.h2(_("（二）部门办理情况"))
     active = [r for r in f["by_department"] if r["assignments_due"] or r["response_rate"]]
     doc.p(

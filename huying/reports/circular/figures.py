@@ -41,7 +41,7 @@ from huying.evaluation import indicators as ind
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
-from huying.evaluation.scores import monthly_department_scores
+from huying.evaluation.scores import monthly_department_scores, monthly_unit_scores
 from huying.org.models import OrgUnit
 
 K = OrgUnit.Kind
@@ -116,6 +116,19 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
                 "rank": s.rank,
             }
             for s in ranking
+        ],
+        # Added later: a snapshot without it renders without the field units' section.
+        "units": [
+            {
+                "id": s.unit_id,
+                "name": s.name,
+                "department": s.department,
+                "cases": s.cases,
+                "score": score(s.score),
+                "rank": s.rank,
+            }
+            for s in monthly_unit_scores(year=year, month=month, district=district)
+            if s.cases
         ],
         "by_street": _by_street(period, streets),
         "by_department": _by_department(period, [(s.department_id, s.name) for s in ranking]),

@@ -224,3 +224,23 @@ def test_the_word_file_carries_text_with_control_characters() -> None:
     word = Document(io.BytesIO(render_docx(doc)))
     assert "JJ-1 路灯不亮" in [p.text for p in word.paragraphs]
     assert word.tables[0].rows[1].cells[0].text == "井盖丢失"
+
+
+def test_the_rated_field_units_follow_the_departments_ranking(figures: dict[str, Any]) -> None:
+    assert figures["units"] == []  # no field unit was rated in this March: no section
+    units = [
+        {"id": 1, "name": "东门派出所", "department": "公安分局", "cases": 4, "score": "91.50"},
+        {"id": 2, "name": "综合执法一中队", "department": "城管局", "cases": 1, "score": "70.00"},
+    ]
+    units[0]["rank"], units[1]["rank"] = 1, None
+    doc = circular_document({**figures, "units": units}, number=NUMBER, issued=NOW)
+    tables = [b for b in doc.blocks if isinstance(b, Table)]
+    assert tables[1].columns[:3] == ["排名", "派驻机构", "所属部门"]
+    assert tables[1].rows == [
+        ["1", "东门派出所", "公安分局", "4", "91.50"],
+        ["未排名（评议件数不足）", "综合执法一中队", "城管局", "1", "70.00"],
+    ]
+    text = " ".join(b.text for b in doc.blocks if hasattr(b, "text"))
+    assert "共评议2个派驻机构的5件次事件" in text
+    without = circular_document(figures, number=NUMBER, issued=NOW)
+    assert "派驻机构" not in " ".join(str(b) for b in without.blocks)

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.django_db
 @shared_fixture
 def rated(world: World) -> March:
     """March, and the streets' ratings: 城管局 90 80 70 (street A: A1 A2 A9) and 85 95
-    (street B: B2 through its field unit, B3), 交通局 60 (A4). For 2026, 城管局 is reviewed
+    (street B: B2 by its field unit 城管执法一中队, rated on its own and rolled up; B3),
+    交通局 60 (A4). For 2026, 城管局 is reviewed
     90 and 80 by the streets and scores 70 on one survey form."""
     march = build_march(world)
     w = march.world
@@ -29,7 +30,7 @@ def rated(world: World) -> March:
         ("street", "A1", "cg", 18),
         ("street", "A2", "cg", 16),
         ("street", "A9", "cg", 14),
-        ("street_b", "B2", "cg", 17),
+        ("street_b", "B2", "cg_unit", 17),
         ("street_b", "B3", "cg", 19),
         ("street", "A4", "jt", 12),
     ]
@@ -204,3 +205,39 @@ def test_rankings_read_in_bounded_queries(rated: March, django_assert_max_num_qu
         with django_assert_max_num_queries(12):
             response = hub.get("/reports/indicators/rankings/", {"view": view, "month": "2026-03"})
         assert response.status_code == 200
+
+
+def test_stationed_units_ranked_by_the_district_and_by_the_street_that_rated_them(
+    rated: March,
+) -> None:
+    response = login(rated.world, "street").get(
+        "/reports/indicators/rankings/", {"view": "units", "month": "2026-03"}
+    )
+    district, *by_street = tables(response)
+    assert district.title == "派驻机构月度考评"
+    # B2: street B rated 城管执法一中队 85 — one case, listed but not ranked.
+    assert rows(district) == {"城管执法一中队（城管局）": ["评议件数不足，不排名", "1", "85.00"]}
+    assert [t.title for t in by_street] == ["第2街道派驻机构考评"]
+    assert rows(by_street[0])["城管执法一中队（城管局）"][1:] == ["1", "85.00"]
+    assert "派驻机构考评" in response.content.decode()
+
+
+def test_the_units_ranking_in_the_api(rated: March) -> None:
+    client = login(rated.world, "dept_cg_unit")
+    response = client.get("/api/v1/rankings/units", {"year": 2026, "month": 3})
+    assert response.status_code == 200, response.content.decode()
+    [unit] = response.json()
+    assert (unit["label"], unit["department"], unit["cases"], unit["score"]) == (
+        "城管执法一中队",
+        "城管局",
+        1,
+        85.0,
+    )
+    assert unit["mine"] is True and unit["rank"] is None
+    street_a, street_b = rated.world.streets
+    mine = {"year": 2026, "month": 3, "street_id": street_b.pk}
+    assert len(client.get("/api/v1/rankings/units", mine).json()) == 1
+    mine["street_id"] = street_a.pk
+    assert client.get("/api/v1/rankings/units", mine).json() == []
+    mine["street_id"] = rated.world.hub.pk  # not a street
+    assert client.get("/api/v1/rankings/units", mine).status_code == 404
