@@ -22,6 +22,7 @@ urlpatterns = [
     path("files/", include("huying.cases.file_urls")),
     path("gazetteer/", include("huying.gazetteer.urls")),
     path("m/patrol/", include("huying.grid.urls")),
+    path("m/informants/", include("huying.grid.informant_urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),
     path("evaluation/", include("huying.evaluation.urls")),

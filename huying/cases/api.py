@@ -1,7 +1,7 @@
 """Case endpoints: thin wrappers that turn JSON into service calls and cases into JSON."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -366,6 +366,11 @@ class ResultIn(Versioned):
     result: FilledText
 
 
+class RaiseIn(Versioned):
+    to: Literal["community", "street"] = Field(description="上报到：community 社区、street 街道")
+    reason: Text = ""
+
+
 class VerifyIn(Versioned):
     passed: bool
     reason: Text = ""
@@ -564,6 +569,9 @@ _case_action(
 )
 _case_action("co-handlers", "增派协办部门", CoHandlersIn, services.case_add_co_handler)
 _case_action("complete", "自行处置完毕", ResultIn, services.case_complete_self)
+_case_action("grid-handle", "网格就地处置（信息员、街长上报）", NoteIn, services.case_grid_handle)
+_case_action("grid-settle", "网格就地解决（接手并处置完毕）", ResultIn, services.case_grid_settle)
+_case_action("raise", "网格上报社区或街道", RaiseIn, services.case_raise)
 _case_action("escalate", "上报上一级", ReasonIn, services.case_escalate)
 _case_action("verify", "核查", VerifyIn, services.case_verify)
 _case_action("follow-up", "回访", FollowUpIn, services.case_follow_up)

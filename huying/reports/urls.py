@@ -3,7 +3,7 @@ monthly circular (circulars.py). Each part keeps its own url list."""
 
 from django.urls import include, path
 
-from huying.reports import circular_urls, dashboard_urls, table_urls
+from huying.reports import circular_urls, coverage_views, dashboard_urls, table_urls
 
 app_name = "reports"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("", include(dashboard_urls)),
     path("indicators/", include(table_urls)),
     path("circulars/", include(circular_urls)),
+    path("coverage/", coverage_views.coverage_page, name="coverage"),
+    path("coverage/export/", coverage_views.coverage_export, name="coverage_export"),
 ]
