@@ -28,6 +28,7 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
+from huying.demo.ladder import build_ladder
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
@@ -172,6 +173,10 @@ class Command(BaseCommand):
                 rng_seed=options["seed"],
                 progress=progress,
                 photos=True,
+            )
+            ladder = build_ladder(district, year_end=year_end, rng_seed=options["seed"])
+            self.stdout.write(
+                f"  网格信息员 informants {ladder.informants}, 上报 reports {ladder.reports}"
             )
             # The simulated year's notifications are history: they went out when they were
             # made. Left unsent, the worker would replay a year of them on its first run.
