@@ -528,6 +528,39 @@ def submit(request: HttpRequest, payload: IntakeIn) -> Any:
     return Status(201, case)
 
 
+@router.post(
+    "/street-chief/fixes",
+    response={201: CaseOut, **ERRORS},
+    summary="街长自行解决：处置前、处置后照片（multipart），在本人网格记为网格层级已结案",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {
+                        name: {"contentType": ", ".join(EXTENSIONS)} for name in ("before", "after")
+                    }
+                }
+            }
+        }
+    },
+)
+def self_fixed(
+    request: HttpRequest,
+    title: FilledText = Form(..., max_length=200),
+    result: FilledText = Form(...),
+    before: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+    after: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+) -> Any:
+    case = services.case_report_fixed(
+        actor=acting(request),
+        title=title,
+        result=result,
+        before=before,
+        after=after,
+    )
+    return Status(201, case)
+
+
 def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
     """Register POST /cases/{id}/<name> that runs one service and returns the case."""
 

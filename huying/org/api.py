@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 
-from huying.core.api_types import ERRORS, FilledText, Id, Text
+from huying.core.api_types import ERRORS, FilledText, Id, In, Text
 from huying.core.errors import NotFound
 from huying.org import informants
 from huying.org.api_auth import acting
@@ -107,13 +107,13 @@ class InformantOut(Schema):
     active: bool
 
 
-class InformantIn(Schema):
+class InformantIn(In):
     grid_id: Id
     name: FilledText = Field(max_length=30)
     phone: FilledText = Field(max_length=20)
 
 
-class SuspendIn(Schema):
+class SuspendIn(In):
     reason: Text = ""
 
 

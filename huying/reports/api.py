@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from huying.core.api_types import Day
+from huying.core.api_types import ERRORS, Day, Id
 from huying.org.api_auth import acting
 from huying.reports import coverage
 from huying.reports import dashboard_data as data
@@ -99,16 +99,18 @@ def overdue(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 class CoverageIn(Schema):
-    unit_id: int | None = Field(
+    unit_id: Id | None = Field(
         None, ge=1, description="下钻到的单位（街道、社区或网格）；缺省为本人所在节点"
     )
     month: str | None = Field(
-        None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM，缺省为本月"
+        None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM，缺省为本月"
     )
 
 
 @router.get(
-    "/coverage", summary="网格覆盖：在岗网格员、人均信息员、信息员和街长本月上报（按下一级单位）"
+    "/coverage",
+    response={200: dict[str, Any], **ERRORS},
+    summary="网格覆盖：在岗网格员、人均信息员、信息员和街长本月上报（按下一级单位）",
 )
 def coverage_figures(request: HttpRequest, q: Query[CoverageIn]) -> dict[str, Any]:
     today = timezone.localdate()

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from huying.cases.models import Case, Route, Source, Tier
-from huying.core.errors import NotFound, PermissionDenied
+from huying.core.errors import InvalidInput, NotFound, PermissionDenied
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.reports.tabulate import COUNT, PER_MILLE, Cell, Column, Row, Table, show
@@ -76,6 +76,8 @@ def coverage(actor: Actor, *, unit_id: int | None, year: int, month: int) -> Cov
     """The figures for ``unit`` (the reader's own node when None) by the units one level
     down — the grids themselves for a community, the grid alone for a grid."""
     top = _top(actor)
+    if not (2000 <= year <= 2100 and 1 <= month <= 12):
+        raise InvalidInput(_("月份无效"), field="month")
     unit = top
     if unit_id is not None:
         found = OrgUnit.objects.filter(

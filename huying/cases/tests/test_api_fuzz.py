@@ -60,6 +60,9 @@ ROW_RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/cases/{case_id}/attachments": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },
+    "POST /api/v1/street-chief/fixes": {
+        "files": "bytes that decode as the photo or PDF their part's type says"
+    },
     **{
         f"GET /api/v1/dashboard/{name}": {
             "first": "first ≤ last, and the window at most ten years",

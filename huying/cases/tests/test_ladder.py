@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from huying.cases import services
 from huying.cases.models import Case, CaseState, Route, Source, Tier
@@ -175,3 +176,25 @@ def test_only_a_chief_records_his_own_fix(world: World) -> None:
                 after=[photo()],
             )
     assert not Case.objects.exists()
+
+
+def test_a_chief_records_his_fix_through_the_api(world: World) -> None:
+    client = Client()
+    client.force_login(world.actor("street_chief").user)
+    answer = client.post(
+        "/api/v1/street-chief/fixes",
+        {
+            "title": "井盖松动",
+            "result": "已垫稳井盖",
+            "before": photo("前.png"),
+            "after": photo("后.png"),
+        },
+    )
+    assert answer.status_code == 201, answer.content
+    case = Case.objects.get(pk=answer.json()["id"])
+    assert (case.state, case.tier, case.grid) == (S.CLOSED, Tier.GRID, world.grids[0])
+    refused = client.post(
+        "/api/v1/street-chief/fixes", {"title": "井盖", "result": "已垫稳", "before": photo()}
+    )
+    assert refused.status_code == 422
+    assert Case.objects.count() == 1
