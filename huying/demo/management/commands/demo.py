@@ -176,7 +176,7 @@ class Command(BaseCommand):
             )
             ladder = build_ladder(district, year_end=year_end, rng_seed=options["seed"])
             self.stdout.write(
-                f"  网格信息员 informants {ladder.informants}, 上报 reports {ladder.reports}"
+                f"  网格信息员 informants {ladder.informants}, 信息员和街长上报 ladder cases {ladder.reports + ladder.fixed}"
             )
             # The simulated year's notifications are history: they went out when they were
             # made. Left unsent, the worker would replay a year of them on its first run.
