@@ -342,6 +342,8 @@ HUYING_BASIC_SATISFIED_WEIGHT = env_decimal(
 )
 # A department with fewer rated cases than this in a period is listed but not ranked.
 HUYING_RANKING_MIN_CASES = env_int("HUYING_RANKING_MIN_CASES", 3, minimum=1)
+# 网格覆盖 (huying.reports.coverage): the informants each grid worker should have.
+HUYING_INFORMANTS_PER_WORKER = env_int("HUYING_INFORMANTS_PER_WORKER", 20, minimum=1)
 # 疑似重复 (huying.cases.duplicates): at triage, the open cases reported up to this many days
 # before a case, within this many metres of its point (in its grid when either has no point),
 # whose text is at least this similar (0–1: cosine of their characters and character pairs).

@@ -1,7 +1,7 @@
 """Case endpoints: thin wrappers that turn JSON into service calls and cases into JSON."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -366,6 +366,11 @@ class ResultIn(Versioned):
     result: FilledText
 
 
+class RaiseIn(Versioned):
+    to: Literal["community", "street"] = Field(description="上报到：community 社区、street 街道")
+    reason: Text = ""
+
+
 class VerifyIn(Versioned):
     passed: bool
     reason: Text = ""
@@ -523,6 +528,39 @@ def submit(request: HttpRequest, payload: IntakeIn) -> Any:
     return Status(201, case)
 
 
+@router.post(
+    "/street-chief/fixes",
+    response={201: CaseOut, **ERRORS},
+    summary="街长自行解决：处置前、处置后照片（multipart），在本人网格记为网格层级已结案",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {
+                        name: {"contentType": ", ".join(EXTENSIONS)} for name in ("before", "after")
+                    }
+                }
+            }
+        }
+    },
+)
+def self_fixed(
+    request: HttpRequest,
+    title: FilledText = Form(..., max_length=200),
+    result: FilledText = Form(...),
+    before: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+    after: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+) -> Any:
+    case = services.case_report_fixed(
+        actor=acting(request),
+        title=title,
+        result=result,
+        before=before,
+        after=after,
+    )
+    return Status(201, case)
+
+
 def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> None:
     """Register POST /cases/{id}/<name> that runs one service and returns the case."""
 
@@ -564,6 +602,9 @@ _case_action(
 )
 _case_action("co-handlers", "增派协办部门", CoHandlersIn, services.case_add_co_handler)
 _case_action("complete", "自行处置完毕", ResultIn, services.case_complete_self)
+_case_action("grid-handle", "网格就地处置（信息员、街长上报）", NoteIn, services.case_grid_handle)
+_case_action("grid-settle", "网格就地解决（接手并处置完毕）", ResultIn, services.case_grid_settle)
+_case_action("raise", "网格上报社区或街道", RaiseIn, services.case_raise)
 _case_action("escalate", "上报上一级", ReasonIn, services.case_escalate)
 _case_action("verify", "核查", VerifyIn, services.case_verify)
 _case_action("follow-up", "回访", FollowUpIn, services.case_follow_up)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huying.cases import services
 from huying.cases.hooks import case_restriction
-from huying.cases.models import CaseState, Satisfaction, Source
+from huying.cases.models import CaseState, Satisfaction, Source, Tier
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
@@ -525,6 +525,18 @@ class DenyExtensionForm(ReasonForm):
         return {"approve": False, **super().service_kwargs()}
 
 
+class RaiseToCommunityForm(NoteForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        data = super().service_kwargs()
+        return {"to": Tier.COMMUNITY, "reason": data.pop("note", ""), **data}
+
+
+class RaiseToStreetForm(NoteForm):
+    def service_kwargs(self) -> dict[str, Any]:
+        data = super().service_kwargs()
+        return {"to": Tier.STREET, "reason": data.pop("note", ""), **data}
+
+
 @dataclass(frozen=True)
 class WebAction:
     form: type[ActionForm]
@@ -549,6 +561,12 @@ CASE_ACTIONS: dict[str, WebAction] = {
     "triage_dispatch": WebAction(
         TriageDispatchForm, services.case_triage_and_dispatch, primary=True
     ),
+    # 上报先到网格员: a report from the grid's informant or chief (rules.AT_GRID)
+    "grid_settle": WebAction(ResultForm, services.case_grid_settle, primary=True),
+    "grid_handle": WebAction(NoteForm, services.case_grid_handle),
+    "grid_merge": WebAction(MergeForm, services.case_merge),
+    "raise_to_community": WebAction(RaiseToCommunityForm, services.case_raise),
+    "raise_to_street": WebAction(RaiseToStreetForm, services.case_raise),
     "complete_self": WebAction(ResultForm, services.case_complete_self, primary=True),
     "escalate": WebAction(ReasonForm, services.case_escalate),
     "escalate_to_hub": WebAction(ReasonForm, services.case_escalate),

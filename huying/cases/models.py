@@ -13,6 +13,8 @@ from huying.org.models import OrgUnit
 
 class CaseState(models.TextChoices):
     SUBMITTED = "submitted", _("待研判")
+    #: An informant's or street chief's report, first with the grid worker (上报先到网格员).
+    AT_GRID = "at_grid", _("待网格员处理")
     TRIAGED = "triaged", _("待派单")
     REJECTED = "rejected", _("不予受理")
     MERGED = "merged", _("已合并")

@@ -76,7 +76,7 @@ def phone_view(view: View) -> View:
 
 #: The resident's view of the lifecycle: five steps, whatever route the case took.
 STEPS = [
-    (gettext_lazy("上报"), {CaseState.SUBMITTED}),
+    (gettext_lazy("上报"), {CaseState.SUBMITTED, CaseState.AT_GRID}),
     (gettext_lazy("受理研判"), {CaseState.TRIAGED}),
     (gettext_lazy("处置中"), {CaseState.SELF_HANDLING, CaseState.IN_PROGRESS, CaseState.SUSPENDED}),
     (gettext_lazy("核查"), {CaseState.VERIFYING}),

@@ -342,11 +342,14 @@ def grid_home(actor: Actor, now: datetime) -> Home:
     return Home(
         "grid",
         [
+            # Informants' and chiefs' reports first (上报先到网格员), then the patch's own work.
             _case_queue(
                 "tasks",
                 _("本级处置任务"),
-                mine.filter(tier__in=tiers),
-                query="state=self_handling",
+                cases.filter(
+                    Q(state=CaseState.AT_GRID) | Q(state=CaseState.SELF_HANDLING, tier__in=tiers)
+                ),
+                query="",
                 order="clock_due",
             ),
             _case_queue(

@@ -21,6 +21,7 @@ from huying.core.i18n import join_list
 from huying.org.models import Role
 from huying.org.roles import (
     DEPARTMENT_ROLES,
+    FIELD_ROLES,
     HUB_ROLES,
     REPORTER_ROLES,
     STREET_ROLES,
@@ -102,6 +103,10 @@ def _route_is_not_self(case: Any, params: dict[str, Any]) -> str | None:
     return _("该事件为自行处置") if case.route == Route.SELF else None
 
 
+def _has_community(case: Any, params: dict[str, Any]) -> str | None:
+    return None if case.community_id else _("该事件不在社区范围内，请上报街道")
+
+
 def _may_reopen(case: Any, params: dict[str, Any]) -> str | None:
     if case.satisfaction != Satisfaction.DISSATISFIED:
         return _("只有回访不满意的事件可以重启")
@@ -143,6 +148,7 @@ ENDED_CASE_STATES = frozenset({S.REJECTED, S.MERGED, S.SPLIT})
 OPEN_CASE_STATES = frozenset(set(S.values) - ENDED_CASE_STATES - {S.CLOSED, S.ARCHIVED})
 TRIAGED = frozenset({S.TRIAGED})
 SUBMITTED = frozenset({S.SUBMITTED})
+AT_GRID = frozenset({S.AT_GRID})
 VERIFYING = frozenset({S.VERIFYING})
 STREET_OR_DISPATCHER = frozenset({*STREET_ROLES, R.HUB_DISPATCHER})
 
@@ -152,6 +158,14 @@ CASE_RULES: tuple[Rule, ...] = (
     Rule("reject", pgettext_lazy("action", "不予受理"), SUBMITTED, S.REJECTED, TRIAGE_ROLES, reason_required=True),
     Rule("merge", pgettext_lazy("action", "合并重复"), SUBMITTED, S.MERGED, TRIAGE_ROLES),
     Rule("split", pgettext_lazy("action", "拆分"), SUBMITTED, S.SPLIT, TRIAGE_ROLES, reason_required=True),
+    # 上报先到网格员: an informant's or chief's report waits with the grid's staff, who settle
+    # it on the spot (L1 at grid tier), fold it into a case already open, or raise it.
+    Rule("grid_handle", pgettext_lazy("action", "就地处置"), AT_GRID, S.SELF_HANDLING, FIELD_ROLES),
+    Rule("grid_merge", pgettext_lazy("action", "并入已有事件"), AT_GRID, S.MERGED, FIELD_ROLES),
+    Rule("raise_to_community", pgettext_lazy("action", "上报社区"), AT_GRID, S.SELF_HANDLING, FIELD_ROLES, guard=_has_community),
+    Rule("raise_to_street", pgettext_lazy("action", "上报街道"), AT_GRID, S.SUBMITTED, FIELD_ROLES),
+    # A chief who fixed it himself (photos before and after): settled at grid tier, no call.
+    Rule("self_fixed", pgettext_lazy("action", "街长自行解决"), AT_GRID | SUBMITTED, S.CLOSED, frozenset({R.STREET_CHIEF})),
     # 分级呼叫 / 派单调度: the route follows from the level
     Rule("self_handle", pgettext_lazy("action", "自行处置"), TRIAGED, S.SELF_HANDLING, STREET_OR_DISPATCHER, guard=_level_is(Level.SIMPLE)),
     Rule("call", pgettext_lazy("action", "对口呼叫"), TRIAGED, S.IN_PROGRESS, STREET_ROLES, guard=_level_is(Level.GENERAL)),
@@ -325,6 +339,7 @@ class Combined:
 COMBINED_ACTIONS: tuple[Combined, ...] = (
     Combined("triage_call", pgettext_lazy("action", "研判并呼叫"), ("triage", "call")),
     Combined("triage_dispatch", pgettext_lazy("action", "研判并派单"), ("triage", "hub_dispatch")),
+    Combined("grid_settle", pgettext_lazy("action", "就地解决"), ("grid_handle", "complete_self")),
 )
 # fmt: on
 
@@ -336,14 +351,17 @@ def offered_combined(
     step before leaves the case, and the guards pass for the level the triage would give:
     ``level`` when the form preselects one, else the item's default. The item is the case's
     own, else ``item``, the one the triage form preselects from the suggestion (without
-    either, none is offered). The level is decided by the triage step; a form that picks
-    another item or level is checked again on submit."""
+    either, only the ones that do not triage: 就地解决 needs no level). The level is decided
+    by the triage step; a form that picks another item or level is checked again on submit."""
     chosen = getattr(case, "item", None) if case.item_id else item
-    if chosen is None:
-        return []
     probe = copy.copy(case)
-    probe.level = level if level is not None else chosen.default_level
-    return [c for c in COMBINED_ACTIONS if _all_steps_open(c, probe, role)]
+    if chosen is not None:
+        probe.level = level if level is not None else chosen.default_level
+    return [
+        c
+        for c in COMBINED_ACTIONS
+        if (chosen is not None or "triage" not in c.steps) and _all_steps_open(c, probe, role)
+    ]
 
 
 def _all_steps_open(combined: Combined, case: Any, role: str) -> bool:

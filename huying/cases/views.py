@@ -239,7 +239,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
     ]
     shown = attachments.links(sorted(case.attachments.all(), key=lambda a: a.pk))  # prefetched
     # 疑似重复 for whoever may merge it now: each with a one-click merge into it.
-    may_merge = any(getattr(r, "action", "") == "merge" for r in offered)
+    may_merge = any(getattr(r, "action", "") in {"merge", "grid_merge"} for r in offered)
     return {
         "case": case,
         "reporter_contacts": hooks.reporter_contacts(case),

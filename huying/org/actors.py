@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from huying.core.errors import PermissionDenied
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
 from huying.org.roles import (
+    COVERAGE_ROLES,
     DASHBOARD_ROLES,
     EVALUATION_ROLES,
     FIELD_ROLES,
@@ -51,6 +52,11 @@ class Actor:
     def has_dashboard(self) -> bool:
         """Has a 统计 page (the district's, the street's or the department's figures)."""
         return self.role in DASHBOARD_ROLES
+
+    @property
+    def reads_coverage(self) -> bool:
+        """Has a 网格覆盖 page (``roles.COVERAGE_ROLES``)."""
+        return self.role in COVERAGE_ROLES
 
     @property
     def takes_part_in_evaluation(self) -> bool:

@@ -117,6 +117,12 @@ class RoleGrant(models.Model):
         verbose_name_plural = _("角色授予")
         constraints = [
             models.UniqueConstraint(fields=["user", "role", "unit"], name="org_grant_unique"),
+            # 网格信息员: one grid per person, suspended or not (``huying.org.informants``).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(role="grid_informant"),
+                name="org_informant_one_grid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,8 +189,9 @@ class SignIn(models.Model):
 
 class PhoneAccount(models.Model):
     """A resident known by a mobile number they proved with a text-message code: no password,
-    no user name to remember (``huying.org.phone_signin``). Only residents have one, so a
-    code can never open a staff account."""
+    no user name to remember (``huying.org.phone_signin``). Only residents (informants among
+    them, enrolled by number: ``huying.org.informants``) have one, so a code can never open a
+    staff account."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_account"

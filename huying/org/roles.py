@@ -68,6 +68,9 @@ DISTRICT_FIGURE_ROLES = frozenset({*HUB_ROLES, Role.DISTRICT_LEADER, Role.ADMIN}
 #: Roles with a part in reverse evaluation (考评): streets rate, departments appeal, the hub
 #: rules (``huying.evaluation.rules``).
 EVALUATION_ROLES = STREET_ROLES | DEPARTMENT_ROLES | HUB_ROLES
+#: Roles that read the grid ladder's coverage (网格覆盖), each from their own node down: the
+#: street's grid centre and cadres, grid and community staff, the district's figure readers.
+COVERAGE_ROLES = frozenset({Role.GRID_CENTRE, *STREET_ROLES, *FIELD_ROLES, *DISTRICT_FIGURE_ROLES})
 #: Roles with a dashboard: the district's, their street's or their department's.
 DASHBOARD_ROLES = DISTRICT_FIGURE_ROLES | STREET_ROLES | DEPARTMENT_ROLES
 

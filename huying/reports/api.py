@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from huying.core.api_types import Day
+from huying.core.api_types import ERRORS, Day, Id
 from huying.org.api_auth import acting
+from huying.reports import coverage
 from huying.reports import dashboard_data as data
 from huying.reports.models import Dim
 from huying.reports.tally import day_of
@@ -107,3 +109,37 @@ def unit_ranking(request: HttpRequest, q: Query[UnitsIn]) -> list[dict[str, Any]
     return data.unit_ranking(
         _scope(request), q.year or today.year, q.month or today.month, street_id=q.street_id
     )
+
+
+class CoverageIn(Schema):
+    unit_id: Id | None = Field(
+        None, ge=1, description="下钻到的单位（街道、社区或网格）；缺省为本人所在节点"
+    )
+    month: str | None = Field(
+        None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM，缺省为本月"
+    )
+
+
+@router.get(
+    "/coverage",
+    response={200: dict[str, Any], **ERRORS},
+    summary="网格覆盖：在岗网格员、人均信息员、信息员和街长本月上报（按下一级单位）",
+)
+def coverage_figures(request: HttpRequest, q: Query[CoverageIn]) -> dict[str, Any]:
+    today = timezone.localdate()
+    year, month = (int(p) for p in q.month.split("-")) if q.month else (today.year, today.month)
+    cov = coverage.coverage(acting(request), unit_id=q.unit_id, year=year, month=month)
+    names = [c.code for c in coverage.COLUMNS]
+
+    def figures(f: coverage.Figures) -> dict[str, Any]:
+        return {"unit_id": f.unit.pk, "unit": f.unit.name, "kind": f.unit.kind} | {
+            n: getattr(f, n) for n in names
+        }
+
+    return {
+        "unit_id": cov.unit.pk,
+        "month": f"{year:04d}-{month:02d}",
+        "target_per_worker": settings.HUYING_INFORMANTS_PER_WORKER,
+        "rows": [figures(f) for f in cov.rows],
+        "total": figures(cov.total),
+    }

@@ -4,7 +4,7 @@ url list."""
 
 from django.urls import include, path
 
-from huying.reports import circular_urls, dashboard_urls, minutes, table_urls
+from huying.reports import circular_urls, coverage_views, dashboard_urls, minutes, table_urls
 
 app_name = "reports"
 
@@ -21,4 +21,6 @@ urlpatterns = [
         )
         for kind in ("docx", "pdf")
     ),
+    path("coverage/", coverage_views.coverage_page, name="coverage"),
+    path("coverage/export/", coverage_views.coverage_export, name="coverage_export"),
 ]

@@ -12,6 +12,12 @@ from huying.cases.services.dispatch import (
 )
 from huying.cases.services.engine import decided_by, event_payload, files_kept_only_on_success
 from huying.cases.services.intake import allocate_case_number, case_attach, case_submit
+from huying.cases.services.ladder import (
+    case_grid_handle,
+    case_grid_settle,
+    case_raise,
+    case_report_fixed,
+)
 from huying.cases.services.location import case_locate
 from huying.cases.services.notes import case_note
 from huying.cases.services.self_handling import case_complete_self, case_escalate, case_self_handle
@@ -51,14 +57,18 @@ __all__ = [
     "case_complete_self",
     "case_escalate",
     "case_follow_up",
+    "case_grid_handle",
+    "case_grid_settle",
     "case_hub_dispatch",
     "case_leader_dispatch",
     "case_locate",
     "case_merge",
     "case_note",
     "case_open_systemic",
+    "case_raise",
     "case_reject",
     "case_reopen",
+    "case_report_fixed",
     "case_resume",
     "case_self_handle",
     "case_split",

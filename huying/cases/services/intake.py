@@ -28,6 +28,7 @@ from huying.cases.services.engine import (
     now_or,
     run,
     store_files,
+    tell,
     tell_street,
     who_of,
 )
@@ -36,7 +37,7 @@ from huying.core.files import CheckedFile
 from huying.core.numbering import counter_block, counter_next
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
-from huying.org.selectors import ancestors, grid_at
+from huying.org.selectors import ancestors, grid_at, user_ids_with_roles
 
 K = OrgUnit.Kind
 S = CaseState
@@ -58,6 +59,14 @@ DEFAULT_SOURCE = {
     Role.DISTRICT_LEADER: Source.LEADER,
     Role.ADMIN: Source.API,
 }
+
+#: Reporters for a grid (网格信息员, 街长): their reports go first to the grid worker.
+LADDER_REPORTERS = frozenset({Role.GRID_INFORMANT, Role.STREET_CHIEF})
+
+
+def grid_workers_of(case: Case) -> list[int]:
+    """The grid workers a ladder report waits with: the case's grid's, if it has any."""
+    return user_ids_with_roles([case.grid_id], [Role.GRID_WORKER]) if case.grid_id else []
 
 
 def _territory(
@@ -265,6 +274,9 @@ def _record(
         case = new_case(
             actor=actor, number=number, place=place, chain=chain, fields=fields, now=now
         )
+        workers = grid_workers_of(case) if actor.role in LADDER_REPORTERS else []
+        if workers:
+            case.state = S.AT_GRID
         case.save(force_insert=True)
         refs = store_files(case, checked, actor, now)
         append_event(
@@ -273,13 +285,16 @@ def _record(
             action="submit",
             now=now,
             case_fields={},
-            target=S.SUBMITTED,
+            target=case.state,
             after=submit_after(case, place),
             attachments=refs,
         )
-        tell_street(
-            case, "submitted", format_lazy(gettext_lazy("新问题待研判：{title}"), title=title), now
-        )
+        if workers:
+            message = format_lazy(gettext_lazy("信息员/街长上报，待网格处理：{title}"), title=title)
+            tell([case.grid_id], [Role.GRID_WORKER], case, "submitted", message, now)  # type: ignore[list-item]
+        else:
+            message = format_lazy(gettext_lazy("新问题待研判：{title}"), title=title)
+            tell_street(case, "submitted", message, now)
     return case
 
 

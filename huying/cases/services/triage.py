@@ -111,10 +111,11 @@ def case_merge(
         raise InvalidInput(_("主事件已不予受理、已被合并或已拆分"), field="master_id")
 
     def body(case: Case) -> Case:
+        # A report still with the grid is folded in by the grid's staff (并入已有事件).
         case_step(
             case,
             actor,
-            "merge",
+            "grid_merge" if case.state == S.AT_GRID else "merge",
             now=now,
             reason=reason,
             fields={"master": master, "closed_at": now},

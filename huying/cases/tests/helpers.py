@@ -38,6 +38,8 @@ def submit(
 def case_in_state(world: World, state: str, *, level: int = Level.GENERAL, grid: int = 0) -> Case:
     """A case of street 1 (grid 0) driven into ``state``."""
     t = MONDAY_10AM
+    if state == CaseState.AT_GRID:  # an informant's report, with the grid worker
+        return submit(world, who="informant", grid=grid, now=t)
     case = submit(world, grid=grid, now=t)
     if state == CaseState.SUBMITTED:
         return case

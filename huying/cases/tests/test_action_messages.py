@@ -31,6 +31,8 @@ T = MONDAY_10AM
 #: Assignment rules with people among their roles but no form of their own: 催办 and 督办
 #: of an assignment are the case's (forms.ASSIGNMENT_ACTIONS says so).
 THROUGH_THE_CASE = {"assignment.urge", "assignment.supervise"}
+#: Taken as the report is made (街长自行解决, on the phone's report page), not on a case page.
+AT_INTAKE = {"self_fixed"}
 
 
 @dataclass
@@ -51,6 +53,11 @@ def _on_case(state: str, who: str, data: dict[str, Any] | None = None, **kw: Any
 def _merge(world: World) -> Step:
     master = submit(world, title="同一路灯")
     return Step("street", submit(world), {"master_number": master.number})
+
+
+def _grid_merge(world: World) -> Step:
+    master = submit(world, title="同一路灯")
+    return Step("grid_worker", submit(world, who="informant"), {"master_number": master.number})
 
 
 def _hub_case(world: World) -> Case:
@@ -161,6 +168,12 @@ SCENARIOS: dict[str, Callable[[World], Step]] = {
     "reopen": _dissatisfied,
     "archive": _on_case(S.CLOSED, "hub"),
     "attach": _attach,
+    # 上报先到网格员
+    "grid_handle": _on_case(S.AT_GRID, "grid_worker"),
+    "grid_merge": _grid_merge,
+    "raise_to_community": _on_case(S.AT_GRID, "grid_worker", {"note": "需社区协调"}),
+    "raise_to_street": _on_case(S.AT_GRID, "grid_worker", {"note": "需部门处理"}),
+    "grid_settle": _on_case(S.AT_GRID, "grid_worker", {"result": "已清理"}),
     # one submit, two steps
     "triage_call": lambda w: Step("street", submit(w), {"item_id": w.items[Level.GENERAL].pk}),
     "triage_dispatch": lambda w: Step("hub", submit(w), {"item_id": w.items[Level.COMPLEX].pk}),
@@ -203,7 +216,7 @@ def test_every_action_a_person_may_take_has_a_walk() -> None:
     }
     by_people |= {c.action for c in rules.COMBINED_ACTIONS}
     with_a_page = set(CASE_ACTIONS) | {rules.assignment_action(a) for a in ASSIGNMENT_ACTIONS}
-    assert with_a_page == by_people - THROUGH_THE_CASE
+    assert with_a_page == by_people - THROUGH_THE_CASE - AT_INTAKE
     assert set(SCENARIOS) == with_a_page
 
 

@@ -94,6 +94,8 @@ STAFF = (
     "community",
     "resident",
     "admin",
+    "informant",
+    "street_chief",
 )
 DEPARTMENTS = ("cg", "sw", "hb", "jt", "cg_unit")
 #: Every person-facing write, by the rule action it performs.
@@ -121,13 +123,18 @@ CASE_CALLS: dict[str, Any] = {
     "urge": services.case_urge,
     "supervise": services.case_supervise,
     "attach": services.case_attach,
+    "grid_handle": services.case_grid_handle,
+    "grid_merge": services.case_merge,
+    "raise_to_community": services.case_raise,
+    "raise_to_street": services.case_raise,
+    "self_fixed": services.case_report_fixed,
 }
 #: Steps that record without moving the case on (still tried, by ``anyone_tries_anything``).
 RECORDING = frozenset({"attach", "urge", "supervise", "post_progress"})
 DETOURS = frozenset(
     {
         *("reject", "merge", "split", "suspend", "resume", "request_return", "withdraw"),
-        *("add_co_handler", "archive"),
+        *("add_co_handler", "archive", "grid_merge"),
     }
 )
 #: Steps that send a case back a stage: taken, but less often than the ones that move it on.
@@ -251,7 +258,12 @@ class LifecycleMachine(RuleBasedStateMachine):
     # --- the steps ----------------------------------------------------------------------------
 
     @precondition(lambda self: len(self.case_ids) < 3)  # a few cases, each taken deep
-    @rule(who=st.sampled_from(["resident", "grid_worker", "street", "hub"]), grid=st.integers(0, 3))
+    @rule(
+        who=st.sampled_from(
+            ["resident", "grid_worker", "street", "hub", "informant", "street_chief"]
+        ),
+        grid=st.integers(0, 3),
+    )
     def submit(self, who: str, grid: int) -> None:
         lat, lng = self.world.point_in(grid)
         case = services.case_submit(
@@ -392,7 +404,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             "attach": lambda: {
                 "files": [self.photo()] if sane else self.files(data),
             },
+            "grid_handle": lambda: {"note": reason()},
+            "grid_merge": lambda: {
+                "master_id": self.pick_case(data, other_than=case_id if sane else None)
+            },
+            "raise_to_community": lambda: {"to": "community", "reason": reason()},
+            "raise_to_street": lambda: {"to": "street", "reason": reason()},
         }
+        if action == "self_fixed":
+            return self.report_fixed(data, common["actor"], sane=sane)
         self.attempt(CASE_CALLS[action], **common, **builders[action]())
 
     def assignment_call(
@@ -430,6 +450,28 @@ class LifecycleMachine(RuleBasedStateMachine):
             assignment_id=assignment_id,
             **builders[action](),
         )
+
+    def report_fixed(self, data: st.DataObject, actor: Any, *, sane: bool) -> None:
+        """街长自行解决 makes its own case: a new report, settled at once (or refused whole)."""
+        if actor is None:
+            return
+        before = Case.objects.count()
+        lat, lng = self.world.point_in(data.draw(st.integers(0, 3), label="grid"))
+        photos = lambda: [self.photo()] if sane else self.files(data)  # noqa: E731
+        self.attempt(
+            services.case_report_fixed,
+            actor=actor,
+            title="垃圾清理",
+            result="已清理" if sane else data.draw(REASONS),
+            before=photos(),
+            after=photos(),
+            lat=lat,
+            lng=lng,
+        )
+        made = Case.objects.order_by("-pk").first()
+        if made is not None and Case.objects.count() > before:
+            assert made.state == S.CLOSED and made.tier == "grid"
+            self.case_ids.append(made.pk)
 
     def resume(self, common: dict[str, Any]) -> None:
         """Resume gives back exactly what was paused: the state, and each clock's time left."""
@@ -575,7 +617,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             if "split_from" not in first.after:
                 reports += 1
                 valid += final not in (S.REJECTED, S.MERGED)
-            closing = [e for e in trail if e.action in ("follow_up", "close_unreported", "reopen")]
+            closing = [
+                e
+                for e in trail
+                if e.action in ("follow_up", "close_unreported", "self_fixed", "reopen")
+            ]
             closed += bool(closing) and closing[-1].action != "reopen"
             overdue += any(e.after.get("overdue") is True for e in trail)
         period = Period(MONDAY_10AM - timedelta(days=1), self.now + timedelta(days=1))

@@ -29,6 +29,7 @@ from huying.demo.district import (
     build_district,
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
+from huying.demo.ladder import build_ladder
 from huying.demo.patrols import build_patrols
 from huying.demo.roads import build_roads
 from huying.demo.year import simulate_year
@@ -175,6 +176,10 @@ class Command(BaseCommand):
                 rng_seed=options["seed"],
                 progress=progress,
                 photos=True,
+            )
+            ladder = build_ladder(district, year_end=year_end, rng_seed=options["seed"])
+            self.stdout.write(
+                f"  网格信息员 informants {ladder.informants}, 信息员和街长上报 ladder cases {ladder.reports + ladder.fixed}"
             )
             # The simulated year's notifications are history: they went out when they were
             # made. Left unsent, the worker would replay a year of them on its first run.
