@@ -91,7 +91,7 @@ class AgendaItemIn(In):
     case_id: Id | None = None
 
 
-class MoveIn(In):
+class AgendaMoveIn(In):
     offset: Literal[-1, 1] = Field(description="-1: up one place; 1: down one place")
 
 
@@ -225,7 +225,7 @@ def agenda_add(request: HttpRequest, meeting_id: Id, payload: AgendaItemIn) -> A
     response={200: MeetingOut, **ERRORS},
     summary="调整议题顺序",
 )
-def agenda_move(request: HttpRequest, meeting_id: Id, item_id: Id, payload: MoveIn) -> Any:
+def agenda_move(request: HttpRequest, meeting_id: Id, item_id: Id, payload: AgendaMoveIn) -> Any:
     actor = acting(request)
     services.agenda_move(actor=actor, meeting_id=meeting_id, item_id=item_id, offset=payload.offset)
     return _meeting(selectors.meeting_get(actor, meeting_id))

@@ -59,7 +59,7 @@ class DutyUpdateIn(In):
     is_active: bool | None = None
 
 
-class MoveIn(In):
+class DutyMoveIn(In):
     up: bool
 
 
@@ -258,7 +258,7 @@ def duty_update(request: HttpRequest, grid_id: int, duty_id: int, payload: DutyU
     response={200: DutyOut, **ERRORS},
     summary="上移或下移",
 )
-def duty_move(request: HttpRequest, grid_id: int, duty_id: int, payload: MoveIn) -> Any:
+def duty_move(request: HttpRequest, grid_id: int, duty_id: int, payload: DutyMoveIn) -> Any:
     return duties.duty_move(actor=acting(request), grid_id=grid_id, duty_id=duty_id, up=payload.up)
 
 
