@@ -14,6 +14,7 @@ import huying.api  # noqa: F401 — every router, so every schema class, is impo
 
 
 def _subclasses(cls: type) -> Iterator[type]:
+    sub: type
     for sub in cls.__subclasses__():
         yield sub
         yield from _subclasses(sub)
