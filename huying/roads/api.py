@@ -33,7 +33,7 @@ class RoadIn(In):
     note: Text = ""
 
 
-class LineIn(Schema):
+class LineIn(In):
     type: Literal["LineString"]
     coordinates: list[list[float]] = Field(max_length=2000)
 
