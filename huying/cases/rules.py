@@ -181,6 +181,9 @@ CASE_RULES: tuple[Rule, ...] = (
     Rule("reroute", pgettext_lazy("action", "退回后重新派单"), frozenset({S.IN_PROGRESS}), S.TRIAGED, frozenset({SYSTEM})),
     Rule("urge", pgettext_lazy("action", "催办"), ACTIVE_CASE_STATES, None, frozenset({*HUB_ROLES, R.DISTRICT_LEADER})),
     Rule("supervise", pgettext_lazy("action", "督办"), ACTIVE_CASE_STATES | VERIFYING, None, frozenset({R.HUB_SUPERVISOR, R.DISTRICT_LEADER, SYSTEM}), guard=_not_supervised),
+    # A meeting's decision (会议决定) moves the deadline of whoever holds the case now: the
+    # departments' handling clocks, or the street's own while it handles the case itself.
+    Rule("set_deadline", pgettext_lazy("action", "会议定期限"), frozenset({S.IN_PROGRESS, S.SELF_HANDLING}), None, frozenset({*STREET_ROLES, *HUB_ROLES, R.DISTRICT_LEADER}), reason_required=True),
     Rule("suspend", pgettext_lazy("action", "挂账"), ACTIVE_CASE_STATES, S.SUSPENDED, HUB_ROLES, reason_required=True),
     Rule("resume", pgettext_lazy("action", "恢复办理"), frozenset({S.SUSPENDED}), RESTORE, HUB_ROLES),
     Rule("overdue", pgettext_lazy("action", "核查超期"), VERIFYING, None, frozenset({SYSTEM})),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -443,6 +443,7 @@ def _carry_out(
     refuses to the organiser's role refuses the decision (and rolls it back)."""
     kind, note = decision.kind, decision.reason
     if kind == DecisionKind.DEADLINE:
+        _set_deadline(actor, case_id, decision, now)
         return
     if kind == DecisionKind.ESCALATE:
         case_services.case_escalate(actor=actor, case_id=case_id, reason=note, now=now)
@@ -453,21 +454,24 @@ def _carry_out(
     state = Case.objects.values_list("state", flat=True).get(pk=case_id)
     co_ids = [u.pk for u in co]
     lead_id = decision.lead_id
+    dispatch: dict[str, Any] = {"actor": actor, "case_id": case_id, "note": note, "now": now}
     if state == CaseState.IN_PROGRESS:
         if lead_id is not None or not co_ids:
             raise InvalidInput(_("事件已有主办部门，只能增派协办"), field="lead_id")
         case_services.case_add_co_handler(
             actor=actor, case_id=case_id, department_ids=co_ids, note=note, now=now
         )
-        return
-    dispatch: dict[str, Any] = {"actor": actor, "case_id": case_id, "note": note, "now": now}
-    if actor.role == Role.HUB_DISPATCHER:
+    elif actor.role == Role.HUB_DISPATCHER:
         case_services.case_hub_dispatch(
-            lead_department_id=lead_id, co_department_ids=co_ids, **dispatch
+            lead_department_id=lead_id,
+            co_department_ids=co_ids,
+            **dispatch,
         )
     elif actor.role == Role.DISTRICT_LEADER:
         case_services.case_leader_dispatch(
-            lead_department_id=lead_id, co_department_ids=co_ids, **dispatch
+            lead_department_id=lead_id,
+            co_department_ids=co_ids,
+            **dispatch,
         )
     else:
         case_services.case_call(department_id=lead_id, **dispatch)
@@ -475,3 +479,15 @@ def _carry_out(
             case_services.case_add_co_handler(
                 actor=actor, case_id=case_id, department_ids=co_ids, note=note, now=now
             )
+    if decision.deadline is not None:  # assigned with a date to settle it by
+        _set_deadline(actor, case_id, decision, now)
+
+
+def _set_deadline(actor: Actor, case_id: int, decision: Decision, now: datetime) -> None:
+    """The meeting's date is a day: the case is due by the end of it."""
+    assert decision.deadline is not None
+    until = timezone.make_aware(datetime.combine(decision.deadline, time(23, 59, 59)))
+    reason = decision.reason or _("会议决定的办结期限")
+    case_services.case_set_deadline(
+        actor=actor, case_id=case_id, until=until, reason=reason, now=now
+    )

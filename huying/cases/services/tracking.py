@@ -392,6 +392,66 @@ def case_urge(
     return run(actor, case_id, expected_version, body)
 
 
+def case_set_deadline(
+    *,
+    actor: Actor,
+    case_id: int,
+    until: datetime,
+    reason: str,
+    now: datetime | None = None,
+    expected_version: int | None = None,
+) -> Case:
+    """A deadline a meeting decided: the departments' handling deadlines (a department still
+    to report in keeps its report-in clock and finds the new handling deadline after it), or
+    the case's own clock while the street's tiers handle it. An earlier date than today is
+    the meeting's to set (minutes entered after the fact): the sweep then finds it overdue."""
+    now = now_or(now)
+
+    def body(case: Case) -> Case:
+        if case.state == S.SELF_HANDLING:
+            unit = case.clock_unit or clock(case, "handling", now).unit
+            warn = calendar().warn_at(now, until, unit) if until > now else until
+            case_step(
+                case,
+                actor,
+                "set_deadline",
+                now=now,
+                reason=reason,
+                fields={"due_at": until, "warn_at": warn, "paused_remaining": None},
+            )
+            return case
+        active = active_assignments(case)
+        if case.state == S.IN_PROGRESS and not active:
+            raise InvalidInput(_("没有正在办理的部门，无法设定期限"), field="deadline")
+        moved: dict[Assignment, dict[str, Any]] = {}
+        for a in active:
+            values: dict[str, Any] = {"handle_due_at": until}
+            if a.state != A.AWAITING_REPORT_IN:
+                unit = a.clock_unit or clock(case, "handling", a.dispatched_at).unit
+                warn = calendar().warn_at(a.dispatched_at, until, unit) if until > now else until
+                values |= {"due_at": until, "warn_at": warn}
+            moved[a] = values
+        case_step(
+            case,
+            actor,
+            "set_deadline",
+            now=now,
+            reason=reason,
+            extra_after={"assignments": [a.pk for a in active]},
+            assignments=moved,
+        )
+        message = format_lazy(
+            gettext_lazy("办结期限调整为 {until}：{reason}"),
+            until=f"{timezone.localtime(until):%Y-%m-%d}",
+            reason=reason.strip()[:60],
+        )
+        for a in active:
+            tell_department(a, case, "deadline_set", message, now)
+        return case
+
+    return run(actor, case_id, expected_version, body)
+
+
 def case_supervise(
     *,
     actor: Actor | None,

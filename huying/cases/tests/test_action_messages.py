@@ -33,6 +33,8 @@ T = MONDAY_10AM
 THROUGH_THE_CASE = {"assignment.urge", "assignment.supervise"}
 #: Taken as the report is made (街长自行解决, on the phone's report page), not on a case page.
 AT_INTAKE = {"self_fixed"}
+#: Taken by a meeting's decision (会议定期限, coordination.services), not on a case page.
+AT_A_MEETING = {"set_deadline"}
 
 
 @dataclass
@@ -216,7 +218,7 @@ def test_every_action_a_person_may_take_has_a_walk() -> None:
     }
     by_people |= {c.action for c in rules.COMBINED_ACTIONS}
     with_a_page = set(CASE_ACTIONS) | {rules.assignment_action(a) for a in ASSIGNMENT_ACTIONS}
-    assert with_a_page == by_people - THROUGH_THE_CASE - AT_INTAKE
+    assert with_a_page == by_people - THROUGH_THE_CASE - AT_INTAKE - AT_A_MEETING
     assert set(SCENARIOS) == with_a_page
 
 

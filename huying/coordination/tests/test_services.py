@@ -3,9 +3,10 @@ the case services, and what they refuse (with nothing changed)."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from huying.cases import services as case_services
 from huying.cases.models import Case, CaseEvent, CaseState
@@ -20,7 +21,13 @@ from huying.coordination.models import (
     JointOperation,
     MeetingKind,
 )
-from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
+from huying.core.errors import (
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -225,7 +232,10 @@ def test_open_decisions_come_back_at_the_next_meeting_of_the_same_kind(world: Wo
         deadline=DAY + timedelta(days=5),
         now=MONDAY_10AM,
     )
-    assert _trail(Case.objects.get(pk=case.pk))[-1].action == "meeting.decide"
+    assert [e.action for e in _trail(Case.objects.get(pk=case.pk))[-2:]] == [
+        "meeting.decide",
+        "set_deadline",
+    ]
     nxt = _meeting(world, day=DAY + timedelta(days=7))
     monthly = _meeting(world, kind=MeetingKind.MONTHLY, day=DAY + timedelta(days=7))
     follow = [i for i in nxt.items.all() if i.kind == AgendaKind.FOLLOW_UP]
@@ -344,3 +354,96 @@ def test_rule_violations_surface(world: World) -> None:
             now=MONDAY_10AM,
         )
     assert Case.objects.get(pk=case.pk).state == CaseState.TRIAGED
+
+
+def _end_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(23, 59, 59)))
+
+
+def test_a_deadline_decision_moves_the_departments_handling_deadline(world: World) -> None:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    [assignment] = case.assignments.all()
+    services.meeting_decide(
+        actor=world.actor("street"),
+        meeting_id=_meeting(world).pk,
+        case_id=case.pk,
+        kind=DecisionKind.DEADLINE,
+        deadline=date(2026, 3, 20),
+        reason="城管加快办理",
+        now=MONDAY_10AM,
+    )
+    assignment.refresh_from_db()
+    assert assignment.handle_due_at == _end_of(date(2026, 3, 20))
+    last = _trail(case)[-1]
+    assert last.action == "set_deadline" and last.after["basis"]["kind"] == "meeting"
+    assert last.reason == "城管加快办理"
+
+
+def test_a_deadline_decision_on_a_working_assignment_moves_its_live_clock(world: World) -> None:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    [assignment] = case.assignments.all()
+    case_services.assignment_report_in(
+        actor=world.actor("dept_cg"), assignment_id=assignment.pk, now=MONDAY_10AM
+    )
+    services.meeting_decide(
+        actor=world.actor("hub"),
+        meeting_id=_meeting(world, "hub", MeetingKind.QUARTERLY).pk,
+        case_id=case.pk,
+        kind=DecisionKind.DEADLINE,
+        deadline=date(2026, 3, 27),
+        now=MONDAY_10AM,
+    )
+    assignment.refresh_from_db()
+    until = _end_of(date(2026, 3, 27))
+    assert (assignment.handle_due_at, assignment.due_at) == (until, until)
+    assert assignment.warn_at is not None and assignment.warn_at < until
+
+
+def test_a_deadline_decision_on_a_case_the_street_handles_moves_its_own_clock(
+    world: World,
+) -> None:
+    case = case_in_state(world, CaseState.SELF_HANDLING)
+    services.meeting_decide(
+        actor=world.actor("street"),
+        meeting_id=_meeting(world).pk,
+        case_id=case.pk,
+        kind=DecisionKind.DEADLINE,
+        deadline=date(2026, 3, 18),
+        now=MONDAY_10AM,
+    )
+    case.refresh_from_db()
+    assert case.due_at == _end_of(date(2026, 3, 18))
+
+
+def test_a_deadline_for_a_case_nobody_handles_yet_is_refused_whole(world: World) -> None:
+    case = case_in_state(world, CaseState.TRIAGED)
+    events = len(_trail(case))
+    with pytest.raises(InvalidTransition):
+        services.meeting_decide(
+            actor=world.actor("street"),
+            meeting_id=_meeting(world).pk,
+            case_id=case.pk,
+            kind=DecisionKind.DEADLINE,
+            deadline=date(2026, 3, 18),
+            now=MONDAY_10AM,
+        )
+    assert len(_trail(case)) == events
+    assert not Decision.objects.exists()
+
+
+def test_an_assignment_with_a_deadline_dispatches_then_sets_it(world: World) -> None:
+    case = case_in_state(world, CaseState.TRIAGED)
+    services.meeting_decide(
+        actor=world.actor("street"),
+        meeting_id=_meeting(world).pk,
+        case_id=case.pk,
+        kind=DecisionKind.ASSIGN,
+        lead_id=world.departments["cg"].pk,
+        deadline=date(2026, 3, 25),
+        now=MONDAY_10AM,
+    )
+    [assignment] = Case.objects.get(pk=case.pk).assignments.all()
+    assert assignment.handle_due_at == _end_of(date(2026, 3, 25))
+    # Still to report in: the report-in clock stays the live one.
+    assert assignment.due_at == assignment.report_in_due_at
+    assert [e.action for e in _trail(case)[-3:]] == ["meeting.decide", "call", "set_deadline"]

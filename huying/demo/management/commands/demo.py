@@ -181,9 +181,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  网格信息员 informants {ladder.informants}, 信息员和街长上报 ladder cases {ladder.reports + ladder.fixed}"
             )
-            # The simulated year's notifications are history: they went out when they were
-            # made. Left unsent, the worker would replay a year of them on its first run.
-            Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
             # The dashboards' rollups, counted once here rather than by the worker's first run.
             rollup = tally_rebuild()
             self.stdout.write(f"  统计汇总 dashboard rollups: {rollup.days} days")
@@ -216,6 +213,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  会商与联合执法 meetings and joint operations: {build_coordination(district)}"
             )
+            # The simulated year's notifications (the meetings' decisions' too) are history:
+            # they went out when they were made. Left unsent, the worker would replay a year
+            # of them on its first run.
+            Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
         total = time.perf_counter() - started
 
         self.stdout.write("")
