@@ -91,9 +91,12 @@ def test_a_meeting_decides_two_cases_and_both_trails_say_so(
         trail = page.locator(".timeline")
         expect(trail).to_contain_text("会议决定")
         expect(trail).to_contain_text(meeting.title)
-    expect(page.locator("[data-basis]")).to_have_count(0)  # a deadline takes no step
+    # Both decisions are steps on their cases, each on the meeting's authority: the deadline
+    # it set (会议定期限) and the call it made.
+    expect(page.locator("[data-basis]")).to_contain_text("会议决定")
+    expect(trail).to_contain_text("会议定期限")
     page.goto(f"{live_server}/cases/{waiting.pk}/")
-    expect(page.locator("[data-basis]")).to_contain_text("会议决定")  # the call it made
+    expect(page.locator("[data-basis]")).to_contain_text("会议决定")
     shot(page, "meeting-trail")
 
     page.goto(f"{live_server}/coordination/")

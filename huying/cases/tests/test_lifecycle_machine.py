@@ -128,6 +128,7 @@ CASE_CALLS: dict[str, Any] = {
     "raise_to_community": services.case_raise,
     "raise_to_street": services.case_raise,
     "self_fixed": services.case_report_fixed,
+    "set_deadline": services.case_set_deadline,
 }
 #: Steps that record without moving the case on (still tried, by ``anyone_tries_anything``).
 RECORDING = frozenset({"attach", "urge", "supervise", "post_progress"})
@@ -410,6 +411,11 @@ class LifecycleMachine(RuleBasedStateMachine):
             },
             "raise_to_community": lambda: {"to": "community", "reason": reason()},
             "raise_to_street": lambda: {"to": "street", "reason": reason()},
+            # A meeting's deadline: usually ahead, sometimes already past (minutes entered late).
+            "set_deadline": lambda: {
+                "until": self.now + timedelta(days=data.draw(st.integers(-2 if sane else -30, 20))),
+                "reason": reason(),
+            },
         }
         if action == "self_fixed":
             return self.report_fixed(data, common["actor"], sane=sane)
