@@ -30,6 +30,7 @@ urlpatterns = [
     path("reports/", include("huying.reports.urls")),
     path("evaluation/", include("huying.evaluation.urls")),
     path("coordination/", include("huying.coordination.urls")),
+    path("onewindow/", include("huying.onewindow.urls")),
     # 12345 工单导入 (the hub's).
     path("hotline/", include("huying.hotline.urls")),
     path("manage/catalogue/", include("huying.catalogue.urls")),

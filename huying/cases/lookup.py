@@ -31,7 +31,7 @@ def phone_tail(phone: str) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
-def _locked(minutes: int) -> TooManyAttempts:
+def too_many_tries(minutes: int) -> TooManyAttempts:
     return TooManyAttempts(
         ngettext(
             "查询失败次数过多，请 %(minutes)d 分钟后再试",
@@ -49,7 +49,7 @@ def case_for_reporter(*, number: str, code: str, tail: str, ip: str | None, now:
     keys = [(throttle.TRACK_CASE, number), (throttle.TRACK_IP, ip or "")]
     minutes = throttle.locked_for(keys, now)
     if minutes is not None:
-        raise _locked(minutes)
+        raise too_many_tries(minutes)
     case = Case.objects.filter(number=number).first()
     expected_tail = phone_tail(case.reporter_phone) if case is not None else ""
     if (
@@ -64,5 +64,5 @@ def case_for_reporter(*, number: str, code: str, tail: str, ip: str | None, now:
     locks = [throttle.fail(scope, key, now) for scope, key in counted]
     minutes = max((m for m in locks if m is not None), default=None)
     if minutes is not None:
-        raise _locked(minutes)
+        raise too_many_tries(minutes)
     raise NotFound()

@@ -34,6 +34,7 @@ LAYERS = (
     "open311",
     "evaluation",
     "coordination",
+    "onewindow",
     "reports",
     "integrations",
     "ops",

@@ -1,0 +1,67 @@
+"""Reads of 一口受理, scoped: a station's staff see their station's applications, the back
+office department those passed to it, the district everything; residents use the lookup."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+from huying.core.errors import NotFound
+from huying.onewindow import rules
+from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.org.actors import Actor
+
+#: How many items a search shows at once.
+SEARCH_LIMIT = 50
+
+
+def published_items(query: str = "") -> QuerySet[ServiceItem]:
+    """What residents see: published items, found by name, code or a word of the conditions."""
+    items = ServiceItem.objects.filter(published=True).select_related("department")
+    query = (query or "").strip()
+    if query:
+        items = items.filter(
+            Q(name__icontains=query) | Q(code__iexact=query) | Q(conditions__icontains=query)
+        )
+    return items.order_by("code")
+
+
+def window_items(query: str = "") -> QuerySet[ServiceItem]:
+    """What a window may accept: published items a station may take."""
+    return published_items(query).filter(station_accepts=True)
+
+
+def item_get(item_id: int) -> ServiceItem:
+    item = ServiceItem.objects.select_related("department").filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("服务事项不存在"))
+    return item
+
+
+def applications_visible_to(actor: Actor) -> QuerySet[Application]:
+    apps = Application.objects.select_related("item", "item__department", "station")
+    if actor.sees_all and not actor.is_reporter:
+        return apps
+    if actor.role in rules.WINDOW_ROLES:
+        return apps.filter(station__path__startswith=actor.unit.path)
+    if actor.role in rules.BACK_OFFICE_ROLES:
+        # The department and its field units: what it handles, once the window passed it on.
+        return apps.filter(item__department__path__startswith=_department_path(actor)).exclude(
+            state=ApplicationState.RECEIVED
+        )
+    return apps.none()
+
+
+def _department_path(actor: Actor) -> str:
+    """A field unit's staff act for its department (the item names the department)."""
+    unit = actor.unit
+    if unit.kind == unit.Kind.FIELD_UNIT and unit.parent is not None:
+        return unit.parent.path
+    return unit.path
+
+
+def application_get(actor: Actor, application_id: int) -> Application:
+    app = applications_visible_to(actor).filter(pk=application_id).first()
+    if app is None:
+        raise NotFound(_("申请不存在或无权查看"))
+    return app

@@ -1,0 +1,435 @@
+"""Writes of 一口受理·二级代办. Each is one transaction with a compare-and-set on the
+application's ``version``: bad input, a stale page or a step the rules refuse changes
+nothing, and every step lands on the application's hash-chained trail."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from huying.cases.lookup import normalise_code, phone_tail, too_many_tries
+from huying.cases.services.engine import check_files
+from huying.core.audit import GENESIS, HASH_VERSION, chain_hash
+from huying.core.errors import (
+    Conflict,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+)
+from huying.core.numbering import counter_next
+from huying.core.workcalendar import WORKING_DAYS, load_calendar
+from huying.onewindow import rules
+from huying.onewindow.models import (
+    Application,
+    ApplicationPhoto,
+    ApplicationState,
+    ApplicationStep,
+    ServiceItem,
+    StepAction,
+)
+from huying.onewindow.selectors import application_get
+from huying.org import throttle
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit
+from huying.org.selectors import ancestors
+
+K = OrgUnit.Kind
+PHONE = re.compile(r"^1\d{10}$|^0\d{2,3}-?\d{7,8}$")
+#: An item's time limit: at most a statutory year of working days.
+MAX_TIME_LIMIT = 250
+MAX_MATERIALS = 30
+
+
+def _text(value: str, field: str, *, label: str, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise InvalidInput(_("请填写{label}").format(label=label), field=field)
+    if len(value) > limit:
+        raise InvalidInput(
+            _("{label}不能超过 {limit} 字").format(label=label, limit=limit), field=field
+        )
+    return value
+
+
+# --- the catalogue of service items (the district edits it) ------------------------------------
+
+
+def _item_values(
+    *,
+    name: str,
+    conditions: str,
+    materials: Sequence[str],
+    time_limit: int,
+    fee: Decimal | str | int,
+    department_id: int,
+    station_accepts: bool,
+) -> dict[str, Any]:
+    cleaned = [m.strip() for m in materials if m and m.strip()]
+    if len(set(cleaned)) != len(cleaned):
+        raise InvalidInput(_("材料清单有重复项"), field="materials")
+    if len(cleaned) > MAX_MATERIALS:
+        raise InvalidInput(_("材料最多 %(n)d 项") % {"n": MAX_MATERIALS}, field="materials")
+    if any(len(m) > 100 for m in cleaned):
+        raise InvalidInput(_("每项材料不能超过 100 字"), field="materials")
+    if not 1 <= time_limit <= MAX_TIME_LIMIT:
+        raise InvalidInput(
+            _("办理时限须在 1 至 %(max)d 个工作日之间") % {"max": MAX_TIME_LIMIT},
+            field="time_limit",
+        )
+    try:
+        amount = Decimal(str(fee))
+    except InvalidOperation:
+        raise InvalidInput(_("收费金额格式不正确"), field="fee") from None
+    if not amount.is_finite() or amount < 0 or amount >= Decimal("1000000"):
+        raise InvalidInput(_("收费金额须在 0 至 999999.99 元之间"), field="fee")
+    department = OrgUnit.objects.filter(pk=department_id, kind=K.DEPARTMENT, is_active=True).first()
+    if department is None:
+        raise InvalidInput(_("办理部门须是区级部门"), field="department_id")
+    return {
+        "name": _text(name, "name", label=_("事项名称"), limit=100),
+        "conditions": _text(
+            conditions, "conditions", label=_("办理条件"), limit=4000, required=False
+        ),
+        "materials": cleaned,
+        "time_limit": time_limit,
+        "fee": amount.quantize(Decimal("0.01")),
+        "department": department,
+        "station_accepts": station_accepts,
+    }
+
+
+def _manager(actor: Actor) -> None:
+    if not actor.can_manage:
+        raise PermissionDenied(_("只有管理员可以维护服务事项"))
+
+
+def item_create(
+    *,
+    actor: Actor,
+    code: str,
+    name: str,
+    time_limit: int,
+    department_id: int,
+    materials: Sequence[str] = (),
+    conditions: str = "",
+    fee: Decimal | str | int = 0,
+    station_accepts: bool = True,
+) -> ServiceItem:
+    """A new item, unpublished: residents see it once the district publishes it."""
+    _manager(actor)
+    code = _text(code, "code", label=_("事项编码"), limit=32)
+    values = _item_values(
+        name=name,
+        conditions=conditions,
+        materials=materials,
+        time_limit=time_limit,
+        fee=fee,
+        department_id=department_id,
+        station_accepts=station_accepts,
+    )
+    with transaction.atomic():
+        if ServiceItem.objects.filter(code=code).exists():
+            raise InvalidInput(_("事项编码 {code} 已存在").format(code=code), field="code")
+        return ServiceItem.objects.create(code=code, **values)
+
+
+def item_update(
+    *,
+    actor: Actor,
+    item_id: int,
+    version: int,
+    name: str,
+    time_limit: int,
+    department_id: int,
+    materials: Sequence[str] = (),
+    conditions: str = "",
+    fee: Decimal | str | int = 0,
+    station_accepts: bool = True,
+) -> ServiceItem:
+    """Edit an item; applications already accepted keep their due dates and materials."""
+    _manager(actor)
+    values = _item_values(
+        name=name,
+        conditions=conditions,
+        materials=materials,
+        time_limit=time_limit,
+        fee=fee,
+        department_id=department_id,
+        station_accepts=station_accepts,
+    )
+    return _item_cas(item_id, version, values)
+
+
+def item_publish(*, actor: Actor, item_id: int, version: int, published: bool) -> ServiceItem:
+    """Publish an item (residents see it, windows accept it) or take it back."""
+    _manager(actor)
+    return _item_cas(item_id, version, {"published": published})
+
+
+def _item_cas(item_id: int, version: int, values: dict[str, Any]) -> ServiceItem:
+    with transaction.atomic():
+        updated = ServiceItem.objects.filter(pk=item_id, version=version).update(
+            version=F("version") + 1, **values
+        )
+        if not updated:
+            if not ServiceItem.objects.filter(pk=item_id).exists():
+                raise NotFound(_("服务事项不存在"))
+            raise Conflict(_("该事项已被他人修改，请刷新后重试"))
+        return ServiceItem.objects.select_related("department").get(pk=item_id)
+
+
+# --- applications ----------------------------------------------------------------------------
+
+
+def allocate_number(station: OrgUnit, now: datetime) -> str:
+    """``JJ-FW20260310-00001``: the district's letters, 服务 and the day; unique across
+    processes (``huying.core.numbering``), taken before the transaction that uses it."""
+    district = next((u for u in ancestors(station) if u.kind == K.DISTRICT), None)
+    prefix = (district.abbr or district.code) if district else "FW"
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    return f"{prefix}-FW{day}-{counter_next(f'onewindow:{prefix}:{day}'):05d}"
+
+
+def _step(app: Application, action: str, actor: Actor, now: datetime, note: str = "") -> None:
+    last = (
+        ApplicationStep.objects.filter(application=app)
+        .order_by("-seq")
+        .values_list("seq", "hash")
+        .first()
+    )
+    seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    payload = {
+        "application": app.pk,
+        "seq": seq,
+        "action": action,
+        "at": now,
+        "actor": actor.user.pk,
+        "note": note,
+    }
+    ApplicationStep.objects.create(
+        application=app,
+        seq=seq,
+        action=action,
+        at=now,
+        actor=actor.user,
+        note=note,
+        prev_hash=prev,
+        hash=chain_hash(prev, payload, HASH_VERSION),
+        hash_version=HASH_VERSION,
+    )
+
+
+def application_accept(
+    *,
+    actor: Actor,
+    item_id: int,
+    resident_name: str,
+    resident_phone: str,
+    materials_checked: Sequence[str],
+    files: Sequence[UploadedFile] = (),
+    proxy_reason: str = "",
+    now: datetime | None = None,
+) -> Application:
+    """Accept an application at the actor's station (一口受理: any window, any item a station
+    may take), with every material the item asks for; the due date counts the item's working
+    days from now. ``proxy_reason`` (高龄、残疾 …) records it as taken at home by the actor
+    (二级代办), who then logs the hand-overs until the window passes it on."""
+    now = now or timezone.now()
+    if actor.role not in rules.WINDOW_ROLES or actor.unit.kind not in rules.STATION_KINDS:
+        raise PermissionDenied(_("只有社区服务站工作人员可以受理服务申请"))
+    name = _text(resident_name, "resident_name", label=_("申请人姓名"), limit=50)
+    phone = re.sub(r"\s", "", resident_phone or "")
+    if not PHONE.match(phone):
+        raise InvalidInput(_("请填写正确的手机号或座机号"), field="resident_phone")
+    proxy_reason = _text(
+        proxy_reason, "proxy_reason", label=_("代办原因"), limit=200, required=False
+    )
+    item = ServiceItem.objects.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("服务事项不存在"))
+    if not item.published:
+        raise InvalidInput(
+            _("事项「{name}」未发布，不能受理").format(name=item.name), field="item_id"
+        )
+    if not item.station_accepts:
+        raise InvalidInput(
+            _("事项「{name}」须到部门窗口办理，服务站不能受理").format(name=item.name),
+            field="item_id",
+        )
+    checked = list(dict.fromkeys(m.strip() for m in materials_checked if m.strip()))
+    unknown = [m for m in checked if m not in item.materials]
+    if unknown:
+        raise InvalidInput(
+            _("不是该事项的材料：{names}").format(names="、".join(unknown)),
+            field="materials_checked",
+        )
+    missing = [m for m in item.materials if m not in checked]
+    if missing:
+        # 一次性告知: everything still missing at once, so the resident comes back once.
+        raise InvalidInput(
+            _("材料不齐，请一次性告知申请人补齐：{names}").format(names="、".join(missing)),
+            field="materials_checked",
+        )
+    photos = check_files(files)
+    due_at = load_calendar().add(now, item.time_limit, WORKING_DAYS)
+    number = allocate_number(actor.unit, now)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            app = Application.objects.create(
+                number=number,
+                item=item,
+                resident_name=name,
+                resident_phone=phone,
+                materials_checked=[m for m in item.materials if m in checked],
+                station=actor.unit,
+                accepted_by=actor.user,
+                accepted_at=now,
+                proxy_by=actor.user if proxy_reason else None,
+                proxy_reason=proxy_reason,
+                due_at=due_at,
+            )
+            for c in photos:
+                stored = default_storage.save(
+                    f"onewindow/{app.pk}/{uuid.uuid4().hex}{c.extension}", c.content
+                )
+                saved.append(stored)
+                ApplicationPhoto.objects.create(
+                    application=app,
+                    file=stored,
+                    name=c.name,
+                    content_type=c.content_type,
+                    size=c.size,
+                    sha256=c.sha256,
+                )
+            if proxy_reason:
+                _step(app, StepAction.PROXY_TAKE, actor, now, proxy_reason)
+            else:
+                _step(app, StepAction.ACCEPT, actor, now)
+    except BaseException:
+        for stored in saved:  # storage is not transactional: a refused record leaves no file
+            default_storage.delete(stored)
+        raise
+    return app
+
+
+def _locked(actor: Actor, application_id: int, version: int) -> Application:
+    """The application in scope, locked, at the version the actor saw."""
+    app = application_get(actor, application_id)
+    bumped = Application.objects.filter(pk=app.pk, version=version).update(version=F("version") + 1)
+    if not bumped:
+        raise Conflict(_("该申请已被他人处理，请刷新后重试"))
+    app.version = version + 1
+    return app
+
+
+def application_handover(
+    *, actor: Actor, application_id: int, version: int, note: str, now: datetime | None = None
+) -> Application:
+    """A proxy's hand-over point (交接点: 材料交窗口、部门取件 …), by the cadre who took it."""
+    now = now or timezone.now()
+    note = _text(note, "note", label=_("交接说明"), limit=500)
+    with transaction.atomic():
+        app = _locked(actor, application_id, version)
+        if app.proxy_by_id is None:
+            raise InvalidTransition(_("该申请不是代办件"))
+        if app.proxy_by_id != actor.user.pk:
+            raise PermissionDenied(_("只有代办人可以记录交接"))
+        if app.state not in rules.OPEN_STATES:
+            raise InvalidTransition(_("申请已办结，不能再记录交接"))
+        _step(app, StepAction.HANDOVER, actor, now, note)
+    return app
+
+
+def _advance(
+    actor: Actor, application_id: int, version: int, action: str, now: datetime, note: str = ""
+) -> Application:
+    with transaction.atomic():
+        app = _locked(actor, application_id, version)
+        target = rules.TRANSITIONS.get((app.state, action))
+        if target is None:
+            raise InvalidTransition(
+                _("申请当前状态为「{state}」，不能执行此操作").format(
+                    state=ApplicationState(app.state).label
+                )
+            )
+        Application.objects.filter(pk=app.pk).update(
+            state=target, reason=note if action == StepAction.REFUSE else app.reason
+        )
+        app.state = target
+        if action == StepAction.REFUSE:
+            app.reason = note
+        _step(app, action, actor, now, note)
+    return app
+
+
+def application_pass(
+    *, actor: Actor, application_id: int, version: int, now: datetime | None = None
+) -> Application:
+    """The station passes the application to the item's department (转后台办理)."""
+    if actor.role not in rules.WINDOW_ROLES:
+        raise PermissionDenied(_("只有服务站工作人员可以转后台办理"))
+    return _advance(actor, application_id, version, StepAction.PASS, now or timezone.now())
+
+
+def application_decide(
+    *,
+    actor: Actor,
+    application_id: int,
+    version: int,
+    granted: bool,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Application:
+    """The back office department settles it: done, or refused with the reason the resident
+    is told."""
+    if actor.role not in rules.BACK_OFFICE_ROLES:
+        raise PermissionDenied(_("只有办理部门可以办结或不予办理"))
+    if granted:
+        note = _text(reason, "reason", label=_("办理结果"), limit=1000, required=False)
+        action = StepAction.DONE
+    else:
+        note = _text(reason, "reason", label=_("不予办理理由"), limit=1000)
+        action = StepAction.REFUSE
+    return _advance(actor, application_id, version, action, now or timezone.now(), note)
+
+
+def application_for_resident(
+    *, number: str, code: str, tail: str, ip: str | None, now: datetime
+) -> Application:
+    """The application these name (number, 查询码, the phone's last 4 digits), or
+    ``NotFound`` without telling which was wrong; failures count like the case lookup's
+    (``huying.org.throttle``), per number and per address."""
+    number = (number or "").strip().upper()
+    keys = [(throttle.TRACK_CASE, f"onewindow:{number}"), (throttle.TRACK_IP, ip or "")]
+    minutes = throttle.locked_for(keys, now)
+    if minutes is not None:
+        raise too_many_tries(minutes)
+    app = Application.objects.select_related("item", "station").filter(number=number).first()
+    expected = phone_tail(app.resident_phone) if app is not None else ""
+    if (
+        app is not None
+        and expected
+        and secrets.compare_digest(app.track_code.encode(), normalise_code(code or "").encode())
+        and secrets.compare_digest(expected.encode(), (tail or "").strip().encode())
+    ):
+        return app
+    counted = keys if app is not None else keys[1:]
+    locks = [throttle.fail(scope, key, now) for scope, key in counted]
+    minutes = max((m for m in locks if m is not None), default=None)
+    if minutes is not None:
+        raise too_many_tries(minutes)
+    raise NotFound(_("未找到该申请，请核对受理编号、查询码和手机号后四位"))

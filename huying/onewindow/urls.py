@@ -1,0 +1,3 @@
+app_name = "onewindow"
+
+urlpatterns: list[object] = []
