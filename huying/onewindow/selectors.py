@@ -3,12 +3,21 @@ office department those passed to it, the district everything; residents use the
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.core.errors import NotFound
 from huying.onewindow import rules
-from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.onewindow.models import (
+    Application,
+    ApplicationPhoto,
+    ApplicationState,
+    ServiceItem,
+    StepAction,
+)
 from huying.org.actors import Actor
 
 #: How many items a search shows at once.
@@ -65,3 +74,34 @@ def application_get(actor: Actor, application_id: int) -> Application:
     if app is None:
         raise NotFound(_("申请不存在或无权查看"))
     return app
+
+
+def photo_get(actor: Actor, photo_id: int) -> ApplicationPhoto:
+    photo = (
+        ApplicationPhoto.objects.filter(
+            pk=photo_id, application__in=applications_visible_to(actor).values("pk")
+        )
+        .only("file", "name", "content_type")
+        .first()
+    )
+    if photo is None:
+        raise NotFound(_("附件不存在或无权查看"))
+    return photo
+
+
+#: What the resident is told of each step (never who did it): the status page's trail.
+PUBLIC_STEPS = {
+    StepAction.ACCEPT: gettext_lazy("服务站窗口已受理"),
+    StepAction.PROXY_TAKE: gettext_lazy("工作人员已上门受理（代办）"),
+    StepAction.HANDOVER: gettext_lazy("代办材料已交接"),
+    StepAction.PASS: gettext_lazy("已转部门办理"),
+    StepAction.DONE: gettext_lazy("已办结"),
+    StepAction.REFUSE: gettext_lazy("不予办理"),
+}
+
+
+def public_steps(app: Application) -> list[dict[str, Any]]:
+    return [
+        {"at": s.at, "label": PUBLIC_STEPS[StepAction(s.action)]}
+        for s in app.steps.order_by("seq").only("at", "action")
+    ]

@@ -1,0 +1,135 @@
+"""The pages: a window accepts from the item search and checklist, a refusal changes nothing
+and says why in Chinese, the application page moves it on for whoever holds it, and the
+resident browses items and finds the application with the receipt's number and code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from huying.conftest import World
+from huying.core.tests.images import png
+from huying.onewindow.models import Application, ApplicationState
+from huying.onewindow.tests.helpers import MATERIALS, accept, item
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(world: World, who: str) -> Client:
+    client = Client()
+    client.force_login(world.actor(who).user)
+    return client
+
+
+def test_the_window_searches_and_accepts_with_photos(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    made = item(world)
+    item(world, code="FW002", name="残疾人补贴", published=False)
+    client = _client(world, "community")
+    found = client.get("/onewindow/", {"q": "优待"}).content.decode()
+    assert "老年优待证" in found and "残疾人补贴" not in found
+    form = client.get("/onewindow/", {"item": made.pk}).content.decode()
+    assert all(m in form for m in MATERIALS) and "5 个工作日" in form
+    answer = client.post(
+        "/onewindow/",
+        {
+            "item": made.pk,
+            "resident_name": "张桂兰",
+            "resident_phone": "13800001234",
+            "materials_checked": MATERIALS,
+            "files": [SimpleUploadedFile("身份证.png", png(), content_type="image/png")],
+        },
+    )
+    app = Application.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/onewindow/applications/{app.pk}/"
+    page = client.get(answer["Location"]).content.decode()
+    assert app.number in page and app.track_code in page and "身份证.png" in page
+    photo = client.get(f"/onewindow/photos/{app.photos.get().pk}/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/png"
+    assert (
+        _client(world, "dept_sw").get(f"/onewindow/photos/{app.photos.get().pk}/").status_code
+        == 404
+    )
+
+
+def test_missing_materials_are_told_and_nothing_is_accepted(world: World) -> None:
+    made = item(world)
+    page = _client(world, "community").post(
+        "/onewindow/",
+        {
+            "item": made.pk,
+            "resident_name": "张桂兰",
+            "resident_phone": "13800001234",
+            "materials_checked": ["身份证"],
+        },
+    )
+    assert page.status_code == 200
+    assert "材料不齐，请一次性告知申请人补齐：户口簿、1 寸照片" in page.content.decode()
+    assert not Application.objects.exists()
+
+
+def test_the_application_moves_from_window_to_department(world: World) -> None:
+    app = accept(world, item(world))
+    window = _client(world, "community")
+    page = window.get(f"/onewindow/applications/{app.pk}/").content.decode()
+    assert "转城管局办理" in page
+    assert _client(world, "dept_cg").get(f"/onewindow/applications/{app.pk}/").status_code == 404
+    window.post(f"/onewindow/applications/{app.pk}/pass/", {"version": app.version})
+    app.refresh_from_db()
+    assert app.state == ApplicationState.PASSED
+    stale = window.post(f"/onewindow/applications/{app.pk}/pass/", {"version": app.version - 1})
+    assert "已被他人处理" in window.get(stale["Location"]).content.decode()
+    dept = _client(world, "dept_cg")
+    assert app.number in dept.get("/onewindow/").content.decode()
+    dept.post(
+        f"/onewindow/applications/{app.pk}/decide/",
+        {"version": app.version, "outcome": "refuse", "reason": "户籍不在本区"},
+    )
+    app.refresh_from_db()
+    assert (app.state, app.reason) == (ApplicationState.REFUSED, "户籍不在本区")
+
+
+def test_the_proxy_records_a_hand_over_from_the_page(world: World) -> None:
+    app = accept(world, item(world), proxy_reason="残疾，行动不便")
+    client = _client(world, "community")
+    client.post(
+        f"/onewindow/applications/{app.pk}/handover/",
+        {"version": app.version, "note": "材料已交服务站窗口"},
+    )
+    page = client.get(f"/onewindow/applications/{app.pk}/").content.decode()
+    assert "上门代办受理" in page and "代办交接" in page and "材料已交服务站窗口" in page
+
+
+@pytest.mark.parametrize("who", ["resident", "grid_worker", "street"])
+def test_the_window_is_absent_for_others(world: World, who: str) -> None:
+    assert _client(world, who).get("/onewindow/").status_code == 404
+
+
+def test_residents_browse_published_items_without_signing_in(world: World) -> None:
+    made = item(world, fee="10")
+    unpublished = item(world, code="FW002", name="残疾人补贴", published=False)
+    page = Client().get("/onewindow/m/", {"q": "优待"}).content.decode()
+    assert "老年优待证" in page and "残疾人补贴" not in page
+    detail = Client().get(f"/onewindow/m/items/{made.pk}/").content.decode()
+    assert all(m in detail for m in MATERIALS) and "10.00 元" in detail
+    assert Client().get(f"/onewindow/m/items/{unpublished.pk}/").status_code == 404
+
+
+def test_the_resident_looks_up_by_number_code_and_phone(world: World) -> None:
+    app = accept(world, item(world))
+    page = Client().get(
+        "/onewindow/m/track", {"number": app.number, "code": app.track_code, "phone": "1234"}
+    )
+    text = page.content.decode()
+    assert page.status_code == 200 and "窗口已受理" in text and "服务站窗口已受理" in text
+    assert "测试community" not in text  # never who handled it
+    wrong = Client().get(
+        "/onewindow/m/track", {"number": app.number, "code": app.track_code, "phone": "0000"}
+    )
+    assert wrong.status_code == 404 and "未找到该申请" in wrong.content.decode()

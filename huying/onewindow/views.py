@@ -1,0 +1,270 @@
+"""Pages of 一口受理: the station's window (accept any item, 一口受理), the application page
+(status, the proxy's hand-overs, the next step for whoever holds it) and the residents'
+phone pages (browse the published items, look up an application). Thin over ``services``
+and ``selectors``; a refused write comes back as a message, with nothing changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from huying.cases.phone import TrackForm
+from huying.core.errors import DomainError, NotFound
+from huying.core.web import protected_file
+from huying.onewindow import rules, selectors, services
+from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.org.actors import Actor
+from huying.org.signin import client_ip
+from huying.org.web import staff_view
+
+#: How many applications the window page lists.
+RECENT = 50
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role not in rules.WINDOW_ROLES | rules.BACK_OFFICE_ROLES and not (
+        actor.sees_all and not actor.is_reporter
+    ):
+        raise NotFound(_("页面不存在"))
+    return actor
+
+
+class AcceptForm(forms.Form):
+    resident_name = forms.CharField(label=gettext_lazy("申请人姓名"), max_length=50)
+    resident_phone = forms.CharField(
+        label=gettext_lazy("联系电话"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    materials_checked = forms.MultipleChoiceField(
+        label=gettext_lazy("已收材料（逐项核对后勾选）"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    proxy_reason = forms.CharField(
+        label=gettext_lazy("上门代办原因"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy("为高龄、残疾等行动不便的居民上门受理时填写，如“高龄独居”"),
+    )
+
+    def __init__(self, item: ServiceItem, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["materials_checked"].choices = [  # type: ignore[attr-defined]
+            (m, m) for m in item.materials
+        ]
+
+
+@staff_view
+def window(request: HttpRequest) -> HttpResponse:
+    """The window: search an item, check its materials off, accept; below, the applications
+    this actor sees (a station's, a department's, the district's)."""
+    actor = _actor(request)
+    at_window = actor.role in rules.WINDOW_ROLES
+    query = request.GET.get("q", "").strip()
+    item = None
+    form = None
+    if at_window:
+        item_id = request.POST.get("item") or request.GET.get("item")
+        if item_id and item_id.isdigit():
+            item = selectors.window_items().filter(pk=int(item_id)).first()
+        if item is not None:
+            form = AcceptForm(item, request.POST or None)
+            if request.method == "POST" and form.is_valid():
+                try:
+                    app = services.application_accept(
+                        actor=actor,
+                        item_id=item.pk,
+                        files=request.FILES.getlist("files"),
+                        **form.cleaned_data,
+                    )
+                except DomainError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request,
+                        _("已受理，受理编号 {number}，查询码 {code}").format(
+                            number=app.number, code=app.track_code
+                        ),
+                    )
+                    return redirect("onewindow:application", app.pk)
+    context = {
+        "nav": "onewindow",
+        "at_window": at_window,
+        "query": query,
+        "items": list(selectors.window_items(query)[: selectors.SEARCH_LIMIT]) if at_window else [],
+        "item": item,
+        "form": form,
+        "applications": list(selectors.applications_visible_to(actor)[:RECENT]),
+        "now": timezone.now(),
+    }
+    return render(request, "onewindow/window.html", context)
+
+
+@staff_view
+def application(request: HttpRequest, application_id: int) -> HttpResponse:
+    actor = _actor(request)
+    app = selectors.application_get(actor, application_id)
+    context = {
+        "nav": "onewindow",
+        "app": app,
+        "steps": list(app.steps.select_related("actor").order_by("seq")),
+        "photos": list(app.photos.all()),
+        "may_pass": actor.role in rules.WINDOW_ROLES and app.state == ApplicationState.RECEIVED,
+        "may_hand_over": app.proxy_by_id == actor.user.pk and app.state in rules.OPEN_STATES,
+        "may_decide": actor.role in rules.BACK_OFFICE_ROLES
+        and app.state == ApplicationState.PASSED,
+        "overdue": app.state in rules.OPEN_STATES and app.due_at < timezone.now(),
+    }
+    return render(request, "onewindow/application.html", context)
+
+
+def _version(request: HttpRequest) -> int:
+    raw = request.POST.get("version", "")
+    return int(raw) if raw.isdigit() else 0
+
+
+def _attempt(request: HttpRequest, app_id: int, write: Any, done: str) -> HttpResponse:
+    try:
+        write()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("onewindow:application", app_id)
+
+
+@require_POST
+@staff_view
+def application_pass(request: HttpRequest, application_id: int) -> HttpResponse:
+    actor = _actor(request)
+    return _attempt(
+        request,
+        application_id,
+        lambda: services.application_pass(
+            actor=actor, application_id=application_id, version=_version(request)
+        ),
+        _("已转后台办理"),
+    )
+
+
+@require_POST
+@staff_view
+def application_handover(request: HttpRequest, application_id: int) -> HttpResponse:
+    actor = _actor(request)
+    return _attempt(
+        request,
+        application_id,
+        lambda: services.application_handover(
+            actor=actor,
+            application_id=application_id,
+            version=_version(request),
+            note=request.POST.get("note", ""),
+        ),
+        _("交接已记录"),
+    )
+
+
+@require_POST
+@staff_view
+def application_decide(request: HttpRequest, application_id: int) -> HttpResponse:
+    actor = _actor(request)
+    granted = request.POST.get("outcome") == "done"
+    return _attempt(
+        request,
+        application_id,
+        lambda: services.application_decide(
+            actor=actor,
+            application_id=application_id,
+            version=_version(request),
+            granted=granted,
+            reason=request.POST.get("reason", ""),
+        ),
+        _("已办结") if granted else _("已不予办理，理由会告知申请人"),
+    )
+
+
+@staff_view
+def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    found = selectors.photo_get(_actor(request), photo_id)
+    return protected_file(
+        found.file.name or "",
+        content_type=found.content_type,
+        filename=found.name,
+        inline=found.content_type.startswith("image/"),
+    )
+
+
+# --- the residents' phone pages (no sign-in) -------------------------------------------------
+
+
+def items(request: HttpRequest) -> HttpResponse:
+    """办事指南: the published items, searched by name or condition."""
+    query = request.GET.get("q", "").strip()[:50]
+    context = {
+        "nav": "services",
+        "query": query,
+        "items": list(selectors.published_items(query)[: selectors.SEARCH_LIMIT]),
+    }
+    return render(request, "onewindow/phone_items.html", context)
+
+
+def item(request: HttpRequest, item_id: int) -> HttpResponse:
+    found = selectors.published_items().filter(pk=item_id).first()
+    if found is None:
+        raise NotFound(_("服务事项不存在"))
+    return render(request, "onewindow/phone_item.html", {"nav": "services", "item": found})
+
+
+class LookupForm(TrackForm):
+    """The case lookup's fields, for an application's receipt."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["number"].label = gettext_lazy("受理编号")
+        self.fields["code"].required = True
+        self.fields["phone"].required = True
+
+
+def lookup(request: HttpRequest) -> HttpResponse:
+    """The resident's progress by the receipt's number and 查询码 and the phone's last 4
+    digits; failures limited like the case lookup's."""
+    form = LookupForm(request.GET or None)
+    error = ""
+    status = 200
+    if form.is_bound and form.is_valid():
+        try:
+            app = services.application_for_resident(
+                number=form.cleaned_data["number"],
+                code=form.cleaned_data["code"],
+                tail=form.cleaned_data["phone"],
+                ip=client_ip(request),
+                now=timezone.now(),
+            )
+        except DomainError as exc:
+            status = exc.status
+            error = exc.message
+        else:
+            return _status_page(request, app)
+    return render(
+        request,
+        "onewindow/phone_lookup.html",
+        {"form": form, "error": error, "nav": "services"},
+        status=status,
+    )
+
+
+def _status_page(request: HttpRequest, app: Application) -> HttpResponse:
+    context = {"nav": "services", "app": app, "steps": selectors.public_steps(app)}
+    return render(request, "onewindow/phone_status.html", context)
