@@ -1,0 +1,85 @@
+"""一口受理 in a real browser: a station's window finds 老年优待证, checks its materials off and
+accepts it; the application page passes it to the department; the resident reads the item
+on the phone and finds the application with the receipt. Screenshots:
+``onewindow-window-1400px.png``, ``onewindow-window-390px.png``,
+``onewindow-application-1400px.png``, ``onewindow-items-390px.png``,
+``onewindow-item-390px.png``, ``onewindow-status-390px.png``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from huying.browser_tests.conftest import PHONE, fits, shot
+from huying.conftest import World
+from huying.onewindow.models import Application, ApplicationState
+from huying.onewindow.tests.helpers import MATERIALS, item
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_window_accepts_and_the_resident_follows_it(
+    world: World, login: Callable[..., Page], browser: Browser, live_server: Any
+) -> None:
+    made = item(world)
+    item(world, code="FW002", name="居住证", materials=["身份证", "居住登记凭证"], time_limit=10)
+    page = login("community", next_url="/onewindow/")
+    expect(page.locator("h1")).to_have_text("一口受理")
+    page.fill("#item-q", "优待")
+    with page.expect_navigation():
+        page.get_by_role("button", name="查找").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="老年优待证").click()
+    page.fill("#id_resident_name", "张桂兰")
+    page.fill("#id_resident_phone", "13800001234")
+    page.get_by_label("身份证").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="受理").click()
+    expect(page.locator(".messages")).to_contain_text("材料不齐")
+    for material in MATERIALS:
+        page.get_by_label(material).check()
+    page.fill("#id_proxy_reason", "高龄独居，行动不便")
+    shot(page, "onewindow-window")
+    fits(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name="受理").click()
+    app = Application.objects.get()
+    expect(page.locator(".messages")).to_contain_text(app.number)
+    page.fill("#handover-note", "材料已交服务站窗口")
+    with page.expect_navigation():
+        page.get_by_role("button", name="记录交接").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"转{made.department.name}办理").click()
+    expect(page.locator(".timeline")).to_contain_text("材料已交服务站窗口")
+    shot(page, "onewindow-application")
+    app.refresh_from_db()
+    assert app.state == ApplicationState.PASSED
+
+    narrow = login("community", viewport=PHONE, next_url="/onewindow/")
+    shot(narrow, "onewindow-window")
+    fits(narrow)
+
+    resident = browser.new_context(viewport=PHONE, locale="zh-CN", timezone_id="Asia/Shanghai")
+    phone = resident.new_page()
+    phone.goto(f"{live_server}/onewindow/m/")
+    expect(phone.locator(".item-list li")).to_have_count(2)
+    shot(phone, "onewindow-items")
+    fits(phone)
+    phone.get_by_role("link", name="居住证").click()
+    expect(phone.locator("dl")).to_contain_text("居住登记凭证")
+    shot(phone, "onewindow-item")
+    fits(phone)
+    phone.goto(f"{live_server}/onewindow/m/track")
+    phone.fill("#id_number", app.number)
+    phone.fill("#id_code", app.track_code)
+    phone.fill("#id_phone", "1234")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="查询").click()
+    expect(phone.locator("dl")).to_contain_text("已转后台办理")
+    expect(phone.locator(".timeline")).to_contain_text("已转部门办理")
+    shot(phone, "onewindow-status")
+    fits(phone)
+    resident.close()
