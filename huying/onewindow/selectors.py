@@ -40,8 +40,8 @@ def window_items(query: str = "") -> QuerySet[ServiceItem]:
     return published_items(query).filter(station_accepts=True)
 
 
-def item_get(item_id: int) -> ServiceItem:
-    item = ServiceItem.objects.select_related("department").filter(pk=item_id).first()
+def published_item_get(item_id: int) -> ServiceItem:
+    item = published_items().filter(pk=item_id).first()
     if item is None:
         raise NotFound(_("服务事项不存在"))
     return item
@@ -102,6 +102,6 @@ PUBLIC_STEPS = {
 
 def public_steps(app: Application) -> list[dict[str, Any]]:
     return [
-        {"at": s.at, "label": PUBLIC_STEPS[StepAction(s.action)]}
+        {"at": s.at, "label": str(PUBLIC_STEPS[StepAction(s.action)])}
         for s in app.steps.order_by("seq").only("at", "action")
     ]

@@ -221,9 +221,7 @@ def items(request: HttpRequest) -> HttpResponse:
 
 
 def item(request: HttpRequest, item_id: int) -> HttpResponse:
-    found = selectors.published_items().filter(pk=item_id).first()
-    if found is None:
-        raise NotFound(_("服务事项不存在"))
+    found = selectors.published_item_get(item_id)
     return render(request, "onewindow/phone_item.html", {"nav": "services", "item": found})
 
 

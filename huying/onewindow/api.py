@@ -1,0 +1,285 @@
+"""一口受理 in the API: the same services and scope as the pages. Items are read by anyone
+signed in; applications are created at the caller's station, read in scope (the station's,
+the department's once passed, the district's) and moved on; the resident's lookup needs no
+sign-in and is limited like the page's."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+
+from huying.core.api_types import ERRORS, FilledText, Id, In, Text
+from huying.onewindow import selectors, services
+from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.org.api_auth import acting
+from huying.org.signin import client_ip
+
+router = Router(tags=["一口受理 one-window services"])
+
+#: The lookup also answers 429 (too many failed tries).
+LOOKUP_ERRORS = {**ERRORS, 429: ERRORS[404]}
+
+
+class ServiceItemOut(Schema):
+    id: int
+    code: str
+    name: str
+    conditions: str
+    materials: list[str]
+    time_limit: int = Field(description="working days")
+    fee: Decimal = Field(description="yuan; 0 is free")
+    department_id: int
+    department_name: str
+    station_accepts: bool = Field(description="any community service station accepts it")
+
+
+class ApplicationStepOut(Schema):
+    seq: int
+    action: str = Field(description="accept, proxy_take, handover, pass, done or refuse")
+    at: datetime
+    note: str
+
+
+class ApplicationOut(Schema):
+    id: int
+    number: str
+    track_code: str = Field(
+        description="查询码: with the phone's last 4 digits it opens the lookup"
+    )
+    item_id: int
+    item_name: str
+    resident_name: str
+    resident_phone: str
+    materials_checked: list[str]
+    station_id: int
+    accepted_at: datetime
+    due_at: datetime
+    proxy: bool = Field(description="taken at home by a cadre (二级代办)")
+    proxy_reason: str
+    state: str = Field(description="received, passed, done or refused")
+    reason: str
+    version: int
+    steps: list[ApplicationStepOut]
+
+
+class PublicApplicationStepOut(Schema):
+    at: datetime
+    label: str
+
+
+class PublicApplicationOut(Schema):
+    number: str
+    item_name: str
+    station_name: str
+    state: str = Field(description="received, passed, done or refused")
+    state_label: str
+    due_at: datetime
+    reason: str
+    steps: list[PublicApplicationStepOut] = Field(description="what happened, never by whom")
+
+
+class ApplicationIn(In):
+    item_id: Id
+    resident_name: FilledText = Field(max_length=50)
+    resident_phone: FilledText = Field(max_length=20)
+    materials_checked: list[Text] = Field(max_length=30, description="all the item's materials")
+    proxy_reason: Text = Field(
+        "", max_length=200, description="taken at home for an elderly or disabled resident"
+    )
+
+
+class ApplicationVersionIn(In):
+    version: int = Field(ge=1)
+
+
+class ApplicationHandoverIn(ApplicationVersionIn):
+    note: FilledText = Field(max_length=500)
+
+
+class ApplicationDecideIn(ApplicationVersionIn):
+    outcome: Literal["done", "refuse"]
+    reason: Text = Field("", max_length=1000, description="required to refuse")
+
+
+class ApplicationLookupIn(In):
+    number: FilledText = Field(max_length=32)
+    code: FilledText = Field(max_length=16, description="查询码 on the receipt")
+    phone_tail: str = Field(min_length=4, max_length=4, description="last 4 digits of the phone")
+
+
+def _application(app: Application) -> dict[str, Any]:
+    return {
+        "id": app.pk,
+        "number": app.number,
+        "track_code": app.track_code,
+        "item_id": app.item_id,
+        "item_name": app.item.name,
+        "resident_name": app.resident_name,
+        "resident_phone": app.resident_phone,
+        "materials_checked": app.materials_checked,
+        "station_id": app.station_id,
+        "accepted_at": app.accepted_at,
+        "due_at": app.due_at,
+        "proxy": app.proxy_by_id is not None,
+        "proxy_reason": app.proxy_reason,
+        "state": app.state,
+        "reason": app.reason,
+        "version": app.version,
+        "steps": list(app.steps.order_by("seq")),
+    }
+
+
+def _item(item: ServiceItem) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "code": item.code,
+        "name": item.name,
+        "conditions": item.conditions,
+        "materials": item.materials,
+        "time_limit": item.time_limit,
+        "fee": item.fee,
+        "department_id": item.department_id,
+        "department_name": item.department.name,
+        "station_accepts": item.station_accepts,
+    }
+
+
+@router.get(
+    "/service-items",
+    auth=None,
+    response={200: list[ServiceItemOut], **ERRORS},
+    summary="服务事项（已发布，公开）",
+)
+def item_list(request: HttpRequest, q: str = Query("", max_length=50)) -> Any:
+    """Published items, found by name, code or a word of the conditions (at most 50)."""
+    return [_item(i) for i in selectors.published_items(q)[: selectors.SEARCH_LIMIT]]
+
+
+@router.get(
+    "/service-items/{item_id}",
+    auth=None,
+    response={200: ServiceItemOut, **ERRORS},
+    summary="服务事项详情（公开）",
+)
+def item_detail(request: HttpRequest, item_id: Id) -> Any:
+    return _item(selectors.published_item_get(item_id))
+
+
+@router.get(
+    "/service-applications",
+    response={200: list[ApplicationOut], **ERRORS},
+    summary="服务申请列表（本站受理的、转本部门办理的）",
+)
+def application_list(
+    request: HttpRequest,
+    state: Literal["received", "passed", "done", "refused"] | None = None,
+) -> Any:
+    """The applications in the caller's scope, latest first (at most 200)."""
+    apps = selectors.applications_visible_to(acting(request)).prefetch_related("steps")
+    if state is not None:
+        apps = apps.filter(state=state)
+    return [_application(a) for a in apps[:200]]
+
+
+@router.post(
+    "/service-applications",
+    response={201: ApplicationOut, **ERRORS},
+    summary="窗口受理服务申请（一口受理；填 proxy_reason 为上门代办）",
+)
+def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
+    """At the caller's station (community staff): a published item a station may take, with
+    every material it asks for; an unpublished item or a missing material is a 422 and
+    nothing is created."""
+    app = services.application_accept(actor=acting(request), **payload.dict())
+    return Status(201, _application(app))
+
+
+@router.get(
+    "/service-applications/{application_id}",
+    response={200: ApplicationOut, **ERRORS},
+    summary="服务申请详情",
+)
+def application_detail(request: HttpRequest, application_id: Id) -> Any:
+    return _application(selectors.application_get(acting(request), application_id))
+
+
+@router.post(
+    "/service-applications/{application_id}/pass",
+    response={200: ApplicationOut, **ERRORS},
+    summary="转后台部门办理",
+)
+def application_pass(
+    request: HttpRequest, application_id: Id, payload: ApplicationVersionIn
+) -> Any:
+    app = services.application_pass(
+        actor=acting(request), application_id=application_id, version=payload.version
+    )
+    return _application(app)
+
+
+@router.post(
+    "/service-applications/{application_id}/handovers",
+    response={200: ApplicationOut, **ERRORS},
+    summary="记录代办交接点",
+)
+def application_handover(
+    request: HttpRequest, application_id: Id, payload: ApplicationHandoverIn
+) -> Any:
+    app = services.application_handover(
+        actor=acting(request),
+        application_id=application_id,
+        version=payload.version,
+        note=payload.note,
+    )
+    return _application(app)
+
+
+@router.post(
+    "/service-applications/{application_id}/decide",
+    response={200: ApplicationOut, **ERRORS},
+    summary="部门办结或不予办理",
+)
+def application_decide(
+    request: HttpRequest, application_id: Id, payload: ApplicationDecideIn
+) -> Any:
+    app = services.application_decide(
+        actor=acting(request),
+        application_id=application_id,
+        version=payload.version,
+        granted=payload.outcome == "done",
+        reason=payload.reason,
+    )
+    return _application(app)
+
+
+@router.post(
+    "/service-lookup",
+    auth=None,
+    response={200: PublicApplicationOut, **LOOKUP_ERRORS},
+    summary="居民查询申请进度（受理编号、查询码、电话后四位）",
+)
+def application_lookup(request: HttpRequest, payload: ApplicationLookupIn) -> Any:
+    """No sign-in: the receipt's number and 查询码 and the phone's last 4 digits; which of
+    them was wrong is not told, and failed tries pause the number and the address (429)."""
+    app = services.application_for_resident(
+        number=payload.number,
+        code=payload.code,
+        tail=payload.phone_tail,
+        ip=client_ip(request),
+        now=timezone.now(),
+    )
+    return {
+        "number": app.number,
+        "item_name": app.item.name,
+        "station_name": app.station.name,
+        "state": app.state,
+        "state_label": str(ApplicationState(app.state).label),
+        "due_at": app.due_at,
+        "reason": app.reason,
+        "steps": selectors.public_steps(app),
+    }
