@@ -3,7 +3,9 @@ accepts it; the application page passes it to the department; the resident reads
 on the phone and finds the application with the receipt. Screenshots:
 ``onewindow-window-1400px.png``, ``onewindow-window-390px.png``,
 ``onewindow-application-1400px.png``, ``onewindow-items-390px.png``,
-``onewindow-item-390px.png``, ``onewindow-status-390px.png``."""
+``onewindow-item-390px.png``, ``onewindow-status-390px.png``; the street's 全岗位通 page
+``onewindow-qualifications-1400px.png`` and the window's who-can-do-what
+``onewindow-skills-1400px.png``, ``onewindow-skills-390px.png``."""
 
 from __future__ import annotations
 
@@ -83,3 +85,28 @@ def test_a_window_accepts_and_the_resident_follows_it(
     shot(phone, "onewindow-status")
     fits(phone)
     resident.close()
+
+
+def test_the_street_records_who_passed_and_the_window_shows_it(
+    world: World, login: Callable[..., Page]
+) -> None:
+    made = item(world)
+    item(world, code="FW002", name="居住证")
+    page = login("street_leader", next_url="/onewindow/qualifications/")
+    expect(page.locator("h1")).to_have_text("全岗位通：事项资格")
+    page.select_option("#id_person_id", label=world.actor("community").user.get_full_name())
+    page.select_option("#id_item_id", label=made.name)
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    expect(page.locator("table")).to_contain_text(made.name)
+    shot(page, "onewindow-qualifications")
+    fits(page)
+    for viewport in (None, PHONE):
+        window = login(
+            "community", next_url="/onewindow/", **({"viewport": viewport} if viewport else {})
+        )
+        skills = window.locator("section", has_text="全岗位通")
+        expect(skills).to_contain_text("老年优待证")
+        expect(skills).to_contain_text("本站暂无人通过测试的事项：居住证")
+        shot(window, "onewindow-skills")
+        fits(window)

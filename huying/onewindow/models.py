@@ -152,3 +152,29 @@ class ApplicationStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}#{self.seq} {self.action}"
+
+
+class Qualification(models.Model):
+    """全岗位通: a station's staff member passed the test for one service item on a day, so
+    the window knows who can handle it; a retest moves the day."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="service_qualifications"
+    )
+    item = models.ForeignKey(ServiceItem, on_delete=models.CASCADE, related_name="qualifications")
+    passed_on = models.DateField(verbose_name=_("通过测试日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["person", "item__code"]
+        verbose_name = _("事项资格")
+        verbose_name_plural = _("事项资格")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "item"], name="onewindow_qualification")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.item_id}"

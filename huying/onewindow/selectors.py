@@ -3,8 +3,10 @@ office department those passed to it, the district everything; residents use the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,10 +17,12 @@ from huying.onewindow.models import (
     Application,
     ApplicationPhoto,
     ApplicationState,
+    Qualification,
     ServiceItem,
     StepAction,
 )
 from huying.org.actors import Actor
+from huying.org.models import OrgUnit, RoleGrant
 
 #: How many items a search shows at once.
 SEARCH_LIMIT = 50
@@ -51,7 +55,7 @@ def applications_visible_to(actor: Actor) -> QuerySet[Application]:
     apps = Application.objects.select_related("item", "item__department", "station")
     if actor.sees_all and not actor.is_reporter:
         return apps
-    if actor.role in rules.WINDOW_ROLES:
+    if actor.role in rules.STATION_READERS:
         return apps.filter(station__path__startswith=actor.unit.path)
     if actor.role in rules.BACK_OFFICE_ROLES:
         # The department and its field units: what it handles, once the window passed it on.
@@ -105,3 +109,55 @@ def public_steps(app: Application) -> list[dict[str, Any]]:
         {"at": s.at, "label": str(PUBLIC_STEPS[StepAction(s.action)])}
         for s in app.steps.order_by("seq").only("at", "action")
     ]
+
+
+# --- 全岗位通 -----------------------------------------------------------------------------------
+
+
+def station_staff(unit: OrgUnit) -> QuerySet[User]:
+    """The people who work the windows of the stations at or under ``unit``."""
+    grants = RoleGrant.objects.filter(
+        role__in=rules.WINDOW_ROLES,
+        is_active=True,
+        unit__kind__in=rules.STATION_KINDS,
+        unit__path__startswith=unit.path,
+    )
+    return User.objects.filter(pk__in=grants.values("user_id"), is_active=True).order_by("pk")
+
+
+@dataclass(frozen=True)
+class StaffSkills:
+    person: User
+    items: list[ServiceItem]
+
+
+@dataclass(frozen=True)
+class StationSkills:
+    """Who at a station can handle what (全岗位通), and what no one there can handle yet."""
+
+    staff: list[StaffSkills]
+    uncovered: list[ServiceItem]
+
+
+def station_skills(station: OrgUnit) -> StationSkills:
+    people = list(station_staff(station))
+    items = list(window_items())
+    held: dict[int, set[int]] = {}
+    for person_id, item_id in Qualification.objects.filter(
+        person__in=people, item__in=items
+    ).values_list("person_id", "item_id"):
+        held.setdefault(person_id, set()).add(item_id)
+    covered = set().union(*held.values()) if held else set()
+    return StationSkills(
+        staff=[StaffSkills(p, [i for i in items if i.pk in held.get(p.pk, set())]) for p in people],
+        uncovered=[i for i in items if i.pk not in covered],
+    )
+
+
+def qualifications_visible_to(actor: Actor) -> QuerySet[Qualification]:
+    """The qualifications of the staff the actor records them for."""
+    return (
+        Qualification.objects.filter(person__in=station_staff(actor.unit))
+        .select_related("person", "item")
+        .order_by("-passed_on", "-pk")
+    )

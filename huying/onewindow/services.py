@@ -8,7 +8,7 @@ import re
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -37,10 +37,11 @@ from huying.onewindow.models import (
     ApplicationPhoto,
     ApplicationState,
     ApplicationStep,
+    Qualification,
     ServiceItem,
     StepAction,
 )
-from huying.onewindow.selectors import application_get
+from huying.onewindow.selectors import application_get, station_staff
 from huying.org import throttle
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -433,3 +434,36 @@ def application_for_resident(
     if minutes is not None:
         raise too_many_tries(minutes)
     raise NotFound(_("未找到该申请，请核对受理编号、查询码和手机号后四位"))
+
+
+# --- 全岗位通 -----------------------------------------------------------------------------------
+
+
+def qualification_record(
+    *,
+    actor: Actor,
+    person_id: int,
+    item_id: int,
+    passed_on: date,
+    now: datetime | None = None,
+) -> Qualification:
+    """Record that a station's staff member passed the item's test on ``passed_on`` (the
+    street for its stations, the district for all); a retest moves the day."""
+    now = now or timezone.now()
+    if actor.role not in rules.QUALIFIER_ROLES:
+        raise PermissionDenied(_("只有街道领导和管理员可以记录事项资格"))
+    if passed_on > timezone.localdate(now):
+        raise InvalidInput(_("通过测试日期不能晚于今天"), field="passed_on")
+    person = station_staff(actor.unit).filter(pk=person_id).first()
+    if person is None:
+        raise InvalidInput(_("所选人员不是本辖区服务站的工作人员"), field="person_id")
+    item = ServiceItem.objects.filter(pk=item_id).first()
+    if item is None:
+        raise NotFound(_("服务事项不存在"))
+    with transaction.atomic():
+        found, _created = Qualification.objects.update_or_create(
+            person=person,
+            item=item,
+            defaults={"passed_on": passed_on, "recorded_by": actor.user, "recorded_at": now},
+        )
+    return found

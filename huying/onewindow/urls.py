@@ -14,6 +14,7 @@ urlpatterns = [
         name="handover",
     ),
     path("applications/<int:application_id>/decide/", views.application_decide, name="decide"),
+    path("qualifications/", views.qualifications, name="qualifications"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("m/", views.items, name="items"),
     path("m/items/<int:item_id>/", views.item, name="item"),

@@ -31,7 +31,7 @@ RECENT = 50
 
 def _actor(request: HttpRequest) -> Actor:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    if actor.role not in rules.WINDOW_ROLES | rules.BACK_OFFICE_ROLES and not (
+    if actor.role not in rules.STATION_READERS | rules.BACK_OFFICE_ROLES and not (
         actor.sees_all and not actor.is_reporter
     ):
         raise NotFound(_("页面不存在"))
@@ -105,9 +105,53 @@ def window(request: HttpRequest) -> HttpResponse:
         "item": item,
         "form": form,
         "applications": list(selectors.applications_visible_to(actor)[:RECENT]),
-        "now": timezone.now(),
+        "skills": selectors.station_skills(actor.unit) if at_window else None,
+        "records_qualifications": actor.role in rules.QUALIFIER_ROLES,
     }
     return render(request, "onewindow/window.html", context)
+
+
+class QualificationForm(forms.Form):
+    person_id = forms.TypedChoiceField(label=gettext_lazy("工作人员"), coerce=int)
+    item_id = forms.TypedChoiceField(label=gettext_lazy("服务事项"), coerce=int)
+    passed_on = forms.DateField(
+        label=gettext_lazy("通过测试日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["person_id"].choices = [  # type: ignore[attr-defined]
+            (p.pk, p.get_full_name() or p.username) for p in selectors.station_staff(actor.unit)
+        ]
+        self.fields["item_id"].choices = [  # type: ignore[attr-defined]
+            (i.pk, i.name) for i in selectors.window_items()
+        ]
+
+
+@staff_view
+def qualifications(request: HttpRequest) -> HttpResponse:
+    """全岗位通: the street (or the district) records who passed which item's test."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role not in rules.QUALIFIER_ROLES:
+        raise NotFound(_("页面不存在"))
+    form = QualificationForm(
+        actor, request.POST or None, initial={"passed_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.qualification_record(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("事项资格已记录"))
+            return redirect("onewindow:qualifications")
+    context = {
+        "nav": "onewindow",
+        "form": form,
+        "rows": list(selectors.qualifications_visible_to(actor)[:200]),
+    }
+    return render(request, "onewindow/qualifications.html", context)
 
 
 @staff_view

@@ -106,7 +106,7 @@ def test_the_proxy_records_a_hand_over_from_the_page(world: World) -> None:
     assert "上门代办受理" in page and "代办交接" in page and "材料已交服务站窗口" in page
 
 
-@pytest.mark.parametrize("who", ["resident", "grid_worker", "street"])
+@pytest.mark.parametrize("who", ["resident", "grid_worker", "grid_centre"])
 def test_the_window_is_absent_for_others(world: World, who: str) -> None:
     assert _client(world, who).get("/onewindow/").status_code == 404
 
@@ -133,3 +133,21 @@ def test_the_resident_looks_up_by_number_code_and_phone(world: World) -> None:
         "/onewindow/m/track", {"number": app.number, "code": app.track_code, "phone": "0000"}
     )
     assert wrong.status_code == 404 and "未找到该申请" in wrong.content.decode()
+
+
+def test_the_window_shows_who_can_handle_what(world: World) -> None:
+    made = item(world)
+    item(world, code="FW002", name="居住证")
+    leader = _client(world, "street_leader")
+    staff = world.actor("community").user
+    answer = leader.post(
+        "/onewindow/qualifications/",
+        {"person_id": staff.pk, "item_id": made.pk, "passed_on": "2026-03-02"},
+    )
+    assert answer.status_code == 302
+    assert "2026-03-02" in leader.get("/onewindow/qualifications/").content.decode()
+    page = _client(world, "community").get("/onewindow/").content.decode()
+    skills = page.split("全岗位通")[1].split("</section>")[0]
+    assert "测试community" in skills and "老年优待证" in skills
+    assert "本站暂无人通过测试的事项：居住证" in skills
+    assert _client(world, "community").get("/onewindow/qualifications/").status_code == 404

@@ -27,8 +27,16 @@ from huying.core.models import WorkdayOverride
 from huying.core.tests.images import png
 from huying.core.workcalendar import invalidate_calendar
 from huying.onewindow import selectors, services
-from huying.onewindow.models import Application, ApplicationPhoto, ApplicationState, ServiceItem
+from huying.onewindow.models import (
+    Application,
+    ApplicationPhoto,
+    ApplicationState,
+    Qualification,
+    ServiceItem,
+)
 from huying.onewindow.tests.helpers import MATERIALS, accept, item
+from huying.org.models import Role
+from huying.org.services import grant_role, person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -338,7 +346,7 @@ def test_scope_station_department_district(world: World) -> None:
     def sees(who: str) -> bool:
         return selectors.applications_visible_to(world.actor(who)).filter(pk=app.pk).exists()
 
-    assert sees("community") and sees("hub") and sees("leader")
+    assert sees("community") and sees("street") and sees("hub") and sees("leader")
     assert not sees("dept_cg")  # not yet passed to it
     assert not sees("resident") and not sees("grid_worker") and not sees("street_b")
     services.application_pass(
@@ -380,3 +388,54 @@ def test_wrong_tries_are_not_told_apart_and_pause_the_number(world: World, setti
         services.application_for_resident(
             number=app.number, code=app.track_code, tail="1234", ip="5.6.7.8", now=MONDAY_10AM
         )
+
+
+# --- 全岗位通 -----------------------------------------------------------------------------------
+
+
+def _qualify(world: World, who: str = "street_leader", **kw: Any) -> Any:
+    made = ServiceItem.objects.filter(code="FW001").first() or item(world)
+    values: dict[str, Any] = {
+        "person_id": world.actor("community").user.pk,
+        "item_id": made.pk,
+        "passed_on": MONDAY_10AM.date(),
+        **kw,
+    }
+    return services.qualification_record(actor=world.actor(who), now=MONDAY_10AM, **values)
+
+
+def test_a_qualification_is_recorded_and_a_retest_moves_its_day(world: World) -> None:
+    first = _qualify(world, passed_on=MONDAY_10AM.date() - timedelta(days=30))
+    again = _qualify(world, who="admin")
+    assert Qualification.objects.get().passed_on == again.passed_on == MONDAY_10AM.date()
+    assert first.pk == again.pk
+    skills = selectors.station_skills(world.communities[0])
+    assert [(s.person.username, [i.code for i in s.items]) for s in skills.staff] == [
+        ("community", ["FW001"])
+    ]
+    assert skills.uncovered == []
+
+
+def test_qualifications_are_refused_outside_the_rules(world: World) -> None:
+    with pytest.raises(PermissionDenied):
+        _qualify(world, who="community")
+    with pytest.raises(InvalidInput) as future:
+        _qualify(world, passed_on=MONDAY_10AM.date() + timedelta(days=1))
+    assert future.value.details["field"] == "passed_on"
+    with pytest.raises(InvalidInput) as not_staff:  # a grid worker keeps no window
+        _qualify(world, person_id=world.actor("grid_worker").user.pk)
+    assert not_staff.value.details["field"] == "person_id"
+    # A street's leader records for his own stations only.
+    other = person_create(username="window_b", full_name="第2社区窗口")
+    grant_role(user=other, role=Role.COMMUNITY_STAFF, unit=world.communities[1])
+    with pytest.raises(InvalidInput):
+        _qualify(world, person_id=other.pk)
+    assert not Qualification.objects.exists()
+    assert _qualify(world, who="admin", person_id=other.pk).person == other
+
+
+def test_an_item_no_one_at_the_station_passed_is_listed_uncovered(world: World) -> None:
+    item(world, code="FW009", name="就业登记")
+    skills = selectors.station_skills(world.communities[0])
+    assert [i.name for i in skills.uncovered] == ["就业登记"]
+    assert [s.items for s in skills.staff] == [[]]
