@@ -184,6 +184,32 @@ def _hotline_pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
+def _onewindow_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """一口受理: the window with an item's checklist and the station's skills, a proxy
+    application, the street's 全岗位通 page and the residents' phone pages."""
+    from huying.onewindow.services import qualification_record
+    from huying.onewindow.tests.helpers import accept, item
+
+    made = item(world)
+    qualification_record(
+        actor=world.actor("admin"),
+        person_id=world.actor("community").user.pk,
+        item_id=made.pk,
+        passed_on=date(2026, 3, 2),
+    )
+    app = accept(world, made, proxy_reason="高龄独居")
+    found = f"number={app.number}&code={app.track_code}&phone=1234"
+    return {
+        "onewindow-window": ("community", f"/onewindow/?item={made.pk}"),
+        "onewindow-application": ("community", f"/onewindow/applications/{app.pk}/"),
+        "onewindow-qualifications": ("street_leader", "/onewindow/qualifications/"),
+        "onewindow-items": (None, "/onewindow/m/"),
+        "onewindow-item": (None, f"/onewindow/m/items/{made.pk}/"),
+        "onewindow-lookup": (None, "/onewindow/m/track"),
+        "onewindow-status": (None, f"/onewindow/m/track?{found}"),
+    }
+
+
 def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -> None:
     java = shutil.which("java")
     if java is None:
@@ -192,6 +218,7 @@ def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -
         pytest.skip("java not found (apt-get install default-jre-headless)")
     settings.MEDIA_ROOT = tmp_path / "media"  # the hotline's uploads
     pages = _pages(world) | _evaluation_pages(world) | _hotline_pages(world) | _grid_pages(world)
+    pages |= _onewindow_pages(world)
     for name, (who, url) in pages.items():
         # Each page in Chinese (the default) and in English (huying/locale).
         for suffix, headers in (("", {}), ("-en", {"Accept-Language": "en"})):

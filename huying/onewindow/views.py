@@ -276,6 +276,7 @@ class LookupForm(TrackForm):
         super().__init__(*args, **kwargs)
         self.fields["number"].label = gettext_lazy("受理编号")
         self.fields["code"].required = True
+        self.fields["code"].help_text = gettext_lazy("受理回执上的 6 位查询码")
         self.fields["phone"].required = True
 
 
