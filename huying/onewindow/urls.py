@@ -15,6 +15,8 @@ urlpatterns = [
     ),
     path("applications/<int:application_id>/decide/", views.application_decide, name="decide"),
     path("qualifications/", views.qualifications, name="qualifications"),
+    path("items/", views.manage_items, name="manage_items"),
+    path("items/<int:item_id>/", views.manage_item, name="manage_item"),
     path("photos/<int:photo_id>/", views.photo, name="photo"),
     path("m/", views.items, name="items"),
     path("m/items/<int:item_id>/", views.item, name="item"),

@@ -22,8 +22,9 @@ from huying.core.web import protected_file
 from huying.onewindow import rules, selectors, services
 from huying.onewindow.models import Application, ApplicationState, ServiceItem
 from huying.org.actors import Actor
+from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
-from huying.org.web import staff_view
+from huying.org.web import admin_view, staff_view
 
 #: How many applications the window page lists.
 RECENT = 50
@@ -248,6 +249,104 @@ def photo(request: HttpRequest, photo_id: int) -> HttpResponse:
         filename=found.name,
         inline=found.content_type.startswith("image/"),
     )
+
+
+# --- the district's catalogue of service items ------------------------------------------------
+
+
+class ItemForm(forms.Form):
+    code = forms.CharField(label=gettext_lazy("事项编码"), max_length=32)
+    name = forms.CharField(label=gettext_lazy("事项名称"), max_length=100)
+    conditions = forms.CharField(
+        label=gettext_lazy("办理条件"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    materials = forms.CharField(
+        label=gettext_lazy("所需材料"),
+        required=False,
+        help_text=gettext_lazy("每行一项"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    time_limit = forms.IntegerField(label=gettext_lazy("办理时限（工作日）"), min_value=1)
+    fee = forms.DecimalField(label=gettext_lazy("收费（元）"), min_value=0, initial=0)
+    department_id = forms.TypedChoiceField(label=gettext_lazy("办理部门"), coerce=int)
+    station_accepts = forms.BooleanField(
+        label=gettext_lazy("服务站可受理"), required=False, initial=True
+    )
+
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        departments = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
+        self.fields["department_id"].choices = [  # type: ignore[attr-defined]
+            (u.pk, u.name) for u in departments.order_by("code")
+        ]
+        if editing:
+            del self.fields["code"]
+
+    def values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data["materials"] = data["materials"].splitlines()
+        return data
+
+
+@admin_view
+def manage_items(request: HttpRequest) -> HttpResponse:
+    """The district's service items: all of them, published or not, and a new one."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = ItemForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            made = services.item_create(actor=actor, **form.values())
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("事项已保存，发布后居民可见、窗口可受理"))
+            return redirect("onewindow:manage_item", made.pk)
+    rows = ServiceItem.objects.select_related("department").order_by("code")
+    context = {"nav": "onewindow", "form": form, "rows": list(rows)}
+    return render(request, "onewindow/manage_items.html", context)
+
+
+@admin_view
+def manage_item(request: HttpRequest, item_id: int) -> HttpResponse:
+    """Edit an item, or publish it / take it back (compare-and-set on its version)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    found = ServiceItem.objects.select_related("department").filter(pk=item_id).first()
+    if found is None:
+        raise NotFound(_("服务事项不存在"))
+    initial = {
+        "name": found.name,
+        "conditions": found.conditions,
+        "materials": "\n".join(found.materials),
+        "time_limit": found.time_limit,
+        "fee": found.fee,
+        "department_id": found.department_id,
+        "station_accepts": found.station_accepts,
+    }
+    form = ItemForm(request.POST if "save" in request.POST else None, initial=initial, editing=True)
+    if request.method == "POST":
+        version = _version(request)
+        try:
+            if "publish" in request.POST:
+                services.item_publish(
+                    actor=actor,
+                    item_id=found.pk,
+                    version=version,
+                    published=request.POST["publish"] == "1",
+                )
+                messages.success(request, _("发布状态已更新"))
+                return redirect("onewindow:manage_item", found.pk)
+            if form.is_valid():
+                services.item_update(
+                    actor=actor, item_id=found.pk, version=version, **form.values()
+                )
+                messages.success(request, _("事项已保存"))
+                return redirect("onewindow:manage_item", found.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+    context = {"nav": "onewindow", "form": form, "item": found}
+    return render(request, "onewindow/manage_item.html", context)
 
 
 # --- the residents' phone pages (no sign-in) -------------------------------------------------

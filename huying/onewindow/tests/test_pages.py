@@ -13,7 +13,7 @@ from django.test import Client
 
 from huying.conftest import World
 from huying.core.tests.images import png
-from huying.onewindow.models import Application, ApplicationState
+from huying.onewindow.models import Application, ApplicationState, ServiceItem
 from huying.onewindow.tests.helpers import MATERIALS, accept, item
 
 pytestmark = pytest.mark.django_db
@@ -151,3 +151,48 @@ def test_the_window_shows_who_can_handle_what(world: World) -> None:
     assert "测试community" in skills and "老年优待证" in skills
     assert "本站暂无人通过测试的事项：居住证" in skills
     assert _client(world, "community").get("/onewindow/qualifications/").status_code == 404
+
+
+def test_the_district_adds_edits_and_publishes_an_item(world: World) -> None:
+    admin = _client(world, "admin")
+    made = admin.post(
+        "/onewindow/items/",
+        {
+            "code": "FW010",
+            "name": "残疾人补贴",
+            "materials": "身份证\n残疾人证\n\n",
+            "time_limit": "15",
+            "fee": "0",
+            "department_id": world.departments["sw"].pk,
+            "station_accepts": "on",
+        },
+    )
+    saved = ServiceItem.objects.get()
+    assert made["Location"] == f"/onewindow/items/{saved.pk}/"
+    assert (saved.materials, saved.published) == (["身份证", "残疾人证"], False)
+    edit = {
+        "save": "1",
+        "version": saved.version,
+        "name": "困难残疾人生活补贴",
+        "materials": "身份证\n残疾人证",
+        "time_limit": "10",
+        "fee": "0",
+        "department_id": world.departments["sw"].pk,
+    }
+    admin.post(f"/onewindow/items/{saved.pk}/", edit)
+    saved.refresh_from_db()
+    assert (saved.name, saved.time_limit, saved.station_accepts) == (
+        "困难残疾人生活补贴",
+        10,
+        False,
+    )
+    stale = admin.post(f"/onewindow/items/{saved.pk}/", {"publish": "1", "version": 1})
+    assert "已被他人修改" in stale.content.decode()
+    admin.post(f"/onewindow/items/{saved.pk}/", {"publish": "1", "version": saved.version})
+    assert ServiceItem.objects.get().published
+    assert "困难残疾人生活补贴" in Client().get("/onewindow/m/").content.decode()
+
+
+@pytest.mark.parametrize("who", ["community", "street_leader", "hub"])
+def test_only_the_district_manages_items(world: World, who: str) -> None:
+    assert _client(world, who).get("/onewindow/items/").status_code == 404
