@@ -30,6 +30,7 @@ from huying.demo.district import (
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
 from huying.demo.ladder import build_ladder
+from huying.demo.onewindow import build_onewindow
 from huying.demo.patrols import build_patrols
 from huying.demo.roads import build_roads
 from huying.demo.year import simulate_year
@@ -213,6 +214,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  会商与联合执法 meetings and joint operations: {build_coordination(district)}"
             )
+            self.stdout.write(f"  一口受理 one-window services: {build_onewindow(district)}")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.

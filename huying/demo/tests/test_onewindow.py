@@ -1,0 +1,35 @@
+"""The demo's 一口受理: published items residents see, drafts they do not, staff qualified at
+the first street's stations, and applications in every state with proxies and hand-overs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from huying.conftest import MONDAY_10AM
+from huying.demo.district import build_district
+from huying.demo.onewindow import DRAFTS, ITEMS, PER_STATION, STATIONS, build_onewindow
+from huying.onewindow.models import Application, ApplicationStep, Qualification, ServiceItem
+from huying.onewindow.selectors import published_items
+
+
+@pytest.fixture
+def district() -> Any:
+    return build_district(size="small", password="demo-test")
+
+
+@pytest.mark.django_db
+def test_the_demo_has_items_applications_and_proxies(district: Any) -> None:
+    made = build_onewindow(district, now=MONDAY_10AM)
+    assert made["items"] == ServiceItem.objects.count() == len(ITEMS) == 30
+    assert published_items().count() == len(ITEMS) - len(DRAFTS)
+    stations = min(STATIONS, len(district.communities))
+    assert made["applications"] == Application.objects.count() == stations * PER_STATION
+    states = set(Application.objects.values_list("state", flat=True))
+    assert states == {"received", "passed", "done", "refused"}
+    proxies = Application.objects.exclude(proxy_by=None)
+    assert proxies.count() == made["proxies"] > 0
+    assert ApplicationStep.objects.filter(action="handover").count() == made["proxies"]
+    assert Qualification.objects.count() == made["qualifications"] > 0
+    assert not Application.objects.filter(item__published=False).exists()
