@@ -9,11 +9,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
 from huying.core.api_types import ERRORS, FilledText, Id, In, Text
+from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
+from huying.core.web import protected_file
 from huying.onewindow import selectors, services
 from huying.onewindow.models import Application, ApplicationState, ServiceItem
 from huying.org.api_auth import acting
@@ -45,6 +47,11 @@ class ApplicationStepOut(Schema):
     note: str
 
 
+class ApplicationPhotoOut(Schema):
+    id: int
+    name: str
+
+
 class ApplicationOut(Schema):
     id: int
     number: str
@@ -64,6 +71,7 @@ class ApplicationOut(Schema):
     state: str = Field(description="received, passed, done or refused")
     reason: str
     version: int
+    photos: list[ApplicationPhotoOut]
     steps: list[ApplicationStepOut]
 
 
@@ -130,6 +138,7 @@ def _application(app: Application) -> dict[str, Any]:
         "state": app.state,
         "reason": app.reason,
         "version": app.version,
+        "photos": [{"id": p.pk, "name": p.name} for p in app.photos.all()],
         "steps": list(app.steps.order_by("seq")),
     }
 
@@ -206,6 +215,48 @@ def application_create(request: HttpRequest, payload: ApplicationIn) -> Any:
 )
 def application_detail(request: HttpRequest, application_id: Id) -> Any:
     return _application(selectors.application_get(acting(request), application_id))
+
+
+@router.post(
+    "/service-applications/{application_id}/photos",
+    response={200: ApplicationOut, **ERRORS},
+    summary="上传证件材料照片（multipart，字段 files）",
+)
+def application_photos(
+    request: HttpRequest,
+    application_id: Id,
+    files: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+) -> Any:
+    """Images (JPEG, PNG) or PDFs, checked as on the window page; the station's staff while
+    the application is open."""
+    actor = acting(request)
+    services.application_add_photos(actor=actor, application_id=application_id, files=files)
+    return _application(selectors.application_get(actor, application_id))
+
+
+@router.get(
+    "/service-application-photos/{photo_id}",
+    response=ERRORS,
+    summary="证件材料照片文件（图片直接显示，PDF 下载）",
+    openapi_extra={
+        "responses": {
+            "200": {
+                "description": "the file",
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS
+                },
+            }
+        }
+    },
+)
+def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
+    photo = selectors.photo_get(acting(request), photo_id)
+    return protected_file(
+        photo.file.name or "",
+        content_type=photo.content_type,
+        filename=photo.name,
+        inline=photo.content_type.startswith("image/"),
+    )
 
 
 @router.post(

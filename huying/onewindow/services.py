@@ -29,6 +29,7 @@ from huying.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from huying.core.files import CheckedFile
 from huying.core.numbering import counter_next
 from huying.core.workcalendar import WORKING_DAYS, load_calendar
 from huying.onewindow import rules
@@ -303,25 +304,56 @@ def application_accept(
                 proxy_reason=proxy_reason,
                 due_at=due_at,
             )
-            for c in photos:
-                stored = default_storage.save(
-                    f"onewindow/{app.pk}/{uuid.uuid4().hex}{c.extension}", c.content
-                )
-                saved.append(stored)
-                ApplicationPhoto.objects.create(
-                    application=app,
-                    file=stored,
-                    name=c.name,
-                    content_type=c.content_type,
-                    size=c.size,
-                    sha256=c.sha256,
-                )
+            _store(app, photos, saved)
             if proxy_reason:
                 _step(app, StepAction.PROXY_TAKE, actor, now, proxy_reason)
             else:
                 _step(app, StepAction.ACCEPT, actor, now)
     except BaseException:
         for stored in saved:  # storage is not transactional: a refused record leaves no file
+            default_storage.delete(stored)
+        raise
+    return app
+
+
+def _store(app: Application, photos: Sequence[CheckedFile], saved: list[str]) -> None:
+    """Write checked files under generated names; ``saved`` collects them so that the
+    caller deletes them if its transaction fails (storage is not transactional)."""
+    for c in photos:
+        stored = default_storage.save(
+            f"onewindow/{app.pk}/{uuid.uuid4().hex}{c.extension}", c.content
+        )
+        saved.append(stored)
+        ApplicationPhoto.objects.create(
+            application=app,
+            file=stored,
+            name=c.name,
+            content_type=c.content_type,
+            size=c.size,
+            sha256=c.sha256,
+        )
+
+
+def application_add_photos(
+    *, actor: Actor, application_id: int, files: Sequence[UploadedFile]
+) -> Application:
+    """More photos of the resident's documents, by the station's staff while it is open (a
+    document brought later, a page photographed again)."""
+    if actor.role not in rules.WINDOW_ROLES:
+        raise PermissionDenied(_("只有服务站工作人员可以上传材料照片"))
+    if not files:
+        raise InvalidInput(_("请选择照片"), field="files")
+    photos = check_files(files)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            app = application_get(actor, application_id)
+            Application.objects.select_for_update().filter(pk=app.pk).first()
+            if app.state not in rules.OPEN_STATES:
+                raise InvalidTransition(_("申请已办结，不能再上传材料照片"))
+            _store(app, photos, saved)
+    except BaseException:
+        for stored in saved:
             default_storage.delete(stored)
         raise
     return app

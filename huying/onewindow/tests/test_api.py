@@ -5,12 +5,15 @@ and the resident's lookup without sign-in, paused after wrong tries."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from huying.conftest import World
+from huying.core.tests.images import png
 from huying.onewindow.models import Application, ApplicationState
 from huying.onewindow.tests.helpers import MATERIALS, accept, item
 
@@ -146,3 +149,25 @@ def test_the_resident_looks_up_without_signing_in(world: World, settings: Any) -
     assert _post(Client(), "/api/v1/service-lookup", wrong).status_code == 404
     paused = _post(Client(), "/api/v1/service-lookup", wrong)
     assert paused.status_code == 429 and "查询失败次数过多" in paused.json()["error"]["message"]
+
+
+def test_photos_are_added_and_read_in_scope(world: World, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    app = accept(world, item(world))
+    window = _client(world, "community")
+    url = f"/api/v1/service-applications/{app.pk}/photos"
+    photo = SimpleUploadedFile("户口簿.png", png(), content_type="image/png")
+    added = window.post(url, {"files": [photo]})
+    assert added.status_code == 200, added.content
+    [listed] = added.json()["photos"]
+    assert listed["name"] == "户口簿.png"
+    read = window.get(f"/api/v1/service-application-photos/{listed['id']}")
+    assert read.status_code == 200 and read["Content-Type"] == "image/png"
+    other = _client(world, "dept_sw").get(f"/api/v1/service-application-photos/{listed['id']}")
+    assert other.status_code == 404
+    bad = SimpleUploadedFile("x.png", b"not an image", content_type="image/png")
+    assert window.post(url, {"files": [bad]}).status_code == 422
+    refused = _client(world, "dept_cg").post(url, {"files": [photo]})
+    assert refused.status_code == 403
+    assert app.photos.count() == 1
+    assert len([p for p in tmp_path.rglob("*") if p.is_file()]) == 1

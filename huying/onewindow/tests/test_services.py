@@ -439,3 +439,22 @@ def test_an_item_no_one_at_the_station_passed_is_listed_uncovered(world: World) 
     skills = selectors.station_skills(world.communities[0])
     assert [i.name for i in skills.uncovered] == ["就业登记"]
     assert [s.items for s in skills.staff] == [[]]
+
+
+def test_photos_are_added_only_while_open(world: World, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    app = _passed(world)
+    services.application_decide(
+        actor=world.actor("dept_cg"), application_id=app.pk, version=app.version, granted=True
+    )
+    photo = SimpleUploadedFile("身份证.png", png(), content_type="image/png")
+    with pytest.raises(InvalidTransition, match="已办结"):
+        services.application_add_photos(
+            actor=world.actor("community"), application_id=app.pk, files=[photo]
+        )
+    with pytest.raises(InvalidInput):
+        services.application_add_photos(
+            actor=world.actor("community"), application_id=app.pk, files=[]
+        )
+    assert not ApplicationPhoto.objects.exists()
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
