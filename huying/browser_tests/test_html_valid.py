@@ -203,6 +203,7 @@ def _onewindow_pages(world: World) -> dict[str, tuple[str | None, str]]:
         "onewindow-window": ("community", f"/onewindow/?item={made.pk}"),
         "onewindow-application": ("community", f"/onewindow/applications/{app.pk}/"),
         "onewindow-qualifications": ("street_leader", "/onewindow/qualifications/"),
+        "onewindow-street": ("street", "/onewindow/"),
         "onewindow-manage-items": ("admin", "/onewindow/items/"),
         "onewindow-manage-item": ("admin", f"/onewindow/items/{made.pk}/"),
         "onewindow-items": (None, "/onewindow/m/"),

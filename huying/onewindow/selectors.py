@@ -4,10 +4,11 @@ office department those passed to it, the district everything; residents use the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -161,3 +162,29 @@ def qualifications_visible_to(actor: Actor) -> QuerySet[Qualification]:
         .select_related("person", "item")
         .order_by("-passed_on", "-pk")
     )
+
+
+def station_figures(actor: Actor, now: datetime) -> list[dict[str, Any]]:
+    """Per station in the actor's scope: applications accepted, still open, open past their
+    due date, done, refused, and taken by proxy — the street's and the district's view."""
+    rows = (
+        applications_visible_to(actor)
+        .order_by()
+        .values("station_id", "station__name", "station__code")
+        .annotate(
+            total=Count("pk"),
+            open=Count("pk", filter=Q(state__in=rules.OPEN_STATES)),
+            overdue=Count("pk", filter=Q(state__in=rules.OPEN_STATES, due_at__lt=now)),
+            done=Count("pk", filter=Q(state=ApplicationState.DONE)),
+            refused=Count("pk", filter=Q(state=ApplicationState.REFUSED)),
+            proxies=Count("pk", filter=Q(proxy_by__isnull=False)),
+        )
+        .order_by("station__code")
+    )
+    return [
+        {
+            "station": r["station__name"],
+            **{k: r[k] for k in ("total", "open", "overdue", "done", "refused", "proxies")},
+        }
+        for r in rows
+    ]

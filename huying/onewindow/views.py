@@ -98,6 +98,7 @@ def window(request: HttpRequest) -> HttpResponse:
                         ),
                     )
                     return redirect("onewindow:application", app.pk)
+    now = timezone.now()
     context = {
         "nav": "onewindow",
         "at_window": at_window,
@@ -107,6 +108,8 @@ def window(request: HttpRequest) -> HttpResponse:
         "form": form,
         "applications": list(selectors.applications_visible_to(actor)[:RECENT]),
         "skills": selectors.station_skills(actor.unit) if at_window else None,
+        "figures": [] if at_window else selectors.station_figures(actor, now),
+        "now": now,
         "records_qualifications": actor.role in rules.QUALIFIER_ROLES,
     }
     return render(request, "onewindow/window.html", context)

@@ -196,3 +196,11 @@ def test_the_district_adds_edits_and_publishes_an_item(world: World) -> None:
 @pytest.mark.parametrize("who", ["community", "street_leader", "hub"])
 def test_only_the_district_manages_items(world: World, who: str) -> None:
     assert _client(world, who).get("/onewindow/items/").status_code == 404
+
+
+def test_the_street_reads_figures_per_station(world: World) -> None:
+    accept(world, item(world), proxy_reason="高龄")
+    page = _client(world, "street").get("/onewindow/").content.decode()
+    figures = page.split("各服务站受理情况")[1].split("</table>")[0]
+    assert "第1社区" in figures
+    assert "受理服务申请" not in page  # the street reads, the window accepts

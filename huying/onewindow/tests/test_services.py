@@ -458,3 +458,24 @@ def test_photos_are_added_only_while_open(world: World, settings: Any, tmp_path:
         )
     assert not ApplicationPhoto.objects.exists()
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_figures_per_station_in_the_readers_scope(world: World) -> None:
+    done = _passed(world)
+    services.application_decide(
+        actor=world.actor("dept_cg"), application_id=done.pk, version=done.version, granted=True
+    )
+    accept(world, done.item, proxy_reason="高龄")
+    later = MONDAY_10AM + timedelta(days=30)  # past the 5 working days
+    [row] = selectors.station_figures(world.actor("street"), later)
+    assert row == {
+        "station": "第1社区",
+        "total": 2,
+        "open": 1,
+        "overdue": 1,
+        "done": 1,
+        "refused": 0,
+        "proxies": 1,
+    }
+    assert selectors.station_figures(world.actor("street"), MONDAY_10AM)[0]["overdue"] == 0
+    assert selectors.station_figures(world.actor("street_b"), later) == []
