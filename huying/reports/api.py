@@ -1,23 +1,24 @@
 """/api/v1/dashboard/…: the dashboards' data, one endpoint per chart (the pages fetch them
 in parallel and refresh them on a timer). The acting role decides the scope; the window is
-``first``–``last`` (dates, both included), by default this month up to today. Then the
-figures of other report pages, in the same scope as the page: 网格覆盖 (/coverage) and
-分级办结 (/indicators/tiers)."""
+``first``–``last`` (dates, both included), by default this month up to today. Then what
+other report pages give, in the same scope as the page: 网格覆盖 (/coverage), 分级办结
+(/indicators/tiers) and a meeting's minutes as Word and PDF."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
 from huying.core.api_types import ERRORS, Day, Id
 from huying.evaluation.periods import Period
 from huying.org.api_auth import acting
-from huying.reports import coverage, tabulate
+from huying.reports import coverage, minutes, tabulate
 from huying.reports import dashboard_data as data
+from huying.reports.circulars import FILE_TYPES
 from huying.reports.models import Dim
 from huying.reports.tally import day_of
 
@@ -234,3 +235,42 @@ def tiers(request: HttpRequest, q: Query[TiersIn]) -> Any:
         "rows": [_tier_figures(table, r) for r in table.rows],
         "total": _tier_figures(table, table.total) if table.total else None,
     }
+
+
+def _file_response(content_type: str, what: str) -> dict[str, Any]:
+    """The OpenAPI answer of a file download (the success an ``ERRORS`` response leaves out)."""
+    return {
+        "responses": {
+            "200": {
+                "description": what,
+                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    }
+
+
+MINUTES_TAGS = ["会商与联合执法 coordination"]
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes.docx",
+    response=ERRORS,
+    tags=MINUTES_TAGS,
+    summary="会议纪要（Word）",
+    openapi_extra=_file_response(FILE_TYPES["docx"], "the minutes as Word"),
+)
+def minutes_docx(request: HttpRequest, meeting_id: Id) -> HttpResponse:
+    """The page's minutes, rendered from the meeting as it stands; another street's
+    meeting is a 404."""
+    return minutes.minutes_file(acting(request), meeting_id, "docx")
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes.pdf",
+    response=ERRORS,
+    tags=MINUTES_TAGS,
+    summary="会议纪要（PDF）",
+    openapi_extra=_file_response(FILE_TYPES["pdf"], "the minutes as PDF"),
+)
+def minutes_pdf(request: HttpRequest, meeting_id: Id) -> HttpResponse:
+    return minutes.minutes_file(acting(request), meeting_id, "pdf")

@@ -3,15 +3,21 @@ list, download) and a meeting's minutes as Word and PDF, in the pages' scope."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from docx import Document
 
+from huying.cases.models import CaseState
+from huying.cases.tests.helpers import case_in_state
 from huying.cases.tests.test_console import login
-from huying.conftest import World
-from huying.coordination.models import OperationPhoto
+from huying.conftest import MONDAY_10AM, World
+from huying.coordination import services
+from huying.coordination.models import MeetingKind, OperationPhoto
 from huying.core.tests.images import png
 
 pytestmark = pytest.mark.django_db
@@ -104,3 +110,58 @@ def test_a_file_that_is_not_a_photo_refuses_the_upload(world: World, media: Path
     assert empty.status_code == 422 and empty.json()["error"]["code"] == "invalid_input"
     assert not OperationPhoto.objects.exists()
     assert not (media / "coordination").exists()
+
+
+def _meeting(world: World) -> int:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    street = world.actor("street")
+    meeting = services.meeting_create(
+        actor=street,
+        kind=MeetingKind.WEEKLY,
+        held_on=MONDAY_10AM.date(),
+        chair="王主任",
+        now=MONDAY_10AM,
+    )
+    services.meeting_decide(
+        actor=street,
+        meeting_id=meeting.pk,
+        case_id=case.pk,
+        kind="deadline",
+        deadline=MONDAY_10AM.date(),
+        now=MONDAY_10AM,
+    )
+    return meeting.pk
+
+
+def _body(answer: Any) -> bytes:
+    return b"".join(answer.streaming_content)
+
+
+def test_the_minutes_come_as_word_and_pdf_through_the_api(world: World) -> None:
+    pk = _meeting(world)
+    for who in ("street", "hub"):  # the organiser, and the hub that reads the district's
+        client = login(world, who)
+        word = client.get(f"/api/v1/meetings/{pk}/minutes.docx")
+        assert word.status_code == 200, word.content
+        assert word["Content-Type"].startswith("application/vnd.openxmlformats")
+        assert "attachment" in word["Content-Disposition"]
+        paragraphs = Document(io.BytesIO(_body(word))).paragraphs
+        text = "\n".join(p.text for p in paragraphs)
+        assert "周例会纪要" in text and "王主任" in text
+        pdf = client.get(f"/api/v1/meetings/{pk}/minutes.pdf")
+        assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+        assert _body(pdf).startswith(b"%PDF")
+
+
+def test_the_minutes_are_absent_outside_the_scope(world: World) -> None:
+    pk = _meeting(world)
+    for who in ("street_b", "community", "dept_cg", "resident"):
+        for kind in ("docx", "pdf"):
+            answer = login(world, who).get(f"/api/v1/meetings/{pk}/minutes.{kind}")
+            assert answer.status_code == 404, (who, kind)
+            assert answer.json()["error"]["code"] == "not_found"
+    assert Client().get(f"/api/v1/meetings/{pk}/minutes.pdf").status_code == 401
+    street = login(world, "street")
+    for meeting_id, status in ((0, 422), (pk + 1000, 404)):
+        answer = street.get(f"/api/v1/meetings/{meeting_id}/minutes.docx")
+        assert answer.status_code == status and set(answer.json()) == {"error"}
