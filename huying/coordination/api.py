@@ -14,7 +14,17 @@ from huying.cases.rules import OPEN_CASE_STATES
 from huying.coordination import selectors, services
 from huying.coordination.models import Decision, JointOperation, Meeting, OperationPhoto
 from huying.coordination.views import send_photo
-from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Latitude, Longitude, Text
+from huying.core.api_types import (
+    ERRORS,
+    Day,
+    FilledText,
+    Id,
+    In,
+    Latitude,
+    Longitude,
+    Text,
+    file_response,
+)
 from huying.core.errors import NotFound
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.org.api_auth import acting
@@ -328,16 +338,7 @@ def operation_photos_add(
     response=ERRORS,
     url_name="operation_photo_file",
     summary="联合执法现场照片文件（图片直接显示，PDF 下载）",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "the file",
-                "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS
-                },
-            }
-        }
-    },
+    openapi_extra=file_response("the file", *EXTENSIONS),
 )
 def operation_photo_file(request: HttpRequest, operation_id: Id, photo_id: Id) -> HttpResponse:
     photo = selectors.photo_get(acting(request), photo_id)

@@ -13,12 +13,13 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from huying.core.api_types import ERRORS, Day, Id
+from huying.core.api_types import ERRORS, Day, Id, file_response
 from huying.evaluation.periods import Period
 from huying.org.api_auth import acting
-from huying.reports import coverage, minutes, tabulate
+from huying.reports import coverage, minutes, table_xlsx, tabulate
 from huying.reports import dashboard_data as data
 from huying.reports.circulars import FILE_TYPES
+from huying.reports.coverage_views import coverage_xlsx
 from huying.reports.models import Dim
 from huying.reports.tally import day_of
 
@@ -159,6 +160,18 @@ def coverage_figures(request: HttpRequest, q: Query[CoverageIn]) -> dict[str, An
     }
 
 
+@router.get(
+    "/coverage.xlsx",
+    response=ERRORS,
+    summary="网格覆盖（XLSX，同页面导出）",
+    openapi_extra=file_response("the coverage table as a workbook", table_xlsx.CONTENT_TYPE),
+)
+def coverage_export(request: HttpRequest, q: Query[CoverageIn]) -> HttpResponse:
+    year, month = _month(q.month)
+    cov = coverage.coverage(acting(request), unit_id=q.unit_id, year=year, month=month)
+    return coverage_xlsx(cov)
+
+
 class TiersIn(Schema):
     month: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYY-MM，缺省为本月")
     unit_id: Id | None = Field(
@@ -237,18 +250,6 @@ def tiers(request: HttpRequest, q: Query[TiersIn]) -> Any:
     }
 
 
-def _file_response(content_type: str, what: str) -> dict[str, Any]:
-    """The OpenAPI answer of a file download (the success an ``ERRORS`` response leaves out)."""
-    return {
-        "responses": {
-            "200": {
-                "description": what,
-                "content": {content_type: {"schema": {"type": "string", "format": "binary"}}},
-            }
-        }
-    }
-
-
 MINUTES_TAGS = ["会商与联合执法 coordination"]
 
 
@@ -257,7 +258,7 @@ MINUTES_TAGS = ["会商与联合执法 coordination"]
     response=ERRORS,
     tags=MINUTES_TAGS,
     summary="会议纪要（Word）",
-    openapi_extra=_file_response(FILE_TYPES["docx"], "the minutes as Word"),
+    openapi_extra=file_response("the minutes as Word", FILE_TYPES["docx"]),
 )
 def minutes_docx(request: HttpRequest, meeting_id: Id) -> HttpResponse:
     """The page's minutes, rendered from the meeting as it stands; another street's
@@ -270,7 +271,7 @@ def minutes_docx(request: HttpRequest, meeting_id: Id) -> HttpResponse:
     response=ERRORS,
     tags=MINUTES_TAGS,
     summary="会议纪要（PDF）",
-    openapi_extra=_file_response(FILE_TYPES["pdf"], "the minutes as PDF"),
+    openapi_extra=file_response("the minutes as PDF", FILE_TYPES["pdf"]),
 )
 def minutes_pdf(request: HttpRequest, meeting_id: Id) -> HttpResponse:
     return minutes.minutes_file(acting(request), meeting_id, "pdf")
