@@ -21,5 +21,5 @@ def test_each_joint_operation_has_a_photo_of_its_result(tmp_path: Path, settings
     for op in JointOperation.objects.all():
         [photo] = op.photos.all()
         assert (photo.name, photo.content_type) == ("整治后.jpg", "image/jpeg")
-        with Image.open(tmp_path / photo.file.name) as image:
+        with Image.open(photo.file.path) as image:
             assert image.format == "JPEG" and image.size == (800, 600)
