@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from huying.cases.rules import OPEN_CASE_STATES
 from huying.cases.selectors import case_get
 from huying.coordination import rules, selectors, services
-from huying.coordination.models import DecisionKind, MeetingKind
+from huying.coordination.models import DecisionKind, MeetingKind, OperationPhoto
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import protected_file
 from huying.org.actors import Actor
@@ -318,7 +318,11 @@ def operation_detail(request: HttpRequest, operation_id: int) -> HttpResponse:
 
 @staff_view
 def operation_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
-    photo = selectors.photo_get(_actor(request), photo_id)
+    return send_photo(selectors.photo_get(_actor(request), photo_id))
+
+
+def send_photo(photo: OperationPhoto) -> HttpResponse:
+    """A joint operation's photo (the page's and the API's), once its scope is checked."""
     return protected_file(
         photo.file.name or "",
         content_type=photo.content_type,

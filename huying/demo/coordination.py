@@ -1,5 +1,5 @@
 """The demo district's 会商与联合执法: two joint operations (a street's on 占道经营, the hub's
-district-wide one) and the last quarter's meetings — each of the first two streets' weekly
+district-wide one, each with a photo of its result) and the last quarter's meetings — each of the first two streets' weekly
 and monthly meetings, the hub's quarterly joint meeting.
 
 Fast: the latest meeting of each kind and organiser is opened through the service (its
@@ -9,6 +9,7 @@ bulk with the same agenda's first items, as their record."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -19,6 +20,7 @@ from huying.coordination.models import AgendaItem, DecisionKind, Meeting, Meetin
 from huying.coordination.services import meeting_create, meeting_decide, operation_create
 from huying.core.errors import DomainError
 from huying.demo.district import DemoDistrict
+from huying.demo.photos import scene
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 
@@ -198,6 +200,8 @@ def _earlier(
 
 
 def _operations(demo: DemoDistrict, hub: Actor, today: date, now: datetime) -> int:
+    """Each with a photo of its result (a drawn street, cleared), from its own random stream."""
+    rng = random.Random("demo-joint-operations")
     street = demo.streets[0]
     actor = _actor(Role.STREET_CALLER, street)
     stalls = list(
@@ -216,6 +220,7 @@ def _operations(demo: DemoDistrict, hub: Actor, today: date, now: datetime) -> i
         participants="街道城管科 4 人，执法中队 6 人，派出所民警 2 人，市场监管所 2 人，网格员 5 人",
         results="劝离流动摊贩 23 处，规范外摆 11 处，查处无照经营 2 户，发放告知书 40 份",
         case_ids=stalls,
+        files=[scene(rng, fixed=True, name="整治后.jpg")],
         now=now,
     )
     jg = demo.departments.get("jg")
@@ -230,6 +235,7 @@ def _operations(demo: DemoDistrict, hub: Actor, today: date, now: datetime) -> i
         unit_ids=[u.pk for u in units],
         participants="交警大队、交通运输局、公安分局、各街道",
         results="查处违停 86 起，暂扣非法营运车辆 5 辆，增设临时停车点 3 处",
+        files=[scene(rng, fixed=True, name="整治后.jpg")],
         now=now,
     )
     return 2

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from huying.core.api_types import ERRORS, Day, Id, In, Latitude, Longitude, Text
-from huying.grid import duties, selectors, services
+from huying.core.api_types import ERRORS, Day, Id, In, Latitude, Longitude, Text, file_response
+from huying.grid import duties, selectors, services, xlsx
+from huying.grid.desk_views import compliance_xlsx
 from huying.grid.models import GridDuty, Patrol
 from huying.org.api_auth import acting
 
@@ -293,6 +294,19 @@ def compliance(request: HttpRequest, q: Query[ComplianceIn]) -> Any:
         "target": table.target,
         "rows": [{**row.__dict__, "shortfall": row.shortfall} for row in table.rows],
     }
+
+
+@router.get(
+    "/patrols/compliance.xlsx",
+    response=ERRORS,
+    summary="三陪同：每周达标情况（XLSX，同页面导出）",
+    openapi_extra=file_response("the compliance table as a workbook", xlsx.CONTENT_TYPE),
+)
+def compliance_export(request: HttpRequest, q: Query[ComplianceIn]) -> HttpResponse:
+    table = selectors.compliance(
+        acting(request), street_id=q.street_id, weeks=q.weeks, until=q.until
+    )
+    return compliance_xlsx(table)
 
 
 @router.get("/patrols/{patrol_id}", response={200: PatrolOut, **ERRORS}, summary="一次巡查")

@@ -234,6 +234,11 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
 @staff_view
 def compliance_export(request: HttpRequest) -> HttpResponse:
     _form, table = _compliance(request)
+    return compliance_xlsx(table)
+
+
+def compliance_xlsx(table: selectors.Compliance) -> HttpResponse:
+    """The table as the page's export and the API's download give it."""
     return file_download(
         xlsx.compliance_workbook(table),
         filename=_("三陪同-{street}-{day}.xlsx").format(

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from huying.cases.tests.test_console import login
+from huying.cases.tests.test_documents import body, sheet_rows
 from huying.conftest import World
-from huying.grid import duties
+from huying.grid import duties, services, xlsx
 from huying.grid.models import GridDuty, Patrol
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +104,37 @@ def test_the_compliance_table_through_the_api(world: World) -> None:
     assert [(r["worker"], r["shortfall"]) for r in body["rows"]] == [("测试grid_worker", 2)] * 2
     assert login(world, "dept_cg").get("/api/v1/patrols/compliance").status_code == 403
     assert login(world, "street").get("/api/v1/patrols/compliance?weeks=99").status_code == 422
+
+
+def test_the_compliance_workbook_through_the_api(world: World) -> None:
+    gw = world.actor("grid_worker")
+    patrol = services.patrol_start(actor=gw)
+    services.companion_add(actor=gw, patrol_id=patrol.pk, user_id=world.actor("street").user.pk)
+    services.patrol_end(actor=gw, patrol_id=patrol.pk)
+    book = login(world, "street").get("/api/v1/patrols/compliance.xlsx?weeks=2")
+    assert book.status_code == 200, book.content
+    assert book["Content-Type"] == xlsx.CONTENT_TYPE
+    assert "attachment" in book["Content-Disposition"]
+    rows = sheet_rows(body(book))
+    assert "第1街道" in rows[0][0]
+    assert [(r[1], r[3], r[4], r[6]) for r in rows[2:]] == [
+        ("测试grid_worker", 1, 1, 1),
+        ("测试grid_worker", 0, 0, 2),
+    ]
+    # The hub picks a street; a street cannot read another's; a department has no table.
+    hub = login(world, "hub").get(
+        f"/api/v1/patrols/compliance.xlsx?street_id={world.streets[1].pk}&weeks=1"
+    )
+    assert [r[1] for r in sheet_rows(body(hub))[2:]] == ["测试grid_worker_b"]
+    other = login(world, "street").get(
+        f"/api/v1/patrols/compliance.xlsx?street_id={world.streets[1].pk}"
+    )
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    refused = login(world, "dept_cg").get("/api/v1/patrols/compliance.xlsx")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    for bad in ("weeks=99", "until=2026-13-01", "street_id=0"):
+        answer = login(world, "street").get(f"/api/v1/patrols/compliance.xlsx?{bad}")
+        assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_input"
 
 
 def test_the_district_template_through_the_api(world: World) -> None:

@@ -106,6 +106,27 @@ def test_the_page_drills_down_and_exports_the_same_figures(world: World) -> None
     assert client.get("/reports/coverage/").status_code == 403
 
 
+def test_the_api_gives_the_pages_workbook_in_the_readers_scope(world: World) -> None:
+    enrol_many(world, 2)
+    client = Client()
+    client.force_login(world.actor("street").user)
+    book = client.get(f"/api/v1/coverage.xlsx?month={T:%Y-%m}&unit_id={world.communities[0].pk}")
+    assert book.status_code == 200, book.content
+    assert "attachment" in book["Content-Disposition"]
+    ws = load_workbook(BytesIO(b"".join(book.streaming_content))).active  # type: ignore[attr-defined]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[1]
+    grids = {r[0]: r[header.index("在岗信息员")] for r in rows[2:]}
+    assert grids["网格1-1"] == 3 and grids["合计"] == 3
+    other = client.get(f"/api/v1/coverage.xlsx?unit_id={world.streets[1].pk}")
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    bad = client.get("/api/v1/coverage.xlsx?month=2026-13")
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "invalid_input"
+    client.force_login(world.actor("dept_cg").user)
+    refused = client.get("/api/v1/coverage.xlsx")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
 def test_the_api_answers_the_same_figures_in_the_readers_scope(world: World) -> None:
     enrol_many(world, 2)
     client = Client()
