@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from huying.browser_tests.conftest import DESKTOP, PHONE, fits, shot
 from huying.cases.models import Case, CaseState, Source, Tier
@@ -54,10 +54,10 @@ def test_an_informant_reports_and_the_grid_worker_settles_it_on_the_phone(
     shot(worker, "ladder-worker-settled")
 
 
-def photo(*, fixed: bool, name: str) -> dict[str, Any]:
+def photo(*, fixed: bool, name: str) -> FilePayload:
     """A street scene as a phone's camera gives it: the problem, or the street put right."""
     upload = scene(random.Random(11), fixed=fixed, name=name)
-    return {"name": name, "mimeType": "image/jpeg", "buffer": upload.read()}
+    return FilePayload(name=name, mimeType="image/jpeg", buffer=upload.read())
 
 
 def test_a_street_chief_records_what_he_fixed_himself_on_the_phone(
@@ -95,6 +95,23 @@ def test_a_street_chief_records_what_he_fixed_himself_on_the_phone(
     assert case.attachments.count() == 2
     fits(chief)
     shot(chief, "ladder-chief-self-fix-receipt")
+
+
+def test_a_fix_without_the_photo_after_is_refused_next_to_that_field(
+    world: World, login: Callable[..., Page], settings: Any, tmp_path: Any
+) -> None:
+    """The browser asks for both photos itself; one that does not (the attribute removed
+    here) gets the service's words next to the field, from the page's script."""
+    settings.MEDIA_ROOT = tmp_path
+    chief = login("street_chief", viewport=PHONE, next_url="/m/fixed")
+    chief.fill("#id_title", "人行道井盖松动")
+    chief.set_input_files("#id_before", photo(fixed=False, name="处置前.jpg"))
+    chief.fill("#id_result", "已垫稳")
+    chief.evaluate("document.getElementById('id_after').removeAttribute('required')")
+    chief.get_by_role("button", name="提交").click()
+    expect(chief.locator("#id_after + .errorlist")).to_have_text("请上传处置后的照片")
+    expect(chief).to_have_url(re.compile(r"/m/fixed$"))
+    assert not Case.objects.exists()
 
 
 def test_a_merchant_chiefs_report_is_raised_to_the_street(
