@@ -246,7 +246,8 @@ def _picker(actor: Actor) -> dict[str, Any] | None:
 class SelfFixForm(PlaceForm):
     """街长自行解决: what was wrong and where, the photos before and after, what he did. The
     photos and the result are the service's to check (``case_report_fixed``): its words show
-    next to the field."""
+    next to the field. The browser asks for them first (``required``), so that a fix made
+    without signal is not queued on the phone only to be refused later."""
 
     before = MultipleFileField(
         label=gettext_lazy("处置前照片"),
