@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,6 +78,20 @@ def duty_template(actor: Actor) -> QuerySet[DutyTemplate]:
         raise PermissionDenied(_("当前角色不能查看网格职责模板"))
     root_id = int(actor.unit.path.strip("/").split("/")[0])
     return DutyTemplate.objects.filter(district_id=root_id)
+
+
+def template_overview(actor: Actor) -> QuerySet[DutyTemplate]:
+    """The template with, per line, how many grids have its copy (``copy_count``) and how
+    many of those grids have since changed it — reworded or removed (``changed_count``)."""
+    changed = Q(copies__is_active=False) | ~Q(copies__text=F("text"))
+    return (
+        duty_template(actor)
+        .select_related("item")
+        .annotate(
+            copy_count=Count("copies", distinct=True),
+            changed_count=Count("copies", filter=changed, distinct=True),
+        )
+    )
 
 
 def grid_duties(grid: OrgUnit, *, removed: bool = False) -> QuerySet[GridDuty]:
