@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
+from huying.grid import hooks
 from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -104,15 +105,18 @@ def companion_candidates(patrol: Patrol) -> dict[str, list[tuple[int, str]]]:
     community = grid.parent
     street = community.parent if community else None
     grants = RoleGrant.objects.filter(is_active=True).exclude(user=patrol.worker_id)
+    staff = grants if street is not None else grants.none()
     picks = {
-        PatrolCompanion.Kind.STREET_CADRE: grants.filter(
+        PatrolCompanion.Kind.STREET_CADRE: staff.filter(
             role__in=(Role.STREET_CALLER, Role.STREET_LEADER, Role.GRID_CENTRE), unit=street
         ),
-        PatrolCompanion.Kind.ENFORCEMENT: grants.filter(role__in=DEPARTMENT_ROLES),
+        PatrolCompanion.Kind.ENFORCEMENT: staff.filter(
+            role__in=DEPARTMENT_ROLES, unit__kind=OrgUnit.Kind.FIELD_UNIT, unit__stationed_in=street
+        ),
     }
-    if patrol.role == Role.STREET_CHIEF and community:
+    if patrol.role == Role.STREET_CHIEF:
         picks[PatrolCompanion.Kind.GRID_WORKER] = grants.filter(
-            role__in=(Role.GRID_WORKER, Role.GRID_LEADER), unit__path__startswith=community.path
+            role=Role.GRID_WORKER, user_id__in=hooks.chief_grid_workers(patrol.worker_id)
         )
     out: dict[str, list[tuple[int, str]]] = {}
     for kind, qs in picks.items():

@@ -60,6 +60,12 @@ def test_errors_are_structured_and_change_nothing(world: World) -> None:
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "not_staff"
     assert "不是工作人员" in refused.json()["error"]["message"]
+    officer = world.actor("dept_cg").user  # the department's own, not a unit stationed here
+    wrong = phone.post(
+        f"/api/v1/patrols/{pid}/companions", {"user_id": officer.pk}, content_type=J
+    ).json()["error"]
+    assert (wrong["code"], wrong["details"]) == ("companion_kind", {"kind": "enforcement"})
+    assert "不是派驻第1街道的派驻机构" in wrong["message"]
     bad = phone.post(
         f"/api/v1/patrols/{pid}/track",
         {"points": [{"lat": 30.6, "lng": 104.0, "at": 1.0}]},
