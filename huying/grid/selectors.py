@@ -83,7 +83,8 @@ def duty_template(actor: Actor) -> QuerySet[DutyTemplate]:
 
 def template_overview(actor: Actor) -> QuerySet[DutyTemplate]:
     """The template with, per line, how many grids have its copy (``copy_count``) and how
-    many of those grids have since changed it — reworded or removed (``changed_count``)."""
+    many of those copies now differ from it — the grid reworded or removed its copy, or the
+    line was reworded after it was copied (``changed_count``)."""
     changed = Q(copies__is_active=False) | ~Q(copies__text=F("text"))
     return (
         duty_template(actor)
@@ -92,6 +93,7 @@ def template_overview(actor: Actor) -> QuerySet[DutyTemplate]:
             copy_count=Count("copies", distinct=True),
             changed_count=Count("copies", filter=changed, distinct=True),
         )
+        .order_by("position", "id")  # Meta.ordering does not hold in a grouped query
     )
 
 

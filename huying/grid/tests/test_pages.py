@@ -118,7 +118,9 @@ def test_the_admin_keeps_the_template_on_its_page_and_the_grids_keep_their_copie
     ).content.decode()
     assert "模板已保存；已复制到网格的职责不变" in saved
     assert "矛盾纠纷排查 → 矛盾纠纷化解" in saved
-    admin.post(f"/grids/duty-template/{second.pk}", {"op": "up"})
+    moved = admin.post(f"/grids/duty-template/{second.pk}", {"op": "up"}, follow=True)
+    html = moved.content.decode()
+    assert html.index('value="矛盾纠纷化解"') < html.index('value="占道经营"')
     removed = admin.post(
         f"/grids/duty-template/{first.pk}", {"op": "remove", "version": 0}, follow=True
     ).content.decode()
