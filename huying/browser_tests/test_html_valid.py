@@ -93,11 +93,14 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
 
 
 def _grid_pages(world: World) -> dict[str, tuple[str | None, str]]:
-    """A grid's duty list (editable and not), an open patrol with its checklist and a
+    """The district's duty template, a grid's duty list (editable and not), an open patrol with its checklist and a
     companion, the patrol's page and the 三陪同 table."""
     from huying.grid import duties, services
 
     grid = world.grids[0]
+    duties.template_add(actor=world.actor("admin"), item_id=world.items[1].pk)
+    duties.template_add(actor=world.actor("admin"), text="矛盾纠纷排查")
+    duties.duties_copy(district=world.district)
     duties.duty_add(actor=world.actor("community"), grid_id=grid.pk, text="门前三包")
     gw = world.actor("grid_worker")
     patrol = services.patrol_start(actor=gw)
@@ -105,6 +108,7 @@ def _grid_pages(world: World) -> dict[str, tuple[str | None, str]]:
     return {
         "grid-duties": ("community", f"/grids/{grid.pk}/"),
         "grid-duties-read": ("grid_worker", f"/grids/{grid.pk}/"),
+        "grid-duty-template": ("admin", "/grids/duty-template/"),
         "patrol-open": ("grid_worker", "/m/patrol/"),
         "patrol-page": ("street", f"/grids/patrols/{patrol.pk}/"),
         "patrol-compliance": ("hub", "/grids/patrols/"),

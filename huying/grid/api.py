@@ -42,6 +42,19 @@ class TemplateOut(Schema):
     position: int
     text: str
     item_id: int | None
+    version: int
+
+
+class TemplateUpdateIn(In):
+    version: int = Field(ge=0)
+    text: Text | None = Field(None, max_length=200)
+    item_id: Id | None = Field(
+        None, description="清单事项；传 null 去掉事项，不传则不变 / null drops the item"
+    )
+
+
+class TemplateRemovedOut(Schema):
+    grids_keep: int = Field(description="仍保留这一项（作为本网格自己的职责）的网格数")
 
 
 class CopyOut(Schema):
@@ -61,6 +74,8 @@ class DutyUpdateIn(In):
 
 
 class DutyMoveIn(In):
+    """Up or down one place: a grid's duty or a line of the district's template."""
+
     up: bool
 
 
@@ -220,6 +235,41 @@ def template_add(request: HttpRequest, payload: DutyIn) -> Any:
 def template_copy(request: HttpRequest) -> Any:
     result = duties.template_copy(actor=acting(request))
     return {"grids": result.grids, "added": result.added}
+
+
+@router.patch(
+    "/duty-template/{line_id}",
+    response={200: TemplateOut, **ERRORS},
+    summary="修改模板的一项（管理员）；已复制到网格的不变；version 不符为 409",
+)
+def template_update(request: HttpRequest, line_id: int, payload: TemplateUpdateIn) -> Any:
+    item_id = payload.item_id if "item_id" in payload.model_fields_set else duties.KEEP
+    return duties.template_update(
+        actor=acting(request),
+        line_id=line_id,
+        version=payload.version,
+        text=payload.text,
+        item_id=item_id,
+    )
+
+
+@router.delete(
+    "/duty-template/{line_id}",
+    response={200: TemplateRemovedOut, **ERRORS},
+    summary="从模板删除一项（管理员）；各网格已有的这一项保留，归网格自己",
+)
+def template_remove(request: HttpRequest, line_id: int, version: int | None = None) -> Any:
+    kept = duties.template_remove(actor=acting(request), line_id=line_id, version=version)
+    return {"grids_keep": kept}
+
+
+@router.post(
+    "/duty-template/{line_id}/move",
+    response={200: TemplateOut, **ERRORS},
+    summary="模板的一项上移或下移（管理员）",
+)
+def template_move(request: HttpRequest, line_id: int, payload: DutyMoveIn) -> Any:
+    return duties.template_move(actor=acting(request), line_id=line_id, up=payload.up)
 
 
 @router.get(

@@ -139,7 +139,8 @@ class CoverageIn(Schema):
 @router.get(
     "/coverage",
     response={200: dict[str, Any], **ERRORS},
-    summary="网格覆盖：在岗网格员、人均信息员、信息员和街长本月上报（按下一级单位）",
+    summary="网格覆盖：街道网格中心、社区网格长、网格员、信息员在岗，人均信息员，信息员和街长本月上报"
+    "（按上报人所在网格；按下一级单位）",
 )
 def coverage_figures(request: HttpRequest, q: Query[CoverageIn]) -> dict[str, Any]:
     year, month = _month(q.month)

@@ -66,6 +66,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "cov": cov,
         "table": table,
         "rows": rows,
+        "short_column": [c.code for c in table.columns].index("per_worker"),
         "month": month,
         "form": form,
         "export_url": reverse("reports:coverage_export")
