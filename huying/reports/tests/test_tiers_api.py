@@ -108,7 +108,12 @@ def test_the_page_refuses_another_streets_drill_down_as_the_api_does(
     settled: dict[str, Case],  # noqa: F811
 ) -> None:
     street_b = login(world, "street_b")
-    query = {"table": "tiers", "by": "community", "period": "month", "month": "2026-03"}
+    query: dict[str, Any] = {
+        "table": "tiers",
+        "by": "community",
+        "period": "month",
+        "month": "2026-03",
+    }
     other = street_b.get("/reports/indicators/", {**query, "within": world.streets[0].pk})
     assert other.status_code == 404
     assert "第1社区" not in other.content.decode()
