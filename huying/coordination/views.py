@@ -312,8 +312,24 @@ def operation_detail(request: HttpRequest, operation_id: int) -> HttpResponse:
         "units": sorted(op.units.all(), key=lambda u: u.path),
         "cases": sorted(op.cases.all(), key=lambda c: c.number),
         "photos": list(op.photos.all()),
+        # Photos of the results often come after the day: the organiser adds them here.
+        "may_add_photos": op.organiser_id == actor.unit.pk and actor.role in rules.OPERATION_ROLES,
     }
     return render(request, "coordination/operation.html", context)
+
+
+@require_POST
+@staff_view
+def operation_photos(request: HttpRequest, operation_id: int) -> HttpResponse:
+    actor = _actor(request)
+    _attempt(
+        request,
+        lambda: services.operation_add_photos(
+            actor=actor, operation_id=operation_id, files=request.FILES.getlist("files")
+        ),
+        _("照片已上传"),
+    )
+    return redirect("coordination:operation", operation_id)
 
 
 @staff_view
