@@ -42,6 +42,25 @@ def _stationed() -> list[tuple[str, str]]:
     return [(str(u.pk), u.name) for u in units.order_by("path").only("pk", "name")]
 
 
+def _operation_units(actor: Actor) -> list[tuple[str, Any]]:
+    """The units a joint operation may name, grouped: a street's own stationed units (派驻本街道,
+    the ones it works with) first, then the district's departments and the other field units."""
+    units = list(
+        OrgUnit.objects.filter(kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True)
+        .order_by("path")
+        .only("pk", "name", "kind")
+    )
+    here: set[int] = set()
+    if actor.unit.kind == K.STREET:
+        here = set(actor.unit.stationed_units.values_list("pk", flat=True))
+    groups = [
+        (_("派驻本街道"), [u for u in units if u.pk in here]),
+        (_("区级部门"), [u for u in units if u.kind == K.DEPARTMENT and u.pk not in here]),
+        (_("其他派驻机构"), [u for u in units if u.kind == K.FIELD_UNIT and u.pk not in here]),
+    ]
+    return [(label, [(str(u.pk), u.name) for u in group]) for label, group in groups if group]
+
+
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=gettext_lazy("会议类型"))
     held_on = forms.DateField(label=gettext_lazy("会议日期"), widget=DAY)
@@ -119,9 +138,9 @@ class OperationForm(forms.Form):
         help_text=gettext_lazy("多个编号用空格或逗号分开"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit_ids"].choices = _stationed()  # type: ignore[attr-defined]
+        self.fields["unit_ids"].choices = _operation_units(actor)  # type: ignore[attr-defined]
 
 
 def _case_ids(actor: Actor, text: str) -> list[int]:
@@ -283,7 +302,7 @@ def operation_new(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     if actor.role not in rules.OPERATION_ROLES:
         raise NotFound(_("页面不存在"))
-    form = OperationForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    form = OperationForm(actor, request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         numbers = data.pop("case_numbers")

@@ -176,3 +176,14 @@ def test_the_organiser_adds_photos_on_the_operations_page(
     again = SimpleUploadedFile("整治后.png", png(), content_type="image/png")
     answer = hub.post(f"{url}photos/", {"files": [again]}, follow=True).content.decode()
     assert "只有组织单位可以上传照片" in answer and op.photos.count() == 1
+
+
+def test_the_streets_own_stationed_units_come_first_on_the_operation_form(world: World) -> None:
+    unit = world.departments["cg_unit"]
+    unit.stationed_in.add(world.streets[0])
+    street = _client(world, "street").get("/coordination/operations/new/").content.decode()
+    ours, others = street.split("区级部门", 1)
+    assert "派驻本街道" in ours and unit.name in ours and unit.name not in others
+    # Another street's form has no such group: the unit is one of the other field units.
+    other = _client(world, "street_b").get("/coordination/operations/new/").content.decode()
+    assert "派驻本街道" not in other and unit.name in other.split("其他派驻机构", 1)[1]
