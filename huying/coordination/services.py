@@ -37,7 +37,7 @@ from huying.coordination.models import (
 )
 from huying.coordination.selectors import meeting_get, operation_get
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
-from huying.core.files import FILES_PER_UPLOAD, check_upload
+from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
 from huying.core.i18n import join_list
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
@@ -127,9 +127,7 @@ def operation_create(
     units = _stationed_units(unit_ids, "unit_ids")
     if not units:
         raise InvalidInput(_("请选择参与的驻街执法单位"), field="unit_ids")
-    if len(files) > FILES_PER_UPLOAD:
-        raise InvalidInput(_("一次最多上传 %(n)d 个附件") % {"n": FILES_PER_UPLOAD}, field="files")
-    checked = [check_upload(f) for f in files]
+    checked = _checked(files)
     saved: list[str] = []
     try:
         with transaction.atomic():
@@ -144,25 +142,64 @@ def operation_create(
                 **values,
             )
             op.units.set(units)
-            for c in checked:
-                name = default_storage.save(
-                    f"coordination/{op.pk}/{uuid.uuid4().hex}{c.extension}", c.content
-                )
-                saved.append(name)
-                OperationPhoto.objects.create(
-                    operation=op,
-                    file=name,
-                    name=c.name,
-                    content_type=c.content_type,
-                    size=c.size,
-                    sha256=c.sha256,
-                )
+            _store(op, checked, saved)
             _link(actor, op, cases, now)
     except BaseException:
-        for name in saved:  # storage is not transactional: a refused record leaves no file
-            default_storage.delete(name)
+        _forget(saved)
         raise
     return op
+
+
+def operation_add_photos(
+    *, actor: Actor, operation_id: int, files: Sequence[UploadedFile]
+) -> JointOperation:
+    """Photos (or PDFs) of the operation's results, added after it was recorded: its
+    organiser only, as for linking cases; a file that is not a photo or PDF refuses the
+    whole upload, and nothing is stored."""
+    if not files:
+        raise InvalidInput(_("请选择要上传的照片"), field="files")
+    checked = _checked(files)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            op = operation_get(actor, operation_id)
+            JointOperation.objects.select_for_update().filter(pk=op.pk).first()
+            if op.organiser_id != actor.unit.pk or actor.role not in rules.OPERATION_ROLES:
+                raise PermissionDenied(_("只有组织单位可以上传照片"))
+            _store(op, checked, saved)
+    except BaseException:
+        _forget(saved)
+        raise
+    return op
+
+
+def _checked(files: Sequence[UploadedFile]) -> list[CheckedFile]:
+    if len(files) > FILES_PER_UPLOAD:
+        raise InvalidInput(_("一次最多上传 %(n)d 个附件") % {"n": FILES_PER_UPLOAD}, field="files")
+    return [check_upload(f) for f in files]
+
+
+def _store(op: JointOperation, checked: Sequence[CheckedFile], saved: list[str]) -> None:
+    """Write the checked files under generated names (the client's name is only data),
+    noting each in ``saved`` so that a refused write can take them away again."""
+    for c in checked:
+        name = default_storage.save(
+            f"coordination/{op.pk}/{uuid.uuid4().hex}{c.extension}", c.content
+        )
+        saved.append(name)
+        OperationPhoto.objects.create(
+            operation=op,
+            file=name,
+            name=c.name,
+            content_type=c.content_type,
+            size=c.size,
+            sha256=c.sha256,
+        )
+
+
+def _forget(saved: Sequence[str]) -> None:
+    for name in saved:  # storage is not transactional: a refused record leaves no file
+        default_storage.delete(name)
 
 
 def operation_link_cases(

@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("operations/new/", views.operation_new, name="operation_new"),
     path("operations/<int:operation_id>/", views.operation_detail, name="operation"),
+    path("operations/<int:operation_id>/photos/", views.operation_photos, name="operation_photos"),
     path("photos/<int:photo_id>/", views.operation_photo, name="photo"),
 ]

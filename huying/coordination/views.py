@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from huying.cases.rules import OPEN_CASE_STATES
 from huying.cases.selectors import case_get
 from huying.coordination import rules, selectors, services
-from huying.coordination.models import DecisionKind, MeetingKind
+from huying.coordination.models import DecisionKind, MeetingKind, OperationPhoto
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import protected_file
 from huying.org.actors import Actor
@@ -40,6 +40,25 @@ def _actor(request: HttpRequest) -> Actor:
 def _stationed() -> list[tuple[str, str]]:
     units = OrgUnit.objects.filter(kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True)
     return [(str(u.pk), u.name) for u in units.order_by("path").only("pk", "name")]
+
+
+def _operation_units(actor: Actor) -> list[tuple[str, Any]]:
+    """The units a joint operation may name, grouped: a street's own stationed units (派驻本街道,
+    the ones it works with) first, then the district's departments and the other field units."""
+    units = list(
+        OrgUnit.objects.filter(kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True)
+        .order_by("path")
+        .only("pk", "name", "kind")
+    )
+    here: set[int] = set()
+    if actor.unit.kind == K.STREET:
+        here = set(actor.unit.stationed_units.values_list("pk", flat=True))
+    groups = [
+        (_("派驻本街道"), [u for u in units if u.pk in here]),
+        (_("区级部门"), [u for u in units if u.kind == K.DEPARTMENT and u.pk not in here]),
+        (_("其他派驻机构"), [u for u in units if u.kind == K.FIELD_UNIT and u.pk not in here]),
+    ]
+    return [(label, [(str(u.pk), u.name) for u in group]) for label, group in groups if group]
 
 
 class MeetingForm(forms.Form):
@@ -119,9 +138,9 @@ class OperationForm(forms.Form):
         help_text=gettext_lazy("多个编号用空格或逗号分开"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit_ids"].choices = _stationed()  # type: ignore[attr-defined]
+        self.fields["unit_ids"].choices = _operation_units(actor)  # type: ignore[attr-defined]
 
 
 def _case_ids(actor: Actor, text: str) -> list[int]:
@@ -283,7 +302,7 @@ def operation_new(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     if actor.role not in rules.OPERATION_ROLES:
         raise NotFound(_("页面不存在"))
-    form = OperationForm(request.POST or None, initial={"held_on": timezone.localdate()})
+    form = OperationForm(actor, request.POST or None, initial={"held_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         numbers = data.pop("case_numbers")
@@ -312,13 +331,33 @@ def operation_detail(request: HttpRequest, operation_id: int) -> HttpResponse:
         "units": sorted(op.units.all(), key=lambda u: u.path),
         "cases": sorted(op.cases.all(), key=lambda c: c.number),
         "photos": list(op.photos.all()),
+        # Photos of the results often come after the day: the organiser adds them here.
+        "may_add_photos": op.organiser_id == actor.unit.pk and actor.role in rules.OPERATION_ROLES,
     }
     return render(request, "coordination/operation.html", context)
 
 
+@require_POST
+@staff_view
+def operation_photos(request: HttpRequest, operation_id: int) -> HttpResponse:
+    actor = _actor(request)
+    _attempt(
+        request,
+        lambda: services.operation_add_photos(
+            actor=actor, operation_id=operation_id, files=request.FILES.getlist("files")
+        ),
+        _("照片已上传"),
+    )
+    return redirect("coordination:operation", operation_id)
+
+
 @staff_view
 def operation_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
-    photo = selectors.photo_get(_actor(request), photo_id)
+    return send_photo(selectors.photo_get(_actor(request), photo_id))
+
+
+def send_photo(photo: OperationPhoto) -> HttpResponse:
+    """A joint operation's photo (the page's and the API's), once its scope is checked."""
     return protected_file(
         photo.file.name or "",
         content_type=photo.content_type,

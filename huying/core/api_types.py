@@ -153,3 +153,14 @@ class ErrorOut(Schema):
 
 #: The error statuses an operation that changes a case may answer, for ``response=``.
 ERRORS: dict[int, type[Schema]] = {s: ErrorOut for s in (400, 401, 403, 404, 409, 422)}
+
+
+def file_response(description: str, *content_types: str) -> dict[str, Any]:
+    """``openapi_extra`` for an operation whose success is a file (a workbook, a document, a
+    photo): the 200 ``ERRORS`` leaves out, with the types it may come as."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {
+        "responses": {
+            "200": {"description": description, "content": {t: binary for t in content_types}}
+        }
+    }

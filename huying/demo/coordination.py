@@ -1,5 +1,5 @@
 """The demo district's 会商与联合执法: two joint operations (a street's on 占道经营, the hub's
-district-wide one) and the last quarter's meetings — each of the first two streets' weekly
+district-wide one, each with a photo of its result) and the last quarter's meetings — each of the first two streets' weekly
 and monthly meetings, the hub's quarterly joint meeting.
 
 Fast: the latest meeting of each kind and organiser is opened through the service (its
@@ -9,6 +9,7 @@ bulk with the same agenda's first items, as their record."""
 
 from __future__ import annotations
 
+import random
 from datetime import date, datetime, timedelta
 
 from django.utils import timezone
@@ -19,6 +20,7 @@ from huying.coordination.models import AgendaItem, DecisionKind, Meeting, Meetin
 from huying.coordination.services import meeting_create, meeting_decide, operation_create
 from huying.core.errors import DomainError
 from huying.demo.district import DemoDistrict
+from huying.demo.photos import scene
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 
@@ -35,16 +37,10 @@ def _actor(role: str, unit: OrgUnit) -> Actor:
     return Actor.from_grant(grant)
 
 
-def _stationed(demo: DemoDistrict, street: OrgUnit) -> list[OrgUnit]:
-    """The units stationed in a street as the demo names them: its 综合执法中队, a 派出所, a
-    市场监管所, a 交警中队 and a 司法所."""
-    index = demo.streets.index(street)
-    units = [u for u in demo.field_units.get("cg", []) if street.name[:2] in u.name][:1]
-    for key in ("ga", "sj", "jg", "sf"):
-        fus = demo.field_units.get(key, [])
-        if fus:
-            units.append(fus[index % len(fus)])
-    return units
+def _stationed(street: OrgUnit) -> list[OrgUnit]:
+    """The units stationed in a street (派驻街道, set by the district's build): its
+    综合执法中队, a 派出所, a 市场监管所, a 交警中队 and a 司法所."""
+    return list(street.stationed_units.filter(is_active=True).order_by("code"))
 
 
 def build_coordination(demo: DemoDistrict, *, now: datetime | None = None) -> dict[str, int]:
@@ -108,7 +104,7 @@ def _street_meetings(
 ) -> int:
     actor = _actor(Role.STREET_CALLER, street)
     communities = [c for c in demo.communities if c.parent_id == street.pk]
-    attendees = [*communities, *_stationed(demo, street)]
+    attendees = [*communities, *_stationed(street)]
     last_monday = today - timedelta(days=today.weekday())
     weekly = [last_monday - timedelta(weeks=w) for w in range(WEEKS)]
     firsts = [_month_day(today, back) for back in range(3)]
@@ -198,6 +194,8 @@ def _earlier(
 
 
 def _operations(demo: DemoDistrict, hub: Actor, today: date, now: datetime) -> int:
+    """Each with a photo of its result (a drawn street, cleared), from its own random stream."""
+    rng = random.Random("demo-joint-operations")
     street = demo.streets[0]
     actor = _actor(Role.STREET_CALLER, street)
     stalls = list(
@@ -212,10 +210,11 @@ def _operations(demo: DemoDistrict, hub: Actor, today: date, now: datetime) -> i
         problem="辖区主干道夜市摊贩占道经营、油烟扰民，网格员和街长多次上报",
         held_on=today - timedelta(days=12),
         place=f"{street.name}辖区主干道沿线",
-        unit_ids=[u.pk for u in _stationed(demo, street)],
+        unit_ids=[u.pk for u in _stationed(street)],
         participants="街道城管科 4 人，执法中队 6 人，派出所民警 2 人，市场监管所 2 人，网格员 5 人",
         results="劝离流动摊贩 23 处，规范外摆 11 处，查处无照经营 2 户，发放告知书 40 份",
         case_ids=stalls,
+        files=[scene(rng, fixed=True, name="整治后.jpg")],
         now=now,
     )
     jg = demo.departments.get("jg")
@@ -230,6 +229,7 @@ def _operations(demo: DemoDistrict, hub: Actor, today: date, now: datetime) -> i
         unit_ids=[u.pk for u in units],
         participants="交警大队、交通运输局、公安分局、各街道",
         results="查处违停 86 起，暂扣非法营运车辆 5 辆，增设临时停车点 3 处",
+        files=[scene(rng, fixed=True, name="整治后.jpg")],
         now=now,
     )
     return 2

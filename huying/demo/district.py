@@ -810,6 +810,22 @@ class _People:
         return user
 
 
+def _station(streets: list[OrgUnit], field_units: dict[str, list[OrgUnit]]) -> None:
+    """Where the field units work (派驻街道): each street's 综合执法中队, and a 派出所,
+    市场监管所, 交警中队 and 司法所 that the streets share in turn."""
+    station = OrgUnit.stationed_in.through
+    rows = []
+    for index, street in enumerate(streets):
+        cg = f"综合执法{_short(street.name)}中队"
+        units = [u for u in field_units.get("cg", []) if u.name == cg]
+        for key in ("ga", "sj", "jg", "sf"):
+            shared = field_units.get(key, [])
+            if shared:
+                units.append(shared[index % len(shared)])
+        rows += [station(from_orgunit_id=u.pk, to_orgunit_id=street.pk) for u in units]
+    station.objects.bulk_create(rows)
+
+
 def _short(street_name: str) -> str:
     """锦官驿街道 → 锦官驿, 三圣镇 → 三圣."""
     for suffix in ("街道", "镇", "乡"):
@@ -930,6 +946,7 @@ def build_district(
             )
             for n, fu_name in enumerate(unit_names, start=1)
         ]
+    _station(streets, field_units)
 
     catalogue, items = _build_catalogue(departments, published_at or DEFAULT_PUBLISHED_AT)
 

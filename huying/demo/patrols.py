@@ -3,10 +3,10 @@
 The district template (a few catalogue items and the street's own duties) is copied to every
 grid through ``grid.duties.duties_copy``. Then each grid worker walks a few times a week:
 each patrol has its checklist ticked (a duty or two left for another day), a track inside
-the grid, and sometimes companions — a street cadre of the street, now and then a stationed
-enforcement officer. Most grid workers get their two accompanied patrols a week; one in four
-often falls short, so the compliance table has something to show. Chiefs walk every other
-morning, now and then with their grid worker."""
+the grid, and sometimes companions — a street cadre of the street, now and then an officer of
+a unit stationed in the street. Most grid workers get their two accompanied patrols a week;
+one in four often falls short, so the compliance table has something to show. Chiefs walk
+every other morning, now and then with the grid worker of their road segment."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from django.utils import timezone
 from huying.demo.district import DemoDistrict
 from huying.grid.duties import duties_copy
 from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion, PatrolDuty
-from huying.org.models import Role, RoleGrant
+from huying.org.models import OrgUnit, Role, RoleGrant
+from huying.roads.models import Duty, SegmentPerson
 
 #: The catalogue items that are duties of every grid (by name, where the catalogue has them).
 TEMPLATE_ITEMS = ("占道经营", "乱堆乱放", "井盖缺失", "违规张贴小广告")
@@ -68,10 +69,32 @@ def build_patrols(district: DemoDistrict, *, year_end: datetime, rng_seed: int) 
     for g in grants:
         if g.role in (Role.STREET_CALLER, Role.STREET_LEADER, Role.GRID_CENTRE):
             cadres.setdefault(g.unit_id, []).append(g)
-    officers = [g for g in grants if g.role == Role.DEPT_HANDLER]
+    # The enforcement officers of each street: the people of the units stationed there.
+    stations = OrgUnit.stationed_in.through.objects.values_list("from_orgunit_id", "to_orgunit_id")
+    streets_of_unit: dict[int, list[int]] = {}
+    for unit_id, station in stations:
+        streets_of_unit.setdefault(unit_id, []).append(station)
+    officers: dict[int, list[RoleGrant]] = {}
+    for g in grants:
+        if g.role == Role.DEPT_HANDLER:
+            for station in streets_of_unit.get(g.unit_id, []):
+                officers.setdefault(station, []).append(g)
     workers = [g for g in grants if g.role == Role.GRID_WORKER and g.unit_id in grids]
     chiefs = [g for g in grants if g.role == Role.STREET_CHIEF and g.unit_id in grids]
-    worker_of = {g.unit_id: g for g in workers}
+    # A chief walks with a grid worker of his own segments (街长制), when he has one.
+    worker_grant = {g.user_id: g for g in workers}
+    segment_workers: dict[int, list[int]] = {}
+    for segment_id, user_id in SegmentPerson.objects.filter(
+        duty=Duty.GRID_WORKER, user__isnull=False
+    ).values_list("segment_id", "user_id"):
+        segment_workers.setdefault(segment_id, []).append(user_id)
+    partner: dict[int, RoleGrant] = {}
+    for segment_id, chief_id in SegmentPerson.objects.filter(
+        duty__in=(Duty.PARTY_CHIEF, Duty.MERCHANT_CHIEF), user__isnull=False
+    ).values_list("segment_id", "user_id"):
+        for user_id in segment_workers.get(segment_id, []):
+            if user_id in worker_grant:
+                partner.setdefault(chief_id, worker_grant[user_id])
     duties: dict[int, list[GridDuty]] = {}
     for duty in GridDuty.objects.filter(is_active=True).order_by("position"):
         duties.setdefault(duty.grid_id, []).append(duty)
@@ -103,6 +126,7 @@ def build_patrols(district: DemoDistrict, *, year_end: datetime, rng_seed: int) 
     for index, grant in enumerate(workers):
         street_id = street_of.get(grant.unit_id)
         street_cadres = cadres.get(street_id, []) if street_id else []
+        street_officers = officers.get(street_id, []) if street_id else []
         lagging = index % 4 == 1
         for week in range(WEEKS):
             first = monday - timedelta(weeks=week)
@@ -118,11 +142,11 @@ def build_patrols(district: DemoDistrict, *, year_end: datetime, rng_seed: int) 
                 people = []
                 if n < escorted and street_cadres:
                     people.append(rng.choice(street_cadres))
-                if officers and rng.random() < 0.15:
-                    people.append(rng.choice(officers))
+                if street_officers and rng.random() < 0.15:
+                    people.append(rng.choice(street_officers))
                 walk(grant, Role.GRID_WORKER, start, people)
     for chief in chiefs:
-        worker = worker_of.get(chief.unit_id)
+        worker = partner.get(chief.user_id)
         for day in range(0, WEEKS * 7, 2):
             date = today - timedelta(days=day + 1)
             start = datetime.combine(date, datetime.min.time(), tzinfo=tz) + timedelta(hours=7)

@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 
-from huying.core.api_types import ERRORS, Day, Id, In, Latitude, Longitude, Text
-from huying.grid import duties, selectors, services
+from huying.core.api_types import ERRORS, Day, Id, In, Latitude, Longitude, Text, file_response
+from huying.grid import duties, selectors, services, xlsx
+from huying.grid.desk_views import compliance_xlsx
 from huying.grid.models import GridDuty, Patrol
 from huying.org.api_auth import acting
 
@@ -41,6 +42,19 @@ class TemplateOut(Schema):
     position: int
     text: str
     item_id: int | None
+    version: int
+
+
+class TemplateUpdateIn(In):
+    version: int = Field(ge=0)
+    text: Text | None = Field(None, max_length=200)
+    item_id: Id | None = Field(
+        None, description="清单事项；传 null 去掉事项，不传则不变 / null drops the item"
+    )
+
+
+class TemplateRemovedOut(Schema):
+    grids_keep: int = Field(description="仍保留这一项（作为本网格自己的职责）的网格数")
 
 
 class CopyOut(Schema):
@@ -60,6 +74,8 @@ class DutyUpdateIn(In):
 
 
 class DutyMoveIn(In):
+    """Up or down one place: a grid's duty or a line of the district's template."""
+
     up: bool
 
 
@@ -221,6 +237,41 @@ def template_copy(request: HttpRequest) -> Any:
     return {"grids": result.grids, "added": result.added}
 
 
+@router.patch(
+    "/duty-template/{line_id}",
+    response={200: TemplateOut, **ERRORS},
+    summary="修改模板的一项（管理员）；已复制到网格的不变；version 不符为 409",
+)
+def template_update(request: HttpRequest, line_id: int, payload: TemplateUpdateIn) -> Any:
+    item_id = payload.item_id if "item_id" in payload.model_fields_set else duties.KEEP
+    return duties.template_update(
+        actor=acting(request),
+        line_id=line_id,
+        version=payload.version,
+        text=payload.text,
+        item_id=item_id,
+    )
+
+
+@router.delete(
+    "/duty-template/{line_id}",
+    response={200: TemplateRemovedOut, **ERRORS},
+    summary="从模板删除一项（管理员）；各网格已有的这一项保留，归网格自己",
+)
+def template_remove(request: HttpRequest, line_id: int, version: int | None = None) -> Any:
+    kept = duties.template_remove(actor=acting(request), line_id=line_id, version=version)
+    return {"grids_keep": kept}
+
+
+@router.post(
+    "/duty-template/{line_id}/move",
+    response={200: TemplateOut, **ERRORS},
+    summary="模板的一项上移或下移（管理员）",
+)
+def template_move(request: HttpRequest, line_id: int, payload: DutyMoveIn) -> Any:
+    return duties.template_move(actor=acting(request), line_id=line_id, up=payload.up)
+
+
 @router.get(
     "/grids/{grid_id}/duties", response={200: list[DutyOut], **ERRORS}, summary="网格职责清单"
 )
@@ -293,6 +344,19 @@ def compliance(request: HttpRequest, q: Query[ComplianceIn]) -> Any:
         "target": table.target,
         "rows": [{**row.__dict__, "shortfall": row.shortfall} for row in table.rows],
     }
+
+
+@router.get(
+    "/patrols/compliance.xlsx",
+    response=ERRORS,
+    summary="三陪同：每周达标情况（XLSX，同页面导出）",
+    openapi_extra=file_response("the compliance table as a workbook", xlsx.CONTENT_TYPE),
+)
+def compliance_export(request: HttpRequest, q: Query[ComplianceIn]) -> HttpResponse:
+    table = selectors.compliance(
+        acting(request), street_id=q.street_id, weeks=q.weeks, until=q.until
+    )
+    return compliance_xlsx(table)
 
 
 @router.get("/patrols/{patrol_id}", response={200: PatrolOut, **ERRORS}, summary="一次巡查")

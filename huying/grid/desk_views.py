@@ -1,6 +1,6 @@
-"""Pages of the grid network: a grid's page with its duty list (edited there by the grid's
-leaders), a patrol's page with its checklist, companions and track map, and the weekly
-三陪同 compliance table with its XLSX export."""
+"""Pages of the grid network: the district's duty template (the admin's), a grid's page with
+its duty list (edited there by the grid's leaders), a patrol's page with its checklist,
+companions and track map, and the weekly 三陪同 compliance table with its XLSX export."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -25,10 +26,11 @@ from huying.core.geo import from_wgs84
 from huying.core.models import ChangeLog
 from huying.core.web import file_download
 from huying.grid import duties, selectors, xlsx
-from huying.grid.models import GridDuty
+from huying.grid.models import DutyTemplate, GridDuty
 from huying.org.actors import Actor
-from huying.org.models import Role
-from huying.org.web import ACTION_LABELS, staff_view
+from huying.org.models import OrgUnit, Role
+from huying.org.roles import may_manage
+from huying.org.web import ACTION_LABELS, admin_view, staff_view
 
 
 class DutyForm(forms.Form):
@@ -50,12 +52,9 @@ class DutyForm(forms.Form):
         ]
 
 
-def _duty_changes(grid_duties: list[GridDuty]) -> list[dict[str, Any]]:
-    """The change log of this grid's duties, newest first: when, who, what, before → after."""
+def _change_rows(records: Any) -> list[dict[str, Any]]:
+    """Duty-list change-log records, for a page: when, who, what, before → after."""
     roles = dict(Role.choices)
-    records = ChangeLog.objects.filter(
-        object_type=object_type(GridDuty()), object_id__in=[str(d.pk) for d in grid_duties]
-    ).order_by("-id")[:30]
     return [
         {
             "at": r.at,
@@ -65,12 +64,21 @@ def _duty_changes(grid_duties: list[GridDuty]) -> list[dict[str, Any]]:
             "duty": r.object_repr,
             "before": (r.before or {}).get("text", ""),
             "after": (r.after or {}).get("text", ""),
-            "position": "position" in (r.after or {}),
-            "removed": (r.after or {}).get("is_active") is False,
+            "position": "position" in (r.after or {}) and r.action == "update",
+            "removed": (r.after or {}).get("is_active") is False or r.action == "delete",
             "restored": (r.after or {}).get("is_active") is True and r.action == "update",
+            "copied": (r.after or {}) if r.action == "duties_copy" else None,
         }
         for r in records
     ]
+
+
+def _duty_changes(grid_duties: list[GridDuty]) -> list[dict[str, Any]]:
+    """The change log of this grid's duties, newest first."""
+    records = ChangeLog.objects.filter(
+        object_type=object_type(GridDuty()), object_id__in=[str(d.pk) for d in grid_duties]
+    ).order_by("-id")[:30]
+    return _change_rows(records)
 
 
 @staff_view
@@ -85,6 +93,8 @@ def grid_page(request: HttpRequest, grid_id: int) -> HttpResponse:
         "duties": active,
         "removed": removed,
         "can_edit": duties.may_edit_duties(actor, grid),
+        "from_template": any(d.template_id for d in active + removed),
+        "manages_template": may_manage(actor.role),
         "form": DutyForm(),
         "changes": _duty_changes(active + removed),
         "patrols": list(
@@ -149,6 +159,120 @@ def duty_edit(request: HttpRequest, grid_id: int, duty_id: int) -> HttpResponse:
         grid_id,
         lambda: duties.duty_update(
             actor=actor, grid_id=grid_id, duty_id=duty_id, version=version, **changes
+        ),
+    )
+
+
+# The district's template (the admin's back office) ---------------------------------------
+
+
+def _template_changes(district: OrgUnit) -> list[dict[str, Any]]:
+    """The template's change log, newest first: its lines' edits (removed lines included:
+    only the district's admins write them) and each copy to the grids."""
+    records = ChangeLog.objects.filter(
+        Q(object_type=object_type(DutyTemplate()), actor_unit_id=district.pk)
+        | Q(object_type=object_type(district), object_id=str(district.pk), action="duties_copy")
+    ).order_by("-id")[:30]
+    return _change_rows(records)
+
+
+@admin_view
+def template_page(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = DutyForm()
+    context = {
+        "lines": list(selectors.template_overview(actor)),
+        "form": form,
+        "item_choices": form.fields["item_id"].choices,  # type: ignore[attr-defined]
+        "grid_count": OrgUnit.objects.filter(
+            kind=OrgUnit.Kind.GRID, is_active=True, path__startswith=actor.unit.path
+        ).count(),
+        "changes": _template_changes(actor.unit),
+        "nav": "manage",
+        "tab": "grids",
+    }
+    return render(request, "grid/template.html", context)
+
+
+def _template_done(request: HttpRequest, action: Any, success: Any) -> HttpResponse:
+    try:
+        result = action()
+    except DomainError as exc:
+        if exc.status == 404:
+            raise
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success(result))
+    return redirect("grids:template")
+
+
+@require_POST
+@admin_view
+def template_add(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = DutyForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("职责或清单事项无效"), errors=form.errors.get_json_data())
+    data = form.cleaned_data
+    return _template_done(
+        request,
+        lambda: duties.template_add(actor=actor, text=data["text"], item_id=data["item_id"]),
+        lambda line: _("已在模板中新增「{text}」").format(text=line.text),
+    )
+
+
+@require_POST
+@admin_view
+def template_edit(request: HttpRequest, line_id: int) -> HttpResponse:
+    """One form per line: save its text and item, remove it, or move it up or down."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    op = request.POST.get("op", "save")
+    if op in ("up", "down"):
+        return _template_done(
+            request,
+            lambda: duties.template_move(actor=actor, line_id=line_id, up=op == "up"),
+            lambda _line: _("已调整顺序"),
+        )
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        raise InvalidInput(_("版本号无效"), field="version") from None
+    if op == "remove":
+        return _template_done(
+            request,
+            lambda: duties.template_remove(actor=actor, line_id=line_id, version=version),
+            lambda kept: ngettext(
+                "已从模板删除；{count} 个网格已有的这一项保留，归网格自己",
+                "已从模板删除；{count} 个网格已有的这一项保留，归网格自己",
+                kept,
+            ).format(count=kept),
+        )
+    form = DutyForm(request.POST)
+    if not form.is_valid():
+        raise InvalidInput(_("职责或清单事项无效"), errors=form.errors.get_json_data())
+    data = form.cleaned_data
+    return _template_done(
+        request,
+        lambda: duties.template_update(
+            actor=actor,
+            line_id=line_id,
+            version=version,
+            text=data["text"],
+            item_id=data["item_id"],
+        ),
+        lambda _line: _("模板已保存；已复制到网格的职责不变"),
+    )
+
+
+@require_POST
+@admin_view
+def template_copy(request: HttpRequest) -> HttpResponse:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    return _template_done(
+        request,
+        lambda: duties.template_copy(actor=actor),
+        lambda result: _("已复制到 {grids} 个网格，新增 {added} 条职责").format(
+            grids=result.grids, added=result.added
         ),
     )
 
@@ -234,6 +358,11 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
 @staff_view
 def compliance_export(request: HttpRequest) -> HttpResponse:
     _form, table = _compliance(request)
+    return compliance_xlsx(table)
+
+
+def compliance_xlsx(table: selectors.Compliance) -> HttpResponse:
+    """The table as the page's export and the API's download give it."""
     return file_download(
         xlsx.compliance_workbook(table),
         filename=_("三陪同-{street}-{day}.xlsx").format(

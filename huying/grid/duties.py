@@ -1,10 +1,17 @@
 """Grid duty lists (网格职责清单): the district's template, its copies on each grid, and the
-grid's own edits. Every write is in the change log (``huying.core.changelog``)."""
+grid's own edits. Every write is in the change log (``huying.core.changelog``).
+
+A copy is the grid's from the moment it is made: editing, removing or moving a template line
+changes the template only — what later copies take (new grids, lines not copied yet) — and
+never a grid's list, which its leaders may have edited on purpose. A removed template line
+leaves each grid's copy in place as the grid's own duty."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
+from typing import TypeVar
 
 from django.db import transaction
 from django.db.models import Max
@@ -24,7 +31,17 @@ DUTY_EDITOR_ROLES = frozenset(
     {Role.GRID_LEADER, Role.COMMUNITY_STAFF, Role.GRID_CENTRE, *STREET_ROLES}
 )
 _FIELDS = ("item", "text", "is_active")
+_TEMPLATE_FIELDS = ("position", "item", "text")
 MAX_TEXT = 200
+
+
+class Keep(Enum):
+    """An argument left as it is (``item_id=KEEP``), where ``None`` means "no item"."""
+
+    KEEP = "keep"
+
+
+KEEP = Keep.KEEP
 
 
 def may_edit_duties(actor: Actor, grid: OrgUnit) -> bool:
@@ -61,11 +78,24 @@ def _grid_for_edit(actor: Actor, grid_id: int) -> OrgUnit:
 # The district template ------------------------------------------------------------------
 
 
+def _require_template_editor(actor: Actor) -> None:
+    if not may_manage(actor.role):
+        raise PermissionDenied(_("只有管理员可以修改网格职责模板"))
+
+
+def _line_for_edit(actor: Actor, line_id: int) -> DutyTemplate:
+    _require_template_editor(actor)
+    line = DutyTemplate.objects.select_related("item").filter(pk=line_id, district=actor.unit)
+    found = line.first()
+    if found is None:
+        raise NotFound(_("模板职责不存在"))
+    return found
+
+
 def template_add(
     *, actor: Actor, text: str = "", item_id: int | None = None, now: datetime | None = None
 ) -> DutyTemplate:
-    if not may_manage(actor.role):
-        raise PermissionDenied(_("只有管理员可以修改网格职责模板"))
+    _require_template_editor(actor)
     item = _item(item_id)
     cleaned = _text(text, item)
     district = actor.unit
@@ -79,15 +109,99 @@ def template_add(
             action="create",
             obj=line,
             now=now or timezone.now(),
-            after=snapshot(line, ("position", "item", "text")),
+            after=snapshot(line, _TEMPLATE_FIELDS),
         )
     return line
 
 
+def template_update(
+    *,
+    actor: Actor,
+    line_id: int,
+    version: int,
+    text: str | None = None,
+    item_id: int | Keep | None = KEEP,
+    now: datetime | None = None,
+) -> DutyTemplate:
+    """Change a template line's text or catalogue item (``item_id=None`` drops the item); a
+    text that was the old item's name follows the new item. Compare-and-set on ``version``.
+    The grids' copies stay as they are (the module's docstring says why)."""
+    line = _line_for_edit(actor, line_id)
+    before = snapshot(line, _TEMPLATE_FIELDS)
+    item = line.item if item_id is KEEP else _item(item_id)
+    raw = line.text if text is None else text
+    if line.item and item != line.item and raw.strip() == line.item.name and item:
+        raw = ""
+    line.item, line.text = item, _text(raw, item)
+    old, new = diff(before, snapshot(line, _TEMPLATE_FIELDS))
+    if not new:
+        return line
+    with transaction.atomic():
+        done = DutyTemplate.objects.filter(pk=line.pk, version=version).update(
+            item=item, text=line.text, version=version + 1
+        )
+        if not done:
+            raise Conflict(_("模板职责已被他人修改，请刷新后再试"))
+        line.version = version + 1
+        change_record(
+            actor=actor, action="update", obj=line, now=now or timezone.now(), before=old, after=new
+        )
+    return line
+
+
+def template_remove(
+    *, actor: Actor, line_id: int, version: int | None = None, now: datetime | None = None
+) -> int:
+    """Take a line out of the template; ``version``, when given, must still be the line's.
+    Returns how many grids keep their copy (now their own duty: its link to the template
+    goes, so copying again never brings the line back)."""
+    line = _line_for_edit(actor, line_id)
+    with transaction.atomic():
+        kept = GridDuty.objects.filter(template=line).count()
+        gone = DutyTemplate.objects.filter(pk=line.pk)
+        if version is not None:
+            gone = gone.filter(version=version)
+        if not gone.delete()[0]:
+            raise Conflict(_("模板职责已被他人修改，请刷新后再试"))
+        change_record(
+            actor=actor,
+            action="delete",
+            obj=line,
+            now=now or timezone.now(),
+            before=snapshot(line, _TEMPLATE_FIELDS),
+            after={"grids_keep": kept},
+        )
+    return kept
+
+
+def template_move(
+    *, actor: Actor, line_id: int, up: bool, now: datetime | None = None
+) -> DutyTemplate:
+    """Swap a template line with its neighbour; the grids' lists keep their own order."""
+    _require_template_editor(actor)
+    with transaction.atomic():
+        lines = list(
+            DutyTemplate.objects.select_for_update()
+            .filter(district=actor.unit)
+            .order_by("position", "id")
+        )
+        moved, before = _swap(lines, line_id, up, not_found=_("模板职责不存在"))
+        DutyTemplate.objects.bulk_update(lines, ["position"])
+        if moved.position != before:
+            change_record(
+                actor=actor,
+                action="update",
+                obj=moved,
+                now=now or timezone.now(),
+                before={"position": before},
+                after={"position": moved.position},
+            )
+    return moved
+
+
 def template_copy(*, actor: Actor, now: datetime | None = None) -> CopyResult:
     """The administrator's copy of the template to every grid (the command's, from the API)."""
-    if not may_manage(actor.role):
-        raise PermissionDenied(_("只有管理员可以修改网格职责模板"))
+    _require_template_editor(actor)
     return duties_copy(district=actor.unit, actor=actor, now=now)
 
 
@@ -216,6 +330,23 @@ def duty_update(
     return duty
 
 
+Row = TypeVar("Row", GridDuty, DutyTemplate)
+
+
+def _swap(rows: list[Row], pk: int, up: bool, *, not_found: str) -> tuple[Row, int]:
+    """Number a list (locked, in order) 1…n in place and swap one row with its neighbour;
+    the row and its number before the swap. At either end it stays where it is."""
+    index = next((i for i, r in enumerate(rows) if r.pk == pk), None)
+    if index is None:
+        raise NotFound(not_found)
+    moved, other = rows[index], index - 1 if up else index + 1
+    if 0 <= other < len(rows):
+        rows[index], rows[other] = rows[other], rows[index]
+    for position, row in enumerate(rows, start=1):
+        row.position = position
+    return moved, index + 1
+
+
 def duty_move(
     *, actor: Actor, grid_id: int, duty_id: int, up: bool, now: datetime | None = None
 ) -> GridDuty:
@@ -226,16 +357,7 @@ def duty_move(
         duties = list(
             GridDuty.objects.select_for_update().filter(grid=grid).order_by("position", "id")
         )
-        index = next((i for i, d in enumerate(duties) if d.pk == duty_id), None)
-        if index is None:
-            raise NotFound(_("职责不存在"))
-        other = index - 1 if up else index + 1
-        if 0 <= other < len(duties):
-            duties[index], duties[other] = duties[other], duties[index]
-        moved = duties[other] if 0 <= other < len(duties) else duties[index]
-        before = moved.position
-        for position, duty in enumerate(duties, start=1):
-            duty.position = position
+        moved, before = _swap(duties, duty_id, up, not_found=_("职责不存在"))
         GridDuty.objects.bulk_update(duties, ["position"])
         if moved.position != before:
             change_record(

@@ -13,7 +13,8 @@ from huying.org.models import OrgUnit, Role
 
 
 class DutyTemplate(models.Model):
-    """One line of the district's duty template, copied to each grid (``duties_copy``)."""
+    """One line of the district's duty template, copied to each grid (``duties_copy``); a copy
+    is the grid's own, whatever later happens to the line (``huying.grid.duties``)."""
 
     district = models.ForeignKey(
         OrgUnit, on_delete=models.PROTECT, related_name="duty_template", verbose_name=_("区")
@@ -28,6 +29,7 @@ class DutyTemplate(models.Model):
         verbose_name=_("清单事项"),
     )
     text = models.CharField(max_length=200, verbose_name=_("职责"))
+    version = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]

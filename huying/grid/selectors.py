@@ -9,11 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
+from huying.grid import hooks
 from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -80,6 +81,22 @@ def duty_template(actor: Actor) -> QuerySet[DutyTemplate]:
     return DutyTemplate.objects.filter(district_id=root_id)
 
 
+def template_overview(actor: Actor) -> QuerySet[DutyTemplate]:
+    """The template with, per line, how many grids have its copy (``copy_count``) and how
+    many of those copies now differ from it — the grid reworded or removed its copy, or the
+    line was reworded after it was copied (``changed_count``)."""
+    changed = Q(copies__is_active=False) | ~Q(copies__text=F("text"))
+    return (
+        duty_template(actor)
+        .select_related("item")
+        .annotate(
+            copy_count=Count("copies", distinct=True),
+            changed_count=Count("copies", filter=changed, distinct=True),
+        )
+        .order_by("position", "id")  # Meta.ordering does not hold in a grouped query
+    )
+
+
 def grid_duties(grid: OrgUnit, *, removed: bool = False) -> QuerySet[GridDuty]:
     return GridDuty.objects.select_related("item").filter(grid=grid, is_active=not removed)
 
@@ -90,15 +107,18 @@ def companion_candidates(patrol: Patrol) -> dict[str, list[tuple[int, str]]]:
     community = grid.parent
     street = community.parent if community else None
     grants = RoleGrant.objects.filter(is_active=True).exclude(user=patrol.worker_id)
+    staff = grants if street is not None else grants.none()
     picks = {
-        PatrolCompanion.Kind.STREET_CADRE: grants.filter(
+        PatrolCompanion.Kind.STREET_CADRE: staff.filter(
             role__in=(Role.STREET_CALLER, Role.STREET_LEADER, Role.GRID_CENTRE), unit=street
         ),
-        PatrolCompanion.Kind.ENFORCEMENT: grants.filter(role__in=DEPARTMENT_ROLES),
+        PatrolCompanion.Kind.ENFORCEMENT: staff.filter(
+            role__in=DEPARTMENT_ROLES, unit__kind=OrgUnit.Kind.FIELD_UNIT, unit__stationed_in=street
+        ),
     }
-    if patrol.role == Role.STREET_CHIEF and community:
+    if patrol.role == Role.STREET_CHIEF:
         picks[PatrolCompanion.Kind.GRID_WORKER] = grants.filter(
-            role__in=(Role.GRID_WORKER, Role.GRID_LEADER), unit__path__startswith=community.path
+            role=Role.GRID_WORKER, user_id__in=hooks.chief_grid_workers(patrol.worker_id)
         )
     out: dict[str, list[tuple[int, str]]] = {}
     for kind, qs in picks.items():

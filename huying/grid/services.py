@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from huying.cases.models import Case, Source
 from huying.cases.services import case_submit, files_kept_only_on_success
 from huying.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RuleViolation
-from huying.grid import track
+from huying.grid import hooks, track
 from huying.grid.models import GridDuty, Patrol, PatrolCompanion, PatrolDuty, PatrolFinding
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -218,36 +218,75 @@ def patrol_track(
     raise Conflict(_("轨迹正在更新，请稍后重试"))
 
 
-def _companion_kind(patrol: Patrol, grants: Sequence[RoleGrant]) -> tuple[RoleGrant, str] | None:
+def _companion_kind(
+    patrol: Patrol, grants: Sequence[RoleGrant], name: str
+) -> tuple[RoleGrant, str]:
+    """The first of the person's roles that lets them walk with this patrol, and as what:
+    a cadre of the patrol's street; staff of a field unit stationed in that street; with a
+    street chief, a grid worker of his segments. Else the refusal that says why not."""
     community = patrol.grid.parent
     street = community.parent if community else None
+    here = street.name if street else patrol.grid.name
+    reasons: list[tuple[str, str]] = []
     for grant in grants:
-        kind = None
-        if grant.role in STREET_CADRE_ROLES and street and street.path.startswith(grant.unit.path):
-            kind = PatrolCompanion.Kind.STREET_CADRE
-        elif grant.role in DEPARTMENT_ROLES:
-            kind = PatrolCompanion.Kind.ENFORCEMENT
-        elif (
-            patrol.role == Role.STREET_CHIEF
-            and grant.role in (Role.GRID_WORKER, Role.GRID_LEADER)
-            and community
-            and (
-                grant.unit.path.startswith(community.path)
-                or community.path.startswith(grant.unit.path)
+        unit = grant.unit
+        if grant.role in STREET_CADRE_ROLES:
+            if street is not None and unit.pk == street.pk:
+                return grant, PatrolCompanion.Kind.STREET_CADRE
+            reasons.append(
+                (
+                    PatrolCompanion.Kind.STREET_CADRE,
+                    _("「{name}」是{unit}的干部，不是{street}的，不能作为街道干部陪同").format(
+                        name=name, unit=unit.name, street=here
+                    ),
+                )
             )
-        ):
-            kind = PatrolCompanion.Kind.GRID_WORKER
-        if kind:
-            return grant, kind
-    return None
+        elif grant.role in DEPARTMENT_ROLES:
+            stationed = (
+                unit.kind == OrgUnit.Kind.FIELD_UNIT
+                and street is not None
+                and unit.stationed_in.filter(pk=street.pk).exists()
+            )
+            if stationed:
+                return grant, PatrolCompanion.Kind.ENFORCEMENT
+            reasons.append(
+                (
+                    PatrolCompanion.Kind.ENFORCEMENT,
+                    _(
+                        "「{name}」所在的{unit}不是派驻{street}的派驻机构，不能作为驻街执法人员陪同"
+                    ).format(name=name, unit=unit.name, street=here),
+                )
+            )
+        elif grant.role == Role.GRID_WORKER and patrol.role == Role.STREET_CHIEF:
+            if grant.user_id in hooks.chief_grid_workers(patrol.worker_id):
+                return grant, PatrolCompanion.Kind.GRID_WORKER
+            reasons.append(
+                (
+                    PatrolCompanion.Kind.GRID_WORKER,
+                    _("「{name}」不是这位街长责任路段上的网格员，不能作为网格员陪同").format(
+                        name=name
+                    ),
+                )
+            )
+    kind, message = reasons[0] if reasons else ("", "")
+    raise RuleViolation(
+        message
+        or _(
+            "「{name}」不能陪同这次巡查：陪同人须是本街道干部或派驻本街道的派驻机构人员，"
+            "陪同街长的也可以是其责任路段上的网格员"
+        ).format(name=name),
+        code="companion_kind",
+        kind=kind,
+    )
 
 
 def companion_add(
     *, actor: Actor, patrol_id: int, user_id: int, now: datetime | None = None
 ) -> PatrolCompanion:
     """Record who walks with the patrol (三陪同): a cadre of the grid's street, staff of a
-    department or its stationed unit, or — with a street chief — a grid worker of the
-    community. Anyone else, above all a resident, informant or chief, is refused."""
+    field unit stationed in that street (派驻机构), or — with a street chief — a grid worker
+    of his road segments. Anyone else is refused, and a resident, informant or chief (not
+    staff) is told so; nothing is recorded."""
     _check_role(actor)
     patrol = _own_open(actor, patrol_id)
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
@@ -270,16 +309,7 @@ def companion_add(
     patrol.grid = (
         OrgUnit.objects.defer("boundary").select_related("parent__parent").get(pk=patrol.grid_id)
     )
-    found = _companion_kind(patrol, grants)
-    if found is None:
-        raise RuleViolation(
-            _(
-                "「{name}」不能陪同这次巡查：陪同人须是本街道干部或驻街执法部门人员，"
-                "陪同街长的也可以是本社区的网格员"
-            ).format(name=name),
-            code="companion_kind",
-        )
-    grant, kind = found
+    grant, kind = _companion_kind(patrol, grants, name)
     try:
         with transaction.atomic():
             return PatrolCompanion.objects.create(

@@ -27,7 +27,24 @@ class UnitForm(forms.Form):
     def for_unit(cls, unit: OrgUnit, data: Any = None, **kwargs: Any) -> UnitForm:
         initial: dict[str, Any] = {"name": unit.name, "code": unit.code, "phone": unit.phone}
         initial["is_active"] = unit.is_active
-        return cls(data, initial=initial, **kwargs)
+        form = cls(data, initial=initial, **kwargs)
+        if unit.kind == OrgUnit.Kind.FIELD_UNIT:
+            form.fields["stationed_in"] = stations_field()
+            form.initial["stationed_in"] = list(unit.stationed_in.values_list("pk", flat=True))
+        return form
+
+
+def stations_field() -> forms.TypedMultipleChoiceField:
+    """A field unit's streets (派驻街道), to tick."""
+    streets = OrgUnit.objects.filter(kind=OrgUnit.Kind.STREET, is_active=True).order_by("code")
+    return forms.TypedMultipleChoiceField(
+        label=_("派驻街道"),
+        required=False,
+        coerce=int,
+        choices=[(s.pk, s.name) for s in streets.only("pk", "name")],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("本机构人员可作为驻街执法人员陪同这些街道的网格员巡查（三陪同）"),
+    )
 
 
 class FieldUnitForm(forms.Form):
@@ -45,6 +62,7 @@ class FieldUnitForm(forms.Form):
         self.fields["code"].help_text = gettext("以「{prefix}」开头").format(
             prefix=f"{department.code}-"
         )
+        self.fields["stationed_in"] = stations_field()
 
 
 def format_geojson(boundary: dict[str, Any]) -> str:

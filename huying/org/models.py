@@ -48,6 +48,16 @@ class OrgUnit(models.Model):
     max_lng = models.FloatField(null=True, blank=True)
     max_lat = models.FloatField(null=True, blank=True)
     phone = models.CharField(max_length=32, blank=True, verbose_name=_("联系电话"))
+    # A field unit's streets (派驻街道): it works there and answers to them; its people are
+    # the enforcement officers who may accompany those streets' patrols (三陪同).
+    stationed_in = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="stationed_units",
+        limit_choices_to={"kind": "street"},
+        verbose_name=_("派驻街道"),
+    )
 
     class Meta:
         ordering = ["path"]

@@ -177,7 +177,12 @@ def department_get(unit_id: int) -> OrgUnit:
 
 
 def field_units_of(department: OrgUnit) -> QuerySet[OrgUnit]:
-    return department.children.filter(kind=K.FIELD_UNIT).defer("boundary").order_by("code")
+    return (
+        department.children.filter(kind=K.FIELD_UNIT)
+        .defer("boundary")
+        .prefetch_related(Prefetch("stationed_in", OrgUnit.objects.only("pk", "name", "code")))
+        .order_by("code")
+    )
 
 
 def streets_and_communities() -> list[tuple[OrgUnit, list[OrgUnit]]]:

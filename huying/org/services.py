@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -245,8 +246,10 @@ def department_update(
     phone: str,
     is_active: bool,
     now: datetime,
+    stationed_in: Sequence[int] | None = None,
 ) -> OrgUnit:
-    """Rename, recode, change the phone of, or switch on/off a department or field unit.
+    """Rename, recode, change the phone of, or switch on/off a department or field unit;
+    ``stationed_in``, when given, a field unit's streets (派驻街道).
 
     A department's new code carries over to its field units' codes (``<dept>-NN``)."""
     _require_manager(actor)
@@ -269,13 +272,19 @@ def department_update(
             _("所属部门「{name}」已停用，不能启用其派驻机构").format(name=parent.name),
             field="is_active",
         )
+    streets = None if stationed_in is None else _stations(unit.kind, stationed_in)
     before = snapshot(unit, UNIT_FIELDS)
     old_code = unit.code
     unit.name, unit.code, unit.phone, unit.is_active = name, code, phone, is_active
     old, new = diff(before, snapshot(unit, UNIT_FIELDS))
+    had = sorted(unit.stationed_in.values_list("pk", flat=True))
+    if streets is not None and [s.pk for s in streets] != had:
+        old["stationed_in"], new["stationed_in"] = had, [s.pk for s in streets]
     if not new:
         return unit
-    unit.save(update_fields=list(new))
+    unit.save(update_fields=[f for f in new if f != "stationed_in"])
+    if "stationed_in" in new:
+        unit.stationed_in.set(streets or [])
     change_record(actor=actor, action="org.unit.update", obj=unit, now=now, before=old, after=new)
     if unit.kind == K.DEPARTMENT and code != old_code:
         for child in unit.children.filter(kind=K.FIELD_UNIT, code__startswith=f"{old_code}-"):
@@ -294,11 +303,29 @@ def department_update(
     return unit
 
 
+def _stations(kind: str, street_ids: Sequence[int]) -> list[OrgUnit]:
+    """A field unit's streets, in id order: active streets only; a department has none."""
+    ids = sorted(set(street_ids))
+    if ids and kind != K.FIELD_UNIT:
+        raise InvalidInput(_("只有派驻机构有派驻街道"), field="stationed_in")
+    streets = list(OrgUnit.objects.filter(pk__in=ids, kind=K.STREET, is_active=True).order_by("pk"))
+    if len(streets) != len(ids):
+        raise InvalidInput(_("派驻街道须是启用的街道"), field="stationed_in")
+    return streets
+
+
 @transaction.atomic
 def field_unit_create(
-    *, actor: Actor, department: OrgUnit, code: str, name: str, phone: str = "", now: datetime
+    *,
+    actor: Actor,
+    department: OrgUnit,
+    code: str,
+    name: str,
+    phone: str = "",
+    now: datetime,
+    stationed_in: Sequence[int] = (),
 ) -> OrgUnit:
-    """A new field unit (派驻机构) under an active department."""
+    """A new field unit (派驻机构) under an active department, stationed in ``stationed_in``."""
     _require_manager(actor)
     if department.kind != K.DEPARTMENT:
         raise InvalidInput(_("派驻机构只能设在区级部门之下"), field="department")
@@ -312,13 +339,15 @@ def field_unit_create(
     phone = _clean_phone(phone)
     _check_sibling_name(name=name, parent=department, kind=K.FIELD_UNIT, exclude_pk=None)
     _check_code_free(code, exclude_pk=None)
+    streets = _stations(K.FIELD_UNIT, stationed_in)
     unit = unit_create(kind=K.FIELD_UNIT, code=code, name=name, parent=department, phone=phone)
+    unit.stationed_in.set(streets)
     change_record(
         actor=actor,
         action="org.unit.create",
         obj=unit,
         now=now,
-        after=snapshot(unit, ("parent", *UNIT_FIELDS)),
+        after=snapshot(unit, ("parent", *UNIT_FIELDS, "stationed_in")),
     )
     return unit
 

@@ -29,7 +29,9 @@ from huying.org.web import admin_view, change_rows
 
 K = OrgUnit.Kind
 #: Field names → their (lazy) labels, for the change log.
-UNIT_LABELS = {name: field.label for name, field in UnitForm.base_fields.items()}
+UNIT_LABELS = {name: field.label for name, field in UnitForm.base_fields.items()} | {
+    "stationed_in": OrgUnit._meta.get_field("stationed_in").verbose_name
+}
 GRID_LABELS = {name: field.label for name, field in GridForm.base_fields.items()}
 
 

@@ -1,20 +1,25 @@
 """/api/v1/dashboard/…: the dashboards' data, one endpoint per chart (the pages fetch them
 in parallel and refresh them on a timer). The acting role decides the scope; the window is
-``first``–``last`` (dates, both included), by default this month up to today."""
+``first``–``last`` (dates, both included), by default this month up to today. Then what
+other report pages give, in the same scope as the page: 网格覆盖 (/coverage), 分级办结
+(/indicators/tiers) and a meeting's minutes as Word and PDF."""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
 from django.conf import settings
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
-from huying.core.api_types import ERRORS, Day, Id
+from huying.core.api_types import ERRORS, Day, Id, file_response
+from huying.evaluation.periods import Period
 from huying.org.api_auth import acting
-from huying.reports import coverage
+from huying.reports import coverage, minutes, table_xlsx, tabulate
 from huying.reports import dashboard_data as data
+from huying.reports.circulars import FILE_TYPES
+from huying.reports.coverage_views import coverage_xlsx
 from huying.reports.models import Dim
 from huying.reports.tally import day_of
 
@@ -111,23 +116,34 @@ def unit_ranking(request: HttpRequest, q: Query[UnitsIn]) -> list[dict[str, Any]
     )
 
 
+#: A month in a query string: ``YYYY-MM``.
+MONTH_PATTERN = r"^20\d{2}-(0[1-9]|1[0-2])$"
+
+
+def _month(value: str | None) -> tuple[int, int]:
+    """``YYYY-MM`` (checked by the pattern), this month when missing."""
+    if value:
+        year, month = value.split("-")
+        return int(year), int(month)
+    today = timezone.localdate()
+    return today.year, today.month
+
+
 class CoverageIn(Schema):
     unit_id: Id | None = Field(
         None, ge=1, description="下钻到的单位（街道、社区或网格）；缺省为本人所在节点"
     )
-    month: str | None = Field(
-        None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM，缺省为本月"
-    )
+    month: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYY-MM，缺省为本月")
 
 
 @router.get(
     "/coverage",
     response={200: dict[str, Any], **ERRORS},
-    summary="网格覆盖：在岗网格员、人均信息员、信息员和街长本月上报（按下一级单位）",
+    summary="网格覆盖：街道网格中心、社区网格长、网格员、信息员在岗，人均信息员，信息员和街长本月上报"
+    "（按上报人所在网格；按下一级单位）",
 )
 def coverage_figures(request: HttpRequest, q: Query[CoverageIn]) -> dict[str, Any]:
-    today = timezone.localdate()
-    year, month = (int(p) for p in q.month.split("-")) if q.month else (today.year, today.month)
+    year, month = _month(q.month)
     cov = coverage.coverage(acting(request), unit_id=q.unit_id, year=year, month=month)
     names = [c.code for c in coverage.COLUMNS]
 
@@ -143,3 +159,120 @@ def coverage_figures(request: HttpRequest, q: Query[CoverageIn]) -> dict[str, An
         "rows": [figures(f) for f in cov.rows],
         "total": figures(cov.total),
     }
+
+
+@router.get(
+    "/coverage.xlsx",
+    response=ERRORS,
+    summary="网格覆盖（XLSX，同页面导出）",
+    openapi_extra=file_response("the coverage table as a workbook", table_xlsx.CONTENT_TYPE),
+)
+def coverage_export(request: HttpRequest, q: Query[CoverageIn]) -> HttpResponse:
+    year, month = _month(q.month)
+    cov = coverage.coverage(acting(request), unit_id=q.unit_id, year=year, month=month)
+    return coverage_xlsx(cov)
+
+
+class TiersIn(Schema):
+    month: str | None = Field(None, pattern=MONTH_PATTERN, description="YYYY-MM，缺省为本月")
+    unit_id: Id | None = Field(
+        None,
+        description="下钻：街道（其社区或网格）或社区（其网格）；缺省为各街道 / drill into a "
+        "street or a community",
+    )
+    by: Literal["street", "community", "grid"] | None = Field(
+        None,
+        description="分组；缺省为 unit_id 的下一级，无 unit_id 时按街道 / default: the level "
+        "below unit_id, else the streets",
+    )
+
+
+class TierFiguresOut(Schema):
+    unit_id: int | None = Field(
+        description="the row's street, community or grid (null: the district's total)"
+    )
+    unit: str
+    closed: int = Field(description="结案数: the valid cases closed in the month")
+    grid: int = Field(description="网格办结")
+    community: int = Field(description="社区办结")
+    street: int = Field(description="街道办结")
+    above: int = Field(description="街道以上办结: departments, the hub, a district leader")
+    grid_share: float | None = Field(description="小事不出网格率 = grid ÷ closed")
+    in_community_share: float | None = Field(
+        description="大事不出社区率 = (grid + community) ÷ closed"
+    )
+    in_street_share: float | None = Field(
+        description="重大事情不出街道率 = (grid + community + street) ÷ closed"
+    )
+    above_share: float | None = Field(description="街道以上办结占比 = above ÷ closed")
+
+
+class TiersOut(Schema):
+    month: str
+    by: str
+    unit_id: int | None = Field(description="the street or community drilled into")
+    unit: str | None
+    rows: list[TierFiguresOut]
+    total: TierFiguresOut | None = Field(
+        description="the unit's own figures, or the scope's when the rows split it"
+    )
+
+
+def _tier_figures(table: tabulate.Table, row: tabulate.Row) -> dict[str, Any]:
+    figures: dict[str, Any] = {"unit_id": row.key, "unit": row.label}
+    for column, cell in zip(table.columns, row.cells, strict=True):
+        value = cell.value
+        if value is not None and column.kind != tabulate.COUNT:
+            value = round(float(value), 4)  # a share, as the dashboards' rates
+        figures[column.code] = value
+    return figures
+
+
+@router.get(
+    "/indicators/tiers",
+    response={200: TiersOut, **ERRORS},
+    summary="分级办结：小事不出网格、大事不出社区、重大事情不出街道（按月，可下钻）",
+)
+def tiers(request: HttpRequest, q: Query[TiersIn]) -> Any:
+    """The figures of the indicator page's 分级办结 table, in the same scope: a street's
+    staff see their street, a community's its own part; another street is a 404."""
+    year, month = _month(q.month)
+    view = tabulate.tier_table(
+        acting(request), period=Period.month(year, month), unit_id=q.unit_id, by=q.by
+    )
+    table = view.table
+    return {
+        "month": f"{year:04d}-{month:02d}",
+        "by": view.by,
+        "unit_id": view.within.pk if view.within else None,
+        "unit": view.within.name if view.within else None,
+        "rows": [_tier_figures(table, r) for r in table.rows],
+        "total": _tier_figures(table, table.total) if table.total else None,
+    }
+
+
+MINUTES_TAGS = ["会商与联合执法 coordination"]
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes.docx",
+    response=ERRORS,
+    tags=MINUTES_TAGS,
+    summary="会议纪要（Word）",
+    openapi_extra=file_response("the minutes as Word", FILE_TYPES["docx"]),
+)
+def minutes_docx(request: HttpRequest, meeting_id: Id) -> HttpResponse:
+    """The page's minutes, rendered from the meeting as it stands; another street's
+    meeting is a 404."""
+    return minutes.minutes_file(acting(request), meeting_id, "docx")
+
+
+@router.get(
+    "/meetings/{meeting_id}/minutes.pdf",
+    response=ERRORS,
+    tags=MINUTES_TAGS,
+    summary="会议纪要（PDF）",
+    openapi_extra=file_response("the minutes as PDF", FILE_TYPES["pdf"]),
+)
+def minutes_pdf(request: HttpRequest, meeting_id: Id) -> HttpResponse:
+    return minutes.minutes_file(acting(request), meeting_id, "pdf")

@@ -1,7 +1,13 @@
-"""网格覆盖: the grid ladder's figures per street / community / grid — grid workers in
-place, informants per grid worker against the target (``HUYING_INFORMANTS_PER_WORKER``),
-informants and street chiefs on duty, and their reports in a month (and how many of those
-the grid settled itself). Read by the coverage page and its XLSX export."""
+"""网格覆盖: the grid ladder's figures per street / community / grid — its four tiers in
+place (the street's grid centre, community grid leaders, grid workers, informants), informants
+per grid worker against the target (``HUYING_INFORMANTS_PER_WORKER``), street chiefs on duty,
+and their reports in a month (and how many of those the grid settled itself). Read by the
+coverage page, its XLSX export and the API.
+
+A report counts for the reporter's own grid — the one an informant or chief is bound to — not
+for the grid it is located in: the figures say how active each grid's ladder is, and an
+informant who reports across the grid's edge still reports for his grid. A report whose
+reporter holds no such role (or none any more) counts where it is located."""
 
 from __future__ import annotations
 
@@ -11,7 +17,17 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -24,13 +40,19 @@ from huying.reports.tabulate import COUNT, PER_MILLE, Cell, Column, Row, Table, 
 
 K = OrgUnit.Kind
 TERRITORY = (K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID)
-LADDER_SOURCES = (Source.INFORMANT, Source.STREET_CHIEF)
+#: The ladder's reports, by their channel, and the role that binds their reporter to a grid.
+LADDER_REPORTERS = {Source.INFORMANT: Role.GRID_INFORMANT, Source.STREET_CHIEF: Role.STREET_CHIEF}
+#: The ladder's staff above the grids: placed at a street, or a community (or grid).
+ABOVE_GRIDS = (Role.GRID_CENTRE, Role.GRID_LEADER)
 
 
 @dataclass(frozen=True)
 class Figures:
     unit: OrgUnit
     grids: int = 0
+    # None below a street, where the street's grid centre is not counted.
+    grid_centre: int | None = None
+    grid_leaders: int = 0
     workers: int = 0
     grids_without_worker: int = 0
     informants: int = 0
@@ -97,8 +119,9 @@ def coverage(actor: Actor, *, unit_id: int | None, year: int, month: int) -> Cov
     start = datetime(year, month, 1, tzinfo=tz)
     end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
     per_grid = _per_grid(unit, start, end)
+    above = _above_grids(unit)
     rows = [
-        _sum(child, [f for path, f in per_grid if path.startswith(child.path)])
+        _sum(child, [f for path, f in per_grid if path.startswith(child.path)], above)
         for child in children
     ]
     trail = [
@@ -106,7 +129,8 @@ def coverage(actor: Actor, *, unit_id: int | None, year: int, month: int) -> Cov
         for u in OrgUnit.objects.filter(kind__in=TERRITORY).defer("boundary").order_by("depth")
         if unit.path.startswith(u.path) and u.path.startswith(top.path)
     ]
-    return Coverage(unit, trail, rows, _sum(unit, [f for _p, f in per_grid]), (year, month))
+    total = _sum(unit, [f for _p, f in per_grid], above)
+    return Coverage(unit, trail, rows, total, (year, month))
 
 
 def _per_grid(unit: OrgUnit, start: datetime, end: datetime) -> list[tuple[str, Counter[str]]]:
@@ -128,17 +152,27 @@ def _per_grid(unit: OrgUnit, start: datetime, end: datetime) -> list[tuple[str, 
         people[(grid_id, role, active)] += n
     reports = Counter[tuple[int, str]]()
     settled = Counter[int]()
-    month = Case.objects.filter(
-        grid_id__in=ids, source__in=LADDER_SOURCES, reported_at__gte=start, reported_at__lt=end
-    )
-    for grid_id, source, n in month.values_list("grid_id", "source").annotate(n=Count("pk")):
-        reports[(grid_id, source)] += n
-    for grid_id, n in (
-        month.filter(tier=Tier.GRID, route=Route.SELF)
-        .values_list("grid_id")
-        .annotate(n=Count("pk"))
-    ):
-        settled[grid_id] += n
+    at_grid = ExpressionWrapper(Q(tier=Tier.GRID, route=Route.SELF), output_field=BooleanField())
+    for source, role in LADDER_REPORTERS.items():
+        bound = RoleGrant.objects.filter(role=role, unit__kind=K.GRID)
+        home = bound.filter(user_id=OuterRef("reporter_id")).order_by("pk").values("unit_id")[:1]
+        month = (
+            Case.objects.filter(source=source, reported_at__gte=start, reported_at__lt=end)
+            .filter(
+                Q(reporter__in=bound.filter(unit_id__in=ids).values("user_id")) | Q(grid_id__in=ids)
+            )
+            .annotate(
+                home=Coalesce(Subquery(home), F("grid_id"), output_field=IntegerField()),
+                at_grid=at_grid,
+            )
+            .filter(home__in=ids)
+        )
+        for grid_id, settled_here, n in month.values_list("home", "at_grid").annotate(
+            n=Count("pk")
+        ):
+            reports[(grid_id, source)] += n
+            if settled_here:
+                settled[grid_id] += n
     out = []
     for pk, path in grids:
         workers = people[(pk, Role.GRID_WORKER, True)]
@@ -161,17 +195,36 @@ def _per_grid(unit: OrgUnit, start: datetime, end: datetime) -> list[tuple[str, 
     return out
 
 
-def _sum(unit: OrgUnit, parts: list[Counter[str]]) -> Figures:
+def _above_grids(unit: OrgUnit) -> list[tuple[str, str, int]]:
+    """(unit path, role, user) of the grid centre's and grid leaders' active grants at or
+    below ``unit``: a row counts the people placed at its unit or below it."""
+    return list(
+        RoleGrant.objects.filter(
+            role__in=ABOVE_GRIDS, is_active=True, unit__path__startswith=unit.path
+        )
+        .values_list("unit__path", "role", "user_id")
+        .distinct()
+    )
+
+
+def _sum(unit: OrgUnit, parts: list[Counter[str]], above: list[tuple[str, str, int]]) -> Figures:
     total = Counter[str]()
     for part in parts:
         total.update(part)
-    return Figures(unit, **total)
+
+    def people(role: str) -> int:
+        return len({u for path, r, u in above if r == role and path.startswith(unit.path)})
+
+    centre = people(Role.GRID_CENTRE) if unit.kind in (K.DISTRICT, K.STREET) else None
+    return Figures(unit, grid_centre=centre, grid_leaders=people(Role.GRID_LEADER), **total)
 
 
 # --- as a table (the page's figures and the XLSX) ------------------------------------------------
 
 COLUMNS = (
     Column("grids", gettext_lazy("网格数"), COUNT, sortable=False),
+    Column("grid_centre", gettext_lazy("街道网格中心"), COUNT, sortable=False),
+    Column("grid_leaders", gettext_lazy("社区网格长"), COUNT, sortable=False),
     Column("workers", gettext_lazy("在岗网格员"), COUNT, sortable=False),
     Column("grids_without_worker", gettext_lazy("缺网格员的网格"), COUNT, sortable=False),
     Column("informants", gettext_lazy("在岗信息员"), COUNT, sortable=False),

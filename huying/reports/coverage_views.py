@@ -66,6 +66,7 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
         "cov": cov,
         "table": table,
         "rows": rows,
+        "short_column": [c.code for c in table.columns].index("per_worker"),
         "month": month,
         "form": form,
         "export_url": reverse("reports:coverage_export")
@@ -82,6 +83,11 @@ def coverage_page(request: HttpRequest) -> HttpResponse:
 @staff_view
 def coverage_export(request: HttpRequest) -> HttpResponse:
     cov, _form = _read(request)
+    return coverage_xlsx(cov)
+
+
+def coverage_xlsx(cov: coverage.Coverage) -> HttpResponse:
+    """The figures as the page's export and the API's download give them."""
     table = coverage.as_table(cov)
     now = timezone.now()
     name = f"{table.title}-{cov.unit.name}-{cov.month[0]:04d}{cov.month[1]:02d}.xlsx"

@@ -15,6 +15,7 @@ from huying.coordination.selectors import meeting_get, open_decisions
 from huying.core.errors import NotFound
 from huying.core.i18n import join_list
 from huying.core.web import file_download
+from huying.org.actors import Actor
 from huying.org.web import staff_view
 from huying.reports.circular.document import CircularDocument, Table, chinese_date
 from huying.reports.circular.pdf import render_pdf
@@ -121,12 +122,10 @@ def download_name(meeting: Meeting, kind: str) -> str:
     return _("{title}纪要.{ext}").format(title=meeting.title, ext=kind)
 
 
-@never_cache
-@staff_view
-def minutes_download(request: HttpRequest, meeting_id: int, kind: str) -> HttpResponse:
-    """The minutes as Word or PDF, rendered from the meeting as it stands, in the reader's
-    scope (another street's meeting is absent)."""
-    meeting = meeting_get(request.actor, meeting_id)  # type: ignore[attr-defined]
+def minutes_file(actor: Actor, meeting_id: int, kind: str) -> HttpResponse:
+    """The minutes as Word or PDF (the page's download and the API's), rendered from the
+    meeting as it stands, in the reader's scope (another street's meeting is absent)."""
+    meeting = meeting_get(actor, meeting_id)
     if kind not in FILE_TYPES:
         raise NotFound()
     document = minutes_document(meeting)
@@ -134,3 +133,9 @@ def minutes_download(request: HttpRequest, meeting_id: int, kind: str) -> HttpRe
     return file_download(
         io.BytesIO(data), filename=download_name(meeting, kind), content_type=FILE_TYPES[kind]
     )
+
+
+@never_cache
+@staff_view
+def minutes_download(request: HttpRequest, meeting_id: int, kind: str) -> HttpResponse:
+    return minutes_file(request.actor, meeting_id, kind)  # type: ignore[attr-defined]

@@ -20,7 +20,7 @@ from huying.core.errors import DomainError
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
 from huying.org.models import OrgUnit
-from huying.reports.tabulate import TABLES, WITHIN_GROUP
+from huying.reports.tabulate import TABLES, WITHIN_BELOW, WITHIN_GROUP
 
 PERIOD_KINDS = [
     ("month", gettext_lazy("月度")),
@@ -178,11 +178,7 @@ class IndicatorForm(PeriodForm):
                 .defer("boundary")
                 .first()
             )
-            below: dict[str, tuple[str, ...]] = {
-                OrgUnit.Kind.STREET: (GroupBy.COMMUNITY, GroupBy.GRID),
-                OrgUnit.Kind.COMMUNITY: (GroupBy.GRID,),
-            }
-            if unit is None or by not in below[unit.kind]:
+            if unit is None or by not in WITHIN_BELOW[unit.kind]:
                 self.add_error(None, _("下钻的街道或社区有误"))
             data["within_unit"] = unit
         return data

@@ -66,6 +66,8 @@ def _indicator_form(request: HttpRequest) -> IndicatorForm:
 
 def _indicator_table(form: IndicatorForm, actor: Actor) -> Table:
     d = form.cleaned_data
+    if d["within_unit"] is not None:  # another street's drill-down is absent, as in the API
+        tabulate.within_unit(actor, d["within_unit"].pk)
     return tabulate.indicator_table(
         TABLES[d["table"]],
         period=form.the_period,

@@ -24,6 +24,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from huying.core.errors import InvalidInput, NotFound, PermissionDenied
+from huying.core.i18n import join_list
 from huying.evaluation import indicators as ind
 from huying.evaluation import scores
 from huying.evaluation.aggregate import Family, Rows
@@ -79,6 +81,7 @@ class Row:
     label: str
     cells: tuple[Cell, ...]
     url: str | None = None  # the label's link: the same table one territorial level down
+    key: Any = None  # the group's key (a unit's id) where the API names the row by it
 
 
 @dataclass(frozen=True)
@@ -415,6 +418,29 @@ WITHIN_GROUP: dict[str, str] = {
     OrgUnit.Kind.STREET: GroupBy.STREET,
     OrgUnit.Kind.COMMUNITY: GroupBy.COMMUNITY,
 }
+#: The groupings a drill-down into a unit of each kind may show: the levels below it.
+WITHIN_BELOW: dict[str, tuple[str, ...]] = {
+    OrgUnit.Kind.STREET: (GroupBy.COMMUNITY, GroupBy.GRID),
+    OrgUnit.Kind.COMMUNITY: (GroupBy.GRID,),
+}
+_LINE_KINDS = (OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.GRID)
+
+
+def within_unit(actor: Actor, unit_id: int) -> OrgUnit:
+    """The street or community a drill-down opens, in the actor's scope: a street's, a
+    community's or a grid's staff only on their own line (their node, above or below it:
+    the streets' row of their own street opens its communities); another street's is
+    absent, as a case of it is. Roles that read across streets (the hub, departments, the
+    district) open any of the district's."""
+    unit = OrgUnit.objects.filter(pk=unit_id, kind__in=list(WITHIN_GROUP)).defer("boundary").first()
+    own = actor.unit.path
+    if unit is None or (
+        not actor.sees_all
+        and actor.unit.kind in _LINE_KINDS
+        and not (unit.path.startswith(own) or own.startswith(unit.path))
+    ):
+        raise NotFound(_("街道或社区不存在或不在您的范围内"))
+    return unit
 
 
 def level_url(spec: TableSpec, *, period: Period, by: str, within: int | None = None) -> str:
@@ -456,6 +482,7 @@ def indicator_table(
         replace(
             _row(spec, o, label=labels.get(o.key, str(o.key)), by=by, period=period),
             url=_below_url(spec, by, o.key, period),
+            key=o.key,
         )
         for o in objs
     ]
@@ -464,7 +491,9 @@ def indicator_table(
         level = WITHIN_GROUP[within.kind]
         mine = [o for o in spec.read(period=period, by=level, actor=actor) if o.key == within.pk]
         if mine:
-            total = _row(spec, mine[0], label=_("合计"), by=level, period=period)
+            total = replace(
+                _row(spec, mine[0], label=_("合计"), by=level, period=period), key=within.pk
+            )
     elif by != GroupBy.DISTRICT and spec.partitions(by):
         whole = spec.read(period=period, by=GroupBy.DISTRICT, actor=actor)
         if len(whole) == 1:
@@ -485,6 +514,38 @@ def indicator_table(
         note=note,
         sort=sort,
     )
+
+
+@dataclass(frozen=True)
+class TierView:
+    table: Table
+    by: str  # the grouping its rows are
+    within: OrgUnit | None  # the street or community drilled into
+
+
+def tier_table(
+    actor: Actor, *, period: Period, unit_id: int | None = None, by: str | None = None
+) -> TierView:
+    """分级办结 (小事不出网格、大事不出社区、重大事情不出街道) as the indicator page shows it:
+    by street, or, drilled into a street or community (``unit_id``), by the level below it
+    (``by`` picks communities or grids in a street). Residents, informants and chiefs have
+    no figures to read."""
+    if actor.is_reporter:
+        raise PermissionDenied(_("当前角色不能查看指标"))
+    within = within_unit(actor, unit_id) if unit_id is not None else None
+    if within is None:
+        by = by or GroupBy.STREET
+    else:
+        levels = WITHIN_BELOW[within.kind]
+        by = by or levels[0]
+        if by not in levels:
+            raise InvalidInput(
+                _("%(unit)s只能按%(levels)s分组")
+                % {"unit": within.name, "levels": join_list(GroupBy(b).label for b in levels)},
+                field="by",
+            )
+    table = indicator_table(TABLES["tiers"], period=period, by=by, actor=actor, within=within)
+    return TierView(table, by, within)
 
 
 # --- rankings ------------------------------------------------------------------------------------

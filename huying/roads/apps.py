@@ -15,3 +15,8 @@ class RoadsConfig(AppConfig):
 
         register_report_preset(SEGMENT_PRESET)
         register_report_details(segment_details)
+        # 三陪同 (grid, a layer below): a chief's grid worker is one of his segments'.
+        from huying.grid.hooks import register_chief_grid_workers
+        from huying.roads.selectors import chief_grid_workers
+
+        register_chief_grid_workers(chief_grid_workers)

@@ -56,6 +56,21 @@ def segments(*, road_id: int | None = None, street_id: int | None = None) -> Que
     return found.order_by("road__street__code", "road__name", "order", "code")
 
 
+#: The duties that make a person a segment's street chief (街长).
+CHIEF_DUTIES = (Duty.PARTY_CHIEF, Duty.MERCHANT_CHIEF)
+
+
+def chief_grid_workers(chief_id: int) -> set[int]:
+    """The grid workers of the segments a street chief answers for: who may walk with him
+    as his grid worker (三陪同, ``huying.grid.hooks``)."""
+    his = SegmentPerson.objects.filter(user_id=chief_id, duty__in=CHIEF_DUTIES)
+    return set(
+        SegmentPerson.objects.filter(
+            segment_id__in=his.values("segment_id"), duty=Duty.GRID_WORKER, user__isnull=False
+        ).values_list("user_id", flat=True)
+    )
+
+
 def public_person(person: SegmentPerson) -> dict[str, Any]:
     """What a board may show of a person: never their own phone, only the public number."""
     return {

@@ -210,7 +210,7 @@ def case_submit(
     submission_key = submission_key.strip()
     if len(submission_key) > 64:
         raise InvalidInput(_("提交标识过长"), field="submission_key")
-    if submission_key and (earlier := _resent(actor, submission_key)) is not None:
+    if submission_key and (earlier := resent(actor, submission_key)) is not None:
         return earlier
     item = catalogue_item(item_id) if item_id is not None else None
     checked = check_files(files)
@@ -241,13 +241,13 @@ def case_submit(
         )
     except IntegrityError:
         # A resend raced the first send past the check above: the first one's case stands.
-        earlier = _resent(actor, submission_key) if submission_key else None
+        earlier = resent(actor, submission_key) if submission_key else None
         if earlier is None:
             raise
         return earlier
 
 
-def _resent(actor: Actor, key: str) -> Case | None:
+def resent(actor: Actor, key: str) -> Case | None:
     """The case this person already sent under ``key``; a key someone else used is refused
     without saying whose it is."""
     case = Case.objects.filter(submission_key=key).select_related("item", "street").first()

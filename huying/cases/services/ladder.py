@@ -28,7 +28,7 @@ from huying.cases.services.engine import (
     tell,
     tell_street,
 )
-from huying.cases.services.intake import case_submit
+from huying.cases.services.intake import case_submit, resent
 from huying.cases.services.self_handling import case_complete_self
 from huying.catalogue.models import Level
 from huying.core.errors import InvalidInput
@@ -138,11 +138,17 @@ def case_report_fixed(
     address: str = "",
     unit_id: int | None = None,
     item_id: int | None = None,
+    submission_key: str = "",
     now: datetime | None = None,
 ) -> Case:
     """街长自行解决: the report (with the photo before) and its settling at grid tier (with
-    the photo after) in one transaction; it counts as closed at the grid, with no call."""
+    the photo after) in one transaction; it counts as closed at the grid, with no call.
+    ``submission_key`` makes a resend from the phone's offline queue return the fix already
+    recorded, as it does for a report (``case_submit``)."""
     now = now_or(now)
+    key = submission_key.strip()
+    if key and (earlier := resent(actor, key)) is not None:
+        return earlier
     if not before:
         raise InvalidInput(_("请上传处置前的照片"), field="before")
     if not after:
@@ -161,8 +167,11 @@ def case_report_fixed(
             unit_id=unit_id,
             item_id=item_id,
             files=before,
+            submission_key=key,
             now=now,
         )
+        if key and case.events.filter(action="self_fixed").exists():
+            return case  # a resend that raced the first send past the check above
 
         def body(case: Case) -> Case:
             fields = {

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from huying.cases import services
 from huying.cases.models import Assignment, Case, CaseState
 from huying.catalogue.models import Level
 from huying.conftest import MONDAY_10AM, World
+from huying.core.tests.images import png
 
 
 def submit(
@@ -92,3 +95,18 @@ def case_in_state(world: World, state: str, *, level: int = Level.GENERAL, grid:
     services.case_archive(actor=world.actor("hub"), case_id=case.pk, now=t)
     assert state == CaseState.ARCHIVED
     return Case.objects.get(pk=case.pk)
+
+
+def fixed_case(world: World, *, title: str = "井盖松动") -> Case:
+    """A street chief's own fix (街长自行解决) in grid 0: closed at the grid, both photos."""
+    lat, lng = world.point_in(0)
+    return services.case_report_fixed(
+        actor=world.actor("street_chief"),
+        title=title,
+        result="已垫稳井盖",
+        before=[SimpleUploadedFile("before.png", png(), content_type="image/png")],
+        after=[SimpleUploadedFile("after.png", png(), content_type="image/png")],
+        lat=lat,
+        lng=lng,
+        now=MONDAY_10AM,
+    )

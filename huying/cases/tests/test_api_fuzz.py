@@ -80,9 +80,13 @@ ROW_RULES: dict[str, dict[str, str]] = {
         "case_ids": "cases not ended",
     },
     "POST /api/v1/joint-operations/{operation_id}/cases": {"case_ids": "cases not ended"},
+    "POST /api/v1/joint-operations/{operation_id}/photos": {
+        "files": "bytes that decode as the photo or PDF their part's type says"
+    },
     "POST /api/v1/street-chief/fixes": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },
+    "GET /api/v1/indicators/tiers": {"by": "a level below the street or community drilled into"},
     **{
         f"GET /api/v1/dashboard/{name}": {
             "first": "first ≤ last, and the window at most ten years",

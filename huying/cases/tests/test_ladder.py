@@ -165,6 +165,26 @@ def test_a_chiefs_fix_without_a_photo_is_refused_and_leaves_nothing(
     assert not Case.objects.exists()
 
 
+def test_a_chiefs_fix_sent_twice_with_its_key_is_one_case(world: World) -> None:
+    """The phone's offline queue may send a fix again: the key returns the one recorded."""
+    chief = world.actor("street_chief")
+    sent = [
+        services.case_report_fixed(
+            actor=chief,
+            title="井盖松动",
+            result="已垫稳井盖",
+            before=[photo("前.png")],
+            after=[photo("后.png")],
+            submission_key="fix-1",
+            now=T,
+        )
+        for _ in range(2)
+    ]
+    assert sent[0].pk == sent[1].pk
+    assert Case.objects.count() == 1
+    assert Case.objects.get().attachments.count() == 2
+
+
 def test_only_a_chief_records_his_own_fix(world: World) -> None:
     for who in ("informant", "grid_worker"):
         with pytest.raises((PermissionDenied, RuleViolation)):

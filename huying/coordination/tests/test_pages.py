@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from docx import Document
 
@@ -15,6 +18,7 @@ from huying.cases.tests.helpers import case_in_state
 from huying.conftest import MONDAY_10AM, World
 from huying.coordination import services
 from huying.coordination.models import Decision, MeetingKind
+from huying.core.tests.images import png
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +144,46 @@ def test_a_case_number_typed_onto_the_agenda_outside_the_scope_is_a_message(
     assert "事件不存在或无权查看" in answer.content.decode()
     assert not meeting.items.filter(case=theirs).exists()
     assert client.post(url, {"op": "remove", "item_id": 999999}).status_code == 404
+
+
+def test_the_organiser_adds_photos_on_the_operations_page(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    op = services.operation_create(
+        actor=world.actor("street"),
+        title="夜市占道联合整治",
+        problem="占道经营",
+        held_on=DAY,
+        place="建设路",
+        unit_ids=[world.departments["cg_unit"].pk],
+    )
+    url = f"/coordination/operations/{op.pk}/"
+    street = _client(world, "street")
+    assert 'name="files"' in street.get(url).content.decode()
+    photo = SimpleUploadedFile("整治后.png", png(), content_type="image/png")
+    street.post(f"{url}photos/", {"files": [photo]})
+    page = street.get(url).content.decode()
+    assert "照片已上传" in page and op.photos.count() == 1
+    assert f'<img src="/coordination/photos/{op.photos.get().pk}/"' in page
+    # Not a photo: refused with the reason, nothing stored.
+    text = SimpleUploadedFile("清单.png", b"not an image", content_type="image/png")
+    refused = street.post(f"{url}photos/", {"files": [text]}, follow=True).content.decode()
+    assert op.photos.count() == 1 and 'class="error"' in refused
+    # The hub reads the operation but did not organise it: no form, and a post is refused.
+    hub = _client(world, "hub")
+    assert 'name="files"' not in hub.get(url).content.decode()
+    again = SimpleUploadedFile("整治后.png", png(), content_type="image/png")
+    answer = hub.post(f"{url}photos/", {"files": [again]}, follow=True).content.decode()
+    assert "只有组织单位可以上传照片" in answer and op.photos.count() == 1
+
+
+def test_the_streets_own_stationed_units_come_first_on_the_operation_form(world: World) -> None:
+    unit = world.departments["cg_unit"]
+    unit.stationed_in.add(world.streets[0])
+    street = _client(world, "street").get("/coordination/operations/new/").content.decode()
+    ours, others = street.split("区级部门", 1)
+    assert "派驻本街道" in ours and unit.name in ours and unit.name not in others
+    # Another street's form has no such group: the unit is one of the other field units.
+    other = _client(world, "street_b").get("/coordination/operations/new/").content.decode()
+    assert "派驻本街道" not in other and unit.name in other.split("其他派驻机构", 1)[1]

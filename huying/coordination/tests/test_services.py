@@ -4,8 +4,11 @@ the case services, and what they refuse (with nothing changed)."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from huying.cases import services as case_services
@@ -28,6 +31,7 @@ from huying.core.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from huying.core.tests.images import png
 
 pytestmark = pytest.mark.django_db
 
@@ -315,6 +319,34 @@ def test_a_joint_operation_refuses_bad_input_and_changes_nothing(world: World) -
         _operation(world, actor=world.actor("dept_cg"))
     assert not JointOperation.objects.exists()
     assert len(_trail(other)) == 1
+
+
+def test_photos_of_the_results_are_the_organisers_to_add(
+    world: World, tmp_path: Path, settings: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    op = _operation(world)
+    photo = SimpleUploadedFile("整治后.png", png(), content_type="image/png")
+    services.operation_add_photos(actor=world.actor("street"), operation_id=op.pk, files=[photo])
+    [stored] = op.photos.all()
+    assert (stored.name, stored.content_type) == ("整治后.png", "image/png")
+    assert Path(stored.file.path).exists()
+    # The hub reads the operation but did not organise it; another street does not see it;
+    # a file that is not a photo refuses the upload. None stores anything.
+    for who, error in (("hub", PermissionDenied), ("street_b", NotFound)):
+        photo.seek(0)
+        with pytest.raises(error):
+            services.operation_add_photos(actor=world.actor(who), operation_id=op.pk, files=[photo])
+    photo.seek(0)
+    fake = SimpleUploadedFile("b.png", b"<html>", content_type="image/png")
+    with pytest.raises(InvalidInput):
+        services.operation_add_photos(
+            actor=world.actor("street"), operation_id=op.pk, files=[photo, fake]
+        )
+    with pytest.raises(InvalidInput):
+        services.operation_add_photos(actor=world.actor("street"), operation_id=op.pk, files=[])
+    assert op.photos.count() == 1
+    assert list((tmp_path / "coordination" / str(op.pk)).iterdir()) == [Path(stored.file.path)]
 
 
 def test_operations_are_read_in_scope(world: World) -> None:

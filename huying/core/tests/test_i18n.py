@@ -29,7 +29,7 @@ from huying.cases import services
 from huying.cases.models import Assignment, Case, CaseEvent, CaseState, ExportState
 from huying.cases.selectors import CaseFilters
 from huying.cases.tasks import case_export_start
-from huying.cases.tests.helpers import case_in_state, submit
+from huying.cases.tests.helpers import case_in_state, fixed_case, submit
 from huying.catalogue.models import CatalogueClass, CatalogueItem
 from huying.conftest import MONDAY_10AM, World
 from huying.core.i18n import JS_STRINGS, js_catalogue
@@ -370,6 +370,7 @@ def test_more_pages_have_no_chinese_ui_text_in_english(
     working = case_in_state(world, CaseState.IN_PROGRESS)
     follow_up = case_in_state(world, CaseState.FOLLOW_UP)
     waiting = case_in_state(world, CaseState.SUBMITTED)  # 疑似重复: the working case
+    fixed = fixed_case(world)
     pages = [
         (None, "/"),
         (None, "/m/track"),
@@ -391,6 +392,9 @@ def test_more_pages_have_no_chinese_ui_text_in_english(
         ("grid_worker", "/m/patrol/"),
         ("resident", "/m/"),
         ("resident", f"/m/c/{follow_up.number}"),
+        ("street_chief", "/m/"),
+        ("street_chief", "/m/fixed"),
+        ("street_chief", f"/m/c/{fixed.number}/sent"),
         ("admin", "/manage/catalogue/"),
         ("admin", f"/manage/catalogue/{world.items[1].klass.catalogue_id}/"),
         ("admin", f"/manage/catalogue/items/{world.items[1].pk}/"),

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Sum
 
 from huying.cases.models import Attachment, Case, CaseEvent, CaseState
 from huying.cases.trail import verify_trails
@@ -30,10 +30,12 @@ from huying.demo.year import (
 )
 from huying.evaluation.models import AnnualReview, Rating, SurveyBatch, SurveyResponse
 from huying.evaluation.scores import annual_scores
+from huying.grid.models import PatrolCompanion
 from huying.org.models import OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES
 from huying.reports.models import Dim, Grain, Tally
 from huying.reports.tally import tally_rebuild, tally_refresh
+from huying.roads.selectors import chief_grid_workers
 
 S = CaseState
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -211,6 +213,15 @@ def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
     for photo in photos:
         assert (tmp_path / (photo.file.name or "")).is_file()
         assert (tmp_path / photo.thumbnail_name).is_file()
+    # 三陪同: every companion the demo records is one the service would take.
+    stationed = OrgUnit.stationed_in.through.objects.filter(
+        from_orgunit=OuterRef("unit_id"), to_orgunit=OuterRef("patrol__grid__parent__parent_id")
+    )
+    officers = PatrolCompanion.objects.filter(kind=PatrolCompanion.Kind.ENFORCEMENT)
+    assert officers.exists() and not officers.exclude(Exists(stationed)).exists()
+    walks = PatrolCompanion.objects.filter(kind=PatrolCompanion.Kind.GRID_WORKER)
+    pairs = set(walks.values_list("patrol__worker_id", "user_id"))
+    assert pairs and all(user in chief_grid_workers(chief) for chief, user in pairs)
     # The simulated year's notifications count as delivered: the worker must not replay them.
     assert (
         Notification.objects.exists()

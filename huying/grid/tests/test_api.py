@@ -7,8 +7,9 @@ import time
 import pytest
 
 from huying.cases.tests.test_console import login
+from huying.cases.tests.test_documents import body, sheet_rows
 from huying.conftest import World
-from huying.grid import duties
+from huying.grid import duties, services, xlsx
 from huying.grid.models import GridDuty, Patrol
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +61,12 @@ def test_errors_are_structured_and_change_nothing(world: World) -> None:
     assert refused.status_code == 422
     assert refused.json()["error"]["code"] == "not_staff"
     assert "不是工作人员" in refused.json()["error"]["message"]
+    officer = world.actor("dept_cg").user  # the department's own, not a unit stationed here
+    wrong = phone.post(
+        f"/api/v1/patrols/{pid}/companions", {"user_id": officer.pk}, content_type=J
+    ).json()["error"]
+    assert (wrong["code"], wrong["details"]) == ("companion_kind", {"kind": "enforcement"})
+    assert "不是派驻第1街道的派驻机构" in wrong["message"]
     bad = phone.post(
         f"/api/v1/patrols/{pid}/track",
         {"points": [{"lat": 30.6, "lng": 104.0, "at": 1.0}]},
@@ -105,6 +112,37 @@ def test_the_compliance_table_through_the_api(world: World) -> None:
     assert login(world, "street").get("/api/v1/patrols/compliance?weeks=99").status_code == 422
 
 
+def test_the_compliance_workbook_through_the_api(world: World) -> None:
+    gw = world.actor("grid_worker")
+    patrol = services.patrol_start(actor=gw)
+    services.companion_add(actor=gw, patrol_id=patrol.pk, user_id=world.actor("street").user.pk)
+    services.patrol_end(actor=gw, patrol_id=patrol.pk)
+    book = login(world, "street").get("/api/v1/patrols/compliance.xlsx?weeks=2")
+    assert book.status_code == 200, book.content
+    assert book["Content-Type"] == xlsx.CONTENT_TYPE
+    assert "attachment" in book["Content-Disposition"]
+    rows = sheet_rows(body(book))
+    assert "第1街道" in rows[0][0]
+    assert [(r[1], r[3], r[4], r[6]) for r in rows[2:]] == [
+        ("测试grid_worker", 1, 1, 1),
+        ("测试grid_worker", 0, 0, 2),
+    ]
+    # The hub picks a street; a street cannot read another's; a department has no table.
+    hub = login(world, "hub").get(
+        f"/api/v1/patrols/compliance.xlsx?street_id={world.streets[1].pk}&weeks=1"
+    )
+    assert [r[1] for r in sheet_rows(body(hub))[2:]] == ["测试grid_worker_b"]
+    other = login(world, "street").get(
+        f"/api/v1/patrols/compliance.xlsx?street_id={world.streets[1].pk}"
+    )
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+    refused = login(world, "dept_cg").get("/api/v1/patrols/compliance.xlsx")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+    for bad in ("weeks=99", "until=2026-13-01", "street_id=0"):
+        answer = login(world, "street").get(f"/api/v1/patrols/compliance.xlsx?{bad}")
+        assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_input"
+
+
 def test_the_district_template_through_the_api(world: World) -> None:
     admin = login(world, "admin")
     made = admin.post("/api/v1/duty-template", {"item_id": world.items[1].pk}, content_type=J)
@@ -122,3 +160,38 @@ def test_the_district_template_through_the_api(world: World) -> None:
     assert street.post("/api/v1/duty-template/copy", content_type=J).status_code == 403
     assert login(world, "resident").get("/api/v1/duty-template").status_code == 403
     assert GridDuty.objects.count() == 4
+
+
+def test_the_template_is_edited_moved_and_removed_through_the_api(world: World) -> None:
+    admin = login(world, "admin")
+    first = admin.post("/api/v1/duty-template", {"item_id": world.items[1].pk}, content_type=J)
+    second = admin.post("/api/v1/duty-template", {"text": "矛盾纠纷排查"}, content_type=J)
+    line, other = first.json(), second.json()
+    admin.post("/api/v1/duty-template/copy", content_type=J)
+    url = f"/api/v1/duty-template/{line['id']}"
+    kept = admin.patch(url, {"version": 0, "text": "占道经营劝导"}, content_type=J)
+    assert kept.status_code == 200
+    assert (kept.json()["text"], kept.json()["item_id"]) == ("占道经营劝导", world.items[1].pk)
+    dropped = admin.patch(url, {"version": 1, "item_id": None}, content_type=J)
+    assert (dropped.json()["item_id"], dropped.json()["version"]) == (None, 2)
+    stale = admin.patch(url, {"version": 0, "text": "乙"}, content_type=J)
+    assert stale.status_code == 409 and stale.json()["error"]["code"] == "conflict"
+    empty = admin.patch(url, {"version": 2, "text": " "}, content_type=J)
+    assert empty.status_code == 422 and empty.json()["error"]["details"]["field"] == "text"
+    moved = admin.post(f"/api/v1/duty-template/{other['id']}/move", {"up": True}, content_type=J)
+    assert moved.status_code == 200 and moved.json()["position"] == 1
+    street = login(world, "street")
+    assert street.patch(url, {"version": 2, "text": "x"}, content_type=J).status_code == 403
+    assert street.delete(url).status_code == 403
+    assert street.post(f"{url}/move", {"up": True}, content_type=J).status_code == 403
+    assert admin.delete(f"{url}?version=0").status_code == 409
+    removed = admin.delete(f"{url}?version=2")
+    assert removed.status_code == 200 and removed.json() == {"grids_keep": 4}
+    assert admin.delete(url).status_code == 404
+    assert [d["text"] for d in admin.get("/api/v1/duty-template").json()] == ["矛盾纠纷排查"]
+    # The grids' copies are as they were copied, and now the grids' own.
+    copies = GridDuty.objects.filter(grid=world.grids[0]).order_by("position")
+    assert [(d.text, d.template_id) for d in copies] == [
+        ("占道经营", None),
+        ("矛盾纠纷排查", other["id"]),
+    ]

@@ -12,6 +12,8 @@ from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied, RuleViolation
 from huying.grid import duties, selectors, services, track
 from huying.grid.models import Patrol, PatrolCompanion
+from huying.org.models import Role
+from huying.org.services import grant_role, person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +91,37 @@ def test_track_batches_are_validated_thinned_and_resends_add_nothing(world: Worl
     assert Patrol.objects.get(pk=patrol.pk).track == before
 
 
+def _stationed(world: World, *streets: int) -> None:
+    """城管执法一中队 (``dept_cg_unit``'s unit) stationed in these streets."""
+    world.departments["cg_unit"].stationed_in.set([world.streets[i] for i in streets])
+
+
+def _chiefs_segment(world: World) -> None:
+    """A segment of street 1 with the street chief and ``grid_worker`` answering for it."""
+    from huying.roads import services as roads
+    from huying.roads.models import Duty
+    from huying.roads.tests.test_services import NOW, make_road, make_segment
+
+    segment = make_segment(world, make_road(world))
+    for duty, who in ((Duty.PARTY_CHIEF, "street_chief"), (Duty.GRID_WORKER, "grid_worker")):
+        roads.person_add(
+            actor=world.actor("street"),
+            segment=segment,
+            duty=duty,
+            user_id=world.actor(who).user.pk,
+            now=NOW,
+        )
+
+
+def _other_grid_worker(world: World) -> Any:
+    """A grid worker of street 1 on no segment (the world's other one is of street 2)."""
+    user = person_create(username="gw_other", full_name="测试gw_other")
+    grant_role(user=user, role=Role.GRID_WORKER, unit=world.grids[1])
+    return user
+
+
 def test_companions_are_staff_of_the_right_kind(world: World) -> None:
+    _stationed(world, 0)
     gw = world.actor("grid_worker")
     patrol = services.patrol_start(actor=gw, now=MONDAY_10AM)
 
@@ -101,13 +133,6 @@ def test_companions_are_staff_of_the_right_kind(world: World) -> None:
     assert add("street").kind == PatrolCompanion.Kind.STREET_CADRE
     assert add("grid_centre").kind == PatrolCompanion.Kind.STREET_CADRE
     assert add("dept_cg_unit").kind == PatrolCompanion.Kind.ENFORCEMENT
-    for reporter in ("resident", "informant", "street_chief"):
-        with pytest.raises(InvalidInput, match="不是工作人员"):
-            add(reporter)
-    with pytest.raises(RuleViolation):
-        add("street_b")  # a cadre of another street
-    with pytest.raises(RuleViolation):
-        add("grid_worker_b")  # grid workers accompany chiefs, not each other
     with pytest.raises(RuleViolation):
         add("street")  # twice
     with pytest.raises(InvalidInput):
@@ -120,31 +145,87 @@ def test_companions_are_staff_of_the_right_kind(world: World) -> None:
     assert patrol.companions.count() == 2
 
 
-def test_a_street_chief_walks_on_his_own_and_a_grid_worker_may_accompany_him(
+@pytest.mark.parametrize(
+    ("who", "error", "message"),
+    [
+        ("resident", InvalidInput, "「测试resident」不是工作人员，不能登记为陪同人"),
+        ("informant", InvalidInput, "「测试informant」不是工作人员，不能登记为陪同人"),
+        ("street_chief", InvalidInput, "「测试street_chief」不是工作人员，不能登记为陪同人"),
+        # A cadre of another street.
+        ("street_b", RuleViolation, "是第2街道的干部，不是第1街道的，不能作为街道干部陪同"),
+        # A department's own staff, not a unit stationed in the street.
+        ("dept_cg", RuleViolation, "所在的城管局不是派驻第1街道的派驻机构"),
+        ("dept_cg_leader", RuleViolation, "所在的城管局不是派驻第1街道的派驻机构"),
+        # A field unit stationed in another street only.
+        ("dept_cg_unit", RuleViolation, "所在的城管执法一中队不是派驻第1街道的派驻机构"),
+        # Grid workers accompany street chiefs, not each other; nor does the hub walk.
+        ("grid_worker_b", RuleViolation, "陪同人须是本街道干部或派驻本街道的派驻机构人员"),
+        ("hub", RuleViolation, "陪同人须是本街道干部或派驻本街道的派驻机构人员"),
+    ],
+)
+def test_a_companion_of_the_wrong_kind_is_refused_with_the_reason_and_nothing_is_saved(
+    world: World, who: str, error: type[Exception], message: str
+) -> None:
+    _stationed(world, 1)
+    gw = world.actor("grid_worker")
+    patrol = services.patrol_start(actor=gw, now=MONDAY_10AM)
+    with pytest.raises(error, match=message):
+        services.companion_add(actor=gw, patrol_id=patrol.pk, user_id=world.actor(who).user.pk)
+    assert not PatrolCompanion.objects.exists()
+
+
+def test_a_street_chief_walks_on_his_own_and_his_segments_grid_worker_may_accompany_him(
     world: World,
 ) -> None:
     chief = world.actor("street_chief")
     patrol = services.patrol_start(actor=chief, now=MONDAY_10AM)
     assert (patrol.grid_id, patrol.role) == (world.grids[0].pk, "street_chief")
-    companion = services.companion_add(
-        actor=chief, patrol_id=patrol.pk, user_id=world.actor("grid_worker").user.pk
-    )
+    gw = world.actor("grid_worker").user
+    with pytest.raises(RuleViolation, match="不是这位街长责任路段上的网格员"):
+        services.companion_add(actor=chief, patrol_id=patrol.pk, user_id=gw.pk)  # no segment yet
+    _chiefs_segment(world)
+    other = _other_grid_worker(world)
+    candidates = selectors.companion_candidates(patrol)
+    assert [pk for pk, _name in candidates["网格员"]] == [gw.pk]
+    for user_id, message in (
+        (other.pk, "「测试gw_other」不是这位街长责任路段上的网格员"),  # same street, other segment
+        (world.actor("grid_worker_b").user.pk, "不是这位街长责任路段上的网格员"),
+        (world.actor("grid_leader").user.pk, "陪同街长的也可以是其责任路段上的网格员"),
+    ):
+        with pytest.raises(RuleViolation, match=message):
+            services.companion_add(actor=chief, patrol_id=patrol.pk, user_id=user_id)
+    assert not PatrolCompanion.objects.exists()
+    companion = services.companion_add(actor=chief, patrol_id=patrol.pk, user_id=gw.pk)
     assert companion.kind == PatrolCompanion.Kind.GRID_WORKER
-    with pytest.raises(RuleViolation):  # a grid worker of another community
-        services.companion_add(
-            actor=chief, patrol_id=patrol.pk, user_id=world.actor("grid_worker_b").user.pk
-        )
     with pytest.raises(PermissionDenied):
         services.patrol_start(actor=world.actor("informant"))
 
 
+def test_the_phone_offers_only_who_may_walk_along(world: World) -> None:
+    _stationed(world, 0)
+    patrol = services.patrol_start(actor=world.actor("grid_worker"), now=MONDAY_10AM)
+    candidates = selectors.companion_candidates(patrol)
+    names = {kind: [name for _pk, name in people] for kind, people in candidates.items()}
+    assert names == {
+        "街道干部": [
+            "测试grid_centre（第1街道）",
+            "测试street（第1街道）",
+            "测试street_leader（第1街道）",
+        ],
+        "驻街执法部门": ["测试dept_cg_unit（城管执法一中队）"],
+    }
+    _stationed(world, 1)
+    assert selectors.companion_candidates(patrol)["驻街执法部门"] == []
+
+
 def test_patrols_are_seen_in_scope(world: World) -> None:
+    _stationed(world, 1)
     mine = services.patrol_start(actor=world.actor("grid_worker"), now=MONDAY_10AM)
     other = services.patrol_start(actor=world.actor("grid_worker_b"), now=MONDAY_10AM)
     services.companion_add(
         actor=world.actor("grid_worker_b"),
         patrol_id=other.pk,
-        user_id=world.actor("dept_cg").user.pk,
+        user_id=world.actor("dept_cg_unit").user.pk,
     )
 
     def seen(name: str) -> set[int]:
@@ -153,7 +234,7 @@ def test_patrols_are_seen_in_scope(world: World) -> None:
     assert seen("grid_worker") == seen("community") == seen("street") == {mine.pk}
     assert seen("street_b") == {other.pk}
     assert seen("hub") == seen("leader") == {mine.pk, other.pk}
-    assert seen("dept_cg") == {other.pk}
+    assert seen("dept_cg_unit") == {other.pk} and seen("dept_cg") == set()
     assert seen("street_chief") == seen("resident") == set()
     with pytest.raises(NotFound):
         selectors.patrol_detail(world.actor("street_b"), mine.pk)
@@ -173,10 +254,11 @@ def _walk(world: World, name: str, day: int, *companions: str) -> Patrol:
 
 def test_the_weekly_compliance_table(world: World, settings: Any) -> None:
     settings.HUYING_ESCORTS_PER_WEEK = 2
-    _walk(world, "grid_worker", -7, "street", "dept_cg")
+    _stationed(world, 0)
+    _walk(world, "grid_worker", -7, "street", "dept_cg_unit")
     _walk(world, "grid_worker", -5, "street_leader")
     _walk(world, "grid_worker", 0, "street")
-    _walk(world, "grid_worker", 1, "dept_cg")  # not a street cadre: does not count
+    _walk(world, "grid_worker", 1, "dept_cg_unit")  # not a street cadre: does not count
     _walk(world, "grid_worker", 2)
     _walk(world, "grid_worker_b", 0, "street_b")
     table = selectors.compliance(world.actor("street"), weeks=2, until=MONDAY.date())
@@ -207,6 +289,7 @@ def test_a_chief_patrols_from_his_phone_home(world: World) -> None:
     from huying.cases.models import Source
     from huying.cases.tests.test_console import login
 
+    _chiefs_segment(world)
     client = login(world, "street_chief")
     assert "/m/patrol/" in client.get("/m/").content.decode()
     assert client.post("/m/patrol/start", {}).status_code == 302

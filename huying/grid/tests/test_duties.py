@@ -110,3 +110,101 @@ def test_moves_renumber_and_every_edit_is_logged(world: World) -> None:
     ] * 2
     last = log.last()
     assert last is not None and (last.before, last.after) == ({"text": "乙"}, {"text": "乙二"})
+
+
+def test_the_admin_edits_the_template_and_the_grids_keep_their_copies(world: World) -> None:
+    """Editing a template line changes what later copies take; a grid's copy, edited or
+    not, stays as the grid has it."""
+    first, second = _template(world)
+    duties.duties_copy(district=world.district)
+    admin, community = world.actor("admin"), world.actor("community")
+    grid = world.grids[0]
+    mine = GridDuty.objects.get(grid=grid, template=second)
+    duties.duty_update(
+        actor=community, grid_id=grid.pk, duty_id=mine.pk, version=0, text="矛盾纠纷每日排查"
+    )
+    line = duties.template_update(actor=admin, line_id=second.pk, version=0, text="矛盾纠纷化解")
+    assert (line.text, line.version) == ("矛盾纠纷化解", 1)
+    # The item line: another item takes its name; dropping the item keeps the text.
+    line = duties.template_update(
+        actor=admin, line_id=first.pk, version=0, item_id=world.items[2].pk
+    )
+    assert (line.item_id, line.text) == (world.items[2].pk, "路灯不亮")
+    line = duties.template_update(actor=admin, line_id=first.pk, version=1, item_id=None)
+    assert (line.item_id, line.text) == (None, "路灯不亮")
+    assert [
+        list(GridDuty.objects.filter(grid=world.grids[g]).values_list("text", flat=True))
+        for g in (0, 1)
+    ] == [["占道经营", "矛盾纠纷每日排查"], ["占道经营", "矛盾纠纷排查"]]
+    # A new grid's copy takes the template as it is now.
+    GridDuty.objects.filter(grid=world.grids[3]).delete()
+    duties.duties_copy(district=world.district)
+    assert list(GridDuty.objects.filter(grid=world.grids[3]).values_list("text", flat=True)) == [
+        "路灯不亮",
+        "矛盾纠纷化解",
+    ]
+    log = ChangeLog.objects.filter(object_type="grid.dutytemplate", action="update")
+    assert next((r.before, r.after) for r in log.order_by("id")) == (
+        {"text": "矛盾纠纷排查"},
+        {"text": "矛盾纠纷化解"},
+    )
+
+
+def test_a_removed_template_line_stays_on_the_grids_as_their_own(world: World) -> None:
+    first, _second = _template(world)
+    duties.duties_copy(district=world.district)
+    admin = world.actor("admin")
+    assert duties.template_remove(actor=admin, line_id=first.pk, version=0) == 4
+    assert list(DutyTemplate.objects.values_list("text", flat=True)) == ["矛盾纠纷排查"]
+    kept = GridDuty.objects.filter(text="占道经营")
+    assert kept.count() == 4 and not kept.filter(template__isnull=False).exists()
+    assert duties.duties_copy(district=world.district).added == 0
+    record = ChangeLog.objects.get(object_type="grid.dutytemplate", action="delete")
+    assert (record.before or {}).get("text") == "占道经营" and record.after == {"grids_keep": 4}
+    with pytest.raises(NotFound):
+        duties.template_remove(actor=admin, line_id=first.pk)
+
+
+def test_template_lines_move_and_stale_or_bad_edits_change_nothing(world: World) -> None:
+    first, second = _template(world)
+    third = duties.template_add(actor=world.actor("admin"), text="消防通道巡查")
+    admin = world.actor("admin")
+    moved = duties.template_move(actor=admin, line_id=third.pk, up=True)
+    assert moved.position == 2
+    duties.template_move(actor=admin, line_id=first.pk, up=True)  # already first: stays
+    assert list(DutyTemplate.objects.values_list("text", flat=True)) == [
+        "占道经营",
+        "消防通道巡查",
+        "矛盾纠纷排查",
+    ]
+    moves = ChangeLog.objects.filter(object_type="grid.dutytemplate", action="update")
+    assert [(r.before, r.after) for r in moves] == [({"position": 3}, {"position": 2})]
+    duties.template_update(actor=admin, line_id=second.pk, version=0, text="甲")
+    before = list(DutyTemplate.objects.values_list("text", "item_id", "version", "position"))
+    logged = ChangeLog.objects.count()
+    for bad in (
+        lambda: duties.template_update(actor=admin, line_id=second.pk, version=0, text="乙"),
+        lambda: duties.template_remove(actor=admin, line_id=second.pk, version=0),
+    ):
+        with pytest.raises(Conflict):
+            bad()
+    for bad in (
+        lambda: duties.template_update(actor=admin, line_id=second.pk, version=1, text="  "),
+        lambda: duties.template_update(actor=admin, line_id=second.pk, version=1, text="长" * 201),
+        lambda: duties.template_update(actor=admin, line_id=second.pk, version=1, item_id=999999),
+    ):
+        with pytest.raises(InvalidInput):
+            bad()
+    for name in ("street", "grid_centre", "hub"):
+        with pytest.raises(PermissionDenied):
+            duties.template_update(actor=world.actor(name), line_id=second.pk, version=1, text="x")
+        with pytest.raises(PermissionDenied):
+            duties.template_remove(actor=world.actor(name), line_id=second.pk)
+        with pytest.raises(PermissionDenied):
+            duties.template_move(actor=world.actor(name), line_id=second.pk, up=True)
+    with pytest.raises(NotFound):
+        duties.template_move(actor=admin, line_id=999999, up=True)
+    assert (
+        list(DutyTemplate.objects.values_list("text", "item_id", "version", "position")) == before
+    )
+    assert ChangeLog.objects.count() == logged

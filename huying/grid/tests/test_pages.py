@@ -11,7 +11,7 @@ from huying.cases.tests.test_console import login
 from huying.cases.tests.test_documents import body, sheet_rows
 from huying.conftest import World
 from huying.grid import duties, services
-from huying.grid.models import GridDuty, Patrol
+from huying.grid.models import DutyTemplate, GridDuty, Patrol
 
 pytestmark = pytest.mark.django_db
 
@@ -97,3 +97,48 @@ def test_the_compliance_page_and_its_export(world: World) -> None:
     hub = login(world, "hub").get(f"/grids/patrols/?street={world.streets[1].pk}").content.decode()
     assert "第2街道 · 三陪同" in hub and "测试grid_worker_b" in hub
     assert login(world, "dept_cg").get("/grids/patrols/").status_code == 403
+
+
+def test_the_admin_keeps_the_template_on_its_page_and_the_grids_keep_their_copies(
+    world: World,
+) -> None:
+    admin = login(world, "admin")
+    assert "/grids/duty-template/" in admin.get("/manage/org/grids/").content.decode()
+    admin.post("/grids/duty-template/add", {"item_id": world.items[1].pk})
+    admin.post("/grids/duty-template/add", {"text": "矛盾纠纷排查"})
+    copied = admin.post("/grids/duty-template/copy", follow=True).content.decode()
+    assert "已复制到 4 个网格，新增 8 条职责" in copied
+    first, second = DutyTemplate.objects.all()
+    page = admin.get("/grids/duty-template/").content.decode()
+    assert "已复制到网格的职责不随之改变" in page and "已复制到 4 个网格" in page
+    saved = admin.post(
+        f"/grids/duty-template/{second.pk}",
+        {"op": "save", "version": 0, "text": "矛盾纠纷化解", "item_id": ""},
+        follow=True,
+    ).content.decode()
+    assert "模板已保存；已复制到网格的职责不变" in saved
+    assert "矛盾纠纷排查 → 矛盾纠纷化解" in saved
+    moved = admin.post(f"/grids/duty-template/{second.pk}", {"op": "up"}, follow=True)
+    html = moved.content.decode()
+    assert html.index('value="矛盾纠纷化解"') < html.index('value="占道经营"')
+    removed = admin.post(
+        f"/grids/duty-template/{first.pk}", {"op": "remove", "version": 0}, follow=True
+    ).content.decode()
+    assert "4 个网格已有的这一项保留，归网格自己" in removed
+    assert list(DutyTemplate.objects.values_list("text", flat=True)) == ["矛盾纠纷化解"]
+    stale = admin.post(
+        f"/grids/duty-template/{second.pk}",
+        {"op": "save", "version": 0, "text": "又改", "item_id": ""},
+        follow=True,
+    ).content.decode()
+    assert "已被他人修改" in stale
+    # The grid's page: its copies as copied, marked as the template's, with what that means.
+    grid_page = login(world, "community").get(f"/grids/{world.grids[0].pk}/").content.decode()
+    assert "矛盾纠纷排查" in grid_page and "矛盾纠纷化解" not in grid_page
+    assert "区里修改或删除模板，不会改动本清单" in grid_page
+    assert "/grids/duty-template/" not in grid_page  # the admin's page, not the community's
+    for who in ("community", "street", "hub"):
+        client = login(world, who)
+        assert client.get("/grids/duty-template/").status_code == 404
+        assert client.post(f"/grids/duty-template/{second.pk}", {"op": "up"}).status_code == 404
+    assert DutyTemplate.objects.get().version == 1

@@ -372,3 +372,44 @@ def test_only_admins_may_edit_grids(world: World) -> None:
 
 def test_grid_update_is_for_grids_only(world: World) -> None:
     refused(grid_update, "grid", actor=world.actor("admin"), **grid_kwargs(world.communities[0]))
+
+
+def test_a_field_unit_is_stationed_in_streets_and_the_change_is_logged(world: World) -> None:
+    admin = world.actor("admin")
+    unit = world.departments["cg_unit"]
+    first, second = world.streets[0], world.streets[1]
+    department_update(actor=admin, **dept_kwargs(unit, stationed_in=[second.pk, first.pk]))
+    assert set(unit.stationed_in.all()) == {first, second}
+    record = ChangeLog.objects.get()
+    assert (record.before, record.after) == (
+        {"stationed_in": []},
+        {"stationed_in": sorted([first.pk, second.pk])},
+    )
+    department_update(actor=admin, **dept_kwargs(unit, stationed_in=[first.pk, second.pk]))
+    department_update(actor=admin, **dept_kwargs(unit))  # not given: left as it is
+    assert ChangeLog.objects.count() == 1 and unit.stationed_in.count() == 2
+    new = field_unit_create(
+        actor=admin,
+        department=world.departments["cg"],
+        code="D-cg-2",
+        name="城管执法二中队",
+        now=NOW,
+        stationed_in=[second.pk],
+    )
+    assert list(new.stationed_in.all()) == [second]
+    assert list(second.stationed_units.order_by("code")) == [unit, new]
+
+
+@pytest.mark.parametrize("where", ["community", "department"])
+def test_stations_are_streets_of_field_units(world: World, where: str) -> None:
+    unit = world.departments["cg" if where == "department" else "cg_unit"]
+    target = world.streets[0] if where == "department" else world.communities[0]
+    message = refused(
+        department_update,
+        "stationed_in",
+        actor=world.actor("admin"),
+        **dept_kwargs(unit, name="改名", stationed_in=[target.pk]),
+    )
+    assert message in ("只有派驻机构有派驻街道", "派驻街道须是启用的街道")
+    unit.refresh_from_db()
+    assert unit.name != "改名" and not unit.stationed_in.exists()

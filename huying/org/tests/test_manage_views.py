@@ -294,3 +294,18 @@ def test_switching_a_grid_off_from_the_page(
     grid.refresh_from_db()
     assert not grid.is_active
     assert grid_at(*world.point_in(3)) is None
+
+
+def test_a_field_units_streets_are_ticked_on_its_page(world: World, admin: Client) -> None:
+    unit = world.departments["cg_unit"]
+    street = world.streets[1]
+    page = admin.get(f"/manage/org/departments/{unit.pk}/").content.decode()
+    assert "派驻街道" in page and f'value="{street.pk}"' in page
+    r = admin.post(
+        f"/manage/org/departments/{unit.pk}/",
+        {"name": unit.name, "code": unit.code, "is_active": "on", "stationed_in": [street.pk]},
+    )
+    assert r.status_code == 302
+    assert list(unit.stationed_in.all()) == [street]
+    department = admin.get(f"/manage/org/departments/{world.departments['cg'].pk}/")
+    assert "<td>第2街道</td>" in department.content.decode()  # the field units' table

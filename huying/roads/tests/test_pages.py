@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 
 from huying.cases.models import Case
+from huying.cases.tests.test_ladder import photo
 from huying.conftest import World
 from huying.roads import services
 from huying.roads.board import report_url
@@ -81,6 +82,33 @@ def test_the_qr_link_presets_the_segment_and_the_case_records_it(
     assert SegmentCase.objects.get(case=case).segment == segment
     staff = client_for(world, "street").get(f"/cases/{case.pk}/").content.decode()
     assert "责任路段" in staff and "XL-01" in staff
+
+
+def test_the_qr_link_presets_the_segment_on_a_chiefs_own_fix_too(
+    world: World, segment: Segment
+) -> None:
+    chief = client_for(world, "street_chief")
+    report = chief.get(f"/m/report?segment={segment.pk}").content.decode()
+    assert f'href="/m/fixed?segment={segment.pk}"' in report  # the chief's way to his own fix
+    page = chief.get(f"/m/fixed?segment={segment.pk}").content.decode()
+    assert "责任路段：兴隆大街 石油大街至兴隆大街段（XL-01）" in page
+    assert f'name="segment" value="{segment.pk}"' in page
+    assert 'value="兴隆大街 石油大街至兴隆大街段"' in page  # the address
+    r = chief.post(
+        "/m/fixed",
+        {
+            "title": "门前井盖松动",
+            "segment": str(segment.pk),
+            "lat": "30.605",
+            "lng": "104.01",
+            "before": photo("前.png"),
+            "after": photo("后.png"),
+            "result": "已垫稳",
+        },
+    )
+    assert r.status_code == 302
+    case = Case.objects.get(title="门前井盖松动")
+    assert SegmentCase.objects.get(case=case).segment == segment
 
 
 def test_a_stale_qr_link_opens_a_plain_report(world: World) -> None:

@@ -62,7 +62,7 @@
       for (const item of items) {
         const body = new FormData();
         for (const [k, v] of item.fields) body.append(k, v);
-        for (const f of item.files) body.append("photos", f.blob, f.name);
+        for (const f of item.files) body.append(f.field || "photos", f.blob, f.name);
         let res;
         try {
           res = await fetch(item.url, { method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" });
@@ -109,24 +109,51 @@
     });
   }
 
+  // Why the server refused a report: a service error names its field ({field: "after"}), a
+  // form's errors list each field's; each message goes next to its field, the rest on top.
+  function showRefusal(form, err) {
+    form.querySelectorAll(".js-error").forEach((el) => el.remove());
+    const details = err.details || {};
+    const byField = typeof details.field === "string" ? { [details.field]: [err.message] } : details;
+    const loose = [];
+    for (const [name, messages] of Object.entries(byField)) {
+      const input = form.querySelector('[name="' + name + '"]:not([type=hidden])');
+      if (!input) { loose.push(...[].concat(messages)); continue; }
+      const list = document.createElement("ul");
+      list.className = "errorlist js-error";
+      for (const m of [].concat(messages)) {
+        const li = document.createElement("li");
+        li.textContent = m;
+        list.appendChild(li);
+      }
+      input.after(list);
+    }
+    let box = form.querySelector(".error-box");
+    if (!box) { box = document.createElement("div"); box.className = "error-box"; box.setAttribute("role", "alert"); form.prepend(box); }
+    const message = err.message || t("提交失败");
+    box.textContent = loose.length ? t("{message}：{details}", { message, details: loose.join(t("；")) }) : message;
+  }
+
+  // A report form: the report page's, or a chief's own fix with its photos before and after.
   function setupReport(form) {
     const key = form.querySelector("input[name=submission_key]");
     if (key && !key.value) key.value = uuid();
-    const fileInput = form.querySelector("input[type=file]");
-    const previews = document.getElementById("photo-previews");
-    let photos = [];
-    if (fileInput) {
-      fileInput.addEventListener("change", async () => {
-        photos = await Promise.all(Array.from(fileInput.files).slice(0, 9).map(resize));
+    const picked = {}; // each file input's photos, shrunk, by the input's name
+    form.querySelectorAll("input[type=file]").forEach((input) => {
+      const previews = form.querySelector('[data-previews="' + input.name + '"]');
+      picked[input.name] = [];
+      input.addEventListener("change", async () => {
+        picked[input.name] = await Promise.all(Array.from(input.files).slice(0, 9).map(resize));
+        if (!previews) return;
         previews.innerHTML = "";
-        for (const p of photos) {
+        for (const p of picked[input.name]) {
           const img = document.createElement("img");
           img.src = URL.createObjectURL(p);
           img.alt = p.name;
           previews.appendChild(img);
         }
       });
-    }
+    });
 
     // Where the report is: a point picked on the map (in the map's system, which the server
     // converts) or the phone's GPS (WGS-84). Either way the person sees which street,
@@ -250,28 +277,26 @@
       const button = form.querySelector("button[type=submit]");
       button.disabled = true;
       const fields = [];
-      for (const [k, v] of new FormData(form)) if (k !== "photos") fields.push([k, v]);
-      const item = { key: key.value, url: form.action || location.pathname, fields, files: photos.map((p) => ({ name: p.name, blob: p })) };
+      for (const [k, v] of new FormData(form)) if (!(v instanceof File)) fields.push([k, v]);
+      const files = [];
+      for (const [field, list] of Object.entries(picked)) for (const p of list) files.push({ field, name: p.name, blob: p });
+      const item = { key: key.value, url: form.action || location.pathname, fields, files };
       const body = new FormData();
       for (const [k, v] of fields) body.append(k, v);
-      for (const f of item.files) body.append("photos", f.blob, f.name);
+      for (const f of files) body.append(f.field, f.blob, f.name);
       try {
         const res = await fetch(item.url, { method: "POST", body, headers: { Accept: "application/json", "X-CSRFToken": csrf() }, credentials: "same-origin" });
         const data = await res.json().catch(() => ({}));
         if (res.status === 201) { location.href = data.url; return; }
         if (res.status >= 500) throw new Error("server");
-        // Refused: show the reason and let the person correct it.
-        const err = data.error || {};
-        let box = form.querySelector(".error-box");
-        if (!box) { box = document.createElement("div"); box.className = "error-box"; box.setAttribute("role", "alert"); form.prepend(box); }
-        const details = err.details ? Object.values(err.details).flat().join(t("；")) : "";
-        const message = err.message || t("提交失败");
-        box.textContent = details ? t("{message}：{details}", { message, details }) : message;
+        showRefusal(form, data.error || {}); // refused: the person corrects it
       } catch (e) {
         if (!self.indexedDB) { form.submit(); return; }
         await queue.put(item);
         banner(t("无网络：反映已保存在手机上，联网后自动发送"));
-        form.reset(); photos = []; previews.innerHTML = ""; key.value = uuid();
+        form.reset(); key.value = uuid();
+        for (const name in picked) picked[name] = [];
+        form.querySelectorAll("[data-previews]").forEach((el) => { el.innerHTML = ""; });
       } finally { button.disabled = false; }
     });
   }
@@ -297,8 +322,7 @@
   }
 
   document.addEventListener("DOMContentLoaded", () => {
-    const form = document.getElementById("report-form");
-    if (form) setupReport(form);
+    document.querySelectorAll("#report-form, #fixed-form").forEach(setupReport);
     document.querySelectorAll("form.position-form").forEach(setupPosition);
     window.addEventListener("online", onlineState);
     window.addEventListener("offline", onlineState);
