@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "huying.grid",
     "huying.roads",
     "huying.coordination",
+    "huying.access",
     "huying.integrations",
     "huying.open311",
     "huying.ops",
