@@ -88,7 +88,10 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 def monthly_figures(actor: Actor, year: int, month: int) -> list[SenderFigures]:
     """Per sender: tasks sent in the month (refused ones included), refused at the gate,
-    flagged by the receiving community; senders with nothing that month are left out."""
+    flagged by the receiving community; senders with nothing that month are left out. The
+    district reads every sender, a department or a street its own unit."""
+    if actor.role not in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES:
+        return []
     start, end = month_bounds(year, month)
     rows = (
         tasks_visible_to(actor)
