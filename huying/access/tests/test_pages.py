@@ -1,0 +1,136 @@
+"""The public certificate pages and the API: scope (another unit's task is a 404), the gate's
+refusal as a structured error that is still recorded, and the figures."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from huying.access import services
+from huying.access.models import Application, ApplicationState, CommunityTask, ListKind, TaskState
+from huying.access.tests.helpers import publish_lists
+from huying.conftest import World
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(world: World, who: str) -> Client:
+    client = Client()
+    client.force_login(world.actor(who).user)
+    return client
+
+
+def _post(client: Client, url: str, body: dict[str, Any]) -> Any:
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+@pytest.mark.parametrize("url", ["/access/certificates/", "/m/certificates"])
+def test_anyone_reads_the_certificates_and_what_to_do_instead(world: World, url: str) -> None:
+    assert "清单尚未发布" in Client().get(url).content.decode()
+    items = publish_lists(world)
+    page = Client().get(url)
+    text = page.content.decode()
+    assert page.status_code == 200
+    certificate = items[ListKind.CERTIFICATE]
+    assert certificate.title in text and certificate.alternative in text
+    # Only certificates: the duties and the assisting work are not on the residents' page.
+    assert items[ListKind.DUTY].title not in text
+    english = Client(headers={"accept-language": "en"}).get(url).content.decode()
+    assert "Certificates communities no longer issue" in english
+
+
+def test_the_api_sends_through_the_gate_and_refuses_off_the_lists(world: World) -> None:
+    items = publish_lists(world)
+    dept = _client(world, "dept_cg")
+    body = {
+        "recipient_id": world.communities[0].pk,
+        "title": "入户核对常住人口",
+        "basis": "区人口普查领导小组通知",
+        "item_id": items[ListKind.ASSIST].pk,
+        "deadline": "2030-03-20",
+    }
+    sent = _post(dept, "/api/v1/access/tasks", body)
+    assert sent.status_code == 201, sent.content
+    assert sent.json()["state"] == TaskState.DELIVERED
+    refused = _post(dept, "/api/v1/access/tasks", {**body, "item_id": None})
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "not_on_access_list" and "未引用准入清单事项" in error["message"]
+    # The refusal is kept and counted, though the answer was an error.
+    task = CommunityTask.objects.get(pk=error["details"]["task_id"])
+    assert task.state == TaskState.REFUSED
+    figures = dept.get("/api/v1/access/figures", {"month": task.created_at.strftime("%Y-%m")})
+    assert [(f["sender"], f["sent"], f["refused"]) for f in figures.json()] == [("城管局", 2, 1)]
+    # Bad input: a structured error, nothing written.
+    bad = _post(dept, "/api/v1/access/tasks", {**body, "recipient_id": world.streets[0].pk})
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "recipient_id"
+    assert _post(dept, "/api/v1/access/tasks", {**body, "title": " "}).status_code == 422
+    assert CommunityTask.objects.count() == 2
+    assert _post(_client(world, "community"), "/api/v1/access/tasks", body).status_code == 403
+
+
+def test_tasks_in_scope_and_only_the_recipient_flags(world: World) -> None:
+    items = publish_lists(world)
+    task = services.task_send(
+        actor=world.actor("dept_cg"),
+        recipient_id=world.communities[0].pk,
+        title="报送辖区商户台账",
+        basis="局办公室通知",
+        item_id=items[ListKind.DUTY].pk,
+    )
+    services.task_send(
+        actor=world.actor("dept_cg"),
+        recipient_id=world.communities[0].pk,
+        title="无依据的任务",
+        basis="口头通知",
+    )
+    ids = {
+        who: [t["id"] for t in _client(world, who).get("/api/v1/access/tasks").json()]
+        for who in ("dept_cg", "dept_sw", "community", "hub", "street_b")
+    }
+    assert len(ids["dept_cg"]) == 2 and len(ids["hub"]) == 2
+    assert ids["community"] == [task.pk]
+    assert ids["dept_sw"] == [] and ids["street_b"] == []
+    url = f"/api/v1/access/tasks/{task.pk}/flag"
+    reason = {"reason": "实为部门台账报送"}
+    assert _post(_client(world, "dept_sw"), url, reason).status_code == 404
+    assert _post(_client(world, "dept_cg"), url, reason).status_code == 403
+    assert _post(_client(world, "community"), url, {"reason": " "}).status_code == 422
+    flagged = _post(_client(world, "community"), url, reason)
+    assert flagged.status_code == 200 and flagged.json()["flag_reason"] == "实为部门台账报送"
+    again = _post(_client(world, "community"), url, reason)
+    assert again.status_code == 409
+
+
+def test_the_api_applies_reviews_and_reads_the_lists(world: World) -> None:
+    publish_lists(world)
+    dept = _client(world, "dept_cg")
+    body = {
+        "kind": "assist",
+        "title": "协助开展食品安全宣传",
+        "legal_basis": "《食品安全法》第十条",
+        "funding": "每年 2 万元",
+        "staffing": "联络员 1 名",
+    }
+    missing = _post(dept, "/api/v1/access/applications", {**body, "staffing": ""})
+    assert missing.status_code == 422 and missing.json()["error"]["details"]["field"] == "staffing"
+    applied = _post(dept, "/api/v1/access/applications", body)
+    assert applied.status_code == 201
+    application_id = applied.json()["id"]
+    url = f"/api/v1/access/applications/{application_id}/review"
+    assert _post(dept, url, {"approve": True}).status_code == 403
+    assert _post(_client(world, "hub"), url, {"approve": True, "version": 9}).status_code == 409
+    assert _post(_client(world, "hub"), url, {"approve": False}).status_code == 422
+    approved = _post(_client(world, "hub"), url, {"approve": True, "version": 1})
+    assert approved.status_code == 200 and approved.json()["state"] == ApplicationState.APPROVED
+    assert Application.objects.get(pk=application_id).draft is not None
+    assert _client(world, "dept_sw").get("/api/v1/access/applications").json() == []
+    assist = dept.get("/api/v1/access/lists/assist").json()
+    assert assist["version"] == 1  # the approved item waits for the next publication
+    assert [i["title"] for i in assist["items"]] == ["协助开展人口普查"]
+    assert assist["items"][0]["funding"] == "每户普查经费 5 元，由统计局拨付"
+    assert dept.get("/api/v1/access/lists/other").status_code == 422
+    assert Client().get("/api/v1/access/lists/duty").status_code == 401
