@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huying.org.web.acting_context",
+                "huying.access.context.access_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.
             "builtins": ["template_partials.templatetags.partials"],

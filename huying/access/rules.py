@@ -16,3 +16,5 @@ ALL_FIGURE_ROLES = DISTRICT_FIGURE_ROLES
 
 #: Code prefixes of the items the hub numbers when it approves them.
 CODE_PREFIX = {"duty": "LZ", "assist": "XZ", "certificate": "ZM"}
+#: Who has the 社区准入 pages: the figures' readers, and the communities for their tasks.
+PAGE_ROLES = ALL_FIGURE_ROLES | SEND_ROLES | FLAG_ROLES

@@ -8,4 +8,8 @@ urlpatterns = [
     # Public: the certificates a community no longer issues, no sign-in.
     path("access/certificates/", views.certificates, name="certificates"),
     path("m/certificates", views.certificates_phone, name="certificates_phone"),
+    # The gate's figures and the tasks (senders, the district, the receiving communities).
+    path("access/", views.figures, name="figures"),
+    path("access/tasks/", views.tasks, name="tasks"),
+    path("access/tasks/<int:task_id>/flag", views.task_flag, name="task_flag"),
 ]

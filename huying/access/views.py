@@ -1,13 +1,26 @@
-"""社区工作准入 pages: the public certificate list (no sign-in, desk and phone)."""
+"""社区工作准入 pages: the public certificate list (no sign-in, desk and phone); the gate's
+monthly figures per sender (向社区摊派情况) with the drill-down to the tasks, where the
+receiving community flags a task that is off the lists."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+import re
 
-from huying.access.models import ListKind
-from huying.access.selectors import current_items, current_list
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from huying.access import rules, selectors, services
+from huying.access.models import ListKind, TaskState
+from huying.core.errors import DomainError, NotFound
+from huying.org.actors import Actor
+from huying.org.web import staff_view
+
+_MONTH = re.compile(r"(20\d{2})-(0[1-9]|1[0-2])")
 
 
 def _certificates(request: HttpRequest, template: str) -> HttpResponse:
@@ -15,8 +28,8 @@ def _certificates(request: HttpRequest, template: str) -> HttpResponse:
         request,
         template,
         {
-            "published": current_list(ListKind.CERTIFICATE),
-            "items": current_items(ListKind.CERTIFICATE),
+            "published": selectors.current_list(ListKind.CERTIFICATE),
+            "items": selectors.current_items(ListKind.CERTIFICATE),
             "nav": "certificates",
         },
     )
@@ -31,3 +44,88 @@ def certificates(request: HttpRequest) -> HttpResponse:
 @require_GET
 def certificates_phone(request: HttpRequest) -> HttpResponse:
     return _certificates(request, "access/certificates_phone.html")
+
+
+def _actor(request: HttpRequest) -> Actor:
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    if actor.role not in rules.PAGE_ROLES:
+        raise NotFound(_("页面不存在"))
+    return actor
+
+
+def _month(request: HttpRequest) -> tuple[int, int]:
+    """``?month=YYYY-MM``; this month when absent or malformed."""
+    found = _MONTH.fullmatch(request.GET.get("month", ""))
+    if found:
+        return int(found.group(1)), int(found.group(2))
+    today = timezone.localdate()
+    return today.year, today.month
+
+
+@require_GET
+@staff_view
+def figures(request: HttpRequest) -> HttpResponse:
+    actor = _actor(request)
+    year, month = _month(request)
+    rows = selectors.monthly_figures(actor, year, month)
+    return render(
+        request,
+        "access/figures.html",
+        {
+            "nav": "access",
+            "rows": rows,
+            "month": f"{year}-{month:02d}",
+            "totals": {
+                "sent": sum(r.sent for r in rows),
+                "refused": sum(r.refused for r in rows),
+                "flagged": sum(r.flagged for r in rows),
+            },
+        },
+    )
+
+
+@require_GET
+@staff_view
+def tasks(request: HttpRequest) -> HttpResponse:
+    """The tasks in scope, for a month and optionally one sender, refused or flagged ones."""
+    actor = _actor(request)
+    year, month = _month(request)
+    start, end = selectors.month_bounds(year, month)
+    qs = selectors.tasks_visible_to(actor).filter(created_at__gte=start, created_at__lt=end)
+    sender = request.GET.get("sender", "")
+    if sender.isdigit():
+        qs = qs.filter(sender_id=int(sender))
+    only = request.GET.get("only", "")
+    if only == "refused":
+        qs = qs.filter(state=TaskState.REFUSED)
+    elif only == "flagged":
+        qs = qs.filter(flagged_at__isnull=False)
+    return render(
+        request,
+        "access/tasks.html",
+        {
+            "nav": "access",
+            "tasks": list(qs[:500]),
+            "month": f"{year}-{month:02d}",
+            "may_flag": actor.role in rules.FLAG_ROLES,
+            "sees_figures": actor.role in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES,
+        },
+    )
+
+
+@require_POST
+@staff_view
+def task_flag(request: HttpRequest, task_id: int) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        services.task_flag(actor=actor, task_id=task_id, reason=request.POST.get("reason", ""))
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已标记为清单外任务，呼应办将核查"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    return redirect(back or "access:tasks")

@@ -13,6 +13,8 @@ from huying.access import services
 from huying.access.models import Application, ApplicationState, CommunityTask, ListKind, TaskState
 from huying.access.tests.helpers import publish_lists
 from huying.conftest import World
+from huying.org.models import Role
+from huying.org.services import grant_role, person_create
 
 pytestmark = pytest.mark.django_db
 
@@ -134,3 +136,64 @@ def test_the_api_applies_reviews_and_reads_the_lists(world: World) -> None:
     assert assist["items"][0]["funding"] == "每户普查经费 5 元，由统计局拨付"
     assert dept.get("/api/v1/access/lists/other").status_code == 422
     assert Client().get("/api/v1/access/lists/duty").status_code == 401
+
+
+def test_the_figures_page_and_its_drill_down(world: World) -> None:
+    items = publish_lists(world)
+    for item in (items[ListKind.DUTY], None):
+        services.task_send(
+            actor=world.actor("dept_cg"),
+            recipient_id=world.communities[0].pk,
+            title="报送辖区商户台账" if item is None else "组织居民议事",
+            basis="局办公室通知",
+            item_id=item.pk if item else None,
+        )
+    hub = _client(world, "hub")
+    page = hub.get("/access/").content.decode()
+    assert "城管局" in page and "社区准入" in page
+    refused = hub.get(
+        "/access/tasks/", {"sender": str(world.departments["cg"].pk), "only": "refused"}
+    ).content.decode()
+    assert "报送辖区商户台账" in refused and "组织居民议事" not in refused
+    assert "未引用准入清单事项" in refused
+    # A department reads its own; a grid worker has no such page.
+    assert "城管局" not in _client(world, "dept_sw").get("/access/").content.decode()
+    assert _client(world, "grid_worker").get("/access/").status_code == 404
+    assert Client().get("/access/").status_code == 302
+
+
+def test_the_community_flags_from_its_task_list(world: World) -> None:
+    items = publish_lists(world)
+    task = services.task_send(
+        actor=world.actor("dept_cg"),
+        recipient_id=world.communities[0].pk,
+        title="组织居民议事",
+        basis="局办公室通知",
+        item_id=items[ListKind.DUTY].pk,
+    )
+    community = _client(world, "community")
+    page = community.get("/access/tasks/").content.decode()
+    assert "组织居民议事" in page and "标记为清单外任务" in page
+    empty = community.post(f"/access/tasks/{task.pk}/flag", {"reason": " "}, follow=True)
+    assert "请填写标记理由" in empty.content.decode()
+    assert not CommunityTask.objects.get(pk=task.pk).flagged_at
+    done = community.post(f"/access/tasks/{task.pk}/flag", {"reason": "实为台账报送"}, follow=True)
+    assert "已标记为清单外任务" in done.content.decode()
+    assert CommunityTask.objects.get(pk=task.pk).flag_reason == "实为台账报送"
+    # Another community's staff: the task does not exist for them.
+    other = Client()
+    other.force_login(
+        grant_role(
+            user=person_create(username="cs_other", full_name="另一社区"),
+            role=Role.COMMUNITY_STAFF,
+            unit=world.communities[1],
+        ).user
+    )
+    assert "组织居民议事" not in other.get("/access/tasks/").content.decode()
+    assert other.post(f"/access/tasks/{task.pk}/flag", {"reason": "x"}).status_code == 404
+    assert (
+        _client(world, "street_b")
+        .post(f"/access/tasks/{task.pk}/flag", {"reason": "x"})
+        .status_code
+        == 404
+    )
