@@ -92,10 +92,19 @@ def monthly_figures(actor: Actor, year: int, month: int) -> list[SenderFigures]:
     district reads every sender, a department or a street its own unit."""
     if actor.role not in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES:
         return []
+    return _figures(tasks_visible_to(actor), year, month)
+
+
+def district_figures(district: OrgUnit, year: int, month: int) -> list[SenderFigures]:
+    """The same for the tasks sent to a district's communities (the monthly circular's)."""
+    tasks = CommunityTask.objects.filter(recipient__path__startswith=district.path)
+    return _figures(tasks, year, month)
+
+
+def _figures(tasks: QuerySet[CommunityTask], year: int, month: int) -> list[SenderFigures]:
     start, end = month_bounds(year, month)
     rows = (
-        tasks_visible_to(actor)
-        .filter(created_at__gte=start, created_at__lt=end)
+        tasks.filter(created_at__gte=start, created_at__lt=end)
         .values("sender")
         .annotate(
             sent=Count("pk"),
