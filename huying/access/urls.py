@@ -11,5 +11,6 @@ urlpatterns = [
     # The gate's figures and the tasks (senders, the district, the receiving communities).
     path("access/", views.figures, name="figures"),
     path("access/tasks/", views.tasks, name="tasks"),
+    path("access/tasks/new", views.task_new, name="task_new"),
     path("access/tasks/<int:task_id>/flag", views.task_flag, name="task_flag"),
 ]

@@ -9,14 +9,17 @@ import re
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from huying.access import rules, selectors, services
+from huying.access.forms import TaskForm
 from huying.access.models import ListKind, TaskState
 from huying.core.errors import DomainError, NotFound
+from huying.core.web import form_error
 from huying.org.actors import Actor
 from huying.org.web import staff_view
 
@@ -108,6 +111,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "tasks": list(qs[:500]),
             "month": f"{year}-{month:02d}",
             "may_flag": actor.role in rules.FLAG_ROLES,
+            "may_send": actor.role in rules.SEND_ROLES,
             "sees_figures": actor.role in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES,
         },
     )
@@ -129,3 +133,34 @@ def task_flag(request: HttpRequest, task_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
     return redirect(back or "access:tasks")
+
+
+@staff_view
+def task_new(request: HttpRequest) -> HttpResponse:
+    """A department or a street sends a task; refused at the gate, it is told why (and the
+    refusal is kept among its tasks)."""
+    actor = _actor(request)
+    if actor.role not in rules.SEND_ROLES:
+        raise NotFound(_("页面不存在"))
+    form = TaskForm(actor, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            task = services.task_send(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            form_error(form, exc)
+        else:
+            if task.state == TaskState.REFUSED:
+                messages.error(
+                    request, _("任务被拒收：{reason}").format(reason=task.refusal_reason)
+                )
+                return redirect(f"{reverse('access:tasks')}?only=refused")
+            messages.success(
+                request, _("任务已送达{community}").format(community=task.recipient.name)
+            )
+            return redirect("access:tasks")
+    return render(
+        request,
+        "access/task_new.html",
+        {"nav": "access", "form": form},
+        status=422 if form.errors else 200,
+    )

@@ -3,7 +3,8 @@ issues (1400 and 390 px, no sign-in), the hub's figures of tasks sent to communi
 drill-down to the refused ones, and the community flagging a task off the lists.
 
 Screenshots: ``access-certificates-{1400,390}px.png``, ``access-figures-1400px.png``,
-``access-refused-1400px.png``, ``access-flag-390px.png``."""
+``access-refused-1400px.png``, ``access-flag-390px.png``, ``access-send-1400px.png``,
+``access-send-refused-1400px.png``."""
 
 from __future__ import annotations
 
@@ -83,3 +84,28 @@ def test_the_hub_reads_the_gate_and_the_community_flags(
     expect(phone.locator("section.task", has_text="组织居民议事协商")).to_contain_text("社区已标记")
     fits(phone)
     shot(phone, "access-flag")
+
+
+def test_a_department_sends_a_task_and_the_gate_refuses_one_off_the_lists(
+    world: World, login: Callable[..., Page]
+) -> None:
+    build_lists(now=MONDAY_10AM)
+    page = login("dept_cg", next_url="/access/tasks/new")
+    page.select_option("#id_recipient_id", label="第1社区")
+    page.select_option("#id_item_id", label="XZ01 协助开展人口普查")
+    page.fill("#id_title", "入户核对常住人口")
+    page.fill("#id_basis", "区人口普查领导小组通知")
+    fits(page)
+    shot(page, "access-send")
+    page.click("main button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text("任务已送达第1社区")
+    page.goto(page.url.split("/access/")[0] + "/access/tasks/new")
+    page.select_option("#id_recipient_id", label="第1社区")
+    page.fill("#id_title", "报送辖区商户经营情况台账")
+    page.fill("#id_basis", "局办公室通知")
+    page.click("main button[type=submit]")
+    expect(page.locator(".messages")).to_contain_text("任务被拒收：未引用准入清单事项")
+    expect(page.locator("section.task")).to_have_count(1)
+    expect(page.locator("section.task")).to_contain_text("门口拒收")
+    shot(page, "access-send-refused")
+    assert CommunityTask.objects.filter(state="refused").count() == 1

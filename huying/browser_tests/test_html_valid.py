@@ -207,6 +207,7 @@ def _access_pages(world: World) -> dict[str, tuple[str | None, str]]:
         "access-figures": ("hub", "/access/"),
         "access-tasks-sender": ("dept_cg", "/access/tasks/"),
         "access-tasks-community": ("community", "/access/tasks/"),
+        "access-task-new": ("dept_cg", "/access/tasks/new"),
     }
 
 

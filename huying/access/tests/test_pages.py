@@ -197,3 +197,30 @@ def test_the_community_flags_from_its_task_list(world: World) -> None:
         .status_code
         == 404
     )
+
+
+def test_a_department_sends_a_task_from_the_page(world: World) -> None:
+    items = publish_lists(world)
+    dept = _client(world, "dept_cg")
+    form = dept.get("/access/tasks/new").content.decode()
+    assert items[ListKind.ASSIST].title in form and items[ListKind.CERTIFICATE].title not in form
+    body = {
+        "recipient_id": str(world.communities[0].pk),
+        "item_id": str(items[ListKind.ASSIST].pk),
+        "title": "入户核对常住人口",
+        "basis": "区人口普查领导小组通知",
+        "deadline": "",
+    }
+    sent = dept.post("/access/tasks/new", body, follow=True).content.decode()
+    assert "任务已送达第1社区" in sent
+    refused = dept.post("/access/tasks/new", {**body, "item_id": ""}, follow=True)
+    assert "任务被拒收：未引用准入清单事项" in refused.content.decode()
+    assert CommunityTask.objects.filter(state=TaskState.REFUSED).count() == 1
+    # Bad input: the form says it, nothing is written.
+    bad = dept.post("/access/tasks/new", {**body, "deadline": "2020-01-01"})
+    assert bad.status_code == 422 and "完成期限不能早于今天" in bad.content.decode()
+    assert CommunityTask.objects.count() == 2
+    # A street offers its own communities only; a community has no such page.
+    street = _client(world, "street").get("/access/tasks/new").content.decode()
+    assert "第1社区" in street and "第2社区" not in street
+    assert _client(world, "community").get("/access/tasks/new").status_code == 404
