@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy
 
-from huying.access.models import TASK_KINDS, ListKind
+from huying.access.models import TASK_KINDS, ApplicationAction, ListKind
 from huying.access.selectors import current_items
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -53,3 +53,48 @@ class TaskForm(forms.Form):
                 for kind in TASK_KINDS
             ),
         ]
+
+
+class ApplicationForm(forms.Form):
+    """A department's application; what each kind and action needs is the service's to say."""
+
+    kind = forms.ChoiceField(label=gettext_lazy("清单"), choices=ListKind.choices)
+    action = forms.ChoiceField(label=gettext_lazy("申请类型"), choices=ApplicationAction.choices)
+    title = forms.CharField(label=gettext_lazy("事项名称"), max_length=200, required=False)
+    legal_basis = forms.CharField(
+        label=gettext_lazy("法律依据"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    funding = forms.CharField(
+        label=gettext_lazy("随事经费"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("依法协助事项必填（权随责走、费随事转）"),
+    )
+    staffing = forms.CharField(
+        label=gettext_lazy("随事人员"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("依法协助事项必填"),
+    )
+    alternative = forms.CharField(
+        label=gettext_lazy("替代办法"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("不应出具的证明必填：居民改为怎样办理"),
+    )
+    code = forms.CharField(
+        label=gettext_lazy("编码"),
+        max_length=16,
+        required=False,
+        help_text=gettext_lazy("申请退出时填写现行清单中的事项编码"),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("退出理由"),
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )

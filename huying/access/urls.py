@@ -11,6 +11,14 @@ urlpatterns = [
     # The gate's figures and the tasks (senders, the district, the receiving communities).
     path("access/", views.figures, name="figures"),
     path("access/tasks/", views.tasks, name="tasks"),
+    path("access/lists/", views.lists, name="lists"),
+    path("access/lists/<str:kind>/publish", views.list_publish, name="list_publish"),
+    path("access/applications/", views.applications, name="applications"),
+    path(
+        "access/applications/<int:application_id>/review",
+        views.application_review,
+        name="application_review",
+    ),
     path("access/tasks/new", views.task_new, name="task_new"),
     path("access/tasks/<int:task_id>/flag", views.task_flag, name="task_flag"),
 ]

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from huying.access import rules, selectors, services
-from huying.access.forms import TaskForm
-from huying.access.models import ListKind, TaskState
+from huying.access.forms import ApplicationForm, TaskForm
+from huying.access.models import ApplicationState, ListKind, TaskState
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import form_error
 from huying.org.actors import Actor
@@ -164,3 +164,107 @@ def task_new(request: HttpRequest) -> HttpResponse:
         {"nav": "access", "form": form},
         status=422 if form.errors else 200,
     )
+
+
+def _kind(request: HttpRequest) -> str:
+    kind = request.GET.get("kind", "")
+    return kind if kind in ListKind.values else ListKind.DUTY
+
+
+@require_GET
+@staff_view
+def lists(request: HttpRequest) -> HttpResponse:
+    """The current version of each list; the hub sees what its draft changes and publishes."""
+    actor = _actor(request)
+    kind = _kind(request)
+    current = list(selectors.current_items(kind))
+    draft = selectors.draft_list(kind) if actor.role in rules.REVIEW_ROLES else None
+    changes: dict[str, list[str]] = {}
+    if draft is not None:
+        now = {i.code: i.title for i in draft.items.all()}
+        was = {i.code: i.title for i in current}
+        changes = {
+            "added": [f"{c} {t}" for c, t in now.items() if c not in was],
+            "withdrawn": [f"{c} {t}" for c, t in was.items() if c not in now],
+        }
+    return render(
+        request,
+        "access/lists.html",
+        {
+            "nav": "access",
+            "kind": kind,
+            "kinds": ListKind.choices,
+            "published": selectors.current_list(kind),
+            "items": current,
+            "draft": draft,
+            "changes": changes,
+            "sees_figures": actor.role in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES,
+        },
+    )
+
+
+@require_POST
+@staff_view
+def list_publish(request: HttpRequest, kind: str) -> HttpResponse:
+    actor = _actor(request)
+    try:
+        published = services.list_publish(actor=actor, kind=kind)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已发布第 {version} 版").format(version=published.version))
+    return redirect(f"{reverse('access:lists')}?kind={kind if kind in ListKind.values else ''}")
+
+
+@staff_view
+def applications(request: HttpRequest) -> HttpResponse:
+    """A department's applications and its form to apply; the hub's queue to review."""
+    actor = _actor(request)
+    applies = actor.role in rules.APPLY_ROLES
+    form = ApplicationForm(request.POST or None) if applies else None
+    if request.method == "POST":
+        if form is None:
+            raise NotFound(_("页面不存在"))
+        if form.is_valid():
+            try:
+                services.application_submit(actor=actor, **form.cleaned_data)
+            except DomainError as exc:
+                form_error(form, exc)
+            else:
+                messages.success(request, _("申请已提交，等待呼应办审核"))
+                return redirect("access:applications")
+    return render(
+        request,
+        "access/applications.html",
+        {
+            "nav": "access",
+            "form": form,
+            "applications": list(selectors.applications_visible_to(actor)[:200]),
+            "reviews": actor.role in rules.REVIEW_ROLES,
+            "pending": ApplicationState.PENDING,
+            "sees_figures": actor.role in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES,
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@require_POST
+@staff_view
+def application_review(request: HttpRequest, application_id: int) -> HttpResponse:
+    actor = _actor(request)
+    version = request.POST.get("version", "")
+    try:
+        services.application_decide(
+            actor=actor,
+            application_id=application_id,
+            approve=request.POST.get("approve") == "1",
+            reason=request.POST.get("reason", ""),
+            version=int(version) if version.isdigit() else None,
+        )
+    except NotFound:
+        raise
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已审核"))
+    return redirect("access:applications")

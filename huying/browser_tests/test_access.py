@@ -4,7 +4,7 @@ drill-down to the refused ones, and the community flagging a task off the lists.
 
 Screenshots: ``access-certificates-{1400,390}px.png``, ``access-figures-1400px.png``,
 ``access-refused-1400px.png``, ``access-flag-390px.png``, ``access-send-1400px.png``,
-``access-send-refused-1400px.png``."""
+``access-send-refused-1400px.png``, ``access-applications-1400px.png``, ``access-lists-1400px.png``."""
 
 from __future__ import annotations
 
@@ -109,3 +109,29 @@ def test_a_department_sends_a_task_and_the_gate_refuses_one_off_the_lists(
     expect(page.locator("section.task")).to_contain_text("门口拒收")
     shot(page, "access-send-refused")
     assert CommunityTask.objects.filter(state="refused").count() == 1
+
+
+def test_the_hub_reviews_an_application_into_the_draft_and_publishes_it(
+    world: World, login: Callable[..., Page]
+) -> None:
+    build_lists(now=MONDAY_10AM)
+    services.application_submit(
+        actor=world.actor("dept_cg"),
+        kind=ListKind.ASSIST,
+        title="协助开展食品安全宣传",
+        legal_basis="《中华人民共和国食品安全法》第十条",
+        funding="市场监管局每年拨付 2 万元",
+        staffing="市场监管所联络员 1 名",
+    )
+    page = login("hub", next_url="/access/applications/")
+    card = page.locator("section.application", has_text="协助开展食品安全宣传")
+    fits(page)
+    shot(page, "access-applications")
+    card.locator("button[value='1']").click()
+    expect(page.locator(".messages")).to_contain_text("已审核")
+    page.goto(page.url.split("/access/")[0] + "/access/lists/?kind=assist")
+    expect(page.locator("main")).to_contain_text("XZ35 协助开展食品安全宣传")
+    page.locator("main button[type=submit]").click()
+    expect(page.locator(".messages")).to_contain_text("已发布第 2 版")
+    expect(page.locator("tbody tr")).to_have_count(35)
+    shot(page, "access-lists")

@@ -193,6 +193,18 @@ def _access_pages(world: World) -> dict[str, tuple[str | None, str]]:
     from huying.demo.access import build_lists
 
     build_lists(now=MONDAY_10AM)
+    services.application_submit(
+        actor=world.actor("dept_cg"),
+        kind=ListKind.ASSIST,
+        title="协助开展食品安全宣传",
+        legal_basis="《食品安全法》第十条",
+        funding="每年 2 万元",
+        staffing="联络员 1 名",
+    )
+    services.item_add(
+        actor=world.actor("hub"), kind=ListKind.ASSIST, title="协助开展防诈宣传", legal_basis="法",
+        funding="1 万元", staffing="1 名",
+    )  # fmt: skip
     for item in (current_items(ListKind.DUTY).first(), None):
         services.task_send(
             actor=world.actor("dept_cg"),
@@ -208,6 +220,9 @@ def _access_pages(world: World) -> dict[str, tuple[str | None, str]]:
         "access-tasks-sender": ("dept_cg", "/access/tasks/"),
         "access-tasks-community": ("community", "/access/tasks/"),
         "access-task-new": ("dept_cg", "/access/tasks/new"),
+        "access-lists": ("hub", "/access/lists/?kind=assist"),
+        "access-applications-dept": ("dept_cg", "/access/applications/"),
+        "access-applications-hub": ("hub", "/access/applications/"),
     }
 
 

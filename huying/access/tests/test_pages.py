@@ -224,3 +224,49 @@ def test_a_department_sends_a_task_from_the_page(world: World) -> None:
     street = _client(world, "street").get("/access/tasks/new").content.decode()
     assert "第1社区" in street and "第2社区" not in street
     assert _client(world, "community").get("/access/tasks/new").status_code == 404
+
+
+def test_a_department_applies_and_the_hub_approves_and_publishes_from_the_pages(
+    world: World,
+) -> None:
+    publish_lists(world)
+    dept = _client(world, "dept_cg")
+    body = {
+        "kind": "assist",
+        "action": "add",
+        "title": "协助开展食品安全宣传",
+        "legal_basis": "《食品安全法》第十条",
+        "funding": "每年 2 万元",
+        "staffing": "",
+    }
+    missing = dept.post("/access/applications/", body)
+    assert missing.status_code == 422 and "请填写随事人员" in missing.content.decode()
+    assert not Application.objects.exists()
+    done = dept.post("/access/applications/", {**body, "staffing": "联络员 1 名"}, follow=True)
+    assert "申请已提交" in done.content.decode()
+    application = Application.objects.get()
+    hub = _client(world, "hub")
+    assert "核准，纳入下一版" in hub.get("/access/applications/").content.decode()
+    refuse = hub.post(
+        f"/access/applications/{application.pk}/review", {"approve": "0"}, follow=True
+    )
+    assert "请填写不予核准的理由" in refuse.content.decode()
+    hub.post(
+        f"/access/applications/{application.pk}/review",
+        {"approve": "1", "version": str(application.version)},
+    )
+    assert Application.objects.get().state == ApplicationState.APPROVED
+    draft = hub.get("/access/lists/?kind=assist").content.decode()
+    assert "XZ02 协助开展食品安全宣传" in draft and "发布此版" in draft
+    # A department reads the lists but has no draft to publish.
+    assert "发布此版" not in dept.get("/access/lists/?kind=assist").content.decode()
+    assert dept.post("/access/lists/assist/publish").status_code == 302
+    assert "协助开展食品安全宣传" not in dept.get("/access/lists/?kind=assist").content.decode()
+    hub.post("/access/lists/assist/publish")
+    page = dept.get("/access/lists/?kind=assist").content.decode()
+    assert "协助开展食品安全宣传" in page and "联络员 1 名" in page
+    # Another department's application is not shown.
+    assert (
+        "协助开展食品安全宣传"
+        not in _client(world, "dept_sw").get("/access/applications/").content.decode()
+    )
