@@ -10,8 +10,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.access import rules
 from huying.access.models import (
@@ -34,8 +37,11 @@ from huying.core.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from huying.core.i18n import site_text
+from huying.core.notify import notify
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
+from huying.org.selectors import user_ids_with_roles
 
 ITEM_FIELDS = ("code", "title", "legal_basis", "department", "funding", "staffing", "alternative")
 
@@ -444,4 +450,30 @@ def task_flag(
         change_record(
             actor=actor, action="access.task.flag", obj=task, now=now, after={"reason": reason}
         )
+        _tell_hub(task, now)
     return task
+
+
+def _tell_hub(task: CommunityTask, now: datetime) -> None:
+    """The complaint reaches the hub of the community's district (their inbox and channels)."""
+    district_id = task.recipient.path.strip("/").split("/")[0]
+    hubs = OrgUnit.objects.filter(kind=OrgUnit.Kind.HUB, path__startswith=f"/{district_id}/")
+    message = format_lazy(
+        gettext_lazy("{community}将{sender}派发的「{title}」标记为清单外任务：{reason}"),
+        community=task.recipient.name,
+        sender=task.sender.name,
+        title=task.title,
+        reason=task.flag_reason,
+    )
+    local = timezone.localtime(task.created_at)
+    notify(
+        recipient_ids=user_ids_with_roles(
+            list(hubs.values_list("pk", flat=True)), sorted(rules.REVIEW_ROLES)
+        ),
+        kind="access_flag",
+        subject=site_text(format_lazy(gettext_lazy("社区任务 {id}"), id=task.pk)),
+        message=site_text(message),
+        now=now,
+        title=task.title,
+        url=f"{reverse('access:tasks')}?month={local:%Y-%m}&only=flagged#task-{task.pk}",
+    )

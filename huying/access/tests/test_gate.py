@@ -20,7 +20,7 @@ from huying.core.errors import (
     NotFound,
     PermissionDenied,
 )
-from huying.core.models import ChangeLog
+from huying.core.models import ChangeLog, Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -139,6 +139,14 @@ def test_the_recipient_flags_a_task_as_off_the_lists(world: World) -> None:
     )
     assert flagged.flagged_at == later and flagged.version == 2
     assert flagged.flag_reason == "实为部门自身的台账报送，未随事拨付经费"
+    # The complaint reaches the hub's people, not the sender's.
+    told = Notification.objects.filter(kind="access_flag")
+    assert {n.recipient_id for n in told} == {
+        world.actor("hub").user.pk,
+        world.actor("hub_sup").user.pk,
+    }
+    assert "第1社区将城管局派发的「入户核对常住人口」标记为清单外任务" in told[0].message
+    assert told[0].url.endswith(f"#task-{task.pk}")
     with pytest.raises(InvalidTransition):
         services.task_flag(actor=world.actor("community"), task_id=task.pk, reason="再次")
     # The hub sees it among all tasks; the figures count it.
