@@ -198,3 +198,25 @@ class CommunityTask(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+def attachment_path(instance: TaskAttachment, filename: str) -> str:
+    """``filename`` is generated (``<uuid>.<ext>``): the client's name is only data."""
+    return f"access/{instance.task_id}/{filename}"
+
+
+class TaskAttachment(models.Model):
+    """A file sent with a delivered task, read only through the scope-checked view."""
+
+    task = models.ForeignKey(CommunityTask, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

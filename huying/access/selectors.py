@@ -12,7 +12,14 @@ from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from huying.access import rules
-from huying.access.models import AccessItem, AccessList, Application, CommunityTask, TaskState
+from huying.access.models import (
+    AccessItem,
+    AccessList,
+    Application,
+    CommunityTask,
+    TaskAttachment,
+    TaskState,
+)
 from huying.core.errors import NotFound
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -52,7 +59,9 @@ def application_get(actor: Actor, application_id: int) -> Application:
 def tasks_visible_to(actor: Actor) -> QuerySet[CommunityTask]:
     """The hub and the district see all; a sender its own (refused ones too); a community
     what reached it (a refused task never did)."""
-    qs = CommunityTask.objects.select_related("sender", "recipient", "item__access_list")
+    qs = CommunityTask.objects.select_related(
+        "sender", "recipient", "item__access_list"
+    ).prefetch_related("attachments")
     if actor.sees_all:
         return qs
     if actor.role in rules.SEND_ROLES:
@@ -66,6 +75,16 @@ def task_get(actor: Actor, task_id: int) -> CommunityTask:
     found = tasks_visible_to(actor).filter(pk=task_id).first()
     if found is None:
         raise NotFound(_("任务不存在或无权查看"))
+    return found
+
+
+def attachment_get(actor: Actor, attachment_id: int) -> TaskAttachment:
+    """A task's file, for whoever sees the task."""
+    found = TaskAttachment.objects.filter(
+        pk=attachment_id, task__in=tasks_visible_to(actor)
+    ).first()
+    if found is None:
+        raise NotFound(_("附件不存在或无权查看"))
     return found
 
 

@@ -5,9 +5,13 @@ is the exception by design: its refusal is what gets written, and counted."""
 from __future__ import annotations
 
 import re
+import uuid
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
 from django.urls import reverse
@@ -26,6 +30,7 @@ from huying.access.models import (
     ApplicationState,
     CommunityTask,
     ListKind,
+    TaskAttachment,
     TaskState,
 )
 from huying.access.selectors import application_get, task_get
@@ -37,6 +42,7 @@ from huying.core.errors import (
     PermissionDenied,
     RuleViolation,
 )
+from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
 from huying.core.i18n import site_text
 from huying.core.notify import notify
 from huying.org.actors import Actor
@@ -383,6 +389,7 @@ def task_send(
     basis: str,
     item_id: int | None = None,
     deadline: date | None = None,
+    files: Sequence[UploadedFile] = (),
     now: datetime | None = None,
 ) -> CommunityTask:
     """Send work to a community committee through the gate. Well-formed but citing no
@@ -403,7 +410,32 @@ def task_send(
         raise InvalidInput(_("街道只能向本街道的社区派发任务"), field="recipient_id")
     if deadline is not None and deadline < timezone.localdate(now):
         raise InvalidInput(_("完成期限不能早于今天"), field="deadline")
+    if len(files) > FILES_PER_UPLOAD:
+        raise InvalidInput(_("一次最多上传 %(n)d 个附件") % {"n": FILES_PER_UPLOAD}, field="files")
+    checked = [check_upload(f) for f in files]
     item, refusal = _gate(item_id)
+    saved: list[str] = []
+    try:
+        task = _task_create(actor, recipient, item, deadline, refusal, values, checked, saved, now)
+    except BaseException:
+        for name in saved:  # storage is not transactional: a failed send leaves no file
+            default_storage.delete(name)
+        raise
+    return task
+
+
+def _task_create(
+    actor: Actor,
+    recipient: OrgUnit,
+    item: AccessItem | None,
+    deadline: date | None,
+    refusal: str,
+    values: dict[str, str],
+    checked: list[CheckedFile],
+    saved: list[str],
+    now: datetime,
+) -> CommunityTask:
+    """The task and, when it passed the gate, its files (a refused one keeps none)."""
     with transaction.atomic():
         task = CommunityTask.objects.create(
             sender=actor.unit,
@@ -423,6 +455,19 @@ def task_send(
             now=now,
             after={"state": task.state, "item": item.pk if item else None, "reason": refusal},
         )
+        for c in checked if not refusal else []:
+            name = default_storage.save(
+                f"access/{task.pk}/{uuid.uuid4().hex}{c.extension}", c.content
+            )
+            saved.append(name)
+            TaskAttachment.objects.create(
+                task=task,
+                file=name,
+                name=c.name,
+                content_type=c.content_type,
+                size=c.size,
+                sha256=c.sha256,
+            )
     return task
 
 

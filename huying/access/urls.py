@@ -20,5 +20,6 @@ urlpatterns = [
         name="application_review",
     ),
     path("access/tasks/new", views.task_new, name="task_new"),
+    path("access/files/<int:attachment_id>", views.task_file, name="task_file"),
     path("access/tasks/<int:task_id>/flag", views.task_flag, name="task_flag"),
 ]

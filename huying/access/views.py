@@ -19,7 +19,7 @@ from huying.access import rules, selectors, services
 from huying.access.forms import ApplicationForm, TaskForm
 from huying.access.models import ApplicationState, ListKind, TaskState
 from huying.core.errors import DomainError, NotFound
-from huying.core.web import form_error
+from huying.core.web import form_error, protected_file
 from huying.org.actors import Actor
 from huying.org.web import staff_view
 
@@ -145,7 +145,9 @@ def task_new(request: HttpRequest) -> HttpResponse:
     form = TaskForm(actor, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            task = services.task_send(actor=actor, **form.cleaned_data)
+            task = services.task_send(
+                actor=actor, files=request.FILES.getlist("files"), **form.cleaned_data
+            )
         except DomainError as exc:
             form_error(form, exc)
         else:
@@ -268,3 +270,15 @@ def application_review(request: HttpRequest, application_id: int) -> HttpRespons
     else:
         messages.success(request, _("已审核"))
     return redirect("access:applications")
+
+
+@require_GET
+@staff_view
+def task_file(request: HttpRequest, attachment_id: int) -> HttpResponse:
+    attachment = selectors.attachment_get(_actor(request), attachment_id)
+    return protected_file(
+        attachment.file.name or "",
+        content_type=attachment.content_type,
+        filename=attachment.name,
+        inline=attachment.content_type.startswith("image/"),
+    )

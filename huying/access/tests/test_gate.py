@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from huying.access import selectors, services
-from huying.access.models import AccessItem, CommunityTask, ListKind, TaskState
+from huying.access.models import AccessItem, CommunityTask, ListKind, TaskAttachment, TaskState
 from huying.access.tests.helpers import publish_lists
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import (
@@ -21,6 +23,7 @@ from huying.core.errors import (
     PermissionDenied,
 )
 from huying.core.models import ChangeLog, Notification
+from huying.core.tests.images import png
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +197,32 @@ def test_monthly_figures_per_sender_in_scope(world: World) -> None:
     assert [(f.sender.name, f.sent) for f in own] == [("水务局", 1)]
     assert selectors.monthly_figures(world.actor("community"), 2026, 3) == []
     assert selectors.monthly_figures(world.actor("hub"), 2026, 2) == []
+
+
+def _png(name: str = "通知.png") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png(), content_type="image/png")
+
+
+def test_a_delivered_task_keeps_its_attachments_a_refused_one_none(
+    world: World, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    items = publish_lists(world)
+    task = _send(world, items[ListKind.DUTY], files=[_png()])
+    attachment = TaskAttachment.objects.get(task=task)
+    assert attachment.name == "通知.png" and attachment.content_type == "image/png"
+    assert (tmp_path / (attachment.file.name or "")).is_file()
+    refused = _send(world, None, files=[_png()])
+    assert not refused.attachments.exists()
+    assert len(list(tmp_path.rglob("*.png"))) == 1
+    # Too many files, or one that is not what it says: refused before anything is written.
+    with pytest.raises(InvalidInput):
+        _send(world, items[ListKind.DUTY], files=[_png(f"{n}.png") for n in range(10)])
+    with pytest.raises(InvalidInput):
+        bad = SimpleUploadedFile("x.png", b"not a picture", content_type="image/png")
+        _send(world, items[ListKind.DUTY], files=[bad])
+    assert CommunityTask.objects.count() == 2 and TaskAttachment.objects.count() == 1
+    # Whoever sees the task reads its file; anyone else: 404.
+    assert selectors.attachment_get(world.actor("community"), attachment.pk) == attachment
+    with pytest.raises(NotFound):
+        selectors.attachment_get(world.actor("dept_sw"), attachment.pk)

@@ -4,15 +4,25 @@ refusal as a structured error that is still recorded, and the figures."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from huying.access import services
-from huying.access.models import Application, ApplicationState, CommunityTask, ListKind, TaskState
+from huying.access.models import (
+    Application,
+    ApplicationState,
+    CommunityTask,
+    ListKind,
+    TaskAttachment,
+    TaskState,
+)
 from huying.access.tests.helpers import publish_lists
 from huying.conftest import World
+from huying.core.tests.images import png
 from huying.org.models import Role
 from huying.org.services import grant_role, person_create
 
@@ -270,3 +280,27 @@ def test_a_department_applies_and_the_hub_approves_and_publishes_from_the_pages(
         "协助开展食品安全宣传"
         not in _client(world, "dept_sw").get("/access/applications/").content.decode()
     )
+
+
+def test_a_task_s_attachment_is_read_in_scope(world: World, settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    items = publish_lists(world)
+    dept = _client(world, "dept_cg")
+    sent = dept.post(
+        "/access/tasks/new",
+        {
+            "recipient_id": str(world.communities[0].pk),
+            "item_id": str(items[ListKind.DUTY].pk),
+            "title": "组织居民议事",
+            "basis": "区里通知",
+            "files": [SimpleUploadedFile("通知.png", png(), content_type="image/png")],
+        },
+        follow=True,
+    )
+    assert "任务已送达" in sent.content.decode()
+    attachment = TaskAttachment.objects.get()
+    community = _client(world, "community")
+    assert "通知.png" in community.get("/access/tasks/").content.decode()
+    answer = community.get(f"/access/files/{attachment.pk}")
+    assert answer.status_code == 200 and answer["Content-Type"] == "image/png"
+    assert _client(world, "dept_sw").get(f"/access/files/{attachment.pk}").status_code == 404
