@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
+from huying.access.api import router as access_router
 from huying.cases.api import router as cases_router
 from huying.catalogue.api import router as catalogue_router
 from huying.coordination.api import router as coordination_router
@@ -132,6 +133,7 @@ api.add_router("", hotline_router)
 api.add_router("", roads_router)
 api.add_router("", coordination_router)
 api.add_router("", onewindow_router)
+api.add_router("", access_router)
 api.add_router("", grid_router)
 
 

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "huying.roads",
     "huying.coordination",
     "huying.onewindow",
+    "huying.access",
     "huying.integrations",
     "huying.open311",
     "huying.ops",
@@ -91,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huying.org.web.acting_context",
+                "huying.access.context.access_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.
             "builtins": ["template_partials.templatetags.partials"],

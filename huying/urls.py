@@ -25,6 +25,8 @@ urlpatterns = [
     path("m/patrol/", include("huying.grid.urls")),
     # 街长制: the public boards and the keepers' pages.
     path("", include("huying.roads.urls")),
+    # 社区工作准入: the public certificate list (desk and phone).
+    path("", include("huying.access.urls")),
     path("m/informants/", include("huying.grid.informant_urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),

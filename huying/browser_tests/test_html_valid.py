@@ -18,7 +18,7 @@ from django.test import Client
 
 from huying.cases.models import Assignment, CaseState
 from huying.cases.tests.helpers import case_in_state, fixed_case
-from huying.conftest import World
+from huying.conftest import MONDAY_10AM, World
 from huying.core.models import WorkdayOverride
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
@@ -221,6 +221,48 @@ def _onewindow_pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
+def _access_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """社区工作准入: the public certificate list (desk and phone), the gate's figures, and the
+    community's tasks with one refused and one to flag."""
+    from huying.access import services
+    from huying.access.models import ListKind
+    from huying.access.selectors import current_items
+    from huying.demo.access import build_lists
+
+    build_lists(now=MONDAY_10AM)
+    services.application_submit(
+        actor=world.actor("dept_cg"),
+        kind=ListKind.ASSIST,
+        title="协助开展食品安全宣传",
+        legal_basis="《食品安全法》第十条",
+        funding="每年 2 万元",
+        staffing="联络员 1 名",
+    )
+    services.item_add(
+        actor=world.actor("hub"), kind=ListKind.ASSIST, title="协助开展防诈宣传", legal_basis="法",
+        funding="1 万元", staffing="1 名",
+    )  # fmt: skip
+    for item in (current_items(ListKind.DUTY).first(), None):
+        services.task_send(
+            actor=world.actor("dept_cg"),
+            recipient_id=world.communities[0].pk,
+            title="入户核对常住人口",
+            basis="区里通知",
+            item_id=item.pk if item else None,
+        )
+    return {
+        "access-certificates": (None, "/access/certificates/"),
+        "access-certificates-phone": (None, "/m/certificates"),
+        "access-figures": ("hub", "/access/"),
+        "access-tasks-sender": ("dept_cg", "/access/tasks/"),
+        "access-tasks-community": ("community", "/access/tasks/"),
+        "access-task-new": ("dept_cg", "/access/tasks/new"),
+        "access-lists": ("hub", "/access/lists/?kind=assist"),
+        "access-applications-dept": ("dept_cg", "/access/applications/"),
+        "access-applications-hub": ("hub", "/access/applications/"),
+    }
+
+
 def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -> None:
     java = shutil.which("java")
     if java is None:
@@ -228,8 +270,14 @@ def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -
             pytest.fail("java not found: .ci/run installs openjdk-17-jre-headless")
         pytest.skip("java not found (apt-get install default-jre-headless)")
     settings.MEDIA_ROOT = tmp_path / "media"  # the hotline's uploads
-    pages = _pages(world) | _evaluation_pages(world) | _hotline_pages(world) | _grid_pages(world)
-    pages |= _onewindow_pages(world)
+    pages = (
+        _pages(world)
+        | _evaluation_pages(world)
+        | _hotline_pages(world)
+        | _grid_pages(world)
+        | _onewindow_pages(world)
+        | _access_pages(world)
+    )
     for name, (who, url) in pages.items():
         # Each page in Chinese (the default) and in English (huying/locale).
         for suffix, headers in (("", {}), ("-en", {"Accept-Language": "en"})):

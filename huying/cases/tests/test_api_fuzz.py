@@ -83,6 +83,23 @@ ROW_RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/joint-operations/{operation_id}/photos": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },
+    "POST /api/v1/access/applications": {
+        "title": "given to add an item",
+        "legal_basis": "given to add an item",
+        "funding": "given to add an assisting item",
+        "staffing": "given to add an assisting item",
+        "alternative": "given to add a certificate",
+        "code": "an item of the current list, to withdraw it",
+        "reason": "given to withdraw an item",
+    },
+    "POST /api/v1/access/applications/{application_id}/review": {
+        "reason": "given to refuse an application"
+    },
+    "POST /api/v1/access/tasks": {
+        "recipient_id": "an active community (a street's own)",
+        "deadline": "not before today",
+        "item_id": "an item of a current duty or assist list (else refused at the gate)",
+    },
     "POST /api/v1/street-chief/fixes": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },

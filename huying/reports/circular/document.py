@@ -154,6 +154,7 @@ def circular_document(
     _overdue_and_returned(doc, f)
     _notable(doc, f)
     _joint_operations(doc, f)
+    _community_tasks(doc, f)
     _requirements(doc, f)
     return doc
 
@@ -550,8 +551,39 @@ def _joint_operations(doc: CircularDocument, f: dict[str, Any]) -> None:
         doc.p(_("（另有{n}次，略。）").format(n=ops["total"] - len(ops["rows"])))
 
 
+def _community_tasks(doc: CircularDocument, f: dict[str, Any]) -> None:
+    """七、向社区摊派情况 (社区工作准入's gate); a snapshot taken before the section existed
+    says nothing of it."""
+    part = f.get("community_tasks")
+    if part is None:
+        return
+    doc.h1(_("七、向社区摊派情况"))
+    if not part["sent"]:
+        doc.p(_("本月没有向社区派发的任务。"))
+        return
+    doc.p(
+        _(
+            "本月各单位向社区派发任务{sent}件，其中未引用准入清单事项、在门口拒收{refused}件，"
+            "社区标记为清单外任务{flagged}件："
+        ).format(sent=part["sent"], refused=part["refused"], flagged=part["flagged"])
+    )
+    doc.blocks.append(
+        Table(
+            columns=[_("派发单位"), _("派发"), _("门口拒收"), _("被社区标记")],
+            rows=[
+                [r["name"], str(r["sent"]), str(r["refused"]), str(r["flagged"])]
+                for r in part["rows"]
+            ],
+            widths=[4, 2, 2, 2],
+            align=["left", "right", "right", "right"],
+        )
+    )
+    if part["senders"] > len(part["rows"]):
+        doc.p(_("（另有{n}个单位，略。）").format(n=part["senders"] - len(part["rows"])))
+
+
 def _requirements(doc: CircularDocument, f: dict[str, Any]) -> None:
-    doc.h1(_("七、工作要求"))
+    doc.h1(_("八、工作要求") if "community_tasks" in f else _("七、工作要求"))
     doc.p(
         _(
             "（一）各区级部门要对照本通报，逐件分析评议失分和超期、退回事件的原因，严格按时限报到、办理和反馈，"

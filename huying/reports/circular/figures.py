@@ -35,6 +35,7 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from huying.access.selectors import district_figures
 from huying.cases.models import Assignment, CaseEvent
 from huying.coordination.selectors import operations_held
 from huying.evaluation import indicators as ind
@@ -136,6 +137,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
         "returned": returned,
         "notable": _notable(scope),
         "joint_operations": _joint_operations(scope),
+        "community_tasks": _community_tasks(district, year, month),
     }
 
 
@@ -445,5 +447,20 @@ def _joint_operations(scope: Scope) -> dict[str, Any]:
                 "results": op.results,
             }
             for op in ops[:LIST_LIMIT]
+        ],
+    }
+
+
+def _community_tasks(district: OrgUnit, year: int, month: int) -> dict[str, Any]:
+    """向社区摊派情况: each sender's tasks to the communities, refused at the gate, flagged."""
+    rows = district_figures(district, year, month)
+    return {
+        "sent": sum(r.sent for r in rows),
+        "refused": sum(r.refused for r in rows),
+        "flagged": sum(r.flagged for r in rows),
+        "senders": len(rows),
+        "rows": [
+            {"name": r.sender.name, "sent": r.sent, "refused": r.refused, "flagged": r.flagged}
+            for r in rows[:LIST_LIMIT]
         ],
     }

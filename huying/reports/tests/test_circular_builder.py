@@ -137,7 +137,7 @@ def test_outline_has_the_sections_tables_and_charts(figures: dict[str, Any]) -> 
     assert doc.title == "关于2026年3月“街道呼·部门应”工作情况的通报"
     assert doc.date == "二〇二六年四月二日"
     top = [b.text for b in doc.blocks if isinstance(b, Heading) and b.level == 1]
-    assert [t[:2] for t in top] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、"]
+    assert [t[:2] for t in top] == ["一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、"]
     assert sum(isinstance(b, Figure) for b in doc.blocks) == 2
     ranking = next(b for b in doc.blocks if isinstance(b, Table))
     assert ranking.rows[0] == ["1", "城管局", "3", "81.67"]

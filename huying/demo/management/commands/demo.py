@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from huying.core.errors import InvalidInput
 from huying.core.models import ApiToken, Notification
+from huying.demo.access import build_access
 from huying.demo.coordination import build_coordination
 from huying.demo.district import (
     DEMO_RESIDENT_PHONE,
@@ -215,6 +216,9 @@ class Command(BaseCommand):
                 f"  会商与联合执法 meetings and joint operations: {build_coordination(district)}"
             )
             self.stdout.write(f"  一口受理 one-window services: {build_onewindow(district)}")
+            self.stdout.write(
+                f"  社区工作准入 access lists and community tasks: {build_access(district)}"
+            )
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
