@@ -173,7 +173,7 @@ class Qualification(models.Model):
         verbose_name = _("事项资格")
         verbose_name_plural = _("事项资格")
         constraints = [
-            models.UniqueConstraint(fields=["person", "item"], name="onewindow_qualification")
+            models.UniqueConstraint(fields=["person", "item"], name="onewindow_qualification_once")
         ]
 
     def __str__(self) -> str:

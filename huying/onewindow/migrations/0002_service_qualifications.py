@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
                 'verbose_name': '事项资格',
                 'verbose_name_plural': '事项资格',
                 'ordering': ['person', 'item__code'],
-                'constraints': [models.UniqueConstraint(fields=('person', 'item'), name='onewindow_qualification')],
+                'constraints': [models.UniqueConstraint(fields=('person', 'item'), name='onewindow_qualification_once')],
             },
         ),
     ]
