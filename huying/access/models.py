@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from huying.core.models import StoredFile
 from huying.org.models import OrgUnit
 
 
@@ -205,18 +206,8 @@ def attachment_path(instance: TaskAttachment, filename: str) -> str:
     return f"access/{instance.task_id}/{filename}"
 
 
-class TaskAttachment(models.Model):
+class TaskAttachment(StoredFile):
     """A file sent with a delivered task, read only through the scope-checked view."""
 
     task = models.ForeignKey(CommunityTask, on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField(upload_to=attachment_path)
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name

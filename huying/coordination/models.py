@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from huying.cases.models import Case
+from huying.core.models import StoredFile
 from huying.org.models import OrgUnit
 
 
@@ -51,21 +52,11 @@ def photo_path(instance: OperationPhoto, filename: str) -> str:
     return f"coordination/{instance.operation_id}/{filename}"
 
 
-class OperationPhoto(models.Model):
+class OperationPhoto(StoredFile):
     """A photo (or PDF) of a joint operation, read only through the scope-checked view."""
 
     operation = models.ForeignKey(JointOperation, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(upload_to=photo_path)
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class MeetingKind(models.TextChoices):

@@ -295,3 +295,21 @@ class ChangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.action} {self.object_repr}"
+
+
+class StoredFile(models.Model):
+    """A checked upload kept under a generated name (``core.files``): what the client called
+    it, its type, size and digest. Each owner adds ``file`` with its own ``upload_to`` and is
+    read only through its scope-checked view."""
+
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from huying.cases.models import new_track_code
+from huying.core.models import StoredFile
 from huying.org.models import OrgUnit
 
 
@@ -104,21 +105,11 @@ def photo_path(instance: ApplicationPhoto, filename: str) -> str:
     return f"onewindow/{instance.application_id}/{filename}"
 
 
-class ApplicationPhoto(models.Model):
+class ApplicationPhoto(StoredFile):
     """A photo (or PDF) of a resident's document, read only through the scope-checked view."""
 
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="photos")
     file = models.FileField(upload_to=photo_path)
-    name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
-
-    class Meta:
-        ordering = ["pk"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class StepAction(models.TextChoices):
