@@ -156,6 +156,9 @@ HUYING_TRACK_IP_MAX_FAILURES = env_int("HUYING_TRACK_IP_MAX_FAILURES", 20, minim
 HUYING_TRACK_LOCK_MINUTES = env_int("HUYING_TRACK_LOCK_MINUTES", 15, minimum=1)
 # Bearer tokens live this many days.
 HUYING_API_TOKEN_DAYS = env_int("HUYING_API_TOKEN_DAYS", 90, minimum=1)
+# A token's owner and a person's acting role are remembered this many seconds (0: never);
+# revoking, a password or grant change forgets them at once (``huying.org.authcache``).
+HUYING_AUTH_CACHE_SECONDS = env_int("HUYING_AUTH_CACHE_SECONDS", 10, minimum=0)
 # Reverse proxies in front of the app (nginx = 1): with any, their X-Forwarded-Proto and
 # X-Forwarded-Host are trusted, and the client address is read from X-Forwarded-For.
 HUYING_PROXY_HOPS = env_int("HUYING_PROXY_HOPS", 0, minimum=0)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
+from huying.org.authcache import remembered
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
 from huying.org.roles import (
     COVERAGE_ROLES,
@@ -90,17 +91,26 @@ class Actor:
 
 
 def actor_for(user: User, grant_id: int | None = None) -> Actor:
-    """The role the user acts under: the grant asked for, or their first active one."""
-    # A grid's polygon is large and no permission check needs it.
-    grants = (
-        RoleGrant.objects.select_related("unit")
-        .defer("unit__boundary")
-        .filter(user=user, is_active=True)
-    )
-    if grant_id is not None:
-        grants = grants.filter(pk=grant_id)
-    grant = grants.order_by("pk").first()
-    if grant is None:
+    """The role the user acts under: the grant asked for, or their first active one
+    (remembered a few seconds: ``huying.org.authcache``)."""
+
+    def load() -> Actor | None:
+        # A grid's polygon is large and no permission check needs it.
+        grants = (
+            RoleGrant.objects.select_related("unit")
+            .defer("unit__boundary")
+            .filter(user=user, is_active=True)
+        )
+        if grant_id is not None:
+            grants = grants.filter(pk=grant_id)
+        grant = grants.order_by("pk").first()
+        if grant is None:
+            return None
+        grant.user = user
+        return Actor.from_grant(grant)
+
+    actor = remembered("actor", f"{user.pk}:{grant_id or ''}", load)
+    if actor is None:
         raise PermissionDenied(_("当前用户没有可用的角色"), code="no_role")
-    grant.user = user
-    return Actor.from_grant(grant)
+    # The caller's own user object, not the remembered copy (it may carry more state).
+    return actor if actor.user is user else replace(actor, user=user)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from huying.core.models import ApiToken
 from huying.org import throttle
+from huying.org.authcache import auth_changed
 from huying.org.models import SignIn, Throttle
 
 
@@ -66,6 +67,7 @@ class ApiTokenAdmin(ReadOnly):
     @admin.action(description=_("作废所选令牌"))
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
         count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now())
+        auth_changed()
         self.message_user(
             request, _("已作废 %(count)d 个令牌") % {"count": count}, messages.SUCCESS
         )

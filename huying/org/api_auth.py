@@ -6,7 +6,8 @@ hold several roles; otherwise their first active grant.
 A token lives ``HUYING_API_TOKEN_DAYS`` days (an expired one is a 401 ``token_expired``, so
 a machine can tell "renew" from "wrong"), and dies with its owner's password: changing
 the password revokes every token of the person, as it ends their sessions. Its last use is
-recorded, at most once a minute, so that a busy client costs no write per request.
+recorded, at most once a minute, so that a busy client costs no write per request; a live
+token is remembered for a few seconds, so that it costs no read either.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 from huying.core.errors import InvalidInput, Unauthenticated
 from huying.core.models import ApiToken
 from huying.org.actors import Actor, actor_for
+from huying.org.authcache import auth_changed, refresh, remembered
 
 
 def hash_token(raw: str) -> str:
@@ -54,9 +56,11 @@ def token_create(
 
 def tokens_revoke(*, user: Any, now: datetime | None = None) -> int:
     """Revoke every live token of a person (their password changed, say)."""
-    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+    count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now()
     )
+    auth_changed()
+    return count
 
 
 class RevokeTokensOnPasswordChange:
@@ -79,11 +83,17 @@ def token_used(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     """The live token whose secret is ``raw``, its use recorded; ``None`` when no live token
     has it (wrong, revoked, or its owner disabled); ``Unauthenticated`` (``token_expired``)
     when it has run out. Every door that takes a token asks here (the API's bearer, Open311's
-    ``api_key``)."""
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
-        .first()
+    ``api_key``). A live token and its owner are remembered for a few seconds
+    (``huying.org.authcache``): a busy client costs no query per request."""
+    key_hash = hash_token(raw)
+    row = remembered(
+        "token",
+        key_hash,
+        lambda: (
+            ApiToken.objects.select_related("user")
+            .filter(key_hash=key_hash, revoked_at__isnull=True, user__is_active=True)
+            .first()
+        ),
     )
     if row is None:
         return None
@@ -97,6 +107,8 @@ def token_used(raw: str, *, now: datetime | None = None) -> ApiToken | None:
         )
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+        row.last_used_at = now
+        refresh("token", key_hash, row)
     return row
 
 

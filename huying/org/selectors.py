@@ -13,6 +13,7 @@ from shapely import STRtree, prepare
 from shapely.geometry import Point, shape
 
 from huying.core.errors import NotFound
+from huying.org.authcache import auth_changed
 from huying.org.models import OrgUnit, RoleGrant
 from huying.org.roles import NOTIFY_DEFAULTS
 
@@ -98,9 +99,11 @@ _grants_generation = 0
 
 
 def grants_changed() -> None:
-    """This process stops using cached notification recipients (others after CACHE_SECONDS)."""
+    """This process stops using cached notification recipients (others after CACHE_SECONDS)
+    and every process its remembered acting roles (``huying.org.authcache``)."""
     global _grants_generation
     _grants_generation += 1
+    auth_changed()
 
 
 def grid_at(lat: float, lng: float) -> OrgUnit | None:
