@@ -48,6 +48,7 @@ from huying.cases.models import Case, CaseEvent, CaseState
 from huying.cases.selectors import cases_visible_to
 from huying.core.audit import jsonable
 from huying.core.channels import opener
+from huying.core.remembered import Remembered
 from huying.integrations.feed import event_item
 from huying.integrations.models import (
     DeliveryState,
@@ -134,12 +135,26 @@ def _sees(actor: Actor, case_id: int) -> bool:
     return actor.scope == DataScope.ALL or cases_visible_to(actor).filter(pk=case_id).exists()
 
 
+#: The active subscriptions, read once per few seconds rather than once per case event;
+#: forgotten when a subscription or any role grant changes (``IntegrationsConfig.ready``).
+#: A process that has not yet forgotten may queue a delivery for a subscription just
+#: switched off or whose owner just lost the role: ``due`` never sends those.
+subscriptions_remembered = Remembered("integrations:webhooks", "HUYING_AUTH_CACHE_SECONDS")
+
+
 def _subscriptions() -> list[WebhookSubscription]:
-    return list(
-        WebhookSubscription.objects.filter(active=True, owner__is_active=True)
-        .select_related("owner__user", "owner__unit")
-        .defer("owner__unit__boundary")
-        .order_by("pk")
+    return (
+        subscriptions_remembered.get(
+            "subscriptions",
+            "active",
+            lambda: list(
+                WebhookSubscription.objects.filter(active=True, owner__is_active=True)
+                .select_related("owner__user", "owner__unit")
+                .defer("owner__unit__boundary")
+                .order_by("pk")
+            ),
+        )
+        or []
     )
 
 
@@ -321,7 +336,11 @@ def due(now: datetime, *, limit: int) -> list[WebhookDelivery]:
     )
     return list(
         WebhookDelivery.objects.filter(
-            ~Exists(earlier), state=S.PENDING, next_attempt_at__lte=now, subscription__active=True
+            ~Exists(earlier),
+            state=S.PENDING,
+            next_attempt_at__lte=now,
+            subscription__active=True,
+            subscription__owner__is_active=True,
         )
         .select_related("subscription")
         .order_by("pk")[:limit]

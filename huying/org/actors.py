@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
-from huying.org.authcache import remembered
+from huying.org.authcache import auth
 from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
 from huying.org.roles import (
     COVERAGE_ROLES,
@@ -109,7 +109,7 @@ def actor_for(user: User, grant_id: int | None = None) -> Actor:
         grant.user = user
         return Actor.from_grant(grant)
 
-    actor = remembered("actor", f"{user.pk}:{grant_id or ''}", load)
+    actor = auth.get("actor", f"{user.pk}:{grant_id or ''}", load)
     if actor is None:
         raise PermissionDenied(_("当前用户没有可用的角色"), code="no_role")
     # The caller's own user object, not the remembered copy (it may carry more state).

@@ -27,7 +27,7 @@ from ninja.security import APIKeyCookie, HttpBearer, SessionAuth
 from huying.core.errors import InvalidInput, Unauthenticated
 from huying.core.models import ApiToken
 from huying.org.actors import Actor, actor_for
-from huying.org.authcache import auth_changed, refresh, remembered
+from huying.org.authcache import auth, auth_changed
 
 
 def hash_token(raw: str) -> str:
@@ -86,7 +86,7 @@ def token_used(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     ``api_key``). A live token and its owner are remembered for a few seconds
     (``huying.org.authcache``): a busy client costs no query per request."""
     key_hash = hash_token(raw)
-    row = remembered(
+    row = auth.get(
         "token",
         key_hash,
         lambda: (
@@ -108,7 +108,7 @@ def token_used(raw: str, *, now: datetime | None = None) -> ApiToken | None:
     if row.last_used_at is None or now - row.last_used_at >= LAST_USE_EVERY:
         ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
         row.last_used_at = now
-        refresh("token", key_hash, row)
+        auth.refresh("token", key_hash, row)
     return row
 
 

@@ -13,9 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from huying.cases import services
 from huying.cases.tests.helpers import case_in_state, submit
@@ -208,6 +209,35 @@ def test_inactive_subscriptions_and_owners_get_nothing(world: World) -> None:
     RoleGrant.objects.filter(pk=gone.owner_id).update(is_active=False)
     submit(world)
     assert not WebhookDelivery.objects.exists()
+
+
+def test_the_subscriptions_are_read_once_for_many_events(world: World) -> None:
+    subscribe(world, "http://127.0.0.1:9/")
+    submit(world)
+    with CaptureQueriesContext(connection) as ctx:
+        submit(world)
+    assert not any("integrations_webhooksubscription" in q["sql"] for q in ctx.captured_queries)
+    assert WebhookDelivery.objects.count() == 2
+
+
+def test_a_new_or_switched_off_subscription_counts_from_the_next_event(world: World) -> None:
+    first = subscribe(world, "http://127.0.0.1:9/")
+    submit(world)
+    second = subscribe(world, "http://127.0.0.1:9/", owner="hub_sup", name="第二个")
+    first.active = False
+    first.save()
+    submit(world)
+    assert WebhookDelivery.objects.filter(subscription=first).count() == 1
+    assert WebhookDelivery.objects.filter(subscription=second).count() == 1
+
+
+def test_a_delivery_queued_for_an_owner_who_lost_the_role_is_never_sent(world: World) -> None:
+    """Another process may queue one before it forgets the subscriptions it read."""
+    sub = subscribe(world, "http://127.0.0.1:9/")
+    submit(world)
+    assert due(MONDAY_10AM + timedelta(days=3650), limit=10)
+    RoleGrant.objects.filter(pk=sub.owner_id).update(is_active=False)
+    assert due(MONDAY_10AM + timedelta(days=3650), limit=10) == []
 
 
 def test_a_refused_or_rolled_back_step_leaves_no_delivery(world: World) -> None:
