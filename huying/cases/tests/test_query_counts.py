@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from huying.cases import services
 from huying.cases.models import Assignment
 from huying.conftest import World
+from huying.org.api_auth import token_create
 
 from .helpers import case_in_state, submit
 
@@ -48,3 +49,68 @@ def test_detail_queries_do_not_grow_with_events(world: World) -> None:
     services.case_urge(actor=world.actor("hub"), case_id=case.pk)
     assert _count(client, f"/api/v1/cases/{case.pk}") == base
     assert base <= 11
+
+
+# --- the lifecycle's statements (issue #15: ≤ 40 for the 8 calls is the target) --------------
+
+#: Data statements (SELECT, INSERT, UPDATE, DELETE; not transaction control, savepoints or the
+#: trail's advisory lock) of each call of a full lifecycle, by clients that have called
+#: before. Equal, not at most: a change that saves a statement updates this table and
+#: docs/performance.md §3 with it.
+LIFECYCLE_STATEMENTS = {
+    "intake": 5,
+    "triage": 8,
+    "call": 8,
+    "report-in": 8,
+    "accept": 8,
+    "result": 12,
+    "verify": 6,
+    "follow-up": 5,
+}
+
+
+def _data_statements(captured: list[dict[str, str]]) -> int:
+    return sum(
+        1
+        for q in captured
+        if q["sql"].lstrip().split(" ", 1)[0].upper() in {"SELECT", "INSERT", "UPDATE", "DELETE"}
+        and "pg_advisory" not in q["sql"]
+    )
+
+
+def _lifecycle(world: World, clients: dict[str, Client]) -> dict[str, int]:
+    lat, lng = world.point_in(0)
+    ids: dict[str, int] = {}
+    steps = [
+        ("intake", "resident", "/cases", {"title": "井盖缺失", "lat": lat, "lng": lng}),
+        ("triage", "street", "/cases/{case}/triage", {"item_id": world.items[2].pk}),
+        ("call", "street", "/cases/{case}/call", {}),
+        ("report-in", "dept_cg", "/assignments/{asg}/report-in", {}),
+        ("accept", "dept_cg", "/assignments/{asg}/accept", {}),
+        ("result", "dept_cg", "/assignments/{asg}/result", {"result": "已处置"}),
+        ("verify", "street", "/cases/{case}/verify", {"passed": True}),
+        ("follow-up", "street", "/cases/{case}/follow-up", {"satisfaction": "satisfied"}),
+    ]
+    counts = {}
+    for name, who, path, body in steps:
+        with CaptureQueriesContext(connection) as ctx:
+            response = clients[who].post(
+                "/api/v1" + path.format(**ids), body, content_type="application/json"
+            )
+        assert response.status_code < 300, response.content
+        data = response.json()
+        ids.setdefault("case", data["id"])
+        if data.get("assignments"):
+            ids.setdefault("asg", data["assignments"][0]["id"])
+        counts[name] = _data_statements(ctx.captured_queries)
+    return counts
+
+
+def test_a_full_lifecycle_runs_a_fixed_number_of_statements(world: World) -> None:
+    clients = {}
+    for who in ("resident", "street", "dept_cg"):
+        raw = token_create(user=world.actor(who).user, name="bench")[1]
+        clients[who] = Client(headers={"Authorization": f"Bearer {raw}"})
+    _lifecycle(world, clients)  # the first: calendars, recipients, tokens and roles read
+    counts = _lifecycle(world, clients)
+    assert counts == LIFECYCLE_STATEMENTS
