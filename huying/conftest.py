@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone, translation
 
 from huying.cases import hooks
@@ -83,6 +83,15 @@ class World:
 
     def actor(self, name: str) -> Actor:
         return self.actors[name]
+
+    def client(self, name: str) -> Client:
+        """A browser signed in as ``name`` that has opened a page before: its acting role is
+        remembered (``huying.org.authcache``), as for anyone using the site, so the queries
+        of its next page are the page's own."""
+        client = Client()
+        client.force_login(self.actor(name).user)
+        assert client.get("/api/v1/me").status_code == 200
+        return client
 
     def point_in(self, grid_index: int) -> tuple[float, float]:
         """(lat, lng) at the centre of a grid."""

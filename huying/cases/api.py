@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from django.conf import settings
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -425,6 +426,20 @@ def _state(actor: Actor, case_id: int) -> Case:
     return _with_actions(actor, selectors.case_with_assignments(actor, case_id=case_id))
 
 
+def _written(actor: Actor, case_id: int, written: Any) -> Case:
+    """What a write returns: the case the step has just written (its row as the step left
+    it, the street and item it loaded; a service may return it, an assignment on it, or the
+    assignments it made) with its assignments read once; anything else, the case read again."""
+    if isinstance(written, list) and written:  # the assignments a dispatch made
+        written = written[0]
+    if isinstance(written, Assignment) and Assignment.case.is_cached(written):
+        written = written.case
+    if not isinstance(written, Case) or written.pk != case_id:
+        return _state(actor, case_id)
+    prefetch_related_objects([written], selectors.assignments_prefetch())
+    return _with_actions(actor, written)
+
+
 # --- reads -----------------------------------------------------------------------------------
 
 
@@ -567,8 +582,7 @@ def _case_action(name: str, summary: str, schema: type[Schema], call: Any) -> No
     def endpoint(request: HttpRequest, case_id: Id, payload: schema) -> Any:  # type: ignore[valid-type]
         actor = acting(request)
         data = payload.dict()  # type: ignore[attr-defined]
-        call(actor=actor, case_id=case_id, **data)
-        return _state(actor, case_id)
+        return _written(actor, case_id, call(actor=actor, case_id=case_id, **data))
 
     endpoint.__name__ = f"case_{name.replace('-', '_')}"
     router.post(
@@ -672,7 +686,7 @@ def _assignment_action(name: str, summary: str, schema: type[Schema], call: Any)
     def endpoint(request: HttpRequest, assignment_id: Id, payload: schema) -> Any:  # type: ignore[valid-type]
         actor = acting(request)
         assignment = call(actor=actor, assignment_id=assignment_id, **payload.dict())  # type: ignore[attr-defined]
-        return _state(actor, assignment.case_id)
+        return _written(actor, assignment.case_id, assignment)
 
     endpoint.__name__ = f"assignment_{name.replace('-', '_')}"
     router.post(

@@ -63,7 +63,8 @@ def assignments_actionable_by(actor: Actor) -> QuerySet[Assignment]:
 ROW_JOINS = ("item", "street")
 
 
-def _assignments() -> Prefetch[Any]:
+def assignments_prefetch() -> Prefetch[Any]:
+    """A case's assignments as every case read shows them: with the department's name."""
     return Prefetch(
         "assignments",
         queryset=Assignment.objects.select_related("department")
@@ -94,7 +95,9 @@ def case_detail(actor: Actor, *, case_id: int) -> Case:
     qs = (
         cases_visible_to(actor)
         .select_related(*ROW_JOINS, "master", "split_from", "systemic")
-        .prefetch_related(_assignments(), Prefetch("events", queryset=events), "attachments")
+        .prefetch_related(
+            assignments_prefetch(), Prefetch("events", queryset=events), "attachments"
+        )
     )
     try:
         return qs.get(pk=case_id)
@@ -303,7 +306,7 @@ def case_with_assignments(actor: Actor, *, case_id: int) -> Case:
         return (
             cases_visible_to(actor)
             .select_related(*ROW_JOINS)
-            .prefetch_related(_assignments())
+            .prefetch_related(assignments_prefetch())
             .get(pk=case_id)
         )
     except Case.DoesNotExist:

@@ -99,24 +99,38 @@ def run(
     actor: Actor | None, case_id: int, expected_version: int | None, body: Callable[[Case], T]
 ) -> T:
     """Load the case in scope and run one step in a transaction, retrying lost races."""
-    attempts = 1 if expected_version is not None else MAX_RETRIES
+
+    def step() -> T:
+        qs = Case.objects.all() if actor is None else cases_visible_to(actor)
+        # The street comes along (what a write returns names it), not its polygon.
+        case = qs.select_related("street").defer("street__boundary").filter(pk=case_id).first()
+        if case is None:
+            raise NotFound(_("事件不存在或无权查看"))
+        if expected_version is not None and case.version != expected_version:
+            raise Conflict(current_version=case.version)
+        return body(with_item(case))
+
+    return retried(step, once=expected_version is not None)
+
+
+def retried(step: Callable[[], T], *, once: bool = False) -> T:
+    """``step`` in a transaction (its files kept only if it commits), tried again after a
+    lost race unless the caller pinned a version (``once``)."""
+    attempts = 1 if once else MAX_RETRIES
     for attempt in range(attempts):
         try:
             with files_kept_only_on_success(), transaction.atomic():
-                qs = Case.objects.all() if actor is None else cases_visible_to(actor)
-                try:
-                    case = qs.get(pk=case_id)
-                except Case.DoesNotExist:
-                    raise NotFound(_("事件不存在或无权查看")) from None
-                if case.item_id is not None:
-                    case.item = item_cached(case.item_id)
-                if expected_version is not None and case.version != expected_version:
-                    raise Conflict(current_version=case.version)
-                return body(case)
+                return step()
         except Conflict:
             if attempt == attempts - 1:
                 raise
     raise AssertionError("unreachable")
+
+
+def with_item(case: Case) -> Case:
+    if case.item_id is not None:
+        case.item = item_cached(case.item_id)
+    return case
 
 
 #: The files ``store_files`` wrote during the current step.
@@ -594,33 +608,32 @@ NO_CLOCK: dict[str, Any] = {
 }
 
 
-def assignment_in(case: Case, actor: Actor | None, assignment_id: int) -> Assignment:
-    qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
-    assignment = qs.filter(pk=assignment_id, case_id=case.pk).first()
-    if assignment is None:
-        raise NotFound(_("派单不存在或无权操作"))
-    return assignment
-
-
 def run_assignment(
     actor: Actor | None,
     assignment_id: int,
     expected_version: int | None,
     body: Callable[[Case, Assignment], T],
 ) -> T:
+    """``run`` for a step on an assignment. The assignment and its case are read in one
+    statement (one snapshot: the case's compare-and-set then guards both); an assignment the
+    actor may act on is on a case they may see (``assignments_actionable_by``)."""
     qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
-    case_id = qs.filter(pk=assignment_id).values_list("case_id", flat=True).first()
-    if case_id is None:
-        raise NotFound(_("派单不存在或无权操作"))
 
-    def step(case: Case) -> T:
-        assignment = assignment_in(case, actor, assignment_id)
+    def step() -> T:
+        assignment = (
+            qs.select_related("case__street")
+            .defer("case__street__boundary")
+            .filter(pk=assignment_id)
+            .first()
+        )
+        if assignment is None:
+            raise NotFound(_("派单不存在或无权操作"))
         if expected_version is not None and assignment.version != expected_version:
             raise Conflict(current_version=assignment.version)
-        return body(case, assignment)
+        return body(with_item(assignment.case), assignment)
 
     # The case's version is checked by the engine; a pinned version here is the assignment's.
-    return run(actor, case_id, None, step)
+    return retried(step, once=expected_version is not None)
 
 
 def resume_clock(cal: WorkCalendar, now: datetime, clock: Any) -> tuple[datetime, datetime]:

@@ -31,9 +31,7 @@ pytestmark = pytest.mark.django_db
 
 
 def login(world: World, name: str) -> Client:
-    client = Client()
-    client.force_login(world.actor(name).user)
-    return client
+    return world.client(name)
 
 
 def body(response: Any) -> bytes:

@@ -134,9 +134,7 @@ def test_the_spots_cost_the_same_queries_however_many(
 
 
 def login(world: World, who: str) -> Client:
-    client = Client()
-    client.force_login(world.actor(who).user)
-    return client
+    return world.client(who)
 
 
 def features(client: Client) -> list[dict[str, Any]]:

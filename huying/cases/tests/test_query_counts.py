@@ -59,13 +59,13 @@ def test_detail_queries_do_not_grow_with_events(world: World) -> None:
 #: docs/performance.md §3 with it.
 LIFECYCLE_STATEMENTS = {
     "intake": 5,
-    "triage": 8,
-    "call": 8,
-    "report-in": 8,
-    "accept": 8,
-    "result": 12,
-    "verify": 6,
-    "follow-up": 5,
+    "triage": 7,
+    "call": 7,
+    "report-in": 5,
+    "accept": 5,
+    "result": 9,
+    "verify": 5,
+    "follow-up": 4,
 }
 
 

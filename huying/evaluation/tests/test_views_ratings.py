@@ -29,9 +29,7 @@ CRITERIA = ("report_in", "professionalism", "responsibility", "cooperation", "re
 
 
 def login(world: World, name: str) -> Client:
-    client = Client()
-    client.force_login(world.actor(name).user)
-    return client
+    return world.client(name)
 
 
 def fields(values: Scores, *, prefix: str = "", **extra: Any) -> dict[str, Any]:

@@ -27,9 +27,7 @@ def media(settings: Any, tmp_path: Path) -> Path:
 
 
 def login(world: World, name: str) -> Client:
-    client = Client()
-    client.force_login(world.actor(name).user)
-    return client
+    return world.client(name)
 
 
 def upload(client: Client, data: bytes, name: str = "tickets.csv", **extra: Any) -> Any:

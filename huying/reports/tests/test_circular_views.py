@@ -41,9 +41,7 @@ def fast_files(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Path) -
 
 
 def login(world: World, name: str) -> Client:
-    client = Client()
-    client.force_login(world.actor(name).user)
-    return client
+    return world.client(name)
 
 
 def body(response: Any) -> bytes:

@@ -60,9 +60,7 @@ def rated(world: World) -> March:
 
 
 def login(world: World, name: str) -> Client:
-    client = Client()
-    client.force_login(world.actor(name).user)
-    return client
+    return world.client(name)
 
 
 def tables(response: Any) -> list[Table]:
