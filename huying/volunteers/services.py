@@ -459,6 +459,10 @@ def _locked(actor: Actor, order_id: int) -> ServiceOrder:
 def _check(action: str, order: ServiceOrder, who: str) -> None:
     rule = rules.RULES[action]
     if who not in rule.who:
+        if rule.who == {rules.REVIEW}:
+            raise PermissionDenied(_("只有本社区的工作人员可以办理"))
+        if rule.who == {rules.REQUESTER}:
+            raise PermissionDenied(_("只有点单人可以确认服务"))
         raise PermissionDenied(_("当前角色不能办理此订单"))
     if order.state not in rule.sources:
         raise InvalidTransition(
