@@ -4,7 +4,7 @@ scope as the domain (an order out of scope is a 404)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -12,11 +12,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
-from huying.core.api_types import ERRORS, FilledText, Id, In, Instant, Text
+from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Instant, Text
 from huying.core.errors import NotFound
 from huying.org.api_auth import acting
 from huying.volunteers import selectors, services
-from huying.volunteers.models import PointsEntry, ServiceOrder, Taking, Volunteer
+from huying.volunteers.models import PointsEntry, PointsRule, ServiceOrder, Taking, Team, Volunteer
 
 router = Router(tags=["志愿服务 volunteers"])
 
@@ -428,3 +428,55 @@ def rankings(request: HttpRequest, q: Query[MonthIn]) -> Any:
         }
         for r in selectors.rankings(unit, year, month, by=q.by)
     ]
+
+
+class TeamIn(In):
+    community_id: Id
+    name: FilledText = Field(max_length=100)
+    colour: Literal["red", "green", "blue"] = Field("red", description="三色服务队: the armband")
+
+
+class TeamOut(Schema):
+    id: int
+    community_id: int
+    name: str
+    colour: str
+
+
+class RuleIn(In):
+    valid_from: Day = Field(description="from tomorrow or later")
+    points_per_hour: Decimal = Field(ge=0, le=1000)
+    bonus_rating_4: Decimal = Field(Decimal(0), ge=0, le=1000)
+    bonus_rating_5: Decimal = Field(Decimal(0), ge=0, le=1000)
+
+
+class RuleOut(Schema):
+    valid_from: date
+    points_per_hour: Decimal
+    bonus_rating_4: Decimal
+    bonus_rating_5: Decimal
+
+
+@router.post("/volunteer-teams", response={201: TeamOut, **ERRORS}, summary="社区新建服务队")
+def team_create(request: HttpRequest, payload: TeamIn) -> Any:
+    team: Team = services.team_create(actor=acting(request), **payload.dict())
+    return Status(201, team)
+
+
+@router.get(
+    "/volunteer-points-rules",
+    response={200: list[RuleOut], **ERRORS},
+    summary="积分规则（按起始日期，最新的在前）",
+)
+def rule_list(request: HttpRequest) -> Any:
+    acting(request)
+    return list(PointsRule.objects.all()[:50])
+
+
+@router.post(
+    "/volunteer-points-rules",
+    response={201: RuleOut, **ERRORS},
+    summary="区里设定积分规则（自某日起施行，不改已有的）",
+)
+def rule_create(request: HttpRequest, payload: RuleIn) -> Any:
+    return Status(201, services.rule_set(actor=acting(request), **payload.dict()))

@@ -245,6 +245,7 @@ def people(request: HttpRequest) -> HttpResponse:
             "rows": list(rows[:500]),
             "teams": list(Team.objects.filter(community=community)) if community else [],
             "kinds": VolunteerKind.choices,
+            "colours": TeamColour.choices,
             "values": values,
         },
     )
@@ -309,6 +310,43 @@ def person_correct(request: HttpRequest, volunteer_id: int) -> HttpResponse:
     else:
         messages.success(request, _("已记入更正"))
     return redirect("volunteers:person", volunteer_id)
+
+
+@require_GET
+@staff_view
+def case_lookup(request: HttpRequest) -> HttpResponse:
+    """From a case's number to its volunteer orders (and the form to start one)."""
+    actor = _desk_actor(request)
+    number = request.GET.get("number", "").strip()
+    try:
+        found = case_get(actor, number=number) if number else None
+    except NotFound:
+        found = None
+    if found is None:
+        messages.error(request, _("没有找到该编号的事件"))
+        return redirect("volunteers:desk")
+    return redirect("volunteers:case_orders", found.pk)
+
+
+@require_POST
+@staff_view
+def team_new(request: HttpRequest) -> HttpResponse:
+    actor = _desk_actor(request)
+    community = _reviewer(actor)
+    if community is None:
+        raise NotFound(_("页面不存在"))
+    try:
+        services.team_create(
+            actor=actor,
+            community_id=community.pk,
+            name=request.POST.get("name", ""),
+            colour=request.POST.get("colour", TeamColour.RED),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已新建服务队"))
+    return redirect("volunteers:people")
 
 
 @staff_view

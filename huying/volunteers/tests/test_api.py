@@ -161,3 +161,50 @@ def test_a_resident_applies_and_the_community_approves(world: World) -> None:
     staff = _client(world.actor("community").user)
     decided = _post(staff, f"/api/v1/volunteers/{applied.json()['id']}/decide", {"approve": True})
     assert decided.json()["state"] == "approved"
+
+
+def test_the_district_sets_a_rule_and_the_community_a_team(world: World) -> None:
+    tomorrow = (timezone.localdate() + timedelta(days=1)).isoformat()
+    admin = _client(world.actor("admin").user)
+    body = {"valid_from": tomorrow, "points_per_hour": "12", "bonus_rating_5": "3"}
+    made = _post(admin, "/api/v1/volunteer-points-rules", body)
+    assert made.status_code == 201 and made.json()["points_per_hour"] == "12.00"
+    assert (
+        _post(admin, "/api/v1/volunteer-points-rules", body).status_code == 422
+    )  # that day has one
+    staff = _client(world.actor("community").user)
+    assert (
+        _post(
+            staff, "/api/v1/volunteer-points-rules", body | {"valid_from": "2099-01-01"}
+        ).status_code
+        == 403
+    )
+    assert [r["valid_from"] for r in staff.get("/api/v1/volunteer-points-rules").json()] == [
+        tomorrow
+    ]
+    team = _post(
+        staff,
+        "/api/v1/volunteer-teams",
+        {"community_id": world.communities[0].pk, "name": "红领党员服务队"},
+    )
+    assert team.status_code == 201 and team.json()["colour"] == "red"
+    other = _post(
+        staff,
+        "/api/v1/volunteer-teams",
+        {"community_id": world.communities[1].pk, "name": "红领党员服务队"},
+    )
+    assert other.status_code == 403
+
+
+def test_rankings_are_for_the_figures_roles(world: World) -> None:
+    assert (
+        _client(world.actor("resident").user).get("/api/v1/volunteer-rankings").status_code == 404
+    )
+    street = _client(world.actor("street").user)
+    assert (
+        street.get("/api/v1/volunteer-rankings", {"unit_id": world.communities[1].pk}).status_code
+        == 404
+    )
+    assert (
+        street.get("/api/v1/volunteer-rankings", {"unit_id": world.communities[0].pk}).json() == []
+    )

@@ -194,3 +194,18 @@ def test_figures_pages_and_workbooks(world: World) -> None:
     assert rows[1][:2] == ("区财政局", "甲")
     assert street.get("/volunteers/rankings/", {"unit": world.communities[1].pk}).status_code == 404
     assert _client(world.actor("hub").user).get("/volunteers/report/").status_code == 200
+
+
+def test_the_desk_finds_a_case_by_its_number_and_makes_teams(world: World) -> None:
+    closed = case_in_state(world, CaseState.CLOSED)
+    staff = _client(world.actor("community").user)
+    found = staff.get("/volunteers/cases/", {"number": closed.number})
+    assert found.status_code == 302 and found["Location"] == f"/volunteers/cases/{closed.pk}/"
+    missing = staff.get("/volunteers/cases/", {"number": "JJ-00000000-00000"}, follow=True)
+    assert "没有找到该编号的事件" in missing.content.decode()
+    staff.post("/volunteers/teams/new", {"name": "三色志愿服务队", "colour": "blue"})
+    assert "三色志愿服务队" in staff.get("/volunteers/people/").content.decode()
+    assert (
+        _client(world.actor("street").user).post("/volunteers/teams/new", {"name": "x"}).status_code
+        == 404
+    )
