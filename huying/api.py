@@ -29,6 +29,7 @@ from huying.org.api_auth import AUTH
 from huying.reports.api import router as reports_router
 from huying.roads.api import router as roads_router
 from huying.triage.api import router as triage_router
+from huying.volunteers.api import router as volunteers_router
 
 
 class ChineseJSONRenderer(JSONRenderer):
@@ -134,6 +135,7 @@ api.add_router("", roads_router)
 api.add_router("", coordination_router)
 api.add_router("", onewindow_router)
 api.add_router("", access_router)
+api.add_router("", volunteers_router)
 api.add_router("", grid_router)
 
 

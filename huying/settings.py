@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "huying.coordination",
     "huying.onewindow",
     "huying.access",
+    "huying.volunteers",
     "huying.integrations",
     "huying.open311",
     "huying.ops",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "huying.org.web.acting_context",
                 "huying.access.context.access_context",
+                "huying.volunteers.context.volunteers_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.
             "builtins": ["template_partials.templatetags.partials"],

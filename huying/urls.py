@@ -33,6 +33,8 @@ urlpatterns = [
     path("evaluation/", include("huying.evaluation.urls")),
     path("coordination/", include("huying.coordination.urls")),
     path("onewindow/", include("huying.onewindow.urls")),
+    # 志愿服务: the community desk and the volunteers' and requesters' phone pages (/m/volunteers/).
+    path("", include("huying.volunteers.urls")),
     # 12345 工单导入 (the hub's).
     path("hotline/", include("huying.hotline.urls")),
     path("manage/catalogue/", include("huying.catalogue.urls")),

@@ -34,6 +34,7 @@ from huying.demo.ladder import build_ladder
 from huying.demo.onewindow import build_onewindow
 from huying.demo.patrols import build_patrols
 from huying.demo.roads import build_roads
+from huying.demo.volunteers import build_volunteers
 from huying.demo.year import simulate_year
 from huying.integrations.sink import demo_sink_subscribe
 from huying.org.api_auth import token_create
@@ -219,6 +220,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  社区工作准入 access lists and community tasks: {build_access(district)}"
             )
+            volunteers = build_volunteers(district, password=password, rng_seed=options["seed"])
+            self.stdout.write(f"  志愿服务 volunteers and service orders: {volunteers}")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.

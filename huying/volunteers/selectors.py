@@ -1,0 +1,271 @@
+"""Reads of 志愿服务, each in the actor's scope: a community (and the street, the district
+above it) sees its own; a volunteer the published orders of his areas and his own; a
+resident the orders he asked for. Out of scope is a 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
+
+from huying.core.errors import NotFound
+from huying.org.actors import Actor
+from huying.org.models import OrgUnit
+from huying.org.roles import FIELD_ROLES, STREET_ROLES
+from huying.volunteers.models import (
+    EntryKind,
+    OrderState,
+    PointsEntry,
+    PointsRule,
+    ServiceOrder,
+    Volunteer,
+    VolunteerKind,
+    VolunteerState,
+)
+
+#: Roles that see the orders and volunteers of their territory (a grid worker: his community).
+TERRITORY_ROLES = FIELD_ROLES | STREET_ROLES
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
+    tz = ZoneInfo(settings.TIME_ZONE)
+    start = datetime(year, month, 1)
+    end = datetime(year + month // 12, month % 12 + 1, 1)
+    return datetime.combine(start, time(), tz), datetime.combine(end, time(), tz)
+
+
+def territory(actor: Actor) -> OrgUnit | None:
+    """The unit whose communities the actor reads: a grid's community, a community, a street,
+    the district for those who see all; None for anyone else."""
+    if actor.sees_all:  # the district (a hub's or a department's grant sits under it)
+        district_id = actor.unit.path.strip("/").split("/")[0]
+        return OrgUnit.objects.defer("boundary").get(pk=int(district_id))
+    if actor.role not in TERRITORY_ROLES:
+        return None
+    if actor.unit.kind == OrgUnit.Kind.GRID and actor.unit.parent is not None:
+        return actor.unit.parent
+    return actor.unit
+
+
+def volunteer_of(user: User) -> Volunteer | None:
+    """The user's registration, whatever its state (None: never registered)."""
+    return Volunteer.objects.filter(user=user).select_related("community", "team").first()
+
+
+def active_volunteer(user: User) -> Volunteer | None:
+    found = volunteer_of(user)
+    return found if found is not None and found.state == VolunteerState.APPROVED else None
+
+
+def orders_visible_to(actor: Actor) -> QuerySet[ServiceOrder]:
+    own = Q(requester=actor.user) | Q(posted_by=actor.user)
+    unit = territory(actor)
+    if unit is not None:
+        own |= Q(community__path__startswith=unit.path)
+    volunteer = active_volunteer(actor.user)
+    if volunteer is not None:
+        own |= Q(state=OrderState.PUBLISHED, community__in=volunteer.areas.all())
+        own |= Q(pk__in=volunteer.takings.values("order_id"))
+    return ServiceOrder.objects.filter(own).select_related("community", "case").distinct()
+
+
+def order_get(actor: Actor, order_id: int) -> ServiceOrder:
+    found = orders_visible_to(actor).filter(pk=order_id).first()
+    if found is None:
+        raise NotFound(_("订单不存在或无权查看"))
+    return found
+
+
+def available_orders(volunteer: Volunteer) -> QuerySet[ServiceOrder]:
+    """附近可接的单: published orders of the volunteer's areas he is not on yet, soonest first."""
+    return (
+        ServiceOrder.objects.filter(state=OrderState.PUBLISHED, community__in=volunteer.areas.all())
+        .exclude(takings__volunteer=volunteer)
+        .select_related("community")
+        .annotate(taken=Count("takings"))
+        .order_by("wanted_at", "pk")
+    )
+
+
+def my_orders(volunteer: Volunteer) -> QuerySet[ServiceOrder]:
+    return (
+        ServiceOrder.objects.filter(takings__volunteer=volunteer)
+        .select_related("community")
+        .order_by("-wanted_at", "-pk")
+    )
+
+
+def volunteers_visible_to(actor: Actor) -> QuerySet[Volunteer]:
+    qs = Volunteer.objects.select_related("community", "team")
+    unit = territory(actor)
+    if unit is not None:
+        return qs.filter(community__path__startswith=unit.path)
+    return qs.filter(user=actor.user)
+
+
+def volunteer_get(actor: Actor, volunteer_id: int) -> Volunteer:
+    found = volunteers_visible_to(actor).filter(pk=volunteer_id).first()
+    if found is None:
+        raise NotFound(_("志愿者不存在或无权查看"))
+    return found
+
+
+def entries_visible_to(actor: Actor) -> QuerySet[PointsEntry]:
+    return PointsEntry.objects.filter(volunteer__in=volunteers_visible_to(actor)).select_related(
+        "volunteer", "order"
+    )
+
+
+def balance(volunteer: Volunteer) -> Decimal:
+    """The sum of the ledger's lines: nothing else holds a balance."""
+    total = PointsEntry.objects.filter(volunteer=volunteer).aggregate(s=Sum("points"))["s"]
+    return total or Decimal(0)
+
+
+def rule_in_force(day: object) -> PointsRule | None:
+    return PointsRule.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    volunteer: Volunteer
+    points: Decimal
+    hours: Decimal
+
+
+def rankings(unit: OrgUnit, year: int, month: int, *, by: str = "points") -> list[Ranked]:
+    """Volunteers of the unit's communities by what the month's ledger lines gave them (by
+    points or by hours); those with nothing that month are left out."""
+    start, end = month_bounds(year, month)
+    rows = (
+        PointsEntry.objects.filter(
+            volunteer__community__path__startswith=unit.path,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .values("volunteer")
+        .annotate(points=Sum("points"), hours=Sum("hours"))
+        .order_by()
+    )
+    people = Volunteer.objects.select_related("community", "team").in_bulk(
+        [r["volunteer"] for r in rows]
+    )
+
+    def order(r: Any) -> tuple[Decimal, Decimal, str]:
+        first, second = (r["hours"], r["points"]) if by == "hours" else (r["points"], r["hours"])
+        return -first, -second, people[r["volunteer"]].name
+
+    ordered = sorted(rows, key=order)
+    return [
+        Ranked(i + 1, people[r["volunteer"]], r["points"], r["hours"])
+        for i, r in enumerate(ordered)
+    ]
+
+
+@dataclass(frozen=True)
+class CommunityMonth:
+    community: OrgUnit
+    posted: int
+    confirmed: int
+    refused: int
+    hours: Decimal
+    points: Decimal
+    active: int
+
+
+def monthly_report(unit: OrgUnit, year: int, month: int) -> list[CommunityMonth]:
+    """Per community under the unit: orders posted in the month, confirmed in it (done),
+    refused; hours and points the ledger credited in it; volunteers with service in it."""
+    start, end = month_bounds(year, month)
+    communities = OrgUnit.objects.filter(
+        kind=OrgUnit.Kind.COMMUNITY, path__startswith=unit.path, is_active=True
+    ).order_by("code")
+    orders = ServiceOrder.objects.filter(community__in=communities)
+    posted = dict(
+        orders.filter(posted_at__gte=start, posted_at__lt=end)
+        .values_list("community")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    confirmed = dict(
+        orders.filter(confirmed_at__gte=start, confirmed_at__lt=end)
+        .values_list("community")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    refused = dict(
+        orders.filter(state=OrderState.REFUSED, reviewed_at__gte=start, reviewed_at__lt=end)
+        .values_list("community")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    ledger: dict[int, Any] = {
+        r["volunteer__community"]: r
+        for r in PointsEntry.objects.filter(
+            volunteer__community__in=communities, created_at__gte=start, created_at__lt=end
+        )
+        .values("volunteer__community")
+        .annotate(
+            hours=Sum("hours"),
+            points=Sum("points"),
+            active=Count("volunteer", distinct=True, filter=Q(kind=EntryKind.SERVICE)),
+        )
+        .order_by()
+    }
+    out = []
+    for c in communities:
+        row: Any = ledger.get(c.pk, {})
+        out.append(
+            CommunityMonth(
+                c,
+                posted.get(c.pk, 0),
+                confirmed.get(c.pk, 0),
+                refused.get(c.pk, 0),
+                row.get("hours") or Decimal(0),
+                row.get("points") or Decimal(0),
+                row.get("active") or 0,
+            )
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class EmployerLine:
+    employer: str
+    volunteer: Volunteer
+    orders: int
+    hours: Decimal
+
+
+def employer_report(unit: OrgUnit, year: int, month: int) -> list[EmployerLine]:
+    """双报到: the month's service hours of the party members registered under the unit,
+    by employer, for the communities to report back to the employers."""
+    start, end = month_bounds(year, month)
+    rows = (
+        PointsEntry.objects.filter(
+            kind=EntryKind.SERVICE,
+            volunteer__kind=VolunteerKind.PARTY_MEMBER,
+            volunteer__community__path__startswith=unit.path,
+            created_at__gte=start,
+            created_at__lt=end,
+        )
+        .values("volunteer")
+        .annotate(orders=Count("order", distinct=True), hours=Sum("hours"))
+        .order_by()
+    )
+    people = Volunteer.objects.select_related("community").in_bulk([r["volunteer"] for r in rows])
+    lines = [
+        EmployerLine(
+            people[r["volunteer"]].employer, people[r["volunteer"]], r["orders"], r["hours"]
+        )
+        for r in rows
+    ]
+    return sorted(lines, key=lambda x: (x.employer, -x.hours, x.volunteer.name))
