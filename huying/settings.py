@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "huying.coordination",
     "huying.onewindow",
     "huying.access",
+    "huying.deliberation",
     "huying.integrations",
     "huying.open311",
     "huying.ops",
