@@ -266,6 +266,35 @@ def proposal_create(
     return made
 
 
+def proposal_add_photos(
+    *, actor: Actor, proposal_id: int, files: Sequence[UploadedFile], now: datetime | None = None
+) -> Proposal:
+    """More photos of the place, by the author or the committee before the vote."""
+    now = now or timezone.now()
+    if not files:
+        raise InvalidInput(_("请选择照片"), field="files")
+    if selectors.is_committee(actor):
+        proposal = _own(actor, proposal_id)
+    else:
+        proposal = _resident_proposal(actor, proposal_id)
+        if proposal.author_id != actor.user.pk:
+            raise PermissionDenied(_("只有提出人和居委会可以补充照片"))
+    if proposal.state not in (S.COLLECTING, S.DELIBERATING):
+        raise InvalidTransition(_("议题已进入表决，不能再补充照片"))
+    photos = check_files(files)
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            for row in _store(f"deliberation/{proposal.pk}", photos, saved):
+                ProposalPhoto.objects.create(proposal=proposal, **row)
+            change_record(actor=actor, action="proposal_add_photos", obj=proposal, now=now)
+    except BaseException:
+        for stored in saved:
+            default_storage.delete(stored)
+        raise
+    return proposal
+
+
 def _move(proposal: Proposal, action: str, *, version: int | None, **values: Any) -> Proposal:
     """The proposal from its state by ``action`` (``rules.TRANSITIONS``), compare-and-set on
     its state (and version, when the caller saw one)."""
