@@ -361,7 +361,7 @@ def phone_home(request: HttpRequest) -> HttpResponse:
             return redirect("deliberation:phone_home")
     community = selectors.verified_community(actor.user)
     context = {
-        "nav": "deliberation",
+        "nav": "mine",
         "community": community,
         "recognition": selectors.live_recognition(actor.user),
         "form": form,
@@ -398,7 +398,7 @@ def phone_propose(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("议题已提出，请邀请邻居联名支持"))
             return redirect("deliberation:phone_proposal", made.pk)
-    context = {"nav": "deliberation", "form": form}
+    context = {"nav": "mine", "form": form}
     return render(request, "deliberation/phone_propose.html", context)
 
 
@@ -459,7 +459,7 @@ def phone_proposal(request: HttpRequest, proposal_id: int) -> HttpResponse:
     )
     options = list(found.options.all())
     context = {
-        "nav": "deliberation",
+        "nav": "mine",
         "p": found,
         "supported": selectors.has_supported(actor.user, found),
         "voted": selectors.has_voted(actor.user, found),
@@ -478,5 +478,5 @@ def phone_projects(request: HttpRequest) -> HttpResponse:
     each with its latest updates."""
     actor = _resident(request)
     projects = list(selectors.my_projects(actor).prefetch_related("updates__photos"))
-    context = {"nav": "deliberation", "projects": projects}
+    context = {"nav": "mine", "projects": projects}
     return render(request, "deliberation/phone_projects.html", context)
