@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import FilePayload, Page, expect
 
 from huying.browser_tests.conftest import PHONE, fits, shot
 from huying.conftest import World
@@ -26,6 +26,10 @@ from huying.deliberation.models import Proposal, ProposalState
 from huying.deliberation.tests.helpers import menu, new_resident, verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _photo(name: str) -> FilePayload:
+    return {"name": name, "mimeType": "image/png", "buffer": png()}
 
 
 def _residents(world: World, *names: str) -> None:
@@ -45,9 +49,7 @@ def test_propose_support_vote_result_and_progress(
     author.fill("#id_title", "3 栋加装电梯")
     author.fill("#id_description", "3 栋住户多为老人，上下楼困难，希望加装电梯。")
     author.fill("#id_estimated_cost", "380000")
-    author.set_input_files(
-        "#propose-files", files=[{"name": "楼道.png", "mimeType": "image/png", "buffer": png()}]
-    )
+    author.set_input_files("#propose-files", files=[_photo("楼道.png")])
     with author.expect_navigation():
         author.get_by_role("button", name="提出").click()
     expect(author.locator("main .messages")).to_contain_text("议题已提出")
@@ -102,9 +104,7 @@ def test_propose_support_vote_result_and_progress(
         desk.get_by_role("button", name="立项实施").click()
     desk.fill("#progress", "40")
     desk.fill("#note", "电梯井已开挖，预计下月吊装。")
-    desk.set_input_files(
-        "#update-files", files=[{"name": "工地.png", "mimeType": "image/png", "buffer": png()}]
-    )
+    desk.set_input_files("#update-files", files=[_photo("工地.png")])
     with desk.expect_navigation():
         desk.get_by_role("button", name="发布进展").click()
     expect(desk.locator("main .messages")).to_contain_text("进展已发布")
