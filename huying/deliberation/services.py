@@ -314,18 +314,26 @@ def _move(proposal: Proposal, action: str, *, version: int | None, **values: Any
     return proposal
 
 
-def _own(actor: Actor, proposal_id: int) -> Proposal:
-    """A proposal of the committee's own community (404 for any other)."""
+def _own(actor: Actor, proposal_id: int, *, lock: bool = False) -> Proposal:
+    """A proposal of the committee's own community (404 for any other); ``lock`` holds its
+    row to the end of the transaction (see ``_resident_proposal``)."""
     community = _committee(actor)
-    found = Proposal.objects.filter(pk=proposal_id, community=community).first()
+    rows = Proposal.objects.select_for_update() if lock else Proposal.objects
+    found = rows.filter(pk=proposal_id, community=community).first()
     if found is None:
         raise NotFound(_("议题不存在或无权查看"))
     return found
 
 
-def _resident_proposal(actor: Actor, proposal_id: int) -> Proposal:
+def _resident_proposal(actor: Actor, proposal_id: int, *, lock: bool = False) -> Proposal:
+    """A proposal of the resident's verified community (404 for any other). Supports and
+    ballots ``lock`` its row: the supports are then counted after the others' commit (two
+    last supports both see the threshold), and a ballot checks the window against a closing
+    or publishing that waits for it (or that it waits for) — on PostgreSQL; SQLite
+    serialises writers anyway."""
     community = _resident_community(actor)
-    found = Proposal.objects.filter(pk=proposal_id, community=community).first()
+    rows = Proposal.objects.select_for_update() if lock else Proposal.objects
+    found = rows.filter(pk=proposal_id, community=community).first()
     if found is None:
         raise NotFound(_("议题不存在或无权查看"))
     return found
@@ -336,7 +344,7 @@ def proposal_support(*, actor: Actor, proposal_id: int, now: datetime | None = N
     When the supports reach the community's threshold the deliberation opens."""
     now = now or timezone.now()
     with transaction.atomic():
-        proposal = _resident_proposal(actor, proposal_id)
+        proposal = _resident_proposal(actor, proposal_id, lock=True)
         if proposal.state != S.COLLECTING:
             raise InvalidTransition(_("该议题已不在征集支持阶段"))
         if proposal.author_id == actor.user.pk:
@@ -348,8 +356,8 @@ def proposal_support(*, actor: Actor, proposal_id: int, now: datetime | None = N
             raise InvalidInput(_("您已支持过该议题")) from None
         count = Support.objects.filter(proposal=proposal).count()
         if count >= selectors.support_threshold(proposal.community):
-            # Two last supports may both see the threshold: the state's compare-and-set
-            # lets one of them open it, the other finds it open.
+            # The row lock orders the supports; the state's compare-and-set keeps a
+            # second opening from happening even without it.
             Proposal.objects.filter(pk=proposal.pk, state=S.COLLECTING).update(
                 state=S.DELIBERATING, opened_at=now, version=F("version") + 1
             )
@@ -478,7 +486,7 @@ def vote_close(
     """The committee ends the vote now (before its closing time); no ballot is taken after."""
     now = now or timezone.now()
     with transaction.atomic():
-        proposal = _own(actor, proposal_id)
+        proposal = _own(actor, proposal_id, lock=True)
         if proposal.state != S.VOTING:
             raise InvalidTransition(_("该议题不在表决中"))
         assert proposal.vote_closes_at is not None
@@ -505,7 +513,7 @@ def ballot_cast(
     menu in the order they want. Who voted and what was voted land in separate tables."""
     now = now or timezone.now()
     with transaction.atomic():
-        proposal = _resident_proposal(actor, proposal_id)
+        proposal = _resident_proposal(actor, proposal_id, lock=True)
         if proposal.state != S.VOTING:
             raise InvalidTransition(_("该议题不在表决中"))
         assert proposal.vote_opens_at is not None and proposal.vote_closes_at is not None
@@ -538,7 +546,7 @@ def results_publish(
     Turnout is voters over the residents verified when the vote opened."""
     now = now or timezone.now()
     with transaction.atomic():
-        proposal = _own(actor, proposal_id)
+        proposal = _own(actor, proposal_id, lock=True)  # no ballot commits while counting
         if proposal.state != S.VOTING:
             raise InvalidTransition(_("该议题不在表决中"))
         assert proposal.vote_opens_at is not None and proposal.vote_closes_at is not None
@@ -583,7 +591,7 @@ def results_publish(
 
 
 def _accepted(actor: Actor, proposal_id: int) -> Proposal:
-    proposal = Proposal.objects.select_for_update().filter(pk=_own(actor, proposal_id).pk).get()
+    proposal = _own(actor, proposal_id, lock=True)
     if proposal.state != S.ACCEPTED:
         raise InvalidTransition(_("只有表决通过的议题可以立项或转部门办理"))
     if proposal.case_id is not None or Project.objects.filter(proposal=proposal).exists():
