@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from huying.cases.models import Case
 from huying.core.errors import NotFound
 from huying.deliberation import rules
 from huying.deliberation.models import (
@@ -131,6 +132,29 @@ def my_projects(actor: Actor) -> QuerySet[Project]:
         )
         .distinct()
     )
+
+
+def case_details(case: Case) -> list[tuple[str, str]]:
+    """What a case's page says of the proposal it came from (``services.case_refer``)."""
+    proposal = Proposal.objects.select_related("community").filter(case=case).first()
+    if proposal is None:
+        return []
+    result = proposal.result or {}
+    return [
+        (
+            _("来自居民议事"),
+            _(
+                "{community}议题「{title}」（议题编号 {id}）：{voters} / {eligible} 人投票，赞成 {yes}"
+            ).format(
+                community=proposal.community.name,
+                title=proposal.title,
+                id=proposal.pk,
+                voters=result.get("voters", 0),
+                eligible=result.get("eligible", 0),
+                yes=result.get("yes", "—"),
+            ),
+        )
+    ]
 
 
 def photo_get(actor: Actor, photo_id: int) -> ProposalPhoto:

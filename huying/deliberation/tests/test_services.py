@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from huying.cases import hooks
 from huying.cases.models import Case
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import (
@@ -538,6 +539,9 @@ def test_an_accepted_proposal_goes_to_a_department_as_a_case(world: World) -> No
     assert Proposal.objects.get(pk=proposal.pk).case == case
     assert case.community == world.communities[0]
     assert f"议题编号 {proposal.pk}" in Case.objects.get(pk=case.pk).description
+    # the case's page names the proposal and its vote (through the cases' hook)
+    (detail,) = hooks.report_details(case)
+    assert detail[0] == "来自居民议事" and "1 / 1 人投票" in detail[1]
     with pytest.raises(InvalidTransition):
         services.project_start(actor=staff, proposal_id=proposal.pk)
 
