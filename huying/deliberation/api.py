@@ -116,7 +116,7 @@ class ProposalOut(Schema):
 class ProposalIn(In):
     title: FilledText = Field(max_length=100)
     description: FilledText = Field(max_length=4000)
-    estimated_cost: Decimal = Field(Decimal(0), ge=0, lt=Decimal("100000000"))
+    estimated_cost: int = Field(0, ge=0, lt=100_000_000, description="yuan")
     kind: Literal["yes_no", "ranking"] = "yes_no"
     options: list[FilledText] = Field([], max_length=12, description="the menu, for ranking")
 
@@ -327,6 +327,15 @@ def proposal_detail(request: HttpRequest, proposal_id: Id) -> Any:
     "/deliberation/proposals/{proposal_id}/photos",
     response={200: ProposalOut, **ERRORS},
     summary="补充议题照片（multipart，字段 files）",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {"files": {"contentType": ", ".join(EXTENSIONS)}}
+                }
+            }
+        }
+    },
 )
 def proposal_photos(
     request: HttpRequest,

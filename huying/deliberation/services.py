@@ -403,6 +403,7 @@ def meeting_record(
 ) -> Proposal:
     """The deliberation meeting (议事会): when, where, who, and its minutes."""
     now = now or timezone.now()
+    _committee(actor)
     values = {
         "meeting_at": meeting_at,
         "meeting_place": _text(place, "place", label=_("议事会地点"), limit=100),
@@ -455,6 +456,7 @@ def vote_open(
 ) -> Proposal:
     """The committee puts the proposal to the vote between ``opens_at`` and ``closes_at``."""
     now = now or timezone.now()
+    _committee(actor)
     if closes_at <= opens_at:
         raise InvalidInput(_("投票截止时间须晚于开始时间"), field="closes_at")
     if closes_at <= now:
