@@ -20,6 +20,7 @@ from huying.catalogue.api import router as catalogue_router
 from huying.coordination.api import router as coordination_router
 from huying.core.api_types import IGNORED, IGNORED_SCHEMA, ErrorOut, extra_fields
 from huying.core.errors import DomainError
+from huying.deliberation.api import router as deliberation_router
 from huying.grid.api import router as grid_router
 from huying.hotline.api import router as hotline_router
 from huying.integrations.api import router as integrations_router
@@ -136,6 +137,7 @@ api.add_router("", coordination_router)
 api.add_router("", onewindow_router)
 api.add_router("", access_router)
 api.add_router("", volunteers_router)
+api.add_router("", deliberation_router)
 api.add_router("", grid_router)
 
 

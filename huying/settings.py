@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "huying.onewindow",
     "huying.access",
     "huying.volunteers",
+    "huying.deliberation",
     "huying.integrations",
     "huying.open311",
     "huying.ops",

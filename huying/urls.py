@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("huying.roads.urls")),
     # 社区工作准入: the public certificate list (desk and phone).
     path("", include("huying.access.urls")),
+    # 众人议事: the community's desk, the residents' phone pages, the public results.
+    path("", include("huying.deliberation.urls")),
     path("m/informants/", include("huying.grid.informant_urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),

@@ -263,6 +263,69 @@ def _access_pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
+def _deliberation_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """众人议事: the desk with a resident to verify, a proposal at the desk in each stage the
+    forms change (collecting, deliberating, a published result with a project), a ranking
+    vote and a result on the phone, the resident's pages and the public results."""
+    from datetime import timedelta
+
+    from huying.deliberation import services
+    from huying.deliberation.tests.helpers import menu, new_resident, propose, verify
+
+    staff = world.actor("community")
+    voter = world.actors["voter"] = verify(world, new_resident(world, "voter"))
+    services.recognition_request(
+        actor=world.actor("resident2"), community_id=world.communities[0].pk, name="钱七",
+        address="幸福路 9 号",
+    )  # fmt: skip
+    collecting = propose(world, voter)
+    deliberating = propose(world, staff, title="修缮车棚")
+    deliberating = services.proposal_open(
+        actor=staff, proposal_id=deliberating.pk, version=deliberating.version
+    )
+    ranking = menu(world)
+    ranking = services.proposal_open(actor=staff, proposal_id=ranking.pk, version=1)
+    now = MONDAY_10AM
+    later = now + timedelta(hours=1)
+    ranking = services.vote_open(
+        actor=staff, proposal_id=ranking.pk, version=ranking.version, opens_at=now,
+        closes_at=later + timedelta(days=3650), now=now,
+    )  # fmt: skip
+    done = services.proposal_open(actor=staff, proposal_id=propose(world, staff).pk, version=1)
+    done = services.vote_open(
+        actor=staff, proposal_id=done.pk, version=done.version, opens_at=now, closes_at=later,
+        now=now,
+    )  # fmt: skip
+    services.ballot_cast(actor=voter, proposal_id=done.pk, yes=True, now=now)
+    done = services.results_publish(
+        actor=staff, proposal_id=done.pk, version=done.version, now=later
+    )
+    project = services.project_start(actor=staff, proposal_id=done.pk, now=later)
+    services.project_update(
+        actor=staff, project_id=project.pk, version=project.version, progress=30, note="进场",
+        now=later,
+    )  # fmt: skip
+    return {
+        "deliberation-desk": ("community", "/deliberation/"),
+        "deliberation-desk-street": ("street", "/deliberation/"),
+        "deliberation-collecting": ("community", f"/deliberation/proposals/{collecting.pk}/"),
+        "deliberation-deliberating": (
+            "community",
+            f"/deliberation/proposals/{deliberating.pk}/",
+        ),
+        "deliberation-voting": ("community", f"/deliberation/proposals/{ranking.pk}/"),
+        "deliberation-project": ("community", f"/deliberation/proposals/{done.pk}/"),
+        "deliberation-phone-unverified": ("resident", "/m/deliberation/"),
+        "deliberation-phone-home": ("voter", "/m/deliberation/"),
+        "deliberation-phone-propose": ("voter", "/m/deliberation/new"),
+        "deliberation-phone-collecting": ("voter", f"/m/deliberation/{collecting.pk}/"),
+        "deliberation-phone-rank": ("voter", f"/m/deliberation/{ranking.pk}/"),
+        "deliberation-phone-result": ("voter", f"/m/deliberation/{done.pk}/"),
+        "deliberation-phone-projects": ("voter", "/m/deliberation/projects"),
+        "deliberation-public": (None, f"/deliberation/public/{world.communities[0].pk}/"),
+    }
+
+
 def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -> None:
     java = shutil.which("java")
     if java is None:
@@ -277,6 +340,7 @@ def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -
         | _grid_pages(world)
         | _onewindow_pages(world)
         | _access_pages(world)
+        | _deliberation_pages(world)
     )
     for name, (who, url) in pages.items():
         # Each page in Chinese (the default) and in English (huying/locale).

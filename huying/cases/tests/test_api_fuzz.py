@@ -100,6 +100,9 @@ ROW_RULES: dict[str, dict[str, str]] = {
         "deadline": "not before today",
         "item_id": "an item of a current duty or assist list (else refused at the gate)",
     },
+    "POST /api/v1/deliberation/proposals/{proposal_id}/photos": {
+        "files": "bytes that decode as the photo or PDF their part's type says"
+    },
     "POST /api/v1/street-chief/fixes": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },

@@ -22,6 +22,7 @@ from huying.core.errors import InvalidInput
 from huying.core.models import ApiToken, Notification
 from huying.demo.access import build_access
 from huying.demo.coordination import build_coordination
+from huying.demo.deliberation import build_deliberation
 from huying.demo.district import (
     DEMO_RESIDENT_PHONE,
     DISTRICT_CODE,
@@ -222,6 +223,7 @@ class Command(BaseCommand):
             )
             volunteers = build_volunteers(district, password=password, rng_seed=options["seed"])
             self.stdout.write(f"  志愿服务 volunteers and service orders: {volunteers}")
+            self.stdout.write(f"  众人议事 resident deliberation: {build_deliberation(district)}")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
