@@ -27,6 +27,8 @@ urlpatterns = [
     path("", include("huying.roads.urls")),
     # 社区工作准入: the public certificate list (desk and phone).
     path("", include("huying.access.urls")),
+    # 十五分钟生活圈: the keepers' pages and the residents' 身边的服务 (/m/nearby).
+    path("", include("huying.lifecircle.urls")),
     path("m/informants/", include("huying.grid.informant_urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),
