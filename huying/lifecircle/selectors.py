@@ -4,6 +4,7 @@ the district all — and coverage is read from the reader's own node down."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -192,10 +193,11 @@ def _stamp() -> str:
     essential = ",".join(
         str(pk) for pk in ServiceKind.objects.filter(essential=True).values_list("pk", flat=True)
     )
-    return (
+    raw = (
         f"{points['n']}:{points['at']}:{points['top']}:{essential}:{grid_index.generation}:"
         f"{settings.HUYING_LIFECIRCLE_LATTICE_M}:{rules.reach_m(rules.circle_minutes())}"
     )
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 def community_coverage(
