@@ -47,7 +47,7 @@ def test_points_and_nearby_need_no_sign_in(world: World) -> None:
     point(world, at=(30.605, 104.035), who="admin", name="远处卫生站")
     rows = Client().get("/api/v1/service-points", {"kind": "health"}).json()
     assert {r["name"] for r in rows} == {"第一社区卫生服务站", "远处卫生站"}
-    near = Client().get("/api/v1/service-points/nearby", {"lat": 30.605, "lng": 104.006}).json()
+    near = Client().get("/api/v1/service-points/nearby", {"lat": "30.605", "lng": "104.006"}).json()
     assert [(r["id"], r["kind"]) for r in near] == [(made.pk, "health")]
     assert near[0]["metres"] == pytest.approx(95.8, abs=1)
     assert near[0]["minutes"] == pytest.approx(1.4, abs=0.1)

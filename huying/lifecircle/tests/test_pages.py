@@ -114,6 +114,6 @@ def test_nearby_for_a_resident_without_signing_in(world: World) -> None:
     assert "第一社区卫生服务站" in body and "营业中" in body and "步行约 1 分钟" in body
     by_community = Client().get("/m/nearby", {"community": world.communities[0].pk})
     assert "第一社区卫生服务站" in by_community.content.decode()
-    far = Client().get("/m/nearby", {"community": world.communities[1].pk, "kind": "health"})
+    far = Client().get("/m/nearby", {"community": str(world.communities[1].pk), "kind": "health"})
     assert "没有找到" in far.content.decode()
     assert Client().get("/m/nearby").status_code == 200
