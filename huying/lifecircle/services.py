@@ -8,7 +8,7 @@ names its community, and a street's staff may place points only in their own str
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -51,7 +51,7 @@ DEFAULT_KINDS: tuple[tuple[str, str, bool], ...] = (
     ("health", "社区卫生服务中心/站", True),
     ("social_org", "社会组织服务中心", False),
     ("jobs", "就业服务站", False),
-    ("market", "菜市场/便民点", True),
+    ("market", "菜市场/便民点", False),
     ("childcare", "托育点", False),
     ("culture", "文体活动室", False),
 )
@@ -103,7 +103,7 @@ def _values(
     address: str,
     lat: float,
     lng: float,
-    hours: dict[str, Sequence[str]],
+    hours: Mapping[str, Sequence[str]],
     follows_calendar: bool,
     phone: str,
     services: Sequence[str],
@@ -151,7 +151,7 @@ def point_create(
     address: str,
     lat: float,
     lng: float,
-    hours: dict[str, Sequence[str]],
+    hours: Mapping[str, Sequence[str]],
     follows_calendar: bool = False,
     phone: str = "",
     services: Sequence[str] = (),
@@ -195,7 +195,7 @@ def point_update(
     address: str,
     lat: float,
     lng: float,
-    hours: dict[str, Sequence[str]],
+    hours: Mapping[str, Sequence[str]],
     follows_calendar: bool = False,
     phone: str = "",
     services: Sequence[str] = (),

@@ -80,10 +80,10 @@ def test_a_community_gap_closes_with_a_second_point(world: World) -> None:
 @pytest.mark.django_db
 def test_a_point_in_the_next_community_counts(world: World) -> None:
     kinds()
-    point(world, at=(30.605, 104.025), who="street_b", name="邻社区菜场", kind="market")
+    point(world, at=(30.605, 104.025), who="street_b", name="邻社区照料站", kind="elderly")
     result = selectors.community_coverage(world.communities[0])
-    market = next(k for k in result.kinds if k.kind.code == "market")
-    assert market.share.covered > 0  # the eastern cells of community 1 are within reach
+    elderly = next(k for k in result.kinds if k.kind.code == "elderly")
+    assert elderly.share.covered > 0  # the eastern cells of community 1 are within reach
 
 
 @pytest.mark.django_db

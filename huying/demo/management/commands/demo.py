@@ -31,6 +31,7 @@ from huying.demo.district import (
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
 from huying.demo.ladder import build_ladder
+from huying.demo.lifecircle import build_lifecircle
 from huying.demo.onewindow import build_onewindow
 from huying.demo.patrols import build_patrols
 from huying.demo.roads import build_roads
@@ -219,6 +220,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  社区工作准入 access lists and community tasks: {build_access(district)}"
             )
+            self.stdout.write(f"  十五分钟生活圈 service points: {build_lifecircle(district)}")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
