@@ -94,7 +94,10 @@ def shares(
     return out
 
 
-def cell_polygon(cell: Cell, area: BaseGeometry) -> BaseGeometry:
-    """The cell's square clipped to the community (for the map)."""
+def cell_polygons(cell: Cell, area: BaseGeometry) -> list[BaseGeometry]:
+    """The cell's square clipped to the community (for the map): its polygons only (a cell
+    touching the border at a point or along a line clips to a collection with those)."""
     s, w, n, e = cell.bounds
-    return box(w, s, e, n).intersection(area)
+    clipped = box(w, s, e, n).intersection(area)
+    parts = getattr(clipped, "geoms", [clipped])
+    return [p for p in parts if p.geom_type in ("Polygon", "MultiPolygon") and not p.is_empty]

@@ -26,7 +26,7 @@ from huying.core.errors import DomainError, NotFound
 from huying.core.geo import SYSTEMS, from_wgs84, geometry_from_wgs84, to_wgs84
 from huying.core.web import form_error
 from huying.lifecircle import rules, selectors, services
-from huying.lifecircle.coverage import cell_polygon
+from huying.lifecircle.coverage import cell_polygons
 from huying.lifecircle.models import ServicePoint
 from huying.onewindow.selectors import window_items
 from huying.org.actors import Actor
@@ -344,13 +344,15 @@ def coverage_community(request: HttpRequest, community_id: int) -> HttpResponse:
     gaps: dict[str, Any] = {"type": "FeatureCollection", "features": []}
     near: list[dict[str, Any]] = []
     if chosen is not None and result.area is not None:
-        cells = [cell_polygon(c, result.area) for c in chosen.share.uncovered]
+        cells = [p for c in chosen.share.uncovered for p in cell_polygons(c, result.area)]
         if cells:
             merged = unary_union(cells)
             gaps["features"].append(
                 {
                     "type": "Feature",
-                    "geometry": geometry_from_wgs84(mapping(merged), settings.HUYING_MAP_COORDS),
+                    "geometry": geometry_from_wgs84(
+                        mapping(merged.simplify(SIMPLIFY)), settings.HUYING_MAP_COORDS
+                    ),
                     "properties": {},
                 }
             )

@@ -92,3 +92,11 @@ def test_only_essential_kinds_are_checked(world: World) -> None:
     checked = {k.kind.code for k in selectors.community_coverage(world.communities[0]).kinds}
     assert checked == {code for code, kind in made.items() if kind.essential}
     assert "childcare" not in checked
+
+
+def test_a_cell_on_the_border_clips_to_polygons_only() -> None:
+    area = box(0, 0, 1, 1)
+    touching = coverage.Cell(0.5, 1.05, (0.45, 1.0, 0.55, 1.1))  # shares only an edge
+    assert coverage.cell_polygons(touching, area) == []
+    inside = coverage.Cell(0.5, 0.5, (0.45, 0.45, 0.55, 0.55))
+    assert [p.area for p in coverage.cell_polygons(inside, area)] == [pytest.approx(0.01)]

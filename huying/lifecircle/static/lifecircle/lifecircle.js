@@ -15,16 +15,15 @@
   var text = config.text || {};
   var OUTLINE = { color: "#b91c1c", weight: 1.5, dashArray: "6 4", fillColor: "#ffffff", fillOpacity: config.tiles && config.tiles.url ? 0 : 0.5 };
 
-  function outlines(map) {
-    var layer = L.geoJSON(config.outlines, {
+  function outlines() {
+    return L.geoJSON(config.outlines, {
       style: function () { return OUTLINE; },
       interactive: false,
-    }).addTo(map);
-    return layer;
+    });
   }
 
-  function dots(map, points, colour) {
-    var group = L.featureGroup().addTo(map);
+  function dots(points, colour) {
+    var group = L.featureGroup();
     points.forEach(function (p) {
       var dot = L.circleMarker(p.at, { radius: 7, color: "#fff", weight: 2, fillColor: colour(p), fillOpacity: 1 });
       var label = document.createElement("span");
@@ -35,23 +34,33 @@
     return group;
   }
 
-  function frame(map, layers) {
+  /* The view first (a canvas renderer needs one before anything is drawn), then the layers. */
+  function show(map, framed, layers, extra) {
     var bounds = null;
-    layers.forEach(function (l) {
-      if (l && l.getLayers && l.getLayers().length) {
+    framed.forEach(function (l) {
+      if (l.getLayers().length) {
         var b = l.getBounds();
         bounds = bounds ? bounds.extend(b) : L.latLngBounds(b.getSouthWest(), b.getNorthEast());
       }
     });
-    if (bounds) { map.fitBounds(bounds, { padding: [20, 20] }); } else { map.setView([31.26, 121.48], 13); }
+    if (bounds && extra) { bounds.extend(L.latLng(extra[0], extra[1])); }
+    if (bounds) {
+      map.fitBounds(bounds, { padding: [20, 20], maxZoom: 17 });
+    } else if (extra) {
+      map.setView(extra, 15);
+    } else {
+      map.setView([30.66, 104.08], 13);
+    }
+    layers.forEach(function (l) { l.addTo(map); });
   }
 
   // --- the keepers: place a point --------------------------------------------------------------
   var pick = document.getElementById("point-map");
   if (pick) {
     var map = m.baseMap(pick, config.tiles);
-    var shapes = outlines(map);
-    var others = dots(map, config.points, function () { return "#475569"; });
+    pick.lcMap = map;  // the browser test finds a place's pixel through it
+    var shapes = outlines();
+    var others = dots(config.points, function () { return "#475569"; });
     var form = pick.closest("form");
     var lat = form.querySelector("input[name=lat]");
     var lng = form.querySelector("input[name=lng]");
@@ -60,29 +69,29 @@
     function place(latlng) {
       if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: false }).addTo(map); }
     }
-    if (lat.value && lng.value) { place([parseFloat(lat.value), parseFloat(lng.value)]); }
-    frame(map, [shapes]);
-    if (marker) { map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16)); }
+    show(map, [shapes], [shapes, others]);
+    if (lat.value && lng.value) {
+      place([parseFloat(lat.value), parseFloat(lng.value)]);
+      map.setView(marker.getLatLng(), Math.max(map.getZoom(), 16));
+    }
     map.on("click", function (e) {
       place(e.latlng);
       lat.value = e.latlng.lat.toFixed(6);
       lng.value = e.latlng.lng.toFixed(6);
       coords.value = config.coords;
     });
-    void others;
   }
 
   // --- coverage: the gaps -------------------------------------------------------------------------
   var cov = document.getElementById("coverage-map");
   if (cov) {
     var cmap = m.baseMap(cov, config.tiles);
-    var area = outlines(cmap);
-    L.geoJSON(config.gaps, { style: function () { return { color: "#dc2626", weight: 0, fillColor: "#dc2626", fillOpacity: 0.45 }; }, interactive: false }).addTo(cmap);
-    config.points.forEach(function (p) {
-      L.circle(p.at, { radius: p.reach, color: "#15803d", weight: 1, dashArray: "4 4", fill: false, interactive: false }).addTo(cmap);
-    });
-    dots(cmap, config.points, function () { return "#15803d"; });
-    frame(cmap, [area]);
+    var area = outlines();
+    var gaps = L.geoJSON(config.gaps, { style: function () { return { color: "#dc2626", weight: 0, fillColor: "#dc2626", fillOpacity: 0.45 }; }, interactive: false });
+    var circles = L.featureGroup(config.points.map(function (p) {
+      return L.circle(p.at, { radius: p.reach, color: "#15803d", weight: 1, dashArray: "4 4", fill: false, interactive: false });
+    }));
+    show(cmap, [area], [area, gaps, circles, dots(config.points, function () { return "#15803d"; })]);
   }
 
   // --- 身边的服务 ---------------------------------------------------------------------------------
@@ -90,9 +99,9 @@
   if (near) {
     var nform = document.getElementById("nearby-form");
     var nmap = m.baseMap(near, config.tiles);
-    var nshapes = outlines(nmap);
+    var nshapes = outlines();
     var status = document.getElementById("nearby-status");
-    var found = dots(nmap, config.points, function (p) { return p.open ? "#15803d" : "#6b7280"; });
+    var found = dots(config.points, function (p) { return p.open ? "#15803d" : "#6b7280"; });
     function go(la, ln, system) {
       nform.querySelector("input[name=lat]").value = la.toFixed(6);
       nform.querySelector("input[name=lng]").value = ln.toFixed(6);
@@ -102,12 +111,11 @@
       nform.submit();
     }
     if (config.here) {
-      L.circle(config.here, { radius: config.reach, color: "#1d4ed8", weight: 1.5, fillColor: "#1d4ed8", fillOpacity: 0.06, interactive: false }).addTo(nmap);
-      L.circleMarker(config.here, { radius: 8, color: "#fff", weight: 3, fillColor: "#1d4ed8", fillOpacity: 1 }).addTo(nmap);
-      nmap.setView(config.here, 15);
-      if (found.getLayers().length) { nmap.fitBounds(found.getBounds().extend(config.here), { padding: [30, 30], maxZoom: 16 }); }
+      var ring = L.circle(config.here, { radius: config.reach, color: "#1d4ed8", weight: 1.5, fillColor: "#1d4ed8", fillOpacity: 0.06, interactive: false });
+      var me = L.circleMarker(config.here, { radius: 8, color: "#fff", weight: 3, fillColor: "#1d4ed8", fillOpacity: 1 });
+      show(nmap, [found], [nshapes, ring, found, me], config.here);
     } else {
-      frame(nmap, [nshapes]);
+      show(nmap, [nshapes], [nshapes]);
     }
     nmap.on("click", function (e) { go(e.latlng.lat, e.latlng.lng, config.coords); });
     var locate = document.getElementById("nearby-locate");
