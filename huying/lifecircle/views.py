@@ -519,5 +519,6 @@ def nearby(request: HttpRequest) -> HttpResponse:
         "minutes": rules.circle_minutes(),
         "map_config": config,
         "speed": int(rules.walk_speed()),
+        "detour": f"{rules.detour():g}",
     }
     return render(request, "lifecircle/nearby.html", context, status=status)
