@@ -6,7 +6,7 @@ from the reader's own node down."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +18,11 @@ from huying.lifecircle.models import ServiceKind, ServicePoint
 from huying.org.api_auth import acting
 
 router = Router(tags=["十五分钟生活圈 15-minute life circle"])
+
+#: ISO weekday: "1" Monday … "7" Sunday.
+Weekday = Literal["1", "2", "3", "4", "5", "6", "7"]
+#: A day's ranges, "HH:MM-HH:MM" (``rules.MAX_RANGES`` at most).
+DayRanges = Annotated[list[Text], Field(max_length=4)]
 
 HOURS_DESCRIPTION = (
     'ISO weekday "1" (Monday) … "7" (Sunday) → ranges "HH:MM-HH:MM"; an end at or before '
@@ -66,7 +71,7 @@ class ServicePointIn(In):
     address: FilledText = Field(max_length=200)
     lat: Latitude
     lng: Longitude
-    hours: dict[str, list[Text]] = Field(description=HOURS_DESCRIPTION)
+    hours: dict[Weekday, DayRanges] = Field(description=HOURS_DESCRIPTION)
     follows_calendar: bool = False
     phone: Text = Field("", max_length=32)
     services: list[Text] = Field([], max_length=30)
