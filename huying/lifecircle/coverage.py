@@ -22,6 +22,8 @@ from huying.core.geo import M_PER_DEG_LAT, LatLng, box_around, distance_m
 
 Key = TypeVar("Key", bound=Hashable)
 
+#: A border cell whose centre lies outside counts when this share of it is inside.
+BORDER_SHARE = 0.25
 #: A community larger than this many samples is sampled more coarsely (a safety bound).
 MAX_SAMPLES = 5_000
 
@@ -59,15 +61,24 @@ def lattice(area: BaseGeometry, step_m: float) -> list[Cell]:
         scale = math.sqrt(rows * cols / MAX_SAMPLES)
         return lattice(area, step_m * scale)
     cells = []
+    half_lat, half_lng = d_lat / 2, d_lng / 2
     for r in range(rows):
         lat = south + (r + 0.5) * d_lat
         for c in range(cols):
             lng = west + (c + 0.5) * d_lng
+            bounds = (lat - half_lat, lng - half_lng, lat + half_lat, lng + half_lng)
             if area.covers(Point(lng, lat)):
-                half_lat, half_lng = d_lat / 2, d_lng / 2
-                cells.append(
-                    Cell(lat, lng, (lat - half_lat, lng - half_lng, lat + half_lat, lng + half_lng))
-                )
+                cells.append(Cell(lat, lng, bounds))
+                continue
+            # A cell on the border whose centre falls outside still samples the community
+            # when at least a quarter of it is inside: at a point of that part.
+            square = box(lng - half_lng, lat - half_lat, lng + half_lng, lat + half_lat)
+            if not area.intersects(square):
+                continue
+            part = square.intersection(area)
+            if part.area >= BORDER_SHARE * square.area:
+                p = part.representative_point()
+                cells.append(Cell(p.y, p.x, bounds))
     if not cells:
         p = area.representative_point()
         cells.append(Cell(p.y, p.x, (p.y, p.x, p.y, p.x)))

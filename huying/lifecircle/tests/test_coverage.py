@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from shapely.geometry import box
+from shapely.geometry import Point, box
 
 from huying.conftest import World
 from huying.core.geo import M_PER_DEG_LAT
@@ -100,3 +100,14 @@ def test_a_cell_on_the_border_clips_to_polygons_only() -> None:
     assert coverage.cell_polygons(touching, area) == []
     inside = coverage.Cell(0.5, 0.5, (0.45, 0.45, 0.55, 0.55))
     assert [p.area for p in coverage.cell_polygons(inside, area)] == [pytest.approx(0.01)]
+
+
+def test_a_border_cell_mostly_inside_is_sampled_inside() -> None:
+    """A 1 km × 1.04 km area at 100 m: the top row's centres fall outside, but 40 % of each
+    cell is inside, so the row is sampled at points inside; a 10 % sliver is not."""
+    tall = box(LNG0, LAT0, LNG0 + 1000 * D_LNG, LAT0 + 1040 * D_LAT)
+    cells = coverage.lattice(tall, 100)
+    assert len(cells) == 110
+    assert all(tall.covers(Point(c.lng, c.lat)) for c in cells)
+    sliver = box(LNG0, LAT0, LNG0 + 1000 * D_LNG, LAT0 + 1010 * D_LAT)
+    assert len(coverage.lattice(sliver, 100)) == 100

@@ -228,3 +228,29 @@ def test_nearby_open_now(world: World) -> None:
     assert [n.point.name for n in selectors.nearby(*IN_1, now=night, open_only=True)] == ["夜里开"]
     both = selectors.nearby(*IN_1, now=night)
     assert {(n.point.name, n.open) for n in both} == {("白天开", False), ("夜里开", True)}
+
+
+def test_open_now_follows_the_districts_working_calendar(world: World) -> None:
+    """A Wednesday the district entered as a holiday: a point that follows the calendar is
+    closed, one that does not is open; a Saturday entered as a workday opens with Monday's
+    hours."""
+    from huying.core.models import WorkdayOverride
+    from huying.core.workcalendar import invalidate_calendar
+
+    kinds()
+    hours = {"1": ["09:00-17:00"], "3": ["09:00-17:00"]}
+    civic = point(world, at=IN_1, kind="party", hours=hours, follows_calendar=True)
+    market = point(world, at=IN_1, kind="market", hours=hours)
+    WorkdayOverride.objects.create(date=datetime(2026, 3, 11).date(), is_workday=False)
+    WorkdayOverride.objects.create(date=datetime(2026, 3, 14).date(), is_workday=True)
+    invalidate_calendar()
+    try:
+        wednesday = datetime.fromisoformat("2026-03-11T10:00:00+08:00")
+        assert not selectors.is_open(civic, wednesday)
+        assert selectors.today_hours(civic, wednesday) == "休息"
+        assert selectors.is_open(market, wednesday)
+        saturday = datetime.fromisoformat("2026-03-14T10:00:00+08:00")
+        assert selectors.is_open(civic, saturday)
+        assert not selectors.is_open(market, saturday)
+    finally:
+        invalidate_calendar()
