@@ -24,6 +24,7 @@ from huying.deliberation.api import router as deliberation_router
 from huying.grid.api import router as grid_router
 from huying.hotline.api import router as hotline_router
 from huying.integrations.api import router as integrations_router
+from huying.lifecircle.api import router as lifecircle_router
 from huying.onewindow.api import router as onewindow_router
 from huying.org.api import router as org_router
 from huying.org.api_auth import AUTH
@@ -138,6 +139,7 @@ api.add_router("", onewindow_router)
 api.add_router("", access_router)
 api.add_router("", volunteers_router)
 api.add_router("", deliberation_router)
+api.add_router("", lifecircle_router)
 api.add_router("", grid_router)
 
 

@@ -12,6 +12,7 @@ from huying.env import (
     env_bool,
     env_choice,
     env_decimal,
+    env_float,
     env_int,
     env_list,
     env_str,
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "huying.access",
     "huying.volunteers",
     "huying.deliberation",
+    "huying.lifecircle",
     "huying.integrations",
     "huying.open311",
     "huying.ops",
@@ -96,6 +98,7 @@ TEMPLATES = [
                 "huying.org.web.acting_context",
                 "huying.access.context.access_context",
                 "huying.volunteers.context.volunteers_context",
+                "huying.lifecircle.context.lifecircle_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.
             "builtins": ["template_partials.templatetags.partials"],
@@ -353,6 +356,12 @@ HUYING_BASIC_SATISFIED_WEIGHT = env_decimal(
 HUYING_RANKING_MIN_CASES = env_int("HUYING_RANKING_MIN_CASES", 3, minimum=1)
 # 网格覆盖 (huying.reports.coverage): the informants each grid worker should have.
 HUYING_INFORMANTS_PER_WORKER = env_int("HUYING_INFORMANTS_PER_WORKER", 20, minimum=1)
+# 十五分钟生活圈: walking speed (metres a minute), how much longer the streets are than the
+# straight line, the circle's minutes, and the coverage lattice's step (metres).
+HUYING_LIFECIRCLE_WALK_M_PER_MIN = env_float("HUYING_LIFECIRCLE_WALK_M_PER_MIN", 80.0)
+HUYING_LIFECIRCLE_DETOUR = env_float("HUYING_LIFECIRCLE_DETOUR", 1.2)
+HUYING_LIFECIRCLE_MINUTES = env_int("HUYING_LIFECIRCLE_MINUTES", 15, minimum=1)
+HUYING_LIFECIRCLE_LATTICE_M = env_int("HUYING_LIFECIRCLE_LATTICE_M", 150, minimum=20)
 # 疑似重复 (huying.cases.duplicates): at triage, the open cases reported up to this many days
 # before a case, within this many metres of its point (in its grid when either has no point),
 # whose text is at least this similar (0–1: cosine of their characters and character pairs).

@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("huying.access.urls")),
     # 众人议事: the community's desk, the residents' phone pages, the public results.
     path("", include("huying.deliberation.urls")),
+    # 十五分钟生活圈: the keepers' pages and the residents' 身边的服务 (/m/nearby).
+    path("", include("huying.lifecircle.urls")),
     path("m/informants/", include("huying.grid.informant_urls")),
     path("m/", include("huying.cases.phone_urls")),
     path("reports/", include("huying.reports.urls")),

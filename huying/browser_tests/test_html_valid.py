@@ -326,6 +326,23 @@ def _deliberation_pages(world: World) -> dict[str, tuple[str | None, str]]:
     }
 
 
+def _lifecircle_pages(world: World) -> dict[str, tuple[str | None, str]]:
+    """十五分钟生活圈: the keepers' page and a point's, coverage and its drill-down, the kinds,
+    and 身边的服务 with what it found."""
+    from huying.lifecircle.tests.helpers import kinds, point
+
+    kinds()
+    made = point(world, at=(30.605, 104.005))
+    return {
+        "lifecircle-manage": ("street", "/lifecircle/"),
+        "lifecircle-point": ("street", f"/lifecircle/points/{made.pk}/"),
+        "lifecircle-coverage": ("street", "/lifecircle/coverage/"),
+        "lifecircle-gaps": ("street", f"/lifecircle/coverage/{world.communities[0].pk}/"),
+        "lifecircle-kinds": ("admin", "/lifecircle/kinds/"),
+        "lifecircle-nearby": (None, "/m/nearby?lat=30.605&lng=104.006&coords=wgs84"),
+    }
+
+
 def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -> None:
     java = shutil.which("java")
     if java is None:
@@ -341,6 +358,7 @@ def test_every_page_is_valid_html(world: World, tmp_path: Path, settings: Any) -
         | _onewindow_pages(world)
         | _access_pages(world)
         | _deliberation_pages(world)
+        | _lifecircle_pages(world)
     )
     for name, (who, url) in pages.items():
         # Each page in Chinese (the default) and in English (huying/locale).

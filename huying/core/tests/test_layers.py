@@ -1,6 +1,6 @@
 """Lower layers never import higher ones: core ← org ← catalogue ← cases ← gazetteer ← triage ←
-hotline ← grid ← open311 ← evaluation ← coordination ← onewindow ← access ← volunteers ← deliberation ← reports ←
-integrations ← ops ←
+hotline ← grid ← open311 ← evaluation ← coordination ← onewindow ← access ← volunteers ← deliberation ←
+lifecircle ← reports ← integrations ← ops ←
 demo. The imports that break the rule today are listed as debt; the test fails on any new one,
 and on a listed one that has gone (so the list only shrinks).
 
@@ -39,6 +39,7 @@ LAYERS = (
     "access",
     "volunteers",
     "deliberation",
+    "lifecircle",
     "reports",
     "integrations",
     "ops",

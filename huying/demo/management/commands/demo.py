@@ -32,6 +32,7 @@ from huying.demo.district import (
 )
 from huying.demo.gazetteer import build_gazetteer, sample_export
 from huying.demo.ladder import build_ladder
+from huying.demo.lifecircle import build_lifecircle
 from huying.demo.onewindow import build_onewindow
 from huying.demo.patrols import build_patrols
 from huying.demo.roads import build_roads
@@ -224,6 +225,7 @@ class Command(BaseCommand):
             volunteers = build_volunteers(district, password=password, rng_seed=options["seed"])
             self.stdout.write(f"  志愿服务 volunteers and service orders: {volunteers}")
             self.stdout.write(f"  众人议事 resident deliberation: {build_deliberation(district)}")
+            self.stdout.write(f"  十五分钟生活圈 service points: {build_lifecircle(district)}")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
