@@ -96,8 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "huying.org.web.acting_context",
-                "huying.access.context.access_context",
-                "huying.volunteers.context.volunteers_context",
+                "huying.core.navigation.nav_context",
                 "huying.lifecircle.context.lifecircle_context",
             ],
             # {% partialdef %} / {% partial %} everywhere, like Django 6's built-in partials.

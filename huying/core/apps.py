@@ -14,3 +14,7 @@ class CoreConfig(AppConfig):
         from huying.core.trailkey import check_trail_key
 
         register(check_trail_key)
+
+        from huying.core.navigation import discover
+
+        discover()  # every app's top-bar links (``huying.core.navigation``)

@@ -107,7 +107,7 @@ class VersionIn(In):
     version: int | None = Field(None, ge=1, description="the version read; a stale one: 409")
 
 
-class ReasonIn(VersionIn):
+class OrderReasonIn(VersionIn):
     reason: FilledText = Field(max_length=300)
 
 
@@ -143,7 +143,7 @@ class CorrectionIn(In):
     corrects_id: Id | None = None
 
 
-class MonthIn(Schema):
+class RankingMonthIn(Schema):
     month: str | None = Field(
         None, pattern=r"^20\d{2}-(0[1-9]|1[0-2])$", description="YYYY-MM, this month by default"
     )
@@ -326,7 +326,7 @@ def order_assign(request: HttpRequest, order_id: Id, payload: AssignIn) -> Any:
     response={200: OrderOut, **ERRORS},
     summary="社区不予受理（说明理由）",
 )
-def order_refuse(request: HttpRequest, order_id: Id, payload: ReasonIn) -> Any:
+def order_refuse(request: HttpRequest, order_id: Id, payload: OrderReasonIn) -> Any:
     return _order(services.order_refuse(actor=acting(request), order_id=order_id, **payload.dict()))
 
 
@@ -335,7 +335,7 @@ def order_refuse(request: HttpRequest, order_id: Id, payload: ReasonIn) -> Any:
     response={200: OrderOut, **ERRORS},
     summary="取消（服务开始前；点单人或社区）",
 )
-def order_cancel(request: HttpRequest, order_id: Id, payload: ReasonIn) -> Any:
+def order_cancel(request: HttpRequest, order_id: Id, payload: OrderReasonIn) -> Any:
     return _order(services.order_cancel(actor=acting(request), order_id=order_id, **payload.dict()))
 
 
@@ -405,7 +405,7 @@ def correction(request: HttpRequest, payload: CorrectionIn) -> Any:
     response={200: list[RankedOut], **ERRORS},
     summary="志愿者月度排行（本社区、本街道或全区）",
 )
-def rankings(request: HttpRequest, q: Query[MonthIn]) -> Any:
+def rankings(request: HttpRequest, q: Query[RankingMonthIn]) -> Any:
     actor = acting(request)
     unit = selectors.territory(actor)
     if unit is None:

@@ -5,6 +5,7 @@
 //   <form data-confirm="question">  asks before submitting
 //   <button data-print>             prints the page
 //   <details data-open-wide>        open on a wide screen, folded on a phone
+//   <details class="nav-menu">      a top-bar menu: closes on a click outside it or on Escape
 //   <div data-picker>               a checkbox list under a search box ([data-picker-search]):
 //                                   typing hides the options whose name does not contain the
 //                                   text (ticked ones stay in sight); Enter ticks the only match
@@ -31,6 +32,17 @@
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", openWide);
   else openWide();
+  function closeMenus(except) {
+    document.querySelectorAll("details.nav-menu[open]").forEach(function (d) {
+      if (d !== except) d.open = false;
+    });
+  }
+  document.addEventListener("click", function (e) {
+    closeMenus(e.target instanceof Element ? e.target.closest("details.nav-menu") : null);
+  });
+  document.addEventListener("keydown", function (e) {
+    if (e.key === "Escape") closeMenus(null);
+  });
   function narrow(search) {
     var picker = search.closest("[data-picker]");
     if (!picker) {
