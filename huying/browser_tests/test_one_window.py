@@ -5,7 +5,8 @@ on the phone and finds the application with the receipt. Screenshots:
 ``onewindow-application-1400px.png``, ``onewindow-items-390px.png``,
 ``onewindow-item-390px.png``, ``onewindow-status-390px.png``; the street's 全岗位通 page
 ``onewindow-qualifications-1400px.png`` and the window's who-can-do-what
-``onewindow-skills-1400px.png``, ``onewindow-skills-390px.png``."""
+``onewindow-skills-1400px.png``, ``onewindow-skills-390px.png``; the 12349 operator's page
+``onewindow-calls-1400px.png``, ``onewindow-calls-390px.png``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from huying.browser_tests.conftest import PHONE, fits, shot
+from huying.browser_tests.conftest import DESKTOP, PHONE, fits, shot
 from huying.conftest import World
 from huying.onewindow.models import Application, ApplicationState
 from huying.onewindow.tests.helpers import MATERIALS, item
@@ -110,3 +111,36 @@ def test_the_street_records_who_passed_and_the_window_shows_it(
         expect(skills).to_contain_text("本站暂无人通过测试的事项：居住证")
         shot(window, "onewindow-skills")
         fits(window)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desk", "phone"])
+def test_a_12349_call_becomes_a_proxy_application_and_a_case(
+    world: World, login: Callable[..., Page], viewport: Any
+) -> None:
+    item(world)
+    page = login("community", viewport=viewport, next_url="/onewindow/calls/")
+    expect(page.locator("h1")).to_have_text("12349为老热线")
+    page.fill("#id_caller_name", "王秀英")
+    page.fill("#id_caller_phone", "13900005678")
+    page.get_by_label("老年人").check()
+    page.fill("#id_request", "想办老年优待证，腿脚不便")
+    page.get_by_label("转服务申请").check()
+    page.select_option("#id_item_id", label="老年优待证")
+    page.get_by_label("来电人确认材料齐全").check()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存并转办").click()
+    expect(page.locator(".messages")).to_contain_text("来电已转服务申请")
+    app = Application.objects.get()
+    assert app.proxy_by is not None and "12349" in app.proxy_reason
+    page.goto(page.url.split("/onewindow/")[0] + "/onewindow/calls/")
+    page.fill("#id_caller_name", "李大爷")
+    page.fill("#id_caller_phone", "13900001111")
+    page.fill("#id_request", "楼道灯坏了三天，夜里看不见")
+    page.get_by_label("转问题件").check()
+    page.fill("#id_address", "第1社区 3 号楼")
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存并转办").click()
+    expect(page.locator(".messages")).to_contain_text("来电已转问题件")
+    expect(page.locator("tr.call")).to_have_count(2)
+    fits(page)
+    shot(page, "onewindow-calls")

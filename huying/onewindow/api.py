@@ -17,7 +17,7 @@ from huying.core.api_types import ERRORS, FilledText, Id, In, Text
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.core.web import protected_file
 from huying.onewindow import selectors, services
-from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.onewindow.models import Application, ApplicationState, ElderCall, ServiceItem
 from huying.org.api_auth import acting
 from huying.org.signin import client_ip
 
@@ -118,6 +118,57 @@ class ApplicationLookupIn(In):
     number: FilledText = Field(max_length=32)
     code: FilledText = Field(max_length=16, description="查询码 on the receipt")
     phone_tail: str = Field(min_length=4, max_length=4, description="last 4 digits of the phone")
+
+
+class ElderCallIn(In):
+    caller_name: FilledText = Field(max_length=50)
+    caller_phone: FilledText = Field(max_length=20)
+    elderly: bool = False
+    disabled: bool = False
+    request: FilledText = Field(max_length=1000, description="what the caller wants")
+    outcome: Literal["application", "case"] = Field(
+        description="application: a service application at the caller's station (代办 for "
+        "the elderly or disabled); case: a case, its source hotline_12349"
+    )
+    item_id: Id | None = Field(None, description="application: the service item")
+    materials_checked: list[Text] = Field(
+        [], max_length=30, description="application: all the item's materials"
+    )
+    address: Text = Field("", max_length=200, description="case: where the problem is")
+
+
+class ElderCallOut(Schema):
+    id: int
+    station_id: int
+    received_at: datetime
+    caller_name: str
+    caller_phone: str
+    elderly: bool
+    disabled: bool
+    request: str
+    outcome: str
+    application_id: int | None
+    application_number: str
+    case_id: int | None
+    case_number: str
+
+
+def _call(call: ElderCall) -> dict[str, Any]:
+    return {
+        "id": call.pk,
+        "station_id": call.station_id,
+        "received_at": call.received_at,
+        "caller_name": call.caller_name,
+        "caller_phone": call.caller_phone,
+        "elderly": call.elderly,
+        "disabled": call.disabled,
+        "request": call.request,
+        "outcome": call.outcome,
+        "application_id": call.application_id,
+        "application_number": call.application.number if call.application else "",
+        "case_id": call.case_id,
+        "case_number": call.case.number if call.case else "",
+    }
 
 
 def _application(app: Application) -> dict[str, Any]:
@@ -306,6 +357,27 @@ def application_decide(
         reason=payload.reason,
     )
     return _application(app)
+
+
+@router.get(
+    "/service-calls",
+    response={200: list[ElderCallOut], **ERRORS},
+    summary="12349为老热线来电（本站的、本街道各站的、全区的）",
+)
+def call_list(request: HttpRequest) -> Any:
+    return [_call(c) for c in selectors.calls_visible_to(acting(request))[:200]]
+
+
+@router.post(
+    "/service-calls",
+    response={201: ElderCallOut, **ERRORS},
+    summary="记录12349来电并转服务申请（老年人、残疾人为上门代办）或问题件（来源 12349）",
+)
+def call_take(request: HttpRequest, payload: ElderCallIn) -> Any:
+    """At the caller's station (community staff). The call and what it became are created
+    together; a refused application (an unpublished item, a missing material) leaves no
+    call either (422)."""
+    return Status(201, _call(services.call_take(actor=acting(request), **payload.dict())))
 
 
 @router.post(

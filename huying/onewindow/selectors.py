@@ -18,6 +18,7 @@ from huying.onewindow.models import (
     Application,
     ApplicationPhoto,
     ApplicationState,
+    ElderCall,
     Qualification,
     ServiceItem,
     StepAction,
@@ -188,3 +189,14 @@ def station_figures(actor: Actor, now: datetime) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def calls_visible_to(actor: Actor) -> QuerySet[ElderCall]:
+    """12349 calls: a station's staff their station's, the street its stations', the
+    district all."""
+    calls = ElderCall.objects.select_related("station", "application", "case")
+    if actor.sees_all and not actor.is_reporter:
+        return calls
+    if actor.role in rules.STATION_READERS:
+        return calls.filter(station__path__startswith=actor.unit.path)
+    return calls.none()

@@ -20,7 +20,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.cases.lookup import normalise_code, phone_tail, too_many_tries
+from huying.cases.models import Source
 from huying.cases.services.engine import check_files
+from huying.cases.services.intake import case_submit, title_from
 from huying.core.audit import GENESIS, HASH_VERSION, chain_hash
 from huying.core.errors import (
     Conflict,
@@ -38,6 +40,8 @@ from huying.onewindow.models import (
     ApplicationPhoto,
     ApplicationState,
     ApplicationStep,
+    CallOutcome,
+    ElderCall,
     Qualification,
     ServiceItem,
     StepAction,
@@ -499,3 +503,77 @@ def qualification_record(
             defaults={"passed_on": passed_on, "recorded_by": actor.user, "recorded_at": now},
         )
     return found
+
+
+# --- 12349 为老便民热线 ---------------------------------------------------------------------
+
+
+def call_take(
+    *,
+    actor: Actor,
+    caller_name: str,
+    caller_phone: str,
+    request: str,
+    outcome: str,
+    elderly: bool = False,
+    disabled: bool = False,
+    item_id: int | None = None,
+    materials_checked: Sequence[str] = (),
+    address: str = "",
+    now: datetime | None = None,
+) -> ElderCall:
+    """A 12349 call taken by a station's operator (the station's staff: the line rings at the
+    station on duty). ``outcome`` application: a service application for ``item_id`` accepted
+    at the station by the operator — for an elderly or disabled caller as 二级代办 (the
+    operator carries it through from the caller's home); case: a case through the cases'
+    intake, its source 12349. The call, and what it became, land together or not at all."""
+    now = now or timezone.now()
+    if actor.role not in rules.WINDOW_ROLES or actor.unit.kind not in rules.STATION_KINDS:
+        raise PermissionDenied(_("只有社区服务站工作人员可以受理 12349 来电"))
+    name = _text(caller_name, "caller_name", label=_("来电人"), limit=50)
+    phone = re.sub(r"\s", "", caller_phone or "")
+    if not PHONE.match(phone):
+        raise InvalidInput(_("请填写正确的手机号或座机号"), field="caller_phone")
+    wants = _text(request, "request", label=_("诉求"), limit=1000)
+    if outcome not in CallOutcome.values:
+        raise InvalidInput(_("请选择来电的去向"), field="outcome")
+    if outcome == CallOutcome.APPLICATION and item_id is None:
+        raise InvalidInput(_("转服务申请须选择服务事项"), field="item_id")
+    with transaction.atomic():
+        call = ElderCall(
+            station=actor.unit,
+            operator=actor.user,
+            received_at=now,
+            caller_name=name,
+            caller_phone=phone,
+            elderly=elderly,
+            disabled=disabled,
+            request=wants,
+            outcome=outcome,
+        )
+        if outcome == CallOutcome.APPLICATION:
+            assert item_id is not None
+            who = "、".join(w for w, on in ((_("老年人"), elderly), (_("残疾人"), disabled)) if on)
+            call.application = application_accept(
+                actor=actor,
+                item_id=item_id,
+                resident_name=name,
+                resident_phone=phone,
+                materials_checked=materials_checked,
+                proxy_reason=_("12349来电：{who}，上门代办").format(who=who) if who else "",
+                now=now,
+            )
+        else:
+            call.case = case_submit(
+                actor=actor,
+                title=title_from(wants, limit=60, fallback=_("12349来电")),
+                description=wants,
+                source=Source.ELDER_HOTLINE,
+                reporter_name=name,
+                reporter_phone=phone,
+                address=address,
+                unit_id=actor.unit.pk,
+                now=now,
+            )
+        call.save()
+    return call

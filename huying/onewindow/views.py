@@ -20,7 +20,7 @@ from huying.cases.phone import TrackForm
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import protected_file
 from huying.onewindow import rules, selectors, services
-from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.onewindow.models import Application, ApplicationState, CallOutcome, ServiceItem
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
@@ -413,3 +413,93 @@ def lookup(request: HttpRequest) -> HttpResponse:
 def _status_page(request: HttpRequest, app: Application) -> HttpResponse:
     context = {"nav": "services", "app": app, "steps": selectors.public_steps(app)}
     return render(request, "onewindow/phone_status.html", context)
+
+
+class CallForm(forms.Form):
+    """A 12349 call as the operator takes it down; where it goes is the service's to check."""
+
+    caller_name = forms.CharField(label=gettext_lazy("来电人"), max_length=50)
+    caller_phone = forms.CharField(
+        label=gettext_lazy("来电号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    elderly = forms.BooleanField(label=gettext_lazy("老年人"), required=False)
+    disabled = forms.BooleanField(label=gettext_lazy("残疾人"), required=False)
+    request = forms.CharField(
+        label=gettext_lazy("诉求"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("去向"), choices=CallOutcome.choices, widget=forms.RadioSelect
+    )
+    item_id = forms.TypedChoiceField(
+        label=gettext_lazy("服务事项"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=gettext_lazy("转服务申请时选择；老年人、残疾人由本人上门代办"),
+    )
+    materials_ready = forms.BooleanField(
+        label=gettext_lazy("来电人确认材料齐全"),
+        required=False,
+        help_text=gettext_lazy("未勾选时，系统列出全部所需材料，请一次性告知来电人"),
+    )
+    address = forms.CharField(
+        label=gettext_lazy("地址"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("转问题件时填写问题所在位置"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_id"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((str(i.pk), i.name) for i in selectors.window_items()),
+        ]
+
+
+@staff_view
+def calls(request: HttpRequest) -> HttpResponse:
+    """12349 为老便民热线: the station's operator takes a call down and sends it on, to a
+    service application (二级代办 for the elderly and disabled) or to a case."""
+    actor = _actor(request)
+    takes = actor.role in rules.WINDOW_ROLES
+    form = CallForm(request.POST or None) if takes else None
+    if request.method == "POST":
+        if form is None:
+            raise NotFound(_("页面不存在"))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            ready = data.pop("materials_ready")
+            item = (
+                ServiceItem.objects.filter(pk=data["item_id"]).first() if data["item_id"] else None
+            )
+            try:
+                call = services.call_take(
+                    actor=actor, materials_checked=item.materials if item and ready else [], **data
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                if call.application is not None:
+                    messages.success(
+                        request,
+                        _("来电已转服务申请 {number}").format(number=call.application.number),
+                    )
+                    return redirect("onewindow:application", call.application.pk)
+                assert call.case is not None
+                messages.success(
+                    request, _("来电已转问题件 {number}").format(number=call.case.number)
+                )
+                return redirect("onewindow:calls")
+    return render(
+        request,
+        "onewindow/calls.html",
+        {
+            "nav": "onewindow",
+            "form": form,
+            "calls": list(selectors.calls_visible_to(actor)[:RECENT]),
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
