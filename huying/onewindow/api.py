@@ -13,12 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from huying.core.api_types import ERRORS, FilledText, Id, In, Text
+from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Text
+from huying.core.errors import NotFound
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.core.web import protected_file
-from huying.onewindow import selectors, services
+from huying.onewindow import rules, selectors, services
 from huying.onewindow.models import Application, ApplicationState, ElderCall, ServiceItem
 from huying.org.api_auth import acting
+from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
 
 router = Router(tags=["一口受理 one-window services"])
@@ -68,6 +70,9 @@ class ApplicationOut(Schema):
     due_at: datetime
     proxy: bool = Field(description="taken at home by a cadre (二级代办)")
     proxy_reason: str
+    unqualified: bool = Field(
+        description="accepted without a valid qualification: no one qualified was on duty"
+    )
     state: str = Field(description="received, passed, done or refused")
     reason: str
     version: int
@@ -118,6 +123,28 @@ class ApplicationLookupIn(In):
     number: FilledText = Field(max_length=32)
     code: FilledText = Field(max_length=16, description="查询码 on the receipt")
     phone_tail: str = Field(min_length=4, max_length=4, description="last 4 digits of the phone")
+
+
+class RosterIn(In):
+    station_id: Id
+    day: Day
+    person_ids: list[Id] = Field(
+        [], max_length=50, description="on duty that day; empty clears the day's roster"
+    )
+
+
+class RosterQuery(Schema):
+    station_id: Id
+    day: Day
+
+
+class OnDutyOut(Schema):
+    station_id: int
+    day: Day
+    rostered: bool = Field(description="false: no roster that day, all the station's staff")
+    people: list[dict[str, Any]] = Field(
+        description="id, name and the ids of the items each may accept (valid qualifications)"
+    )
 
 
 class ElderCallIn(In):
@@ -186,6 +213,7 @@ def _application(app: Application) -> dict[str, Any]:
         "due_at": app.due_at,
         "proxy": app.proxy_by_id is not None,
         "proxy_reason": app.proxy_reason,
+        "unqualified": app.unqualified,
         "state": app.state,
         "reason": app.reason,
         "version": app.version,
@@ -357,6 +385,53 @@ def application_decide(
         reason=payload.reason,
     )
     return _application(app)
+
+
+def _on_duty(station: OrgUnit, day: Any) -> dict[str, Any]:
+    skills = selectors.station_skills(station, day)
+    return {
+        "station_id": station.pk,
+        "day": day,
+        "rostered": skills.rostered,
+        "people": [
+            {
+                "id": s.person.pk,
+                "name": s.person.get_full_name() or s.person.username,
+                "item_ids": [i.pk for i in s.items],
+            }
+            for s in skills.staff
+        ],
+    }
+
+
+@router.get(
+    "/service-roster",
+    response={200: OnDutyOut, **ERRORS},
+    summary="服务站某日在岗人员及各自可受理的事项（全岗位通）",
+)
+def roster_read(request: HttpRequest, q: Query[RosterQuery]) -> Any:
+    actor = acting(request)
+    district = actor.sees_all and not actor.is_reporter
+    if not district and actor.role not in rules.STATION_READERS:
+        raise NotFound()
+    stations = OrgUnit.objects.filter(pk=q.station_id, kind__in=rules.STATION_KINDS)
+    if not district:
+        stations = stations.filter(path__startswith=actor.unit.path)
+    station = stations.first()
+    if station is None:
+        raise NotFound()
+    return _on_duty(station, q.day)
+
+
+@router.put(
+    "/service-roster",
+    response={200: OnDutyOut, **ERRORS},
+    summary="排班：设定服务站某日在岗人员（替换当日排班）",
+)
+def roster_set(request: HttpRequest, payload: RosterIn) -> Any:
+    actor = acting(request)
+    services.duty_set(actor=actor, **payload.dict())
+    return _on_duty(OrgUnit.objects.get(pk=payload.station_id), payload.day)
 
 
 @router.get(

@@ -88,6 +88,9 @@ class Application(models.Model):
     )
     due_at = models.DateTimeField(verbose_name=_("办结期限"))
     reason = models.TextField(blank=True, verbose_name=_("不予办理理由"))
+    #: 全岗位通: accepted by someone without a valid qualification for the item because no
+    #: one qualified was on duty at the station that day (allowed, and shown).
+    unqualified = models.BooleanField(default=False, verbose_name=_("无资格人员受理"))
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -209,3 +212,31 @@ class ElderCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.caller_name} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class DutyShift(models.Model):
+    """A station's duty roster (值班表): this staff member is on duty at the station's
+    windows on this day. A day with no one rostered counts all the station's staff."""
+
+    station = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("服务站")
+    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(verbose_name=_("值班日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["station", "day", "person"]
+        verbose_name = _("值班")
+        verbose_name_plural = _("值班表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "person", "day"], name="onewindow_shift_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.day} {self.person_id}"

@@ -107,7 +107,9 @@ def window(request: HttpRequest) -> HttpResponse:
         "item": item,
         "form": form,
         "applications": list(selectors.applications_visible_to(actor)[:RECENT]),
-        "skills": selectors.station_skills(actor.unit) if at_window else None,
+        "skills": selectors.station_skills(actor.unit, timezone.localdate(now))
+        if at_window
+        else None,
         "figures": [] if at_window else selectors.station_figures(actor, now),
         "now": now,
         "records_qualifications": actor.role in rules.QUALIFIER_ROLES,
@@ -502,4 +504,59 @@ def calls(request: HttpRequest) -> HttpResponse:
             "calls": list(selectors.calls_visible_to(actor)[:RECENT]),
         },
         status=422 if form is not None and form.errors else 200,
+    )
+
+
+class RosterForm(forms.Form):
+    station_id = forms.TypedChoiceField(label=gettext_lazy("服务站"), coerce=int)
+    day = forms.DateField(
+        label=gettext_lazy("值班日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    person_ids = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("在岗人员"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("不选任何人即清空当日排班（当日全部工作人员视为在岗）"),
+    )
+
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stations = OrgUnit.objects.filter(
+            kind__in=rules.STATION_KINDS, is_active=True, path__startswith=actor.unit.path
+        ).order_by("code")
+        self.fields["station_id"].choices = [  # type: ignore[attr-defined]
+            (s.pk, s.name) for s in stations.only("pk", "name")
+        ]
+        self.fields["person_ids"].choices = [  # type: ignore[attr-defined]
+            (p.pk, p.get_full_name() or p.username) for p in selectors.station_staff(actor.unit)
+        ]
+
+
+@staff_view
+def roster(request: HttpRequest) -> HttpResponse:
+    """值班表: who is on duty at which station on which day (the window's 全岗位通 reads it)."""
+    actor = _actor(request)
+    if actor.role not in rules.ROSTER_ROLES:
+        raise NotFound(_("页面不存在"))
+    today = timezone.localdate()
+    form = RosterForm(actor, request.POST or None, initial={"day": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duty_set(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("值班表已保存"))
+            return redirect("onewindow:roster")
+    return render(
+        request,
+        "onewindow/roster.html",
+        {
+            "nav": "onewindow",
+            "form": form,
+            "shifts": list(selectors.roster(actor.unit, today, 14)),
+        },
+        status=422 if form.errors else 200,
     )
