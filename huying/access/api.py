@@ -361,16 +361,7 @@ def task_attachments_add(
     "/access/task-attachments/{attachment_id}",
     response=ERRORS,
     summary="任务附件文件（图片直接显示，PDF 下载）",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "the file",
-                "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS
-                },
-            }
-        }
-    },
+    openapi_extra=file_response("the file", *EXTENSIONS),
 )
 def task_attachment(request: HttpRequest, attachment_id: Id) -> HttpResponse:
     attachment = selectors.attachment_get(acting(request), attachment_id)

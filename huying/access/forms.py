@@ -55,11 +55,10 @@ class TaskForm(forms.Form):
         ]
 
 
-class ApplicationForm(forms.Form):
-    """A department's application; what each kind and action needs is the service's to say."""
+class ItemFields(forms.Form):
+    """An item's own fields, as a department applies for it or the hub adds it; what each
+    kind requires (the funding and staff, the alternative) is the service's to say."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("清单"), choices=ListKind.choices)
-    action = forms.ChoiceField(label=gettext_lazy("申请类型"), choices=ApplicationAction.choices)
     title = forms.CharField(label=gettext_lazy("事项名称"), max_length=200, required=False)
     legal_basis = forms.CharField(
         label=gettext_lazy("法律依据"),
@@ -86,6 +85,15 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("不应出具的证明必填：居民改为怎样办理"),
     )
+
+
+class ApplicationForm(ItemFields):
+    """A department's application to add an item or to withdraw one."""
+
+    field_order = ["kind", "action"]
+
+    kind = forms.ChoiceField(label=gettext_lazy("清单"), choices=ListKind.choices)
+    action = forms.ChoiceField(label=gettext_lazy("申请类型"), choices=ApplicationAction.choices)
     code = forms.CharField(
         label=gettext_lazy("编码"),
         max_length=16,
@@ -100,34 +108,13 @@ class ApplicationForm(forms.Form):
     )
 
 
-class ItemForm(forms.Form):
-    """The hub's own addition to a kind's draft; what each kind needs is the service's to say."""
+class ItemForm(ItemFields):
+    """The hub's own addition to a kind's draft."""
 
-    title = forms.CharField(label=gettext_lazy("事项名称"), max_length=200)
-    legal_basis = forms.CharField(
-        label=gettext_lazy("法律依据"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
-    )
+    field_order = ["title", "legal_basis", "department_id"]
+
     department_id = forms.TypedChoiceField(
         label=gettext_lazy("责任部门"), coerce=int, empty_value=None, required=False
-    )
-    funding = forms.CharField(
-        label=gettext_lazy("随事经费"),
-        max_length=200,
-        required=False,
-        help_text=gettext_lazy("依法协助、社区事务准入事项必填（权随责走、费随事转）"),
-    )
-    staffing = forms.CharField(
-        label=gettext_lazy("随事人员"),
-        max_length=200,
-        required=False,
-        help_text=gettext_lazy("依法协助、社区事务准入事项必填"),
-    )
-    alternative = forms.CharField(
-        label=gettext_lazy("替代办法"),
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("不应出具的证明必填：居民改为怎样办理"),
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -150,6 +150,11 @@ def task_flag(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已标记为清单外任务，呼应办将核查"))
+    return _back_to_tasks(request)
+
+
+def _back_to_tasks(request: HttpRequest) -> HttpResponse:
+    """Back to the tasks page the form was on (``next``, on this site only)."""
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
@@ -371,7 +376,4 @@ def task_flag_resolve(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已核查"))
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = ""
-    return redirect(back or "access:tasks")
+    return _back_to_tasks(request)

@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Text
+from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Text, file_response
 from huying.core.errors import NotFound
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.core.web import protected_file
@@ -122,7 +122,7 @@ class ApplicationDecideIn(ApplicationVersionIn):
 class ApplicationLookupIn(In):
     number: FilledText = Field(max_length=32)
     code: FilledText = Field(max_length=16, description="查询码 on the receipt")
-    phone_tail: str = Field(min_length=4, max_length=4, description="last 4 digits of the phone")
+    phone_tail: str = Field(pattern=r"^[0-9]{4}$", description="last 4 digits of the phone")
 
 
 class RosterIn(In):
@@ -317,16 +317,7 @@ def application_photos(
     "/service-application-photos/{photo_id}",
     response=ERRORS,
     summary="证件材料照片文件（图片直接显示，PDF 下载）",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "the file",
-                "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS
-                },
-            }
-        }
-    },
+    openapi_extra=file_response("the file", *EXTENSIONS),
 )
 def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
     photo = selectors.photo_get(acting(request), photo_id)
@@ -338,6 +329,15 @@ def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
     )
 
 
+def _step(
+    request: HttpRequest, application_id: int, payload: ApplicationVersionIn, write: Any, **kw: Any
+) -> dict[str, Any]:
+    """One step on an application (pass, hand-over, decision): the service ``write`` at the
+    version the caller read, answered with the application as it now stands."""
+    app = write(actor=acting(request), application_id=application_id, version=payload.version, **kw)
+    return _application(app)
+
+
 @router.post(
     "/service-applications/{application_id}/pass",
     response={200: ApplicationOut, **ERRORS},
@@ -346,10 +346,7 @@ def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
 def application_pass(
     request: HttpRequest, application_id: Id, payload: ApplicationVersionIn
 ) -> Any:
-    app = services.application_pass(
-        actor=acting(request), application_id=application_id, version=payload.version
-    )
-    return _application(app)
+    return _step(request, application_id, payload, services.application_pass)
 
 
 @router.post(
@@ -360,13 +357,7 @@ def application_pass(
 def application_handover(
     request: HttpRequest, application_id: Id, payload: ApplicationHandoverIn
 ) -> Any:
-    app = services.application_handover(
-        actor=acting(request),
-        application_id=application_id,
-        version=payload.version,
-        note=payload.note,
-    )
-    return _application(app)
+    return _step(request, application_id, payload, services.application_handover, note=payload.note)
 
 
 @router.post(
@@ -377,14 +368,14 @@ def application_handover(
 def application_decide(
     request: HttpRequest, application_id: Id, payload: ApplicationDecideIn
 ) -> Any:
-    app = services.application_decide(
-        actor=acting(request),
-        application_id=application_id,
-        version=payload.version,
+    return _step(
+        request,
+        application_id,
+        payload,
+        services.application_decide,
         granted=payload.outcome == "done",
         reason=payload.reason,
     )
-    return _application(app)
 
 
 def _on_duty(station: OrgUnit, day: Any) -> dict[str, Any]:
