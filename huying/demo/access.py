@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from huying.access.models import TASK_KINDS, ListKind
 from huying.access.selectors import current_items
-from huying.access.services import item_add, list_publish, task_flag, task_send
+from huying.access.services import (
+    item_add,
+    list_publish,
+    task_flag,
+    task_flag_resolve,
+    task_send,
+)
 from huying.demo.district import DemoDistrict
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -201,6 +207,11 @@ OFF_LIST = [
     ("开具辖区企业无违法经营证明", "企业申请"),
     ("统计辖区电动自行车数量", "专项行动方案"),
 ]
+#: The hub's finding on a flag: rejected (False) or upheld (True).
+RULINGS = {
+    False: "经核查，该任务属于现行清单事项，请按期完成",
+    True: "经核查，属于部门自身工作向社区转嫁，任务撤回并计入派发单位",
+}
 FLAG_REASONS = [
     "实为部门自身的台账报送，未随事拨付经费",
     "要求社区代为开展执法检查，超出协助范围",
@@ -222,7 +233,8 @@ def build_tasks(demo: DemoDistrict, *, now: datetime, rng_seed: int = 2026) -> d
     senders = _actors(Role.DEPT_HANDLER, OrgUnit.Kind.DEPARTMENT)[:10]
     senders += _actors(Role.STREET_CALLER, OrgUnit.Kind.STREET)[:4]
     staff = {a.unit.pk: a for a in _actors(Role.COMMUNITY_STAFF, OrgUnit.Kind.COMMUNITY)}
-    counts = {"sent": 0, "refused": 0, "flagged": 0}
+    hub = _actors(Role.HUB_DISPATCHER, OrgUnit.Kind.HUB)[0]
+    counts = {"sent": 0, "refused": 0, "flagged": 0, "upheld": 0, "rejected": 0}
     for day in range(90, 0, -1):
         at = timezone.localtime(now - timedelta(days=day)).replace(hour=9 + day % 8)
         if at.weekday() >= 5:
@@ -264,6 +276,16 @@ def build_tasks(demo: DemoDistrict, *, now: datetime, rng_seed: int = 2026) -> d
                     now=at + timedelta(hours=3),
                 )
                 counts["flagged"] += 1
+                if day > 7:  # the last week's flags still wait for the hub
+                    upheld = counts["flagged"] % 2 == 1
+                    task_flag_resolve(
+                        actor=hub,
+                        task_id=task.pk,
+                        upheld=upheld,
+                        reason=RULINGS[upheld],
+                        now=at + timedelta(days=2),
+                    )
+                    counts["upheld" if upheld else "rejected"] += 1
     return counts
 
 

@@ -19,6 +19,7 @@ from huying.onewindow.services import (
     application_handover,
     application_pass,
     call_take,
+    duty_set,
     item_create,
     item_publish,
     qualification_record,
@@ -218,6 +219,19 @@ def build_onewindow(demo: DemoDistrict, *, now: datetime | None = None) -> dict[
                 now=accepted + timedelta(days=2),
             )
     made_counts["calls"] = _calls(demo, open_items, now)
+    made_counts["shifts"] = 0
+    for station in stations:  # a week's roster at the stations with qualified staff
+        staff = _actor(Role.COMMUNITY_STAFF, station)
+        for d in range(7):
+            made_counts["shifts"] += len(
+                duty_set(
+                    actor=street_leader,
+                    station_id=station.pk,
+                    day=timezone.localdate(now) + timedelta(days=d),
+                    person_ids=[staff.user.pk],
+                    now=now,
+                )
+            )
     return made_counts
 
 

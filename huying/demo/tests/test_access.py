@@ -34,6 +34,8 @@ def test_the_demo_lists_and_tasks() -> None:
     assert refused.count() == counts["refused"] and 0 < counts["refused"] < counts["sent"] / 2
     assert not refused.filter(item__isnull=False).exists()
     assert tasks.filter(flagged_at__isnull=False).count() == counts["flagged"] > 0
+    assert tasks.filter(state=TaskState.WITHDRAWN).count() == counts["upheld"]
+    assert tasks.filter(flag_outcome="rejected").count() == counts["rejected"]
     hub = Actor.from_grant(RoleGrant.objects.filter(role=Role.HUB_DISPATCHER).first())  # type: ignore[arg-type]
     last = timezone.localtime(now).replace(day=1) - timedelta(days=1)
     figures = monthly_figures(hub, last.year, last.month)

@@ -13,6 +13,7 @@ from huying.demo.onewindow import CALLS, DRAFTS, ITEMS, PER_STATION, STATIONS, b
 from huying.onewindow.models import (
     Application,
     ApplicationStep,
+    DutyShift,
     ElderCall,
     Qualification,
     ServiceItem,
@@ -43,6 +44,7 @@ def test_the_demo_has_items_applications_and_proxies(district: Any) -> None:
     assert ApplicationStep.objects.filter(action="handover").count() == made["proxies"]
     assert Qualification.objects.count() == made["qualifications"] > 0
     assert not Application.objects.filter(item__published=False).exists()
+    assert DutyShift.objects.count() == made["shifts"] > 0
     calls = ElderCall.objects.all()
     assert calls.count() == made["calls"] == len(CALLS)
     assert calls.filter(case__source="hotline_12349").count() == 2
