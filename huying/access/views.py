@@ -5,6 +5,7 @@ receiving community flags a task that is off the lists."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -284,23 +285,33 @@ def applications(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view
 def application_review(request: HttpRequest, application_id: int) -> HttpResponse:
-    actor = _actor(request)
+    _rule(
+        request,
+        services.application_decide,
+        _("已审核"),
+        application_id=application_id,
+        approve=request.POST.get("approve") == "1",
+    )
+    return redirect("access:applications")
+
+
+def _rule(request: HttpRequest, write: Any, done: str, **kw: Any) -> None:
+    """A hub's yes-or-no with a reason at the version the page showed (an application's
+    review, a flag's ruling): told as a message; out of scope stays a 404."""
     version = request.POST.get("version", "")
     try:
-        services.application_decide(
-            actor=actor,
-            application_id=application_id,
-            approve=request.POST.get("approve") == "1",
+        write(
+            actor=_actor(request),
             reason=request.POST.get("reason", ""),
             version=int(version) if version.isdigit() else None,
+            **kw,
         )
     except NotFound:
         raise
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已审核"))
-    return redirect("access:applications")
+        messages.success(request, done)
 
 
 @require_GET
@@ -360,20 +371,11 @@ def item_withdraw(request: HttpRequest, kind: str) -> HttpResponse:
 @staff_view
 def task_flag_resolve(request: HttpRequest, task_id: int) -> HttpResponse:
     """The hub's finding on a community's flag: upheld (摊派, withdrawn) or rejected."""
-    actor = _actor(request)
-    version = request.POST.get("version", "")
-    try:
-        services.task_flag_resolve(
-            actor=actor,
-            task_id=task_id,
-            upheld=request.POST.get("upheld") == "1",
-            reason=request.POST.get("reason", ""),
-            version=int(version) if version.isdigit() else None,
-        )
-    except NotFound:
-        raise
-    except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已核查"))
+    _rule(
+        request,
+        services.task_flag_resolve,
+        _("已核查"),
+        task_id=task_id,
+        upheld=request.POST.get("upheld") == "1",
+    )
     return _back_to_tasks(request)
