@@ -7,20 +7,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from huying.access import selectors, services
+from huying.access import selectors, services, xlsx
 from huying.access.models import AccessItem, Application, CommunityTask, TaskState
-from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Text
+from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Text, file_response
 from huying.core.errors import NotFound, RuleViolation
+from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
+from huying.core.web import protected_file
 from huying.org.api_auth import acting
 
 router = Router(tags=["社区工作准入 access"])
 
-KINDS = Literal["duty", "assist", "certificate"]
-KIND_HELP = "duty (依法履职), assist (依法协助) or certificate (不应出具的证明)"
+KINDS = Literal["duty", "assist", "certificate", "admission"]
+KIND_HELP = (
+    "duty (依法履职), assist (依法协助), certificate (不应出具的证明) or admission (社区事务准入)"
+)
 
 
 class AccessItemOut(Schema):
@@ -29,8 +33,8 @@ class AccessItemOut(Schema):
     title: str
     legal_basis: str
     department_id: int | None
-    funding: str = Field(description="assist: the funding that comes with the work")
-    staffing: str = Field(description="assist: the staff that come with the work")
+    funding: str = Field(description="assist, admission: the funding that comes with the work")
+    staffing: str = Field(description="assist, admission: the staff that come with the work")
     alternative: str = Field(description="certificate: what a resident does instead")
 
 
@@ -48,8 +52,8 @@ class AccessApplicationIn(In):
     )
     title: Text = Field("", max_length=200)
     legal_basis: Text = Field("", max_length=2000)
-    funding: Text = Field("", max_length=200, description="required for assist")
-    staffing: Text = Field("", max_length=200, description="required for assist")
+    funding: Text = Field("", max_length=200, description="required for assist and admission")
+    staffing: Text = Field("", max_length=200, description="required for assist and admission")
     alternative: Text = Field("", max_length=2000, description="required for certificate")
     code: Text = Field("", max_length=16, description="withdraw: the current item's code")
     reason: Text = Field("", max_length=1000, description="withdraw: why")
@@ -106,11 +110,47 @@ class CommunityTaskOut(Schema):
     created_at: datetime
     flagged_at: datetime | None
     flag_reason: str
+    flag_outcome: str = Field(description="'' while the hub has not ruled, upheld or rejected")
+    flag_resolution: str = Field(description="the hub's reason")
+    flag_resolved_at: datetime | None
     version: int
+
+
+class TaskAttachmentOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
 
 
 class CommunityTaskFlagIn(In):
     reason: FilledText = Field(max_length=1000)
+
+
+class CommunityTaskResolveIn(In):
+    upheld: bool = Field(description="true: 摊派 found, the task is withdrawn; false: rejected")
+    reason: FilledText = Field(max_length=1000)
+    version: int | None = Field(None, ge=1, description="the version read; a stale one: 409")
+
+
+class AccessItemIn(In):
+    title: FilledText = Field(max_length=200)
+    legal_basis: FilledText = Field(max_length=2000)
+    department_id: Id | None = None
+    funding: Text = Field("", max_length=200, description="required for assist and admission")
+    staffing: Text = Field("", max_length=200, description="required for assist and admission")
+    alternative: Text = Field("", max_length=2000, description="required for certificate")
+
+
+class AccessWithdrawIn(In):
+    code: FilledText = Field(max_length=16)
+    reason: FilledText = Field(max_length=1000)
+
+
+class AccessDraftOut(Schema):
+    kind: str
+    version: int
+    items: list[AccessItemOut]
 
 
 class AccessMonthIn(Schema):
@@ -125,6 +165,7 @@ class AccessFiguresOut(Schema):
     sent: int = Field(description="tasks sent in the month, refused ones included")
     refused: int = Field(description="refused at the gate")
     flagged: int = Field(description="flagged by the receiving community as off the lists")
+    upheld: int = Field(description="flags the hub upheld (摊派: the task withdrawn)")
 
 
 def _item(item: AccessItem) -> dict[str, Any]:
@@ -160,6 +201,9 @@ def _task(task: CommunityTask) -> dict[str, Any]:
         "created_at": task.created_at,
         "flagged_at": task.flagged_at,
         "flag_reason": task.flag_reason,
+        "flag_outcome": task.flag_outcome,
+        "flag_resolution": task.flag_resolution,
+        "flag_resolved_at": task.flag_resolved_at,
         "version": task.version,
     }
 
@@ -176,6 +220,32 @@ def list_current(request: HttpRequest, kind: KINDS) -> Any:
         "published_at": current.published_at,
         "items": [_item(i) for i in selectors.current_items(kind)],
     }
+
+
+def _draft(kind: str) -> dict[str, Any]:
+    draft = selectors.draft_list(kind)
+    assert draft is not None
+    return {"kind": kind, "version": draft.version, "items": [_item(i) for i in draft.items.all()]}
+
+
+@router.post(
+    "/access/lists/{kind}/draft/items",
+    response={201: AccessDraftOut, **ERRORS},
+    summary="呼应办直接将事项加入草稿（发布后生效）",
+)
+def draft_item_add(request: HttpRequest, kind: KINDS, payload: AccessItemIn) -> Any:
+    services.item_add(actor=acting(request), kind=kind, **payload.dict())
+    return Status(201, _draft(kind))
+
+
+@router.post(
+    "/access/lists/{kind}/draft/withdrawals",
+    response={200: AccessDraftOut, **ERRORS},
+    summary="呼应办直接将事项从草稿中退出（说明理由）",
+)
+def draft_item_withdraw(request: HttpRequest, kind: KINDS, payload: AccessWithdrawIn) -> Any:
+    services.item_withdraw(actor=acting(request), kind=kind, **payload.dict())
+    return _draft(kind)
 
 
 @router.get(
@@ -239,14 +309,89 @@ def task_flag(request: HttpRequest, task_id: Id, payload: CommunityTaskFlagIn) -
     return _task(services.task_flag(actor=acting(request), task_id=task_id, **payload.dict()))
 
 
+@router.post(
+    "/access/tasks/{task_id}/resolve",
+    response={200: CommunityTaskOut, **ERRORS},
+    summary="呼应办核查社区标记：认定摊派（任务撤回，计入派发单位）或不予认定（说明理由）",
+)
+def task_flag_resolve(request: HttpRequest, task_id: Id, payload: CommunityTaskResolveIn) -> Any:
+    task = services.task_flag_resolve(actor=acting(request), task_id=task_id, **payload.dict())
+    return _task(task)
+
+
+def _month(q: AccessMonthIn) -> tuple[int, int]:
+    today = timezone.localdate()
+    if q.month:
+        year, month = q.month.split("-")
+        return int(year), int(month)
+    return today.year, today.month
+
+
+def _attachments(task: CommunityTask) -> list[dict[str, Any]]:
+    return [
+        {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
+        for a in task.attachments.order_by("pk")
+    ]
+
+
+@router.get(
+    "/access/tasks/{task_id}/attachments",
+    response={200: list[TaskAttachmentOut], **ERRORS},
+    summary="社区任务的附件（看得到任务的人）",
+)
+def task_attachments(request: HttpRequest, task_id: Id) -> Any:
+    return _attachments(selectors.task_get(acting(request), task_id))
+
+
+@router.post(
+    "/access/tasks/{task_id}/attachments",
+    response={201: list[TaskAttachmentOut], **ERRORS},
+    summary="派发单位为已送达的任务上传附件（multipart，字段 files；图片或 PDF）",
+)
+def task_attachments_add(
+    request: HttpRequest,
+    task_id: Id,
+    files: list[UploadedFile] = File(..., min_length=1, max_length=FILES_PER_UPLOAD),
+) -> Any:
+    task = services.task_add_attachments(actor=acting(request), task_id=task_id, files=files)
+    return Status(201, _attachments(task))
+
+
+@router.get(
+    "/access/task-attachments/{attachment_id}",
+    response=ERRORS,
+    summary="任务附件文件（图片直接显示，PDF 下载）",
+    openapi_extra=file_response("the file", *EXTENSIONS),
+)
+def task_attachment(request: HttpRequest, attachment_id: Id) -> HttpResponse:
+    attachment = selectors.attachment_get(acting(request), attachment_id)
+    return protected_file(
+        attachment.file.name or "",
+        content_type=attachment.content_type,
+        filename=attachment.name,
+        inline=attachment.content_type.startswith("image/"),
+    )
+
+
+@router.get(
+    "/access/figures.xlsx",
+    response=ERRORS,
+    summary="向社区摊派情况（XLSX，同页面导出）",
+    openapi_extra=file_response("the month's figures per sender as a workbook", xlsx.CONTENT_TYPE),
+)
+def figures_export(request: HttpRequest, q: Query[AccessMonthIn]) -> HttpResponse:
+    year, month = _month(q)
+    rows = selectors.monthly_figures(acting(request), year, month)
+    return xlsx.figures_response(rows, f"{year}-{month:02d}")
+
+
 @router.get(
     "/access/figures",
     response={200: list[AccessFiguresOut], **ERRORS},
     summary="向社区摊派情况：各单位当月派发、门口拒收、被标记",
 )
 def figures(request: HttpRequest, q: Query[AccessMonthIn]) -> Any:
-    today = timezone.localdate()
-    year, month = (int(p) for p in q.month.split("-")) if q.month else (today.year, today.month)
+    year, month = _month(q)
     return [
         {
             "sender_id": f.sender.pk,
@@ -254,6 +399,7 @@ def figures(request: HttpRequest, q: Query[AccessMonthIn]) -> Any:
             "sent": f.sent,
             "refused": f.refused,
             "flagged": f.flagged,
+            "upheld": f.upheld,
         }
         for f in selectors.monthly_figures(acting(request), year, month)
     ]

@@ -24,7 +24,7 @@ class TaskForm(forms.Form):
         empty_value=None,
         required=False,
         help_text=gettext_lazy(
-            "社区只承接现行依法履职、依法协助清单内的工作；不引用清单事项的任务将被拒收并计入本单位。"
+            "社区只承接现行依法履职、依法协助、社区事务准入清单内的工作；不引用清单事项的任务将被拒收并计入本单位。"
         ),
     )
     title = forms.CharField(label=gettext_lazy("任务名称"), max_length=200)
@@ -55,11 +55,10 @@ class TaskForm(forms.Form):
         ]
 
 
-class ApplicationForm(forms.Form):
-    """A department's application; what each kind and action needs is the service's to say."""
+class ItemFields(forms.Form):
+    """An item's own fields, as a department applies for it or the hub adds it; what each
+    kind requires (the funding and staff, the alternative) is the service's to say."""
 
-    kind = forms.ChoiceField(label=gettext_lazy("清单"), choices=ListKind.choices)
-    action = forms.ChoiceField(label=gettext_lazy("申请类型"), choices=ApplicationAction.choices)
     title = forms.CharField(label=gettext_lazy("事项名称"), max_length=200, required=False)
     legal_basis = forms.CharField(
         label=gettext_lazy("法律依据"),
@@ -71,13 +70,13 @@ class ApplicationForm(forms.Form):
         label=gettext_lazy("随事经费"),
         max_length=200,
         required=False,
-        help_text=gettext_lazy("依法协助事项必填（权随责走、费随事转）"),
+        help_text=gettext_lazy("依法协助、社区事务准入事项必填（权随责走、费随事转）"),
     )
     staffing = forms.CharField(
         label=gettext_lazy("随事人员"),
         max_length=200,
         required=False,
-        help_text=gettext_lazy("依法协助事项必填"),
+        help_text=gettext_lazy("依法协助、社区事务准入事项必填"),
     )
     alternative = forms.CharField(
         label=gettext_lazy("替代办法"),
@@ -86,6 +85,15 @@ class ApplicationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=gettext_lazy("不应出具的证明必填：居民改为怎样办理"),
     )
+
+
+class ApplicationForm(ItemFields):
+    """A department's application to add an item or to withdraw one."""
+
+    field_order = ["kind", "action"]
+
+    kind = forms.ChoiceField(label=gettext_lazy("清单"), choices=ListKind.choices)
+    action = forms.ChoiceField(label=gettext_lazy("申请类型"), choices=ApplicationAction.choices)
     code = forms.CharField(
         label=gettext_lazy("编码"),
         max_length=16,
@@ -98,3 +106,21 @@ class ApplicationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+
+class ItemForm(ItemFields):
+    """The hub's own addition to a kind's draft."""
+
+    field_order = ["title", "legal_basis", "department_id"]
+
+    department_id = forms.TypedChoiceField(
+        label=gettext_lazy("责任部门"), coerce=int, empty_value=None, required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        departments = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
+        self.fields["department_id"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((str(d.pk), d.name) for d in departments.order_by("code").only("pk", "name")),
+        ]

@@ -1,6 +1,6 @@
-"""社区工作准入 (防摊派): the district's three lists of what a community committee does by law,
-what it assists the government with and which certificates it no longer issues; the
-departments' applications to change them; and the community tasks that must cite them."""
+"""社区工作准入 (防摊派): the district's four lists of what a community committee does by law,
+what it assists the government with, which certificates it no longer issues and which other
+affairs were admitted into communities (社区事务准入清单); the departments' applications to change them; and the community tasks that must cite them."""
 
 from __future__ import annotations
 
@@ -16,14 +16,20 @@ class ListKind(models.TextChoices):
     DUTY = "duty", _("依法履职事项清单")
     ASSIST = "assist", _("依法协助党委政府工作事项清单")
     CERTIFICATE = "certificate", _("不应由社区出具证明事项清单")
+    #: 社区事务准入清单: affairs beyond the two statutory lists (创建、评比、挂牌、机构设立、
+    #: 专项调查 …) that the district admitted into communities through the procedure, each
+    #: with its department, funding and staff like assisting work.
+    ADMISSION = "admission", _("社区事务准入清单")
 
 
 #: The kinds a community task may cite (a certificate is not work to be sent down).
-TASK_KINDS = (ListKind.DUTY, ListKind.ASSIST)
+TASK_KINDS = (ListKind.DUTY, ListKind.ASSIST, ListKind.ADMISSION)
+#: The kinds whose items bring funding and staff with them (权随责走、费随事转).
+FUNDED_KINDS = (ListKind.ASSIST, ListKind.ADMISSION)
 
 
 class AccessList(models.Model):
-    """One version of one of the three lists: a draft (never published) takes the approved
+    """One version of one of the four lists: a draft (never published) takes the approved
     items; publishing makes it the kind's one current version."""
 
     kind = models.CharField(max_length=16, choices=ListKind.choices, verbose_name=_("清单"))
@@ -73,7 +79,7 @@ class AccessItem(models.Model):
         related_name="+",
         verbose_name=_("责任部门"),
     )
-    #: 依法协助 only (权随责走、费随事转): what comes with the work.
+    #: 依法协助 and 社区事务准入 only (权随责走、费随事转): what comes with the work.
     funding = models.CharField(max_length=200, blank=True, verbose_name=_("随事经费"))
     staffing = models.CharField(max_length=200, blank=True, verbose_name=_("随事人员"))
     #: 不应出具的证明 only: where the resident goes instead (替代办法).
@@ -154,11 +160,20 @@ class Application(models.Model):
 class TaskState(models.TextChoices):
     DELIVERED = "delivered", _("已送达")
     REFUSED = "refused", _("门口拒收")
+    #: The hub upheld the community's flag: the task was 摊派, withdrawn from the community.
+    WITHDRAWN = "withdrawn", _("认定摊派，已撤回")
+
+
+class FlagOutcome(models.TextChoices):
+    """The hub's finding on a community's flag (blank while it waits)."""
+
+    UPHELD = "upheld", _("认定摊派")
+    REJECTED = "rejected", _("不予认定")
 
 
 class CommunityTask(models.Model):
     """Work a department or a street sends to a community committee. It passes the gate only
-    citing an item of a current DUTY or ASSIST list; otherwise it is kept as refused, with the
+    citing an item of a current DUTY, ASSIST or ADMISSION list; otherwise it is kept as refused, with the
     reason, and counted against its sender."""
 
     sender = models.ForeignKey(
@@ -189,6 +204,14 @@ class CommunityTask(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     flag_reason = models.TextField(blank=True, verbose_name=_("标记理由"))
+    flag_outcome = models.CharField(
+        max_length=16, choices=FlagOutcome.choices, blank=True, verbose_name=_("核查结论")
+    )
+    flag_resolution = models.TextField(blank=True, verbose_name=_("核查意见"))
+    flag_resolved_at = models.DateTimeField(null=True, blank=True, verbose_name=_("核查时间"))
+    flag_resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -15,6 +15,6 @@ FLAG_ROLES = frozenset({Role.COMMUNITY_STAFF, Role.GRID_LEADER})
 ALL_FIGURE_ROLES = DISTRICT_FIGURE_ROLES
 
 #: Code prefixes of the items the hub numbers when it approves them.
-CODE_PREFIX = {"duty": "LZ", "assist": "XZ", "certificate": "ZM"}
+CODE_PREFIX = {"duty": "LZ", "assist": "XZ", "certificate": "ZM", "admission": "ZR"}
 #: Who has the 社区准入 pages: the figures' readers, and the communities for their tasks.
 PAGE_ROLES = ALL_FIGURE_ROLES | SEND_ROLES | FLAG_ROLES

@@ -17,6 +17,7 @@ from huying.access.models import (
     AccessList,
     Application,
     CommunityTask,
+    FlagOutcome,
     TaskAttachment,
     TaskState,
 )
@@ -67,7 +68,7 @@ def tasks_visible_to(actor: Actor) -> QuerySet[CommunityTask]:
     if actor.role in rules.SEND_ROLES:
         return qs.filter(sender__path__startswith=actor.unit.path)
     if actor.role in rules.FLAG_ROLES and actor.unit.kind == OrgUnit.Kind.COMMUNITY:
-        return qs.filter(recipient=actor.unit, state=TaskState.DELIVERED)
+        return qs.filter(recipient=actor.unit, state__in=(TaskState.DELIVERED, TaskState.WITHDRAWN))
     return qs.none()
 
 
@@ -96,6 +97,8 @@ class SenderFigures:
     sent: int
     refused: int
     flagged: int
+    #: flags the hub upheld (摊派 found and the task withdrawn)
+    upheld: int = 0
 
 
 def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
@@ -129,9 +132,13 @@ def _figures(tasks: QuerySet[CommunityTask], year: int, month: int) -> list[Send
             sent=Count("pk"),
             refused=Count("pk", filter=Q(state=TaskState.REFUSED)),
             flagged=Count("pk", filter=Q(flagged_at__isnull=False)),
+            upheld=Count("pk", filter=Q(flag_outcome=FlagOutcome.UPHELD)),
         )
         .order_by()
     )
     units = OrgUnit.objects.in_bulk([r["sender"] for r in rows])
-    out = [SenderFigures(units[r["sender"]], r["sent"], r["refused"], r["flagged"]) for r in rows]
-    return sorted(out, key=lambda f: (-f.refused, -f.flagged, f.sender.code))
+    out = [
+        SenderFigures(units[r["sender"]], r["sent"], r["refused"], r["flagged"], r["upheld"])
+        for r in rows
+    ]
+    return sorted(out, key=lambda f: (-f.refused, -f.upheld, -f.flagged, f.sender.code))

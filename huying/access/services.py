@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from huying.access import rules
 from huying.access.models import (
+    FUNDED_KINDS,
     TASK_KINDS,
     AccessItem,
     AccessList,
@@ -29,6 +30,7 @@ from huying.access.models import (
     ApplicationAction,
     ApplicationState,
     CommunityTask,
+    FlagOutcome,
     ListKind,
     TaskAttachment,
     TaskState,
@@ -72,9 +74,10 @@ def _kind(kind: str) -> str:
 def _item_values(
     kind: str, *, title: str, legal_basis: str, funding: str, staffing: str, alternative: str
 ) -> dict[str, str]:
-    """An item's own text, with what its kind requires: an assisting item names the funding
-    and the staff that come with it (权随责走、费随事转); a certificate what to do instead."""
-    assist = kind == ListKind.ASSIST
+    """An item's own text, with what its kind requires: an assisting or admitted item names
+    the funding and the staff that come with it (权随责走、费随事转); a certificate what to do
+    instead."""
+    assist = kind in FUNDED_KINDS
     certificate = kind == ListKind.CERTIFICATE
     values = {
         "title": _text(title, "title", label=_("事项名称"), limit=200),
@@ -146,6 +149,7 @@ def item_add(
     title: str,
     legal_basis: str,
     department: OrgUnit | None = None,
+    department_id: int | None = None,
     funding: str = "",
     staffing: str = "",
     alternative: str = "",
@@ -155,6 +159,12 @@ def item_add(
     ``actor`` None is the system (the demo). It is in force once the draft is published."""
     now = now or timezone.now()
     _require(actor, rules.REVIEW_ROLES, _("只有呼应办可以维护准入清单"))
+    if department is None and department_id is not None:
+        department = OrgUnit.objects.filter(
+            pk=department_id, kind=OrgUnit.Kind.DEPARTMENT, is_active=True
+        ).first()
+        if department is None:
+            raise InvalidInput(_("责任部门须是在用的区级部门"), field="department_id")
     values = _item_values(
         _kind(kind),
         title=title,
@@ -368,7 +378,7 @@ def application_decide(
 def _gate(item_id: int | None) -> tuple[AccessItem | None, str]:
     """The cited item, and why the gate refuses the task ("" when it passes)."""
     if item_id is None:
-        return None, _("未引用准入清单事项：社区只承接依法履职和依法协助清单内的工作")
+        return None, _("未引用准入清单事项：社区只承接依法履职、依法协助和社区事务准入清单内的工作")
     item = AccessItem.objects.select_related("access_list").filter(pk=item_id).first()
     if item is None:
         return None, _("所引用的清单事项不存在")
@@ -393,7 +403,7 @@ def task_send(
     now: datetime | None = None,
 ) -> CommunityTask:
     """Send work to a community committee through the gate. Well-formed but citing no
-    current DUTY or ASSIST item, it is refused at the door: kept as refused with the reason
+    current DUTY, ASSIST or ADMISSION item, it is refused at the door: kept as refused with the reason
     (the caller tells the sender), and it never reaches the community."""
     now = now or timezone.now()
     _require(actor, rules.SEND_ROLES, _("只有区级部门和街道可以向社区派发任务"))
@@ -455,19 +465,52 @@ def _task_create(
             now=now,
             after={"state": task.state, "item": item.pk if item else None, "reason": refusal},
         )
-        for c in checked if not refusal else []:
-            name = default_storage.save(
-                f"access/{task.pk}/{uuid.uuid4().hex}{c.extension}", c.content
-            )
-            saved.append(name)
-            TaskAttachment.objects.create(
-                task=task,
-                file=name,
-                name=c.name,
-                content_type=c.content_type,
-                size=c.size,
-                sha256=c.sha256,
-            )
+        if not refusal:
+            _store(task, checked, saved)
+    return task
+
+
+def _store(task: CommunityTask, checked: Sequence[CheckedFile], saved: list[str]) -> None:
+    """Write checked files under generated names; ``saved`` collects them so that the caller
+    deletes them if its transaction fails (storage is not transactional)."""
+    for c in checked:
+        name = default_storage.save(f"access/{task.pk}/{uuid.uuid4().hex}{c.extension}", c.content)
+        saved.append(name)
+        TaskAttachment.objects.create(
+            task=task,
+            file=name,
+            name=c.name,
+            content_type=c.content_type,
+            size=c.size,
+            sha256=c.sha256,
+        )
+
+
+def task_add_attachments(
+    *, actor: Actor, task_id: int, files: Sequence[UploadedFile]
+) -> CommunityTask:
+    """More files for a delivered task, by its sender, checked as when it was sent (images
+    or PDFs, at most ``FILES_PER_UPLOAD`` at once); a refused or withdrawn task takes none."""
+    _require(actor, rules.SEND_ROLES, _("只有派发单位可以上传任务附件"))
+    if not files:
+        raise InvalidInput(_("请选择附件"), field="files")
+    if len(files) > FILES_PER_UPLOAD:
+        raise InvalidInput(_("一次最多上传 %(n)d 个附件") % {"n": FILES_PER_UPLOAD}, field="files")
+    checked = [check_upload(f) for f in files]
+    saved: list[str] = []
+    try:
+        with transaction.atomic():
+            task = task_get(actor, task_id)
+            task = CommunityTask.objects.select_for_update().get(pk=task.pk)
+            if task.sender_id != actor.unit.pk:
+                raise PermissionDenied(_("只有派发单位可以上传任务附件"))
+            if task.state != TaskState.DELIVERED:
+                raise InvalidTransition(_("任务未送达社区或已撤回，不能上传附件"))
+            _store(task, checked, saved)
+    except BaseException:
+        for name in saved:
+            default_storage.delete(name)
+        raise
     return task
 
 
@@ -521,4 +564,74 @@ def _tell_hub(task: CommunityTask, now: datetime) -> None:
         now=now,
         title=task.title,
         url=f"{reverse('access:tasks')}?month={local:%Y-%m}&only=flagged#task-{task.pk}",
+    )
+
+
+def task_flag_resolve(
+    *,
+    actor: Actor,
+    task_id: int,
+    upheld: bool,
+    reason: str,
+    version: int | None = None,
+    now: datetime | None = None,
+) -> CommunityTask:
+    """The hub's finding on a community's flag. Upheld: the task was 摊派 — it is withdrawn
+    from the community and counted against its sender; rejected: the task stands and the
+    community is told why. Either way with the hub's reason, once, and both sides see it."""
+    now = now or timezone.now()
+    _require(actor, rules.REVIEW_ROLES, _("只有呼应办可以核查社区的标记"))
+    reason = _text(reason, "reason", label=_("核查意见"), limit=1000)
+    with transaction.atomic():
+        task = task_get(actor, task_id)
+        if task.flagged_at is None:
+            raise InvalidTransition(_("该任务未被社区标记"))
+        if task.flag_outcome:
+            raise InvalidTransition(_("该标记已核查"))
+        outcome = FlagOutcome.UPHELD if upheld else FlagOutcome.REJECTED
+        changes: dict[str, Any] = {
+            "flag_outcome": outcome,
+            "flag_resolution": reason,
+            "flag_resolved_at": now,
+            "flag_resolved_by": actor.user,
+        }
+        if upheld:
+            changes["state"] = TaskState.WITHDRAWN
+        guard = {"version": version if version is not None else task.version}
+        updated = CommunityTask.objects.filter(
+            pk=task.pk, flag_outcome="", state=TaskState.DELIVERED, **guard
+        ).update(version=F("version") + 1, **changes)
+        if not updated:
+            raise Conflict()
+        task.refresh_from_db()
+        change_record(
+            actor=actor,
+            action="access.task.flag_resolve",
+            obj=task,
+            now=now,
+            before={"state": TaskState.DELIVERED},
+            after={"state": task.state, "outcome": outcome, "reason": reason},
+        )
+        _tell_both(task, now)
+    return task
+
+
+def _tell_both(task: CommunityTask, now: datetime) -> None:
+    """The finding reaches the flagging community and the sender (their inbox and channels)."""
+    if task.flag_outcome == FlagOutcome.UPHELD:
+        text = gettext_lazy("呼应办认定「{title}」属于向社区摊派，任务已撤回：{reason}")
+    else:
+        text = gettext_lazy("呼应办对「{title}」的清单外标记不予认定：{reason}")
+    local = timezone.localtime(task.created_at)
+    notify(
+        recipient_ids=user_ids_with_roles(
+            [task.recipient_id, task.sender_id],
+            sorted(rules.FLAG_ROLES | rules.SEND_ROLES),
+        ),
+        kind="access_flag_resolved",
+        subject=site_text(format_lazy(gettext_lazy("社区任务 {id}"), id=task.pk)),
+        message=site_text(format_lazy(text, title=task.title, reason=task.flag_resolution)),
+        now=now,
+        title=task.title,
+        url=f"{reverse('access:tasks')}?month={local:%Y-%m}#task-{task.pk}",
     )

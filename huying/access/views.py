@@ -5,6 +5,7 @@ receiving community flags a task that is off the lists."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -15,9 +16,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from huying.access import rules, selectors, services
-from huying.access.forms import ApplicationForm, TaskForm
-from huying.access.models import ApplicationState, ListKind, TaskState
+from huying.access import rules, selectors, services, xlsx
+from huying.access.forms import ApplicationForm, ItemForm, TaskForm
+from huying.access.models import (
+    FUNDED_KINDS,
+    ApplicationState,
+    FlagOutcome,
+    ListKind,
+    TaskState,
+)
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import form_error, protected_file
 from huying.org.actors import Actor
@@ -82,8 +89,20 @@ def figures(request: HttpRequest) -> HttpResponse:
                 "sent": sum(r.sent for r in rows),
                 "refused": sum(r.refused for r in rows),
                 "flagged": sum(r.flagged for r in rows),
+                "upheld": sum(r.upheld for r in rows),
             },
         },
+    )
+
+
+@require_GET
+@staff_view
+def figures_xlsx(request: HttpRequest) -> HttpResponse:
+    """The page's table as a workbook (same rows, same numbers)."""
+    actor = _actor(request)
+    year, month = _month(request)
+    return xlsx.figures_response(
+        selectors.monthly_figures(actor, year, month), f"{year}-{month:02d}"
     )
 
 
@@ -103,6 +122,8 @@ def tasks(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(state=TaskState.REFUSED)
     elif only == "flagged":
         qs = qs.filter(flagged_at__isnull=False)
+    elif only == "upheld":
+        qs = qs.filter(flag_outcome=FlagOutcome.UPHELD)
     return render(
         request,
         "access/tasks.html",
@@ -111,6 +132,7 @@ def tasks(request: HttpRequest) -> HttpResponse:
             "tasks": list(qs[:500]),
             "month": f"{year}-{month:02d}",
             "may_flag": actor.role in rules.FLAG_ROLES,
+            "may_resolve": actor.role in rules.REVIEW_ROLES,
             "may_send": actor.role in rules.SEND_ROLES,
             "sees_figures": actor.role in rules.ALL_FIGURE_ROLES | rules.SEND_ROLES,
         },
@@ -129,6 +151,11 @@ def task_flag(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已标记为清单外任务，呼应办将核查"))
+    return _back_to_tasks(request)
+
+
+def _back_to_tasks(request: HttpRequest) -> HttpResponse:
+    """Back to the tasks page the form was on (``next``, on this site only)."""
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = ""
@@ -189,11 +216,16 @@ def lists(request: HttpRequest) -> HttpResponse:
             "added": [f"{c} {t}" for c, t in now.items() if c not in was],
             "withdrawn": [f"{c} {t}" for c, t in was.items() if c not in now],
         }
+    reviews = actor.role in rules.REVIEW_ROLES
     return render(
         request,
         "access/lists.html",
         {
             "nav": "access",
+            "reviews": reviews,
+            "funded": kind in FUNDED_KINDS,
+            "item_form": ItemForm(auto_id=f"item-{kind}-%s") if reviews else None,
+            "draft_items": list(draft.items.all()) if draft is not None else [],
             "kind": kind,
             "kinds": ListKind.choices,
             "published": selectors.current_list(kind),
@@ -253,23 +285,33 @@ def applications(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view
 def application_review(request: HttpRequest, application_id: int) -> HttpResponse:
-    actor = _actor(request)
+    _rule(
+        request,
+        services.application_decide,
+        _("已审核"),
+        application_id=application_id,
+        approve=request.POST.get("approve") == "1",
+    )
+    return redirect("access:applications")
+
+
+def _rule(request: HttpRequest, write: Any, done: str, **kw: Any) -> None:
+    """A hub's yes-or-no with a reason at the version the page showed (an application's
+    review, a flag's ruling): told as a message; out of scope stays a 404."""
     version = request.POST.get("version", "")
     try:
-        services.application_decide(
-            actor=actor,
-            application_id=application_id,
-            approve=request.POST.get("approve") == "1",
+        write(
+            actor=_actor(request),
             reason=request.POST.get("reason", ""),
             version=int(version) if version.isdigit() else None,
+            **kw,
         )
     except NotFound:
         raise
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已审核"))
-    return redirect("access:applications")
+        messages.success(request, done)
 
 
 @require_GET
@@ -282,3 +324,58 @@ def task_file(request: HttpRequest, attachment_id: int) -> HttpResponse:
         filename=attachment.name,
         inline=attachment.content_type.startswith("image/"),
     )
+
+
+def _to_list(kind: str) -> HttpResponse:
+    return redirect(f"{reverse('access:lists')}?kind={kind if kind in ListKind.values else ''}")
+
+
+@require_POST
+@staff_view
+def item_add(request: HttpRequest, kind: str) -> HttpResponse:
+    """The hub adds an item to the kind's draft itself (in force once it publishes it)."""
+    actor = _actor(request)
+    form = ItemForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请检查填写的内容"))
+        return _to_list(kind)
+    try:
+        item = services.item_add(actor=actor, kind=kind, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, _("已将 {code} {title} 加入草稿").format(code=item.code, title=item.title)
+        )
+    return _to_list(kind)
+
+
+@require_POST
+@staff_view
+def item_withdraw(request: HttpRequest, kind: str) -> HttpResponse:
+    """退出: the hub takes an item out of the kind's draft, with the reason."""
+    actor = _actor(request)
+    code = request.POST.get("code", "")
+    try:
+        services.item_withdraw(
+            actor=actor, kind=kind, code=code, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已将 {code} 从草稿中退出").format(code=code))
+    return _to_list(kind)
+
+
+@require_POST
+@staff_view
+def task_flag_resolve(request: HttpRequest, task_id: int) -> HttpResponse:
+    """The hub's finding on a community's flag: upheld (摊派, withdrawn) or rejected."""
+    _rule(
+        request,
+        services.task_flag_resolve,
+        _("已核查"),
+        task_id=task_id,
+        upheld=request.POST.get("upheld") == "1",
+    )
+    return _back_to_tasks(request)

@@ -4,7 +4,9 @@ drill-down to the refused ones, and the community flagging a task off the lists.
 
 Screenshots: ``access-certificates-{1400,390}px.png``, ``access-figures-1400px.png``,
 ``access-refused-1400px.png``, ``access-flag-390px.png``, ``access-send-1400px.png``,
-``access-send-refused-1400px.png``, ``access-applications-1400px.png``, ``access-lists-1400px.png``."""
+``access-send-refused-1400px.png``, ``access-applications-1400px.png``, ``access-lists-1400px.png``;
+the hub's own draft changes and its ruling on a flag: ``access-draft-{1400,390}px.png``,
+``access-resolve-1400px.png``, ``access-resolved-390px.png``, ``access-admission-390px.png``."""
 
 from __future__ import annotations
 
@@ -131,7 +133,69 @@ def test_the_hub_reviews_an_application_into_the_draft_and_publishes_it(
     expect(page.locator(".messages")).to_contain_text("已审核")
     page.goto(page.url.split("/access/")[0] + "/access/lists/?kind=assist")
     expect(page.locator("main")).to_contain_text("XZ35 协助开展食品安全宣传")
-    page.locator("main button[type=submit]").click()
+    page.get_by_role("button", name="发布此版").click()
     expect(page.locator(".messages")).to_contain_text("已发布第 2 版")
     expect(page.locator("tbody tr")).to_have_count(35)
     shot(page, "access-lists")
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desk", "phone"])
+def test_the_hub_adds_and_withdraws_an_item_in_the_draft(
+    world: World, login: Callable[..., Page], viewport: Any
+) -> None:
+    build_lists(now=MONDAY_10AM)
+    page = login("hub", viewport=viewport, next_url="/access/lists/?kind=admission")
+    expect(page.locator("tbody tr")).to_have_count(26)
+    page.locator("#draft-edit summary", has_text="加入事项").click()
+    page.fill("#item-admission-title", "社区议事厅建设")
+    page.fill("#item-admission-legal_basis", "区社区工作事项准入联席会议核准（准入第 27 号）")
+    page.select_option("#item-admission-department_id", index=1)
+    page.fill("#item-admission-funding", "民政局按项目核拨")
+    page.fill("#item-admission-staffing", "民政局专人指导")
+    page.get_by_role("button", name="加入草稿").click()
+    expect(page.locator(".messages")).to_contain_text("ZR27 社区议事厅建设")
+    page.locator("#draft-edit summary", has_text="退出事项").click()
+    page.select_option("#withdraw-admission-code", value="ZR01")
+    page.fill("#withdraw-admission-reason", "创建活动已取消")
+    page.get_by_role("button", name="从草稿中退出").click()
+    expect(page.locator(".messages")).to_contain_text("ZR01")
+    expect(page.locator("main")).to_contain_text("新增：ZR27 社区议事厅建设")
+    expect(page.locator("main")).to_contain_text("退出：ZR01")
+    fits(page)
+    shot(page, "access-draft")
+    if viewport == PHONE:
+        shot(page, "access-admission")
+
+
+def test_the_hub_upholds_a_flag_and_the_community_sees_it_withdrawn(
+    world: World, login: Callable[..., Page]
+) -> None:
+    build_lists(now=MONDAY_10AM)
+    duty = current_items(ListKind.DUTY).first()
+    assert duty is not None
+    task = services.task_send(
+        actor=world.actor("dept_cg"),
+        recipient_id=world.communities[0].pk,
+        title="统计辖区门店招牌",
+        basis="城管局通知",
+        item_id=duty.pk,
+    )
+    services.task_flag(actor=world.actor("community"), task_id=task.pk, reason="不在清单内")
+    page = login("hub", next_url="/access/tasks/?only=flagged")
+    card = page.locator("section.task", has_text="统计辖区门店招牌")
+    card.locator("summary", has_text="核查标记").click()
+    card.locator("textarea").fill("属于城管局自身的普查工作，未随事拨付经费")
+    fits(page)
+    shot(page, "access-resolve")
+    card.get_by_role("button", name="认定摊派并撤回").click()
+    expect(page.locator(".messages")).to_contain_text("已核查")
+    expect(page.locator("section.task", has_text="统计辖区门店招牌")).to_contain_text(
+        "认定摊派，已撤回"
+    )
+    page.goto(page.url.split("/access/")[0] + "/access/")
+    expect(page.locator("tbody tr", has_text="城管局").locator("td").nth(3)).to_have_text("1")
+    phone = login("community", viewport=PHONE, next_url="/access/tasks/")
+    seen = phone.locator("section.task", has_text="统计辖区门店招牌")
+    expect(seen).to_contain_text("属于城管局自身的普查工作")
+    fits(phone)
+    shot(phone, "access-resolved")

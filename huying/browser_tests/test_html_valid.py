@@ -217,6 +217,8 @@ def _onewindow_pages(world: World) -> dict[str, tuple[str | None, str]]:
         "onewindow-items": (None, "/onewindow/m/"),
         "onewindow-item": (None, f"/onewindow/m/items/{made.pk}/"),
         "onewindow-lookup": (None, "/onewindow/m/track"),
+        "onewindow-calls": ("community", "/onewindow/calls/"),
+        "onewindow-roster": ("community", "/onewindow/roster/"),
         "onewindow-status": (None, f"/onewindow/m/track?{found}"),
     }
 
@@ -243,14 +245,18 @@ def _access_pages(world: World) -> dict[str, tuple[str | None, str]]:
         funding="1 万元", staffing="1 名",
     )  # fmt: skip
     for item in (current_items(ListKind.DUTY).first(), None):
-        services.task_send(
+        task = services.task_send(
             actor=world.actor("dept_cg"),
             recipient_id=world.communities[0].pk,
             title="入户核对常住人口",
             basis="区里通知",
             item_id=item.pk if item else None,
         )
+        if item is not None:  # flagged, to show the hub's ruling form
+            services.task_flag(actor=world.actor("community"), task_id=task.pk, reason="清单外")
     return {
+        "access-tasks-hub": ("hub", "/access/tasks/?only=flagged"),
+        "access-lists-admission": ("hub", "/access/lists/?kind=admission"),
         "access-certificates": (None, "/access/certificates/"),
         "access-certificates-phone": (None, "/m/certificates"),
         "access-figures": ("hub", "/access/"),

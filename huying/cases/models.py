@@ -41,6 +41,8 @@ class AssignmentState(models.TextChoices):
 class Source(models.TextChoices):
     RESIDENT = "resident", _("居民上报")
     HOTLINE = "hotline_12345", _("12345热线")
+    #: 12349 为老便民热线: an elderly resident's call taken at a service station (一口受理).
+    ELDER_HOTLINE = "hotline_12349", _("12349为老热线")
     GRID_PATROL = "grid_patrol", _("网格巡查")
     STREET_CHIEF = "street_chief", _("街长上报")
     INFORMANT = "informant", _("网格信息员")

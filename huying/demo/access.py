@@ -1,7 +1,7 @@
-"""The demo district's 社区工作准入 (seed 004, 大观区): the three lists with the seeds' counts —
+"""The demo district's 社区工作准入 (seed 004, 大观区): the four lists with the seeds' counts —
 33 duties communities perform by law, 34 kinds of work they assist the government with (each
 with its funding and staff), 20 certificates they no longer issue (each with what to do
-instead) — and three months of community tasks through the gate, some refused at the door
+instead), 26 affairs admitted into communities (社区事务准入清单) — and three months of community tasks through the gate, some refused at the door
 and some flagged by their community."""
 
 from __future__ import annotations
@@ -11,9 +11,15 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from huying.access.models import ListKind
+from huying.access.models import TASK_KINDS, ListKind
 from huying.access.selectors import current_items
-from huying.access.services import item_add, list_publish, task_flag, task_send
+from huying.access.services import (
+    item_add,
+    list_publish,
+    task_flag,
+    task_flag_resolve,
+    task_send,
+)
 from huying.demo.district import DemoDistrict
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
@@ -121,6 +127,40 @@ CERTIFICATES: list[tuple[str, str]] = [
 ]
 
 
+ADMITTED = "区社区工作事项准入联席会议核准"
+#: 社区事务准入清单 (seed 004 gives the count, 26, not the names): the affairs beyond the two
+#: statutory lists — creations, appraisals, plaques, bodies set up, special surveys — that
+#: the district admitted into communities, each with its department (title, department).
+ADMISSIONS: list[tuple[str, str]] = [
+    ("综合减灾示范社区创建", "应急管理局"),
+    ("民主法治示范社区创建", "司法局"),
+    ("绿色社区创建", "住建局"),
+    ("健康促进社区创建", "卫健委"),
+    ("平安社区创建", "政法委"),
+    ("无毒社区创建", "公安分局"),
+    ("和谐社区建设示范单位评选", "民政局"),
+    ("文明家庭评选推荐", "文明办"),
+    ("最美家庭推荐", "妇联"),
+    ("居家养老服务满意度调查", "民政局"),
+    ("社区体育健身设施使用情况调查", "文旅局"),
+    ("老年人能力评估入户协助", "民政局"),
+    ("党群服务中心统一标识挂牌", "组织部"),
+    ("新时代文明实践站建设", "宣传部"),
+    ("社区科普活动站建设", "科协"),
+    ("社区图书室建设", "文旅局"),
+    ("社区儿童之家建设", "妇联"),
+    ("社区心理服务站点设立", "卫健委"),
+    ("一社区一法律顾问服务", "司法局"),
+    ("社区警务室设立", "公安分局"),
+    ("网格专项信息采集", "政法委"),
+    ("居民健康档案建档协助", "卫健委"),
+    ("社区职工服务站设立", "总工会"),
+    ("社区青年之家阵地建设", "团区委"),
+    ("社区残疾人康复站设立", "残联"),
+    ("社区慈善超市设立", "民政局"),
+]
+
+
 def build_lists(*, now: datetime) -> dict[str, int]:
     """Each list entered by the district (the system, not a person) and published at ``now``."""
     for title, basis in DUTIES:
@@ -144,6 +184,16 @@ def build_lists(*, now: datetime) -> dict[str, int]:
             alternative=instead,
             now=now,
         )
+    for i, (title, department) in enumerate(ADMISSIONS, start=1):
+        item_add(
+            actor=None,
+            kind=ListKind.ADMISSION,
+            title=title,
+            legal_basis=f"{ADMITTED}（准入第 {i} 号）",
+            funding=f"{department}按项目核拨专项经费，随事转至社区",
+            staffing=f"{department}明确专人指导，不以社区名义考核",
+            now=now,
+        )
     for kind in ListKind.values:
         list_publish(actor=None, kind=kind, now=now)
     return {kind: current_items(kind).count() for kind in ListKind.values}
@@ -157,6 +207,11 @@ OFF_LIST = [
     ("开具辖区企业无违法经营证明", "企业申请"),
     ("统计辖区电动自行车数量", "专项行动方案"),
 ]
+#: The hub's finding on a flag: rejected (False) or upheld (True).
+RULINGS = {
+    False: "经核查，该任务属于现行清单事项，请按期完成",
+    True: "经核查，属于部门自身工作向社区转嫁，任务撤回并计入派发单位",
+}
 FLAG_REASONS = [
     "实为部门自身的台账报送，未随事拨付经费",
     "要求社区代为开展执法检查，超出协助范围",
@@ -174,11 +229,12 @@ def build_tasks(demo: DemoDistrict, *, now: datetime, rng_seed: int = 2026) -> d
     a list item, about one in five does not and is refused at the door; a few that passed
     are flagged by their community."""
     rng = random.Random(rng_seed)
-    listed = list(current_items(ListKind.DUTY)) + list(current_items(ListKind.ASSIST))
+    listed = [i for kind in TASK_KINDS for i in current_items(kind)]
     senders = _actors(Role.DEPT_HANDLER, OrgUnit.Kind.DEPARTMENT)[:10]
     senders += _actors(Role.STREET_CALLER, OrgUnit.Kind.STREET)[:4]
     staff = {a.unit.pk: a for a in _actors(Role.COMMUNITY_STAFF, OrgUnit.Kind.COMMUNITY)}
-    counts = {"sent": 0, "refused": 0, "flagged": 0}
+    hub = _actors(Role.HUB_DISPATCHER, OrgUnit.Kind.HUB)[0]
+    counts = {"sent": 0, "refused": 0, "flagged": 0, "upheld": 0, "rejected": 0}
     for day in range(90, 0, -1):
         at = timezone.localtime(now - timedelta(days=day)).replace(hour=9 + day % 8)
         if at.weekday() >= 5:
@@ -220,6 +276,16 @@ def build_tasks(demo: DemoDistrict, *, now: datetime, rng_seed: int = 2026) -> d
                     now=at + timedelta(hours=3),
                 )
                 counts["flagged"] += 1
+                if day > 7:  # the last week's flags still wait for the hub
+                    upheld = counts["flagged"] % 2 == 1
+                    task_flag_resolve(
+                        actor=hub,
+                        task_id=task.pk,
+                        upheld=upheld,
+                        reason=RULINGS[upheld],
+                        now=at + timedelta(days=2),
+                    )
+                    counts["upheld" if upheld else "rejected"] += 1
     return counts
 
 

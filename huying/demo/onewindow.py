@@ -12,12 +12,14 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from huying.demo.district import DemoDistrict
-from huying.onewindow.models import ServiceItem
+from huying.onewindow.models import CallOutcome, ServiceItem
 from huying.onewindow.services import (
     application_accept,
     application_decide,
     application_handover,
     application_pass,
+    call_take,
+    duty_set,
     item_create,
     item_publish,
     qualification_record,
@@ -216,4 +218,53 @@ def build_onewindow(demo: DemoDistrict, *, now: datetime | None = None) -> dict[
                 reason=REFUSALS[n % len(REFUSALS)] if refused else "已办结，请到服务站领取",
                 now=accepted + timedelta(days=2),
             )
+    made_counts["calls"] = _calls(demo, open_items, now)
+    made_counts["shifts"] = 0
+    for station in stations:  # a week's roster at the stations with qualified staff
+        staff = _actor(Role.COMMUNITY_STAFF, station)
+        for d in range(7):
+            made_counts["shifts"] += len(
+                duty_set(
+                    actor=street_leader,
+                    station_id=station.pk,
+                    day=timezone.localdate(now) + timedelta(days=d),
+                    person_ids=[staff.user.pk],
+                    now=now,
+                )
+            )
     return made_counts
+
+
+#: 12349 calls (caller, elderly, disabled, what they want, the item's name or None: a case).
+CALLS: list[tuple[str, bool, bool, str, str | None]] = [
+    ("刘玉珍", True, False, "想办老年人优待证，腿脚不便出不了门", "老年优待证"),
+    ("陈建国", True, True, "申请残疾人两项补贴，家里只有老两口", "残疾人两项补贴"),
+    ("赵淑芬", True, False, "楼道灯坏了一周，晚上下楼看不见", None),
+    ("孙立新", False, False, "咨询高龄津贴怎么申请", "高龄津贴"),
+    ("周桂香", True, False, "小区门口人行道地砖松动，老人容易绊倒", None),
+]
+
+
+def _calls(demo: DemoDistrict, open_items: list[ServiceItem], now: datetime) -> int:
+    """A few 12349 calls at the first station: applications (代办 for the elderly) and cases."""
+    station = demo.communities[0]
+    staff = _actor(Role.COMMUNITY_STAFF, station)
+    by_name = {i.name: i for i in open_items}
+    made = 0
+    for n, (name, elderly, disabled, wants, item_name) in enumerate(CALLS):
+        item = by_name.get(item_name or "") or (open_items[n] if item_name else None)
+        call_take(
+            actor=staff,
+            caller_name=name,
+            caller_phone=f"137{n:08d}",
+            elderly=elderly,
+            disabled=disabled,
+            request=wants,
+            outcome=CallOutcome.APPLICATION if item else CallOutcome.CASE,
+            item_id=item.pk if item else None,
+            materials_checked=item.materials if item else [],
+            address=f"{station.name}" if item is None else "",
+            now=now - timedelta(days=1 + n, hours=n),
+        )
+        made += 1
+    return made

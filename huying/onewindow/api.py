@@ -13,12 +13,14 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status, UploadedFile
 
-from huying.core.api_types import ERRORS, FilledText, Id, In, Text
+from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Text, file_response
+from huying.core.errors import NotFound
 from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.core.web import protected_file
-from huying.onewindow import selectors, services
-from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.onewindow import rules, selectors, services
+from huying.onewindow.models import Application, ApplicationState, ElderCall, ServiceItem
 from huying.org.api_auth import acting
+from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
 
 router = Router(tags=["一口受理 one-window services"])
@@ -68,6 +70,9 @@ class ApplicationOut(Schema):
     due_at: datetime
     proxy: bool = Field(description="taken at home by a cadre (二级代办)")
     proxy_reason: str
+    unqualified: bool = Field(
+        description="accepted without a valid qualification: no one qualified was on duty"
+    )
     state: str = Field(description="received, passed, done or refused")
     reason: str
     version: int
@@ -117,7 +122,80 @@ class ApplicationDecideIn(ApplicationVersionIn):
 class ApplicationLookupIn(In):
     number: FilledText = Field(max_length=32)
     code: FilledText = Field(max_length=16, description="查询码 on the receipt")
-    phone_tail: str = Field(min_length=4, max_length=4, description="last 4 digits of the phone")
+    phone_tail: str = Field(pattern=r"^[0-9]{4}$", description="last 4 digits of the phone")
+
+
+class RosterIn(In):
+    station_id: Id
+    day: Day
+    person_ids: list[Id] = Field(
+        [], max_length=50, description="on duty that day; empty clears the day's roster"
+    )
+
+
+class RosterQuery(Schema):
+    station_id: Id
+    day: Day
+
+
+class OnDutyOut(Schema):
+    station_id: int
+    day: Day
+    rostered: bool = Field(description="false: no roster that day, all the station's staff")
+    people: list[dict[str, Any]] = Field(
+        description="id, name and the ids of the items each may accept (valid qualifications)"
+    )
+
+
+class ElderCallIn(In):
+    caller_name: FilledText = Field(max_length=50)
+    caller_phone: FilledText = Field(max_length=20)
+    elderly: bool = False
+    disabled: bool = False
+    request: FilledText = Field(max_length=1000, description="what the caller wants")
+    outcome: Literal["application", "case"] = Field(
+        description="application: a service application at the caller's station (代办 for "
+        "the elderly or disabled); case: a case, its source hotline_12349"
+    )
+    item_id: Id | None = Field(None, description="application: the service item")
+    materials_checked: list[Text] = Field(
+        [], max_length=30, description="application: all the item's materials"
+    )
+    address: Text = Field("", max_length=200, description="case: where the problem is")
+
+
+class ElderCallOut(Schema):
+    id: int
+    station_id: int
+    received_at: datetime
+    caller_name: str
+    caller_phone: str
+    elderly: bool
+    disabled: bool
+    request: str
+    outcome: str
+    application_id: int | None
+    application_number: str
+    case_id: int | None
+    case_number: str
+
+
+def _call(call: ElderCall) -> dict[str, Any]:
+    return {
+        "id": call.pk,
+        "station_id": call.station_id,
+        "received_at": call.received_at,
+        "caller_name": call.caller_name,
+        "caller_phone": call.caller_phone,
+        "elderly": call.elderly,
+        "disabled": call.disabled,
+        "request": call.request,
+        "outcome": call.outcome,
+        "application_id": call.application_id,
+        "application_number": call.application.number if call.application else "",
+        "case_id": call.case_id,
+        "case_number": call.case.number if call.case else "",
+    }
 
 
 def _application(app: Application) -> dict[str, Any]:
@@ -135,6 +213,7 @@ def _application(app: Application) -> dict[str, Any]:
         "due_at": app.due_at,
         "proxy": app.proxy_by_id is not None,
         "proxy_reason": app.proxy_reason,
+        "unqualified": app.unqualified,
         "state": app.state,
         "reason": app.reason,
         "version": app.version,
@@ -238,16 +317,7 @@ def application_photos(
     "/service-application-photos/{photo_id}",
     response=ERRORS,
     summary="证件材料照片文件（图片直接显示，PDF 下载）",
-    openapi_extra={
-        "responses": {
-            "200": {
-                "description": "the file",
-                "content": {
-                    t: {"schema": {"type": "string", "format": "binary"}} for t in EXTENSIONS
-                },
-            }
-        }
-    },
+    openapi_extra=file_response("the file", *EXTENSIONS),
 )
 def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
     photo = selectors.photo_get(acting(request), photo_id)
@@ -259,6 +329,15 @@ def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
     )
 
 
+def _step(
+    request: HttpRequest, application_id: int, payload: ApplicationVersionIn, write: Any, **kw: Any
+) -> dict[str, Any]:
+    """One step on an application (pass, hand-over, decision): the service ``write`` at the
+    version the caller read, answered with the application as it now stands."""
+    app = write(actor=acting(request), application_id=application_id, version=payload.version, **kw)
+    return _application(app)
+
+
 @router.post(
     "/service-applications/{application_id}/pass",
     response={200: ApplicationOut, **ERRORS},
@@ -267,10 +346,7 @@ def application_photo(request: HttpRequest, photo_id: Id) -> HttpResponse:
 def application_pass(
     request: HttpRequest, application_id: Id, payload: ApplicationVersionIn
 ) -> Any:
-    app = services.application_pass(
-        actor=acting(request), application_id=application_id, version=payload.version
-    )
-    return _application(app)
+    return _step(request, application_id, payload, services.application_pass)
 
 
 @router.post(
@@ -281,13 +357,7 @@ def application_pass(
 def application_handover(
     request: HttpRequest, application_id: Id, payload: ApplicationHandoverIn
 ) -> Any:
-    app = services.application_handover(
-        actor=acting(request),
-        application_id=application_id,
-        version=payload.version,
-        note=payload.note,
-    )
-    return _application(app)
+    return _step(request, application_id, payload, services.application_handover, note=payload.note)
 
 
 @router.post(
@@ -298,14 +368,82 @@ def application_handover(
 def application_decide(
     request: HttpRequest, application_id: Id, payload: ApplicationDecideIn
 ) -> Any:
-    app = services.application_decide(
-        actor=acting(request),
-        application_id=application_id,
-        version=payload.version,
+    return _step(
+        request,
+        application_id,
+        payload,
+        services.application_decide,
         granted=payload.outcome == "done",
         reason=payload.reason,
     )
-    return _application(app)
+
+
+def _on_duty(station: OrgUnit, day: Any) -> dict[str, Any]:
+    skills = selectors.station_skills(station, day)
+    return {
+        "station_id": station.pk,
+        "day": day,
+        "rostered": skills.rostered,
+        "people": [
+            {
+                "id": s.person.pk,
+                "name": s.person.get_full_name() or s.person.username,
+                "item_ids": [i.pk for i in s.items],
+            }
+            for s in skills.staff
+        ],
+    }
+
+
+@router.get(
+    "/service-roster",
+    response={200: OnDutyOut, **ERRORS},
+    summary="服务站某日在岗人员及各自可受理的事项（全岗位通）",
+)
+def roster_read(request: HttpRequest, q: Query[RosterQuery]) -> Any:
+    actor = acting(request)
+    district = actor.sees_all and not actor.is_reporter
+    if not district and actor.role not in rules.STATION_READERS:
+        raise NotFound()
+    stations = OrgUnit.objects.filter(pk=q.station_id, kind__in=rules.STATION_KINDS)
+    if not district:
+        stations = stations.filter(path__startswith=actor.unit.path)
+    station = stations.first()
+    if station is None:
+        raise NotFound()
+    return _on_duty(station, q.day)
+
+
+@router.put(
+    "/service-roster",
+    response={200: OnDutyOut, **ERRORS},
+    summary="排班：设定服务站某日在岗人员（替换当日排班）",
+)
+def roster_set(request: HttpRequest, payload: RosterIn) -> Any:
+    actor = acting(request)
+    services.duty_set(actor=actor, **payload.dict())
+    return _on_duty(OrgUnit.objects.get(pk=payload.station_id), payload.day)
+
+
+@router.get(
+    "/service-calls",
+    response={200: list[ElderCallOut], **ERRORS},
+    summary="12349为老热线来电（本站的、本街道各站的、全区的）",
+)
+def call_list(request: HttpRequest) -> Any:
+    return [_call(c) for c in selectors.calls_visible_to(acting(request))[:200]]
+
+
+@router.post(
+    "/service-calls",
+    response={201: ElderCallOut, **ERRORS},
+    summary="记录12349来电并转服务申请（老年人、残疾人为上门代办）或问题件（来源 12349）",
+)
+def call_take(request: HttpRequest, payload: ElderCallIn) -> Any:
+    """At the caller's station (community staff). The call and what it became are created
+    together; a refused application (an unpublished item, a missing material) leaves no
+    call either (422)."""
+    return Status(201, _call(services.call_take(actor=acting(request), **payload.dict())))
 
 
 @router.post(

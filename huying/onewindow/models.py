@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from huying.cases.models import new_track_code
+from huying.cases.models import Case, new_track_code
 from huying.core.models import StoredFile
 from huying.org.models import OrgUnit
 
@@ -88,6 +88,9 @@ class Application(models.Model):
     )
     due_at = models.DateTimeField(verbose_name=_("办结期限"))
     reason = models.TextField(blank=True, verbose_name=_("不予办理理由"))
+    #: 全岗位通: accepted by someone without a valid qualification for the item because no
+    #: one qualified was on duty at the station that day (allowed, and shown).
+    unqualified = models.BooleanField(default=False, verbose_name=_("无资格人员受理"))
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -169,3 +172,71 @@ class Qualification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person_id}: {self.item_id}"
+
+
+class CallOutcome(models.TextChoices):
+    APPLICATION = "application", _("转服务申请")
+    CASE = "case", _("转问题件")
+
+
+class ElderCall(models.Model):
+    """A 12349 为老便民热线 call taken by a station's operator: who called, whether the caller
+    is elderly or disabled and what they want; it becomes a service application (二级代办
+    for the elderly or disabled) or a case (source 12349)."""
+
+    station = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("受理服务站")
+    )
+    operator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(verbose_name=_("来电时间"))
+    caller_name = models.CharField(max_length=50, verbose_name=_("来电人"))
+    caller_phone = models.CharField(max_length=20, verbose_name=_("来电号码"))
+    elderly = models.BooleanField(default=False, verbose_name=_("老年人"))
+    disabled = models.BooleanField(default=False, verbose_name=_("残疾人"))
+    request = models.TextField(verbose_name=_("诉求"))
+    outcome = models.CharField(max_length=16, choices=CallOutcome.choices, verbose_name=_("去向"))
+    application = models.OneToOneField(
+        Application, null=True, blank=True, on_delete=models.PROTECT, related_name="call"
+    )
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.PROTECT, related_name="elder_call"
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        verbose_name = _("12349来电")
+        verbose_name_plural = _("12349来电")
+        indexes = [models.Index(fields=["station", "received_at"], name="onewindow_call_station")]
+
+    def __str__(self) -> str:
+        return f"{self.caller_name} {self.received_at:%Y-%m-%d %H:%M}"
+
+
+class DutyShift(models.Model):
+    """A station's duty roster (值班表): this staff member is on duty at the station's
+    windows on this day. A day with no one rostered counts all the station's staff."""
+
+    station = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("服务站")
+    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(verbose_name=_("值班日期"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["station", "day", "person"]
+        verbose_name = _("值班")
+        verbose_name_plural = _("值班表")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["station", "person", "day"], name="onewindow_shift_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.station_id} {self.day} {self.person_id}"

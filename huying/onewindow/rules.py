@@ -27,3 +27,9 @@ OPEN_STATES = frozenset({S.RECEIVED, S.PASSED})
 #: Who records that a station's staff member passed an item's test (全岗位通): the street
 #: for its communities' stations, the district for all.
 QUALIFIER_ROLES = frozenset({Role.STREET_LEADER, Role.ADMIN})
+
+#: Who keeps a station's duty roster: the street for its stations, the district for all, and
+#: a station's own staff for their station.
+ROSTER_ROLES = QUALIFIER_ROLES | WINDOW_ROLES
+#: A qualification holds this many days from the test (a retest moves the day).
+QUALIFICATION_VALID_DAYS = 3 * 365

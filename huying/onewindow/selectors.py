@@ -4,7 +4,7 @@ office department those passed to it, the district everything; residents use the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -18,6 +18,8 @@ from huying.onewindow.models import (
     Application,
     ApplicationPhoto,
     ApplicationState,
+    DutyShift,
+    ElderCall,
     Qualification,
     ServiceItem,
     StepAction,
@@ -138,20 +140,68 @@ class StationSkills:
 
     staff: list[StaffSkills]
     uncovered: list[ServiceItem]
+    #: whether a roster named who is on duty (else: all the station's staff)
+    rostered: bool = False
 
 
-def station_skills(station: OrgUnit) -> StationSkills:
-    people = list(station_staff(station))
+def valid_qualifications(day: date) -> QuerySet[Qualification]:
+    """Qualifications in force on ``day``: passed on or before it, within the valid days."""
+    return Qualification.objects.filter(
+        passed_on__lte=day,
+        passed_on__gt=day - timedelta(days=rules.QUALIFICATION_VALID_DAYS),
+    )
+
+
+def on_duty(station: OrgUnit, day: date) -> tuple[list[User], bool]:
+    """Who is on duty at the station's windows on ``day``, and whether a roster says so
+    (a day with no one rostered: all the station's staff)."""
+    staff = station_staff(station)
+    rostered = DutyShift.objects.filter(station=station, day=day).values("person_id")
+    if rostered.exists():
+        return list(staff.filter(pk__in=rostered)), True
+    return list(staff), False
+
+
+def qualified_on_duty(station: OrgUnit, item: ServiceItem, day: date) -> list[User]:
+    """The people on duty at the station on ``day`` with a valid qualification for ``item``."""
+    people, _rostered = on_duty(station, day)
+    holders = set(
+        valid_qualifications(day)
+        .filter(item=item, person__in=people)
+        .values_list("person_id", flat=True)
+    )
+    return [p for p in people if p.pk in holders]
+
+
+def station_skills(station: OrgUnit, day: date) -> StationSkills:
+    """Who on duty at the station on ``day`` can handle what (全岗位通), by the roster."""
+    people, rostered = on_duty(station, day)
     items = list(window_items())
     held: dict[int, set[int]] = {}
-    for person_id, item_id in Qualification.objects.filter(
-        person__in=people, item__in=items
-    ).values_list("person_id", "item_id"):
+    for person_id, item_id in (
+        valid_qualifications(day)
+        .filter(person__in=people, item__in=items)
+        .values_list("person_id", "item_id")
+    ):
         held.setdefault(person_id, set()).add(item_id)
     covered = set().union(*held.values()) if held else set()
     return StationSkills(
         staff=[StaffSkills(p, [i for i in items if i.pk in held.get(p.pk, set())]) for p in people],
         uncovered=[i for i in items if i.pk not in covered],
+        rostered=rostered,
+    )
+
+
+def roster(station_unit: OrgUnit, start: date, days: int) -> QuerySet[DutyShift]:
+    """The shifts of the stations at or under ``station_unit`` from ``start`` for ``days``."""
+    return (
+        DutyShift.objects.filter(
+            station__path__startswith=station_unit.path,
+            day__gte=start,
+            day__lt=start + timedelta(days=days),
+        )
+        .select_related("station", "person")
+        .order_by("day", "station__code", "person_id")
     )
 
 
@@ -188,3 +238,14 @@ def station_figures(actor: Actor, now: datetime) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def calls_visible_to(actor: Actor) -> QuerySet[ElderCall]:
+    """12349 calls: a station's staff their station's, the street its stations', the
+    district all."""
+    calls = ElderCall.objects.select_related("station", "application", "case")
+    if actor.sees_all and not actor.is_reporter:
+        return calls
+    if actor.role in rules.STATION_READERS:
+        return calls.filter(station__path__startswith=actor.unit.path)
+    return calls.none()

@@ -16,11 +16,16 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from huying.cases.lookup import normalise_code, phone_tail, too_many_tries
+from huying.cases.models import Source
 from huying.cases.services.engine import check_files
+from huying.cases.services.intake import case_submit, title_from
 from huying.core.audit import GENESIS, HASH_VERSION, chain_hash
 from huying.core.errors import (
     Conflict,
@@ -28,8 +33,11 @@ from huying.core.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
+    RuleViolation,
 )
 from huying.core.files import CheckedFile
+from huying.core.i18n import site_text
+from huying.core.notify import notify
 from huying.core.numbering import counter_next
 from huying.core.workcalendar import WORKING_DAYS, load_calendar
 from huying.onewindow import rules
@@ -38,11 +46,19 @@ from huying.onewindow.models import (
     ApplicationPhoto,
     ApplicationState,
     ApplicationStep,
+    CallOutcome,
+    DutyShift,
+    ElderCall,
     Qualification,
     ServiceItem,
     StepAction,
 )
-from huying.onewindow.selectors import application_get, station_staff
+from huying.onewindow.selectors import (
+    application_get,
+    qualified_on_duty,
+    station_staff,
+    valid_qualifications,
+)
 from huying.org import throttle
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
@@ -286,6 +302,7 @@ def application_accept(
             field="materials_checked",
         )
     photos = check_files(files)
+    unqualified = _qualification_gate(actor, item, now)
     due_at = load_calendar().add(now, item.time_limit, WORKING_DAYS)
     number = allocate_number(actor.unit, now)
     saved: list[str] = []
@@ -303,6 +320,7 @@ def application_accept(
                 proxy_by=actor.user if proxy_reason else None,
                 proxy_reason=proxy_reason,
                 due_at=due_at,
+                unqualified=unqualified,
             )
             _store(app, photos, saved)
             if proxy_reason:
@@ -314,6 +332,25 @@ def application_accept(
             default_storage.delete(stored)
         raise
     return app
+
+
+def _qualification_gate(actor: Actor, item: ServiceItem, now: datetime) -> bool:
+    """全岗位通 at the window: a staff member without a valid qualification for the item
+    does not accept it while someone qualified is on duty at the station that day (they
+    are named); with no one qualified on duty it is accepted, and marked (True)."""
+    day = timezone.localdate(now)
+    if valid_qualifications(day).filter(person=actor.user, item=item).exists():
+        return False
+    qualified = qualified_on_duty(actor.unit, item, day)
+    if qualified:
+        raise RuleViolation(
+            _("您尚未通过「{item}」的事项测试，请由今日在岗的{names}受理").format(
+                item=item.name,
+                names="、".join(p.get_full_name() or p.username for p in qualified),
+            ),
+            field="item_id",
+        )
+    return True
 
 
 def _store(app: Application, photos: Sequence[CheckedFile], saved: list[str]) -> None:
@@ -406,7 +443,35 @@ def _advance(
         if action == StepAction.REFUSE:
             app.reason = note
         _step(app, action, actor, now, note)
+        if action in (StepAction.DONE, StepAction.REFUSE):
+            _tell_station(app, action, note, now)
     return app
+
+
+def _tell_station(app: Application, action: str, note: str, now: datetime) -> None:
+    """The department's decision reaches who took the application (and the proxy cadre,
+    who carries it back to the resident), in their inbox and channels."""
+    if action == StepAction.DONE:
+        text = gettext_lazy("{number}「{item}」（{resident}）已办结{note}")
+    else:
+        text = gettext_lazy("{number}「{item}」（{resident}）不予办理{note}")
+    notify(
+        recipient_ids=sorted({app.accepted_by_id, *([app.proxy_by_id] if app.proxy_by_id else [])}),
+        kind="onewindow_decided",
+        subject=site_text(format_lazy(gettext_lazy("服务申请 {number}"), number=app.number)),
+        message=site_text(
+            format_lazy(
+                text,
+                number=app.number,
+                item=app.item.name,
+                resident=app.resident_name,
+                note=f"：{note}" if note else "",
+            )
+        ),
+        now=now,
+        title=app.item.name,
+        url=reverse("onewindow:application", args=[app.pk]),
+    )
 
 
 def application_pass(
@@ -499,3 +564,126 @@ def qualification_record(
             defaults={"passed_on": passed_on, "recorded_by": actor.user, "recorded_at": now},
         )
     return found
+
+
+# --- 12349 为老便民热线 ---------------------------------------------------------------------
+
+
+def call_take(
+    *,
+    actor: Actor,
+    caller_name: str,
+    caller_phone: str,
+    request: str,
+    outcome: str,
+    elderly: bool = False,
+    disabled: bool = False,
+    item_id: int | None = None,
+    materials_checked: Sequence[str] = (),
+    address: str = "",
+    now: datetime | None = None,
+) -> ElderCall:
+    """A 12349 call taken by a station's operator (the station's staff: the line rings at the
+    station on duty). ``outcome`` application: a service application for ``item_id`` accepted
+    at the station by the operator — for an elderly or disabled caller as 二级代办 (the
+    operator carries it through from the caller's home); case: a case through the cases'
+    intake, its source 12349. The call, and what it became, land together or not at all."""
+    now = now or timezone.now()
+    if actor.role not in rules.WINDOW_ROLES or actor.unit.kind not in rules.STATION_KINDS:
+        raise PermissionDenied(_("只有社区服务站工作人员可以受理 12349 来电"))
+    name = _text(caller_name, "caller_name", label=_("来电人"), limit=50)
+    phone = re.sub(r"\s", "", caller_phone or "")
+    if not PHONE.match(phone):
+        raise InvalidInput(_("请填写正确的手机号或座机号"), field="caller_phone")
+    wants = _text(request, "request", label=_("诉求"), limit=1000)
+    if outcome not in CallOutcome.values:
+        raise InvalidInput(_("请选择来电的去向"), field="outcome")
+    if outcome == CallOutcome.APPLICATION and item_id is None:
+        raise InvalidInput(_("转服务申请须选择服务事项"), field="item_id")
+    with transaction.atomic():
+        call = ElderCall(
+            station=actor.unit,
+            operator=actor.user,
+            received_at=now,
+            caller_name=name,
+            caller_phone=phone,
+            elderly=elderly,
+            disabled=disabled,
+            request=wants,
+            outcome=outcome,
+        )
+        if outcome == CallOutcome.APPLICATION:
+            assert item_id is not None
+            who = "、".join(w for w, on in ((_("老年人"), elderly), (_("残疾人"), disabled)) if on)
+            call.application = application_accept(
+                actor=actor,
+                item_id=item_id,
+                resident_name=name,
+                resident_phone=phone,
+                materials_checked=materials_checked,
+                proxy_reason=_("12349来电：{who}，上门代办").format(who=who) if who else "",
+                now=now,
+            )
+        else:
+            call.case = case_submit(
+                actor=actor,
+                title=title_from(wants, limit=60, fallback=_("12349来电")),
+                description=wants,
+                source=Source.ELDER_HOTLINE,
+                reporter_name=name,
+                reporter_phone=phone,
+                address=address,
+                unit_id=actor.unit.pk,
+                now=now,
+            )
+        call.save()
+    return call
+
+
+# --- the duty roster (值班表) ------------------------------------------------------------------
+
+
+def _roster_station(actor: Actor, station_id: int) -> OrgUnit:
+    if actor.role not in rules.ROSTER_ROLES:
+        raise PermissionDenied(_("只有服务站工作人员、街道领导和管理员可以排班"))
+    station = OrgUnit.objects.filter(
+        pk=station_id,
+        kind__in=rules.STATION_KINDS,
+        is_active=True,
+        path__startswith=actor.unit.path,
+    ).first()
+    if station is None:
+        raise InvalidInput(_("所选服务站不在本辖区"), field="station_id")
+    return station
+
+
+def duty_set(
+    *,
+    actor: Actor,
+    station_id: int,
+    day: date,
+    person_ids: Sequence[int],
+    now: datetime | None = None,
+) -> list[DutyShift]:
+    """Who is on duty at the station on ``day`` (replaces that day's roster; an empty list
+    clears it, and then all the station's staff count as on duty)."""
+    now = now or timezone.now()
+    station = _roster_station(actor, station_id)
+    wanted = set(person_ids)
+    people = {p.pk: p for p in station_staff(station).filter(pk__in=wanted)}
+    if len(people) != len(wanted):
+        raise InvalidInput(_("所选人员不是该服务站的工作人员"), field="person_ids")
+    with transaction.atomic():
+        # One roster per station and day at a time: lock the station's row while replacing.
+        OrgUnit.objects.select_for_update().filter(pk=station.pk).first()
+        DutyShift.objects.filter(station=station, day=day).exclude(person__in=wanted).delete()
+        have = set(
+            DutyShift.objects.filter(station=station, day=day).values_list("person_id", flat=True)
+        )
+        DutyShift.objects.bulk_create(
+            DutyShift(
+                station=station, person=people[pk], day=day, recorded_by=actor.user, recorded_at=now
+            )
+            for pk in sorted(wanted - have)
+        )
+    return list(DutyShift.objects.filter(station=station, day=day).select_related("person"))

@@ -14,6 +14,8 @@ urlpatterns = [
         name="handover",
     ),
     path("applications/<int:application_id>/decide/", views.application_decide, name="decide"),
+    path("calls/", views.calls, name="calls"),
+    path("roster/", views.roster, name="roster"),
     path("qualifications/", views.qualifications, name="qualifications"),
     path("items/", views.manage_items, name="manage_items"),
     path("items/<int:item_id>/", views.manage_item, name="manage_item"),

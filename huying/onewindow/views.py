@@ -20,7 +20,7 @@ from huying.cases.phone import TrackForm
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import protected_file
 from huying.onewindow import rules, selectors, services
-from huying.onewindow.models import Application, ApplicationState, ServiceItem
+from huying.onewindow.models import Application, ApplicationState, CallOutcome, ServiceItem
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
@@ -107,7 +107,9 @@ def window(request: HttpRequest) -> HttpResponse:
         "item": item,
         "form": form,
         "applications": list(selectors.applications_visible_to(actor)[:RECENT]),
-        "skills": selectors.station_skills(actor.unit) if at_window else None,
+        "skills": selectors.station_skills(actor.unit, timezone.localdate(now))
+        if at_window
+        else None,
         "figures": [] if at_window else selectors.station_figures(actor, now),
         "now": now,
         "records_qualifications": actor.role in rules.QUALIFIER_ROLES,
@@ -413,3 +415,148 @@ def lookup(request: HttpRequest) -> HttpResponse:
 def _status_page(request: HttpRequest, app: Application) -> HttpResponse:
     context = {"nav": "services", "app": app, "steps": selectors.public_steps(app)}
     return render(request, "onewindow/phone_status.html", context)
+
+
+class CallForm(forms.Form):
+    """A 12349 call as the operator takes it down; where it goes is the service's to check."""
+
+    caller_name = forms.CharField(label=gettext_lazy("来电人"), max_length=50)
+    caller_phone = forms.CharField(
+        label=gettext_lazy("来电号码"),
+        max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    elderly = forms.BooleanField(label=gettext_lazy("老年人"), required=False)
+    disabled = forms.BooleanField(label=gettext_lazy("残疾人"), required=False)
+    request = forms.CharField(
+        label=gettext_lazy("诉求"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("去向"), choices=CallOutcome.choices, widget=forms.RadioSelect
+    )
+    item_id = forms.TypedChoiceField(
+        label=gettext_lazy("服务事项"),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=gettext_lazy("转服务申请时选择；老年人、残疾人由本人上门代办"),
+    )
+    materials_ready = forms.BooleanField(
+        label=gettext_lazy("来电人确认材料齐全"),
+        required=False,
+        help_text=gettext_lazy("未勾选时，系统列出全部所需材料，请一次性告知来电人"),
+    )
+    address = forms.CharField(
+        label=gettext_lazy("地址"),
+        max_length=200,
+        required=False,
+        help_text=gettext_lazy("转问题件时填写问题所在位置"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item_id"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((str(i.pk), i.name) for i in selectors.window_items()),
+        ]
+
+
+@staff_view
+def calls(request: HttpRequest) -> HttpResponse:
+    """12349 为老便民热线: the station's operator takes a call down and sends it on, to a
+    service application (二级代办 for the elderly and disabled) or to a case."""
+    actor = _actor(request)
+    takes = actor.role in rules.WINDOW_ROLES
+    form = CallForm(request.POST or None) if takes else None
+    if request.method == "POST":
+        if form is None:
+            raise NotFound(_("页面不存在"))
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            ready = data.pop("materials_ready")
+            item = (
+                ServiceItem.objects.filter(pk=data["item_id"]).first() if data["item_id"] else None
+            )
+            try:
+                call = services.call_take(
+                    actor=actor, materials_checked=item.materials if item and ready else [], **data
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                if call.application is not None:
+                    messages.success(
+                        request,
+                        _("来电已转服务申请 {number}").format(number=call.application.number),
+                    )
+                    return redirect("onewindow:application", call.application.pk)
+                assert call.case is not None
+                messages.success(
+                    request, _("来电已转问题件 {number}").format(number=call.case.number)
+                )
+                return redirect("onewindow:calls")
+    return render(
+        request,
+        "onewindow/calls.html",
+        {
+            "nav": "onewindow",
+            "form": form,
+            "calls": list(selectors.calls_visible_to(actor)[:RECENT]),
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+class RosterForm(forms.Form):
+    station_id = forms.TypedChoiceField(label=gettext_lazy("服务站"), coerce=int)
+    day = forms.DateField(
+        label=gettext_lazy("值班日期"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    person_ids = forms.TypedMultipleChoiceField(
+        label=gettext_lazy("在岗人员"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("不选任何人即清空当日排班（当日全部工作人员视为在岗）"),
+    )
+
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        stations = OrgUnit.objects.filter(
+            kind__in=rules.STATION_KINDS, is_active=True, path__startswith=actor.unit.path
+        ).order_by("code")
+        self.fields["station_id"].choices = [  # type: ignore[attr-defined]
+            (s.pk, s.name) for s in stations.only("pk", "name")
+        ]
+        self.fields["person_ids"].choices = [  # type: ignore[attr-defined]
+            (p.pk, p.get_full_name() or p.username) for p in selectors.station_staff(actor.unit)
+        ]
+
+
+@staff_view
+def roster(request: HttpRequest) -> HttpResponse:
+    """值班表: who is on duty at which station on which day (the window's 全岗位通 reads it)."""
+    actor = _actor(request)
+    if actor.role not in rules.ROSTER_ROLES:
+        raise NotFound(_("页面不存在"))
+    today = timezone.localdate()
+    form = RosterForm(actor, request.POST or None, initial={"day": today})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.duty_set(actor=actor, **form.cleaned_data)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("值班表已保存"))
+            return redirect("onewindow:roster")
+    return render(
+        request,
+        "onewindow/roster.html",
+        {
+            "nav": "onewindow",
+            "form": form,
+            "shifts": list(selectors.roster(actor.unit, today, 14)),
+        },
+        status=422 if form.errors else 200,
+    )

@@ -8,7 +8,7 @@ from huying.conftest import MONDAY_10AM, World
 
 
 def publish_lists(world: World) -> dict[str, AccessItem]:
-    """A published DUTY, ASSIST and CERTIFICATE list of one item each, by the hub."""
+    """A published DUTY, ASSIST, CERTIFICATE and ADMISSION list of one item each, by the hub."""
     hub = world.actor("hub")
     items = {
         ListKind.DUTY: services.item_add(
@@ -34,6 +34,16 @@ def publish_lists(world: World) -> dict[str, AccessItem]:
             title="亲属关系证明",
             legal_basis="国办发〔2018〕47 号",
             alternative="凭户口簿、出生医学证明等材料办理；无材料的由公安机关核查",
+            now=MONDAY_10AM,
+        ),
+        ListKind.ADMISSION: services.item_add(
+            actor=hub,
+            kind=ListKind.ADMISSION,
+            title="绿色社区创建",
+            legal_basis="区社区工作事项准入联席会议核准（准入第 3 号）",
+            department=world.departments["cg"],
+            funding="住建局按项目核拨专项经费",
+            staffing="住建局明确专人指导",
             now=MONDAY_10AM,
         ),
     }

@@ -98,7 +98,27 @@ ROW_RULES: dict[str, dict[str, str]] = {
     "POST /api/v1/access/tasks": {
         "recipient_id": "an active community (a street's own)",
         "deadline": "not before today",
-        "item_id": "an item of a current duty or assist list (else refused at the gate)",
+        "item_id": "an item of a current duty, assist or admission list (else refused at the gate)",
+    },
+    "POST /api/v1/access/lists/{kind}/draft/items": {
+        "title": "not already in the kind's draft",
+        "department_id": "an active district department",
+        "funding": "given for an assisting or admitted item",
+        "staffing": "given for an assisting or admitted item",
+        "alternative": "given for a certificate",
+    },
+    "POST /api/v1/access/lists/{kind}/draft/withdrawals": {"code": "an item of the draft"},
+    "POST /api/v1/access/tasks/{task_id}/attachments": {
+        "files": "bytes that decode as the photo or PDF their part's type says"
+    },
+    "POST /api/v1/service-calls": {
+        "caller_phone": "a mobile or landline number",
+        "item_id": "a published item a station may accept, for an application",
+        "materials_checked": "all the item's materials",
+    },
+    "PUT /api/v1/service-roster": {
+        "station_id": "a station in the caller's area",
+        "person_ids": "the station's staff",
     },
     "POST /api/v1/deliberation/proposals/{proposal_id}/photos": {
         "files": "bytes that decode as the photo or PDF their part's type says"

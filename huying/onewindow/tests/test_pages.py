@@ -149,7 +149,7 @@ def test_the_window_shows_who_can_handle_what(world: World) -> None:
     page = _client(world, "community").get("/onewindow/").content.decode()
     skills = page.split("全岗位通")[1].split("</section>")[0]
     assert "测试community" in skills and "老年优待证" in skills
-    assert "本站暂无人通过测试的事项：居住证" in skills
+    assert "今日在岗人员均未通过测试的事项：居住证" in skills
     assert _client(world, "community").get("/onewindow/qualifications/").status_code == 404
 
 

@@ -409,7 +409,7 @@ def test_a_qualification_is_recorded_and_a_retest_moves_its_day(world: World) ->
     again = _qualify(world, who="admin")
     assert Qualification.objects.get().passed_on == again.passed_on == MONDAY_10AM.date()
     assert first.pk == again.pk
-    skills = selectors.station_skills(world.communities[0])
+    skills = selectors.station_skills(world.communities[0], MONDAY_10AM.date())
     assert [(s.person.username, [i.code for i in s.items]) for s in skills.staff] == [
         ("community", ["FW001"])
     ]
@@ -436,7 +436,7 @@ def test_qualifications_are_refused_outside_the_rules(world: World) -> None:
 
 def test_an_item_no_one_at_the_station_passed_is_listed_uncovered(world: World) -> None:
     item(world, code="FW009", name="就业登记")
-    skills = selectors.station_skills(world.communities[0])
+    skills = selectors.station_skills(world.communities[0], MONDAY_10AM.date())
     assert [i.name for i in skills.uncovered] == ["就业登记"]
     assert [s.items for s in skills.staff] == [[]]
 
