@@ -39,7 +39,7 @@ class VolunteerOut(Schema):
 class VolunteerIn(In):
     community_id: Id
     name: FilledText = Field(max_length=50)
-    phone: FilledText = Field(max_length=20, description="11-digit mobile: his phone sign-in")
+    phone: str = Field(pattern=r"^1\d{10}$", description="11-digit mobile: his phone sign-in")
     kind: Literal["resident", "party_member"] = "resident"
     employer: Text = Field("", max_length=100, description="required for party_member")
     skills: Text = Field("", max_length=200)
@@ -138,7 +138,9 @@ class EntryOut(Schema):
 
 class CorrectionIn(In):
     volunteer_id: Id
-    points: Decimal = Field(description="plus or minus, not zero")
+    points: float = Field(
+        ge=-10000, le=10000, description="plus or minus, not zero; one decimal place is kept"
+    )
     reason: FilledText = Field(max_length=300)
     corrects_id: Id | None = None
 
@@ -445,9 +447,10 @@ class TeamOut(Schema):
 
 class RuleIn(In):
     valid_from: Day = Field(description="from tomorrow or later")
-    points_per_hour: Decimal = Field(ge=0, le=1000)
-    bonus_rating_4: Decimal = Field(Decimal(0), ge=0, le=1000)
-    bonus_rating_5: Decimal = Field(Decimal(0), ge=0, le=1000)
+    # Numbers, not decimal strings: a client sends 1.5, the service keeps two places.
+    points_per_hour: float = Field(ge=0, le=1000)
+    bonus_rating_4: float = Field(0, ge=0, le=1000)
+    bonus_rating_5: float = Field(0, ge=0, le=1000)
 
 
 class RuleOut(Schema):

@@ -269,3 +269,13 @@ def employer_report(unit: OrgUnit, year: int, month: int) -> list[EmployerLine]:
         for r in rows
     ]
     return sorted(lines, key=lambda x: (x.employer, -x.hours, x.volunteer.name))
+
+
+def case_details(case: Any) -> list[tuple[str, str]]:
+    """What a case's page says of the volunteer orders started from it (``ServiceOrder.case``):
+    each order's number and state, oldest first."""
+    orders = list(ServiceOrder.objects.filter(case=case).order_by("pk").only("number", "state"))
+    if not orders:
+        return []
+    listed = "；".join(f"{o.number}（{o.get_state_display()}）" for o in orders)
+    return [(_("由此发起的志愿服务"), listed)]

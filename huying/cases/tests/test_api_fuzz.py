@@ -108,6 +108,31 @@ ROW_RULES: dict[str, dict[str, str]] = {
         "alternative": "given for a certificate",
     },
     "POST /api/v1/access/lists/{kind}/draft/withdrawals": {"code": "an item of the draft"},
+    **{
+        f"POST /api/v1/volunteers{path}": {
+            "community_id": "an active community (in the staff's scope)",
+            "area_ids": "active communities",
+            "team_id": "a team of the volunteer's community",
+            "employer": "given for a party member",
+            "phone": "not already a volunteer's",
+        }
+        for path in ("", "/apply")
+    },
+    "POST /api/v1/volunteers/{volunteer_id}/decide": {"reason": "given to refuse"},
+    "POST /api/v1/volunteer-orders": {
+        "community_id": "an active community in the poster's scope (the case's, from a case)",
+        "wanted_at": "not before now",
+        "case_id": "a case being handled or closed",
+    },
+    "POST /api/v1/volunteer-ledger/corrections": {
+        "points": "not zero, and the balance stays at or above zero",
+        "corrects_id": "an entry of the same volunteer",
+    },
+    "POST /api/v1/volunteer-teams": {
+        "community_id": "an active community in the staff's scope",
+        "name": "not already a team of the community",
+    },
+    "POST /api/v1/volunteer-points-rules": {"valid_from": "from tomorrow, one rule a date"},
     "POST /api/v1/access/tasks/{task_id}/attachments": {
         "files": "bytes that decode as the photo or PDF their part's type says"
     },

@@ -15,7 +15,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 
-from huying.cases.models import Attachment, Case, CaseEvent, CaseState
+from huying.cases.models import Attachment, Case, CaseEvent, CaseState, Source
 from huying.cases.trail import verify_trails
 from huying.conftest import SharedData
 from huying.core.models import ChangeLog, Notification
@@ -200,10 +200,13 @@ def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
     assert "demo12345" in text and "/api/v1/docs" in text
     assert "办结率 completion" in text and "street1" in text
     cases, units = Case.objects.count(), OrgUnit.objects.count()
-    # the year's 200, and the grid ladder's recent informant and chief reports on top
+    # the year's 200, the grid ladder's recent informant and chief reports, and the 12349
+    # calls the one-window demo sent on as cases
     ladder = re.search(r"ladder cases (\d+)", text)
     assert ladder is not None and int(ladder.group(1)) > 0
-    assert cases == 200 + int(ladder.group(1))
+    elder_calls = Case.objects.filter(source=Source.ELDER_HOTLINE).count()
+    assert 0 < elder_calls < 10
+    assert cases == 200 + int(ladder.group(1)) + elder_calls
     assert list(verify_trails()) == []
     # Recent reports and results have photos to show, stored with their thumbnails.
     photos = list(Attachment.objects.all())

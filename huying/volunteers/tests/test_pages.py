@@ -167,6 +167,9 @@ def test_a_case_page_of_orders(world: World) -> None:
     order = ServiceOrder.objects.get()
     assert order.case_id == closed.pk
     assert order.number in street.get(f"/volunteers/cases/{closed.pk}/").content.decode()
+    # The case's own page lists it too.
+    case_page = street.get(f"/cases/{closed.pk}/").content.decode()
+    assert "由此发起的志愿服务" in case_page and f"{order.number}（待审核）" in case_page
     assert (
         closed.number
         in _client(world.actor("community").user)
