@@ -164,6 +164,9 @@ HUYING_API_TOKEN_DAYS = env_int("HUYING_API_TOKEN_DAYS", 90, minimum=1)
 # A token's owner and a person's acting role are remembered this many seconds (0: never);
 # revoking, a password or grant change forgets them at once (``huying.org.authcache``).
 HUYING_AUTH_CACHE_SECONDS = env_int("HUYING_AUTH_CACHE_SECONDS", 10, minimum=0)
+# The current catalogue's items (each triage suggestion scores them all) are remembered this
+# many seconds (0: never); any change to the catalogue forgets them at once.
+HUYING_CATALOGUE_CACHE_SECONDS = env_int("HUYING_CATALOGUE_CACHE_SECONDS", 60, minimum=0)
 # Reverse proxies in front of the app (nginx = 1): with any, their X-Forwarded-Proto and
 # X-Forwarded-Host are trusted, and the client address is read from X-Forwarded-For.
 HUYING_PROXY_HOPS = env_int("HUYING_PROXY_HOPS", 0, minimum=0)
