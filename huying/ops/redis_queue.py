@@ -81,6 +81,7 @@ def run_task_worker(
     name: str,
     *,
     burst: bool = False,
+    logging_level: str = "INFO",
     sleep: Callable[[float], None] = time.sleep,
 ) -> None:
     """Run the RQ worker until it is stopped (SIGTERM/SIGINT: the job in hand finishes), or
@@ -90,7 +91,10 @@ def run_task_worker(
     failures = 0
     while True:
         try:
-            task_worker(name).work(burst=burst, with_scheduler=False, logging_level="INFO")
+            # No RQ scheduler: it forks a process of its own (this one has threads), and only
+            # deferred tasks (``run_after``) need it; the project defers nothing, its schedule
+            # is huying worker's own.
+            task_worker(name).work(burst=burst, with_scheduler=False, logging_level=logging_level)
             return
         except REDIS_DOWN as exc:
             delay = backoff(failures)
