@@ -11,6 +11,7 @@ gets, only pointed at their own servers.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from huying.env import EnvError
 
@@ -92,3 +93,17 @@ def storages_setting(
     else:
         raise EnvError(f"HUYING_STORAGE={kind!r} must be 'filesystem' or 's3'")
     return {"default": default, "staticfiles": {"BACKEND": STATICFILES_STORAGE}}
+
+
+def presigned_origin(options: dict[str, Any]) -> str:
+    """Where the S3 storage's presigned URLs point (scheme and host), for the pages'
+    Content-Security-Policy: the endpoint's host, under the bucket's name with virtual-hosted
+    addressing; AWS's S3 hosts without an endpoint."""
+    endpoint = options.get("endpoint_url")
+    if not endpoint:
+        return "https://*.amazonaws.com"
+    parts = urlsplit(endpoint)
+    host = parts.netloc
+    if options.get("addressing_style") == "virtual":
+        host = f"{options['bucket_name']}.{host}"
+    return f"{parts.scheme}://{host}"

@@ -9,6 +9,7 @@ import dj_database_url
 
 from huying.backends import (
     REDIS_TASK_BACKEND,
+    presigned_origin,
     rq_queues_setting,
     storages_setting,
     task_backend_path,
@@ -416,7 +417,14 @@ HUYING_RECURRENCE_METRES = env_int("HUYING_RECURRENCE_METRES", 100, minimum=0)
 HUYING_ESCORTS_PER_WEEK = env_int("HUYING_ESCORTS_PER_WEEK", 2, minimum=0)
 
 
-def _csp(tile_url: str) -> dict[str, object]:
+# Presigned downloads: an <img> of /files/… is redirected to the object store, and the policy
+# applies to where a redirect lands, so the store's origin is allowed to serve images.
+_FILE_SOURCES = (
+    [presigned_origin(STORAGES["default"]["OPTIONS"])] if HUYING_MEDIA_ACCEL == "presigned" else []
+)
+
+
+def _csp(tile_url: str, file_sources: list[str]) -> dict[str, object]:
     from urllib.parse import urlsplit
 
     from csp.constants import NONE, SELF
@@ -430,9 +438,9 @@ def _csp(tile_url: str) -> dict[str, object]:
             "default-src": [SELF],
             "script-src": [SELF],
             "style-src": [SELF, "'unsafe-inline'"],
-            "img-src": [SELF, "data:", "blob:", *tile_sources],
+            "img-src": [SELF, "data:", "blob:", *tile_sources, *file_sources],
             "font-src": [SELF, "data:"],
-            "connect-src": [SELF],
+            "connect-src": [SELF, *file_sources],
             "worker-src": [SELF],
             "manifest-src": [SELF],
             "object-src": [NONE],
@@ -444,9 +452,9 @@ def _csp(tile_url: str) -> dict[str, object]:
 
 
 if HUYING_CSP == "on":
-    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL, _FILE_SOURCES)
 elif HUYING_CSP == "report-only":
-    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL, _FILE_SOURCES)
 else:
     MIDDLEWARE.remove("csp.middleware.CSPMiddleware")
 # The case trail's seal (huying.core.trailkey): a key outside the database, from the

@@ -13,7 +13,8 @@ from pathlib import Path
 
 SHOW = (
     "import json, huying.settings as s; print(json.dumps({'tasks': s.TASKS, 'rq': s.RQ_QUEUES,"
-    " 'storage': s.STORAGES['default'], 'apps': s.INSTALLED_APPS}))"
+    " 'storage': s.STORAGES['default'], 'apps': s.INSTALLED_APPS,"
+    " 'csp': getattr(s, 'CONTENT_SECURITY_POLICY', {}).get('DIRECTIVES', {})}))"
 )
 
 
@@ -35,6 +36,7 @@ def test_the_defaults_are_the_database_queue_and_the_filesystem(tmp_path: Path) 
     assert got["tasks"] == {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     assert got["storage"] == {"BACKEND": "django.core.files.storage.FileSystemStorage"}
     assert "django_rq" not in got["apps"]
+    assert got["csp"]["img-src"] == ["'self'", "data:", "blob:"]
 
 
 def test_redis_and_s3(tmp_path: Path) -> None:
@@ -64,6 +66,8 @@ def test_redis_and_s3(tmp_path: Path) -> None:
     assert options["access_key"] == "ak" and options["secret_key"] == "sk"
     assert options["querystring_auth"] and options["querystring_expire"] == 60
     assert options["default_acl"] is None and options["file_overwrite"] is False
+    # An <img> of /files/… is redirected there: the pages' policy lets images come from it.
+    assert "http://minio:9000" in got["csp"]["img-src"]
 
 
 def test_what_cannot_work_stops_start_up(tmp_path: Path) -> None:
