@@ -7,6 +7,14 @@ from pathlib import Path
 
 import dj_database_url
 
+from huying.backends import (
+    REDIS_TASK_BACKEND,
+    presigned_origin,
+    rq_queues_setting,
+    storages_setting,
+    task_backend_path,
+    tasks_setting,
+)
 from huying.env import (
     EnvError,
     env_bool,
@@ -204,11 +212,32 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HUYING_MEDIA_ROOT", str(DATA_DIR / "media")))
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("HUYING_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# Uploaded files: a directory (MEDIA_ROOT) by default; with HUYING_STORAGE=s3 a private bucket
+# of an S3-compatible object store (huying.backends.storages_setting), shared by every machine.
+HUYING_STORAGE = env_choice("HUYING_STORAGE", "filesystem", {"filesystem", "s3"})
+STORAGES = storages_setting(
+    HUYING_STORAGE,
+    bucket=env_str("HUYING_S3_BUCKET", ""),
+    endpoint_url=env_str("HUYING_S3_ENDPOINT_URL", ""),
+    region=env_str("HUYING_S3_REGION", "us-east-1"),
+    access_key=env_str("HUYING_S3_ACCESS_KEY", ""),
+    secret_key=env_str("HUYING_S3_SECRET_KEY", ""),
+    prefix=env_str("HUYING_S3_PREFIX", ""),
+    addressing_style=env_choice("HUYING_S3_ADDRESSING_STYLE", "path", {"path", "virtual"}),
+    url_seconds=env_int("HUYING_S3_URL_SECONDS", 300, minimum=10),
+)
+
+# Background work: the database queue by default (nothing to run but the database); with
+# HUYING_TASK_BACKEND=redis, Redis at HUYING_REDIS_URL through django-tasks-rq, run by RQ
+# inside ``huying worker`` (huying.ops.redis_queue). Any other value is a backend's path.
+HUYING_TASK_BACKEND = env_str("HUYING_TASK_BACKEND", "db")
+TASKS = tasks_setting(HUYING_TASK_BACKEND)
+RQ_QUEUES = rq_queues_setting(env_str("HUYING_REDIS_URL", "redis://127.0.0.1:6379/0"))
+# ``huying rqworker`` (django-rq's own command) then runs django-tasks' jobs too; it has no
+# schedule or heartbeat, though: ``huying worker`` is the command to run.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+if task_backend_path(HUYING_TASK_BACKEND) == REDIS_TASK_BACKEND:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
 
 # Every line carries the request id (``-`` outside a request), the one the 500 page shows the
 # user. Unhandled exceptions (django.request, with their traceback) go to the same stream;
@@ -317,8 +346,17 @@ HUYING_IMAGE_MAX_PIXELS = env_int("HUYING_IMAGE_MAX_PIXELS", 50_000_000, minimum
 # Who sends an attachment's bytes once the scope check has passed: Django itself (""), nginx
 # ("nginx:/protected-media/", an `internal` location aliased to MEDIA_ROOT; X-Accel-Redirect)
 # or Apache/lighttpd ("sendfile"; X-Sendfile with the absolute path).
+# With files in S3 there is no path for a front server: Django streams them from the bucket
+# (""), or answers with a redirect to a presigned URL that expires after
+# HUYING_S3_URL_SECONDS ("presigned"; the browser must reach the object store).
 HUYING_MEDIA_ACCEL = env_str("HUYING_MEDIA_ACCEL", "")
-if HUYING_MEDIA_ACCEL not in ("", "sendfile") and not (
+if HUYING_STORAGE == "s3":
+    if HUYING_MEDIA_ACCEL not in ("", "presigned"):
+        raise EnvError(
+            f"environment variable HUYING_MEDIA_ACCEL={HUYING_MEDIA_ACCEL!r} must be empty or "
+            "'presigned' with HUYING_STORAGE=s3"
+        )
+elif HUYING_MEDIA_ACCEL not in ("", "sendfile") and not (
     HUYING_MEDIA_ACCEL.startswith("nginx:/") and HUYING_MEDIA_ACCEL.endswith("/")
 ):
     raise EnvError(
@@ -382,7 +420,14 @@ HUYING_RECURRENCE_METRES = env_int("HUYING_RECURRENCE_METRES", 100, minimum=0)
 HUYING_ESCORTS_PER_WEEK = env_int("HUYING_ESCORTS_PER_WEEK", 2, minimum=0)
 
 
-def _csp(tile_url: str) -> dict[str, object]:
+# Presigned downloads: an <img> of /files/… is redirected to the object store, and the policy
+# applies to where a redirect lands, so the store's origin is allowed to serve images.
+_FILE_SOURCES = (
+    [presigned_origin(STORAGES["default"]["OPTIONS"])] if HUYING_MEDIA_ACCEL == "presigned" else []
+)
+
+
+def _csp(tile_url: str, file_sources: list[str]) -> dict[str, object]:
     from urllib.parse import urlsplit
 
     from csp.constants import NONE, SELF
@@ -396,9 +441,9 @@ def _csp(tile_url: str) -> dict[str, object]:
             "default-src": [SELF],
             "script-src": [SELF],
             "style-src": [SELF, "'unsafe-inline'"],
-            "img-src": [SELF, "data:", "blob:", *tile_sources],
+            "img-src": [SELF, "data:", "blob:", *tile_sources, *file_sources],
             "font-src": [SELF, "data:"],
-            "connect-src": [SELF],
+            "connect-src": [SELF, *file_sources],
             "worker-src": [SELF],
             "manifest-src": [SELF],
             "object-src": [NONE],
@@ -410,9 +455,9 @@ def _csp(tile_url: str) -> dict[str, object]:
 
 
 if HUYING_CSP == "on":
-    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL, _FILE_SOURCES)
 elif HUYING_CSP == "report-only":
-    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL, _FILE_SOURCES)
 else:
     MIDDLEWARE.remove("csp.middleware.CSPMiddleware")
 # The case trail's seal (huying.core.trailkey): a key outside the database, from the
