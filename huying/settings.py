@@ -147,6 +147,9 @@ for _n, _url in enumerate(HUYING_REPLICA_URLS, start=1):
             f"environment variable HUYING_REPLICA_URLS: replica {_n} is not a PostgreSQL URL"
         )
     _replica.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A standby that is gone must not hold a request for the system's TCP timeout (minutes):
+    # the router's lag check then falls back to the primary (the URL's own value wins).
+    _replica["OPTIONS"].setdefault("connect_timeout", 3)
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica_{_n}"] = _replica
 # A replica further behind than this (seconds) is not read; 0 reads it however far behind.
