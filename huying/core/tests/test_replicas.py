@@ -5,6 +5,10 @@ streaming-replica test (test_streaming_replica.py) does the same against a real 
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -56,8 +60,9 @@ def lag(monkeypatch: pytest.MonkeyPatch) -> Lag:
 
 
 def test_the_suite_has_a_mirrored_replica() -> None:
-    assert replicas.replica_aliases() == [REPLICA]
-    assert connections[REPLICA].settings_dict["TEST"]["MIRROR"] == DEFAULT_DB_ALIAS
+    assert REPLICA in replicas.replica_aliases()
+    for alias in replicas.replica_aliases():
+        assert connections[alias].settings_dict["TEST"]["MIRROR"] == DEFAULT_DB_ALIAS
 
 
 def test_reads_outside_the_scope_and_all_writes_go_to_the_primary() -> None:
@@ -171,3 +176,41 @@ def test_committed_data_is_read_on_the_replica_and_written_on_the_primary(world:
     with lagging_reads():
         rows = lagging(Case.objects.filter(pk=case.pk))
     assert rows.db == REPLICA and [c.pk for c in rows] == [case.pk]
+
+
+def _settings_with(**env: str) -> subprocess.CompletedProcess[str]:
+    """huying.settings read afresh in a process of its own, with ``env`` set."""
+    script = (
+        "import json, huying.settings as s; print(json.dumps({a: [d['ENGINE'], d['HOST'], "
+        "d['PORT'], d['NAME'], d['OPTIONS'], d.get('TEST')] for a, d in s.DATABASES.items()}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "DATABASE_URL": "postgres://huying@db-p:5432/huying", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_replica_urls_become_replica_aliases_that_mirror_the_primary_in_tests() -> None:
+    done = _settings_with(
+        HUYING_REPLICA_URLS="postgres://huying@db-r1:5432/huying,"
+        "postgres://huying@db-r2:5433/huying?connect_timeout=1"
+    )
+    assert done.returncode == 0, done.stderr
+    databases = json.loads(done.stdout)
+    assert sorted(databases) == ["default", "replica_1", "replica_2"]
+    engine, host, port, name, options, test = databases["replica_2"]
+    assert (engine, host, port, name) == ("django.db.backends.postgresql", "db-r2", 5433, "huying")
+    assert options == {"connect_timeout": 1, "options": "-c jit=off"}  # the URL's value wins
+    assert databases["replica_1"][4]["connect_timeout"] == 3
+    assert test == {"MIRROR": "default"}
+    unset = _settings_with(HUYING_REPLICA_URLS="")
+    assert sorted(json.loads(unset.stdout)) == ["default"]
+
+
+def test_a_replica_must_be_postgresql() -> None:
+    done = _settings_with(HUYING_REPLICA_URLS="sqlite:////tmp/r.sqlite3")
+    assert done.returncode != 0
+    assert "HUYING_REPLICA_URLS" in done.stderr and "not a PostgreSQL URL" in done.stderr
