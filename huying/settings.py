@@ -114,13 +114,13 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'huying.sqlite3'}")
+_CONN_MAX_AGE = env_int("HUYING_CONN_MAX_AGE", 60, minimum=0)
+# A kept connection is checked before a request (or the worker) reuses it: after a
+# database restart it would otherwise answer one 500 per process and thread.
+_CONN_HEALTH_CHECKS = env_bool("HUYING_CONN_HEALTH_CHECKS", True)
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("HUYING_CONN_MAX_AGE", 60, minimum=0),
-        # A kept connection is checked before a request (or the worker) reuses it: after a
-        # database restart it would otherwise answer one 500 per process and thread.
-        conn_health_checks=env_bool("HUYING_CONN_HEALTH_CHECKS", True),
+        DATABASE_URL, conn_max_age=_CONN_MAX_AGE, conn_health_checks=_CONN_HEALTH_CHECKS
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -142,6 +142,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # compiling then costs 0.1–0.2 s per query (1.2 s for an indicator) for a query that runs
     # in less. DATABASE_URL's own ``?options=`` wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# Read replicas (huying.core.replicas): PostgreSQL streaming standbys of the primary, as
+# replica_1, replica_2, …; only reads the code marks as allowed to lag go there. In tests each
+# mirrors the test database (there is nothing to replicate it).
+HUYING_REPLICA_URLS = env_list("HUYING_REPLICA_URLS", [])
+for _n, _url in enumerate(HUYING_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=_CONN_MAX_AGE, conn_health_checks=_CONN_HEALTH_CHECKS
+    )
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise EnvError(
+            f"environment variable HUYING_REPLICA_URLS: replica {_n} is not a PostgreSQL URL"
+        )
+    _replica.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A standby that is gone must not hold a request for the system's TCP timeout (minutes):
+    # the router's lag check then falls back to the primary (the URL's own value wins).
+    _replica["OPTIONS"].setdefault("connect_timeout", 3)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_n}"] = _replica
+# A replica further behind than this (seconds) is not read; 0 reads it however far behind.
+HUYING_REPLICA_MAX_LAG = env_int("HUYING_REPLICA_MAX_LAG", 30, minimum=0)
+DATABASE_ROUTERS = ["huying.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
