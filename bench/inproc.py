@@ -53,9 +53,9 @@ def count(setup: dict, out: str) -> None:
     c = _clients(setup)
     p = setup["points"][0]
     intake_body = {"title": "井盖缺失", "description": "bench", "lat": p["lat"], "lng": p["lng"]}
-    # Warm up (first request imports/compiles things and fills caches; each client's token
-    # and acting role are then remembered, as they are for any client that calls again).
-    _post(c["resident"], "/cases", intake_body)
+    # Warm up: a first lifecycle imports and compiles things and fills the caches a running
+    # server has filled long before (each client's token and acting role, the calendar, the
+    # recipients, the catalogue's items, the active triage model); the second is counted.
     for client in c.values():
         client.get("/api/v1/me")
 
@@ -69,6 +69,15 @@ def count(setup: dict, out: str) -> None:
         ("verify", "street", "/cases/{case}/verify", {"passed": True}),
         ("follow-up", "street", "/cases/{case}/follow-up", {"satisfaction": "satisfied"}),
     ]
+    for _warm_up_first in (True, False):
+        result = _counted(c, steps)
+    with open(out, "w") as f:
+        json.dump(result, f, ensure_ascii=False, indent=1)
+    for name, r in result.items():
+        print(f"{name:10s} {r['queries']:3d} queries  {r['by_kind']}")
+
+
+def _counted(c: dict[str, Client], steps: list[tuple[str, str, str, dict]]) -> dict[str, dict]:
     ids: dict[str, int] = {}
     result: dict[str, dict] = {}
     for name, who, path, body in steps:
@@ -92,10 +101,7 @@ def count(setup: dict, out: str) -> None:
             "by_table": dict(tables.most_common()),
         }
         result[name]["sql"] = [q["sql"][:300] for q in ctx.captured_queries]
-    with open(out, "w") as f:
-        json.dump(result, f, ensure_ascii=False, indent=1)
-    for name, r in result.items():
-        print(f"{name:10s} {r['queries']:3d} queries  {r['by_kind']}")
+    return result
 
 
 def profile(setup: dict, out: str, n: int) -> None:
