@@ -9,6 +9,9 @@ from huying.org import web
 from huying.org.signin_views import SignInView
 
 urlpatterns = [
+    # First: a URL is matched against the patterns in order, and the API is what machines
+    # call most (the ``include("")`` lists below are walked through for every miss).
+    path("api/v1/", api.urls),
     path("", home, name="home"),
     path("start/", landing, name="landing"),
     path("healthz", healthz, name="healthz"),
@@ -45,7 +48,6 @@ urlpatterns = [
     path("manage/org/", include("huying.org.urls")),
     path("manage/calendar/", include("huying.org.calendar_urls")),
     path("admin/", admin.site.urls),
-    path("api/v1/", api.urls),
     # Open311 GeoReport v2: its own formats and error list (huying.open311).
     path("open311/v2/", include("huying.open311.urls")),
 ]
