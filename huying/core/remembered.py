@@ -23,14 +23,19 @@ T = TypeVar("T")
 
 
 class Remembered:
-    def __init__(self, namespace: str, seconds_setting: str) -> None:
+    """``seconds``: how long an answer is kept — a number, or the name of the setting that
+    says it (read at each use, so a test or an operator may change it)."""
+
+    def __init__(self, namespace: str, seconds: str | float) -> None:
         self.namespace = namespace
-        self.seconds_setting = seconds_setting
+        self._seconds = seconds
         self.generation_key = f"{namespace}:generation"
 
     @property
-    def seconds(self) -> int:
-        return int(getattr(settings, self.seconds_setting))
+    def seconds(self) -> float:
+        if isinstance(self._seconds, str):
+            return float(getattr(settings, self._seconds))
+        return float(self._seconds)
 
     def _generation(self) -> int:
         generation = cache.get(self.generation_key)

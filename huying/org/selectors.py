@@ -13,6 +13,7 @@ from shapely import STRtree, prepare
 from shapely.geometry import Point, shape
 
 from huying.core.errors import NotFound
+from huying.core.remembered import Remembered
 from huying.org.authcache import auth_changed
 from huying.org.models import OrgUnit, RoleGrant
 from huying.org.roles import NOTIFY_DEFAULTS
@@ -95,14 +96,14 @@ class _GridIndex:
 
 
 grid_index = _GridIndex()
-_grants_generation = 0
+#: Who holds which roles where (notification recipients), forgotten at any grant change.
+recipients = Remembered("org:recipients", CACHE_SECONDS)
 
 
 def grants_changed() -> None:
-    """This process stops using cached notification recipients (others after CACHE_SECONDS)
-    and every process its remembered acting roles (``huying.org.authcache``)."""
-    global _grants_generation
-    _grants_generation += 1
+    """Forget the remembered recipients and acting roles (``huying.org.authcache``): at once
+    in this process, and in every process with a shared cache (others within their lifetime)."""
+    recipients.forget()
     auth_changed()
 
 
@@ -114,7 +115,7 @@ def grid_at(lat: float, lng: float) -> OrgUnit | None:
 def user_ids_with_roles(unit_ids: list[int], roles: list[str]) -> list[int]:
     """Who must act for these units in these roles (the recipients of a notification)."""
     units = ",".join(str(u) for u in sorted(unit_ids))
-    key = f"org:recipients:{_grants_generation}:{units}:{','.join(sorted(str(r) for r in roles))}"
+    key = f"{units}:{','.join(sorted(str(r) for r in roles))}"
 
     def load() -> list[int]:
         return list(
@@ -123,8 +124,7 @@ def user_ids_with_roles(unit_ids: list[int], roles: list[str]) -> list[int]:
             .distinct()
         )
 
-    ids: list[int] = cache.get_or_set(key, load, CACHE_SECONDS) or []
-    return ids
+    return recipients.get("ids", key, load) or []
 
 
 def hub_unit_ids(district_id: int) -> list[int]:
