@@ -20,6 +20,16 @@ def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else round(max(0.0, (now - then).total_seconds()), 1)
 
 
+def database_queue() -> bool:
+    """Whether tasks go through django-tasks-db's table, the one the queue checks can read."""
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
+def oldest_ready_enqueued_at() -> datetime | None:
+    """When the task that has waited longest among those due to run was queued."""
+    return DBTaskResult.objects.ready().aggregate(m=Min("enqueued_at"))["m"]
+
+
 def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
     """(healthy, report). Unhealthy: the database does not answer ``SELECT 1``; or, with the
     database queue, no worker has beaten within ``HUYING_WORKER_HEARTBEAT_MAX_AGE`` seconds,
@@ -30,7 +40,7 @@ def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         checks["database"] = {"ok": True}
-        if isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend):
+        if database_queue():
             beat = _age(now, last_heartbeat())
             limit = settings.HUYING_WORKER_HEARTBEAT_MAX_AGE
             checks["worker"] = {
@@ -38,8 +48,7 @@ def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
                 "heartbeat_age_s": beat,
                 "max_age_s": limit,
             }
-            oldest = DBTaskResult.objects.ready().aggregate(m=Min("enqueued_at"))["m"]
-            waited = _age(now, oldest)
+            waited = _age(now, oldest_ready_enqueued_at())
             limit = settings.HUYING_QUEUE_MAX_AGE
             checks["queue"] = {
                 "ok": waited is None or waited <= limit,
