@@ -211,7 +211,7 @@ def stored(deployed: Deployed) -> Path:
     return path
 
 
-def test_nginx_serves_the_static_files_itself(deployed: Deployed) -> None:
+def nginx_serves_the_static_files_itself(deployed: Deployed) -> None:
     stack = deployed.stack
     status, headers, body = request(stack.nginx_url, "GET", f"/static/{STATIC_FILE}")
     assert status == 200
@@ -224,7 +224,7 @@ def test_nginx_serves_the_static_files_itself(deployed: Deployed) -> None:
     assert f'/static/{STATIC_FILE}" 200' not in stack.gunicorn_access_log.read_text()
 
 
-def test_nginx_sends_an_attachment_after_the_scope_check(
+def nginx_sends_an_attachment_after_the_scope_check(
     deployed: Deployed, attachment: dict[str, Any]
 ) -> None:
     stack, url = deployed.stack, attachment["url"]
@@ -260,7 +260,7 @@ def test_nginx_sends_an_attachment_after_the_scope_check(
         assert status == 404 and on_disk not in body, path
 
 
-def test_the_probes_pass_through_nginx(deployed: Deployed) -> None:
+def the_probes_pass_through_nginx(deployed: Deployed) -> None:
     nginx = deployed.stack.nginx_url
     assert request(nginx, "GET", "/livez")[:3:2] == (200, b"ok\n")
     status, _, body = request(nginx, "GET", "/healthz")
@@ -268,7 +268,7 @@ def test_the_probes_pass_through_nginx(deployed: Deployed) -> None:
     assert json.loads(body)["checks"]["database"] == {"ok": True}
 
 
-def test_the_request_id_is_one_from_nginx_to_gunicorn(deployed: Deployed) -> None:
+def the_request_id_is_one_from_nginx_to_gunicorn(deployed: Deployed) -> None:
     stack = deployed.stack
     status, headers, _ = request(
         stack.nginx_url, "GET", "/api/v1/me", token=deployed.tokens["street"]
@@ -279,7 +279,7 @@ def test_the_request_id_is_one_from_nginx_to_gunicorn(deployed: Deployed) -> Non
     assert f"rid={rid}" in stack.gunicorn_access_log.read_text()
 
 
-def test_metrics_through_nginx(deployed: Deployed, attachment: dict[str, Any]) -> None:
+def metrics_through_nginx(deployed: Deployed, attachment: dict[str, Any]) -> None:
     stack, street = deployed.stack, deployed.tokens["street"]
     assert request(stack.nginx_url, "GET", "/metrics")[0] == 403
     assert request(stack.nginx_url, "GET", "/metrics", token="wrong")[0] == 403
@@ -306,3 +306,13 @@ def test_metrics_through_nginx(deployed: Deployed, attachment: dict[str, Any]) -
         assert request(stack.nginx_url, "GET", attachment["url"], token=street)[0] == 200
     # Every worker's requests, whichever worker answers the scrape.
     assert detail_count() - before == 6
+
+
+def test_the_deployment_through_nginx(deployed: Deployed, attachment: dict[str, Any]) -> None:
+    """One test, so one stack: xdist would hand separate tests to both workers, and each
+    would start gunicorn and nginx of its own."""
+    nginx_serves_the_static_files_itself(deployed)
+    nginx_sends_an_attachment_after_the_scope_check(deployed, attachment)
+    the_probes_pass_through_nginx(deployed)
+    the_request_id_is_one_from_nginx_to_gunicorn(deployed)
+    metrics_through_nginx(deployed, attachment)
