@@ -103,8 +103,9 @@ def _gauge(name: str, doc: str, value: float, **labels: str) -> GaugeMetricFamil
 
 class WorkCollector(Collector):
     """Figures every web process would read alike: queue age, the last deadline sweep,
-    notifications waiting, the newest worker heartbeat. A handful of indexed reads, made
-    only when Prometheus asks (every 15–60 s), never per request."""
+    notifications waiting, the newest worker heartbeat. Six indexed reads and the count of
+    unsent notifications (the filter the worker's delivery reads every 10 s), made only when
+    Prometheus asks (every 15–60 s), never per request."""
 
     def collect(self) -> Iterator[Metric]:
         now = timezone.now()
