@@ -212,7 +212,7 @@ class Stack:
     def stop(self) -> None:
         """Stop what we started, nginx first (its kept connections would hold gunicorn's
         stop): nginx's fast shutdown (TERM), gunicorn's quick one (INT); whatever is left
-        after 5 s (a preloaded gunicorn master can take longer to exit) is killed."""
+        after 5 s is killed."""
         for proc in reversed(self.procs):
             if proc.poll() is None:
                 quick = signal.SIGINT if "gunicorn" in str(proc.args[0]) else signal.SIGTERM
