@@ -140,6 +140,9 @@ class Server:
     threads: int
     proc: subprocess.Popen | None = None
     port: int = 0
+    #: The source tree the server runs (another commit's, for an A/B) and its settings module.
+    tree: Path = ROOT
+    settings: str = "huying.settings"
 
     @property
     def label(self) -> str:
@@ -168,8 +171,10 @@ class Server:
         if self.worker_class == "gthread":
             cmd += ["--threads", str(self.threads)]
         self._log = open(logfile, "ab")  # noqa: SIM115 - held open for the server's lifetime
+        env = app_env(db, DJANGO_SETTINGS_MODULE=self.settings)
+        env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys([str(self.tree), str(ROOT)]))
         self.proc = subprocess.Popen(
-            cmd, cwd=ROOT, env=app_env(db), stdout=self._log, stderr=subprocess.STDOUT
+            cmd, cwd=self.tree, env=env, stdout=self._log, stderr=subprocess.STDOUT
         )
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -196,6 +201,22 @@ class Server:
             c.request("GET", "/api/v1/cases?limit=1", headers={"Authorization": f"Bearer {token}"})
             c.getresponse().read()
             c.close()
+
+    def cpu_seconds(self) -> float:
+        """CPU (user + system) used so far by the server's worker processes: what a request
+        costs the application, apart from the database and the load generator."""
+        if self.proc is None:
+            return 0.0
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.proc.pid:  # ppid: a worker of this master
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:

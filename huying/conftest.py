@@ -38,6 +38,7 @@ from huying.catalogue.services import (
 )
 from huying.catalogue.suggest import ItemSuggestion, Suggestion
 from huying.core.models import CalendarYear
+from huying.core.replicas import REPLICA_PREFIX, forget_lag_checks, replica_aliases
 from huying.core.services import calendar_year_confirm
 from huying.core.workcalendar import invalidate_calendar, package_covers
 from huying.org.actors import Actor
@@ -53,6 +54,16 @@ atexit.register(shutil.rmtree, _anchors, ignore_errors=True)
 os.environ["HUYING_TRAIL_KEY"] = settings.HUYING_TRAIL_KEY = "test-trail-key-" + "k" * 32
 os.environ["HUYING_TRAIL_ANCHOR_DIR"] = _anchors
 settings.HUYING_TRAIL_ANCHOR_DIR = _anchors
+
+# The suite runs with a replica alias (unless HUYING_REPLICA_URLS gave some), a test mirror of
+# the test database: the lagging-reads scope (huying.core.replicas) routes to it, and the
+# router is exercised wherever the scope is. Inside a test's own transaction reads stay on
+# the primary (the router's rule for any open transaction); transactional tests, which
+# commit, are allowed the alias (see pytest_fixture_setup below).
+if not replica_aliases():
+    _mirror = copy.deepcopy(settings.DATABASES[DEFAULT_DB_ALIAS])
+    _mirror["TEST"] = {**_mirror.get("TEST", {}), "MIRROR": DEFAULT_DB_ALIAS}
+    settings.DATABASES[REPLICA_PREFIX + "1"] = _mirror
 
 K = OrgUnit.Kind
 SH = ZoneInfo("Asia/Shanghai")
@@ -446,6 +457,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items[:] = [item for run in runs for item in sorted(run, key=key)]
 
 
+def _allow_replicas(request: pytest.FixtureRequest) -> None:
+    """A transactional test (a live server's requests too) has no transaction of its own on
+    the primary, so its lagging reads go to the replica alias: allow it, beside whatever
+    databases the test's marker names."""
+    marker = request.node.get_closest_marker("django_db")
+    kwargs = dict(marker.kwargs) if marker else {}
+    databases = kwargs.get("databases") or [DEFAULT_DB_ALIAS]
+    if databases == "__all__":
+        return
+    kwargs["databases"] = [*databases, *(a for a in replica_aliases() if a not in databases)]
+    request.node.add_marker(
+        pytest.mark.django_db(*(marker.args if marker else ()), **kwargs), append=False
+    )
+    forget_lag_checks()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any:
     """Before a test's database transaction begins, commit the dataset it needs."""
@@ -454,6 +481,7 @@ def pytest_fixture_setup(fixturedef: Any, request: pytest.FixtureRequest) -> Any
         with blocker.unblock():
             _shared_data.require(_dataset_for(request.node))
         if _is_transactional(request):
+            _allow_replicas(request)
             # It sees the committed data (a live server too) and flushes it afterwards.
             request.addfinalizer(_shared_data.forget)
     return (yield)

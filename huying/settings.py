@@ -8,6 +8,14 @@ from pathlib import Path
 
 import dj_database_url
 
+from huying.backends import (
+    REDIS_TASK_BACKEND,
+    presigned_origin,
+    rq_queues_setting,
+    storages_setting,
+    task_backend_path,
+    tasks_setting,
+)
 from huying.env import (
     EnvError,
     env_bool,
@@ -109,13 +117,13 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'huying.sqlite3'}")
+_CONN_MAX_AGE = env_int("HUYING_CONN_MAX_AGE", 60, minimum=0)
+# A kept connection is checked before a request (or the worker) reuses it: after a
+# database restart it would otherwise answer one 500 per process and thread.
+_CONN_HEALTH_CHECKS = env_bool("HUYING_CONN_HEALTH_CHECKS", True)
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL,
-        conn_max_age=env_int("HUYING_CONN_MAX_AGE", 60, minimum=0),
-        # A kept connection is checked before a request (or the worker) reuses it: after a
-        # database restart it would otherwise answer one 500 per process and thread.
-        conn_health_checks=env_bool("HUYING_CONN_HEALTH_CHECKS", True),
+        DATABASE_URL, conn_max_age=_CONN_MAX_AGE, conn_health_checks=_CONN_HEALTH_CHECKS
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -137,6 +145,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # compiling then costs 0.1–0.2 s per query (1.2 s for an indicator) for a query that runs
     # in less. DATABASE_URL's own ``?options=`` wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# Read replicas (huying.core.replicas): PostgreSQL streaming standbys of the primary, as
+# replica_1, replica_2, …; only reads the code marks as allowed to lag go there. In tests each
+# mirrors the test database (there is nothing to replicate it).
+HUYING_REPLICA_URLS = env_list("HUYING_REPLICA_URLS", [])
+for _n, _url in enumerate(HUYING_REPLICA_URLS, start=1):
+    _replica = dj_database_url.parse(
+        _url, conn_max_age=_CONN_MAX_AGE, conn_health_checks=_CONN_HEALTH_CHECKS
+    )
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise EnvError(
+            f"environment variable HUYING_REPLICA_URLS: replica {_n} is not a PostgreSQL URL"
+        )
+    _replica.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+    # A standby that is gone must not hold a request for the system's TCP timeout (minutes):
+    # the router's lag check then falls back to the primary (the URL's own value wins).
+    _replica["OPTIONS"].setdefault("connect_timeout", 3)
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_n}"] = _replica
+# A replica further behind than this (seconds) is not read; 0 reads it however far behind.
+HUYING_REPLICA_MAX_LAG = env_int("HUYING_REPLICA_MAX_LAG", 30, minimum=0)
+DATABASE_ROUTERS = ["huying.core.replicas.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -167,6 +196,9 @@ HUYING_API_TOKEN_DAYS = env_int("HUYING_API_TOKEN_DAYS", 90, minimum=1)
 # A token's owner and a person's acting role are remembered this many seconds (0: never);
 # revoking, a password or grant change forgets them at once (``huying.org.authcache``).
 HUYING_AUTH_CACHE_SECONDS = env_int("HUYING_AUTH_CACHE_SECONDS", 10, minimum=0)
+# The current catalogue's items (each triage suggestion scores them all) are remembered this
+# many seconds (0: never); any change to the catalogue forgets them at once.
+HUYING_CATALOGUE_CACHE_SECONDS = env_int("HUYING_CATALOGUE_CACHE_SECONDS", 60, minimum=0)
 # Reverse proxies in front of the app (nginx = 1): with any, their X-Forwarded-Proto and
 # X-Forwarded-Host are trusted, and the client address is read from X-Forwarded-For.
 HUYING_PROXY_HOPS = env_int("HUYING_PROXY_HOPS", 0, minimum=0)
@@ -204,11 +236,32 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("HUYING_MEDIA_ROOT", str(DATA_DIR / "media")))
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("HUYING_TASK_BACKEND", "django_tasks_db.DatabaseBackend"),
-    }
-}
+# Uploaded files: a directory (MEDIA_ROOT) by default; with HUYING_STORAGE=s3 a private bucket
+# of an S3-compatible object store (huying.backends.storages_setting), shared by every machine.
+HUYING_STORAGE = env_choice("HUYING_STORAGE", "filesystem", {"filesystem", "s3"})
+STORAGES = storages_setting(
+    HUYING_STORAGE,
+    bucket=env_str("HUYING_S3_BUCKET", ""),
+    endpoint_url=env_str("HUYING_S3_ENDPOINT_URL", ""),
+    region=env_str("HUYING_S3_REGION", "us-east-1"),
+    access_key=env_str("HUYING_S3_ACCESS_KEY", ""),
+    secret_key=env_str("HUYING_S3_SECRET_KEY", ""),
+    prefix=env_str("HUYING_S3_PREFIX", ""),
+    addressing_style=env_choice("HUYING_S3_ADDRESSING_STYLE", "path", {"path", "virtual"}),
+    url_seconds=env_int("HUYING_S3_URL_SECONDS", 300, minimum=10),
+)
+
+# Background work: the database queue by default (nothing to run but the database); with
+# HUYING_TASK_BACKEND=redis, Redis at HUYING_REDIS_URL through django-tasks-rq, run by RQ
+# inside ``huying worker`` (huying.ops.redis_queue). Any other value is a backend's path.
+HUYING_TASK_BACKEND = env_str("HUYING_TASK_BACKEND", "db")
+TASKS = tasks_setting(HUYING_TASK_BACKEND)
+RQ_QUEUES = rq_queues_setting(env_str("HUYING_REDIS_URL", "redis://127.0.0.1:6379/0"))
+# ``huying rqworker`` (django-rq's own command) then runs django-tasks' jobs too; it has no
+# schedule or heartbeat, though: ``huying worker`` is the command to run.
+RQ = {"JOB_CLASS": "django_tasks_rq.Job"}
+if task_backend_path(HUYING_TASK_BACKEND) == REDIS_TASK_BACKEND:
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
 
 # Every line carries the request id (``-`` outside a request), the one the 500 page shows the
 # user. Unhandled exceptions (django.request, with their traceback) go to the same stream;
@@ -330,8 +383,17 @@ HUYING_IMAGE_MAX_PIXELS = env_int("HUYING_IMAGE_MAX_PIXELS", 50_000_000, minimum
 # Who sends an attachment's bytes once the scope check has passed: Django itself (""), nginx
 # ("nginx:/protected-media/", an `internal` location aliased to MEDIA_ROOT; X-Accel-Redirect)
 # or Apache/lighttpd ("sendfile"; X-Sendfile with the absolute path).
+# With files in S3 there is no path for a front server: Django streams them from the bucket
+# (""), or answers with a redirect to a presigned URL that expires after
+# HUYING_S3_URL_SECONDS ("presigned"; the browser must reach the object store).
 HUYING_MEDIA_ACCEL = env_str("HUYING_MEDIA_ACCEL", "")
-if HUYING_MEDIA_ACCEL not in ("", "sendfile") and not (
+if HUYING_STORAGE == "s3":
+    if HUYING_MEDIA_ACCEL not in ("", "presigned"):
+        raise EnvError(
+            f"environment variable HUYING_MEDIA_ACCEL={HUYING_MEDIA_ACCEL!r} must be empty or "
+            "'presigned' with HUYING_STORAGE=s3"
+        )
+elif HUYING_MEDIA_ACCEL not in ("", "sendfile") and not (
     HUYING_MEDIA_ACCEL.startswith("nginx:/") and HUYING_MEDIA_ACCEL.endswith("/")
 ):
     raise EnvError(
@@ -395,7 +457,14 @@ HUYING_RECURRENCE_METRES = env_int("HUYING_RECURRENCE_METRES", 100, minimum=0)
 HUYING_ESCORTS_PER_WEEK = env_int("HUYING_ESCORTS_PER_WEEK", 2, minimum=0)
 
 
-def _csp(tile_url: str) -> dict[str, object]:
+# Presigned downloads: an <img> of /files/… is redirected to the object store, and the policy
+# applies to where a redirect lands, so the store's origin is allowed to serve images.
+_FILE_SOURCES = (
+    [presigned_origin(STORAGES["default"]["OPTIONS"])] if HUYING_MEDIA_ACCEL == "presigned" else []
+)
+
+
+def _csp(tile_url: str, file_sources: list[str]) -> dict[str, object]:
     from urllib.parse import urlsplit
 
     from csp.constants import NONE, SELF
@@ -409,9 +478,9 @@ def _csp(tile_url: str) -> dict[str, object]:
             "default-src": [SELF],
             "script-src": [SELF],
             "style-src": [SELF, "'unsafe-inline'"],
-            "img-src": [SELF, "data:", "blob:", *tile_sources],
+            "img-src": [SELF, "data:", "blob:", *tile_sources, *file_sources],
             "font-src": [SELF, "data:"],
-            "connect-src": [SELF],
+            "connect-src": [SELF, *file_sources],
             "worker-src": [SELF],
             "manifest-src": [SELF],
             "object-src": [NONE],
@@ -423,9 +492,9 @@ def _csp(tile_url: str) -> dict[str, object]:
 
 
 if HUYING_CSP == "on":
-    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY = _csp(HUYING_MAP_TILE_URL, _FILE_SOURCES)
 elif HUYING_CSP == "report-only":
-    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _csp(HUYING_MAP_TILE_URL, _FILE_SOURCES)
 else:
     MIDDLEWARE.remove("csp.middleware.CSPMiddleware")
 # The case trail's seal (huying.core.trailkey): a key outside the database, from the

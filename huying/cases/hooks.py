@@ -35,7 +35,7 @@ from django.db import models
 from django.db.models import QuerySet
 
 from huying.cases.models import Case, CaseEvent
-from huying.catalogue.selectors import current_items
+from huying.catalogue.selectors import current_items_cached
 from huying.catalogue.suggest import Suggestion
 from huying.catalogue.suggest import suggest as cold_start
 from huying.org.actors import Actor
@@ -155,7 +155,7 @@ def register_suggester(suggest: Suggester) -> None:
 def suggestion(title: str, description: str) -> Suggestion:
     if _suggester is not None:
         return _suggester(title, description)
-    return cold_start(title, description, items=list(current_items()))
+    return cold_start(title, description, items=current_items_cached())
 
 
 def register_suggestion_context(context: SuggestionContext) -> None:

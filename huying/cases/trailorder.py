@@ -18,9 +18,18 @@ final: nothing to hold.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
+
 from django.db import DatabaseError, connection, transaction
+from django.db.models import Model, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 
 from huying.cases.models import CaseEvent
+
+M = TypeVar("M", bound=Model)
 
 #: The advisory lock's key (any constant the application uses for nothing else).
 TRAIL_ORDER_LOCK = 0x6875_7969_6E67  # "huying"
@@ -33,11 +42,40 @@ def _postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
+#: Set while a step runs whose first read took the lock (``read_holding_event_order``).
+_held: ContextVar[bool] = ContextVar("huying_trail_order_held", default=False)
+
+
 def hold_event_order() -> None:
     """Before an event takes its id: held (shared) until the transaction ends."""
-    if _postgres():
+    if _postgres() and not _held.get():
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [TRAIL_ORDER_LOCK])
+
+
+def read_holding_event_order(queryset: QuerySet[M]) -> QuerySet[M]:
+    """``queryset`` whose row, as it is read, takes the lock: a step that reads its case this
+    way (in the transaction it then writes in, inside ``event_order_held``) spends no
+    statement of its own on it. A read that finds no row takes nothing, and writes nothing."""
+    if not _postgres():
+        return queryset
+    held: QuerySet[M] = queryset.annotate(  # type: ignore[assignment]
+        _trail_order=RawSQL(
+            "pg_advisory_xact_lock_shared(%s)", [TRAIL_ORDER_LOCK], output_field=TextField()
+        )
+    )
+    return held
+
+
+@contextmanager
+def event_order_held() -> Iterator[None]:
+    """The block runs in the transaction of a read by ``read_holding_event_order`` that
+    found its row: the lock is held, ``hold_event_order`` need not take it again."""
+    token = _held.set(True)
+    try:
+        yield
+    finally:
+        _held.reset(token)
 
 
 def settled_event_horizon() -> int | None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from huying.catalogue.attributes import AttributeSpec
 from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem
 from huying.core.errors import NotFound
+from huying.core.remembered import Remembered
 from huying.core.text import add_words, search_terms
 from huying.org.models import OrgUnit
 
@@ -26,6 +27,17 @@ def current_items() -> QuerySet[CatalogueItem]:
         .prefetch_related("co_departments")
         .order_by("klass__order", "klass__code", "order", "code")
     )
+
+
+#: The current items as a list, remembered: every triage suggestion scores all of them, and
+#: reading them (two statements, a model each) cost more than the rest of a triage step.
+#: Forgotten at once by any change to a version, class or item (``apps.CatalogueConfig``).
+current_remembered = Remembered("catalogue", "HUYING_CATALOGUE_CACHE_SECONDS")
+
+
+def current_items_cached() -> list[CatalogueItem]:
+    """``current_items()`` read once for a few seconds (the suggestion's items)."""
+    return current_remembered.get("current", "items", lambda: list(current_items())) or []
 
 
 #: Items change rarely (a new catalogue version); other processes see an edit within this.

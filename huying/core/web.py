@@ -8,13 +8,13 @@ Who is acting (``staff_view``, ``admin_view``) is in ``huying.org.web``: it read
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import IO, cast
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 from django import forms
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import content_disposition_header
@@ -93,13 +93,20 @@ UPLOAD_CSP = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 def protected_file(name: str, *, content_type: str, filename: str, inline: bool) -> HttpResponse:
     """A stored file, after the caller checked that the person may see it.
 
-    ``HUYING_MEDIA_ACCEL`` picks who sends the bytes: Django streaming them (default),
-    nginx (``nginx:/prefix/``: ``X-Accel-Redirect`` to an ``internal`` location over
-    MEDIA_ROOT) or Apache/lighttpd (``sendfile``: ``X-Sendfile``). The headers are the same
-    in every mode: the stored type, never sniffed; inline only when asked (images),
-    otherwise a download; cached by the browser only, never by a shared proxy."""
+    ``HUYING_MEDIA_ACCEL`` picks who sends the bytes: Django streaming them (default; from
+    the bucket too when files are in S3), nginx (``nginx:/prefix/``: ``X-Accel-Redirect`` to
+    an ``internal`` location over MEDIA_ROOT), Apache/lighttpd (``sendfile``: ``X-Sendfile``)
+    or, with S3, the object store itself (``presigned``: see ``presigned_redirect``). The
+    headers are the same in every other mode: the stored type, never sniffed; inline only
+    when asked (images), otherwise a download; cached by the browser only, never by a shared
+    proxy."""
     accel = settings.HUYING_MEDIA_ACCEL
+    disposition = content_disposition_header(as_attachment=not inline, filename=filename)
     response: HttpResponse
+    if accel == "presigned":
+        return presigned_redirect(
+            name, content_type=content_type, disposition=disposition or "inline"
+        )
     if accel.startswith("nginx:"):
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = accel.removeprefix("nginx:") + quote(name)
@@ -112,12 +119,32 @@ def protected_file(name: str, *, content_type: str, filename: str, inline: bool)
         except FileNotFoundError:
             raise NotFound(_("文件不存在")) from None
         response = cast(HttpResponse, FileResponse(data, content_type=content_type))
-    response["Content-Disposition"] = (
-        content_disposition_header(as_attachment=not inline, filename=filename) or "inline"
-    )
+    response["Content-Disposition"] = disposition or "inline"
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = UPLOAD_CSP
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     patch_cache_control(response, private=True, max_age=3600)
     patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def presigned_redirect(name: str, *, content_type: str, disposition: str) -> HttpResponse:
+    """A redirect to the object in the (private) bucket, by a URL signed for this object and
+    these response headers that expires after ``HUYING_S3_URL_SECONDS``: the scope check has
+    passed, and the bytes then go from the object store to the browser without passing
+    through a web worker. The store answers with the stored type and disposition (never what
+    the object's metadata says) on its own origin, so a file can touch nothing of this site's.
+    The redirect itself is never stored: a cached one would outlive its signature."""
+    signer: Any = default_storage  # django-storages' S3Storage: url() takes the parameters
+    url = signer.url(
+        name,
+        parameters={
+            "ResponseContentType": content_type,
+            "ResponseContentDisposition": disposition,
+            "ResponseCacheControl": "private, max-age=3600",
+        },
+    )
+    response = HttpResponseRedirect(url)
+    patch_cache_control(response, private=True, no_store=True)
+    response["Referrer-Policy"] = "no-referrer"
     return response

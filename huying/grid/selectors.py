@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
+from huying.core.replicas import lagging_reads
 from huying.grid import hooks
 from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion
 from huying.org.actors import Actor
@@ -176,6 +177,7 @@ def compliance_streets(actor: Actor) -> QuerySet[OrgUnit]:
     return streets.filter(Q(path__in=prefixes) | Q(path__startswith=actor.unit.path))
 
 
+@lagging_reads()
 def compliance(
     actor: Actor, *, street_id: int | None = None, weeks: int = 4, until: date | None = None
 ) -> Compliance:

@@ -1,5 +1,5 @@
-"""What ``GET /healthz`` reports: can we reach the database, is a worker alive, is the queue
-moving. Plain figures, no names, hosts or error texts: the endpoint needs no login."""
+"""What ``GET /healthz`` reports: can we reach the database (and Redis, when tasks go there),
+is a worker alive, is the queue moving. Plain figures, no names, hosts or error texts: the endpoint needs no login."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
+from huying.ops.redis_queue import REDIS_DOWN, queue_state, uses_redis
 from huying.ops.worker import last_heartbeat
 
 
@@ -20,7 +21,7 @@ def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else round(max(0.0, (now - then).total_seconds()), 1)
 
 
-def database_queue() -> bool:
+def uses_database_queue() -> bool:
     """Whether tasks go through django-tasks-db's table, the one the queue checks can read."""
     return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
 
@@ -31,16 +32,19 @@ def oldest_ready_enqueued_at() -> datetime | None:
 
 
 def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
-    """(healthy, report). Unhealthy: the database does not answer ``SELECT 1``; or, with the
-    database queue, no worker has beaten within ``HUYING_WORKER_HEARTBEAT_MAX_AGE`` seconds,
-    or a task due to run has waited longer than ``HUYING_QUEUE_MAX_AGE`` seconds."""
+    """(healthy, report). Unhealthy: the database does not answer ``SELECT 1``; or, with a
+    queue that ``huying worker`` serves (the database's or Redis'), no worker has beaten
+    within ``HUYING_WORKER_HEARTBEAT_MAX_AGE`` seconds, or a task due to run has waited longer
+    than ``HUYING_QUEUE_MAX_AGE`` seconds; or, with Redis, Redis does not answer."""
     checks: dict[str, dict[str, Any]] = {}
+    database_queue = uses_database_queue()
+    redis_queue = uses_redis()
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
         checks["database"] = {"ok": True}
-        if database_queue():
+        if database_queue or redis_queue:
             beat = _age(now, last_heartbeat())
             limit = settings.HUYING_WORKER_HEARTBEAT_MAX_AGE
             checks["worker"] = {
@@ -48,14 +52,23 @@ def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
                 "heartbeat_age_s": beat,
                 "max_age_s": limit,
             }
-            waited = _age(now, oldest_ready_enqueued_at())
-            limit = settings.HUYING_QUEUE_MAX_AGE
-            checks["queue"] = {
-                "ok": waited is None or waited <= limit,
-                "oldest_age_s": waited,
-                "max_age_s": limit,
-            }
+        if database_queue:
+            checks["queue"] = _queue_check(_age(now, oldest_ready_enqueued_at()))
     except DatabaseError:
         checks["database"] = {"ok": False}
+    if redis_queue and checks["database"]["ok"]:
+        try:
+            state = queue_state(now=now)
+        except REDIS_DOWN:
+            checks["redis"] = {"ok": False}
+        else:
+            checks["redis"] = {"ok": True, "workers": state["workers"]}
+            checks["queue"] = _queue_check(state["oldest_age_s"], waiting=state["waiting"])
     healthy = all(check["ok"] for check in checks.values())
     return healthy, {"status": "ok" if healthy else "unhealthy", "checks": checks}
+
+
+def _queue_check(waited: float | None, **extra: Any) -> dict[str, Any]:
+    limit = settings.HUYING_QUEUE_MAX_AGE
+    ok = waited is None or waited <= limit
+    return {"ok": ok, "oldest_age_s": waited, "max_age_s": limit, **extra}

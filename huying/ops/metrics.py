@@ -33,7 +33,8 @@ from prometheus_client.registry import Collector
 
 from huying.core.lastrun import last_run
 from huying.core.models import Delivery, Notification
-from huying.ops.health import database_queue, oldest_ready_enqueued_at
+from huying.ops.health import oldest_ready_enqueued_at, uses_database_queue
+from huying.ops.redis_queue import REDIS_DOWN, queue_state, uses_redis
 from huying.ops.worker import last_heartbeat
 from huying.org.signin import client_ip
 
@@ -118,16 +119,28 @@ class WorkCollector(Collector):
 
     def _work(self, now: datetime) -> Iterator[Metric]:
         families: list[Metric] = []
-        if database_queue():
+        waited: float | None = None
+        queue_known = False
+        if uses_database_queue():
             oldest = oldest_ready_enqueued_at()
+            waited = None if oldest is None else (now - oldest).total_seconds()
+            queue_known = True
+        elif uses_redis():
+            try:
+                waited = queue_state(now=now)["oldest_age_s"]
+                queue_known = True
+            except REDIS_DOWN:
+                pass  # /healthz says so; the other figures still stand
+        if queue_known:
             families.append(
                 _gauge(
                     "huying_task_queue_oldest_age_seconds",
                     "How long the task that has waited longest among those due to run has "
                     "waited (0: none waiting).",
-                    0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
+                    max(0.0, waited or 0.0),
                 )
             )
+        if uses_database_queue() or uses_redis():
             beat = last_heartbeat()
             if beat is not None:
                 families.append(

@@ -284,9 +284,10 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
     ]
 
 
-def schedule_once(worker_id: str, jobs: list[Job], *, now: float) -> None:
+def schedule_once(worker_id: str, jobs: list[Job], *, now: float, recover: bool = True) -> None:
     """One tick of the scheduler: beat, enqueue the jobs whose period has come (each period
-    once across all workers), and now and then recover tasks lost with their worker.
+    once across all workers), and now and then recover tasks lost with their worker (the
+    database queue's; ``recover=False`` on Redis, where RQ keeps its own registries).
     A database error propagates (the caller backs off); any other failure of one job is
     logged and the others still run."""
     heartbeat(worker_id, now=timezone.now())
@@ -298,11 +299,13 @@ def schedule_once(worker_id: str, jobs: list[Job], *, now: float) -> None:
             raise
         except Exception:
             logger.exception("scheduling %s failed", job.name)
-    if claim_period("recover", RECOVER_EVERY, now):
+    if recover and claim_period("recover", RECOVER_EVERY, now):
         recover_stale_tasks(now=timezone.now())
 
 
-def schedule_forever(worker_id: str, jobs: list[Job], *, stop: threading.Event) -> None:
+def schedule_forever(
+    worker_id: str, jobs: list[Job], *, stop: threading.Event, recover: bool = True
+) -> None:
     """The scheduler thread: ``schedule_once`` every few seconds until ``stop``; a lost
     database is waited out with the same backoff as the worker."""
     tick = min([HEARTBEAT_EVERY, *(job.interval for job in jobs)])
@@ -311,7 +314,7 @@ def schedule_forever(worker_id: str, jobs: list[Job], *, stop: threading.Event) 
         delay: float = tick
         try:
             close_old_connections()  # past CONN_MAX_AGE or broken: reconnect, like a request
-            schedule_once(worker_id, jobs, now=time.time())
+            schedule_once(worker_id, jobs, now=time.time(), recover=recover)
             failures = 0
         except TRANSIENT as exc:
             delay = lost_database(exc, failures, who="scheduler")

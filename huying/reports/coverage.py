@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from huying.cases.models import Case, Route, Source, Tier
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
+from huying.core.replicas import lagging_reads
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.reports.tabulate import COUNT, PER_MILLE, Cell, Column, Row, Table, show
@@ -94,6 +95,7 @@ def _top(actor: Actor) -> OrgUnit:
     return district
 
 
+@lagging_reads()
 def coverage(actor: Actor, *, unit_id: int | None, year: int, month: int) -> Coverage:
     """The figures for ``unit`` (the reader's own node when None) by the units one level
     down — the grids themselves for a community, the grid alone for a grid."""

@@ -40,6 +40,7 @@ from huying.cases.selectors import (
 from huying.catalogue.models import CatalogueClass, CatalogueItem
 from huying.core.errors import InvalidInput, NotFound
 from huying.core.geo import from_wgs84
+from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators
 from huying.evaluation.periods import Period
 from huying.evaluation.scores import department_scores, unit_scores
@@ -174,6 +175,7 @@ def _sums(rows: QuerySet[Any], measures: Iterable[str]) -> dict[str, int]:
     return {m: got[m] or 0 for m in measures}
 
 
+@lagging_reads()
 def kpis(scope: Scope, window: Window, now: datetime) -> dict[str, Any]:
     """The headline numbers: the window's flows and what is open now."""
     if scope.is_department:
@@ -212,6 +214,7 @@ TREND_CASES = ("reported", "closed", "overdue")
 TREND_DEPARTMENT = ("assigned", "handled", "on_time_handled")
 
 
+@lagging_reads()
 def trend(scope: Scope, window: Window, step: Step) -> dict[str, Any]:
     """Series by day, ISO week (labelled by its Monday) or month; every step of the window
     is present, zeros included, so the chart's axis has no holes."""
@@ -255,6 +258,7 @@ SCOPE_DIMS = {
 }
 
 
+@lagging_reads()
 def breakdown(scope: Scope, window: Window, dim: str, *, top: int = 10) -> list[dict[str, Any]]:
     """The window's cases by one dimension, the most reported first (the top recurring
     problems by item or class, places by community or grid)."""
@@ -307,6 +311,7 @@ def dim_labels(dim: str, keys: list[str]) -> dict[str, str]:
     return {}
 
 
+@lagging_reads()
 def departments(scope: Scope, window: Window) -> list[dict[str, Any]]:
     """Each department's work in the window: the hub compares them, a department sees its own."""
     rows: Any = (
@@ -327,6 +332,7 @@ def departments(scope: Scope, window: Window) -> list[dict[str, Any]]:
     ]
 
 
+@lagging_reads()
 def ranking(scope: Scope, year: int, month: int) -> list[dict[str, Any]]:
     """一月一考评: every department's score for the month with its case count; those with
     too few rated cases are listed without a rank. Published to the whole district."""
@@ -345,6 +351,7 @@ def ranking(scope: Scope, year: int, month: int) -> list[dict[str, Any]]:
     ]
 
 
+@lagging_reads()
 def unit_ranking(
     scope: Scope, year: int, month: int, *, street_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -376,6 +383,7 @@ def unit_ranking(
     ]
 
 
+@lagging_reads()
 def heat(scope: Scope, window: Window) -> list[list[float]]:
     """[lat, lng, reports] per grid, at the centre of the grid's bounding box (in the map
     tiles' coordinate system): a heat layer over the window that costs one rollup read
@@ -401,6 +409,7 @@ def heat(scope: Scope, window: Window) -> list[list[float]]:
     return points
 
 
+@lagging_reads()
 def clock_board(scope: Scope, now: datetime, *, limit: int = 10) -> list[dict[str, Any]]:
     """The open cases overdue now, the longest overdue first (超期督办榜): late since the
     earliest deadline missed, the case's own or one of its live assignments'."""

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
 from huying.core.i18n import join_list
+from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
 from huying.evaluation import scores
 from huying.evaluation.aggregate import Family, Rows
@@ -180,6 +181,7 @@ class CompositeRow:
         return self.rates.score
 
 
+@lagging_reads()
 def composite(*, period: Period, by: str, actor: Actor | None) -> list[CompositeRow]:
     """Two queries, as ``indicators.three_rates``, keeping the counts."""
     responses = {r.key: r for r in ind.response(period=period, by=by, actor=actor)}
@@ -458,6 +460,7 @@ def _below_url(spec: TableSpec, by: str, key: Any, period: Period) -> str | None
     return level_url(spec, period=period, by=below, within=key)
 
 
+@lagging_reads()
 def indicator_table(
     spec: TableSpec,
     *,
@@ -523,6 +526,7 @@ class TierView:
     within: OrgUnit | None  # the street or community drilled into
 
 
+@lagging_reads()
 def tier_table(
     actor: Actor, *, period: Period, unit_id: int | None = None, by: str | None = None
 ) -> TierView:
@@ -573,6 +577,7 @@ def _district(actor: Actor) -> OrgUnit | None:
 RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 
 
+@lagging_reads()
 def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
     """一月一考评: every department's score of the month (its field units' ratings rolled up),
     ranked under the guard."""
@@ -639,6 +644,7 @@ def _unit_table(listed: list[scores.UnitScore], title: str, subtitle: str) -> Ta
     )
 
 
+@lagging_reads()
 def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
     """派驻机构一月一考评: the district's field units ranked on the streets' ratings of the
     month, then, street by street, the units that street rated (where they were stationed)."""
@@ -661,6 +667,7 @@ def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
     return tables
 
 
+@lagging_reads()
 def annual_ranking(*, year: int, actor: Actor) -> Table:
     """The year's score: process evaluation, the streets' reviews, the survey, the annual
     evaluation and the final score."""
@@ -737,6 +744,7 @@ def _street_linked(actor: Actor, street_id: int) -> bool:
     return actor.sees_all or (actor.role in STREET_ROLES and actor.unit.pk == street_id)
 
 
+@lagging_reads()
 def street_rankings(*, period: Period, actor: Actor) -> tuple[Table, Table]:
     """The streets by 三率综合 score, and by 结案率, over ``period``; a street with fewer
     than HUYING_RANKING_MIN_CASES cases (受理 / 应结案) is listed but not ranked."""

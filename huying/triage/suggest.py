@@ -20,7 +20,7 @@ import time
 from collections.abc import Sequence
 
 from huying.catalogue.models import CatalogueItem
-from huying.catalogue.selectors import current_items, teach_catalogue_words
+from huying.catalogue.selectors import current_items_cached, teach_catalogue_words
 from huying.catalogue.suggest import TOP, Suggestion, confidences, score_items, suggestion
 from huying.triage.learn import Model, explain, ranked
 from huying.triage.models import ModelStatus, TriageModel
@@ -117,4 +117,4 @@ def suggest(
 
 def suggest_current(title: str, description: str = "") -> Suggestion:
     """Over the current catalogue: what the triage form preselects and the trail records."""
-    return suggest(title, description, items=list(current_items()))
+    return suggest(title, description, items=current_items_cached())

@@ -16,6 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from huying.core.errors import NotFound
+from huying.core.replicas import lagging_reads
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.roles import FIELD_ROLES, STREET_ROLES
@@ -141,6 +142,7 @@ class Ranked:
     hours: Decimal
 
 
+@lagging_reads()
 def rankings(unit: OrgUnit, year: int, month: int, *, by: str = "points") -> list[Ranked]:
     """Volunteers of the unit's communities by what the month's ledger lines gave them (by
     points or by hours); those with nothing that month are left out."""
@@ -181,6 +183,7 @@ class CommunityMonth:
     active: int
 
 
+@lagging_reads()
 def monthly_report(unit: OrgUnit, year: int, month: int) -> list[CommunityMonth]:
     """Per community under the unit: orders posted in the month, confirmed in it (done),
     refused; hours and points the ledger credited in it; volunteers with service in it."""
@@ -245,6 +248,7 @@ class EmployerLine:
     hours: Decimal
 
 
+@lagging_reads()
 def employer_report(unit: OrgUnit, year: int, month: int) -> list[EmployerLine]:
     """双报到: the month's service hours of the party members registered under the unit,
     by employer, for the communities to report back to the employers."""

@@ -52,7 +52,11 @@ from huying.cases.replay import (
     recorded,
 )
 from huying.cases.selectors import assignments_actionable_by, cases_visible_to
-from huying.cases.trailorder import hold_event_order
+from huying.cases.trailorder import (
+    event_order_held,
+    hold_event_order,
+    read_holding_event_order,
+)
 from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import item_cached
 from huying.core.audit import GENESIS, HASH_VERSION, chain_hash, jsonable
@@ -103,12 +107,17 @@ def run(
     def step() -> T:
         qs = Case.objects.all() if actor is None else cases_visible_to(actor)
         # The street comes along (what a write returns names it), not its polygon.
-        case = qs.select_related("street").defer("street__boundary").filter(pk=case_id).first()
+        case = (
+            read_holding_event_order(qs.select_related("street").defer("street__boundary"))
+            .filter(pk=case_id)
+            .first()
+        )
         if case is None:
             raise NotFound(_("事件不存在或无权查看"))
         if expected_version is not None and case.version != expected_version:
             raise Conflict(current_version=case.version)
-        return body(with_item(case))
+        with event_order_held():
+            return body(with_item(case))
 
     return retried(step, once=expected_version is not None)
 
@@ -233,15 +242,22 @@ def append_event(
         attachments=attachments,
         assignment_changes=assignment_changes,
     )
-    # The head is part of the compare-and-set: a step that read the chain before a re-key
-    # (``verify-trail --rekey``) must not append to the old head.
-    won = Case.objects.filter(
-        pk=case.pk, version=version, state=from_state, trail_head=head
-    ).update(**updates)
-    if won != 1:
-        raise Conflict()
-    for name, value in updates.items():
-        setattr(case, name, value)
+    if case._state.adding and case.pk is not None:
+        # A new case that took its id before its row was written (``counter_next_and_id``):
+        # its row is written once, sealed, and nobody else can have changed it.
+        for name, value in updates.items():
+            setattr(case, name, value)
+        case.save(force_insert=True)
+    else:
+        # The head is part of the compare-and-set: a step that read the chain before a
+        # re-key (``verify-trail --rekey``) must not append to the old head.
+        won = Case.objects.filter(
+            pk=case.pk, version=version, state=from_state, trail_head=head
+        ).update(**updates)
+        if won != 1:
+            raise Conflict()
+        for name, value in updates.items():
+            setattr(case, name, value)
     hold_event_order()  # the feed must not read past this id before it commits
     event.save(force_insert=True)
     hooks.event_appended(event)  # webhook deliveries, in this transaction
@@ -621,8 +637,9 @@ def run_assignment(
 
     def step() -> T:
         assignment = (
-            qs.select_related("case__street")
-            .defer("case__street__boundary")
+            read_holding_event_order(
+                qs.select_related("case__street").defer("case__street__boundary")
+            )
             .filter(pk=assignment_id)
             .first()
         )
@@ -630,7 +647,8 @@ def run_assignment(
             raise NotFound(_("派单不存在或无权操作"))
         if expected_version is not None and assignment.version != expected_version:
             raise Conflict(current_version=assignment.version)
-        return body(with_item(assignment.case), assignment)
+        with event_order_held():
+            return body(with_item(assignment.case), assignment)
 
     # The case's version is checked by the engine; a pinned version here is the assignment's.
     return retried(step, once=expected_version is not None)

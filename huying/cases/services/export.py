@@ -25,6 +25,7 @@ from huying.cases.models import CaseExport, ExportState
 from huying.cases.selectors import CaseFilters
 from huying.core.errors import DomainError, PermissionDenied
 from huying.core.i18n import site_text
+from huying.core.replicas import lagging
 from huying.org.actors import Actor, actor_for
 
 logger = logging.getLogger("huying.export")
@@ -68,7 +69,9 @@ def _run(export_id: int) -> CaseExport:
 
     try:
         actor = actor_for(export.requested_by, export.grant_id)
-        cases = selectors.case_list(actor, xlsx.filters_from_json(export.filters), now=export.as_of)
+        cases = lagging(
+            selectors.case_list(actor, xlsx.filters_from_json(export.filters), now=export.as_of)
+        )
         job.update(total=cases.count())
         with tempfile.TemporaryFile() as tmp:
             written = xlsx.write_workbook(

@@ -34,7 +34,7 @@ from huying.cases.services.engine import (
 )
 from huying.core.errors import Conflict, InvalidInput, PermissionDenied
 from huying.core.files import CheckedFile
-from huying.core.numbering import counter_block, counter_next
+from huying.core.numbering import counter_block, counter_next, counter_next_and_id
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import ancestors, grid_at, user_ids_with_roles
@@ -116,6 +116,15 @@ def allocate_case_number(district: OrgUnit, now: datetime) -> str:
     day = timezone.localtime(now).strftime("%Y%m%d")
     prefix = district.abbr or district.code
     return f"{prefix}-{day}-{counter_next(f'case:{prefix}:{day}'):05d}"
+
+
+def allocate_case_number_and_id(district: OrgUnit, now: datetime) -> tuple[str, int | None]:
+    """A case number and, on PostgreSQL, the new case's id, in one statement: the case row
+    is then written once, with its sealed trail head (``append_event``)."""
+    day = timezone.localtime(now).strftime("%Y%m%d")
+    prefix = district.abbr or district.code
+    serial, case_id = counter_next_and_id(f"case:{prefix}:{day}", Case)
+    return f"{prefix}-{day}-{serial:05d}", case_id
 
 
 def allocate_case_numbers(district: OrgUnit, now: datetime, count: int) -> Iterator[str]:
@@ -216,11 +225,13 @@ def case_submit(
     checked = check_files(files)
     place = _territory(actor=actor, lat=lat, lng=lng, unit_id=unit_id)
     chain = {u.kind: u for u in ancestors(place)}
-    number = allocate_case_number(chain[K.DISTRICT], now)  # outside the transaction, on purpose
+    # Outside the transaction, on purpose: see ``huying.core.numbering``.
+    number, case_id = allocate_case_number_and_id(chain[K.DISTRICT], now)
     user_name = actor.user.get_full_name() if actor.is_reporter else ""
     try:
         return _record(
             actor=actor,
+            case_id=case_id,
             number=number,
             place=place,
             chain=chain,
@@ -262,6 +273,7 @@ def resent(actor: Actor, key: str) -> Case | None:
 def _record(
     *,
     actor: Actor,
+    case_id: int | None,
     number: str,
     place: OrgUnit,
     chain: dict[str, OrgUnit],
@@ -277,7 +289,12 @@ def _record(
         workers = grid_workers_of(case) if actor.role in LADDER_REPORTERS else []
         if workers:
             case.state = S.AT_GRID
-        case.save(force_insert=True)
+        if case_id is None:
+            case.save(force_insert=True)  # SQLite: the id comes with the INSERT
+        else:
+            # PostgreSQL: the row is written with its first event (``append_event``); the
+            # attachments' key to it is checked at commit.
+            case.pk = case_id
         refs = store_files(case, checked, actor, now)
         append_event(
             case,

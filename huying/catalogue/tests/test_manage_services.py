@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from huying.catalogue.models import Catalogue, CatalogueItem, Level, LimitUnit
-from huying.catalogue.selectors import current_catalogue, item_cached
+from huying.catalogue.selectors import current_catalogue, current_items_cached, item_cached
 from huying.catalogue.services import (
     catalogue_draft_create,
     catalogue_item_create,
@@ -263,6 +263,22 @@ def test_item_update_drops_the_cached_item(
     with django_capture_on_commit_callbacks(execute=True):
         catalogue_item_update(actor=world.actor("admin"), **update_kwargs(item, name="占道经营2"))
     assert item_cached(item.pk).name == "占道经营2"  # type: ignore[union-attr]
+
+
+def test_publishing_a_version_replaces_the_remembered_current_items(
+    world: World, draft: Catalogue
+) -> None:
+    """The suggestion's items are remembered; the next triage after a publication must score
+    the new version's, not the old one's, in this process at once."""
+    before = {i.pk for i in current_items_cached()}
+    assert before and all(i.klass.catalogue_id != draft.pk for i in current_items_cached())
+    catalogue_item_update(
+        actor=world.actor("admin"), **update_kwargs(draft_item(draft, "A1"), name="占道经营2")
+    )
+    catalogue_publish(catalogue=draft, now=NOW, actor=world.actor("admin"))
+    after = current_items_cached()
+    assert {i.klass.catalogue_id for i in after} == {draft.pk}
+    assert "占道经营2" in {i.name for i in after}
 
 
 # --- adding items -------------------------------------------------------------------------

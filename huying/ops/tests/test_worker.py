@@ -149,7 +149,7 @@ def test_the_scheduler_thread_waits_out_a_lost_connection(
     ended, the worker ran on without a schedule). It backs off and carries on."""
     ticks: list[str] = []
 
-    def tick(worker_id: str, jobs: Any, *, now: float) -> None:
+    def tick(worker_id: str, jobs: Any, *, now: float, recover: bool = True) -> None:
         ticks.append("tick")
         if len(ticks) <= 2:
             raise OperationalError(LOST)

@@ -38,6 +38,7 @@ from django.utils import timezone
 from huying.access.selectors import district_figures
 from huying.cases.models import Assignment, CaseEvent
 from huying.coordination.selectors import operations_held
+from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
@@ -80,6 +81,7 @@ class Scope:
     as_of: datetime  # the month's end, or now for the running month
 
 
+@lagging_reads()
 def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime) -> dict[str, Any]:
     """Every number and list the circular prints, as a JSON-able dict."""
     period = Period.month(year, month)

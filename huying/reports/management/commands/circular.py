@@ -1,6 +1,7 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db.models.fields.files import FieldFile
 
 from huying.core.errors import DomainError
 from huying.org.models import OrgUnit
@@ -30,4 +31,14 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(exc.message) from exc
-        self.stdout.write(f"{circular.doc_number}\n  {circular.docx.path}\n  {circular.pdf.path}")
+        self.stdout.write(
+            f"{circular.doc_number}\n  {where(circular.docx)}\n  {where(circular.pdf)}"
+        )
+
+
+def where(file: FieldFile) -> str:
+    """The file's path on disk; in an object store (no paths there), its name in the bucket."""
+    try:
+        return file.path
+    except NotImplementedError:
+        return f"{file.storage.__class__.__name__}: {file.name}"
