@@ -5,6 +5,7 @@ and a liveness probe that never touches the database."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from huying.cases.tasks import sweep_deadlines_task
 from huying.conftest import World
 from huying.core.models import Delivery, Notification
+from huying.ops import metrics as metrics_module
+from huying.ops.tests.test_redis_queue import on_redis  # noqa: F401  (a fixture)
 from huying.ops.worker import heartbeat
 
 TOKEN = "scrape-token-for-tests"
@@ -131,3 +134,18 @@ def test_the_background_work_gauges(db: None, scraping: None) -> None:
     assert value(samples, "huying_notification_deliveries", state="dead") == 1
     assert value(samples, "huying_notification_deliveries", state="failed") == 0
     assert ("huying_notification_deliveries", frozenset({("state", "sent")})) not in samples
+
+
+@pytest.mark.redis
+@pytest.mark.usefixtures("on_redis")
+def test_the_queue_age_on_redis(db: None, scraping: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tasks on Redis the queue's age comes from Redis; the database queue is empty."""
+    heartbeat("redis-worker", now=timezone.now())
+    assert value(scrape(), "huying_task_queue_oldest_age_seconds") == 0
+    sweep_deadlines_task.enqueue()
+    assert not DBTaskResult.objects.exists()
+    later = timezone.now() + timedelta(seconds=100)
+    monkeypatch.setattr(metrics_module, "timezone", SimpleNamespace(now=lambda: later))
+    samples = scrape()
+    assert 95 <= (value(samples, "huying_task_queue_oldest_age_seconds") or 0) < 160
+    assert 95 <= (value(samples, "huying_worker_heartbeat_age_seconds") or 0) < 160
