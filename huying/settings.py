@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: request latency by view for /metrics (huying.ops.metrics), all of the stack.
+    "huying.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "huying.core.middleware.RequestIdMiddleware",
@@ -291,6 +294,19 @@ HUYING_TASK_STALE_AFTER = env_int("HUYING_TASK_STALE_AFTER", 600, minimum=1)
 HUYING_WORKER_HEARTBEAT_MAX_AGE = env_int("HUYING_WORKER_HEARTBEAT_MAX_AGE", 120, minimum=10)
 # /healthz answers 503 when a task due to run has waited longer than this in the queue.
 HUYING_QUEUE_MAX_AGE = env_int("HUYING_QUEUE_MAX_AGE", 300, minimum=1)
+
+# /metrics (Prometheus, huying.ops.metrics) answers a caller with this bearer token, or from
+# these addresses / networks (comma-separated; through HUYING_PROXY_HOPS like the sign-in
+# throttle); with neither it is a 404.
+HUYING_METRICS_TOKEN = env_str("HUYING_METRICS_TOKEN", "")
+HUYING_METRICS_ALLOW = env_list("HUYING_METRICS_ALLOW", [])
+for _network in HUYING_METRICS_ALLOW:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError:
+        raise EnvError(
+            f"environment variable HUYING_METRICS_ALLOW: {_network!r} is not an address or network"
+        ) from None
 
 # --- domain settings -------------------------------------------------------------------------
 HUYING_DISTRICT_CODE = env_str("HUYING_DISTRICT_CODE", "JJ")

@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from huying.api import api
 from huying.cases.views import home, landing
-from huying.ops.views import healthz
+from huying.ops.views import healthz, livez, metrics
 from huying.org import web
 from huying.org.signin_views import SignInView
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("", home, name="home"),
     path("start/", landing, name="landing"),
     path("healthz", healthz, name="healthz"),
+    path("livez", livez, name="livez"),
+    path("metrics", metrics, name="metrics"),
     path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("role/", web.role_switch, name="role_switch"),

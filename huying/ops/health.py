@@ -21,13 +21,23 @@ def _age(now: datetime, then: datetime | None) -> float | None:
     return None if then is None else round(max(0.0, (now - then).total_seconds()), 1)
 
 
+def uses_database_queue() -> bool:
+    """Whether tasks go through django-tasks-db's table, the one the queue checks can read."""
+    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+
+
+def oldest_ready_enqueued_at() -> datetime | None:
+    """When the task that has waited longest among those due to run was queued."""
+    return DBTaskResult.objects.ready().aggregate(m=Min("enqueued_at"))["m"]
+
+
 def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
     """(healthy, report). Unhealthy: the database does not answer ``SELECT 1``; or, with a
     queue that ``huying worker`` serves (the database's or Redis'), no worker has beaten
     within ``HUYING_WORKER_HEARTBEAT_MAX_AGE`` seconds, or a task due to run has waited longer
     than ``HUYING_QUEUE_MAX_AGE`` seconds; or, with Redis, Redis does not answer."""
     checks: dict[str, dict[str, Any]] = {}
-    database_queue = isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], DatabaseBackend)
+    database_queue = uses_database_queue()
     redis_queue = uses_redis()
     try:
         with connection.cursor() as cursor:
@@ -43,8 +53,7 @@ def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
                 "max_age_s": limit,
             }
         if database_queue:
-            oldest = DBTaskResult.objects.ready().aggregate(m=Min("enqueued_at"))["m"]
-            checks["queue"] = _queue_check(_age(now, oldest))
+            checks["queue"] = _queue_check(_age(now, oldest_ready_enqueued_at()))
     except DatabaseError:
         checks["database"] = {"ok": False}
     if redis_queue and checks["database"]["ok"]:

@@ -1,18 +1,27 @@
-"""The health endpoint and the 500 page."""
+"""The health endpoints (liveness, readiness), the metrics endpoint and the 500 page."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseServerError,
+    JsonResponse,
+)
 from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from huying.core.errors import DomainError
 from huying.core.middleware import current_request_id
 from huying.core.web import machine_error
 from huying.ops.health import health
+from huying.ops.metrics import exposition, may_scrape, scraping_enabled
 
 
 @never_cache
@@ -49,3 +58,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return answer
     html = loader.render_to_string("ops/500.html", {"request_id": request_id})
     return HttpResponseServerError(html)
+
+
+@never_cache
+@require_safe
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness, for a supervisor or load balancer that restarts a process stuck for good: the
+    process answers. No database, so a database outage does not get every web process
+    restarted at once (that is /healthz's readiness question, not this one)."""
+    return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text (``huying.ops.metrics``): for the token's holder or the allowed
+    addresses only; 404 when neither is configured."""
+    if not scraping_enabled():
+        raise Http404
+    if not may_scrape(request):
+        return HttpResponseForbidden("forbidden\n", content_type="text/plain")
+    return HttpResponse(exposition(), content_type=CONTENT_TYPE_LATEST)
