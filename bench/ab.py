@@ -153,6 +153,7 @@ def main() -> None:
                         make_lifecycle(setup),
                         setup,
                     )
+                row["worker_rss_mb"] = server.worker_rss_mb()
                 server.stop()
                 running = None
                 results[name].append(row)
@@ -202,8 +203,9 @@ def markdown(report: dict) -> str:
         f" {args['duration']} s phases, servers alternating; medians over the rounds.",
         "",
         f"| Server | Intake @{args['clients']} req/s | p95 ms | worker CPU ms/intake |"
-        f" Lifecycle @{args['lifecycle_clients']} cases/s | worker CPU ms/call | errors |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        f" Lifecycle @{args['lifecycle_clients']} cases/s | worker CPU ms/call |"
+        " worker RSS MB (largest) | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for name in names:
         rows = report["results"][name]
@@ -217,11 +219,11 @@ def markdown(report: dict) -> str:
                 if lifecycle == lifecycle
                 else " – | – |"
             )
-            + f" {errors} |"
+            + f" {max(r.get('worker_rss_mb', 0) for r in rows):.0f} | {errors} |"
         )
     ceiling = report["ceiling"]
     lines.append(
-        f"| raw INSERT+COMMIT ({ceiling['tool']}) | {ceiling['inserts_per_s']:.0f} | | | | | |"
+        f"| raw INSERT+COMMIT ({ceiling['tool']}) | {ceiling['inserts_per_s']:.0f} | | | | | | |"
     )
     a_name, b_name, _ = names
     ratio = median(report["results"][b_name], "intake", "per_second") / median(

@@ -218,6 +218,22 @@ class Server:
                 total += (int(fields[11]) + int(fields[12])) / tick
         return total
 
+    def worker_rss_mb(self) -> float:
+        """The largest resident set among the server's workers, in MB."""
+        if self.proc is None:
+            return 0.0
+        largest = 0
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                lines = dict(
+                    line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+                )
+            except OSError:
+                continue
+            if lines.get("PPid", "").strip() == str(self.proc.pid) and "VmRSS" in lines:
+                largest = max(largest, int(lines["VmRSS"].split()[0]))
+        return round(largest / 1024, 1)
+
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)  # only the master we started
