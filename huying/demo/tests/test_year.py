@@ -202,6 +202,12 @@ def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
     text = out.getvalue()
     assert "demo12345" in text and "/api/v1/docs" in text
     assert "办结率 completion" in text and "street1" in text
+    # Each phase's wall and CPU seconds, for docs/performance.md §2 (values not asserted).
+    phases = re.search(r"phases \(wall / CPU\): (.*); total [\d.]+/[\d.]+ s", text)
+    assert phases is not None, text
+    names = re.findall(r"([a-z ]+) [\d.]+/[\d.]+ s", phases.group(1))
+    assert [n.strip() for n in names][:4] == ["district", "year", "ladder", "rollups"]
+    assert "volunteers" in [n.strip() for n in names]
     cases, units = Case.objects.count(), OrgUnit.objects.count()
     # the year's 200, the grid ladder's recent informant and chief reports, and the 12349
     # calls the one-window demo sent on as cases
