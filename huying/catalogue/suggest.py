@@ -119,8 +119,12 @@ def _clean(text: str) -> str:
     return _PUNCTUATION.sub("", text or "")
 
 
-def _bigrams(text: str) -> set[str]:
-    return {text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else set())
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset({text[i : i + 2] for i in range(len(text) - 1)} or ({text} if text else ()))
+
+
+#: A term's bigrams: the same few hundred catalogue words are compared with every report.
+_term_bigrams = lru_cache(maxsize=4096)(_bigrams)
 
 
 @lru_cache(maxsize=4096)
@@ -132,13 +136,23 @@ def _pinyin(text: str) -> str:
 
 def item_terms(item: CatalogueItem) -> list[str]:
     """The words an item is known by: its name, keywords and synonyms."""
-    words = (item.name, *item.keyword_list(), *item.synonym_list())
-    return list(dict.fromkeys(t for t in map(_clean, words) if t))  # a word counts once
+    return list(_terms(item.name, item.keywords, item.synonyms))
 
 
-def _score(text: str, text_pinyin: str, terms: Sequence[str]) -> tuple[float, list[str]]:
+@lru_cache(maxsize=4096)
+def _terms(name: str, keywords: str, synonyms: str) -> tuple[str, ...]:
+    """Cached by the words themselves: every report is scored against every item, and an
+    edited item has other words."""
+    item = CatalogueItem(name=name, keywords=keywords, synonyms=synonyms)
+    words = (name, *item.keyword_list(), *item.synonym_list())
+    return tuple(dict.fromkeys(t for t in map(_clean, words) if t))  # a word counts once
+
+
+def _score(
+    text: str, text_pinyin: str, grams: frozenset[str], terms: Sequence[str]
+) -> tuple[float, list[str]]:
+    """``grams``: the text's bigrams, made once for all the items it is scored against."""
     score, why = 0.0, []
-    grams = _bigrams(text)
     for term in terms:
         if term in text:
             score += 1.0 + 0.25 * len(term)
@@ -148,9 +162,12 @@ def _score(text: str, text_pinyin: str, terms: Sequence[str]) -> tuple[float, li
             score += 0.9 + 0.2 * len(term)  # a homophone: as good as written, nearly
             why.append(term)
             continue
-        shared = _bigrams(term) & grams
-        if len(term) >= 3 and shared:
-            part = len(shared) / len(_bigrams(term))
+        if len(term) < 3:
+            continue
+        term_grams = _term_bigrams(term)
+        shared = term_grams & grams
+        if shared:
+            part = len(shared) / len(term_grams)
             if part >= 0.5:  # most of it, a character or two wrong
                 score += part * (0.5 + 0.15 * len(term))
                 why.append(term)
@@ -169,9 +186,9 @@ def score_items(title: str, description: str, items: Iterable[CatalogueItem]) ->
     text = _clean(f"{title}{description}")
     scored = []
     if text:
-        text_pinyin = _pinyin(text)
+        text_pinyin, grams = _pinyin(text), _bigrams(text)
         for item in items:
-            score, why = _score(text, text_pinyin, item_terms(item))
+            score, why = _score(text, text_pinyin, grams, item_terms(item))
             if score >= FLOOR:
                 scored.append(Scored(item, score, tuple(why)))
     scored.sort(key=lambda s: (-s.score, s.item.pk))

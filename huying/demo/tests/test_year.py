@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 
+from huying.cases import hooks
 from huying.cases.models import Attachment, Case, CaseEvent, CaseState, Source
 from huying.cases.trail import verify_trails
 from huying.conftest import SharedData
@@ -26,6 +27,7 @@ from huying.demo.year import (
     SURVEY_FORMS_PER_CASE,
     SURVEY_TYPED,
     YearStats,
+    _catalogue_read_once,
     simulate_year,
 )
 from huying.evaluation.models import AnnualReview, Rating, SurveyBatch, SurveyResponse
@@ -36,6 +38,7 @@ from huying.org.roles import DEPARTMENT_ROLES
 from huying.reports.models import Dim, Grain, Tally
 from huying.reports.tally import tally_rebuild, tally_refresh
 from huying.roads.selectors import chief_grid_workers
+from huying.triage.suggest import suggest_current
 
 S = CaseState
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -199,6 +202,12 @@ def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
     text = out.getvalue()
     assert "demo12345" in text and "/api/v1/docs" in text
     assert "办结率 completion" in text and "street1" in text
+    # Each phase's wall and CPU seconds, for docs/performance.md §2 (values not asserted).
+    phases = re.search(r"phases \(wall / CPU\): (.*); total [\d.]+/[\d.]+ s", text)
+    assert phases is not None, text
+    names = re.findall(r"([a-z ]+) [\d.]+/[\d.]+ s", phases.group(1))
+    assert [n.strip() for n in names][:4] == ["district", "year", "ladder", "rollups"]
+    assert "volunteers" in [n.strip() for n in names]
     cases, units = Case.objects.count(), OrgUnit.objects.count()
     # the year's 200, the grid ladder's recent informant and chief reports, and the 12349
     # calls the one-window demo sent on as cases
@@ -247,3 +256,22 @@ def test_a_year_of_no_or_few_cases(cases: int) -> None:
     district = build_district(size="small", password="demo-test")
     stats = simulate_year(district, year_end=YEAR_END, cases=cases)
     assert stats.cases == Case.objects.count() >= cases
+
+
+@pytest.mark.django_db
+def test_the_year_reads_the_catalogue_once_for_the_same_suggestions(
+    django_assert_num_queries: Any,
+) -> None:
+    """Inside the simulated year the triage suggester works from the items read once: the
+    same suggestion as the registered one gives, without a query; the registered one is
+    back afterwards."""
+    build_district(size="small", password="demo-test")
+    title, description = "小区门口垃圾堆积没人清运", "垃圾桶满了好几天，气味很大"
+    expected = suggest_current(title, description)
+    assert expected.items  # the text is about something in the catalogue
+    with _catalogue_read_once():
+        assert hooks.registered_suggester() is not suggest_current
+        with django_assert_num_queries(0):
+            got = hooks.suggestion(title, description)
+    assert got == expected
+    assert hooks.registered_suggester() is suggest_current
