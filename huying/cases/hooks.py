@@ -152,11 +152,6 @@ def register_suggester(suggest: Suggester) -> None:
     _suggester = suggest
 
 
-def registered_suggester() -> Suggester | None:
-    """The suggester in use (a batch may stand in its own for a while, then put it back)."""
-    return _suggester
-
-
 def suggestion(title: str, description: str) -> Suggestion:
     if _suggester is not None:
         return _suggester(title, description)

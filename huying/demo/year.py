@@ -44,12 +44,11 @@ from django.utils import timezone
 from openpyxl import Workbook
 from shapely.geometry import Point, shape
 
-from huying.cases import hooks, services
+from huying.cases import services
 from huying.cases.models import Assignment, Case, CaseEvent, CaseState, Satisfaction, Source
 from huying.cases.selectors import currently_overdue
 from huying.cases.sweep import sweep_deadlines
 from huying.catalogue.models import CatalogueItem, Level
-from huying.catalogue.selectors import current_items
 from huying.core.errors import DomainError, RuleViolation
 from huying.core.selectors import calendar_year_status
 from huying.core.services import calendar_year_confirm
@@ -80,7 +79,6 @@ from huying.evaluation.services import (
 )
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role, RoleGrant
-from huying.triage.suggest import suggest, suggest_current
 
 S = CaseState
 #: A case script yields the moment of its next step and is resumed at that moment.
@@ -1177,24 +1175,6 @@ def confirm_demo_calendar(start: datetime, end: datetime, *, now: datetime) -> l
     return missing
 
 
-@contextlib.contextmanager
-def _catalogue_read_once() -> Iterator[None]:
-    """Every report's triage suggestion (the services' and each bulk case's) reads the
-    current catalogue's items, three queries and ~36 rows of models each time: 4,500 times a
-    demo year, a fifth of its time. The catalogue does not change during the year, so the
-    triage suggester is given the items read once; the suggestions are the same."""
-    registered = hooks.registered_suggester()
-    if registered is not suggest_current:  # a test's stand-in: left alone
-        yield
-        return
-    items = list(current_items())
-    hooks.register_suggester(lambda title, description: suggest(title, description, items=items))
-    try:
-        yield
-    finally:
-        hooks.register_suggester(registered)
-
-
 def simulate_year(
     district: DemoDistrict,
     *,
@@ -1219,8 +1199,7 @@ def simulate_year(
     thresholds = gc.get_threshold()
     gc.set_threshold(50_000, 20, 100)
     try:
-        with _catalogue_read_once():
-            sim.run(progress)
+        sim.run(progress)
         annual_started = time.perf_counter()
         with transaction.atomic():
             inputs = _AnnualInputs(sim)

@@ -15,7 +15,6 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Sum
 
-from huying.cases import hooks
 from huying.cases.models import Attachment, Case, CaseEvent, CaseState, Source
 from huying.cases.trail import verify_trails
 from huying.conftest import SharedData
@@ -27,7 +26,6 @@ from huying.demo.year import (
     SURVEY_FORMS_PER_CASE,
     SURVEY_TYPED,
     YearStats,
-    _catalogue_read_once,
     simulate_year,
 )
 from huying.evaluation.models import AnnualReview, Rating, SurveyBatch, SurveyResponse
@@ -38,7 +36,6 @@ from huying.org.roles import DEPARTMENT_ROLES
 from huying.reports.models import Dim, Grain, Tally
 from huying.reports.tally import tally_rebuild, tally_refresh
 from huying.roads.selectors import chief_grid_workers
-from huying.triage.suggest import suggest_current
 
 S = CaseState
 YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -256,22 +253,3 @@ def test_a_year_of_no_or_few_cases(cases: int) -> None:
     district = build_district(size="small", password="demo-test")
     stats = simulate_year(district, year_end=YEAR_END, cases=cases)
     assert stats.cases == Case.objects.count() >= cases
-
-
-@pytest.mark.django_db
-def test_the_year_reads_the_catalogue_once_for_the_same_suggestions(
-    django_assert_num_queries: Any,
-) -> None:
-    """Inside the simulated year the triage suggester works from the items read once: the
-    same suggestion as the registered one gives, without a query; the registered one is
-    back afterwards."""
-    build_district(size="small", password="demo-test")
-    title, description = "小区门口垃圾堆积没人清运", "垃圾桶满了好几天，气味很大"
-    expected = suggest_current(title, description)
-    assert expected.items  # the text is about something in the catalogue
-    with _catalogue_read_once():
-        assert hooks.registered_suggester() is not suggest_current
-        with django_assert_num_queries(0):
-            got = hooks.suggestion(title, description)
-    assert got == expected
-    assert hooks.registered_suggester() is suggest_current
