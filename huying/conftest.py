@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -371,9 +372,10 @@ class SharedData:
         """Copy a kept dataset back over the whole database (no flush needed before)."""
         saved, value, probe = self._snapshots.pop(key)
         self._snapshots[key] = (saved, value, probe)  # the most recently used goes last
-        _clear_caches()
         connection.ensure_connection()
         saved.backup(connection.connection)
+        # After the copy: a flush's post_migrate may have cached the content types it remade.
+        _clear_caches()
         self.key, self.value, self.probe = key, value, probe
         self.restores += 1
 
@@ -422,6 +424,7 @@ def _clear_caches() -> None:
     grid_index.invalidate()
     grants_changed()
     cache.clear()
+    ContentType.objects.clear_cache()  # ids of the rows a flush remade
 
 
 def _world_dataset() -> _Dataset:
