@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import atexit
 import copy
+import inspect
 import os
 import re
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +24,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connection
@@ -41,6 +44,7 @@ from huying.core.models import CalendarYear
 from huying.core.replicas import REPLICA_PREFIX, forget_lag_checks, replica_aliases
 from huying.core.services import calendar_year_confirm
 from huying.core.workcalendar import invalidate_calendar, package_covers
+from huying.demo.district import DemoDistrict, build_district
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import grants_changed, grid_index
@@ -303,7 +307,9 @@ WORLD = "world"
 @dataclass
 class _Dataset:
     key: str
-    build: Callable[[], tuple[World, Any]]
+    build: Callable[[], tuple[World | None, Any]]
+    #: Built on top of the world (a test may ask for `world` too); else a dataset of its own.
+    on_world: bool = True
 
 
 #: fixture function -> dataset, filled by shared_fixture().
@@ -317,9 +323,14 @@ class SharedData:
 
     def __init__(self) -> None:
         self.key: str | None = self.UNKNOWN  # None: empty; "?": not known, probe first
-        self.value: tuple[World, Any] | None = None
+        self.value: tuple[World | None, Any] | None = None
+        #: (pk, code) of the dataset's first unit: still there means the dataset is.
+        self.probe: tuple[int, str] | None = None
         self.builds = 0
         self.flushes = 0
+        self.restores = 0
+        #: SQLite only: dataset key -> (copy of the database, value, probe), oldest first.
+        self._snapshots: dict[str, tuple[sqlite3.Connection, Any, Any]] = {}
 
     def require(self, dataset: _Dataset | None) -> None:
         """Commit `dataset` (None: an empty database), unless it is already there. Must be
@@ -330,29 +341,71 @@ class SharedData:
         if self.key == self.UNKNOWN and want is None and not self._any_rows():
             self.key = None
             return
+        if dataset is not None and connection.in_atomic_block:
+            # Inside a module fixture's own transaction: it would not stay committed.
+            raise pytest.UsageError(
+                f"shared dataset {dataset.key} wanted inside an open transaction "
+                "(a module/class fixture holding one cannot be mixed with `world`)"
+            )
+        if dataset is not None and dataset.key in self._snapshots:
+            self._restore(dataset.key)
+            return
         if self.key not in (None, self.UNKNOWN) or self._any_rows():
             self.flush()
         if dataset is not None:
-            if connection.in_atomic_block:
-                # Inside a module fixture's own transaction: it would not stay committed.
-                raise pytest.UsageError(
-                    f"shared dataset {dataset.key} wanted inside an open transaction "
-                    "(a module/class fixture holding one cannot be mixed with `world`)"
-                )
             # Fresh ids: whatever was cached for the old rows must go.
             _clear_caches()
             self.value = dataset.build()
+            self.probe = OrgUnit.objects.order_by("pk").values_list("pk", "code").first()
             self.key = dataset.key
             self.builds += 1
+            self._snapshot()
 
-    def copy(self) -> tuple[World, Any]:
+    #: SQLite: how many built datasets are kept as in-memory copies of the whole database.
+    KEEP = 4
+
+    def _snapshot(self) -> None:
+        """SQLite: keep a copy of the database as the dataset left it (a few MB, milliseconds
+        with SQLite's backup API), so that the next time it is wanted (after a transactional
+        test's flush, or another module's dataset) it is copied back instead of rebuilt:
+        the same rows and ids, so the kept objects stay right. The last `KEEP` are kept."""
+        if connection.vendor != "sqlite" or self.key is None:
+            return
+        saved = sqlite3.connect(":memory:", check_same_thread=False)
+        connection.ensure_connection()
+        connection.connection.backup(saved)
+        self._snapshots[self.key] = (saved, self.value, self.probe)
+        while len(self._snapshots) > self.KEEP:
+            oldest = next(iter(self._snapshots))
+            self._snapshots.pop(oldest)[0].close()
+
+    def _restore(self, key: str) -> None:
+        """Copy a kept dataset back over the whole database (no flush needed before)."""
+        saved, value, probe = self._snapshots.pop(key)
+        self._snapshots[key] = (saved, value, probe)  # the most recently used goes last
+        connection.ensure_connection()
+        saved.backup(connection.connection)
+        # After the copy: a flush's post_migrate may have cached the content types it remade.
+        _clear_caches()
+        self.key, self.value, self.probe = key, value, probe
+        self.restores += 1
+
+    def commit(self, name: str) -> Any:
+        """For a module- or class-scoped fixture that builds on a shared dataset inside its own
+        transaction: commit the dataset of the `@shared_fixture` called `name` (database
+        unblocked, outside any transaction) and return a copy of its value."""
+        (dataset,) = (d for f, d in _SHARED.items() if f.__name__ == name)
+        self.require(dataset)
+        return self.copy()[1]
+
+    def copy(self) -> tuple[World | None, Any]:
         """The committed objects, deep-copied: a test's in-memory changes never leak."""
         assert self.value is not None, "no shared dataset committed"
         return copy.deepcopy(self.value)
 
     def forget(self) -> None:
         """A transactional test flushes (or may have committed anything): probe next time."""
-        self.key, self.value = self.UNKNOWN, None
+        self.key, self.value, self.probe = self.UNKNOWN, None, None
 
     def flush(self) -> None:
         # What TransactionTestCase does after each test (post_migrate included).
@@ -360,14 +413,15 @@ class SharedData:
             "flush", verbosity=0, interactive=False, database=DEFAULT_DB_ALIAS,
             reset_sequences=False, allow_cascade=False, inhibit_post_migrate=False,
         )  # fmt: skip
-        self.key, self.value = None, None
+        self.key, self.value, self.probe = None, None, None
         self.flushes += 1
 
     def _present(self) -> bool:
-        """The committed world is still there (one indexed query)."""
-        assert self.value is not None
-        district = self.value[0].district
-        return OrgUnit.objects.filter(pk=district.pk, code=district.code).exists()
+        """The committed dataset is still there (one indexed query)."""
+        if self.probe is None:
+            return False
+        pk, code = self.probe
+        return OrgUnit.objects.filter(pk=pk, code=code).exists()
 
     @staticmethod
     def _any_rows() -> bool:
@@ -381,17 +435,18 @@ def _clear_caches() -> None:
     grid_index.invalidate()
     grants_changed()
     cache.clear()
+    ContentType.objects.clear_cache()  # ids of the rows a flush remade
 
 
 def _world_dataset() -> _Dataset:
-    def build() -> tuple[World, Any]:
+    def build() -> tuple[World | None, Any]:
         world = build_world()
         return world, world
 
     return _Dataset(WORLD, build)
 
 
-def shared_fixture(build: Callable[[World], T]) -> Any:
+def shared_fixture(build: Callable[[World], T] | Callable[[], T]) -> Any:
     """A fixture built once per worker on top of the world and committed, like `world`:
 
         @shared_fixture
@@ -400,19 +455,24 @@ def shared_fixture(build: Callable[[World], T]) -> Any:
 
     Tests that ask for it (or for a fixture that does) get a deep copy; `world` in the same
     test is the copy's world. Only one shared dataset per test. The builder may take only
-    `world`; give it times explicitly (no `settings`, `monkeypatch` or clock fixtures)."""
+    `world`; give it times explicitly (no `settings`, `monkeypatch` or clock fixtures).
+    A builder that takes nothing builds on an empty database instead (`small_district`, the
+    demo's own district, which cannot live beside the world); its tests cannot ask for `world`."""
     key = f"{build.__module__}.{build.__qualname__}"
+    on_world = bool(inspect.signature(build).parameters)
 
-    def run() -> tuple[World, Any]:
+    def run() -> tuple[World | None, Any]:
+        if not on_world:
+            return None, build()  # type: ignore[call-arg]
         world = build_world()
-        return world, build(world)
+        return world, build(world)  # type: ignore[call-arg]
 
-    def fixture(_shared_copy: tuple[World, Any]) -> Any:
+    def fixture(_shared_copy: tuple[World | None, Any]) -> Any:
         return _shared_copy[1]
 
     fixture.__name__ = build.__name__
     fixture.__doc__ = build.__doc__
-    _SHARED[fixture] = _Dataset(key, run)
+    _SHARED[fixture] = _Dataset(key, run, on_world)
     return pytest.fixture(name=build.__name__)(fixture)
 
 
@@ -426,7 +486,10 @@ def _dataset_for(item: Any) -> _Dataset | None:
     if len(found) > 1:
         raise pytest.UsageError(f"{item.nodeid}: more than one shared dataset: {sorted(found)}")
     if found:
-        return next(iter(found.values()))
+        dataset = next(iter(found.values()))
+        if not dataset.on_world and WORLD in item.fixturenames:
+            raise pytest.UsageError(f"{item.nodeid}: {dataset.key} has no world beside it")
+        return dataset
     return _world_dataset() if WORLD in item.fixturenames else None
 
 
@@ -442,7 +505,9 @@ def _is_transactional(request: pytest.FixtureRequest) -> bool:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Within each run of one module's tests (as pytest-django ordered them), tests that
-    want the same dataset run together: fewer flushes and rebuilds."""
+    want the same dataset run together: fewer flushes and rebuilds. Tests under a module- or
+    class-scoped fixture that holds its own transaction (it asks for `shared_data`: `full`,
+    `year`) run last, once no test of the module needs a committed dataset any more."""
     runs: list[list[pytest.Item]] = []
     for item in items:
         if runs and runs[-1][0].path == item.path:
@@ -450,9 +515,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         else:
             runs.append([item])
 
-    def key(item: pytest.Item) -> str:
-        dataset = _dataset_for(item) if hasattr(item, "_fixtureinfo") else None
-        return dataset.key if dataset else ""
+    def key(item: pytest.Item) -> tuple[bool, str]:
+        if not hasattr(item, "_fixtureinfo"):
+            return False, ""
+        dataset = _dataset_for(item)
+        return "shared_data" in getattr(item, "fixturenames", ()), dataset.key if dataset else ""
 
     items[:] = [item for run in runs for item in sorted(run, key=key)]
 
@@ -495,14 +562,27 @@ def shared_data(django_db_setup: Any) -> SharedData:
 
 
 @pytest.fixture
-def _shared_copy(db: Any) -> tuple[World, Any]:
+def _shared_copy(db: Any) -> tuple[World | None, Any]:
     return _shared_data.copy()
 
 
 @pytest.fixture
-def world(_shared_copy: tuple[World, Any]) -> World:
+def world(_shared_copy: tuple[World | None, Any]) -> World:
     """The small district, committed once per worker (see SharedData); a copy per test."""
+    assert _shared_copy[0] is not None
     return _shared_copy[0]
+
+
+#: The demo accounts' password in `small_district`.
+DEMO_PASSWORD = "demo-test"
+
+
+@shared_fixture
+def small_district() -> DemoDistrict:
+    """The demo's small district (2 streets, 4 communities, 8 grids, ~100 accounts), as
+    ``huying demo --size small`` builds it: ~5 s on SQLite, ~10 s on PostgreSQL, so it is
+    built once per worker like `world` (not beside it) and each demo test gets a copy."""
+    return build_district(size="small", password=DEMO_PASSWORD)
 
 
 Ranked = list[tuple[CatalogueItem, float, tuple[str, ...]]]

@@ -11,15 +11,15 @@ from django.utils import timezone
 from huying.access.models import CommunityTask, ListKind, TaskState
 from huying.access.selectors import current_items, monthly_figures
 from huying.demo.access import ADMISSIONS, build_access
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.org.actors import Actor
 from huying.org.models import Role, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_lists_and_tasks() -> None:
-    demo = build_district(size="small", password="demo-test")
+def test_the_demo_lists_and_tasks(small_district: DemoDistrict) -> None:
+    demo = small_district
     now = timezone.now()
     counts = build_access(demo, now=now)
     assert (counts["duty"], counts["assist"], counts["certificate"]) == (33, 34, 20)

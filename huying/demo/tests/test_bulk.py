@@ -15,7 +15,7 @@ from huying.cases.models import Case, CaseEvent
 from huying.cases.trail import verify_trails
 from huying.core.models import Counter, Notification
 from huying.demo.bulk import PlainCase, PlainWriter, drive_through_services, row_values
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.demo.year import _Simulation
 from huying.integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from huying.org.models import Role, RoleGrant
@@ -27,10 +27,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def spec() -> PlainCase:
+def spec(small_district: DemoDistrict) -> PlainCase:
     """The first plain case of a small district's year, as the simulation draws it."""
-    district = build_district(size="small", password="demo-test")
-    sim = _Simulation(district, YEAR_END, 200, random.Random(7))
+    sim = _Simulation(small_district, YEAR_END, 200, random.Random(7))
     plan = next(p for p in sim.plan() if p.plain)
     return sim.plain_case(plan)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import re
 from io import StringIO
-from typing import Any
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.demo.management.commands.demo import DEFAULT_CASES, Command
 
 
@@ -22,14 +21,9 @@ def test_help_says_the_default_cases_per_size_in_words() -> None:
     assert "--url" in text
 
 
-@pytest.fixture
-def district() -> Any:
-    return build_district(size="small", password="demo-test")
-
-
 @pytest.mark.django_db
 def test_printed_links_follow_the_port_bin_demo_serves_on(
-    district: Any, monkeypatch: pytest.MonkeyPatch
+    small_district: DemoDistrict, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("HUYING_PORT", "8111")
     monkeypatch.setenv("HUYING_HOST", "0.0.0.0")
@@ -42,7 +36,9 @@ def test_printed_links_follow_the_port_bin_demo_serves_on(
 
 
 @pytest.mark.django_db
-def test_printed_links_follow_the_given_url(district: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_printed_links_follow_the_given_url(
+    small_district: DemoDistrict, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("HUYING_PORT", "8111")
     out = StringIO()
     call_command("demo", "--if-empty", "--url", "http://[::1]:9000", stdout=out)
@@ -63,7 +59,7 @@ def test_default_url_reads_host_and_port(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @pytest.mark.django_db
-def test_an_open311_key_is_printed_with_the_accounts(district: Any) -> None:
+def test_an_open311_key_is_printed_with_the_accounts(small_district: DemoDistrict) -> None:
     """The printed api_key reads the district through Open311; a later run prints a new one
     and the earlier one stops working (only one demo key lives at a time)."""
 
@@ -86,7 +82,7 @@ def test_an_open311_key_is_printed_with_the_accounts(district: Any) -> None:
 
 
 @pytest.mark.django_db
-def test_the_demo_subscribes_its_own_webhook_sink(district: Any) -> None:
+def test_the_demo_subscribes_its_own_webhook_sink(small_district: DemoDistrict) -> None:
     """Made after the year (nothing of it is queued), pointing back at the printed site."""
     from huying.integrations.models import WebhookDelivery, WebhookSubscription
     from huying.integrations.sink import DEMO_SINK_NAME

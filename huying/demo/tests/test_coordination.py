@@ -10,13 +10,15 @@ from PIL import Image
 
 from huying.coordination.models import JointOperation
 from huying.demo.coordination import build_coordination
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 
 
 @pytest.mark.django_db
-def test_each_joint_operation_has_a_photo_of_its_result(tmp_path: Path, settings: Any) -> None:
+def test_each_joint_operation_has_a_photo_of_its_result(
+    small_district: DemoDistrict, tmp_path: Path, settings: Any
+) -> None:
     settings.MEDIA_ROOT = tmp_path
-    made = build_coordination(build_district(size="small", password="demo-test"))
+    made = build_coordination(small_district)
     assert made["operations"] == 2
     for op in JointOperation.objects.all():
         [photo] = op.photos.all()

@@ -10,15 +10,15 @@ from django.utils import timezone
 from huying.deliberation import selectors
 from huying.deliberation.models import Proposal, ProposalState, RecognitionState
 from huying.demo.deliberation import build_deliberation
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.org.actors import Actor
 from huying.org.models import Role, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_deliberation() -> None:
-    demo = build_district(size="small", password="demo-test")
+def test_the_demo_deliberation(small_district: DemoDistrict) -> None:
+    demo = small_district
     counts = build_deliberation(demo, now=timezone.now())
     grant = RoleGrant.objects.get(user__username="resident1", role=Role.RESIDENT)
     resident1 = Actor.from_grant(grant)

@@ -16,6 +16,7 @@ from shapely.ops import unary_union
 from huying.catalogue.models import CatalogueItem, Level
 from huying.catalogue.selectors import current_catalogue, current_items
 from huying.catalogue.xlsx import catalogue_export, catalogue_import, export_filename
+from huying.conftest import DEMO_PASSWORD
 from huying.core.errors import InvalidInput
 from huying.demo.district import (
     DEMO_RESIDENT_PHONE,
@@ -31,7 +32,7 @@ from huying.org.models import OrgUnit, PhoneAccount, Role, RoleGrant
 from huying.org.selectors import grid_at
 
 K = OrgUnit.Kind
-PASSWORD = "demo-pass-2026"
+PASSWORD = DEMO_PASSWORD  # the small district is the shared `small_district`
 KEY_USERNAMES = {
     "hub": Role.HUB_DISPATCHER,
     "hubsup": Role.HUB_SUPERVISOR,
@@ -224,8 +225,8 @@ def _check_departments(demo: DemoDistrict) -> None:
 
 
 @pytest.mark.django_db
-def test_small_district_counts_and_geometry():
-    demo = build_district(size="small", password=PASSWORD)
+def test_small_district_counts_and_geometry(small_district):
+    demo = small_district
     assert (len(demo.streets), len(demo.communities), len(demo.grids)) == (2, 4, 8)
     assert OrgUnit.objects.filter(kind=K.GRID).count() == 8
     _check_codes(demo)
@@ -234,8 +235,8 @@ def test_small_district_counts_and_geometry():
 
 
 @pytest.mark.django_db
-def test_small_district_people_departments_catalogue():
-    demo = build_district(size="small", password=PASSWORD)
+def test_small_district_people_departments_catalogue(small_district):
+    demo = small_district
     _check_departments(demo)
     _check_catalogue(demo)
     _check_accounts(demo)
@@ -259,8 +260,7 @@ def test_build_is_deterministic_per_seed():
 
 
 @pytest.mark.django_db
-def test_refuses_to_build_twice_and_bad_arguments():
-    build_district(size="small", password=PASSWORD)
+def test_refuses_to_build_twice_and_bad_arguments(small_district):
     with pytest.raises(InvalidInput):
         build_district(size="small", password=PASSWORD)
     with pytest.raises(InvalidInput):
@@ -367,6 +367,7 @@ def _catalogue_fields(catalogue) -> list[tuple]:
     ]
 
 
+@pytest.mark.django_db  # with the other `full` tests: pytest-django runs unmarked ones last
 def test_some_demo_items_ask_questions(full: DemoDistrict):
     """Open311 clients of the demo see services with questions (``metadata: true``)."""
     from huying.catalogue.models import ItemAttribute

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth.models import User
 
 from huying.cases.models import Case, Source
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.demo.gazetteer import NOWHERE, build_gazetteer, sample_export
 from huying.gazetteer.models import Entry
 from huying.hotline.importing import DEFAULT_MAPPING, plan_import, read_rows, run_import
@@ -22,16 +21,11 @@ from huying.org.actors import actor_for
 END = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
-@pytest.fixture
-def district() -> Any:
-    return build_district(size="small", password="demo-test")
-
-
 @pytest.mark.django_db
 def test_the_sample_export_imports_against_the_demo_gazetteer(
-    district: Any, tmp_path: Path
+    small_district: DemoDistrict, tmp_path: Path
 ) -> None:
-    book, entries, placeable = build_gazetteer(district, tmp_path)
+    book, entries, placeable = build_gazetteer(small_district, tmp_path)
     assert book.exists() and Entry.objects.count() == entries > 50
     kinds = set(Entry.objects.values_list("kind", flat=True))
     assert kinds == {"road", "compound", "landmark"}

@@ -3,27 +3,20 @@ community, and the two gaps it leaves on purpose."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from huying.conftest import MONDAY_10AM
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.demo.lifecircle import build_lifecircle
 from huying.lifecircle.models import ServicePoint
 from huying.lifecircle.selectors import community_coverage
 
 
-@pytest.fixture
-def district() -> Any:
-    return build_district(size="small", password="demo-test")
-
-
 @pytest.mark.django_db
-def test_the_demo_has_points_and_two_visible_gaps(district: Any) -> None:
-    made = build_lifecircle(district, now=MONDAY_10AM)
+def test_the_demo_has_points_and_two_visible_gaps(small_district: DemoDistrict) -> None:
+    made = build_lifecircle(small_district, now=MONDAY_10AM)
     assert made["points"] == ServicePoint.objects.count() >= 8
-    results = {c.pk: community_coverage(c) for c in district.communities}
+    results = {c.pk: community_coverage(c) for c in small_district.communities}
     gapped = [
         (r.community.name, k.kind.code)
         for r in results.values()
@@ -32,5 +25,5 @@ def test_the_demo_has_points_and_two_visible_gaps(district: Any) -> None:
     ]
     assert sorted(gapped) == sorted(
         (c.name, kind)
-        for c, kind in zip(district.communities[-2:], ("elderly", "health"), strict=True)
+        for c, kind in zip(small_district.communities[-2:], ("elderly", "health"), strict=True)
     )

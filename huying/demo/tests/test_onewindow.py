@@ -3,12 +3,10 @@ the first street's stations, and applications in every state with proxies and ha
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from huying.conftest import MONDAY_10AM
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.demo.onewindow import CALLS, DRAFTS, ITEMS, PER_STATION, STATIONS, build_onewindow
 from huying.onewindow.models import (
     Application,
@@ -21,17 +19,12 @@ from huying.onewindow.models import (
 from huying.onewindow.selectors import published_items
 
 
-@pytest.fixture
-def district() -> Any:
-    return build_district(size="small", password="demo-test")
-
-
 @pytest.mark.django_db
-def test_the_demo_has_items_applications_and_proxies(district: Any) -> None:
-    made = build_onewindow(district, now=MONDAY_10AM)
+def test_the_demo_has_items_applications_and_proxies(small_district: DemoDistrict) -> None:
+    made = build_onewindow(small_district, now=MONDAY_10AM)
     assert made["items"] == ServiceItem.objects.count() == len(ITEMS) == 30
     assert published_items().count() == len(ITEMS) - len(DRAFTS)
-    stations = min(STATIONS, len(district.communities))
+    stations = min(STATIONS, len(small_district.communities))
     assert (
         made["applications"]
         == Application.objects.filter(call=None).count()

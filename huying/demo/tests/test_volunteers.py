@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from huying.demo.district import build_district
+from huying.conftest import DEMO_PASSWORD
+from huying.demo.district import DemoDistrict
 from huying.demo.volunteers import COMMUNITIES, DEMO_VOLUNTEER, build_volunteers
 from huying.volunteers.models import (
     EntryKind,
@@ -25,10 +26,10 @@ from huying.volunteers.selectors import employer_report, rankings
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_volunteers() -> None:
-    demo = build_district(size="small", password="demo-test")
+def test_the_demo_volunteers(small_district: DemoDistrict) -> None:
+    demo = small_district
     now = timezone.now()
-    counts = build_volunteers(demo, password="demo-test", now=now)
+    counts = build_volunteers(demo, password=DEMO_PASSWORD, now=now)
     communities = min(COMMUNITIES, len(demo.communities))
     assert Team.objects.count() == 2 * communities
     assert Volunteer.objects.count() == counts["volunteers"] == 10 * communities
@@ -44,4 +45,4 @@ def test_the_demo_volunteers() -> None:
     last = timezone.localtime(now).replace(day=1) - timedelta(days=1)
     assert rankings(demo.district, last.year, last.month)
     assert employer_report(demo.district, last.year, last.month)
-    assert Volunteer.objects.get(user__username=DEMO_VOLUNTEER).user.check_password("demo-test")
+    assert Volunteer.objects.get(user__username=DEMO_VOLUNTEER).user.check_password(DEMO_PASSWORD)

@@ -19,7 +19,7 @@ from huying.cases.models import Attachment, Case, CaseEvent, CaseState, Source
 from huying.cases.trail import verify_trails
 from huying.conftest import SharedData
 from huying.core.models import ChangeLog, Notification
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.demo.year import (
     OPEN_STATES,
     RATE_PENDING_DAYS,
@@ -45,13 +45,11 @@ YEAR_END = datetime(2026, 11, 20, 16, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 def year(
     shared_data: SharedData, django_db_blocker: Any
 ) -> Iterator[tuple[Any, YearStats, list[int]]]:
-    """A small district and 300 cases, built once for the class and rolled back after it (so
-    the command test below starts from an empty database). The shared world, if committed,
-    is flushed first."""
+    """300 cases on the shared small district, built once for the class and rolled back
+    after it (the district stays committed for the next test that wants it)."""
     with django_db_blocker.unblock():
-        shared_data.require(None)
+        district = shared_data.commit("small_district")
     with django_db_blocker.unblock(), transaction.atomic():
-        district = build_district(size="small", password="demo-test")
         days: list[int] = []
         stats = simulate_year(
             district, year_end=YEAR_END, cases=300, progress=lambda d, n: days.append(d)
@@ -247,9 +245,8 @@ def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("cases", [0, 3])
-def test_a_year_of_no_or_few_cases(cases: int) -> None:
+def test_a_year_of_no_or_few_cases(small_district: DemoDistrict, cases: int) -> None:
     """``--cases 0`` builds the district alone (the bench loads its own cases); a handful
     still runs (the last days' open cases were forced into a list too short for them)."""
-    district = build_district(size="small", password="demo-test")
-    stats = simulate_year(district, year_end=YEAR_END, cases=cases)
+    stats = simulate_year(small_district, year_end=YEAR_END, cases=cases)
     assert stats.cases == Case.objects.count() >= cases

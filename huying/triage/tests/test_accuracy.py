@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from huying.catalogue.selectors import current_items
-from huying.demo.district import build_district
+from huying.demo.district import DemoDistrict
 from huying.triage.evaluation import Report, evaluate, read_labelled
 
 LABELLED = Path(__file__).parent / "data" / "labelled_reports.jsonl"
@@ -41,8 +41,9 @@ def test_the_labelled_set_is_large_varied_and_covers_the_catalogue() -> None:
 
 
 @pytest.mark.django_db
-def test_the_suggestion_meets_its_targets_on_the_labelled_reports() -> None:
-    build_district(size="small", password="demo-test")
+def test_the_suggestion_meets_its_targets_on_the_labelled_reports(
+    small_district: DemoDistrict,
+) -> None:
     reports = evaluate(read_labelled(LABELLED), list(current_items()))
     rates = {name: r.overall.rates() for name, r in reports.items()}
     for figure, (kfold, cold) in TARGETS.items():
