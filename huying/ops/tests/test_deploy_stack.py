@@ -155,6 +155,7 @@ def deployed(
     with django_db_blocker.unblock():
         shared_data.require(_world_dataset())
         world = shared_data.copy()[0]
+        assert world is not None  # the world dataset carries one
         copy_database(db)
         tokens = add_rows(db, world)
     app_env = {
