@@ -109,7 +109,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
         "as_of": scope.as_of.isoformat(),
         "complete": now >= period.end,
         "min_cases": settings.HUYING_RANKING_MIN_CASES,
-        "overview": _overview(period, overdue_total=overdue["total"], returns=returned),
+        "overview": _overview(period, district, overdue_total=overdue["total"], returns=returned),
         "ranking": [
             {
                 "id": s.department_id,
@@ -150,11 +150,14 @@ def _keyed(rows: Iterable[Any]) -> dict[Any, Any]:
     return {r.key: r for r in rows}
 
 
-def _overview(period: Period, *, overdue_total: int, returns: dict[str, Any]) -> dict[str, Any]:
+def _overview(
+    period: Period, district: OrgUnit, *, overdue_total: int, returns: dict[str, Any]
+) -> dict[str, Any]:
     d = GroupBy.DISTRICT
 
     def first(rows: list[Any]) -> Any:
-        return rows[0] if rows else None
+        """This district's row: an installation may hold several (a city's)."""
+        return _keyed(rows).get(district.pk)
 
     closure = first(ind.closure(period=period, by=d))
     handling = first(ind.handling(period=period, by=d))

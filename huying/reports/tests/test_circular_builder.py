@@ -244,3 +244,20 @@ def test_the_rated_field_units_follow_the_departments_ranking(figures: dict[str,
     assert "共评议2个派驻机构的5件次事件" in text
     without = circular_document(figures, number=NUMBER, issued=NOW)
     assert "派驻机构" not in " ".join(str(b) for b in without.blocks)
+
+
+def test_each_district_s_circular_counts_its_own_cases(march: March) -> None:
+    """Two districts in one installation (a city's): each circular's overview counts its own
+    district's cases, whichever district the database groups first."""
+    from huying.cases.models import Case
+    from huying.org.models import OrgUnit
+    from huying.org.services import unit_create
+
+    other = unit_create(kind=OrgUnit.Kind.DISTRICT, code="510299", name="青山区", abbr="QS")
+    street_b_cases = [march.cases[name].pk for name in ("B1", "B2", "B3")]
+    Case.objects.filter(pk__in=street_b_cases).update(district=other)
+    theirs = circular_figures(district=other, year=2026, month=3, now=NOW)["overview"]
+    ours = circular_figures(district=march.world.district, year=2026, month=3, now=NOW)["overview"]
+    # B1 B2 B3 closed (and due) in March; the rest as hand-worked above: 8 closed, 9 due
+    assert (theirs["closed"], theirs["due"]) == (3, 3)
+    assert (ours["closed"], ours["due"]) == (5, 6)
