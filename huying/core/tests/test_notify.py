@@ -405,3 +405,15 @@ def test_the_admin_reads_the_delivery_log_and_offers_a_dead_one_again(
     states = dict(Delivery.objects.values_list("notification__subject", "state"))
     assert states == {"JJ-9": "pending", "JJ-2026-00042": "sent"}  # a sent one stays sent
     assert Delivery.objects.get(notification__subject="JJ-9").attempts == 0
+
+
+@pytest.mark.django_db
+def test_the_delivery_finds_the_unsent_by_their_own_index() -> None:
+    """Sent notifications pile up by the million; the worker's look-up of the unsent ones (every
+    few seconds) and /metrics' count must not read them all."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    unsent = Notification.objects.filter(sent_at__isnull=True).order_by("pk").values("pk")[:500]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    assert "notif_unsent" in unsent.explain()
