@@ -4,22 +4,13 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from huying.core.navigation import NavLink, register
-from huying.org.models import Role
-
-ROLES = {
-    Role.COMMUNITY_STAFF,
-    Role.STREET_CALLER,
-    Role.STREET_LEADER,
-    Role.DEPT_HANDLER,
-    Role.DEPT_LEADER,
-    Role.ADMIN,
-}
+from huying.onewindow.rules import DESK_ROLES
 
 register(
     NavLink(
         "onewindow",
         _("一口受理"),
-        lambda actor: reverse("onewindow:window") if actor.role in ROLES else None,
+        lambda actor: reverse("onewindow:window") if actor.role in DESK_ROLES else None,
         order=101,
         group="community",
     )

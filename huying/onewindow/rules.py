@@ -28,6 +28,10 @@ OPEN_STATES = frozenset({S.RECEIVED, S.PASSED})
 #: for its communities' stations, the district for all.
 QUALIFIER_ROLES = frozenset({Role.STREET_LEADER, Role.ADMIN})
 
+#: Whose top bar offers the window's page: the stations, their streets, the departments that
+#: decide what the window passes on, and the district's administrator.
+DESK_ROLES = STATION_READERS | BACK_OFFICE_ROLES | {Role.ADMIN}
+
 #: Who keeps a station's duty roster: the street for its stations, the district for all, and
 #: a station's own staff for their station.
 ROSTER_ROLES = QUALIFIER_ROLES | WINDOW_ROLES
