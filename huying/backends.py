@@ -107,3 +107,12 @@ def presigned_origin(options: dict[str, Any]) -> str:
     if options.get("addressing_style") == "virtual":
         host = f"{options['bucket_name']}.{host}"
     return f"{parts.scheme}://{host}"
+
+
+def uses_redis() -> bool:
+    """Whether background work goes to Redis (django-tasks-rq), asked without importing RQ
+    and the Redis client (≈ 24 MB a process) where it does not."""
+    from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
+
+    backend = type(task_backends[DEFAULT_TASK_BACKEND_ALIAS])
+    return backend.__module__.partition(".")[0] == "django_tasks_rq"

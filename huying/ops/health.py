@@ -13,7 +13,7 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from huying.ops.redis_queue import REDIS_DOWN, queue_state, uses_redis
+from huying.backends import uses_redis
 from huying.ops.worker import last_heartbeat
 
 
@@ -57,6 +57,8 @@ def health(*, now: datetime) -> tuple[bool, dict[str, Any]]:
     except DatabaseError:
         checks["database"] = {"ok": False}
     if redis_queue and checks["database"]["ok"]:
+        from huying.ops.redis_queue import REDIS_DOWN, queue_state  # only where tasks use it
+
         try:
             state = queue_state(now=now)
         except REDIS_DOWN:

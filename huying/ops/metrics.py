@@ -31,10 +31,10 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from huying.backends import uses_redis
 from huying.core.lastrun import last_run
 from huying.core.models import Delivery, Notification
 from huying.ops.health import oldest_ready_enqueued_at, uses_database_queue
-from huying.ops.redis_queue import REDIS_DOWN, queue_state, uses_redis
 from huying.ops.worker import last_heartbeat
 from huying.org.signin import client_ip
 
@@ -126,6 +126,8 @@ class WorkCollector(Collector):
             waited = None if oldest is None else (now - oldest).total_seconds()
             queue_known = True
         elif uses_redis():
+            from huying.ops.redis_queue import REDIS_DOWN, queue_state  # only where tasks use it
+
             try:
                 waited = queue_state(now=now)["oldest_age_s"]
                 queue_known = True

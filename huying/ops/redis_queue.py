@@ -26,7 +26,7 @@ import redis
 from django.db import close_old_connections, connections
 from django_rq.queues import get_queues
 from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, task_backends
-from django_tasks_rq import Job, RQBackend
+from django_tasks_rq import Job
 from rq import Queue, Worker
 from rq.worker import SimpleWorker
 
@@ -36,10 +36,6 @@ logger = logging.getLogger("huying.worker")
 
 #: What Redis going away raises (restart, network, not yet up at boot).
 REDIS_DOWN = (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError)
-
-
-def uses_redis() -> bool:
-    return isinstance(task_backends[DEFAULT_TASK_BACKEND_ALIAS], RQBackend)
 
 
 def _queue_names() -> list[str]:

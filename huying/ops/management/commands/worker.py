@@ -30,7 +30,8 @@ from django_tasks import DEFAULT_TASK_BACKEND_ALIAS, DEFAULT_TASK_QUEUE_NAME, ta
 from django_tasks_db.backend import DatabaseBackend
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from huying.ops.redis_queue import run_task_worker, uses_redis
+from huying.backends import uses_redis
+from huying.ops.redis_queue import run_task_worker
 from huying.ops.worker import (
     TRANSIENT,
     SupervisedWorker,
