@@ -382,10 +382,13 @@ WHERE {ROUTED} AND s.state NOT IN ('submitted', 'triaged')
 # scores low. Criteria ≤ 20, total = their sum, a reason below 60 or at 100.
 RATINGS = f"""
 INSERT INTO evaluation_rating (
-    case_id, department_id, department_path, street_id, report_in, professionalism,
+    case_id, unit_id, department_id, department_path, street_id, report_in, professionalism,
     responsibility, cooperation, result, total, reason, revision, effective_total,
     verified_at, rated_by_id, rated_at, updated_at, version)
-SELECT v.g, v.dept_id, v.dept_path, v.street_id, v.c1, v.c2, v.c3, v.c4, v.c5, v.total,
+SELECT v.g, v.dept_id,
+       (SELECT CASE WHEN u.kind = 'field_unit' THEN u.parent_id ELSE u.id END
+        FROM org_orgunit u WHERE u.id = v.dept_id),
+       v.dept_path, v.street_id, v.c1, v.c2, v.c3, v.c4, v.c5, v.total,
        CASE WHEN v.total < 60 THEN '报到迟缓，处置结果群众不满意（压测数据）'
             WHEN v.total = 100 THEN '响应迅速，处置彻底（压测数据）' ELSE '' END,
        1, v.total, v.verified_at, v.user_id, v.rated_at, v.rated_at, 1
@@ -563,7 +566,7 @@ CHECKS = {
     "ratings not on a lead assignment's department": """
         SELECT count(*) FROM evaluation_rating r
         WHERE NOT EXISTS (SELECT 1 FROM cases_assignment a WHERE a.case_id = r.case_id
-                          AND a.department_id = r.department_id AND a.state = 'result_submitted')
+                          AND a.department_id = r.unit_id AND a.state = 'result_submitted')
     """,
 }
 
