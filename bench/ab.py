@@ -32,19 +32,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.bare import CREATE as BARE_TABLE
 from bench.run import (
-    HERE,
-    HUYING,
-    PY,
     RESULTS,
     ROOT,
     ApiError,
     Client,
     Db,
     Server,
-    app_env,
     log,
     make_intake,
     make_lifecycle,
+    migrated_with_district,
     pg_ceiling,
     run_phase,
 )
@@ -117,15 +114,7 @@ def main() -> None:
     try:
         log(f"fresh database {db.name}; base {base} in {base_tree}")
         db.recreate()
-        subprocess.run([HUYING, "migrate", "-v0"], cwd=ROOT, env=app_env(db), check=True)
-        setup_path = work / "setup.json"
-        subprocess.run(
-            [PY, str(HERE / "setup_data.py"), str(setup_path)],
-            cwd=ROOT,
-            env=app_env(db),
-            check=True,
-        )
-        setup = json.loads(setup_path.read_text())
+        setup = migrated_with_district(db, work / "setup.json")
         db.psql(BARE_TABLE, db.name)
         token = setup["tokens"]["street"]
         logfile = work / "gunicorn.log"

@@ -124,6 +124,18 @@ def app_env(db: Db, **extra: str) -> dict[str, str]:
     return env
 
 
+def migrated_with_district(db: Db, setup_path: Path) -> dict:
+    """``db`` migrated, with the small demo district and API tokens (bench/setup_data.py);
+    what setup_data wrote to ``setup_path``."""
+    log("migrate")
+    subprocess.run([HUYING, "migrate", "-v0"], cwd=ROOT, env=app_env(db), check=True)
+    log("build small district + tokens")
+    subprocess.run(
+        [PY, str(HERE / "setup_data.py"), str(setup_path)], cwd=ROOT, env=app_env(db), check=True
+    )
+    return json.loads(setup_path.read_text())
+
+
 # --- gunicorn ---------------------------------------------------------------------------------
 
 
@@ -726,17 +738,8 @@ def main() -> None:
         report["pg_autovacuum"] = db.psql("SHOW autovacuum")
         if not args.no_analyze:
             ANALYZE_DB = db
-        log("migrate")
-        subprocess.run([HUYING, "migrate", "-v0"], cwd=ROOT, env=app_env(db), check=True)
-        log("build small district + tokens")
         setup_path = work / "setup.json"
-        subprocess.run(
-            [PY, str(HERE / "setup_data.py"), str(setup_path)],
-            cwd=ROOT,
-            env=app_env(db),
-            check=True,
-        )
-        setup = json.loads(setup_path.read_text())
+        setup = migrated_with_district(db, setup_path)
         (RESULTS / "setup.json").write_text(
             json.dumps(
                 {k: v for k, v in setup.items() if k != "tokens"}, ensure_ascii=False, indent=1

@@ -50,7 +50,7 @@ def main() -> dict[str, Any]:
     from django.test.utils import CaptureQueriesContext
 
     from huying.cases.models import Case
-    from huying.cases.services.intake import case_submit
+    from huying.cases.tests.helpers import submit
     from huying.conftest import MONDAY_10AM, build_world
     from huying.core.replicas import lagging_reads, read_alias, replica_lag
     from huying.reports import dashboard_data as data
@@ -66,13 +66,7 @@ def main() -> dict[str, Any]:
         "replica_is_standby": _in_recovery("replica_1"),
     }
     world = build_world()
-    case = case_submit(
-        actor=world.actor("grid_worker"),
-        title="路灯不亮",
-        lat=world.point_in(0)[0],
-        lng=world.point_in(0)[1],
-        now=MONDAY_10AM,
-    )
+    case = submit(world, who="grid_worker")
     seen["replay_seconds"] = _standby_caught_up()
     seen["lag_seconds"] = replica_lag("replica_1")
 

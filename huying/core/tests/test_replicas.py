@@ -18,7 +18,7 @@ from django.db import DEFAULT_DB_ALIAS, OperationalError, connections, transacti
 from django.test.utils import CaptureQueriesContext
 
 from huying.cases.models import Case
-from huying.cases.services.intake import case_submit
+from huying.cases.tests.helpers import submit
 from huying.conftest import MONDAY_10AM, World
 from huying.core import replicas
 from huying.core.replicas import ReplicaRouter, lagging, lagging_reads, read_alias
@@ -136,13 +136,7 @@ def test_inside_a_transaction_on_the_primary_reads_stay_there(world: World) -> N
 
 @pytest.mark.django_db(transaction=True, databases=[DEFAULT_DB_ALIAS, REPLICA])
 def test_committed_data_is_read_on_the_replica_and_written_on_the_primary(world: World) -> None:
-    case = case_submit(
-        actor=world.actor("grid_worker"),
-        title="路灯不亮",
-        lat=world.point_in(0)[0],
-        lng=world.point_in(0)[1],
-        now=MONDAY_10AM,
-    )
+    case = submit(world, who="grid_worker")
     hub = world.actor("hub")
     window = data.Window.month(2026, 3)
     scope = data.dashboard_scope(hub)

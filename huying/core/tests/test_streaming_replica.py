@@ -53,7 +53,7 @@ def test_lagging_reads_come_from_the_standby(streaming_pair: Pair, tmp_path: Pat
 
     assert seen["aliases"] == ["default", "replica_1"]
     assert (seen["default_is_standby"], seen["replica_is_standby"]) == (False, True)
-    assert 0 <= seen["lag_seconds"] < 30
+    assert seen["lag_seconds"] >= 0  # measured; the scope below proves it was within limit
     # In the scope: the standby serves the dashboard's figures, and has the new case.
     assert seen["scope_alias"] == "replica_1"
     assert seen["case_read_from"] == "replica_1"

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -229,24 +230,26 @@ class Command(BaseCommand):
                 f"  地址库 gazetteer: {entries} 条 entries, 12345 工单样例 sample tickets: "
                 f"{sample[2]} ({time.perf_counter() - began:.1f} s)"
             )
-            with phase("coordination"):
-                made = build_coordination(district)
-            self.stdout.write(f"  会商与联合执法 meetings and joint operations: {made}")
-            with phase("onewindow"):
-                made = build_onewindow(district)
-            self.stdout.write(f"  一口受理 one-window services: {made}")
-            with phase("access"):
-                made = build_access(district)
-            self.stdout.write(f"  社区工作准入 access lists and community tasks: {made}")
-            with phase("volunteers"):
-                made = build_volunteers(district, password=password, rng_seed=options["seed"])
-            self.stdout.write(f"  志愿服务 volunteers and service orders: {made}")
-            with phase("deliberation"):
-                made = build_deliberation(district)
-            self.stdout.write(f"  众人议事 resident deliberation: {made}")
-            with phase("lifecircle"):
-                made = build_lifecircle(district)
-            self.stdout.write(f"  十五分钟生活圈 service points: {made}")
+            community_apps: list[tuple[str, str, Callable[[Any], object]]] = [
+                (
+                    "coordination",
+                    "会商与联合执法 meetings and joint operations",
+                    build_coordination,
+                ),
+                ("onewindow", "一口受理 one-window services", build_onewindow),
+                ("access", "社区工作准入 access lists and community tasks", build_access),
+                (
+                    "volunteers",
+                    "志愿服务 volunteers and service orders",
+                    partial(build_volunteers, password=password, rng_seed=options["seed"]),
+                ),
+                ("deliberation", "众人议事 resident deliberation", build_deliberation),
+                ("lifecircle", "十五分钟生活圈 service points", build_lifecircle),
+            ]
+            for name, label, build in community_apps:
+                with phase(name):
+                    made = build(district)
+                self.stdout.write(f"  {label}: {made}")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
