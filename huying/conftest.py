@@ -593,6 +593,74 @@ def small_district() -> DemoDistrict:
     return build_district(size="small", password=DEMO_PASSWORD)
 
 
+@dataclass
+class Neighbour:
+    """A second district beside the world's (a city of two tenants) and a city node above
+    them both, each with its own people and cases: what no role of the world's district may
+    see or touch, and what the city's roles read across."""
+
+    city: OrgUnit
+    district: OrgUnit
+    hub: OrgUnit
+    street: OrgUnit
+    community: OrgUnit
+    grid: OrgUnit
+    department: OrgUnit
+    #: A resident's report (submitted) and a street's own case (自行处置, in progress).
+    case: Any
+    handled: Any
+
+
+@shared_fixture
+def neighbour(world: World) -> Neighbour:
+    """The world and 青城区 (QC) beside it, and 成都市 above. Their people join
+    ``world.actors`` (``hub_q``, ``sup_q``, ``street_q``, ``dept_q``, ``leader_q``,
+    ``admin_q``, ``resident_q``; the city's ``city_sup`` and ``city_admin``)."""
+    from huying.cases import services as case_services
+
+    city = unit_create(kind=K.CITY, code="510100", name="成都市")
+    district = unit_create(kind=K.DISTRICT, code="510198", name="青城区", abbr="QC")
+    hub = unit_create(kind=K.HUB, code="HUB-QC", name="青城区呼应办", parent=district)
+    street = unit_create(kind=K.STREET, code="510198001", name="青城街道", parent=district)
+    community = unit_create(kind=K.COMMUNITY, code="510198001001", name="青城社区", parent=street)
+    grid = unit_create(
+        kind=K.GRID,
+        code="510198001001001",
+        name="青城网格",
+        parent=community,
+        boundary=square(104.3, 30.6),
+    )
+    department = unit_create(kind=K.DEPARTMENT, code="Q-cg", name="青城区城管局", parent=district)
+    placements = {
+        "hub_q": (Role.HUB_DISPATCHER, hub),
+        "sup_q": (Role.HUB_SUPERVISOR, hub),
+        "street_q": (Role.STREET_CALLER, street),
+        "dept_q": (Role.DEPT_HANDLER, department),
+        "leader_q": (Role.DISTRICT_LEADER, district),
+        "admin_q": (Role.ADMIN, district),
+        "resident_q": (Role.RESIDENT, community),
+        "city_sup": (Role.HUB_SUPERVISOR, city),
+        "city_admin": (Role.ADMIN, city),
+    }
+    for name, (role, unit) in placements.items():
+        user = person_create(username=name, full_name=f"测试{name}")
+        world.actors[name] = Actor.from_grant(grant_role(user=user, role=role, unit=unit))
+    point = {"lat": 30.605, "lng": 104.305}
+    case = case_services.case_submit(
+        actor=world.actor("resident_q"), title="青城路灯不亮", now=MONDAY_10AM, **point
+    )
+    handled = case_services.case_submit(
+        actor=world.actor("street_q"), title="青城占道经营", now=MONDAY_10AM, **point
+    )
+    street_q = world.actor("street_q")
+    case_services.case_triage(
+        actor=street_q, case_id=handled.pk, item_id=world.items[Level.SIMPLE].pk, now=MONDAY_10AM
+    )
+    case_services.case_self_handle(actor=street_q, case_id=handled.pk, now=MONDAY_10AM)
+    handled.refresh_from_db()
+    return Neighbour(city, district, hub, street, community, grid, department, case, handled)
+
+
 Ranked = list[tuple[CatalogueItem, float, tuple[str, ...]]]
 
 

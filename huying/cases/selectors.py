@@ -21,17 +21,17 @@ from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
 from huying.catalogue.selectors import search_terms_with_catalogue
 from huying.core.api_types import MAX_ID
 from huying.core.errors import InvalidInput, NotFound
-from huying.org.actors import Actor
+from huying.org.actors import Actor, in_district, under
 from huying.org.models import DataScope, OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES
 
 
 def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     """The scope selector: a role at a node sees that node and below; departments see the
-    cases assigned to them; residents see their own."""
+    cases assigned to them; residents see their own; the district's roles its district's."""
     qs = Case.objects.all()
     if actor.scope == DataScope.ALL:
-        return qs
+        return qs.filter(in_district(actor))
     if actor.scope == DataScope.SELF:
         return qs.filter(reporter_id=actor.user.id)
     if actor.role in DEPARTMENT_ROLES:
@@ -48,10 +48,10 @@ def cases_visible_to(actor: Actor) -> QuerySet[Case]:
 
 def assignments_actionable_by(actor: Actor) -> QuerySet[Assignment]:
     """Assignments an actor may act on: a department's own (and its units'), or all for roles
-    that see all."""
+    that see all (their district's departments')."""
     qs = Assignment.objects.all()
     if actor.scope == DataScope.ALL:
-        return qs
+        return qs.filter(under("department_path", actor.reach))
     if actor.role in DEPARTMENT_ROLES:
         if actor.scope == DataScope.NODE_ONLY:
             return qs.filter(department_id=actor.unit.pk)
@@ -290,7 +290,7 @@ def grids_visible_to(actor: Actor) -> QuerySet[OrgUnit]:
     grids its cases lie in; every grid for roles that see all; none for a resident."""
     qs = OrgUnit.objects.filter(kind=OrgUnit.Kind.GRID, is_active=True, boundary__isnull=False)
     if actor.scope == DataScope.ALL:
-        return qs
+        return qs.filter(under("path", actor.reach))
     if actor.scope == DataScope.SELF:
         return qs.none()
     if actor.role in DEPARTMENT_ROLES:

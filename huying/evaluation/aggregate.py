@@ -31,7 +31,7 @@ from huying.evaluation.grouping import (
 )
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
-from huying.org.actors import Actor
+from huying.org.actors import Actor, in_district
 
 
 class Rows(Enum):
@@ -65,8 +65,10 @@ def _assignments(actor: Actor | None) -> QuerySet[Assignment]:
 
 
 def _events(actor: Actor | None) -> QuerySet[CaseEvent]:
-    if actor is None or actor.sees_all:
+    if actor is None:
         return CaseEvent.objects.all()
+    if actor.sees_all:
+        return CaseEvent.objects.filter(in_district(actor, "case__district_id"))
     return CaseEvent.objects.filter(case__in=cases_visible_to(actor))
 
 

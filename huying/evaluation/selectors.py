@@ -28,7 +28,7 @@ from huying.evaluation.rules import (
     RATER_ROLES,
     RULING_ROLES,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import DataScope, OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES
 from huying.org.selectors import ancestors
@@ -41,8 +41,10 @@ def ratings_visible_to(actor: Actor | None) -> QuerySet[Rating]:
     units received (not its co-handlers'), a field unit its own; territorial staff see the ratings of the cases in their territory; a
     resident sees none (a rating is between the street and the department)."""
     qs = Rating.objects.all()
-    if actor is None or actor.scope == DataScope.ALL:
+    if actor is None:
         return qs
+    if actor.scope == DataScope.ALL:
+        return qs.filter(under("department_path", actor.reach))
     if actor.role in DEPARTMENT_ROLES:
         if actor.scope == DataScope.NODE_ONLY:
             return qs.filter(unit_id=actor.unit.pk)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import User
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from huying.core.errors import PermissionDenied
@@ -47,7 +48,35 @@ class Actor:
 
     @property
     def sees_all(self) -> bool:
+        """Sees everything of its district (the city's roles: of every district)."""
         return self.scope == DataScope.ALL
+
+    @property
+    def district_id(self) -> int | None:
+        """The district (tenant) the actor works in; None for a role at the city node."""
+        return self.unit.district_id
+
+    @property
+    def reach(self) -> str:
+        """The path prefix of everything the actor could ever see: its district's ("/7/"),
+        or "" (the whole installation) for a role at the city node. ``sees_all`` sees all of
+        it; narrower scopes see less within it."""
+        district_id = self.district_id
+        return "" if district_id is None else f"/{district_id}/"
+
+    @property
+    def scope_path(self) -> str:
+        """The path prefix of the nodes the actor's scope covers: its reach when it sees
+        all, else its own node and below."""
+        return self.reach if self.sees_all else self.unit.path
+
+    def reaches(self, path: str) -> bool:
+        """Whether a node (by its path) is within the actor's district (or city)."""
+        return path.startswith(self.reach)
+
+    def covers(self, path: str) -> bool:
+        """Whether a node (by its path) is within the actor's scope (``scope_path``)."""
+        return path.startswith(self.scope_path)
 
     @property
     def has_dashboard(self) -> bool:
@@ -88,6 +117,18 @@ class Actor:
     def can_manage(self) -> bool:
         """May use the back office: catalogue, organisation and work calendar (清单、组织和工作日历管理)."""
         return may_manage(self.role)
+
+
+def under(field: str, prefix: str) -> Q:
+    """Rows whose ``field`` (a node path) lies under ``prefix``; "" (the city's reach) is
+    every row, without a filter."""
+    return Q(**{f"{field}__startswith": prefix}) if prefix else Q()
+
+
+def in_district(actor: Actor, field: str = "district_id") -> Q:
+    """Rows whose district (``field``, a district's id) is the actor's; every row for a role
+    at the city node."""
+    return Q() if actor.district_id is None else Q(**{field: actor.district_id})
 
 
 def actor_for(user: User, grant_id: int | None = None) -> Actor:

@@ -11,9 +11,13 @@ class OrgUnit(models.Model):
     The territorial tree District → Street → Community → Grid and the response side
     (hub, Departments and their field units) share one table, so that "a role placed at a
     node sees that node and everything below it" is a single prefix match on ``path``.
+    Districts are the roots: each is a tenant, and ``path``'s first id names the district a
+    node belongs to. A city node (市) is a root of its own with no children: the roles placed
+    at it read across every district of the installation.
     """
 
     class Kind(models.TextChoices):
+        CITY = "city", _("市")
         DISTRICT = "district", _("区")
         STREET = "street", _("街道/乡镇")
         COMMUNITY = "community", _("社区/村")
@@ -75,6 +79,14 @@ class OrgUnit(models.Model):
     def contains(self, other: OrgUnit) -> bool:
         return other.path.startswith(self.path)
 
+    @property
+    def district_id(self) -> int | None:
+        """The district (tenant) this node belongs to: the first id of its path; None for the
+        city node, which belongs to none."""
+        if self.kind == OrgUnit.Kind.CITY or not self.path.strip("/"):
+            return None
+        return int(self.path.strip("/").split("/")[0])
+
 
 class Role(models.TextChoices):
     GRID_INFORMANT = "grid_informant", _("网格信息员")
@@ -97,6 +109,7 @@ class Role(models.TextChoices):
 class DataScope(models.TextChoices):
     """RuoYi-style data scopes."""
 
+    #: Everything of the actor's district (a city node's roles: of every district).
     ALL = "all", _("全部数据")
     NODE_AND_BELOW = "subtree", _("本级及以下")
     NODE_ONLY = "node", _("仅本级")

@@ -20,12 +20,13 @@ ROLE_PLACEMENT: dict[str, frozenset[str]] = {
     Role.STREET_CALLER: frozenset({K.STREET}),
     Role.STREET_LEADER: frozenset({K.STREET}),
     Role.HUB_DISPATCHER: frozenset({K.HUB}),
-    Role.HUB_SUPERVISOR: frozenset({K.HUB}),
+    # At the city node: the city's hub, which supervises (reads) every district.
+    Role.HUB_SUPERVISOR: frozenset({K.HUB, K.CITY}),
     Role.DEPT_HANDLER: frozenset({K.DEPARTMENT, K.FIELD_UNIT}),
     Role.DEPT_LEADER: frozenset({K.DEPARTMENT}),
     Role.DISTRICT_LEADER: frozenset({K.DISTRICT}),
     Role.RESIDENT: frozenset({K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID}),
-    Role.ADMIN: frozenset({K.DISTRICT}),
+    Role.ADMIN: frozenset({K.DISTRICT, K.CITY}),
 }
 
 #: Default data scope per role (a grant may narrow it).

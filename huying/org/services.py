@@ -25,6 +25,7 @@ K = OrgUnit.Kind
 
 #: Which kinds may sit under which.
 ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
+    K.CITY: frozenset({None}),
     K.DISTRICT: frozenset({None}),
     K.STREET: frozenset({K.DISTRICT}),
     K.COMMUNITY: frozenset({K.STREET}),
@@ -35,7 +36,7 @@ ALLOWED_PARENTS: dict[str, frozenset[str | None]] = {
 }
 
 #: Unit-grid codes: 6-digit county code + 3 street + 3 community + 3 grid sequence.
-CODE_LENGTH = {K.DISTRICT: 6, K.STREET: 9, K.COMMUNITY: 12, K.GRID: 15}
+CODE_LENGTH = {K.CITY: 6, K.DISTRICT: 6, K.STREET: 9, K.COMMUNITY: 12, K.GRID: 15}
 
 
 def _validate_code(*, kind: str, code: str, parent: OrgUnit | None) -> None:
