@@ -645,12 +645,12 @@ def neighbour(world: World) -> Neighbour:
     for name, (role, unit) in placements.items():
         user = person_create(username=name, full_name=f"测试{name}")
         world.actors[name] = Actor.from_grant(grant_role(user=user, role=role, unit=unit))
-    point = {"lat": 30.605, "lng": 104.305}
+    lat, lng = 30.605, 104.305
     case = case_services.case_submit(
-        actor=world.actor("resident_q"), title="青城路灯不亮", now=MONDAY_10AM, **point
+        actor=world.actor("resident_q"), title="青城路灯不亮", lat=lat, lng=lng, now=MONDAY_10AM
     )
     handled = case_services.case_submit(
-        actor=world.actor("street_q"), title="青城占道经营", now=MONDAY_10AM, **point
+        actor=world.actor("street_q"), title="青城占道经营", lat=lat, lng=lng, now=MONDAY_10AM
     )
     street_q = world.actor("street_q")
     case_services.case_triage(
