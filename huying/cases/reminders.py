@@ -18,14 +18,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from huying.cases import rules
 from huying.cases.models import Assignment, Case, CaseState
-from huying.cases.services.engine import tell_department, tell_street
+from huying.cases.services.engine import department_notice, street_notice
 from huying.core.errors import CalendarYearMissing
 from huying.core.models import Counter
+from huying.core.notify import notify_each
 from huying.core.workcalendar import WORKING_UNITS, WorkCalendar, load_calendar
 
 _THRESHOLD = re.compile(r"^(\d+)(wd|h|m)$")
@@ -93,10 +95,22 @@ def reminder_key(kind: str, pk: int, due: datetime, threshold: Threshold) -> str
     return f"remind:{kind}{pk}:{int(due.timestamp())}:{threshold.code}"
 
 
-def claim(key: str) -> bool:
-    """True for exactly one caller per key (clock, due date and threshold)."""
-    _, created = Counter.objects.get_or_create(key=key, defaults={"value": 1})
-    return created
+def claim_all(keys: list[str]) -> set[str]:
+    """The keys of ``keys`` this call claimed: each key is claimed by exactly one caller,
+    however many sweeps and workers race for it (one INSERT … ON CONFLICT DO NOTHING
+    RETURNING, on PostgreSQL and SQLite alike)."""
+    won: set[str] = set()
+    table, key, value = map(connection.ops.quote_name, (Counter._meta.db_table, "key", "value"))
+    for start in range(0, len(keys), 500):
+        part = keys[start : start + 500]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({key}, {value}) VALUES {', '.join(['(%s, 1)'] * len(part))}"
+                f" ON CONFLICT ({key}) DO NOTHING RETURNING {key}",
+                part,
+            )
+            won.update(key for (key,) in cursor.fetchall())
+    return won
 
 
 def horizon(now: datetime, thresholds: list[Threshold], calendar: WorkCalendar) -> datetime:
@@ -147,15 +161,15 @@ def send_reminders(*, now: datetime, batch: int = 1000) -> int:
                 "key", flat=True
             )
         )
-        for kind, pk, keys in chunk:
-            if keys[-1] in claimed or sent >= batch:
-                continue
-            for wider in keys[:-1]:
-                claim(wider)
-            if not claim(keys[-1]):
-                continue  # another worker got there first
-            _tell(kind, pk, Threshold(0, keys[-1].rsplit(":", 1)[1]), now)
-            sent += 1
+        fresh = [(kind, pk, keys) for kind, pk, keys in chunk if keys[-1] not in claimed]
+        fresh = fresh[: batch - sent]
+        # The wider thresholds are claimed silently with the tightest, which alone is sent.
+        won = claim_all([key for _, _, keys in fresh for key in keys])
+        winners = [(kind, pk, keys[-1]) for kind, pk, keys in fresh if keys[-1] in won]
+        _tell(winners, now)
+        sent += len(winners)
+        if sent >= batch:
+            break
     return sent
 
 
@@ -165,10 +179,19 @@ def reminder_message(threshold: Threshold) -> str:
         return _("即将超期（%(left)s），请抓紧办理") % {"left": threshold.label()}
 
 
-def _tell(kind: str, pk: int, threshold: Threshold, now: datetime) -> None:
-    message = reminder_message(threshold)
-    if kind == "a":
-        a = Assignment.objects.select_related("case").get(pk=pk)
-        tell_department(a, a.case, "reminder", message, now)
-    else:
-        tell_street(Case.objects.get(pk=pk), "reminder", message, now)
+def _tell(reminders: list[tuple[str, int, str]], now: datetime) -> None:
+    """(kind, pk, key) each: the department's people for an assignment's clock, the
+    street's for a case's; read and written together, not one reminder at a time."""
+    assignment_ids = [pk for kind, pk, _ in reminders if kind == "a"]
+    case_ids = [pk for kind, pk, _ in reminders if kind == "c"]
+    assignments = Assignment.objects.select_related("case").in_bulk(assignment_ids)
+    cases = Case.objects.in_bulk(case_ids)
+    notices = []
+    for kind, pk, key in reminders:
+        message = reminder_message(Threshold(0, key.rsplit(":", 1)[1]))
+        if kind == "a":
+            a = assignments[pk]
+            notices.append(department_notice(a, a.case, "reminder", message))
+        else:
+            notices.append(street_notice(cases[pk], "reminder", message))
+    notify_each(notices, now=now)

@@ -162,6 +162,20 @@ def quiet_hours_of(user_ids: list[int]) -> dict[int, tuple[time, time] | None]:
 # --- writing ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Notice:
+    """One event to tell several people (``notify``'s arguments but ``now``)."""
+
+    recipient_ids: tuple[int, ...]
+    kind: str
+    subject: str
+    message: str
+    title: str = ""
+    due_at: datetime | None = None
+    url: str = ""
+    urgent: bool = False
+
+
 def notify(
     *,
     recipient_ids: Iterable[int],
@@ -176,64 +190,93 @@ def notify(
 ) -> int:
     """One event told to several people: an inbox row each, and the deliveries their
     channels call for. ``url``: a path on this site (made absolute with HUYING_BASE_URL)."""
-    rows = [
-        Notification(
-            recipient_id=uid,
-            kind=kind,
-            subject=subject,
-            message=message[:500],
-            title=title[:200],
-            due_at=due_at,
-            url=url[:300],
-            urgent=urgent,
-            created_at=now,
-        )
-        for uid in sorted(set(recipient_ids))
+    notice = Notice(tuple(recipient_ids), kind, subject, message, title, due_at, url, urgent)
+    return notify_each([notice], now=now)
+
+
+def notify_each(notices: Iterable[Notice], *, now: datetime) -> int:
+    """Several events told at once (a sweep's reminders): their inbox rows in one INSERT and
+    their deliveries in another, the people's channels and quiet hours read once for all."""
+    events = [
+        [
+            Notification(
+                recipient_id=uid,
+                kind=n.kind,
+                subject=n.subject,
+                message=n.message[:500],
+                title=n.title[:200],
+                due_at=n.due_at,
+                url=n.url[:300],
+                urgent=n.urgent,
+                created_at=now,
+            )
+            for uid in sorted(set(n.recipient_ids))
+        ]
+        for n in notices
     ]
+    events = [rows for rows in events if rows]
+    rows = [n for event in events for n in event]
     Notification.objects.bulk_create(rows)
     if rows and settings.HUYING_NOTIFY_CHANNELS:
-        Delivery.objects.bulk_create(plan_deliveries(rows, now=now))
+        Delivery.objects.bulk_create(plan_deliveries(events, now=now))
     return len(rows)
 
 
-def plan_deliveries(rows: list[Notification], *, now: datetime) -> list[Delivery]:
-    """A delivery per person per personal channel they want (and have an address for), and
-    one per group channel any of them wants, on the event's first row."""
+def plan_deliveries(events: list[list[Notification]], *, now: datetime) -> list[Delivery]:
+    """For each event (its rows): a delivery per person per personal channel they want (and
+    have an address for), and one per group channel any of them wants, on the event's
+    first row."""
     from django.contrib.auth import get_user_model
 
-    user_ids = [n.recipient_id for n in rows]
-    wanted = channels_wanted(user_ids, category_of(rows[0].kind))
+    user_ids = sorted({n.recipient_id for event in events for n in event})
+    by_category: dict[str, set[int]] = {}
+    for event in events:
+        by_category.setdefault(category_of(event[0].kind), set()).update(
+            n.recipient_id for n in event
+        )
+    wanted = {
+        category: channels_wanted(sorted(ids), category) for category, ids in by_category.items()
+    }
     addresses = {
         pk: {"email": bool(email), "sms": bool(number or phone)}
         for pk, email, number, phone in get_user_model()
         .objects.filter(pk__in=user_ids)
         .values_list("pk", "email", "text_number__phone", "phone_account__phone")
     }
-    quiet = quiet_hours_of(user_ids) if not rows[0].urgent else {}
+    hushed = sorted({n.recipient_id for event in events if not event[0].urgent for n in event})
+    quiet = quiet_hours_of(hushed) if hushed else {}
+    site = site_quiet_hours()
 
     def due(quiet_hours: tuple[time, time] | None) -> datetime:
         return quiet_until(now, quiet_hours) or now
 
     deliveries = []
-    for n in rows:
-        for channel in PERSONAL_CHANNELS:
-            if channel in wanted[n.recipient_id] and addresses.get(n.recipient_id, {}).get(channel):
-                deliveries.append(
-                    Delivery(
-                        notification=n,
-                        channel=channel,
-                        next_attempt_at=due(quiet.get(n.recipient_id)),
-                        created_at=now,
+    for event in events:
+        urgent = event[0].urgent
+        wants = wanted[category_of(event[0].kind)]
+        for n in event:
+            for channel in PERSONAL_CHANNELS:
+                if channel in wants[n.recipient_id] and addresses.get(n.recipient_id, {}).get(
+                    channel
+                ):
+                    deliveries.append(
+                        Delivery(
+                            notification=n,
+                            channel=channel,
+                            next_attempt_at=now if urgent else due(quiet.get(n.recipient_id)),
+                            created_at=now,
+                        )
                     )
+        groups = set().union(*(wants[n.recipient_id] for n in event)) & set(GROUP_CHANNELS)
+        for channel in sorted(groups):
+            deliveries.append(
+                Delivery(
+                    notification=event[0],
+                    channel=channel,
+                    next_attempt_at=now if urgent else due(site),
+                    created_at=now,
                 )
-    groups = set().union(*wanted.values()) & set(GROUP_CHANNELS)
-    site = None if rows[0].urgent else site_quiet_hours()
-    for channel in sorted(groups):
-        deliveries.append(
-            Delivery(
-                notification=rows[0], channel=channel, next_attempt_at=due(site), created_at=now
             )
-        )
     return deliveries
 
 

@@ -64,7 +64,7 @@ from huying.core.errors import Conflict, InvalidInput, NotFound
 from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
 from huying.core.i18n import join_list, site_text
 from huying.core.middleware import current_request_id
-from huying.core.notify import notify
+from huying.core.notify import Notice, notify_each
 from huying.core.workcalendar import WorkCalendar, load_calendar
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
@@ -519,15 +519,25 @@ def tell_users(
     *,
     due_at: datetime | None = None,
 ) -> None:
+    notify_each([notice(user_ids, case, kind, message, due_at=due_at)], now=now)
+
+
+def notice(
+    user_ids: Iterable[int],
+    case: Case,
+    kind: str,
+    message: Any,
+    *,
+    due_at: datetime | None = None,
+) -> Notice:
     """The notice itself: the case's number, title, deadline and page; urgent (no quiet
     hours) for an L4 case."""
     text = format_lazy(gettext_lazy("【{number}】{message}"), number=case.number, message=message)
-    notify(
-        recipient_ids=user_ids,
+    return Notice(
+        recipient_ids=tuple(user_ids),
         kind=kind,
         subject=case.number,
         message=site_text(text),
-        now=now,
         title=case.title,
         due_at=due_at or case.due_at,
         url=reverse("cases:detail", args=[case.pk]),
@@ -536,7 +546,13 @@ def tell_users(
 
 
 def tell_department(a: Assignment, case: Case, kind: str, message: Any, now: datetime) -> None:
-    tell([a.department_id], DEPARTMENT_ROLES, case, kind, message, now, due_at=a.due_at)
+    notify_each([department_notice(a, case, kind, message)], now=now)
+
+
+def department_notice(a: Assignment, case: Case, kind: str, message: Any) -> Notice:
+    """To the people of the assignment's department, about its deadline."""
+    people = user_ids_with_roles([a.department_id], list(DEPARTMENT_ROLES))
+    return notice(people, case, kind, message, due_at=a.due_at)
 
 
 def tell_hub(
@@ -546,7 +562,13 @@ def tell_hub(
 
 
 def tell_street(case: Case, kind: str, message: Any, now: datetime) -> None:
-    tell([case.street_id] if case.street_id else [], STREET_ROLES, case, kind, message, now)
+    notify_each([street_notice(case, kind, message)], now=now)
+
+
+def street_notice(case: Case, kind: str, message: Any) -> Notice:
+    """To the street's callers and leaders (nobody for a case with no street)."""
+    people = user_ids_with_roles([case.street_id], list(STREET_ROLES)) if case.street_id else []
+    return notice(people, case, kind, message)
 
 
 def check_files(files: Sequence[UploadedFile]) -> list[CheckedFile]:

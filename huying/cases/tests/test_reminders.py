@@ -9,16 +9,19 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from huying.cases.digest import send_daily_digests
 from huying.cases.models import Assignment, Case, CaseState
-from huying.cases.reminders import parse_thresholds, reached, send_reminders
+from huying.cases.reminders import claim_all, parse_thresholds, reached, send_reminders
 from huying.cases.services.engine import tell_users
 from huying.cases.sweep import sweep_deadlines
 from huying.catalogue.models import Level
 from huying.conftest import World
 from huying.core.models import (
+    Counter,
     Delivery,
     Notification,
     NotificationPreference,
@@ -224,3 +227,39 @@ def test_a_sweep_that_finds_nothing_new_costs_a_few_queries_however_many_clocks(
     assert send_reminders(now=now) == 6
     with django_assert_max_num_queries(4):  # the calendar is cached; two reads, one key lookup
         assert send_reminders(now=now + timedelta(minutes=1)) == 0
+
+
+def test_a_sweeps_reminders_cost_the_same_statements_for_two_clocks_as_for_eight(
+    world: World, settings: Any
+) -> None:
+    """Claimed, read and told together: the statements do not grow with the reminders."""
+    settings.HUYING_REMINDER_THRESHOLDS = ["1wd", "4h"]
+    settings.HUYING_NOTIFY_CHANNELS = ["email"]
+    for _ in range(8):
+        case_in_state(world, CaseState.IN_PROGRESS)
+    clocks = list(Assignment.objects.order_by("pk"))
+    now = local(2026, 3, 11, 12, 0)
+    statements = []
+    for keep in (2, 8):
+        # Only ``keep`` clocks are due within the window: the others' deadlines move out.
+        Assignment.objects.filter(pk__in=[a.pk for a in clocks[keep:]]).update(
+            due_at=now + timedelta(days=30)
+        )
+        Assignment.objects.filter(pk__in=[a.pk for a in clocks[:keep]]).update(
+            due_at=clocks[0].due_at
+        )
+        Notification.objects.all().delete()
+        Counter.objects.filter(key__startswith="remind:").delete()
+        with CaptureQueriesContext(connection) as queries:
+            assert send_reminders(now=now) == keep
+        statements.append(len(queries.captured_queries))
+        people = {world.actor("dept_cg").user.pk, world.actor("dept_cg_leader").user.pk}
+        assert Notification.objects.filter(kind="reminder").count() == keep * len(people)
+    assert statements[0] == statements[1]
+
+
+def test_a_reminders_key_is_claimed_by_one_caller_only(world: World) -> None:
+    first = claim_all(["remind:a1:100:4h", "remind:a2:100:4h"])
+    second = claim_all(["remind:a2:100:4h", "remind:a3:100:4h"])
+    assert first == {"remind:a1:100:4h", "remind:a2:100:4h"}
+    assert second == {"remind:a3:100:4h"}
