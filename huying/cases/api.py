@@ -436,7 +436,11 @@ def _written(actor: Actor, case_id: int, written: Any) -> Case:
         written = written.case
     if not isinstance(written, Case) or written.pk != case_id:
         return _state(actor, case_id)
-    prefetch_related_objects([written], selectors.assignments_prefetch())
+    known = services.known_assignments(written)
+    if known is None:
+        prefetch_related_objects([written], selectors.assignments_prefetch())
+    else:
+        selectors.assignments_known(written, known)
     return _with_actions(actor, written)
 
 

@@ -63,14 +63,22 @@ def assignments_actionable_by(actor: Actor) -> QuerySet[Assignment]:
 ROW_JOINS = ("item", "street")
 
 
+def _assignment_rows() -> QuerySet[Assignment]:
+    return Assignment.objects.select_related("department").defer("department__boundary")
+
+
 def assignments_prefetch() -> Prefetch[Any]:
     """A case's assignments as every case read shows them: with the department's name."""
-    return Prefetch(
-        "assignments",
-        queryset=Assignment.objects.select_related("department")
-        .defer("department__boundary")
-        .order_by("pk"),
-    )
+    return Prefetch("assignments", queryset=_assignment_rows().order_by("pk"))
+
+
+def assignments_known(case: Case, assignments: list[Assignment]) -> None:
+    """Give ``case`` the assignments a step already holds (current, with their departments)
+    as ``assignments_prefetch`` would have read them, without reading them again."""
+    held = _assignment_rows().filter(case=case)
+    held._result_cache = sorted(assignments, key=lambda a: a.pk)
+    held._prefetch_done = True  # type: ignore[attr-defined]
+    case.__dict__.setdefault("_prefetched_objects_cache", {})["assignments"] = held
 
 
 def case_get(actor: Actor, *, case_id: int | None = None, number: str | None = None) -> Case:

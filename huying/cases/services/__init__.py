@@ -10,7 +10,12 @@ from huying.cases.services.dispatch import (
     case_triage_and_call,
     case_triage_and_dispatch,
 )
-from huying.cases.services.engine import decided_by, event_payload, files_kept_only_on_success
+from huying.cases.services.engine import (
+    decided_by,
+    event_payload,
+    files_kept_only_on_success,
+    known_assignments,
+)
 from huying.cases.services.intake import allocate_case_number, case_attach, case_submit
 from huying.cases.services.ladder import (
     case_grid_handle,
@@ -85,4 +90,5 @@ __all__ = [
     "decided_by",
     "event_payload",
     "files_kept_only_on_success",
+    "known_assignments",
 ]

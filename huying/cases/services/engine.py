@@ -25,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
@@ -199,6 +199,18 @@ def basis_of(event: CaseEvent) -> str:
     return f"{BASIS_LABELS[basis['kind']]} · {basis.get('title', '')}"
 
 
+def known_assignments(case: Case) -> list[Assignment] | None:
+    """The case's assignments as the step holds them, current, without a statement: read
+    with the case in the step's first statement (``run_assignment``) and written since only
+    through the one it acts on, whose object is among them. None when the step read none or
+    wrote another (every assignment write is in the trail: ``append_event``'s changes)."""
+    read = case.__dict__.get("_assignments_read")
+    if read is None:
+        return None
+    rows, held = read
+    return rows if case.__dict__.get("_assignments_written", set()) <= {held} else None
+
+
 def current_round(case: Case) -> QuerySet[Assignment]:
     """The assignments of the case's current round (see ``Assignment.round``)."""
     return case.assignments.filter(round=case.reopen_count)
@@ -228,6 +240,10 @@ def append_event(
     ``assignment_changes``: what this step already wrote to assignment rows (by id), so the
     event says it too (see ``huying.cases.replay``)."""
     from_state, version, head = case.state, case.version, case.trail_head
+    if assignment_changes:
+        case.__dict__.setdefault("_assignments_written", set()).update(
+            int(pk) for pk in assignment_changes
+        )
     event, updates = prepare_event(
         case,
         who=who,
@@ -656,21 +672,34 @@ def run_assignment(
     statement (one snapshot: the case's compare-and-set then guards both); an assignment the
     actor may act on is on a case they may see (``assignments_actionable_by``)."""
     qs = Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
+    on_case = Assignment.objects.filter(pk=assignment_id).values("case_id")[:1]
 
     def step() -> T:
-        assignment = (
+        # Every assignment of the case, the one acted on marked as the actor's to act on:
+        # the response lists them all, and a step that writes only its own needs no other
+        # read of them (``known_assignments``).
+        rows = list(
             read_holding_event_order(
-                qs.select_related("case__street").defer("case__street__boundary")
+                Assignment.objects.select_related("case__street", "department")
+                .defer("case__street__boundary", "department__boundary")
+                .filter(case_id=Subquery(on_case))
+                .annotate(actionable=Exists(qs.filter(pk=OuterRef("pk"))))
+                .order_by("pk")
             )
-            .filter(pk=assignment_id)
-            .first()
+        )
+        assignment = next(
+            (a for a in rows if a.pk == assignment_id and getattr(a, "actionable", False)), None
         )
         if assignment is None:
             raise NotFound(_("派单不存在或无权操作"))
         if expected_version is not None and assignment.version != expected_version:
             raise Conflict(current_version=assignment.version)
+        case = assignment.case
+        for a in rows:
+            a.case = case
+        case._assignments_read = (rows, assignment.pk)  # type: ignore[attr-defined]
         with event_order_held():
-            return body(with_item(assignment.case), assignment)
+            return body(with_item(case), assignment)
 
     # The case's version is checked by the engine; a pinned version here is the assignment's.
     return retried(step, once=expected_version is not None)
@@ -719,7 +748,15 @@ def settle_round(case: Case, now: datetime) -> None:
     """
     if case.state != S.IN_PROGRESS:
         return
-    staying = list(current_round(case).exclude(state__in=[A.RETURNED, A.WITHDRAWN]))
+    known = known_assignments(case)
+    if known is not None:
+        staying = [
+            a
+            for a in known
+            if a.round == case.reopen_count and a.state not in (A.RETURNED, A.WITHDRAWN)
+        ]
+    else:
+        staying = list(current_round(case).exclude(state__in=[A.RETURNED, A.WITHDRAWN]))
     if not any(a.role == AssignmentRole.LEAD for a in staying):
         reason = gettext_noop("主办部门已退出本轮办理，待重新派单")
         for a in staying:

@@ -61,9 +61,9 @@ LIFECYCLE_STATEMENTS = {
     "intake": 5,
     "triage": 5,
     "call": 7,
-    "report-in": 5,
-    "accept": 5,
-    "result": 9,
+    "report-in": 4,
+    "accept": 4,
+    "result": 7,
     "verify": 5,
     "follow-up": 4,
 }
