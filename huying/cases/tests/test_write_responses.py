@@ -43,7 +43,7 @@ def test_each_assignment_step_answers_with_the_assignments_as_they_now_are(
     lead = Assignment.objects.get(case=case, role="lead")
     co = Assignment.objects.get(case=case, role="co")
     sw, hb, hub = world.client("dept_sw"), world.client("dept_hb"), world.client("hub")
-    steps = [
+    steps: list[tuple[Client, str, dict[str, Any]]] = [
         (hb, f"/assignments/{co.pk}/report-in", {}),
         (hb, f"/assignments/{co.pk}/accept", {}),
         (sw, f"/assignments/{lead.pk}/report-in", {}),
