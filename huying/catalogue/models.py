@@ -58,7 +58,7 @@ class Catalogue(models.Model):
     is_current = models.BooleanField(default=False, verbose_name=_("现行版本"))
 
     class Meta:
-        ordering = ["district", "-version"]
+        ordering = ["district_id", "-version"]
         verbose_name = _("事项清单")
         verbose_name_plural = _("事项清单")
         constraints = [

@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AlterModelOptions(
             name='catalogue',
-            options={'ordering': ['district', '-version'], 'verbose_name': '事项清单', 'verbose_name_plural': '事项清单'},
+            options={'ordering': ['district_id', '-version'], 'verbose_name': '事项清单', 'verbose_name_plural': '事项清单'},
         ),
         migrations.RemoveConstraint(
             model_name='catalogue',
