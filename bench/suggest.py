@@ -32,7 +32,7 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=0)
     parser.add_argument("--runs", type=int, default=2000)
     args = parser.parse_args()
-    items = list(current_items())
+    items = list(current_items(None))  # the demo has one district
     base = list(items)
     while len(items) < args.items:
         clone = copy.copy(base[len(items) % len(base)])

@@ -63,7 +63,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = random.Random(1)
     codes = [f"{c}{i:02d}" for c, _, specs in CATALOGUE for i in range(1, len(specs) + 1)]
-    items = list(current_items())
+    items = list(current_items(None))  # the demo has one district
     copies = _copies(items, args.items) if items and args.items > len(items) else {}
     marks = {
         clone: "，" + "".join(rng.choice(WORDS) for _ in range(2))

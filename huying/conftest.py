@@ -149,7 +149,7 @@ def build_world() -> World:
     departments["cg_unit"] = unit_create(
         kind=K.FIELD_UNIT, code="D-cg-1", name="城管执法一中队", parent=departments["cg"]
     )
-    cat = catalogue_create(version=1, name="测试清单")
+    cat = catalogue_create(district=district, version=1, name="测试清单")
     klass = catalogue_class_create(catalogue=cat, code="A", name="综合执法")
     specs = {
         Level.SIMPLE: ("占道经营", None, (), 1, 3),
@@ -609,6 +609,11 @@ class Neighbour:
     #: A resident's report (submitted) and a street's own case (自行处置, in progress).
     case: Any
     handled: Any
+    #: The district's own published catalogue (v1, its codes the world's): by level, a simple
+    #: item (no department) and a general one led by its ``department``.
+    items: dict[int, CatalogueItem]
+    #: A case triaged with its general item and called to its department (in progress).
+    called: Any
 
 
 @shared_fixture
@@ -631,6 +636,26 @@ def neighbour(world: World) -> Neighbour:
         boundary=square(104.3, 30.6),
     )
     department = unit_create(kind=K.DEPARTMENT, code="Q-cg", name="青城区城管局", parent=district)
+    catalogue = catalogue_create(district=district, version=1, name="青城区清单")
+    klass = catalogue_class_create(catalogue=catalogue, code="A", name="综合执法")
+    items: dict[int, CatalogueItem] = {
+        level: catalogue_item_create(
+            klass=klass,
+            code=f"A{level}",
+            name=name,
+            default_level=level,
+            lead_department=lead,
+            report_in_limit=1,
+            report_in_unit=LimitUnit.WORKING_DAYS,
+            handle_limit=5,
+            handle_unit=LimitUnit.WORKING_DAYS,
+        )
+        for level, name, lead in [
+            (Level.SIMPLE, "占道经营", None),
+            (Level.GENERAL, "路灯不亮", department),
+        ]
+    }
+    catalogue_publish(catalogue=catalogue, now=MONDAY_10AM)
     placements = {
         "hub_q": (Role.HUB_DISPATCHER, hub),
         "sup_q": (Role.HUB_SUPERVISOR, hub),
@@ -654,11 +679,21 @@ def neighbour(world: World) -> Neighbour:
     )
     street_q = world.actor("street_q")
     case_services.case_triage(
-        actor=street_q, case_id=handled.pk, item_id=world.items[Level.SIMPLE].pk, now=MONDAY_10AM
+        actor=street_q, case_id=handled.pk, item_id=items[Level.SIMPLE].pk, now=MONDAY_10AM
     )
     case_services.case_self_handle(actor=street_q, case_id=handled.pk, now=MONDAY_10AM)
     handled.refresh_from_db()
-    return Neighbour(city, district, hub, street, community, grid, department, case, handled)
+    called = case_services.case_submit(
+        actor=street_q, title="青城路灯又不亮了", lat=lat, lng=lng, now=MONDAY_10AM
+    )
+    case_services.case_triage(
+        actor=street_q, case_id=called.pk, item_id=items[Level.GENERAL].pk, now=MONDAY_10AM
+    )
+    case_services.case_call(actor=street_q, case_id=called.pk, now=MONDAY_10AM)
+    called.refresh_from_db()
+    return Neighbour(
+        city, district, hub, street, community, grid, department, case, handled, items, called
+    )
 
 
 Ranked = list[tuple[CatalogueItem, float, tuple[str, ...]]]
@@ -689,7 +724,7 @@ def suggesting(world: World) -> Iterator[Callable[..., Suggestion]]:
             co=list(top.co_departments.all()) if top else [],
             model=model,
         )
-        hooks.register_suggester(lambda title, description: suggestion)
+        hooks.register_suggester(lambda title, description, district_id: suggestion)
         return suggestion
 
     yield fixed

@@ -43,16 +43,16 @@ def _street_choices() -> list[tuple[str, str]]:
     return [(str(pk), name) for pk, name in rows]
 
 
-def _item_choices() -> list[tuple[str, str]]:
+def _item_choices(district_id: int | None) -> list[tuple[str, str]]:
     return [
         (str(i.pk), f"{i.code} {i.name}")
-        for i in current_items().select_related("klass").order_by("klass__order", "order")
+        for i in current_items(district_id).order_by("klass__order", "order")
     ]
 
 
-def _current_items() -> list[Any]:
-    """The current catalogue's items with their lead and co-handling departments."""
-    return list(current_items().order_by("klass__order", "order"))
+def _current_items(district_id: int) -> list[Any]:
+    """The district's current items with their lead and co-handling departments."""
+    return list(current_items(district_id).order_by("klass__order", "order"))
 
 
 BLANK: list[tuple[Any, Any]] = [("", _("全部"))]
@@ -85,12 +85,13 @@ class CaseFilterForm(forms.Form):
         label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
+        """``district_id``: the reader's (None: a city role's, every district's items)."""
         super().__init__(*args, **kwargs)
         # A drill-down from an indicator table (its own parameters, not fields): garbage is
         # an InvalidInput, a 422 page, before anything is listed.
         self.drill = case_restriction(self.data) if self.is_bound else None
-        self.fields["item"].choices = BLANK + _item_choices()  # type: ignore[attr-defined]
+        self.fields["item"].choices = BLANK + _item_choices(district_id)  # type: ignore[attr-defined]
         self.fields["street"].choices = BLANK + _street_choices()  # type: ignore[attr-defined]
         self.fields["department"].choices = BLANK + _department_choices()  # type: ignore[attr-defined]
 
@@ -137,6 +138,11 @@ class ActionForm(forms.Form):
     """Every action form carries the version the user saw: a stale page gets a 409."""
 
     expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, district_id: int | None = None, **kwargs: Any) -> None:
+        """``district_id``: the case's, for the forms that offer its catalogue's items."""
+        super().__init__(*args, **kwargs)
+        self.district_id = district_id
 
     def suit(self, case: Any) -> None:
         """Fit an unbound form to the case it is shown on (defaults it names); most need
@@ -222,7 +228,8 @@ class TriageForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.items = {i.pk: i for i in _current_items()}
+        items = _current_items(self.district_id) if self.district_id is not None else []
+        self.items = {i.pk: i for i in items}
         field = self.fields["item_id"]
         field.widget = ItemSelect(_item_defaults(self.items.values()))
         field.widget.is_required = field.required

@@ -89,7 +89,8 @@ class ReportPreset(Protocol):
 RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
 OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
-Suggester = Callable[[str, str], Suggestion]
+#: ``suggest(title, description, district_id)`` over the district's current catalogue.
+Suggester = Callable[[str, str, int], Suggestion]
 EventListener = Callable[[CaseEvent], object]
 #: The same for many events at once (a bulk writer's), in the order they were appended.
 EventsListener = Callable[[Sequence[CaseEvent]], object]
@@ -147,15 +148,15 @@ def patrol_finding(*, actor: Actor, patrol_id: int, **report: Any) -> Case:
 
 
 def register_suggester(suggest: Suggester) -> None:
-    """``suggest(title, description)`` over the current catalogue."""
+    """``suggest(title, description, district_id)`` over the district's current catalogue."""
     global _suggester
     _suggester = suggest
 
 
-def suggestion(title: str, description: str) -> Suggestion:
+def suggestion(title: str, description: str, district_id: int) -> Suggestion:
     if _suggester is not None:
-        return _suggester(title, description)
-    return cold_start(title, description, items=current_items_cached())
+        return _suggester(title, description, district_id)
+    return cold_start(title, description, items=current_items_cached(district_id))
 
 
 def register_suggestion_context(context: SuggestionContext) -> None:
@@ -168,7 +169,7 @@ def case_suggestion(case: Case) -> Suggestion:
     about it besides (a 12345 ticket's 诉求类型). Still a suggestion: triage decides."""
     extra = [text for context in _suggestion_contexts if (text := context(case))]
     description = "\n".join([case.description, *extra]) if extra else case.description
-    return suggestion(case.title, description)
+    return suggestion(case.title, description, case.district_id)
 
 
 def register_case_marks(marks: CaseMarks) -> None:

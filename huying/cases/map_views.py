@@ -65,7 +65,9 @@ def map_config_base() -> dict[str, Any]:
 
 
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
-    form = CaseFilterForm(request.GET)  # an empty query is a valid, unfiltered one
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    # An empty query is a valid, unfiltered one.
+    form = CaseFilterForm(request.GET, district_id=actor.district_id)
     form.is_valid()
     return form
 

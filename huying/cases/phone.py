@@ -129,10 +129,11 @@ class ReportForm(PlaceForm):
     patrol = forms.IntegerField(required=False, widget=forms.HiddenInput)
     photos = MultipleFileField(label=gettext_lazy("照片（最多 9 张）"))
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
+        """``district_id``: the reporter's, whose catalogue's items it offers."""
         super().__init__(*args, **kwargs)
         self.fields["item_id"].choices = [("", _("不确定，由工作人员判断"))] + [  # type: ignore[attr-defined]
-            (str(i.pk), f"{i.klass.name} · {i.name}") for i in current_items()
+            (str(i.pk), f"{i.klass.name} · {i.name}") for i in current_items(district_id)
         ]
 
 
@@ -164,7 +165,9 @@ def report(request: HttpRequest) -> HttpResponse:
     presets = hooks.report_presets(request.POST if request.method == "POST" else request.GET)
     for active in presets:
         initial.update(active.preset.initial)
-    form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
+    form = ReportForm(
+        request.POST or None, request.FILES or None, initial=initial, district_id=actor.district_id
+    )
     error: DomainError | None = None
     status = 200
     if request.method == "POST":

@@ -107,7 +107,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @staff_view
 def case_list(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, district_id=actor.district_id)
     rows: list[Case] = []
     next_cursor = None
     status = 200
@@ -115,7 +115,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         if not form.is_bound:
-            form = CaseFilterForm({})
+            form = CaseFilterForm({}, district_id=actor.district_id)
             form.is_valid()
         qs = selectors.with_running_clock(
             selectors.case_list(actor, form.filters(), now=timezone.now())
@@ -161,7 +161,11 @@ def _forms_for(
         action = registry.get(rule.action)
         if action is None:
             continue
-        form = action.form(initial={"expected_version": version}, prefix=f"{prefix}{rule.action}")
+        form = action.form(
+            initial={"expected_version": version},
+            prefix=f"{prefix}{rule.action}",
+            district_id=case.district_id,
+        )
         if prefill is not None:
             form.preselect(prefill)
         form.suit(case)
@@ -300,7 +304,12 @@ def _act(
     ``name`` is the action in its table, ``full_name`` the one that names it to people
     (``rules.action_label``: an assignment action is ``assignment.<name>``)."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form: ActionForm = action.form(request.POST, request.FILES, prefix=prefix)
+    form: ActionForm = action.form(
+        request.POST,
+        request.FILES,
+        prefix=prefix,
+        district_id=case.district_id if case is not None else None,
+    )
     if case is not None:
         form.suit(case)  # shown again on a refusal: the defaults it names
     error: DomainError | None = None

@@ -1,4 +1,4 @@
-"""Catalogue read endpoints: the current version of the 事项清单."""
+"""Catalogue read endpoints: the current version of the district's 事项清单."""
 
 from __future__ import annotations
 
@@ -67,7 +67,12 @@ class ItemOut(Schema):
         return [d.pk for d in obj.co_departments.all()]
 
 
-@router.get("/catalogue/items", response=list[ItemOut], summary="现行事项清单")
+@router.get(
+    "/catalogue/items",
+    response=list[ItemOut],
+    summary="现行事项清单",
+    description="本区的现行清单（市级角色：各区的）",
+)
 def items(request: HttpRequest) -> Any:
-    acting(request)
-    return list(current_items().prefetch_related("attributes"))
+    actor = acting(request)
+    return list(current_items(actor.district_id).prefetch_related("attributes"))

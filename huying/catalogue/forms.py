@@ -19,12 +19,17 @@ from huying.core.forms import xlsx_file_field
 from huying.org.models import OrgUnit
 
 
-def department_choices(*, keep: set[int] | None = None) -> list[tuple[int, str]]:
-    """Active departments, each followed by its field units; ``keep``: switched-off ones
-    still named by the item being edited, marked, so the form shows what is stored."""
+def department_choices(
+    catalogue: Catalogue, *, keep: set[int] | None = None
+) -> list[tuple[int, str]]:
+    """The catalogue's district's active departments, each followed by its field units;
+    ``keep``: switched-off ones still named by the item being edited, marked, so the form
+    shows what is stored."""
     keep = keep or set()
     units = (
-        OrgUnit.objects.filter(kind__in=DEPARTMENT_KINDS)
+        OrgUnit.objects.filter(
+            path__startswith=f"/{catalogue.district_id}/", kind__in=DEPARTMENT_KINDS
+        )
         .defer("boundary")
         .order_by("path")
         .values_list("pk", "name", "kind", "is_active")
@@ -148,7 +153,7 @@ class ItemForm(forms.Form):
             field.choices = [
                 (k.pk, f"{k.code} {k.name}") for k in catalogue.classes.order_by("order", "code")
             ]
-        choices = department_choices(keep=keep)
+        choices = department_choices(catalogue, keep=keep)
         lead = self.fields["lead_department"]
         co = self.fields["co_departments"]
         assert isinstance(lead, forms.TypedChoiceField)

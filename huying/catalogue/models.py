@@ -37,23 +37,37 @@ UNIT_WORDS: dict[str, Any] = {
 
 
 class Catalogue(models.Model):
-    """A published version of the 综合性事项清单; cases keep the item of the version they used."""
+    """A published version of the 综合性事项清单; cases keep the item of the version they used.
 
-    version = models.PositiveIntegerField(unique=True, verbose_name=_("版本"))
+    Each district keeps its own (its items name its departments): versions are numbered and
+    published per district."""
+
+    #: Null only for a version from before districts were tenants that its migration could
+    #: not place (an installation with several districts then); no case can use it.
+    district = models.ForeignKey(
+        OrgUnit,
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="catalogues",
+        limit_choices_to={"kind": OrgUnit.Kind.DISTRICT},
+        verbose_name=_("区"),
+    )
+    version = models.PositiveIntegerField(verbose_name=_("版本"))
     name = models.CharField(max_length=100, verbose_name=_("名称"))
     published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("发布时间"))
     is_current = models.BooleanField(default=False, verbose_name=_("现行版本"))
 
     class Meta:
-        ordering = ["-version"]
+        ordering = ["district_id", "-version"]
         verbose_name = _("事项清单")
         verbose_name_plural = _("事项清单")
         constraints = [
+            models.UniqueConstraint(fields=["district", "version"], name="catalogue_version"),
             models.UniqueConstraint(
-                fields=["is_current"],
+                fields=["district"],
                 condition=models.Q(is_current=True),
                 name="catalogue_one_current",
-            )
+            ),
         ]
 
     def __str__(self) -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.core.cache import cache
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Max, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from huying.catalogue.attributes import AttributeSpec
@@ -11,22 +13,34 @@ from huying.catalogue.models import Catalogue, CatalogueClass, CatalogueItem
 from huying.core.errors import NotFound
 from huying.core.remembered import Remembered
 from huying.core.text import add_words, search_terms
+from huying.org.actors import Actor, in_district
 from huying.org.models import OrgUnit
 
 
-def current_catalogue() -> Catalogue | None:
-    """The one published, current catalogue version, or None before the first publication."""
-    return Catalogue.objects.filter(is_current=True).first()
+def current_catalogue(district_id: int) -> Catalogue | None:
+    """The district's published, current catalogue version, or None before its first."""
+    return Catalogue.objects.filter(district_id=district_id, is_current=True).first()
 
 
-def current_items() -> QuerySet[CatalogueItem]:
-    """The items of the current version, in class order then item order."""
+def current_items(district_id: int | None) -> QuerySet[CatalogueItem]:
+    """The items of the district's current version, in class order then item order; None:
+    of every district's (what a city role reads across)."""
+    district = Q() if district_id is None else Q(klass__catalogue__district_id=district_id)
     return (
-        CatalogueItem.objects.filter(klass__catalogue__is_current=True)
+        CatalogueItem.objects.filter(district, klass__catalogue__is_current=True)
         .select_related("klass", "lead_department")
         .prefetch_related("co_departments")
         .order_by("klass__order", "klass__code", "order", "code")
     )
+
+
+def catalogue_published_at(district_id: int | None) -> datetime | None:
+    """When the district's current version was published (None: the latest of every
+    district's), or None before the first publication."""
+    current = Catalogue.objects.filter(is_current=True)
+    if district_id is not None:
+        current = current.filter(district_id=district_id)
+    return current.aggregate(at=Max("published_at"))["at"]
 
 
 #: The current items as a list, remembered: every triage suggestion scores all of them, and
@@ -35,9 +49,14 @@ def current_items() -> QuerySet[CatalogueItem]:
 current_remembered = Remembered("catalogue", "HUYING_CATALOGUE_CACHE_SECONDS")
 
 
-def current_items_cached() -> list[CatalogueItem]:
-    """``current_items()`` read once for a few seconds (the suggestion's items)."""
-    return current_remembered.get("current", "items", lambda: list(current_items())) or []
+def current_items_cached(district_id: int) -> list[CatalogueItem]:
+    """``current_items(district_id)`` read once for a few seconds (the suggestion's items)."""
+    return (
+        current_remembered.get(
+            "current", f"items:{district_id}", lambda: list(current_items(district_id))
+        )
+        or []
+    )
 
 
 #: Items change rarely (a new catalogue version); other processes see an edit within this.
@@ -60,31 +79,53 @@ def item_cached(item_id: int) -> CatalogueItem | None:
 # --- back office (清单管理) ---------------------------------------------------------------
 
 
-def catalogue_versions() -> QuerySet[Catalogue]:
-    """Every version, newest first, with how many classes and items it has."""
-    return Catalogue.objects.annotate(
-        class_count=Count("classes", distinct=True),
-        item_count=Count("classes__items", distinct=True),
-    ).order_by("-version")
+def managed_districts(actor: Actor) -> QuerySet[OrgUnit]:
+    """The districts whose catalogue the admin keeps: its own; a city admin's, every one."""
+    return (
+        OrgUnit.objects.filter(in_district(actor, "pk"), kind=OrgUnit.Kind.DISTRICT)
+        .defer("boundary")
+        .order_by("code")
+    )
 
 
-def draft_catalogue() -> Catalogue | None:
-    """The version being prepared (never published), if there is one."""
-    return Catalogue.objects.filter(published_at__isnull=True).order_by("version").first()
+def catalogue_versions(district_id: int) -> QuerySet[Catalogue]:
+    """The district's versions, newest first, with how many classes and items each has."""
+    return (
+        Catalogue.objects.filter(district_id=district_id)
+        .annotate(
+            class_count=Count("classes", distinct=True),
+            item_count=Count("classes__items", distinct=True),
+        )
+        .order_by("-version")
+    )
 
 
-def catalogue_get(catalogue_id: int) -> Catalogue:
-    catalogue = Catalogue.objects.filter(pk=catalogue_id).first()
+def draft_catalogue(district_id: int | None) -> Catalogue | None:
+    """The district's version being prepared (never published), if there is one."""
+    return (
+        Catalogue.objects.filter(district_id=district_id, published_at__isnull=True)
+        .order_by("version")
+        .first()
+    )
+
+
+def catalogue_get(actor: Actor, catalogue_id: int) -> Catalogue:
+    """A version of a district the admin keeps (another district's does not exist for it)."""
+    catalogue = (
+        Catalogue.objects.filter(in_district(actor), pk=catalogue_id)
+        .select_related("district")
+        .first()
+    )
     if catalogue is None:
         raise NotFound(_("清单版本不存在"))
     return catalogue
 
 
-def item_get(item_id: int) -> CatalogueItem:
+def item_get(actor: Actor, item_id: int) -> CatalogueItem:
     item = (
-        CatalogueItem.objects.select_related("klass__catalogue", "lead_department")
+        CatalogueItem.objects.select_related("klass__catalogue__district", "lead_department")
         .prefetch_related("co_departments")
-        .filter(pk=item_id)
+        .filter(in_district(actor, "klass__catalogue__district_id"), pk=item_id)
         .first()
     )
     if item is None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -60,34 +61,43 @@ def _require_text(value: str, *, field: str, label: Any, max_length: int) -> str
     return value
 
 
-def catalogue_create(*, version: int, name: str, published_at: datetime | None = None) -> Catalogue:
-    """A new, not yet current catalogue version. Publish it with :func:`catalogue_publish`."""
+def catalogue_create(
+    *, district: OrgUnit, version: int, name: str, published_at: datetime | None = None
+) -> Catalogue:
+    """A new, not yet current catalogue version of ``district``. Publish it with
+    :func:`catalogue_publish`."""
+    if district.kind != OrgUnit.Kind.DISTRICT:
+        raise InvalidInput(_("事项清单须属于一个区"), field="district")
     if not isinstance(version, int) or version < 1:
         raise InvalidInput(_("版本号必须是正整数"), field="version")
     name = _require_text(name, field="name", label=_("清单名称"), max_length=100)
-    if Catalogue.objects.filter(version=version).exists():
+    if Catalogue.objects.filter(district=district, version=version).exists():
         raise InvalidInput(_("版本 {version} 已存在").format(version=version), field="version")
-    return Catalogue.objects.create(version=version, name=name, published_at=published_at)
+    return Catalogue.objects.create(
+        district=district, version=version, name=name, published_at=published_at
+    )
 
 
 @transaction.atomic
 def catalogue_publish(
     *, catalogue: Catalogue, now: datetime, actor: Actor | None = None
 ) -> Catalogue:
-    """Make ``catalogue`` the one current version; the previous current one stops being current.
+    """Make ``catalogue`` its district's current version; the district's previous current one
+    stops being current (other districts' stay as they are).
 
     With ``actor`` (the console) the admin check applies and the change log gets a row."""
     if actor is not None:
-        _require_manager(actor)
+        _require_manager(actor, catalogue.district_id)
     locked = Catalogue.objects.select_for_update().get(pk=catalogue.pk)
     if not CatalogueItem.objects.filter(klass__catalogue=locked).exists():
         raise InvalidInput(_("清单中还没有事项，不能发布"), field="catalogue")
     errors = _live_department_errors(locked)
     if errors:
         raise InvalidInput(pgettext("sentence separator", "；").join(errors[:5]), field="catalogue")
-    previous = Catalogue.objects.filter(is_current=True).values_list("version", flat=True).first()
+    current = Catalogue.objects.filter(district_id=locked.district_id, is_current=True)
+    previous = current.values_list("version", flat=True).first()
     # Un-current the others first: the partial unique constraint allows one current row only.
-    Catalogue.objects.filter(is_current=True).exclude(pk=locked.pk).update(is_current=False)
+    current.exclude(pk=locked.pk).update(is_current=False)
     locked.is_current = True
     if locked.published_at is None:
         locked.published_at = now
@@ -118,10 +128,16 @@ def catalogue_class_create(
     return CatalogueClass.objects.create(catalogue=catalogue, code=code, name=name, order=order)
 
 
-def _check_department(unit: OrgUnit, *, field: str, label: Any) -> None:
+def _check_department(unit: OrgUnit, *, district_id: int | None, field: str, label: Any) -> None:
     if unit.kind not in DEPARTMENT_KINDS:
         raise InvalidInput(
             _("{role}「{name}」不是区级部门或派驻机构").format(role=label, name=unit.name),
+            field=field,
+        )
+    if unit.district_id != district_id:
+        # A case of this district triaged by the item would be called to another district.
+        raise InvalidInput(
+            _("{role}「{name}」不是本清单所属区的部门").format(role=label, name=unit.name),
             field=field,
         )
     if not unit.is_active:
@@ -176,9 +192,12 @@ def _check_limits_order(
             return
 
 
-def _require_manager(actor: Actor) -> None:
+def _require_manager(actor: Actor, district_id: int | None = None) -> None:
+    """An admin, and one of the catalogue's district (a city admin: of any district)."""
     if not may_manage(actor.role):
         raise PermissionDenied(_("只有管理员可以维护事项清单"))
+    if district_id is not None and actor.district_id not in (None, district_id):
+        raise PermissionDenied(_("只能维护本区的事项清单"))
 
 
 def _require_draft(catalogue: Catalogue) -> None:
@@ -194,6 +213,7 @@ def _require_draft(catalogue: Catalogue) -> None:
 
 def _clean_item(
     *,
+    district_id: int | None,
     name: str,
     default_level: int,
     lead_department: OrgUnit | None,
@@ -208,12 +228,15 @@ def _clean_item(
     order: int,
     synonyms: str | Iterable[str] = "",
 ) -> tuple[dict[str, Any], list[OrgUnit]]:
-    """The item's columns, checked and normalised, and its co-handlers in order."""
+    """The item's columns, checked and normalised, and its co-handlers in order; the
+    departments must be of ``district_id``, the catalogue's district."""
     name = _require_text(name, field="name", label=_("事项名称"), max_length=100)
     if default_level not in Level.values:
         raise InvalidInput(_("默认等级无效，应为 1–4"), field="default_level")
     if lead_department is not None:
-        _check_department(lead_department, field="lead_department", label=_("主办部门"))
+        _check_department(
+            lead_department, district_id=district_id, field="lead_department", label=_("主办部门")
+        )
     elif default_level >= Level.GENERAL:
         raise InvalidInput(
             _("{level}须指定主办部门").format(level=Level(default_level).label),
@@ -221,7 +244,9 @@ def _clean_item(
         )
     co_list: list[OrgUnit] = []
     for unit in co_departments:
-        _check_department(unit, field="co_departments", label=_("协办部门"))
+        _check_department(
+            unit, district_id=district_id, field="co_departments", label=_("协办部门")
+        )
         if lead_department is not None and unit.pk == lead_department.pk:
             raise InvalidInput(
                 _("主办部门「{name}」不能同时作为协办部门").format(name=unit.name),
@@ -306,11 +331,12 @@ def catalogue_item_create(
     the change log gets a row; system builds (demo, fixtures) pass none. ``attributes``: the
     questions it asks whoever reports it (``huying.catalogue.attributes``)."""
     if actor is not None:
-        _require_manager(actor)
+        _require_manager(actor, klass.catalogue.district_id)
     _require_draft(klass.catalogue)
     code = _require_text(code, field="code", label=_("事项编码"), max_length=16)
     specs = attribute_specs_checked(attributes)
     columns, co_list = _clean_item(
+        district_id=klass.catalogue.district_id,
         name=name,
         default_level=default_level,
         lead_department=lead_department,
@@ -388,12 +414,13 @@ def catalogue_item_update(
 ) -> CatalogueItem:
     """Change an item of a draft version; every rule of creation applies again.
     ``synonyms`` and ``attributes`` None keep the item's (callers from before they existed)."""
-    _require_manager(actor)
     item = (
         CatalogueItem.objects.select_for_update().select_related("klass__catalogue").get(pk=item.pk)
     )
+    _require_manager(actor, item.klass.catalogue.district_id)
     _require_draft(item.klass.catalogue)
     columns, co_list = _clean_item(
+        district_id=item.klass.catalogue.district_id,
         name=name,
         default_level=default_level,
         lead_department=lead_department,
@@ -442,20 +469,20 @@ _ITEM_COPIED = tuple(
 
 @transaction.atomic
 def catalogue_draft_create(*, actor: Actor, source: Catalogue, now: datetime) -> Catalogue:
-    """The next version as a draft: a copy of ``source``'s classes and items to edit, then
-    publish. One draft at a time, so two admins do not prepare rival next versions."""
-    _require_manager(actor)
-    # Serialise drafting: two requests at once would both see "no draft" otherwise (a
-    # district has a handful of versions, so locking them all is cheap).
-    list(Catalogue.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-    draft = Catalogue.objects.filter(published_at__isnull=True).order_by("version").first()
+    """The district's next version as a draft: a copy of ``source``'s classes and items to
+    edit, then publish. One draft at a time per district, so two admins do not prepare rival
+    next versions."""
+    _require_manager(actor, source.district_id)
+    versions = district_versions(source.district_id)
+    draft = versions.filter(published_at__isnull=True).order_by("version").first()
     if draft is not None:
         raise InvalidInput(
             _("已有草稿版本 v{version}，请先修改并发布它").format(version=draft.version),
             field="catalogue",
         )
-    last = Catalogue.objects.order_by("-version").values_list("version", flat=True).first() or 0
-    new = Catalogue.objects.create(version=last + 1, name=source.name)
+    new = Catalogue.objects.create(
+        district_id=source.district_id, version=next_version(versions), name=source.name
+    )
     for klass in source.classes.order_by("order", "code"):
         items = list(
             klass.items.prefetch_related("co_departments", "attributes").order_by("order", "code")
@@ -477,6 +504,20 @@ def catalogue_draft_create(*, actor: Actor, source: Catalogue, now: datetime) ->
         after={"version": new.version, "name": new.name, "source_version": source.version},
     )
     return new
+
+
+def district_versions(district_id: int | None) -> QuerySet[Catalogue]:
+    """The district's versions, locked: drafting and importing are serialised per district
+    (two requests at once would both see "no draft" otherwise; a district has a handful of
+    versions, so locking them all is cheap)."""
+    versions = Catalogue.objects.filter(district_id=district_id)
+    list(versions.select_for_update().order_by("pk").values_list("pk", flat=True))
+    return versions
+
+
+def next_version(versions: QuerySet[Catalogue]) -> int:
+    """The number after the last of ``versions`` (one district's)."""
+    return (versions.order_by("-version").values_list("version", flat=True).first() or 0) + 1
 
 
 def _live_department_errors(catalogue: Catalogue) -> list[str]:

@@ -1,7 +1,8 @@
 """Console pages for the item catalogue (清单管理): versions, items by class, item forms.
 
-Admins only (``admin_view``: 404 for every other role). Published versions are read-only
-history; changes go into a draft version that is then published in one step.
+Admins only (``admin_view``: 404 for every other role), each of its district's catalogue
+(a city admin picks the district: ``?district=``). Published versions are read-only history;
+changes go into a draft version that is then published in one step.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from huying.core.errors import DomainError, InvalidInput, NotFound
 from huying.core.spreadsheets import row_errors
 from huying.core.web import file_download, form_error
 from huying.org.actors import Actor
+from huying.org.models import OrgUnit
 from huying.org.web import admin_view, change_rows
 
 NAV = {"nav": "manage", "tab": "catalogue"}
@@ -58,14 +60,32 @@ def _status(catalogue: Catalogue) -> str:
     return _("草稿") if catalogue.is_draft else _("历史版本")
 
 
+def _district(request: HttpRequest) -> OrgUnit:
+    """The district whose catalogue the page keeps: the admin's own; a city admin's choice
+    (``?district=``), the first district before one is chosen."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    districts = selectors.managed_districts(actor)
+    chosen = request.GET.get("district", "")
+    district = districts.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    district = district or districts.first()
+    if district is None:
+        raise NotFound(_("还没有区"))
+    return district
+
+
 def _versions_page(request: HttpRequest, status: int = 200, **imported: Any) -> HttpResponse:
-    versions = list(selectors.catalogue_versions())
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    district = _district(request)
+    versions = list(selectors.catalogue_versions(district.pk))
     for v in versions:
         v.status = _status(v)  # type: ignore[attr-defined]
     context = {
+        "district": district,
+        # A city admin keeps every district's catalogue: it picks one.
+        "districts": selectors.managed_districts(actor) if actor.district_id is None else None,
         "versions": versions,
-        "draft": selectors.draft_catalogue(),
-        "current": selectors.current_catalogue(),
+        "draft": selectors.draft_catalogue(district.pk),
+        "current": selectors.current_catalogue(district.pk),
         "import_form": ImportForm(),
         **imported,
         **NAV,
@@ -83,7 +103,7 @@ def _version_context(catalogue: Catalogue) -> dict[str, Any]:
         "catalogue": catalogue,
         "status": _status(catalogue),
         "classes": selectors.items_by_class(catalogue),
-        "draft": selectors.draft_catalogue(),
+        "draft": selectors.draft_catalogue(catalogue.district_id),
         "changes": change_rows(changes_for(catalogue), VERSION_LABELS),
         **NAV,
     }
@@ -91,7 +111,7 @@ def _version_context(catalogue: Catalogue) -> dict[str, Any]:
 
 @admin_view
 def version_detail(request: HttpRequest, catalogue_id: int) -> HttpResponse:
-    catalogue = selectors.catalogue_get(catalogue_id)
+    catalogue = selectors.catalogue_get(request.actor, catalogue_id)  # type: ignore[attr-defined]
     return render(request, "catalogue/manage/version.html", _version_context(catalogue))
 
 
@@ -99,7 +119,7 @@ def version_detail(request: HttpRequest, catalogue_id: int) -> HttpResponse:
 @admin_view
 def draft_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    source = selectors.catalogue_get(catalogue_id)
+    source = selectors.catalogue_get(actor, catalogue_id)
     try:
         draft = services.catalogue_draft_create(actor=actor, source=source, now=timezone.now())
     except InvalidInput as exc:
@@ -118,7 +138,7 @@ def draft_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
 @admin_view
 def publish(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    catalogue = selectors.catalogue_get(catalogue_id)
+    catalogue = selectors.catalogue_get(actor, catalogue_id)
     if not catalogue.is_draft:
         raise NotFound(_("草稿版本不存在"))
     try:
@@ -154,7 +174,7 @@ def _item_page(
 @admin_view
 def item_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    catalogue = selectors.catalogue_get(catalogue_id)
+    catalogue = selectors.catalogue_get(actor, catalogue_id)
     if not catalogue.is_draft:
         raise NotFound(_("草稿版本不存在"))
     if request.method != "POST":
@@ -181,7 +201,7 @@ def item_create(request: HttpRequest, catalogue_id: int) -> HttpResponse:
 @admin_view
 def item_edit(request: HttpRequest, item_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    item = selectors.item_get(item_id)
+    item = selectors.item_get(actor, item_id)
     catalogue = item.klass.catalogue
     if request.method != "POST":
         form = ItemForm(catalogue=catalogue, item=item)
@@ -221,7 +241,7 @@ MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 @admin_view
 def export(request: HttpRequest, catalogue_id: int) -> HttpResponse:
     """Any version as the XLSX that the import reads back."""
-    catalogue = selectors.catalogue_get(catalogue_id)
+    catalogue = selectors.catalogue_get(request.actor, catalogue_id)  # type: ignore[attr-defined]
     return file_download(
         io.BytesIO(catalogue_export(catalogue)),
         filename=export_filename(catalogue),
@@ -234,6 +254,7 @@ def _import(
     form: ImportForm | None,
     *,
     data: bytes,
+    district: OrgUnit,
     file_name: str,
     name: str,
     dry_run: bool,
@@ -245,6 +266,7 @@ def _import(
     try:
         return catalogue_import(
             actor=actor,
+            district=district,
             file=io.BytesIO(data),
             now=timezone.now(),
             dry_run=dry_run,
@@ -257,7 +279,7 @@ def _import(
         if form is not None:
             form_error(form, exc)
         errors = row_errors(exc)
-        report = error_report(io.BytesIO(data)) if errors else None
+        report = error_report(io.BytesIO(data), district) if errors else None
         if report is not None:
             request.session[REPORT_KEY] = base64.b64encode(report).decode()
         return _versions_page(
@@ -283,7 +305,16 @@ def import_check(request: HttpRequest) -> HttpResponse:
         return _versions_page(request, import_form=form, status=422)
     data = upload.read()
     name = form.cleaned_data["name"]
-    outcome = _import(request, form, data=data, file_name=upload.name, name=name, dry_run=True)
+    district = _district(request)
+    outcome = _import(
+        request,
+        form,
+        data=data,
+        district=district,
+        file_name=upload.name,
+        name=name,
+        dry_run=True,
+    )
     if isinstance(outcome, HttpResponse):
         return outcome
     token = secrets.token_urlsafe(16)
@@ -292,6 +323,7 @@ def import_check(request: HttpRequest) -> HttpResponse:
         "file": base64.b64encode(data).decode(),
         "file_name": upload.name,
         "name": name,
+        "district": district.pk,
     }
     return _versions_page(request, preview=outcome, token=token)
 
@@ -302,13 +334,19 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
     """Step 2: import the checked file as a new draft (every row checked again)."""
     pending = request.session.get(PENDING_KEY) or {}
     token = request.POST.get("token", "").encode()
-    if not pending or not secrets.compare_digest(str(pending.get("token", "")).encode(), token):
+    district = _district(request)
+    if (
+        not pending
+        or pending.get("district") != district.pk  # the file was checked for another district
+        or not secrets.compare_digest(str(pending.get("token", "")).encode(), token)
+    ):
         failure = _("检查结果已失效，请重新选择文件并检查")
         return _versions_page(request, import_failure=failure, status=409)
     outcome = _import(
         request,
         None,
         data=base64.b64decode(pending["file"]),
+        district=district,
         file_name=pending["file_name"],
         name=pending["name"],
         dry_run=False,

@@ -22,6 +22,7 @@ from pathlib import PurePath
 from typing import IO, Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,6 +52,8 @@ from huying.catalogue.services import (
     _require_manager,
     _require_text,
     attribute_row,
+    district_versions,
+    next_version,
 )
 from huying.core.changelog import change_record
 from huying.core.errors import InvalidInput
@@ -63,7 +66,7 @@ from huying.core.spreadsheets import (
     template_sheet,
     workbook_bytes,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -277,26 +280,33 @@ class _ClassPlan:
 def catalogue_import(
     *,
     actor: Actor | None,
+    district: OrgUnit,
     file: IO[bytes],
     now: datetime,
     dry_run: bool = False,
     name: str = "",
     file_name: str = "",
 ) -> ImportResult:
-    """Read an exported (or hand-made) catalogue workbook into a new draft version, all or
-    nothing. ``name`` is the draft's name; without one it comes from ``file_name`` (the
-    export's ``名称-vN.xlsx``). ``actor`` None is the system (the command)."""
+    """Read an exported (or hand-made) catalogue workbook into a new draft version of
+    ``district`` (its departments only), all or nothing. ``name`` is the draft's name; without
+    one it comes from ``file_name`` (the export's ``名称-vN.xlsx``). ``actor`` None is the
+    system (the command)."""
     if actor is not None:
-        _require_manager(actor)
+        _require_manager(actor, district.pk)
+    if district.kind != OrgUnit.Kind.DISTRICT:
+        raise InvalidInput(_("事项清单须属于一个区"), field="district")
     name = _draft_name(name, file_name)
-    _refuse_second_draft()
-    plans, errors = _checked(_read(file))
+    versions = Catalogue.objects.filter(district=district)
+    _refuse_second_draft(versions)
+    plans, errors = _checked(_read(file), district)
     if errors:
         refuse_rows(errors)
     summary = [ClassSummary(p.code, p.name, len(p.items)) for p in plans]
     if dry_run:
-        return ImportResult(name, _next_version(), summary, dry_run=True)
-    catalogue = _write(plans, name=name, actor=actor, now=now, file_name=file_name)
+        return ImportResult(name, next_version(versions), summary, dry_run=True)
+    catalogue = _write(
+        plans, district=district, name=name, actor=actor, now=now, file_name=file_name
+    )
     return ImportResult(name, catalogue.version, summary, dry_run=False, catalogue=catalogue)
 
 
@@ -308,14 +318,9 @@ def _draft_name(name: str, file_name: str) -> str:
     return stem[:100] or site_text(DEFAULT_NAME)
 
 
-def _next_version() -> int:
-    last = Catalogue.objects.order_by("-version").values_list("version", flat=True).first()
-    return (last or 0) + 1
-
-
-def _refuse_second_draft() -> None:
-    """One draft at a time (as ``catalogue_draft_create``): publish it first."""
-    draft = Catalogue.objects.filter(published_at__isnull=True).order_by("version").first()
+def _refuse_second_draft(versions: QuerySet[Catalogue]) -> None:
+    """One draft at a time per district (as ``catalogue_draft_create``): publish it first."""
+    draft = versions.filter(published_at__isnull=True).order_by("version").first()
     if draft is not None:
         raise InvalidInput(
             _("已有草稿版本 v{version}，请先修改并发布它，再导入新版本").format(
@@ -375,13 +380,17 @@ def _unit_lookup() -> dict[str, str]:
 
 
 class _Departments:
-    """Departments and field units by name or code, switched-off ones too (the item rules
-    then say which is switched off)."""
+    """The district's departments and field units by name or code, switched-off ones too
+    (the item rules then say which is switched off)."""
 
-    def __init__(self) -> None:
+    def __init__(self, district: OrgUnit) -> None:
         self.by_name: dict[str, list[OrgUnit]] = {}
         self.by_code: dict[str, OrgUnit] = {}
-        units = OrgUnit.objects.filter(kind__in=DEPARTMENT_KINDS).defer("boundary").order_by("pk")
+        units = (
+            OrgUnit.objects.filter(under("path", district.path), kind__in=DEPARTMENT_KINDS)
+            .defer("boundary")
+            .order_by("pk")
+        )
         for unit in units:
             self.by_name.setdefault(unit.name, []).append(unit)
             self.by_code[unit.code] = unit
@@ -402,11 +411,11 @@ class _Departments:
 
 
 def _checked(
-    rows: Sequence[tuple[int, dict[str, Any]]],
+    rows: Sequence[tuple[int, dict[str, Any]]], district: OrgUnit
 ) -> tuple[list[_ClassPlan], list[dict[str, Any]]]:
     """Every row checked: the classes and items to create, and every problem as
     ``{"row", "column", "message"}``."""
-    checker = _Checker()
+    checker = _Checker(district)
     errors: list[dict[str, Any]] = []
     for line, cells in rows:
         problems = checker.row(line, {c: _text(v) for c, v in cells.items()}, cells)
@@ -418,8 +427,10 @@ class _Checker:
     """The rows' rules, row after row: a class's name is the one it had in its first row,
     an item code is used once."""
 
-    def __init__(self) -> None:
-        self.levels, self.units, self.departments = _level_lookup(), _unit_lookup(), _Departments()
+    def __init__(self, district: OrgUnit) -> None:
+        self.district_id = district.pk
+        self.levels, self.units = _level_lookup(), _unit_lookup()
+        self.departments = _Departments(district)
         self.level_hint = "、".join(level_names().values())
         self.unit_hint = "、".join(unit_names().values())
         self.classes: dict[str, _ClassPlan] = {}
@@ -498,6 +509,7 @@ class _Checker:
         assert klass is not None and level is not None
         try:  # the rules of catalogue_item_create, on a row whose every cell reads
             columns, co_list = _clean_item(
+                district_id=self.district_id,
                 name=name,
                 default_level=level,
                 lead_department=lead,
@@ -535,12 +547,20 @@ class _Checker:
 
 @transaction.atomic
 def _write(
-    plans: list[_ClassPlan], *, name: str, actor: Actor | None, now: datetime, file_name: str
+    plans: list[_ClassPlan],
+    *,
+    district: OrgUnit,
+    name: str,
+    actor: Actor | None,
+    now: datetime,
+    file_name: str,
 ) -> Catalogue:
     # Serialise with drafting (see catalogue_draft_create), then check again under the lock.
-    list(Catalogue.objects.select_for_update().order_by("pk").values_list("pk", flat=True))
-    _refuse_second_draft()
-    catalogue = Catalogue.objects.create(version=_next_version(), name=name)
+    versions = district_versions(district.pk)
+    _refuse_second_draft(versions)
+    catalogue = Catalogue.objects.create(
+        district=district, version=next_version(versions), name=name
+    )
     items: list[CatalogueItem] = []
     co_lists: list[list[OrgUnit]] = []
     for order, plan in enumerate(plans, start=1):
@@ -581,14 +601,15 @@ def _write(
 # --- the refused rows, for the person to correct ----------------------------------------------
 
 
-def error_report(file: IO[bytes]) -> bytes | None:
-    """The refused rows of a file as an XLSX workbook: row number, column and problem, then
-    the row as it was; None when the file is not refused row by row (not XLSX, no rows …)."""
+def error_report(file: IO[bytes], district: OrgUnit) -> bytes | None:
+    """The refused rows of a file (for ``district``) as an XLSX workbook: row number, column
+    and problem, then the row as it was; None when the file is not refused row by row (not
+    XLSX, no rows …)."""
     try:
         rows = _read(file)
     except InvalidInput:
         return None
-    _, errors = _checked(rows)
+    _, errors = _checked(rows, district)
     if not errors:
         return None
     by_line = dict(rows)

@@ -199,7 +199,7 @@ class PlainWriter:
         self._tell(built, [case.street_id], STREET_ROLES, "submitted", _SUBMITTED, at, title=title)
         at = next(t)
         item = spec.item
-        offered = hooks.suggestion(case.title, case.description)
+        offered = hooks.suggestion(case.title, case.description, case.district_id)
         self._event(
             built,
             spec.street_actor,

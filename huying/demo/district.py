@@ -948,7 +948,7 @@ def build_district(
         ]
     _station(streets, field_units)
 
-    catalogue, items = _build_catalogue(departments, published_at or DEFAULT_PUBLISHED_AT)
+    catalogue, items = _build_catalogue(district, departments, published_at or DEFAULT_PUBLISHED_AT)
 
     # People. Memorable accounts first (the ones to log in with), then per-unit staff.
     people = _People(rng)
@@ -1030,9 +1030,9 @@ def build_district(
 
 
 def _build_catalogue(
-    departments: dict[str, OrgUnit], published_at: datetime
+    district: OrgUnit, departments: dict[str, OrgUnit], published_at: datetime
 ) -> tuple[Catalogue, list[CatalogueItem]]:
-    catalogue = catalogue_create(version=1, name=CATALOGUE_NAME)
+    catalogue = catalogue_create(district=district, version=1, name=CATALOGUE_NAME)
     items: list[CatalogueItem] = []
     for c_order, (c_code, c_name, specs) in enumerate(CATALOGUE, start=1):
         klass = catalogue_class_create(catalogue=catalogue, code=c_code, name=c_name, order=c_order)

@@ -84,14 +84,15 @@ def jurisdiction(jurisdiction_id: str) -> OrgUnit | None:
 # --- services --------------------------------------------------------------------------------
 
 
-def services() -> list[CatalogueItem]:
-    """The current catalogue's items: a service per item, its code the item's, with their
-    questions (``attribute_specs``) read in one more query."""
-    return list(current_items().prefetch_related("attributes"))
+def services(district_id: int | None) -> list[CatalogueItem]:
+    """The district's current catalogue's items (None: the server's only district's, see
+    ``jurisdiction``): a service per item, its code the item's, with their questions
+    (``attribute_specs``) read in one more query."""
+    return list(current_items(district_id).prefetch_related("attributes"))
 
 
-def service_get(code: str) -> CatalogueItem:
-    item = current_items().prefetch_related("attributes").filter(code=code).first()
+def service_get(code: str, district_id: int | None) -> CatalogueItem:
+    item = current_items(district_id).prefetch_related("attributes").filter(code=code).first()
     if item is None:
         raise NotFound(_("服务编码「%(code)s」不存在") % {"code": code})
     return item

@@ -226,7 +226,7 @@ def request_submit(
     """The case and its Open311 record, both or neither. The media URL is written into the
     description too, so the staff who handle the case see it where they read the report."""
     now = now or timezone.now()
-    item = service_get(report.service_code)
+    item = service_get(report.service_code, actor.district_id)
     answers = answers_checked(attribute_specs(item), report.answers)
     description = report.description
     if report.media_url:

@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 
 from huying.cases.file_views import send_file
-from huying.catalogue.selectors import attribute_specs, current_catalogue
+from huying.catalogue.selectors import attribute_specs, catalogue_published_at
 from huying.core.errors import DomainError, NotFound, Unauthenticated
 from huying.open311 import mapping, selectors, services
 from huying.open311.formats import JSON, error_response, respond
@@ -75,29 +75,30 @@ def _jurisdiction(request: HttpRequest) -> OrgUnit | None:
 
 @door("GET")
 def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    catalogue = current_catalogue()
+    # The named district's catalogue; unnamed, the latest publication of any district's.
+    named = _jurisdiction(request) if _params(request).get("jurisdiction_id") else None
+    published = catalogue_published_at(named.pk if named else None)
     base = request.build_absolute_uri(reverse("open311:root")).rstrip("/")
     hub = OrgUnit.objects.filter(kind=OrgUnit.Kind.HUB).only("name", "phone").first()
     contact = _("请联系区呼应办")
     if hub is not None:
         contact = f"{hub.name} {hub.phone}".strip()
-    data = mapping.discovery(
-        url=base, changeset=catalogue.published_at if catalogue else None, contact=contact
-    )
+    data = mapping.discovery(url=base, changeset=published, contact=contact)
     return respond(data, fmt=fmt, root="discovery")
 
 
 @door("GET")
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    _jurisdiction(request)
-    data = [mapping.service_dict(item, attribute_specs(item)) for item in selectors.services()]
+    district = _jurisdiction(request)
+    items = selectors.services(district.pk if district else None)
+    data = [mapping.service_dict(item, attribute_specs(item)) for item in items]
     return respond(data, fmt=fmt, root="services")
 
 
 @door("GET")
 def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResponse:
-    _jurisdiction(request)
-    item = selectors.service_get(code)
+    district = _jurisdiction(request)
+    item = selectors.service_get(code, district.pk if district else None)
     data = mapping.service_definition(item, attribute_specs(item))
     return respond(data, fmt=fmt, root="service_definition")
 

@@ -50,7 +50,8 @@ def triage_suggest(request: HttpRequest, body: SuggestIn) -> Any:
         raise InvalidInput(_("请填写问题标题"), field="title")
     if (body.lat is None) != (body.lng is None):
         raise InvalidInput(_("经纬度须同时提供"), field="lat")
-    result = suggest(body.title, body.description, items=list(current_items()))
+    items = list(current_items(actor.district_id))
+    result = suggest(body.title, body.description, items=items)
     alike: list[duplicates.Duplicate] = []
     if body.lat is not None and body.lng is not None and duplicates.may_see_duplicates(actor):
         report = duplicates.report_at(

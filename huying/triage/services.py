@@ -102,7 +102,9 @@ def train(*, now: datetime, force: bool = False) -> TriageModel:
         )
     cut = len(examples) - max(1, int(len(examples) * HOLD_OUT))
     held = examples[cut:][-HOLD_OUT_CAP:]
-    items = list(current_items())
+    # One model for the installation: held-out cases are scored against every district's
+    # current items (a district's cases name its items' codes).
+    items = list(current_items(None))
     raw = hashed([e.text for e in examples])
     labels = [e.item for e in examples]
     candidate = fit_hashed(raw[:cut], labels[:cut])

@@ -115,6 +115,7 @@ def suggest(
     return dataclasses.replace(result, model=version if model is not None else None)
 
 
-def suggest_current(title: str, description: str = "") -> Suggestion:
-    """Over the current catalogue: what the triage form preselects and the trail records."""
-    return suggest(title, description, items=current_items_cached())
+def suggest_current(title: str, description: str, district_id: int) -> Suggestion:
+    """Over the district's current catalogue: what the triage form preselects and the trail
+    records."""
+    return suggest(title, description, items=current_items_cached(district_id))

@@ -623,16 +623,21 @@ def store_files(
     return refs
 
 
-def catalogue_item(item_id: int) -> CatalogueItem:
-    """An item of the current published catalogue: an old version's item would bring its old
-    limits, and a draft's is not yet in force."""
+def catalogue_item(item_id: int, district_id: int) -> CatalogueItem:
+    """An item of the district's current published catalogue: an old version's item would
+    bring its old limits, a draft's is not yet in force, and another district's would call
+    that district's departments."""
     item = (
         CatalogueItem.objects.select_related("lead_department")
-        .filter(pk=item_id, klass__catalogue__is_current=True)
+        .filter(
+            pk=item_id,
+            klass__catalogue__is_current=True,
+            klass__catalogue__district_id=district_id,
+        )
         .first()
     )
     if item is None:
-        raise InvalidInput(_("事项不存在或不在现行清单中"), field="item_id")
+        raise InvalidInput(_("事项不存在或不在本区现行清单中"), field="item_id")
     return item
 
 

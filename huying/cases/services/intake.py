@@ -221,10 +221,10 @@ def case_submit(
         raise InvalidInput(_("提交标识过长"), field="submission_key")
     if submission_key and (earlier := resent(actor, submission_key)) is not None:
         return earlier
-    item = catalogue_item(item_id) if item_id is not None else None
     checked = check_files(files)
     place = _territory(actor=actor, lat=lat, lng=lng, unit_id=unit_id)
     chain = {u.kind: u for u in ancestors(place)}
+    item = catalogue_item(item_id, chain[K.DISTRICT].pk) if item_id is not None else None
     # Outside the transaction, on purpose: see ``huying.core.numbering``.
     number, case_id = allocate_case_number_and_id(chain[K.DISTRICT], now)
     user_name = actor.user.get_full_name() if actor.is_reporter else ""

@@ -46,14 +46,14 @@ def case_triage(
     The trail keeps the suggestion for the case's text beside the decision (taken or changed:
     ``建议采纳率``)."""
     now = now_or(now)
-    item = catalogue_item(item_id)
-    chosen = level if level is not None else item.default_level
-    if chosen not in Level.values:
-        raise InvalidInput(_("等级无效"), field="level")
-    if chosen != item.default_level and not level_reason.strip():
-        raise InvalidInput(_("调整事项默认等级须说明理由"), field="level_reason")
 
     def body(case: Case) -> Case:
+        item = catalogue_item(item_id, case.district_id)
+        chosen = level if level is not None else item.default_level
+        if chosen not in Level.values:
+            raise InvalidInput(_("等级无效"), field="level")
+        if chosen != item.default_level and not level_reason.strip():
+            raise InvalidInput(_("调整事项默认等级须说明理由"), field="level_reason")
         offered = hooks.case_suggestion(case)
         case_step(
             case,

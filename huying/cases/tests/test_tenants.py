@@ -85,7 +85,7 @@ def test_a_hub_cannot_act_on_the_next_districts_case(world: World, neighbour: Ne
     client.force_login(world.actor("hub_q").user)
     response = client.post(
         f"/api/v1/cases/{case.pk}/triage",
-        {"item_id": world.items[1].pk},
+        {"item_id": neighbour.items[1].pk},
         content_type="application/json",
     )
     assert response.status_code == 200, response.content

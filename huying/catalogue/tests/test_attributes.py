@@ -171,7 +171,7 @@ def test_an_answer_is_shown_by_its_value_names() -> None:
 
 @pytest.fixture
 def draft(world: World) -> Catalogue:
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     return catalogue_draft_create(actor=world.actor("admin"), source=current, now=NOW)
 

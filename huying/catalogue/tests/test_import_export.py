@@ -85,7 +85,12 @@ def counts() -> tuple[int, int, int, int]:
 
 def run(file: io.BytesIO, *, world: World, dry_run: bool = False, **kwargs: Any) -> Any:
     return catalogue_import(
-        actor=world.actor("admin"), file=file, now=NOW, dry_run=dry_run, **kwargs
+        actor=world.actor("admin"),
+        district=world.district,
+        file=file,
+        now=NOW,
+        dry_run=dry_run,
+        **kwargs,
     )
 
 
@@ -135,7 +140,7 @@ def items_of(catalogue: Catalogue) -> list[dict[str, Any]]:
 def richer_world(world: World) -> Catalogue:
     """The test catalogue with every column filled somewhere (texts, keywords, synonyms, two
     co-handlers, a field unit), as a district's would be."""
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     complex_item = world.items[Level.COMPLEX]
     CatalogueItem.objects.filter(pk=complex_item.pk).update(
@@ -323,15 +328,15 @@ def test_every_problem_of_every_row_is_collected(world: World) -> None:
 
 def test_the_error_report_lists_the_refused_rows_as_they_were(world: World) -> None:
     file = workbook(row(事项编码="B1"), row(事项编码="B2", 主办部门="城建局"))
-    report = error_report(file)
+    report = error_report(file, world.district)
     assert report is not None
     header, *rows = sheet_values(report)
     assert header[:4] == ("行号", "列", "问题", "类别编码")
     assert len(rows) == 1
     assert rows[0][:2] == (3, "主办部门") and "城建局" in rows[0][2]
     assert rows[0][5:9] == ("B2", "井盖缺失", "一般问题", "城建局")
-    assert error_report(workbook(row())) is None
-    assert error_report(io.BytesIO(b"not xlsx")) is None
+    assert error_report(workbook(row()), world.district) is None
+    assert error_report(io.BytesIO(b"not xlsx"), world.district) is None
 
 
 def test_a_file_that_is_not_xlsx_or_lacks_columns_is_refused_clearly(world: World) -> None:
@@ -382,7 +387,9 @@ def test_only_an_admin_may_import(world: World) -> None:
     before = counts()
     for who in ("hub", "street", "dept_cg"):
         with pytest.raises(PermissionDenied):
-            catalogue_import(actor=world.actor(who), file=workbook(row()), now=NOW)
+            catalogue_import(
+                actor=world.actor(who), district=world.district, file=workbook(row()), now=NOW
+            )
     assert counts() == before
 
 
@@ -400,7 +407,7 @@ def upload(file: io.BytesIO, name: str = "他区清单-v3.xlsx") -> SimpleUpload
 
 
 def test_the_version_page_downloads_its_xlsx(world: World) -> None:
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     r = client_for(world, "admin").get(f"/manage/catalogue/{current.pk}/")
     assert f'href="/manage/catalogue/{current.pk}/export"' in r.content.decode()
@@ -472,7 +479,7 @@ def test_the_page_refuses_a_file_that_is_not_xlsx_on_the_field(world: World) -> 
 @pytest.mark.parametrize("who", ["street", "hub", "dept_cg", "leader"])
 def test_the_xlsx_pages_are_404_for_other_roles(world: World, who: str) -> None:
     client = client_for(world, who)
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     before = counts()
     assert client.get(f"/manage/catalogue/{current.pk}/export").status_code == 404

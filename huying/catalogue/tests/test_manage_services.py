@@ -27,7 +27,7 @@ NOW = datetime(2026, 3, 10, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 @pytest.fixture
 def draft(world: World) -> Catalogue:
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     return catalogue_draft_create(actor=world.actor("admin"), source=current, now=NOW)
 
@@ -100,7 +100,7 @@ def test_one_draft_at_a_time(world: World, draft: Catalogue) -> None:
 
 
 def test_only_admins_draft(world: World) -> None:
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     with pytest.raises(PermissionDenied):
         catalogue_draft_create(actor=world.actor("hub"), source=current, now=NOW)
@@ -270,13 +270,15 @@ def test_publishing_a_version_replaces_the_remembered_current_items(
 ) -> None:
     """The suggestion's items are remembered; the next triage after a publication must score
     the new version's, not the old one's, in this process at once."""
-    before = {i.pk for i in current_items_cached()}
-    assert before and all(i.klass.catalogue_id != draft.pk for i in current_items_cached())
+    before = {i.pk for i in current_items_cached(world.district.pk)}
+    assert before and all(
+        i.klass.catalogue_id != draft.pk for i in current_items_cached(world.district.pk)
+    )
     catalogue_item_update(
         actor=world.actor("admin"), **update_kwargs(draft_item(draft, "A1"), name="占道经营2")
     )
     catalogue_publish(catalogue=draft, now=NOW, actor=world.actor("admin"))
-    after = current_items_cached()
+    after = current_items_cached(world.district.pk)
     assert {i.klass.catalogue_id for i in after} == {draft.pk}
     assert "占道经营2" in {i.name for i in after}
 
@@ -326,7 +328,7 @@ def test_item_create_refusals(world: World, draft: Catalogue) -> None:
 
 def test_publishing_a_draft_is_logged(world: World, draft: Catalogue) -> None:
     catalogue_publish(catalogue=draft, now=NOW, actor=world.actor("admin"))
-    assert current_catalogue() == draft
+    assert current_catalogue(world.district.pk) == draft
     record = ChangeLog.objects.get(action="catalogue.publish")
     assert (record.before, record.after) == ({"current_version": 1}, {"current_version": 2})
 
@@ -338,7 +340,7 @@ def test_publish_refuses_items_naming_a_switched_off_department(
     with pytest.raises(InvalidInput, match="「生态环境局」已停用"):
         catalogue_publish(catalogue=draft, now=NOW, actor=world.actor("admin"))
     draft.refresh_from_db()
-    assert draft.is_draft and current_catalogue() != draft
+    assert draft.is_draft and current_catalogue(world.district.pk) != draft
 
 
 def test_only_admins_publish(world: World, draft: Catalogue) -> None:

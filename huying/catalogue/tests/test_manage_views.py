@@ -27,7 +27,7 @@ def admin(world: World) -> Client:
 
 @pytest.fixture
 def draft(world: World, admin: Client) -> Catalogue:
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     r = admin.post(f"/manage/catalogue/{current.pk}/draft")
     draft = Catalogue.objects.get(version=2)
@@ -40,7 +40,7 @@ def pages(world: World, draft: Catalogue) -> list[str]:
     return [
         "/manage/catalogue/",
         f"/manage/catalogue/{draft.pk}/",
-        f"/manage/catalogue/{current_catalogue().pk}/",  # type: ignore[union-attr]
+        f"/manage/catalogue/{current_catalogue(world.district.pk).pk}/",  # type: ignore[union-attr]
         f"/manage/catalogue/items/{item.pk}/",
         f"/manage/catalogue/items/{world.items[Level.GENERAL].pk}/",
         f"/manage/catalogue/{draft.pk}/items/new",
@@ -77,7 +77,9 @@ def test_the_manage_link_is_shown_to_admins_only(world: World) -> None:
 def test_version_page_groups_items_by_class_with_limits_and_departments(
     world: World, admin: Client
 ) -> None:
-    html = admin.get(f"/manage/catalogue/{current_catalogue().pk}/").content.decode()  # type: ignore[union-attr]
+    current = current_catalogue(world.district.pk)
+    assert current is not None
+    html = admin.get(f"/manage/catalogue/{current.pk}/").content.decode()
     assert "A 综合执法" in html and "（4 项）" in html
     assert "排水口水质污染" in html and "水务局" in html and "生态环境局" in html
     assert "72 小时（连续计时）" in html and "30 分钟（连续计时）" in html
@@ -194,7 +196,7 @@ def test_item_create_in_a_draft(world: World, admin: Client, draft: Catalogue) -
     item = CatalogueItem.objects.get(klass__catalogue=draft, code="A5")
     assert item.lead_department == world.departments["cg"]
     # Only drafts take new items.
-    current = current_catalogue()
+    current = current_catalogue(world.district.pk)
     assert current is not None
     assert admin.get(f"/manage/catalogue/{current.pk}/items/new").status_code == 404
 
@@ -208,7 +210,7 @@ def test_second_draft_is_refused_on_the_page(admin: Client, draft: Catalogue) ->
 def test_publish_from_the_page(world: World, admin: Client, draft: Catalogue) -> None:
     r = admin.post(f"/manage/catalogue/{draft.pk}/publish")
     assert r.status_code == 302
-    assert current_catalogue() == draft
+    assert current_catalogue(world.district.pk) == draft
     # A published version is not published "again" through this door.
     assert admin.post(f"/manage/catalogue/{draft.pk}/publish").status_code == 404
 

@@ -43,8 +43,8 @@ def org() -> dict[str, OrgUnit]:
 
 
 @pytest.fixture
-def klass() -> CatalogueClass:
-    catalogue = catalogue_create(version=1, name="综合性事项清单")
+def klass(org: dict[str, OrgUnit]) -> CatalogueClass:
+    catalogue = catalogue_create(district=org["district"], version=1, name="综合性事项清单")
     return catalogue_class_create(catalogue=catalogue, code="ZF", name="综合执法", order=1)
 
 
@@ -73,35 +73,35 @@ def expect_invalid(field: str, **kwargs: Any) -> InvalidInput:
 # --- catalogue versions -------------------------------------------------------------------
 
 
-def test_catalogue_create_validates_version_and_name():
-    catalogue = catalogue_create(version=1, name="  清单  ")
+def test_catalogue_create_validates_version_and_name(org):
+    catalogue = catalogue_create(district=org["district"], version=1, name="  清单  ")
     assert catalogue.name == "清单" and not catalogue.is_current and catalogue.published_at is None
     for version, name, field in [(1, "重复", "version"), (0, "零", "version"), (2, " ", "name")]:
         with pytest.raises(InvalidInput) as info:
-            catalogue_create(version=version, name=name)
+            catalogue_create(district=org["district"], version=version, name=name)
         assert info.value.details["field"] == field
 
 
 def test_publish_makes_one_current_version(org, klass):
-    assert current_catalogue() is None
+    assert current_catalogue(org["district"].pk) is None
     v1 = klass.catalogue
     catalogue_item_create(klass=klass, **item_kwargs())
     catalogue_publish(catalogue=v1, now=NOW)
-    assert current_catalogue() == v1
+    assert current_catalogue(org["district"].pk) == v1
     v1.refresh_from_db()
     assert v1.is_current and v1.published_at == NOW
 
-    v2 = catalogue_create(version=2, name="第二版")
+    v2 = catalogue_create(district=org["district"], version=2, name="第二版")
     k2 = catalogue_class_create(catalogue=v2, code="ZF", name="综合执法")
     catalogue_item_create(klass=k2, **item_kwargs(name="占道经营（修订）"))
     later = NOW.replace(month=9)
     result = catalogue_publish(catalogue=v2, now=later)
     assert result.is_current and result.published_at == later
-    assert current_catalogue() == v2
+    assert current_catalogue(org["district"].pk) == v2
     assert list(Catalogue.objects.filter(is_current=True)) == [v2]
     v1.refresh_from_db()
     assert not v1.is_current and v1.published_at == NOW  # history keeps its date
-    assert [i.name for i in current_items()] == ["占道经营（修订）"]
+    assert [i.name for i in current_items(org["district"].pk)] == ["占道经营（修订）"]
 
     # Publishing again (or rolling back to v1) still leaves exactly one current version.
     catalogue_publish(catalogue=v2, now=later)
@@ -109,16 +109,16 @@ def test_publish_makes_one_current_version(org, klass):
     assert list(Catalogue.objects.filter(is_current=True)) == [v1]
 
 
-def test_publish_refuses_an_empty_catalogue(klass):
+def test_publish_refuses_an_empty_catalogue(org, klass):
     with pytest.raises(InvalidInput) as info:
         catalogue_publish(catalogue=klass.catalogue, now=NOW)
     assert info.value.details["field"] == "catalogue"
-    assert current_catalogue() is None
+    assert current_catalogue(org["district"].pk) is None
 
 
-def test_database_allows_only_one_current():
-    a = catalogue_create(version=1, name="a")
-    b = catalogue_create(version=2, name="b")
+def test_database_allows_only_one_current(org):
+    a = catalogue_create(district=org["district"], version=1, name="a")
+    b = catalogue_create(district=org["district"], version=2, name="b")
     Catalogue.objects.filter(pk=a.pk).update(is_current=True)
     with pytest.raises(IntegrityError), transaction.atomic():
         Catalogue.objects.filter(pk=b.pk).update(is_current=True)
@@ -127,11 +127,11 @@ def test_database_allows_only_one_current():
 # --- classes --------------------------------------------------------------------------------
 
 
-def test_class_codes_are_unique_per_catalogue(klass):
+def test_class_codes_are_unique_per_catalogue(org, klass):
     with pytest.raises(InvalidInput) as info:
         catalogue_class_create(catalogue=klass.catalogue, code="ZF", name="又一个")
     assert info.value.details["field"] == "code"
-    other = catalogue_create(version=2, name="v2")
+    other = catalogue_create(district=org["district"], version=2, name="v2")
     assert catalogue_class_create(catalogue=other, code="ZF", name="综合执法").pk
     with pytest.raises(InvalidInput):
         catalogue_class_create(catalogue=other, code="GL", name="")
@@ -272,7 +272,9 @@ def test_item_code_unique_within_catalogue(org, klass):
     sibling = catalogue_class_create(catalogue=klass.catalogue, code="GL", name="管理服务")
     expect_invalid("code", klass=sibling, **item_kwargs(name="另一个"))
     other = catalogue_class_create(
-        catalogue=catalogue_create(version=2, name="v2"), code="ZF", name="综合执法"
+        catalogue=catalogue_create(district=org["district"], version=2, name="v2"),
+        code="ZF",
+        name="综合执法",
     )
     assert catalogue_item_create(klass=other, **item_kwargs()).pk
 
@@ -297,10 +299,10 @@ def test_current_items_order_and_prefetch(org, klass, django_assert_num_queries)
     )
     catalogue_item_create(klass=klass, **item_kwargs(code="ZF02", name="乱堆乱放", order=2))
     catalogue_item_create(klass=klass, **item_kwargs(code="ZF01", name="占道经营", order=1))
-    assert list(current_items()) == []  # not published yet
+    assert list(current_items(org["district"].pk)) == []  # not published yet
     catalogue_publish(catalogue=catalogue, now=NOW)
     with django_assert_num_queries(2):
-        items = list(current_items())
+        items = list(current_items(org["district"].pk))
         summary = [
             (
                 i.klass.name,

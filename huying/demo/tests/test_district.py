@@ -180,9 +180,9 @@ def _check_accounts(demo: DemoDistrict) -> None:
 
 
 def _check_catalogue(demo: DemoDistrict) -> None:
-    assert current_catalogue() == demo.catalogue
+    assert current_catalogue(demo.district.pk) == demo.catalogue
     assert demo.catalogue.version == 1 and demo.catalogue.published_at is not None
-    items = list(current_items())
+    items = list(current_items(demo.district.pk))
     assert len(items) == len(demo.items) == 36
     assert Counter(i.klass.name for i in items) == {"综合执法": 12, "管理服务": 12, "应急处置": 12}
     levels = Counter(i.default_level for i in items)
@@ -333,6 +333,7 @@ def test_the_demo_catalogue_reads_back_from_its_export_unchanged(full: DemoDistr
     source = full.catalogue
     result = catalogue_import(
         actor=None,
+        district=full.district,
         file=io.BytesIO(catalogue_export(source)),
         now=timezone.now(),
         file_name=export_filename(source),

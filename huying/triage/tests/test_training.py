@@ -79,7 +79,10 @@ def test_too_little_history_trains_nothing_and_the_cold_start_serves(world: Worl
     with pytest.raises(InvalidInput, match="太少"):
         training.train(now=MONDAY_10AM)
     assert not TriageModel.objects.exists()
-    assert suggest("路灯不亮", items=list(current_items())).items[0].item.name == "路灯不亮"
+    assert (
+        suggest("路灯不亮", items=list(current_items(world.district.pk))).items[0].item.name
+        == "路灯不亮"
+    )
 
 
 def test_untriaged_and_refused_reports_teach_nothing(history: World) -> None:
@@ -97,13 +100,13 @@ def test_untriaged_and_refused_reports_teach_nothing(history: World) -> None:
 def test_a_trained_model_becomes_active_and_the_suggestion_follows_it(history: World) -> None:
     world = history
     text = "我们那条路晚上黑黢黢的"
-    before = suggest(text, items=list(current_items()))
+    before = suggest(text, items=list(current_items(world.district.pk)))
     assert not before.items or before.items[0].item != world.items[Level.GENERAL]
     row = training.train(now=MONDAY_10AM)
     assert row.status == ModelStatus.ACTIVE and row.version == 1
     assert row.examples == 24 and row.held_out == 4 and row.items == 2
     forget_active()
-    after = suggest(text, items=list(current_items()))
+    after = suggest(text, items=list(current_items(world.district.pk)))
     assert after.items[0].item == world.items[Level.GENERAL]
     assert after.items[0].confidence > 0.5
     assert after.lead == world.departments["cg"]
@@ -122,7 +125,7 @@ def test_retraining_learns_an_item_that_had_no_cases(history: World) -> None:
     row = training.train(now=MONDAY_10AM + timedelta(days=1))
     assert row.items == 3
     forget_active()
-    result = suggest("楼下的桶又冒尖了", items=list(current_items()))
+    result = suggest("楼下的桶又冒尖了", items=list(current_items(world.district.pk)))
     assert result.items[0].item == world.items[Level.COMPLEX]
 
 
@@ -178,7 +181,7 @@ def test_the_command_trains_lists_and_activates(history: World, capsys: Any) -> 
 def test_the_cold_start_still_ranks_an_item_the_model_never_saw(history: World) -> None:
     world = history
     model = fit(training.labelled_examples())
-    items = list(current_items())
+    items = list(current_items(world.district.pk))
     result = blend("燃气泄漏，楼道里一股煤气味", "", items, model)
     assert result.items[0].item == world.items[Level.MAJOR]
 

@@ -1,7 +1,9 @@
-"""``huying catalogue-export [--version N] FILE``: a catalogue version as XLSX.
+"""``huying catalogue-export [--district CODE] [--version N] FILE``: a catalogue version as
+XLSX.
 
-The current version unless ``--version`` names another (a draft or an old one); the file is
-what ``huying catalogue-import`` and the import on /manage/catalogue/ read back.
+The district's current version unless ``--version`` names another (a draft or an old one);
+the file is what ``huying catalogue-import`` and the import on /manage/catalogue/ read back.
+``--district`` may be left out where the installation has one district.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from huying.catalogue.management.districts import add_district_option, district_named
 from huying.catalogue.models import Catalogue, CatalogueItem
 from huying.catalogue.xlsx import catalogue_export
 
@@ -24,6 +27,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="写入的文件，如 清单.xlsx / the file to write")
+        add_district_option(parser)
         parser.add_argument(
             "--version",
             dest="catalogue_version",
@@ -35,12 +39,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         number = options["catalogue_version"]
+        versions = Catalogue.objects.filter(district=district_named(options["district"]))
         if number is None:
-            catalogue = Catalogue.objects.filter(is_current=True).first()
+            catalogue = versions.filter(is_current=True).first()
             if catalogue is None:
                 raise CommandError("还没有现行清单，请用 --version 指定 / no current version")
         else:
-            catalogue = Catalogue.objects.filter(version=number).first()
+            catalogue = versions.filter(version=number).first()
             if catalogue is None:
                 raise CommandError(f"版本 v{number} 不存在 / no version {number}")
         data = catalogue_export(catalogue)

@@ -1,5 +1,6 @@
-"""``huying catalogue-import FILE [--dry-run] [--name NAME]``: an XLSX catalogue (the
-format of ``huying catalogue-export``) as a new draft version.
+"""``huying catalogue-import FILE [--district CODE] [--dry-run] [--name NAME]``: an XLSX
+catalogue (the format of ``huying catalogue-export``) as a new draft version of the district
+(which may be left out where the installation has one).
 
 All or nothing, like the page: every row is checked, and any problem is printed with its row
 and column and nothing is written (exit status 1). ``--dry-run`` checks and prints what
@@ -15,6 +16,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from huying.catalogue.management.districts import add_district_option, district_named
 from huying.catalogue.xlsx import catalogue_import
 from huying.core.errors import DomainError
 
@@ -24,6 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="XLSX 文件 / the XLSX file")
+        add_district_option(parser)
         parser.add_argument(
             "--dry-run", action="store_true", help="只检查，不写入 / check without writing"
         )
@@ -32,6 +35,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        district = district_named(options["district"])
         path = Path(options["file"])
         try:
             handle = path.open("rb")
@@ -41,6 +45,7 @@ class Command(BaseCommand):
             with handle:
                 result = catalogue_import(
                     actor=None,
+                    district=district,
                     file=handle,
                     now=timezone.now(),
                     dry_run=options["dry_run"],

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from huying.catalogue.management.districts import add_district_option, district_named
 from huying.catalogue.models import CatalogueItem
 from huying.core.errors import DomainError
 from huying.triage.evaluation import FOLDS, Report, evaluate, read_labelled
@@ -25,6 +26,7 @@ class Command(BaseCommand):
             metavar="VERSION",
             help="用哪一版清单（默认现行版）/ catalogue version (default: the current one)",
         )
+        add_district_option(parser)
         parser.add_argument("--folds", type=int, default=FOLDS)
         parser.add_argument(
             "--detail",
@@ -34,8 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="JSON 输出 / print JSON")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        items = CatalogueItem.objects.select_related("lead_department").prefetch_related(
-            "co_departments"
+        district = district_named(options["district"])
+        items = (
+            CatalogueItem.objects.filter(klass__catalogue__district=district)
+            .select_related("lead_department")
+            .prefetch_related("co_departments")
         )
         if options["catalogue"] is not None:
             items = items.filter(klass__catalogue__version=options["catalogue"])
