@@ -58,7 +58,7 @@ from huying.cases.trailorder import (
     read_holding_event_order,
 )
 from huying.catalogue.models import CatalogueItem, Level
-from huying.catalogue.selectors import item_cached
+from huying.catalogue.selectors import current_items_cached, item_cached
 from huying.core.audit import GENESIS, HASH_VERSION, chain_hash, jsonable
 from huying.core.errors import Conflict, InvalidInput, NotFound
 from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
@@ -626,16 +626,9 @@ def store_files(
 def catalogue_item(item_id: int, district_id: int) -> CatalogueItem:
     """An item of the district's current published catalogue: an old version's item would
     bring its old limits, a draft's is not yet in force, and another district's would call
-    that district's departments."""
-    item = (
-        CatalogueItem.objects.select_related("lead_department")
-        .filter(
-            pk=item_id,
-            klass__catalogue__is_current=True,
-            klass__catalogue__district_id=district_id,
-        )
-        .first()
-    )
+    that district's departments. From the remembered current items (no statement; another
+    process sees a new version within HUYING_CATALOGUE_CACHE_SECONDS)."""
+    item = next((i for i in current_items_cached(district_id) if i.pk == item_id), None)
     if item is None:
         raise InvalidInput(_("事项不存在或不在本区现行清单中"), field="item_id")
     return item

@@ -59,7 +59,7 @@ def test_detail_queries_do_not_grow_with_events(world: World) -> None:
 #: docs/performance.md §3 with it.
 LIFECYCLE_STATEMENTS = {
     "intake": 5,
-    "triage": 5,
+    "triage": 4,
     "call": 7,
     "report-in": 4,
     "accept": 4,
