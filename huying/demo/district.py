@@ -775,7 +775,7 @@ def _layout(size: str, rng: random.Random) -> list[_Layout]:
 # --- people -------------------------------------------------------------------------------
 
 
-class _People:
+class People:
     """Creates users and grants; the passwords are set afterwards, all at once."""
 
     def __init__(self, rng: random.Random) -> None:
@@ -948,10 +948,10 @@ def build_district(
         ]
     _station(streets, field_units)
 
-    catalogue, items = _build_catalogue(district, departments, published_at or DEFAULT_PUBLISHED_AT)
+    catalogue, items = build_catalogue(district, departments, published_at or DEFAULT_PUBLISHED_AT)
 
     # People. Memorable accounts first (the ones to log in with), then per-unit staff.
-    people = _People(rng)
+    people = People(rng)
     street1, street2 = streets[0], streets[1]
     community1 = communities_of[street1.pk][0]
     grid1 = grids_of[community1.pk][0]
@@ -1029,7 +1029,7 @@ def build_district(
     )
 
 
-def _build_catalogue(
+def build_catalogue(
     district: OrgUnit, departments: dict[str, OrgUnit], published_at: datetime
 ) -> tuple[Catalogue, list[CatalogueItem]]:
     catalogue = catalogue_create(district=district, version=1, name=CATALOGUE_NAME)

@@ -8,7 +8,7 @@ phone (colloquial, some Sichuan dialect, now and then a pinyin-keyboard homophon
 matter is called); 12345 operators write "市民来电反映：…诉求：…"; grid workers and street
 chiefs jot terse patrol notes; the media, inspections and leaders have styles of their own.
 
-Each catalogue item (``district.CATALOGUE``, coded as ``district._build_catalogue`` codes it)
+Each catalogue item (``district.CATALOGUE``, coded as ``district.build_catalogue`` codes it)
 has a :class:`Bank` of phrase parts; :func:`report_text` composes them with the caller's
 :class:`random.Random`, so a seed still builds the same demo. Where a problem is told
 without the item's name or keywords (:func:`names_item` is false), the shared parts around
@@ -1030,7 +1030,7 @@ TYPOS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 # fmt: on
 
-#: The catalogue items by code, as ``district._build_catalogue`` codes them.
+#: The catalogue items by code, as ``district.build_catalogue`` codes them.
 SPECS: dict[str, ItemSpec] = {
     f"{c_code}{n:02d}": spec
     for c_code, _, specs in CATALOGUE

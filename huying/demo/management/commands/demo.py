@@ -24,6 +24,7 @@ from django.utils import timezone
 from huying.core.errors import InvalidInput
 from huying.core.models import ApiToken, Notification
 from huying.demo.access import build_access
+from huying.demo.city import NEIGHBOUR_NAME, build_city
 from huying.demo.coordination import build_coordination
 from huying.demo.deliberation import build_deliberation
 from huying.demo.district import (
@@ -72,6 +73,13 @@ KEY_USERNAMES = (
     "dept_hb",
     "deptlead_hb",
     "resident1",
+    # The city (a hub supervisor and an administrator reading every district) and the
+    # second district's people, who see only 青城区 (``huying.demo.city``).
+    "city",
+    "cityadmin",
+    "qc_hub",
+    "qc_street",
+    "qc_dept_cg",
 )
 #: Printed under the accounts, after the site's address (``--url``).
 URLS = (
@@ -193,10 +201,6 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  网格信息员 informants {ladder.informants}, 信息员和街长上报 ladder cases {ladder.reports + ladder.fixed}"
             )
-            # The dashboards' rollups, counted once here rather than by the worker's first run.
-            with phase("rollups"):
-                rollup = tally_rebuild()
-            self.stdout.write(f"  统计汇总 dashboard rollups: {rollup.days} days")
             # The triage suggestion learns from the year, as the worker's nightly run would.
             try:
                 with phase("triage model"):
@@ -250,6 +254,18 @@ class Command(BaseCommand):
                 with phase(name):
                     made = build(district)
                 self.stdout.write(f"  {label}: {made}")
+            # Last, once the demo district's own builders have run (they pick its people by
+            # role): the city and a second district beside it.
+            with phase("city"):
+                city = build_city(password=password, now=year_end, rng_seed=options["seed"])
+            self.stdout.write(
+                f"  市与第二个区 the city and {NEIGHBOUR_NAME}: {city.cases} 件 cases, "
+                f"{len(city.accounts)} 个账号 accounts"
+            )
+            # The dashboards' rollups, counted once here (every case made) rather than by the worker's first run.
+            with phase("rollups"):
+                rollup = tally_rebuild()
+            self.stdout.write(f"  统计汇总 dashboard rollups: {rollup.days} days")
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
@@ -280,7 +296,7 @@ class Command(BaseCommand):
             f"分段用时 phases (wall / CPU): {phase}; "
             f"total {total:.1f}/{time.process_time() - cpu_started:.1f} s"
         )
-        self._accounts(district.key_accounts, password=password, api_key=open311_token())
+        self._accounts(_key_accounts(), password=password, api_key=open311_token())
         self._webhook_sink()
 
     def _webhook_sink(self) -> None:
