@@ -119,16 +119,21 @@ class Actor:
         return may_manage(self.role)
 
 
+#: A condition every row meets: the city's reach. Not ``Q()``, which an OR would drop
+#: (``Q(a) | Q()`` is ``Q(a)``: "its own, or everything" would become "its own").
+EVERY_ROW = Q(pk__isnull=False)
+
+
 def under(field: str, prefix: str) -> Q:
     """Rows whose ``field`` (a node path) lies under ``prefix``; "" (the city's reach) is
-    every row, without a filter."""
-    return Q(**{f"{field}__startswith": prefix}) if prefix else Q()
+    every row."""
+    return Q(**{f"{field}__startswith": prefix}) if prefix else EVERY_ROW
 
 
 def in_district(actor: Actor, field: str = "district_id") -> Q:
     """Rows whose district (``field``, a district's id) is the actor's; every row for a role
     at the city node."""
-    return Q() if actor.district_id is None else Q(**{field: actor.district_id})
+    return EVERY_ROW if actor.district_id is None else Q(**{field: actor.district_id})
 
 
 def actor_for(user: User, grant_id: int | None = None) -> Actor:

@@ -98,3 +98,14 @@ def test_a_district_wide_actor_knows_its_district(world: World, neighbour: Neigh
     assert world.actor("city_sup").district_id is None
     assert world.actor("city_sup").reach == ""
     assert world.actor("hub").reach == f"/{world.district.pk}/"
+
+
+def test_the_citys_every_row_survives_an_or(world: World, neighbour: Neighbour) -> None:
+    """``under(…, "")`` is a condition, not an empty ``Q``: or-ed with another, it still
+    means every row."""
+    from django.db.models import Q
+
+    from huying.org.actors import under
+
+    either = Q(pk=neighbour.case.pk) | under("territory_path", "")
+    assert Case.objects.filter(either).count() == Case.objects.count() > 1
