@@ -8,7 +8,8 @@ cannot disagree.
 Reads: the indicator tables read ``huying.evaluation.indicators`` under the acting role's
 scope (a street sees its territory, a department its own work); the rankings are published
 to the whole district (一月一通报) and read ``huying.evaluation.scores`` and the street
-indicators with no actor, linking to the cases only where the acting role sees them all.
+indicators of the acting role's district as a whole, linking to the cases only where the
+acting role sees them all.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from huying.core.i18n import join_list
 from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
 from huying.evaluation import scores
-from huying.evaluation.aggregate import Family, Rows
+from huying.evaluation.aggregate import Family, Reader, Rows
 from huying.evaluation.drilldown import DrillDown, period_label, period_params
 from huying.evaluation.grouping import GroupBy, group_labels
 from huying.evaluation.indicators import Part
@@ -182,7 +183,7 @@ class CompositeRow:
 
 
 @lagging_reads()
-def composite(*, period: Period, by: str, actor: Actor | None) -> list[CompositeRow]:
+def composite(*, period: Period, by: str, actor: Reader) -> list[CompositeRow]:
     """Two queries, as ``indicators.three_rates``, keeping the counts."""
     responses = {r.key: r for r in ind.response(period=period, by=by, actor=actor)}
     outcomes = {r.key: r for r in ind.outcome(period=period, by=by, actor=actor)}
@@ -433,13 +434,18 @@ def within_unit(actor: Actor, unit_id: int) -> OrgUnit:
     community's or a grid's staff only on their own line (their node, above or below it:
     the streets' row of their own street opens its communities); another street's is
     absent, as a case of it is. Roles that read across streets (the hub, departments, the
-    district) open any of the district's."""
+    district) open any of the district's; another district's is absent to all but the
+    city's roles."""
     unit = OrgUnit.objects.filter(pk=unit_id, kind__in=list(WITHIN_GROUP)).defer("boundary").first()
     own = actor.unit.path
-    if unit is None or (
-        not actor.sees_all
-        and actor.unit.kind in _LINE_KINDS
-        and not (unit.path.startswith(own) or own.startswith(unit.path))
+    if (
+        unit is None
+        or not actor.reaches(unit.path)
+        or (
+            not actor.sees_all
+            and actor.unit.kind in _LINE_KINDS
+            and not (unit.path.startswith(own) or own.startswith(unit.path))
+        )
     ):
         raise NotFound(_("街道或社区不存在或不在您的范围内"))
     return unit
@@ -657,7 +663,7 @@ def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
             subtitle,
         )
     ]
-    for street in _streets(actor):
+    for street in _streets(district):
         listed = scores.monthly_unit_scores(
             year=year, month=month, district=district, street=street
         )
@@ -725,8 +731,7 @@ class _Ranked:
     rank: int | None = field(default=None)
 
 
-def _streets(actor: Actor) -> list[OrgUnit]:
-    district = _district(actor)
+def _streets(district: OrgUnit | None) -> list[OrgUnit]:
     if district is None:
         return []
     return list(
@@ -748,12 +753,18 @@ def _street_linked(actor: Actor, street_id: int) -> bool:
 def street_rankings(*, period: Period, actor: Actor) -> tuple[Table, Table]:
     """The streets by 三率综合 score, and by 结案率, over ``period``; a street with fewer
     than HUYING_RANKING_MIN_CASES cases (受理 / 应结案) is listed but not ranked."""
-    streets = _streets(actor)
+    district = _district(actor)
+    streets = _streets(district)
     by = GroupBy.STREET
     spec3 = TABLES["three_rates"]
     spec_c = TABLES["closure"]
-    three = {r.key: r for r in composite(period=period, by=by, actor=None)}
-    closed = {r.key: r for r in ind.closure(period=period, by=by, actor=None)}
+    # The district's figures as a whole (a street's staff see every street's row); a city
+    # role, of no district, has no streets to rank.
+    three: dict[int, CompositeRow] = {}
+    closed: dict[int, ind.ClosureRow] = {}
+    if district is not None:
+        three = {r.key: r for r in composite(period=period, by=by, actor=district)}
+        closed = {r.key: r for r in ind.closure(period=period, by=by, actor=district)}
     empty3 = CompositeRow(0, None, None)
     empty_c = ind.ClosureRow(key=0, closed=0, on_time_closed=0, overdue_open=0, due=0)
 
