@@ -25,13 +25,12 @@ from huying.core.i18n import join_list
 from huying.org.models import OrgUnit
 
 
-def _department_choices() -> list[tuple[str, str]]:
-    rows = (
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
-        .order_by("code")
-        .values_list("pk", "name")
-    )
-    return [(str(pk), name) for pk, name in rows]
+def _department_choices(case: Any = None) -> list[tuple[str, str]]:
+    """The active departments; for a case, its district's (none other may take it)."""
+    rows = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
+    if case is not None:
+        rows = rows.filter(path__startswith=f"/{case.district_id}/")
+    return [(str(pk), name) for pk, name in rows.order_by("code").values_list("pk", "name")]
 
 
 def _street_choices() -> list[tuple[str, str]]:
@@ -398,6 +397,8 @@ class CallForm(ActionForm):
         self.fields["department_id"].choices = [("", _("按事项的主办部门")), *_department_choices()]  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
+        lead = self.fields["department_id"]
+        lead.choices = [("", _("按事项的主办部门")), *_department_choices(case)]  # type: ignore[attr-defined]
         _name_the_lead(self, "department_id", self.defaults_item(case))
 
 
@@ -422,6 +423,9 @@ class DispatchForm(ActionForm):
         self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
+        departments = _department_choices(case)
+        self.fields["lead_department_id"].choices = [("", _("按事项的主办部门")), *departments]  # type: ignore[attr-defined]
+        self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
         item = self.defaults_item(case)
         _name_the_lead(self, "lead_department_id", item)
         _co_handlers_by_default(self, "co_department_ids", item)
@@ -438,6 +442,7 @@ class CoHandlersForm(ActionForm):
         self.fields["department_ids"].choices = _department_choices()  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
+        self.fields["department_ids"].choices = _department_choices(case)  # type: ignore[attr-defined]
         # The item's co-handlers not yet on the case (a department may hold one live
         # assignment per case).
         on_case = {a.department_id for a in case.assignments.all()}
