@@ -65,7 +65,8 @@ def map_config_base() -> dict[str, Any]:
 
 
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
-    form = CaseFilterForm(request.GET)  # an empty query is a valid, unfiltered one
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    form = CaseFilterForm(request.GET, actor=actor)  # an empty query is a valid, unfiltered one
     form.is_valid()
     return form
 

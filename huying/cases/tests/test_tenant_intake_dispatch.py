@@ -115,3 +115,16 @@ def test_a_case_is_not_located_in_another_districts_grid(
     assert _written() == before
     again = Case.objects.get(pk=case.pk)
     assert (again.version, again.grid_id, again.territory_path) == (1, None, world.district.path)
+
+
+def test_the_case_lists_filters_name_only_the_districts_units(
+    world: World, neighbour: Neighbour
+) -> None:
+    hub = world.client("hub")
+    html = hub.get("/cases/").content.decode()
+    assert world.streets[1].name in html and world.departments["sw"].name in html
+    assert neighbour.street.name not in html and neighbour.department.name not in html
+    # Another district's street is no filter of this list: refused, not an empty list.
+    assert hub.get("/cases/", {"street": neighbour.street.pk}).status_code == 400
+    city = world.client("city_sup").get("/cases/").content.decode()
+    assert neighbour.street.name in city and world.streets[1].name in city
