@@ -26,7 +26,7 @@ from huying.evaluation.rules import (
     NOT_RESPONDING,
     RATEABLE_CASE_STATES,
     RATER_ROLES,
-    RULING_ROLES,
+    may_rule,
 )
 from huying.org.actors import Actor, under
 from huying.org.models import DataScope, OrgUnit
@@ -107,7 +107,7 @@ def appeals(actor: Actor) -> bool:
 
 
 def rules_on_appeals(actor: Actor) -> bool:
-    return actor.role in RULING_ROLES
+    return may_rule(actor.role, actor.district_id)
 
 
 def enters_surveys(actor: Actor) -> bool:
