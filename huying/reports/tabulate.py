@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.urls import reverse
@@ -580,6 +580,26 @@ def _district(actor: Actor) -> OrgUnit | None:
     return district_of(actor.unit)
 
 
+T = TypeVar("T")
+
+
+def _per_district(actor: Actor, read: Callable[[OrgUnit], list[T]]) -> list[tuple[str, T]]:
+    """A ranking is a district's: the actor's district's, or for a city role every
+    district's, each ranked on its own and its rows led by the district's name."""
+    own = _district(actor)
+    districts = (
+        [own]
+        if own is not None
+        else list(OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).defer("boundary"))
+    )
+    lead = len(districts) > 1
+    return [
+        (f"{d.name} · " if lead else "", s)
+        for d in sorted(districts, key=lambda d: d.code)
+        for s in read(d)
+    ]
+
+
 RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 
 
@@ -587,7 +607,9 @@ RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
     """一月一考评: every department's score of the month (its field units' ratings rolled up),
     ranked under the guard."""
-    listed = scores.monthly_department_scores(year=year, month=month, district=_district(actor))
+    listed = _per_district(
+        actor, lambda d: scores.monthly_department_scores(year=year, month=month, district=d)
+    )
     columns = (
         RANK_COLUMN,
         Column("cases", gettext_lazy("评议件数"), COUNT, sortable=False),
@@ -595,7 +617,7 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
     )
     rows = [
         Row(
-            s.name,
+            lead + s.name,
             (
                 _rank_cell(s.rank, UNRANKED),
                 Cell(
@@ -606,7 +628,7 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
                 Cell(s.score, show(SCORE, s.score)),
             ),
         )
-        for s in listed
+        for lead, s in listed
     ]
     return Table(
         title=_("部门月度考评（一月一考评）"),
@@ -656,9 +678,12 @@ def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
     month, then, street by street, the units that street rated (where they were stationed)."""
     district = _district(actor)
     subtitle = period_label(Period.month(year, month))
+    ranked = _per_district(
+        actor, lambda d: scores.monthly_unit_scores(year=year, month=month, district=d)
+    )
     tables = [
         _unit_table(
-            scores.monthly_unit_scores(year=year, month=month, district=district),
+            [replace(s, name=lead + s.name) for lead, s in ranked],
             _("派驻机构月度考评"),
             subtitle,
         )
@@ -677,7 +702,7 @@ def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
 def annual_ranking(*, year: int, actor: Actor) -> Table:
     """The year's score: process evaluation, the streets' reviews, the survey, the annual
     evaluation and the final score."""
-    listed = scores.annual_scores(year=year, district=_district(actor))
+    listed = _per_district(actor, lambda d: scores.annual_scores(year=year, district=d))
     columns = (
         RANK_COLUMN,
         Column("process", gettext_lazy("过程评价"), SCORE, sortable=False),
@@ -690,7 +715,7 @@ def annual_ranking(*, year: int, actor: Actor) -> Table:
         Column("score", gettext_lazy("年度得分"), SCORE, sortable=False),
     )
     rows = []
-    for s in listed:
+    for lead, s in listed:
         few = s.cases < settings.HUYING_RANKING_MIN_CASES
         cells = [_rank_cell(s.rank, UNRANKED if few else NO_ANNUAL)]
         for c in columns[1:]:
@@ -699,7 +724,7 @@ def annual_ranking(*, year: int, actor: Actor) -> Table:
             if c.code == "cases":
                 url = _department_cases_url(actor, s.department_id, s.cases)
             cells.append(Cell(value, show(c.kind, value), url))
-        rows.append(Row(s.name, tuple(cells)))
+        rows.append(Row(lead + s.name, tuple(cells)))
     return Table(
         title=_("部门年度考评"),
         subtitle=_("%(year)d年") % {"year": year},

@@ -21,7 +21,7 @@ from huying.reports import dashboard_data as data
 from huying.reports.circular import services as circulars
 from huying.reports.coverage import as_table, coverage
 from huying.reports.models import Circular
-from huying.reports.tabulate import within_unit
+from huying.reports.tabulate import annual_ranking, monthly_ranking, unit_rankings, within_unit
 from huying.reports.tally import tally_rebuild
 
 MARCH = Period.month(2026, 3)
@@ -128,3 +128,19 @@ def test_grid_coverage_is_of_the_readers_own_district(world: World, neighbour: N
     city = world.actor("city_sup")
     street = coverage(city, unit_id=neighbour.street.pk, year=2026, month=3)
     assert (street.unit, street.trail) == (neighbour.street, [neighbour.district, neighbour.street])
+
+
+def test_rankings_rank_each_district_on_its_own(world: World, neighbour: Neighbour) -> None:
+    ours = {world.departments[k].name for k in ("cg", "sw", "hb", "jt")}
+    hub = monthly_ranking(year=2026, month=3, actor=world.actor("hub"))
+    assert {r.label for r in hub.rows} == ours
+    assert {r.label for r in annual_ranking(year=2026, actor=world.actor("hub_q")).rows} == {
+        neighbour.department.name
+    }
+    # The city reads every district's ranking, each district's departments led by its name.
+    every = {f"锦城区 · {name}" for name in ours} | {f"青城区 · {neighbour.department.name}"}
+    city = world.actor("city_sup")
+    assert {r.label for r in monthly_ranking(year=2026, month=3, actor=city).rows} == every
+    assert {r.label for r in annual_ranking(year=2026, actor=city).rows} == every
+    [units] = unit_rankings(year=2026, month=3, actor=city)
+    assert [r.label for r in units.rows] == ["锦城区 · 城管执法一中队（城管局）"]
