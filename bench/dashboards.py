@@ -47,6 +47,7 @@ from huying.evaluation.grouping import GroupBy  # noqa: E402
 from huying.evaluation.models import Rating  # noqa: E402
 from huying.evaluation.periods import Period  # noqa: E402
 from huying.org.actors import Actor, actor_for  # noqa: E402
+from huying.org.models import OrgUnit  # noqa: E402
 from huying.reports import dashboard_data as data  # noqa: E402
 from huying.reports.models import DepartmentTally, Tally  # noqa: E402
 from huying.reports.tally import day_of  # noqa: E402
@@ -100,6 +101,9 @@ def calls(actors: dict[str, Actor], now: Any) -> list[tuple[str, str, str, Calla
         )
     period = Period.month(last_month.year, last_month.month)
     label = f"{last_month:%Y-%m}"
+    # The circular reads its district's figures as a whole.
+    district = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("pk").first()
+    assert district is not None
     for family in ("closure", "handling", "outcome"):
         fn = getattr(indicators, family)
         out.append(
@@ -107,7 +111,7 @@ def calls(actors: dict[str, Actor], now: Any) -> list[tuple[str, str, str, Calla
                 f"indicators.{family} by street",
                 "circular",
                 label,
-                lambda f=fn: f(period=period, by=GroupBy.STREET),
+                lambda f=fn: f(period=period, by=GroupBy.STREET, actor=district),
             )
         )
     return out

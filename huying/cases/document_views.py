@@ -41,7 +41,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
     """The list's rows, filtered by the same query string. Up to ``xlsx.SYNC_LIMIT`` rows
     come back at once; more are a background job (POST starts it; GET asks first)."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = CaseFilterForm(request.GET, district_id=actor.district_id)
+    form = CaseFilterForm(request.GET, actor=actor)
     if not form.is_valid():
         raise InvalidInput(_("筛选条件有误，请回到事件列表修改后再导出"))
     now = timezone.now()

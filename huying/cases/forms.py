@@ -22,25 +22,23 @@ from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
 from huying.core.i18n import join_list
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 
 
-def _department_choices() -> list[tuple[str, str]]:
-    rows = (
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
-        .order_by("code")
-        .values_list("pk", "name")
-    )
-    return [(str(pk), name) for pk, name in rows]
+def _units(kind: str, within: str) -> list[tuple[str, str]]:
+    """The active units of a kind under a path prefix ("": every district's)."""
+    rows = OrgUnit.objects.filter(under("path", within), kind=kind, is_active=True)
+    return [(str(pk), name) for pk, name in rows.order_by("code").values_list("pk", "name")]
 
 
-def _street_choices() -> list[tuple[str, str]]:
-    rows = (
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.STREET, is_active=True)
-        .order_by("code")
-        .values_list("pk", "name")
-    )
-    return [(str(pk), name) for pk, name in rows]
+def _department_choices(within: str = "") -> list[tuple[str, str]]:
+    return _units(OrgUnit.Kind.DEPARTMENT, within)
+
+
+def _case_departments(case: Any) -> list[tuple[str, str]]:
+    """The departments that may take a case: its district's."""
+    return _department_choices(f"/{case.district_id}/")
 
 
 def _item_choices(district_id: int | None) -> list[tuple[str, str]]:
@@ -85,15 +83,17 @@ class CaseFilterForm(forms.Form):
         label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
-    def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
-        """``district_id``: the reader's (None: a city role's, every district's items)."""
+    def __init__(self, *args: Any, actor: Actor, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A drill-down from an indicator table (its own parameters, not fields): garbage is
         # an InvalidInput, a 422 page, before anything is listed.
         self.drill = case_restriction(self.data) if self.is_bound else None
-        self.fields["item"].choices = BLANK + _item_choices(district_id)  # type: ignore[attr-defined]
-        self.fields["street"].choices = BLANK + _street_choices()  # type: ignore[attr-defined]
-        self.fields["department"].choices = BLANK + _department_choices()  # type: ignore[attr-defined]
+        self.fields["item"].choices = BLANK + _item_choices(actor.district_id)  # type: ignore[attr-defined]
+        # The reader's district's streets and departments (a city role's: every district's).
+        streets = _units(OrgUnit.Kind.STREET, actor.reach)
+        self.fields["street"].choices = BLANK + streets  # type: ignore[attr-defined]
+        departments = _department_choices(actor.reach)
+        self.fields["department"].choices = BLANK + departments  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -405,6 +405,8 @@ class CallForm(ActionForm):
         self.fields["department_id"].choices = [("", _("按事项的主办部门")), *_department_choices()]  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
+        lead = self.fields["department_id"]
+        lead.choices = [("", _("按事项的主办部门")), *_case_departments(case)]  # type: ignore[attr-defined]
         _name_the_lead(self, "department_id", self.defaults_item(case))
 
 
@@ -429,6 +431,9 @@ class DispatchForm(ActionForm):
         self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
+        departments = _case_departments(case)
+        self.fields["lead_department_id"].choices = [("", _("按事项的主办部门")), *departments]  # type: ignore[attr-defined]
+        self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
         item = self.defaults_item(case)
         _name_the_lead(self, "lead_department_id", item)
         _co_handlers_by_default(self, "co_department_ids", item)
@@ -445,6 +450,7 @@ class CoHandlersForm(ActionForm):
         self.fields["department_ids"].choices = _department_choices()  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
+        self.fields["department_ids"].choices = _case_departments(case)  # type: ignore[attr-defined]
         # The item's co-handlers not yet on the case (a department may hold one live
         # assignment per case).
         on_case = {a.department_id for a in case.assignments.all()}

@@ -66,8 +66,7 @@ def map_config_base() -> dict[str, Any]:
 
 def _filter_form(request: HttpRequest) -> CaseFilterForm:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    # An empty query is a valid, unfiltered one.
-    form = CaseFilterForm(request.GET, district_id=actor.district_id)
+    form = CaseFilterForm(request.GET, actor=actor)  # an empty query is a valid, unfiltered one
     form.is_valid()
     return form
 

@@ -107,7 +107,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
 @staff_view
 def case_list(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = CaseFilterForm(request.GET or None, district_id=actor.district_id)
+    form = CaseFilterForm(request.GET or None, actor=actor)
     rows: list[Case] = []
     next_cursor = None
     status = 200
@@ -115,7 +115,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         status = 400
     else:
         if not form.is_bound:
-            form = CaseFilterForm({}, district_id=actor.district_id)
+            form = CaseFilterForm({}, actor=actor)
             form.is_valid()
         qs = selectors.with_running_clock(
             selectors.case_list(actor, form.filters(), now=timezone.now())

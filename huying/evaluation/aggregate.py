@@ -1,5 +1,5 @@
 """How an indicator family is counted: one GROUP BY over the family's rows (cases,
-assignments or trail events) in the actor's scope, one COUNT per measure; and, for one
+assignments or trail events) in a reader's scope, one COUNT per measure; and, for one
 group, the cases behind a measure (drill-down) by the very same condition.
 
 ``indicators`` says *what* is counted (the measures and formulas); this module only says
@@ -31,7 +31,8 @@ from huying.evaluation.grouping import (
 )
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
-from huying.org.actors import Actor, in_district
+from huying.org.actors import Actor, in_district, under
+from huying.org.models import OrgUnit
 
 
 class Rows(Enum):
@@ -53,23 +54,30 @@ class Family:
     groups: frozenset[str]  # the GroupBy values it can be broken down by
 
 
-# Every count starts from the actor's scope (None: the system, e.g. the monthly circular).
+#: Whose rows a count reads: the acting role's scope, or one district's whole (an
+#: ``OrgUnit`` of kind district: the system's reads, e.g. the monthly circular). Never the
+#: whole installation by default: only a city role's scope spans districts.
+Reader = Actor | OrgUnit
 
 
-def _cases(actor: Actor | None) -> QuerySet[Case]:
-    return Case.objects.all() if actor is None else cases_visible_to(actor)
+def _cases(reader: Reader) -> QuerySet[Case]:
+    if isinstance(reader, OrgUnit):
+        return Case.objects.filter(district_id=reader.pk)
+    return cases_visible_to(reader)
 
 
-def _assignments(actor: Actor | None) -> QuerySet[Assignment]:
-    return Assignment.objects.all() if actor is None else assignments_actionable_by(actor)
+def _assignments(reader: Reader) -> QuerySet[Assignment]:
+    if isinstance(reader, OrgUnit):
+        return Assignment.objects.filter(under("department_path", reader.path))
+    return assignments_actionable_by(reader)
 
 
-def _events(actor: Actor | None) -> QuerySet[CaseEvent]:
-    if actor is None:
-        return CaseEvent.objects.all()
-    if actor.sees_all:
-        return CaseEvent.objects.filter(in_district(actor, "case__district_id"))
-    return CaseEvent.objects.filter(case__in=cases_visible_to(actor))
+def _events(reader: Reader) -> QuerySet[CaseEvent]:
+    if isinstance(reader, OrgUnit):
+        return CaseEvent.objects.filter(case__district_id=reader.pk)
+    if reader.sees_all:
+        return CaseEvent.objects.filter(in_district(reader, "case__district_id"))
+    return CaseEvent.objects.filter(case__in=cases_visible_to(reader))
 
 
 def _check_group(family: Family, by: str) -> None:
@@ -79,10 +87,8 @@ def _check_group(family: Family, by: str) -> None:
         )
 
 
-def counts(
-    family: Family, *, period: Period, by: str, actor: Actor | None = None
-) -> dict[Any, dict[str, int]]:
-    """Every measure of a family for every group, in one GROUP BY query."""
+def counts(family: Family, *, period: Period, by: str, actor: Reader) -> dict[Any, dict[str, int]]:
+    """Every measure of a family for every group of the reader's rows, in one GROUP BY."""
     _check_group(family, by)
     distinct = False
     if family.rows is Rows.CASES and by == GroupBy.DEPARTMENT:
@@ -118,9 +124,9 @@ def measure_cases(
     period: Period,
     by: str,
     key: Any,
-    actor: Actor | None = None,
+    actor: Reader,
 ) -> QuerySet[Case]:
-    """The cases in the actor's scope behind one measure of one group."""
+    """The cases in the reader's scope behind one measure of one group."""
     _check_group(family, by)
     condition = family.measures(period, "")[measure]
     cases = _cases(actor)

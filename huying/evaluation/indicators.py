@@ -44,11 +44,10 @@ from django.utils.translation import gettext_lazy
 
 from huying.cases.models import Case, CaseEvent, CaseState, Route, Satisfaction, Tier
 from huying.core.errors import InvalidInput
-from huying.evaluation.aggregate import Family, Rows, counts, measure_cases
+from huying.evaluation.aggregate import Family, Reader, Rows, counts, measure_cases
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
-from huying.org.actors import Actor
 
 S = CaseState
 CLOSED = (S.CLOSED, S.ARCHIVED)
@@ -518,37 +517,37 @@ def three_rates_weights() -> tuple[Decimal, Decimal, Decimal]:
 # --- the public functions ------------------------------------------------------------------------
 
 
-def closure(*, period: Period, by: str, actor: Actor | None = None) -> list[ClosureRow]:
+def closure(*, period: Period, by: str, actor: Reader) -> list[ClosureRow]:
     """结案率, 按期结案率."""
     table = counts(CLOSURE, period=period, by=by, actor=actor)
     return _sorted({k: ClosureRow(key=k, **c) for k, c in table.items()})
 
 
-def handling(*, period: Period, by: str, actor: Actor | None = None) -> list[HandlingRow]:
+def handling(*, period: Period, by: str, actor: Reader) -> list[HandlingRow]:
     """处置率, 按期处置率, 超期未处置率, 返工率, 延期率."""
     table = counts(HANDLING, period=period, by=by, actor=actor)
     return _sorted({k: HandlingRow(key=k, **c) for k, c in table.items()})
 
 
-def response(*, period: Period, by: str, actor: Actor | None = None) -> list[ResponseRow]:
+def response(*, period: Period, by: str, actor: Reader) -> list[ResponseRow]:
     """响应率, 报到及时率."""
     table = counts(RESPONSE, period=period, by=by, actor=actor)
     return _sorted({k: ResponseRow(key=k, **c) for k, c in table.items()})
 
 
-def tiers(*, period: Period, by: str, actor: Actor | None = None) -> list[TierRow]:
+def tiers(*, period: Period, by: str, actor: Reader) -> list[TierRow]:
     """小事不出网格、大事不出社区、重大事情不出街道: the share closed at each tier."""
     table = counts(TIERS, period=period, by=by, actor=actor)
     return _sorted({k: TierRow(key=k, **c) for k, c in table.items()})
 
 
-def outcome(*, period: Period, by: str, actor: Actor | None = None) -> list[OutcomeRow]:
+def outcome(*, period: Period, by: str, actor: Reader) -> list[OutcomeRow]:
     """满意率, 解决率."""
     table = counts(OUTCOME, period=period, by=by, actor=actor)
     return _sorted({k: OutcomeRow(key=k, **c) for k, c in table.items()})
 
 
-def calls(*, period: Period, by: str, actor: Actor | None = None) -> list[CallRow]:
+def calls(*, period: Period, by: str, actor: Reader) -> list[CallRow]:
     """呼叫准确度, 吹哨率 (two queries: the calls, and the cases they are per 1,000 of)."""
     table = counts(CALLS, period=period, by=by, actor=actor)
     cases = counts(OUTCOME, period=period, by=by, actor=actor)
@@ -562,25 +561,25 @@ def calls(*, period: Period, by: str, actor: Actor | None = None) -> list[CallRo
     )
 
 
-def reports(*, period: Period, by: str, actor: Actor | None = None) -> list[ReportRow]:
+def reports(*, period: Period, by: str, actor: Reader) -> list[ReportRow]:
     """上报数, 有效上报率 (by grid or grid worker, among others)."""
     table = counts(REPORTS, period=period, by=by, actor=actor)
     return _sorted({k: ReportRow(key=k, **c) for k, c in table.items()})
 
 
-def verification(*, period: Period, by: str, actor: Actor | None = None) -> list[VerificationRow]:
+def verification(*, period: Period, by: str, actor: Reader) -> list[VerificationRow]:
     """按时核查率."""
     table = counts(VERIFICATION, period=period, by=by, actor=actor)
     return _sorted({k: VerificationRow(key=k, **c) for k, c in table.items()})
 
 
-def suggestions(*, period: Period, by: str, actor: Actor | None = None) -> list[SuggestionRow]:
+def suggestions(*, period: Period, by: str, actor: Reader) -> list[SuggestionRow]:
     """建议采纳率 at the first place and in the first three."""
     table = counts(SUGGESTIONS, period=period, by=by, actor=actor)
     return _sorted({k: SuggestionRow(key=k, **c) for k, c in table.items()})
 
 
-def three_rates(*, period: Period, by: str, actor: Actor | None = None) -> list[ThreeRatesRow]:
+def three_rates(*, period: Period, by: str, actor: Reader) -> list[ThreeRatesRow]:
     """三率: 响应率, 解决率, 满意率 and their weighted score (two queries)."""
     responses = {r.key: r for r in response(period=period, by=by, actor=actor)}
     outcomes = {r.key: r for r in outcome(period=period, by=by, actor=actor)}
@@ -715,7 +714,7 @@ def cases_behind(
     period: Period,
     by: str,
     key: Any,
-    actor: Actor | None = None,
+    actor: Reader,
 ) -> QuerySet[Case]:
     """The cases behind one group's numerator or denominator: the very condition that
     counted them. For a case family the list has as many cases as the count; for the

@@ -37,6 +37,13 @@ RATER_ROLES = STREET_ROLES
 APPEAL_ROLES = DEPARTMENT_ROLES
 RULING_ROLES = HUB_ROLES
 
+
+def may_rule(role: str, district_id: int | None) -> bool:
+    """A district's hub rules on its appeals; the city's supervisor (of no district) reads
+    them and rules on none."""
+    return role in RULING_ROLES and district_id is not None
+
+
 #: Verification passed: 待回访, 已结案, 已备案.
 RATEABLE_CASE_STATES = frozenset({CaseState.FOLLOW_UP, CaseState.CLOSED, CaseState.ARCHIVED})
 
@@ -116,7 +123,13 @@ CORRECT, APPEAL, RULE = "correct", "appeal", "rule"
 
 
 def rating_offers(
-    *, role: str, unit_id: int, street_id: int, revision: int, appeal_state: str | None
+    *,
+    role: str,
+    unit_id: int,
+    district_id: int | None,
+    street_id: int,
+    revision: int,
+    appeal_state: str | None,
 ) -> frozenset[str]:
     """The actions the rules offer on a rating the person can see (``ratings_visible_to``:
     a department sees only the ratings it received). ``appeal_state`` is None without an
@@ -126,6 +139,6 @@ def rating_offers(
         offers.add(CORRECT)
     if role in APPEAL_ROLES and appeal_state is None:
         offers.add(APPEAL)
-    if role in RULING_ROLES and appeal_state == AppealState.PENDING:
+    if may_rule(role, district_id) and appeal_state == AppealState.PENDING:
         offers.add(RULE)
     return frozenset(offers)

@@ -26,7 +26,7 @@ from huying.evaluation.rules import (
     NOT_RESPONDING,
     RATEABLE_CASE_STATES,
     RATER_ROLES,
-    RULING_ROLES,
+    may_rule,
 )
 from huying.org.actors import Actor, under
 from huying.org.models import DataScope, OrgUnit
@@ -107,7 +107,7 @@ def appeals(actor: Actor) -> bool:
 
 
 def rules_on_appeals(actor: Actor) -> bool:
-    return actor.role in RULING_ROLES
+    return may_rule(actor.role, actor.district_id)
 
 
 def enters_surveys(actor: Actor) -> bool:
@@ -252,15 +252,25 @@ def annual_reviews_of(actor: Actor, year: int) -> dict[int, AnnualReview]:
     return {r.department_id: r for r in rows}
 
 
+def _surveyed(actor: Actor) -> QuerySet[SurveyResponse]:
+    """The survey scores of the actor's district's departments (a city role: every one)."""
+    return SurveyResponse.objects.filter(under("department__path", actor.reach))
+
+
 def survey_batches(actor: Actor) -> QuerySet[SurveyBatch]:
-    """The survey batches (imports and forms typed in), newest first: the hub's."""
+    """The survey batches (imports and forms typed in) of the hub's district, newest first."""
     if not enters_surveys(actor):
         return SurveyBatch.objects.none()
-    return SurveyBatch.objects.select_related("entered_by").order_by("-entered_at", "-pk")
+    ours = _surveyed(actor).filter(batch=OuterRef("pk"))
+    return (
+        SurveyBatch.objects.filter(Exists(ours))
+        .select_related("entered_by")
+        .order_by("-entered_at", "-pk")
+    )
 
 
 def survey_form_count(actor: Actor, year: int) -> int:
     """How many survey forms of a year are in (a form scores several departments)."""
     if not enters_surveys(actor):
         return 0
-    return SurveyResponse.objects.filter(year=year).values("form_no").distinct().count()
+    return _surveyed(actor).filter(year=year).values("form_no").distinct().count()

@@ -278,6 +278,7 @@ def _offers(actor: Actor, rating: Rating) -> frozenset[str]:
     return rules.rating_offers(
         role=actor.role,
         unit_id=actor.unit.pk,
+        district_id=actor.district_id,
         street_id=rating.street_id,
         revision=rating.revision,
         appeal_state=appeal.state if appeal else None,

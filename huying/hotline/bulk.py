@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import NOT_PROVIDED, ForeignKey
+from django.db.models import NOT_PROVIDED, F, ForeignKey
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -188,6 +188,13 @@ def _duplicate(row: PlannedRow, first_line: int, header: Mapping[str, str]) -> P
     return row
 
 
+def _elsewhere(row: PlannedRow, header: Mapping[str, str]) -> PlannedRow:
+    """Another district's ticket (as ``importing`` refuses it): theirs to update."""
+    row.errors.append((header["number"], _("该工单属于其他区，不能导入")))
+    row.action = ERROR
+    return row
+
+
 # --- the cases, built once for either path ----------------------------------------------------
 
 
@@ -288,26 +295,31 @@ def _batched_import(
             seen[row.number] = row.line
             good.append(row)
             if len(good) == BATCH:
-                _write_batch(good, intake, result)
+                _write_batch(good, intake, header, result)
                 good = []
     if good:
-        _write_batch(good, intake, result)
+        _write_batch(good, intake, header, result)
 
 
-def _write_batch(rows: list[PlannedRow], intake: _Intake, result: BulkResult) -> None:
+def _write_batch(
+    rows: list[PlannedRow], intake: _Intake, header: Mapping[str, str], result: BulkResult
+) -> None:
     now = intake.now
+    district_id = intake.chain[OrgUnit.Kind.DISTRICT].pk
     with transaction.atomic():
         known = {
             t.number: t
-            for t in HotlineTicket.objects.select_for_update().filter(
-                number__in=[r.number for r in rows]
-            )
+            for t in HotlineTicket.objects.select_for_update()
+            .filter(number__in=[r.number for r in rows])
+            .annotate(district_id=F("case__district_id"))
         }
         changed, new = [], []
         for row in rows:
             ticket = known.get(row.number)
             if ticket is None:
                 new.append(row)
+            elif ticket.district_id != district_id:
+                result.bad.append(_elsewhere(row, header))
             elif ticket.raw == row.raw:
                 result.unchanged += 1
             else:
@@ -401,7 +413,7 @@ def _copy_import(
             district = intake.chain[OrgUnit.Kind.DISTRICT]
             numbers = allocate_case_numbers(district, intake.now, expected) if expected else None
             with transaction.atomic():
-                _write(cursor, intake, result, numbers, expected)
+                _write(cursor, intake, header, result, numbers, expected)
                 if dry_run:
                     transaction.set_rollback(True)
         finally:
@@ -462,9 +474,32 @@ def _refuse_duplicates(cursor: Any, header: Mapping[str, str], result: BulkResul
         result.bad.append(_duplicate(row, first, header))
 
 
+def _refuse_elsewhere(
+    cursor: Any, intake: _Intake, header: Mapping[str, str], result: BulkResult
+) -> None:
+    """A number another district's ticket has: refused, as ``importing`` refuses it, and
+    its lines dropped from the staging table (the later ones were refused as duplicates)."""
+    elsewhere = (
+        f"FROM {HotlineTicket._meta.db_table} t JOIN {Case._meta.db_table} c ON c.id = t.case_id"
+        " WHERE t.number = r.number AND c.district_id <> %s"
+    )
+    district = [intake.chain[OrgUnit.Kind.DISTRICT].pk]
+    cursor.execute(
+        f"SELECT r.line, r.raw FROM {_ROWS} r WHERE {_FIRST} AND EXISTS (SELECT 1 {elsewhere})"
+        " ORDER BY r.line",
+        district,
+    )
+    for line, raw in cursor.fetchall():
+        raw = json.loads(raw) if isinstance(raw, str) else raw
+        row = PlannedRow(line=line, action=ERROR, number=raw.get(header["number"], ""), raw=raw)
+        result.bad.append(_elsewhere(row, header))
+    cursor.execute(f"DELETE FROM {_ROWS} r WHERE EXISTS (SELECT 1 {elsewhere})", district)
+
+
 def _write(
     cursor: Any,
     intake: _Intake,
+    header: Mapping[str, str],
     result: BulkResult,
     numbers: Iterator[str] | None,
     expected: int,
@@ -475,6 +510,7 @@ def _write(
     # The joins of a million staged rows hash in memory rather than in batches on disk.
     cursor.execute("SET LOCAL work_mem = '256MB'")
     cursor.execute(f"LOCK TABLE {tickets} IN SHARE ROW EXCLUSIVE MODE")
+    _refuse_elsewhere(cursor, intake, header, result)
     cursor.execute(f"SELECT count(*) FROM {_ROWS} r JOIN {tickets} t USING (number) WHERE {_FIRST}")
     known = cursor.fetchone()[0]
     cursor.execute(

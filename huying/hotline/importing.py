@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from huying.cases.models import Source
+from huying.cases.models import Case, Source
 from huying.cases.services.intake import case_submit, title_from
 from huying.core import importplan
 from huying.core.errors import DomainError, InvalidInput
@@ -325,6 +325,9 @@ def _import_row(
 ) -> str:
     ticket = HotlineTicket.objects.select_for_update().filter(number=row.number).first()
     v = row.values
+    if ticket is not None and actor.district_id not in (None, _district_of(ticket)):
+        # Another district's ticket (12345 sent it there): theirs to update, not ours.
+        raise InvalidInput(_("该工单属于其他区，不能导入"), field="number")
     if ticket is not None:  # planned as new but imported meanwhile: an update all the same
         if ticket.raw == row.raw:
             return UNCHANGED
@@ -362,6 +365,10 @@ def _import_row(
         )
     )
     return CREATE
+
+
+def _district_of(ticket: HotlineTicket) -> int:
+    return Case.objects.filter(pk=ticket.case_id).values_list("district_id", flat=True).get()
 
 
 def save_ticket(ticket: HotlineTicket) -> None:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -27,7 +28,7 @@ from huying.core.errors import DomainError, InvalidInput, NotFound, PermissionDe
 from huying.core.i18n import site_text
 from huying.hotline import importing
 from huying.hotline.models import HotlineImport, HotlineSource, HotlineTicket, ImportState
-from huying.org.actors import Actor, actor_for
+from huying.org.actors import Actor, actor_for, under
 from huying.org.roles import HUB_ROLES
 
 logger = logging.getLogger("huying.hotline")
@@ -174,11 +175,20 @@ def check_upload(*, file_name: str, size: int) -> None:
         )
 
 
+def imports_visible_to(actor: Actor) -> QuerySet[HotlineImport]:
+    """The imports of the actor's district, whoever in its hub made them (the district's
+    tickets are the hub's); a city role's, every district's."""
+    return HotlineImport.objects.filter(under("grant__unit__path", actor.reach))
+
+
 def import_get(actor: Actor, import_id: int) -> HotlineImport:
-    """An import the hub may see (all the hub's: the district's tickets are the hub's)."""
+    """An import of the hub's district; another district's is absent."""
     check_may_import(actor)
     record = (
-        HotlineImport.objects.select_related("source", "requested_by").filter(pk=import_id).first()
+        imports_visible_to(actor)
+        .select_related("source", "requested_by")
+        .filter(pk=import_id)
+        .first()
     )
     if record is None:
         raise NotFound(_("导入记录不存在"))

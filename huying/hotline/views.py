@@ -59,9 +59,12 @@ def _hub(request: HttpRequest) -> Actor:
 
 
 def _imports_page(request: HttpRequest, form: UploadForm, status: int = 200) -> HttpResponse:
-    past = HotlineImport.objects.select_related("requested_by", "source").exclude(
-        state=ImportState.CHECKED
-    )[:LIST_ROWS]
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    past = (
+        services.imports_visible_to(actor)
+        .select_related("requested_by", "source")
+        .exclude(state=ImportState.CHECKED)[:LIST_ROWS]
+    )
     context = {
         "form": form,
         "past": past,

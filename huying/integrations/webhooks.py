@@ -58,7 +58,6 @@ from huying.integrations.models import (
     WebhookSubscription,
 )
 from huying.org.actors import Actor
-from huying.org.models import DataScope
 
 logger = logging.getLogger("huying.webhooks")
 
@@ -131,8 +130,12 @@ def body_of(event: CaseEvent, kind: str, delivery_id: str) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _sees(actor: Actor, case_id: int) -> bool:
-    return actor.scope == DataScope.ALL or cases_visible_to(actor).filter(pk=case_id).exists()
+def _sees(actor: Actor, case: Case) -> bool:
+    """Whether the owner may read the case: a role that sees all, any case of its district
+    (a city role: of every district) without a query; others, by their scope."""
+    if actor.sees_all:
+        return actor.district_id in (None, case.district_id)
+    return cases_visible_to(actor).filter(pk=case.pk).exists()
 
 
 #: The active subscriptions, read once per few seconds rather than once per case event;
@@ -175,7 +178,7 @@ def _deliveries(
                 continue
             key = (sub.pk, event.case_id)
             if key not in sees:
-                sees[key] = _sees(Actor.from_grant(sub.owner), event.case_id)
+                sees[key] = _sees(Actor.from_grant(sub.owner), event.case)
             if not sees[key]:
                 continue
             delivery = WebhookDelivery(

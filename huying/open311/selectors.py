@@ -35,7 +35,7 @@ from huying.core.errors import InvalidInput, NotFound, PermissionDenied, Unauthe
 from huying.core.models import ApiToken
 from huying.open311.mapping import STATUSES, Private, name_forms, request_dict, states_of
 from huying.open311.models import Open311Request
-from huying.org.actors import Actor, actor_for
+from huying.org.actors import Actor, actor_for, in_district
 from huying.org.api_auth import token_used
 from huying.org.models import OrgUnit
 
@@ -102,8 +102,12 @@ def service_get(code: str, district_id: int | None) -> CatalogueItem:
 
 
 def requests_visible(actor: Actor | None) -> QuerySet[Case]:
+    """The public (no key): every request made through Open311. A key's holder: the cases
+    in its scope and its own district's Open311 requests, never another district's."""
     public = Case.objects.filter(open311__isnull=False)
-    return public if actor is None else cases_visible_to(actor) | public
+    if actor is None:
+        return public
+    return cases_visible_to(actor) | public.filter(in_district(actor))
 
 
 @dataclass(frozen=True)

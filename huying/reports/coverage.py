@@ -84,12 +84,24 @@ class Coverage:
     month: tuple[int, int]
 
 
-def _top(actor: Actor) -> OrgUnit:
+def _top(actor: Actor, unit_id: int | None) -> OrgUnit:
+    """The highest node the reader may open: its own territory, or its district (a hub's,
+    a department's); a city role's, the district of the unit it asks for (the first
+    district when it asks for none)."""
     if not actor.reads_coverage:
         raise PermissionDenied(_("当前角色不能查看网格覆盖情况"))
     if actor.unit.kind in TERRITORY:
         return actor.unit
-    district = OrgUnit.objects.filter(kind=K.DISTRICT).order_by("path").first()
+    district_id = actor.district_id
+    if district_id is None and unit_id is not None:
+        asked = OrgUnit.objects.filter(pk=unit_id, kind__in=TERRITORY).only("path").first()
+        if asked is None:
+            raise NotFound(_("单位不存在或不在您的管辖范围"))
+        district_id = asked.district_id
+    districts = OrgUnit.objects.filter(kind=K.DISTRICT).defer("boundary")
+    if district_id is not None:
+        districts = districts.filter(pk=district_id)
+    district = districts.order_by("code").first()
     if district is None:
         raise NotFound(_("系统尚未建立辖区"))
     return district
@@ -99,7 +111,7 @@ def _top(actor: Actor) -> OrgUnit:
 def coverage(actor: Actor, *, unit_id: int | None, year: int, month: int) -> Coverage:
     """The figures for ``unit`` (the reader's own node when None) by the units one level
     down — the grids themselves for a community, the grid alone for a grid."""
-    top = _top(actor)
+    top = _top(actor, unit_id)
     if not (2000 <= year <= 2100 and 1 <= month <= 12):
         raise InvalidInput(_("月份无效"), field="month")
     unit = top

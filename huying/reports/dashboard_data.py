@@ -7,9 +7,9 @@ window reads day rows, so a chart costs the same over ten million cases as over 
 thousand. What is true *now* (open, overdue now, due soon) is counted live from the case
 tables, whose partial indexes on running clocks keep that small. Rankings read ratings.
 
-Who sees what: the hub, district leaders and administrators see the district; street
-staff their street; department staff their department's work. Other roles have no
-dashboard (404), as elsewhere out of scope is absent.
+Who sees what: the hub, district leaders and administrators see the district (the city's
+roles every district, summed); street staff their street; department staff their
+department's work. Other roles have no dashboard (404), as elsewhere out of scope is absent.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, OuterRef, QuerySet, Subquery, Sum, When
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 
@@ -45,7 +45,7 @@ from huying.evaluation import indicators
 from huying.evaluation.periods import Period
 from huying.evaluation.scores import department_scores, unit_scores
 from huying.evaluation.selectors import department_of, district_of
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.roles import DEPARTMENT_ROLES, DISTRICT_FIGURE_ROLES, STREET_ROLES
 from huying.reports.models import DepartmentTally, Dim, Grain, Tally
@@ -61,6 +61,9 @@ MAX_DAYS = 3660
 
 @dataclass(frozen=True)
 class Scope:
+    """Whose figures: a district's (for a city role, ``unit`` is the city node and the
+    figures are every district's, summed), a street's or a department's."""
+
     kind: Literal["district", "street", "department"]
     unit: OrgUnit
     actor: Actor
@@ -69,12 +72,21 @@ class Scope:
     def is_department(self) -> bool:
         return self.kind == "department"
 
+    @property
+    def is_city(self) -> bool:
+        return self.unit.kind == K.CITY
+
+    @property
+    def tallied(self) -> Q:
+        """The rollup rows (``Tally.scope``) of this scope: the city's are its districts'."""
+        return Q(scope__kind=K.DISTRICT) if self.is_city else Q(scope=self.unit)
+
 
 def dashboard_scope(actor: Actor) -> Scope:
     if actor.role in DISTRICT_FIGURE_ROLES:
+        if actor.district_id is None:
+            return Scope("district", actor.unit, actor)
         unit = actor.unit if actor.unit.kind == K.DISTRICT else district_of(actor.unit)
-        if unit is None:
-            unit = OrgUnit.objects.filter(kind=K.DISTRICT).order_by("pk").first()
         if unit is not None:
             return Scope("district", unit, actor)
     if actor.role in STREET_ROLES and actor.unit.kind == K.STREET:
@@ -142,7 +154,7 @@ def _rows(model: type[Tally] | type[DepartmentTally], window: Window) -> QuerySe
 
 
 def _case_rows(scope: Scope, window: Window, dim: str) -> QuerySet[Tally]:
-    return _rows(Tally, window).filter(scope=scope.unit, dim=dim)
+    return _rows(Tally, window).filter(scope.tallied, dim=dim)
 
 
 def _department_rows(scope: Scope, window: Window) -> QuerySet[DepartmentTally]:
@@ -151,7 +163,7 @@ def _department_rows(scope: Scope, window: Window) -> QuerySet[DepartmentTally]:
         return rows.filter(department=scope.unit)
     if scope.kind != "district":
         raise InvalidInput(_("该统计不能按此维度分组"), field="dim")
-    return rows.filter(department__path__startswith=scope.unit.path)
+    return rows.filter(under("department__path", scope.actor.reach))
 
 
 # --- figures -------------------------------------------------------------------------------------
@@ -230,7 +242,7 @@ def trend(scope: Scope, window: Window, step: Step) -> dict[str, Any]:
     if scope.is_department:
         rows = rows.filter(department=scope.unit)
     else:
-        rows = rows.filter(scope=scope.unit, dim=Dim.TOTAL)
+        rows = rows.filter(scope.tallied, dim=Dim.TOTAL)
     by_day: dict[date, dict[str, int]] = {
         r["day"]: r for r in rows.values("day").annotate(**{m: Sum(m) for m in measures})
     }

@@ -40,7 +40,10 @@ def _config(actor: Actor, *, wall: bool) -> dict[str, Any]:
         "ranking": {"year": last_month.year, "month": last_month.month},
         # The tiles that are an indicator's part drill down through the indicator tables'
         # parameters (evaluation.drilldown): the same cases the indicator counts.
-        "drill": None if scope.is_department else {"by": scope.kind, "key": scope.unit.pk},
+        # The city's figures are several districts': no one indicator group to open.
+        "drill": None
+        if scope.is_department or scope.is_city
+        else {"by": scope.kind, "key": scope.unit.pk},
     }
 
 

@@ -8,7 +8,8 @@ cannot disagree.
 Reads: the indicator tables read ``huying.evaluation.indicators`` under the acting role's
 scope (a street sees its territory, a department its own work); the rankings are published
 to the whole district (一月一通报) and read ``huying.evaluation.scores`` and the street
-indicators with no actor, linking to the cases only where the acting role sees them all.
+indicators of the acting role's district as a whole, linking to the cases only where the
+acting role sees them all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.urls import reverse
@@ -29,7 +30,7 @@ from huying.core.i18n import join_list
 from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
 from huying.evaluation import scores
-from huying.evaluation.aggregate import Family, Rows
+from huying.evaluation.aggregate import Family, Reader, Rows
 from huying.evaluation.drilldown import DrillDown, period_label, period_params
 from huying.evaluation.grouping import GroupBy, group_labels
 from huying.evaluation.indicators import Part
@@ -182,7 +183,7 @@ class CompositeRow:
 
 
 @lagging_reads()
-def composite(*, period: Period, by: str, actor: Actor | None) -> list[CompositeRow]:
+def composite(*, period: Period, by: str, actor: Reader) -> list[CompositeRow]:
     """Two queries, as ``indicators.three_rates``, keeping the counts."""
     responses = {r.key: r for r in ind.response(period=period, by=by, actor=actor)}
     outcomes = {r.key: r for r in ind.outcome(period=period, by=by, actor=actor)}
@@ -433,13 +434,18 @@ def within_unit(actor: Actor, unit_id: int) -> OrgUnit:
     community's or a grid's staff only on their own line (their node, above or below it:
     the streets' row of their own street opens its communities); another street's is
     absent, as a case of it is. Roles that read across streets (the hub, departments, the
-    district) open any of the district's."""
+    district) open any of the district's; another district's is absent to all but the
+    city's roles."""
     unit = OrgUnit.objects.filter(pk=unit_id, kind__in=list(WITHIN_GROUP)).defer("boundary").first()
     own = actor.unit.path
-    if unit is None or (
-        not actor.sees_all
-        and actor.unit.kind in _LINE_KINDS
-        and not (unit.path.startswith(own) or own.startswith(unit.path))
+    if (
+        unit is None
+        or not actor.reaches(unit.path)
+        or (
+            not actor.sees_all
+            and actor.unit.kind in _LINE_KINDS
+            and not (unit.path.startswith(own) or own.startswith(unit.path))
+        )
     ):
         raise NotFound(_("街道或社区不存在或不在您的范围内"))
     return unit
@@ -574,6 +580,26 @@ def _district(actor: Actor) -> OrgUnit | None:
     return district_of(actor.unit)
 
 
+T = TypeVar("T")
+
+
+def _per_district(actor: Actor, read: Callable[[OrgUnit], list[T]]) -> list[tuple[str, T]]:
+    """A ranking is a district's: the actor's district's, or for a city role every
+    district's, each ranked on its own and its rows led by the district's name."""
+    own = _district(actor)
+    districts = (
+        [own]
+        if own is not None
+        else list(OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).defer("boundary"))
+    )
+    lead = len(districts) > 1
+    return [
+        (f"{d.name} · " if lead else "", s)
+        for d in sorted(districts, key=lambda d: d.code)
+        for s in read(d)
+    ]
+
+
 RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 
 
@@ -581,7 +607,9 @@ RANK_COLUMN = Column("rank", gettext_lazy("排名"), RANK, sortable=False)
 def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
     """一月一考评: every department's score of the month (its field units' ratings rolled up),
     ranked under the guard."""
-    listed = scores.monthly_department_scores(year=year, month=month, district=_district(actor))
+    listed = _per_district(
+        actor, lambda d: scores.monthly_department_scores(year=year, month=month, district=d)
+    )
     columns = (
         RANK_COLUMN,
         Column("cases", gettext_lazy("评议件数"), COUNT, sortable=False),
@@ -589,7 +617,7 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
     )
     rows = [
         Row(
-            s.name,
+            lead + s.name,
             (
                 _rank_cell(s.rank, UNRANKED),
                 Cell(
@@ -600,7 +628,7 @@ def monthly_ranking(*, year: int, month: int, actor: Actor) -> Table:
                 Cell(s.score, show(SCORE, s.score)),
             ),
         )
-        for s in listed
+        for lead, s in listed
     ]
     return Table(
         title=_("部门月度考评（一月一考评）"),
@@ -650,14 +678,17 @@ def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
     month, then, street by street, the units that street rated (where they were stationed)."""
     district = _district(actor)
     subtitle = period_label(Period.month(year, month))
+    ranked = _per_district(
+        actor, lambda d: scores.monthly_unit_scores(year=year, month=month, district=d)
+    )
     tables = [
         _unit_table(
-            scores.monthly_unit_scores(year=year, month=month, district=district),
+            [replace(s, name=lead + s.name) for lead, s in ranked],
             _("派驻机构月度考评"),
             subtitle,
         )
     ]
-    for street in _streets(actor):
+    for street in _streets(district):
         listed = scores.monthly_unit_scores(
             year=year, month=month, district=district, street=street
         )
@@ -671,7 +702,7 @@ def unit_rankings(*, year: int, month: int, actor: Actor) -> list[Table]:
 def annual_ranking(*, year: int, actor: Actor) -> Table:
     """The year's score: process evaluation, the streets' reviews, the survey, the annual
     evaluation and the final score."""
-    listed = scores.annual_scores(year=year, district=_district(actor))
+    listed = _per_district(actor, lambda d: scores.annual_scores(year=year, district=d))
     columns = (
         RANK_COLUMN,
         Column("process", gettext_lazy("过程评价"), SCORE, sortable=False),
@@ -684,7 +715,7 @@ def annual_ranking(*, year: int, actor: Actor) -> Table:
         Column("score", gettext_lazy("年度得分"), SCORE, sortable=False),
     )
     rows = []
-    for s in listed:
+    for lead, s in listed:
         few = s.cases < settings.HUYING_RANKING_MIN_CASES
         cells = [_rank_cell(s.rank, UNRANKED if few else NO_ANNUAL)]
         for c in columns[1:]:
@@ -693,7 +724,7 @@ def annual_ranking(*, year: int, actor: Actor) -> Table:
             if c.code == "cases":
                 url = _department_cases_url(actor, s.department_id, s.cases)
             cells.append(Cell(value, show(c.kind, value), url))
-        rows.append(Row(s.name, tuple(cells)))
+        rows.append(Row(lead + s.name, tuple(cells)))
     return Table(
         title=_("部门年度考评"),
         subtitle=_("%(year)d年") % {"year": year},
@@ -725,8 +756,7 @@ class _Ranked:
     rank: int | None = field(default=None)
 
 
-def _streets(actor: Actor) -> list[OrgUnit]:
-    district = _district(actor)
+def _streets(district: OrgUnit | None) -> list[OrgUnit]:
     if district is None:
         return []
     return list(
@@ -748,12 +778,18 @@ def _street_linked(actor: Actor, street_id: int) -> bool:
 def street_rankings(*, period: Period, actor: Actor) -> tuple[Table, Table]:
     """The streets by 三率综合 score, and by 结案率, over ``period``; a street with fewer
     than HUYING_RANKING_MIN_CASES cases (受理 / 应结案) is listed but not ranked."""
-    streets = _streets(actor)
+    district = _district(actor)
+    streets = _streets(district)
     by = GroupBy.STREET
     spec3 = TABLES["three_rates"]
     spec_c = TABLES["closure"]
-    three = {r.key: r for r in composite(period=period, by=by, actor=None)}
-    closed = {r.key: r for r in ind.closure(period=period, by=by, actor=None)}
+    # The district's figures as a whole (a street's staff see every street's row); a city
+    # role, of no district, has no streets to rank.
+    three: dict[int, CompositeRow] = {}
+    closed: dict[int, ind.ClosureRow] = {}
+    if district is not None:
+        three = {r.key: r for r in composite(period=period, by=by, actor=district)}
+        closed = {r.key: r for r in ind.closure(period=period, by=by, actor=district)}
     empty3 = CompositeRow(0, None, None)
     empty_c = ind.ClosureRow(key=0, closed=0, on_time_closed=0, overdue_open=0, due=0)
 

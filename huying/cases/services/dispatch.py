@@ -38,16 +38,20 @@ K = OrgUnit.Kind
 A = AssignmentState
 
 
-def _department(unit_id: int | None, fallback: OrgUnit | None) -> OrgUnit:
-    if unit_id is None:
-        if fallback is None:
-            raise InvalidInput(_("请指定承办部门"), field="department_id")
-        return fallback
-    unit = OrgUnit.objects.filter(
-        pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True
-    ).first()
+def _department(case: Case, unit_id: int | None, fallback: OrgUnit | None) -> OrgUnit:
+    """The department (or field unit) named, else the fallback (the item's lead); one of
+    the case's district: a district's departments answer only its own cases."""
+    unit = fallback
+    if unit_id is not None:
+        unit = OrgUnit.objects.filter(
+            pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True
+        ).first()
+        if unit is None:
+            raise InvalidInput(_("承办部门不存在"), field="department_id")
     if unit is None:
-        raise InvalidInput(_("承办部门不存在"), field="department_id")
+        raise InvalidInput(_("请指定承办部门"), field="department_id")
+    if unit.district_id != case.district_id:
+        raise InvalidInput(_("承办部门不属于本区"), field="department_id")
     return unit
 
 
@@ -90,8 +94,8 @@ def _dispatch(
 
     def body(case: Case) -> list[Assignment]:
         rules.enforce(rules.check_case(case.state, action, actor.role), case, {}, note)
-        lead = _department(lead_id, case.item.lead_department if case.item else None)
-        co = [_department(d, None) for d in co_ids]
+        lead = _department(case, lead_id, case.item.lead_department if case.item else None)
+        co = [_department(case, d, None) for d in co_ids]
         if lead.pk in {c.pk for c in co}:
             raise InvalidInput(_("主办部门不能同时为协办部门"), field="co_department_ids")
         one_live_assignment_per_department(case, [lead, *co], field="co_department_ids")
@@ -211,7 +215,7 @@ def case_add_co_handler(
 
     def body(case: Case) -> list[Assignment]:
         rules.enforce(rules.check_case(case.state, "add_co_handler", actor.role), case, {}, note)
-        depts = [_department(d, None) for d in department_ids]
+        depts = [_department(case, d, None) for d in department_ids]
         one_live_assignment_per_department(case, depts, field="department_ids")
         made = [
             _new_assignment(case, d, AssignmentRole.CO, case.route, actor.unit.pk, now)

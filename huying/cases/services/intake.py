@@ -72,9 +72,15 @@ def grid_workers_of(case: Case) -> list[int]:
 def _territory(
     *, actor: Actor, lat: float | None, lng: float | None, unit_id: int | None
 ) -> OrgUnit:
+    """Where a report goes: the grid of its point, else the unit named, else the actor's
+    own territory. A resident's report goes wherever its point is; staff report only
+    within their district (a city role: any district's place, named)."""
+    staff = not actor.is_reporter
     if lat is not None and lng is not None:
         grid = grid_at(lat, lng)
         if grid is not None:
+            if staff and not actor.reaches(grid.path):
+                raise InvalidInput(_("该位置不在本区范围内"), field="lat")
             return grid
     if unit_id is not None:
         unit = OrgUnit.objects.filter(
@@ -82,10 +88,16 @@ def _territory(
         ).first()
         if unit is None:
             raise InvalidInput(_("所属网格/社区不存在"), field="unit_id")
+        if staff and not actor.reaches(unit.path):
+            raise InvalidInput(_("所属网格/社区不在本区范围内"), field="unit_id")
         return unit
     if actor.unit.kind in {K.DISTRICT, K.STREET, K.COMMUNITY, K.GRID}:
         return actor.unit
-    return ancestors(actor.unit)[0]
+    root = ancestors(actor.unit)[0]
+    if root.kind != K.DISTRICT:
+        # A city role has no territory of its own: the report must say which district's.
+        raise InvalidInput(_("请填写事发位置或所属网格/社区"), field="unit_id")
+    return root
 
 
 def validate_report(title: str, lat: float | None, lng: float | None) -> str:

@@ -45,6 +45,8 @@ def case_locate(
     def body(case: Case) -> Case:
         if case.state not in rules.OPEN_CASE_STATES:
             raise InvalidTransition(_("只能为未结的事件定位"))
+        if grid.district_id != case.district_id:  # a case stays in its district
+            raise InvalidInput(_("该位置不在本区范围内"), field="grid_id" if lat is None else "lat")
         fields: dict[str, object] = {
             "street": chain.get(K.STREET),
             "community": chain.get(K.COMMUNITY),

@@ -190,7 +190,7 @@ def rating_rule_appeal(
         adjusted = scores
 
     def body(case: Case, rating: Rating) -> RatingAppeal:
-        if actor.role not in rules.RULING_ROLES:
+        if not rules.may_rule(actor.role, actor.district_id):
             raise PermissionDenied(_("只有呼应办可以裁定申诉"))
         appeal = RatingAppeal.objects.filter(rating=rating).first()
         if appeal is None:

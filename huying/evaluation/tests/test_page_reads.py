@@ -98,6 +98,7 @@ def test_what_a_page_offers_is_exactly_what_the_services_allow(world: World, sta
         offered = rules.rating_offers(
             role=actor.role,
             unit_id=actor.unit.pk,
+            district_id=actor.district_id,
             street_id=visible.street_id,
             revision=visible.revision,
             appeal_state=appeal.state if appeal else None,

@@ -74,7 +74,7 @@ def test_each_closed_case_counts_at_the_tier_that_settled_it(
 ) -> None:
     assert (settled["c"].route, settled["c"].tier) == ("self", "community")
     assert settled["h"].route == "hub"
-    [street_a, street_b] = ind.tiers(period=MARCH, by=GroupBy.STREET)
+    [street_a, street_b] = ind.tiers(period=MARCH, by=GroupBy.STREET, actor=world.district)
     assert street_a.key == world.streets[0].pk
     counts = (
         street_a.closed,
@@ -92,13 +92,20 @@ def test_each_closed_case_counts_at_the_tier_that_settled_it(
 
 
 def test_by_grid_and_the_cases_behind(world: World, settled: dict[str, Case]) -> None:
-    grids = {r.key: r for r in ind.tiers(period=MARCH, by=GroupBy.GRID)}
+    grids = {r.key: r for r in ind.tiers(period=MARCH, by=GroupBy.GRID, actor=world.district)}
     g0, g1 = world.grids[0].pk, world.grids[1].pk
     assert (grids[g0].closed, grids[g0].grid, grids[g1].closed, grids[g1].grid) == (5, 2, 1, 1)
-    behind = ind.cases_behind("grid_share", "numerator", period=MARCH, by=GroupBy.GRID, key=g0)
+    behind = ind.cases_behind(
+        "grid_share", "numerator", period=MARCH, by=GroupBy.GRID, key=g0, actor=world.district
+    )
     assert set(behind) == {settled["g1"], settled["g2"]}
     above = ind.cases_behind(
-        "above_share", "numerator", period=MARCH, by=GroupBy.COMMUNITY, key=world.communities[0].pk
+        "above_share",
+        "numerator",
+        period=MARCH,
+        by=GroupBy.COMMUNITY,
+        key=world.communities[0].pk,
+        actor=world.district,
     )
     assert list(above) == [settled["h"]]
 

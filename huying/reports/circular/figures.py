@@ -1,8 +1,9 @@
 """The figures of a monthly circular, gathered once and kept (``Circular.figures``).
 
 Everything is read through the evaluation code the console uses — department scores with
-the ranking guard (``scores``), the indicator families (``indicators``, whole district:
-``actor=None``) — plus three lists of the month's cases: overdue assignments, returns, and
+the ranking guard (``scores``), the indicator families (``indicators``, read for the
+circular's district as a whole: its cases and its departments' work, never another
+district's) — plus three lists of the month's cases: overdue assignments, returns, and
 notable cases (supervised, reopened, escalated to the hub). The result is plain JSON (rates
 as decimal strings, times as ISO strings) so that a circular renders the same from its
 snapshot for ever, whatever is rated or corrected afterwards.
@@ -109,7 +110,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
         "as_of": scope.as_of.isoformat(),
         "complete": now >= period.end,
         "min_cases": settings.HUYING_RANKING_MIN_CASES,
-        "overview": _overview(period, district, overdue_total=overdue["total"], returns=returned),
+        "overview": _overview(scope, overdue_total=overdue["total"], returns=returned),
         "ranking": [
             {
                 "id": s.department_id,
@@ -133,8 +134,8 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
             for s in monthly_unit_scores(year=year, month=month, district=district)
             if s.cases
         ],
-        "by_street": _by_street(period, streets),
-        "by_department": _by_department(period, [(s.department_id, s.name) for s in ranking]),
+        "by_street": _by_street(scope, streets),
+        "by_department": _by_department(scope, [(s.department_id, s.name) for s in ranking]),
         "overdue": overdue,
         "returned": returned,
         "notable": _notable(scope),
@@ -150,23 +151,21 @@ def _keyed(rows: Iterable[Any]) -> dict[Any, Any]:
     return {r.key: r for r in rows}
 
 
-def _overview(
-    period: Period, district: OrgUnit, *, overdue_total: int, returns: dict[str, Any]
-) -> dict[str, Any]:
-    d = GroupBy.DISTRICT
+def _overview(scope: Scope, *, overdue_total: int, returns: dict[str, Any]) -> dict[str, Any]:
+    period, district, d = scope.period, scope.district, GroupBy.DISTRICT
 
     def first(rows: list[Any]) -> Any:
-        """This district's row: an installation may hold several (a city's)."""
+        """The district's row (none in a month without cases)."""
         return _keyed(rows).get(district.pk)
 
-    closure = first(ind.closure(period=period, by=d))
-    handling = first(ind.handling(period=period, by=d))
-    response = first(ind.response(period=period, by=d))
-    outcome = first(ind.outcome(period=period, by=d))
-    calls = first(ind.calls(period=period, by=d))
-    verification = first(ind.verification(period=period, by=d))
-    reports = first(ind.reports(period=period, by=d))
-    three = first(ind.three_rates(period=period, by=d))
+    closure = first(ind.closure(period=period, by=d, actor=district))
+    handling = first(ind.handling(period=period, by=d, actor=district))
+    response = first(ind.response(period=period, by=d, actor=district))
+    outcome = first(ind.outcome(period=period, by=d, actor=district))
+    calls = first(ind.calls(period=period, by=d, actor=district))
+    verification = first(ind.verification(period=period, by=d, actor=district))
+    reports = first(ind.reports(period=period, by=d, actor=district))
+    three = first(ind.three_rates(period=period, by=d, actor=district))
 
     def get(row: Any, name: str, default: Any = 0) -> Any:
         return getattr(row, name) if row is not None else default
@@ -204,13 +203,13 @@ def _overview(
     }
 
 
-def _by_street(period: Period, streets: list[OrgUnit]) -> list[dict[str, Any]]:
-    by = GroupBy.STREET
-    closure = _keyed(ind.closure(period=period, by=by))
-    outcome = _keyed(ind.outcome(period=period, by=by))
-    calls = _keyed(ind.calls(period=period, by=by))
-    verification = _keyed(ind.verification(period=period, by=by))
-    three = _keyed(ind.three_rates(period=period, by=by))
+def _by_street(scope: Scope, streets: list[OrgUnit]) -> list[dict[str, Any]]:
+    period, district, by = scope.period, scope.district, GroupBy.STREET
+    closure = _keyed(ind.closure(period=period, by=by, actor=district))
+    outcome = _keyed(ind.outcome(period=period, by=by, actor=district))
+    calls = _keyed(ind.calls(period=period, by=by, actor=district))
+    verification = _keyed(ind.verification(period=period, by=by, actor=district))
+    three = _keyed(ind.three_rates(period=period, by=by, actor=district))
     rows = []
     for street in streets:
         c, o, k = closure.get(street.pk), outcome.get(street.pk), calls.get(street.pk)
@@ -235,12 +234,12 @@ def _by_street(period: Period, streets: list[OrgUnit]) -> list[dict[str, Any]]:
     return rows
 
 
-def _by_department(period: Period, departments: list[tuple[int, str]]) -> list[dict[str, Any]]:
-    by = GroupBy.DEPARTMENT
-    handling = _keyed(ind.handling(period=period, by=by))
-    response = _keyed(ind.response(period=period, by=by))
-    closure = _keyed(ind.closure(period=period, by=by))
-    outcome = _keyed(ind.outcome(period=period, by=by))
+def _by_department(scope: Scope, departments: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    period, district, by = scope.period, scope.district, GroupBy.DEPARTMENT
+    handling = _keyed(ind.handling(period=period, by=by, actor=district))
+    response = _keyed(ind.response(period=period, by=by, actor=district))
+    closure = _keyed(ind.closure(period=period, by=by, actor=district))
+    outcome = _keyed(ind.outcome(period=period, by=by, actor=district))
     rows = []
     for pk, name in sorted(departments, key=lambda d: d[0]):
         h, r, c, o = handling.get(pk), response.get(pk), closure.get(pk), outcome.get(pk)

@@ -87,14 +87,19 @@ def test_adoption_rates_and_their_cases(world: World, offered: None) -> None:
     _triage(world, Level.GENERAL, 60 * 24)  # the next day: not in the period
     submit(world, now=MORNING)  # reported, not triaged: nothing offered yet
 
-    [row] = ind.suggestions(period=PERIOD, by=GroupBy.DISTRICT)
+    [row] = ind.suggestions(period=PERIOD, by=GroupBy.DISTRICT, actor=world.district)
     assert (row.suggested_triages, row.taken_first, row.taken_in_three) == (3, 1, 2)
     assert row.suggestion_top1_rate == Decimal(1) / 3
     assert row.suggestion_top3_rate == Decimal(2) / 3
 
     def behind(code: str, part: ind.Part) -> set[int]:
         cases = ind.cases_behind(
-            code, part, period=PERIOD, by=GroupBy.DISTRICT, key=world.district.pk
+            code,
+            part,
+            period=PERIOD,
+            by=GroupBy.DISTRICT,
+            key=world.district.pk,
+            actor=world.district,
         )
         return set(cases.values_list("pk", flat=True))
 

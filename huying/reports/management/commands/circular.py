@@ -15,25 +15,28 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True)
         parser.add_argument("--month", type=int, required=True)
         parser.add_argument(
-            "--district", default="", help="区的编码；只有一个区时可省略 / district code"
+            "--district", default="", help="区的编码；省略时每个区各生成一份 / district code"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        """One circular per district (each of its own district's figures), or the one named."""
         districts = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).defer("boundary")
         if options["district"]:
             districts = districts.filter(code=options["district"])
-        found = list(districts[:2])
-        if len(found) != 1:
-            raise CommandError("找不到区，或有多个区：请用 --district 指定区的编码")
-        try:
-            circular = circular_generate(
-                district=found[0], year=options["year"], month=options["month"]
+        found = list(districts.order_by("code"))
+        if not found:
+            raise CommandError("找不到区：请检查 --district 的编码")
+        for district in found:
+            try:
+                circular = circular_generate(
+                    district=district, year=options["year"], month=options["month"]
+                )
+            except DomainError as exc:
+                raise CommandError(f"{district.name}：{exc.message}") from exc
+            self.stdout.write(
+                f"{district.name} {circular.doc_number}\n"
+                f"  {where(circular.docx)}\n  {where(circular.pdf)}"
             )
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc
-        self.stdout.write(
-            f"{circular.doc_number}\n  {where(circular.docx)}\n  {where(circular.pdf)}"
-        )
 
 
 def where(file: FieldFile) -> str:
