@@ -87,7 +87,7 @@ def _community_at(actor: Actor, lat: float, lng: float) -> OrgUnit:
     community = grid.parent if grid is not None else None
     if community is None:
         raise InvalidInput(_("这个位置不在本区的网格内，请在地图上重新选点"), field="lat")
-    if not actor.sees_all and not community.path.startswith(actor.unit.path):
+    if not actor.covers(community.path):
         raise InvalidInput(
             _("这个位置在「{community}」，不在你管理的范围内").format(community=community.name),
             field="lat",

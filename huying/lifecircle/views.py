@@ -29,7 +29,7 @@ from huying.lifecircle import rules, selectors, services
 from huying.lifecircle.coverage import cell_polygons
 from huying.lifecircle.models import ServicePoint
 from huying.onewindow.selectors import window_items
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.selectors import grid_index
 from huying.org.web import change_rows, staff_view
@@ -192,10 +192,10 @@ def _initial(point: ServicePoint) -> dict[str, Any]:
 
 
 def _kept_communities(actor: Actor) -> list[OrgUnit]:
-    units = OrgUnit.objects.filter(kind=K.COMMUNITY, is_active=True).defer("boundary")
-    if not actor.sees_all:
-        units = units.filter(path__startswith=actor.unit.path)
-    return list(units.order_by("code"))
+    units = OrgUnit.objects.filter(
+        under("path", actor.scope_path), kind=K.COMMUNITY, is_active=True
+    )
+    return list(units.defer("boundary").order_by("code"))
 
 
 def _map_config(actor: Actor, points: list[ServicePoint], editing: int | None) -> dict[str, Any]:
