@@ -24,7 +24,7 @@ from huying.onewindow.models import (
     ServiceItem,
     StepAction,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, RoleGrant
 
 #: How many items a search shows at once.
@@ -57,7 +57,7 @@ def published_item_get(item_id: int) -> ServiceItem:
 def applications_visible_to(actor: Actor) -> QuerySet[Application]:
     apps = Application.objects.select_related("item", "item__department", "station")
     if actor.sees_all and not actor.is_reporter:
-        return apps
+        return apps.filter(under("station__path", actor.reach))
     if actor.role in rules.STATION_READERS:
         return apps.filter(station__path__startswith=actor.unit.path)
     if actor.role in rules.BACK_OFFICE_ROLES:
@@ -242,10 +242,10 @@ def station_figures(actor: Actor, now: datetime) -> list[dict[str, Any]]:
 
 def calls_visible_to(actor: Actor) -> QuerySet[ElderCall]:
     """12349 calls: a station's staff their station's, the street its stations', the
-    district all."""
+    district all of its own (the city every district's)."""
     calls = ElderCall.objects.select_related("station", "application", "case")
     if actor.sees_all and not actor.is_reporter:
-        return calls
+        return calls.filter(under("station__path", actor.reach))
     if actor.role in rules.STATION_READERS:
         return calls.filter(station__path__startswith=actor.unit.path)
     return calls.none()
