@@ -413,7 +413,7 @@ def rankings(request: HttpRequest, q: Query[RankingMonthIn]) -> Any:
     if unit is None:
         raise NotFound()
     if q.unit_id is not None:
-        found = type(unit).objects.filter(pk=q.unit_id, path__startswith=unit.path).first()
+        found = type(unit).objects.filter(selectors.below("path", unit), pk=q.unit_id).first()
         if found is None:
             raise NotFound()
         unit = found

@@ -30,6 +30,7 @@ from huying.core.errors import (
 from huying.core.numbering import counter_next
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, PhoneAccount, Role, RoleGrant
+from huying.org.selectors import ancestors
 from huying.volunteers import rules, selectors
 from huying.volunteers.models import (
     EntryKind,
@@ -161,8 +162,9 @@ def team_create(
         raise RuleViolation(_("本社区已有同名服务队"), field="name") from None
 
 
-def _account(phone: str, name: str, now: datetime) -> User:
-    """The person's phone sign-in account (made, with a resident's grant, when new)."""
+def _account(phone: str, name: str, community: OrgUnit, now: datetime) -> User:
+    """The person's phone sign-in account (made, with a resident's grant in the community's
+    district, when new)."""
     account = PhoneAccount.objects.select_related("user").filter(phone=phone).first()
     if account is not None:
         return account.user
@@ -172,9 +174,10 @@ def _account(phone: str, name: str, now: datetime) -> User:
         username = f"m{phone}-{now:%H%M%S%f}"
     user = users.create_user(username=username, first_name=name)
     PhoneAccount.objects.create(user=user, phone=phone, created_at=now)
-    district = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("path").first()
-    if district is not None:  # a resident of the district: he signs in with a text code
-        RoleGrant.objects.create(user=user, role=Role.RESIDENT, unit=district)
+    # A resident of the community's district (the root of its path): he signs in with a text
+    # code.
+    district = ancestors(community)[0]
+    RoleGrant.objects.create(user=user, role=Role.RESIDENT, unit=district)
     return user
 
 
@@ -256,7 +259,7 @@ def volunteer_register(
         team_id=team_id,
     )
     with transaction.atomic():
-        user = _account(str(values["phone"]), str(values["name"]), now)
+        user = _account(str(values["phone"]), str(values["name"]), community, now)
         return _create(actor, user, community, values, areas, team, VolunteerState.APPROVED, now)
 
 

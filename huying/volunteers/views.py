@@ -400,7 +400,7 @@ def _figures_unit(request: HttpRequest, actor: Actor) -> OrgUnit:
         raise NotFound(_("页面不存在"))
     chosen = _int(request.GET.get("unit"))
     if chosen is not None:
-        found = OrgUnit.objects.filter(pk=chosen, path__startswith=unit.path).first()
+        found = OrgUnit.objects.filter(selectors.below("path", unit), pk=chosen).first()
         if found is None:
             raise NotFound(_("页面不存在"))
         return found
@@ -408,10 +408,11 @@ def _figures_unit(request: HttpRequest, actor: Actor) -> OrgUnit:
 
 
 def _units(unit: OrgUnit) -> list[OrgUnit]:
-    """The territory and the streets and communities under it, for the unit picker."""
+    """The territory and the districts, streets and communities under it, for the unit
+    picker (the city's: every district's)."""
     below = OrgUnit.objects.filter(
-        path__startswith=unit.path,
-        kind__in=[OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY],
+        selectors.below("path", unit),
+        kind__in=[OrgUnit.Kind.DISTRICT, OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY],
         is_active=True,
     ).order_by("path")
     return [unit, *[u for u in below if u.pk != unit.pk]]

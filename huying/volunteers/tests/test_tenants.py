@@ -1,0 +1,68 @@
+"""Districts as tenants: a district reads its own volunteers and figures, none of the next
+district's; the city reads every district's; a volunteer registered in a district signs in as
+that district's resident."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from huying.conftest import Neighbour, World
+from huying.org.models import Role, RoleGrant
+from huying.volunteers import services
+from huying.volunteers.models import Volunteer
+from huying.volunteers.tests.helpers import T0, volunteer
+
+
+def _theirs(neighbour: Neighbour) -> Volunteer:
+    return services.volunteer_register(
+        actor=None,
+        community_id=neighbour.community.pk,
+        name="青城志愿者",
+        phone="13800000001",
+        now=T0,
+    )
+
+
+def _client(world: World, who: str) -> Client:
+    client = Client()
+    client.force_login(world.actor(who).user)
+    return client
+
+
+def _listed(client: Client) -> set[int]:
+    response = client.get("/api/v1/volunteers")
+    assert response.status_code == 200
+    return {v["id"] for v in response.json()}
+
+
+@pytest.mark.parametrize("who", ("hub", "hub_sup", "leader", "admin"))
+def test_a_district_reads_none_of_the_next_ones_volunteers(
+    world: World, neighbour: Neighbour, who: str
+) -> None:
+    ours, theirs = volunteer(world), _theirs(neighbour)
+    client = _client(world, who)
+    assert _listed(client) == {ours.pk}
+    assert client.get(f"/volunteers/people/{theirs.pk}/").status_code == 404
+    ranked = client.get("/api/v1/volunteer-rankings", {"unit_id": neighbour.community.pk})
+    assert ranked.status_code == 404
+    report = client.get("/volunteers/report/", {"unit": neighbour.district.pk})
+    assert report.status_code == 404
+
+
+def test_the_neighbour_and_the_city_read_theirs(world: World, neighbour: Neighbour) -> None:
+    ours, theirs = volunteer(world), _theirs(neighbour)
+    assert _listed(_client(world, "leader_q")) == {theirs.pk}
+    city = _client(world, "city_sup")
+    assert _listed(city) == {ours.pk, theirs.pk}
+    report = city.get("/volunteers/report/", {"unit": neighbour.district.pk})
+    assert report.status_code == 200
+    assert "青城社区" in report.content.decode()
+
+
+def test_a_new_volunteer_is_a_resident_of_his_communitys_district(
+    world: World, neighbour: Neighbour
+) -> None:
+    theirs = _theirs(neighbour)
+    grant = RoleGrant.objects.get(user=theirs.user)
+    assert (grant.role, grant.unit_id) == (Role.RESIDENT, neighbour.district.pk)
