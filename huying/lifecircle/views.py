@@ -138,14 +138,14 @@ class PointForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind_id"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((k.pk, k.name) for k in selectors.kinds()),
         ]
         self.fields["item_ids"].choices = [  # type: ignore[attr-defined]
-            (i.pk, i.name) for i in window_items()
+            (i.pk, i.name) for i in window_items(actor.reach)
         ]
         for day in rules.WEEKDAYS:
             self.fields[f"hours_{day}"].widget.attrs["placeholder"] = "08:30-11:30, 13:30-17:00"
@@ -212,7 +212,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     """The keeper's points (a street's, the district's) on a map and in a table, and the form
     to add one by tapping the map."""
     actor = _editor(request)
-    form = PointForm(request.POST or None)
+    form = PointForm(actor, request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -243,7 +243,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 def point_edit(request: HttpRequest, point_id: int) -> HttpResponse:
     actor = _editor(request)
     point = selectors.point_get(actor, point_id)
-    form = PointForm(request.POST or None, initial=_initial(point))
+    form = PointForm(actor, request.POST or None, initial=_initial(point))
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -42,9 +42,16 @@ def published_items(query: str = "") -> QuerySet[ServiceItem]:
     return items.order_by("code")
 
 
-def window_items(query: str = "") -> QuerySet[ServiceItem]:
-    """What a window may accept: published items a station may take."""
-    return published_items(query).filter(station_accepts=True)
+def items_of(reach: str) -> QuerySet[ServiceItem]:
+    """A district's service items (``reach``: the district's path prefix; "" every district's):
+    those its departments handle."""
+    return ServiceItem.objects.filter(under("department__path", reach)).select_related("department")
+
+
+def window_items(reach: str, query: str = "") -> QuerySet[ServiceItem]:
+    """What a window of the district (``reach``) may accept: published items a station may
+    take, of the district's departments."""
+    return published_items(query).filter(under("department__path", reach), station_accepts=True)
 
 
 def published_item_get(item_id: int) -> ServiceItem:
@@ -176,7 +183,7 @@ def qualified_on_duty(station: OrgUnit, item: ServiceItem, day: date) -> list[Us
 def station_skills(station: OrgUnit, day: date) -> StationSkills:
     """Who on duty at the station on ``day`` can handle what (全岗位通), by the roster."""
     people, rostered = on_duty(station, day)
-    items = list(window_items())
+    items = list(window_items(f"/{station.district_id}/"))
     held: dict[int, set[int]] = {}
     for person_id, item_id in (
         valid_qualifications(day)

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from huying.conftest import MONDAY_10AM, Neighbour, World
+from huying.core.errors import InvalidInput, NotFound
 from huying.onewindow import services
 from huying.onewindow.models import Application, ElderCall
 from huying.onewindow.tests.helpers import MATERIALS, accept, item
@@ -84,3 +85,38 @@ def test_the_neighbour_and_the_city_read_theirs(world: World, neighbour: Neighbo
     assert call.pk in _ids(city, "/api/v1/service-calls")
     roster = {"station_id": str(neighbour.community.pk), "day": "2026-03-10"}
     assert city.get("/api/v1/service-roster", roster).status_code == 200
+
+
+def test_the_service_items_are_the_districts(world: World, neighbour: Neighbour) -> None:
+    """A district's administrator keeps its departments' items only; its windows accept
+    them only: an item of the next district's department is not found."""
+    ours = item(world)
+    theirs, _call = _theirs(world, neighbour)
+    admin = _client(world, "admin")
+    page = admin.get("/onewindow/items/").content.decode()
+    assert ours.name in page and theirs.item.name not in page
+    assert admin.get(f"/onewindow/items/{theirs.item_id}/").status_code == 404
+    with pytest.raises(NotFound):
+        services.item_publish(
+            actor=world.actor("admin"),
+            item_id=theirs.item_id,
+            version=theirs.item.version,
+            published=False,
+        )
+    with pytest.raises(InvalidInput) as refused:
+        services.item_create(
+            actor=world.actor("admin"),
+            code="FW009",
+            name="越区事项",
+            time_limit=5,
+            department_id=neighbour.department.pk,
+        )
+    assert refused.value.details == {"field": "department_id"}
+    with pytest.raises(NotFound):
+        accept(world, theirs.item)
+    assert Application.objects.filter(item=theirs.item).count() == 1
+    window = world.client("community").get("/onewindow/").content.decode()
+    assert ours.name in window and theirs.item.name not in window
+    assert (
+        theirs.item.name in _client(world, "city_admin").get("/onewindow/items/").content.decode()
+    )
