@@ -139,8 +139,10 @@ def balance(volunteer: Volunteer) -> Decimal:
     return total or Decimal(0)
 
 
-def rule_in_force(day: object) -> PointsRule | None:
-    return PointsRule.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+def rule_in_force(day: object, district_id: int | None) -> PointsRule | None:
+    """The district's points rule on ``day``."""
+    rules = PointsRule.objects.filter(district_id=district_id, valid_from__lte=day)
+    return rules.order_by("-valid_from").first()
 
 
 @dataclass(frozen=True)

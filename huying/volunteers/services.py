@@ -110,13 +110,19 @@ def rule_set(
     points_per_hour: object,
     bonus_rating_4: object = 0,
     bonus_rating_5: object = 0,
+    district_id: int | None = None,
     now: datetime | None = None,
 ) -> PointsRule:
-    """The district's rule from ``valid_from`` on; orders confirmed before keep theirs. A rule
-    already in force is not rewritten (``actor`` None: the system, the demo)."""
+    """The district's rule from ``valid_from`` on (the actor's district; ``actor`` None: the
+    system, the demo, for ``district_id``); orders confirmed before keep theirs. A rule
+    already in force is not rewritten."""
     now = now or timezone.now()
-    if actor is not None and actor.role not in rules.RULE_ROLES:
-        raise PermissionDenied(_("只有区级可以设定积分规则"))
+    if actor is not None:
+        if actor.role not in rules.RULE_ROLES or actor.district_id is None:
+            raise PermissionDenied(_("只有区级可以设定积分规则"))
+        district_id = actor.district_id
+    if district_id is None:
+        raise InvalidInput(_("积分规则须属于一个区"), field="district_id")
     if actor is not None and valid_from <= timezone.localdate(now):
         raise InvalidInput(_("新规则须从明天或以后起施行"), field="valid_from")
     values = {
@@ -125,9 +131,10 @@ def rule_set(
         "bonus_rating_5": _points(bonus_rating_5, "bonus_rating_5"),
     }
     with transaction.atomic():
-        if PointsRule.objects.filter(valid_from=valid_from).exists():
+        if PointsRule.objects.filter(district_id=district_id, valid_from=valid_from).exists():
             raise RuleViolation(_("该日起施行的规则已有"), field="valid_from")
         rule = PointsRule.objects.create(
+            district_id=district_id,
             valid_from=valid_from,
             created_by=actor.user if actor else None,
             created_at=now,
@@ -776,7 +783,8 @@ def points_credit(*, order: ServiceOrder, now: datetime | None = None) -> list[P
         raise RuleViolation(_("只有经服务对象确认的订单才计积分"), field="order_id")
     if PointsEntry.objects.filter(order=order, kind=EntryKind.SERVICE).exists():
         raise InvalidTransition(_("此单已计积分"))
-    rule = selectors.rule_in_force(timezone.localdate(order.confirmed_at or now))
+    day = timezone.localdate(order.confirmed_at or now)
+    rule = selectors.rule_in_force(day, order.community.district_id)
     entries = []
     for taking in order.takings.select_related("volunteer").filter(minutes__isnull=False):
         hours = taking.hours

@@ -4,12 +4,15 @@ that district's resident."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 
 from huying.conftest import Neighbour, World
+from huying.core.errors import PermissionDenied
 from huying.org.models import Role, RoleGrant
-from huying.volunteers import services
+from huying.volunteers import selectors, services
 from huying.volunteers.models import Volunteer
 from huying.volunteers.tests.helpers import T0, volunteer
 
@@ -66,3 +69,19 @@ def test_a_new_volunteer_is_a_resident_of_his_communitys_district(
     theirs = _theirs(neighbour)
     grant = RoleGrant.objects.get(user=theirs.user)
     assert (grant.role, grant.unit_id) == (Role.RESIDENT, neighbour.district.pk)
+
+
+def test_each_district_sets_its_own_points_rule(world: World, neighbour: Neighbour) -> None:
+    """A district's rule gives its volunteers' points, not the next district's; the city
+    sets none."""
+    day = date(2026, 4, 1)
+    ours = services.rule_set(actor=world.actor("admin"), valid_from=day, points_per_hour=5, now=T0)
+    theirs = services.rule_set(
+        actor=world.actor("admin_q"), valid_from=day, points_per_hour=8, now=T0
+    )
+    assert selectors.rule_in_force(day, world.district.pk) == ours
+    assert selectors.rule_in_force(day, neighbour.district.pk) == theirs
+    listed = _client(world, "leader").get("/api/v1/volunteer-points-rules").json()
+    assert [r["points_per_hour"] for r in listed] == ["5.00"]
+    with pytest.raises(PermissionDenied):
+        services.rule_set(actor=world.actor("city_admin"), valid_from=day, points_per_hour=9)
