@@ -28,7 +28,7 @@ from huying.core.errors import (
     RuleViolation,
 )
 from huying.core.numbering import counter_next
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, PhoneAccount, Role, RoleGrant
 from huying.org.selectors import ancestors
 from huying.volunteers import rules, selectors
@@ -69,9 +69,13 @@ def _phone(value: str) -> str:
     return value
 
 
-def _community(community_id: int | None) -> OrgUnit:
+def _community(community_id: int | None, actor: Actor | None) -> OrgUnit:
+    """An active community of the actor's district (any, for the system)."""
     found = OrgUnit.objects.filter(
-        pk=community_id or 0, kind=OrgUnit.Kind.COMMUNITY, is_active=True
+        under("path", actor.reach if actor else ""),
+        pk=community_id or 0,
+        kind=OrgUnit.Kind.COMMUNITY,
+        is_active=True,
     ).first()
     if found is None:
         raise InvalidInput(_("请选择在用的社区"), field="community_id")
@@ -156,7 +160,7 @@ def rule_set(
 def team_create(
     *, actor: Actor | None, community_id: int, name: str, colour: str = TeamColour.RED
 ) -> Team:
-    community = _community(community_id)
+    community = _community(community_id, actor)
     if actor is not None:
         _require_review(actor, community)
     if colour not in TeamColour.values:
@@ -220,7 +224,12 @@ def _registration(
         ),
     }
     areas = list(
-        OrgUnit.objects.filter(pk__in=area_ids, kind=OrgUnit.Kind.COMMUNITY, is_active=True)
+        OrgUnit.objects.filter(
+            under("path", f"/{community.district_id}/"),
+            pk__in=area_ids,
+            kind=OrgUnit.Kind.COMMUNITY,
+            is_active=True,
+        )
     )
     if len(areas) != len(set(area_ids)):
         raise InvalidInput(_("服务区域须是在用的社区"), field="area_ids")
@@ -251,7 +260,7 @@ def volunteer_register(
     """The community's staff register a volunteer (approved at once); he signs in on the
     phone with the number (``actor`` None: the system, the demo)."""
     now = now or timezone.now()
-    community = _community(community_id)
+    community = _community(community_id, actor)
     if actor is not None:
         _require_review(actor, community)
     values, areas, team = _registration(
@@ -286,7 +295,7 @@ def volunteer_apply(
     """A resident applies on the phone; the community's staff approve or refuse."""
     now = now or timezone.now()
     values, areas, team = _registration(
-        community=_community(community_id),
+        community=_community(community_id, actor),
         name=name,
         phone=phone,
         kind=kind,
@@ -296,7 +305,7 @@ def volunteer_apply(
         area_ids=area_ids,
         team_id=None,
     )
-    community = _community(community_id)
+    community = _community(community_id, actor)
     with transaction.atomic():
         return _create(
             actor, actor.user, community, values, areas, team, VolunteerState.PENDING, now
@@ -404,7 +413,7 @@ def order_post(
     or the street makes one from a case (``case_id``, a case they see, handled or closed).
     It waits for the community's review."""
     now = now or timezone.now()
-    community = _community(community_id)
+    community = _community(community_id, actor)
     case: Case | None = None
     if case_id is not None:
         if actor.role not in rules.CASE_ORDER_ROLES:

@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 
 from huying.conftest import MONDAY_10AM, Neighbour, World
+from huying.core.errors import InvalidInput
 from huying.deliberation import services
 from huying.deliberation.models import Proposal, Recognition
 from huying.deliberation.tests.helpers import menu
@@ -65,3 +66,19 @@ def test_the_neighbour_and_the_city_follow_theirs(world: World, neighbour: Neigh
     city = _client(world, "city_sup")
     assert _ids(city, "/api/v1/deliberation/proposals") == {ours.pk, theirs.pk}
     assert recognition.pk in _ids(city, "/api/v1/deliberation/recognitions")
+
+
+def test_a_resident_is_recognised_in_his_own_districts_communities_only(
+    world: World, neighbour: Neighbour
+) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        services.recognition_request(
+            actor=world.actor("resident"),
+            community_id=neighbour.community.pk,
+            name="王建华",
+            address="青城路 2 号",
+            now=MONDAY_10AM,
+        )
+    assert refused.value.details == {"field": "community_id"}
+    page = _client(world, "resident").get("/m/deliberation/").content.decode()
+    assert "第1社区" in page and "青城社区" not in page

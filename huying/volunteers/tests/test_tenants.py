@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 
 from huying.conftest import Neighbour, World
-from huying.core.errors import PermissionDenied
+from huying.core.errors import InvalidInput, PermissionDenied
 from huying.org.models import Role, RoleGrant
 from huying.volunteers import selectors, services
 from huying.volunteers.models import Volunteer
-from huying.volunteers.tests.helpers import T0, volunteer
+from huying.volunteers.tests.helpers import T0, WHEN, volunteer
 
 
 def _theirs(neighbour: Neighbour) -> Volunteer:
@@ -85,3 +85,29 @@ def test_each_district_sets_its_own_points_rule(world: World, neighbour: Neighbo
     assert [r["points_per_hour"] for r in listed] == ["5.00"]
     with pytest.raises(PermissionDenied):
         services.rule_set(actor=world.actor("city_admin"), valid_from=day, points_per_hour=9)
+
+
+def test_a_resident_asks_and_serves_in_his_own_district(world: World, neighbour: Neighbour) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        services.order_post(
+            actor=world.actor("resident"),
+            community_id=neighbour.community.pk,
+            title="陪同老人就医",
+            place="青城路 1 号",
+            wanted_at=WHEN,
+            contact_name="王阿姨",
+            now=T0,
+        )
+    assert refused.value.details == {"field": "community_id"}
+    with pytest.raises(InvalidInput) as across:
+        services.volunteer_register(
+            actor=world.actor("community"),
+            community_id=world.communities[0].pk,
+            name="跨区志愿者",
+            phone="13800000002",
+            area_ids=[neighbour.community.pk],
+            now=T0,
+        )
+    assert across.value.details == {"field": "area_ids"}
+    page = _client(world, "resident").get("/m/volunteers/post").content.decode()
+    assert "第1社区" in page and "青城社区" not in page
