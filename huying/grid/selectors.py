@@ -1,7 +1,7 @@
 """Reads of patrols and duty lists, in the acting role's scope: a grid worker sees his grid's,
 a community its grids', a street its own; the hub and the district see their district's (the
-city's roles every district's); a street chief
-and a department see the patrols they walked or accompanied."""
+city's roles every district's); a street chief and a department see the patrols they walked or
+accompanied."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from huying.core.errors import NotFound
 from huying.core.replicas import lagging_reads
-from huying.org.actors import Actor, under
+from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.roles import FIELD_ROLES, STREET_ROLES
 from huying.volunteers.models import (
@@ -60,8 +60,8 @@ def territory(actor: Actor) -> OrgUnit | None:
 
 def below(field: str, unit: OrgUnit) -> Q:
     """Rows whose ``field`` (a node path) lies under the unit; under the city node, every
-    district's."""
-    return under(field, "" if unit.kind == OrgUnit.Kind.CITY else unit.path)
+    district's. Never an empty Q: it is OR-ed with others (``Q(a) | Q()`` is ``Q(a)``)."""
+    return Q(**{f"{field}__startswith": "/" if unit.kind == OrgUnit.Kind.CITY else unit.path})
 
 
 def volunteer_of(user: User) -> Volunteer | None:

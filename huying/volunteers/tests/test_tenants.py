@@ -14,7 +14,7 @@ from huying.core.errors import InvalidInput, PermissionDenied
 from huying.org.models import Role, RoleGrant
 from huying.volunteers import selectors, services
 from huying.volunteers.models import Volunteer
-from huying.volunteers.tests.helpers import T0, WHEN, volunteer
+from huying.volunteers.tests.helpers import T0, WHEN, posted, volunteer
 
 
 def _theirs(neighbour: Neighbour) -> Volunteer:
@@ -111,3 +111,24 @@ def test_a_resident_asks_and_serves_in_his_own_district(world: World, neighbour:
     assert across.value.details == {"field": "area_ids"}
     page = _client(world, "resident").get("/m/volunteers/post").content.decode()
     assert "第1社区" in page and "青城社区" not in page
+
+
+def test_the_city_reads_every_districts_orders(world: World, neighbour: Neighbour) -> None:
+    ours = posted(world)
+    theirs = services.order_post(
+        actor=world.actor("resident_q"),
+        community_id=neighbour.community.pk,
+        title="青城陪诊",
+        place="青城路 1 号",
+        wanted_at=WHEN,
+        contact_name="李阿姨",
+        now=T0,
+    )
+
+    def orders(who: str) -> set[int]:
+        response = _client(world, who).get("/api/v1/volunteer-orders")
+        assert response.status_code == 200
+        return {o["id"] for o in response.json()}
+
+    assert orders("city_sup") == {ours.pk, theirs.pk}
+    assert orders("leader") == {ours.pk}
