@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 
 from huying.access.models import TASK_KINDS, ApplicationAction, ListKind
 from huying.access.selectors import current_items
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 
 DAY = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -37,9 +37,13 @@ class TaskForm(forms.Form):
 
     def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        communities = OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMUNITY, is_active=True)
-        if actor.unit.kind == OrgUnit.Kind.STREET:
-            communities = communities.filter(path__startswith=actor.unit.path)
+        # A street sends to its own communities, a department to its district's.
+        street = actor.unit.kind == OrgUnit.Kind.STREET
+        communities = OrgUnit.objects.filter(
+            under("path", actor.unit.path if street else actor.reach),
+            kind=OrgUnit.Kind.COMMUNITY,
+            is_active=True,
+        )
         self.fields["recipient_id"].choices = [  # type: ignore[attr-defined]
             (str(c.pk), c.name) for c in communities.order_by("code").only("pk", "name")
         ]

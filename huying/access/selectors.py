@@ -22,7 +22,7 @@ from huying.access.models import (
     TaskState,
 )
 from huying.core.errors import NotFound
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 
 
@@ -44,7 +44,7 @@ def draft_list(kind: str) -> AccessList | None:
 def applications_visible_to(actor: Actor) -> QuerySet[Application]:
     qs = Application.objects.select_related("department")
     if actor.role in rules.REVIEW_ROLES or actor.sees_all:
-        return qs
+        return qs.filter(under("department__path", actor.reach))
     if actor.role in rules.APPLY_ROLES:
         return qs.filter(department=actor.unit)
     return qs.none()
@@ -58,13 +58,13 @@ def application_get(actor: Actor, application_id: int) -> Application:
 
 
 def tasks_visible_to(actor: Actor) -> QuerySet[CommunityTask]:
-    """The hub and the district see all; a sender its own (refused ones too); a community
-    what reached it (a refused task never did)."""
+    """The hub and the district see all of the district's (the city every district's); a
+    sender its own (refused ones too); a community what reached it (a refused task never did)."""
     qs = CommunityTask.objects.select_related(
         "sender", "recipient", "item__access_list"
     ).prefetch_related("attachments")
     if actor.sees_all:
-        return qs
+        return qs.filter(under("recipient__path", actor.reach))
     if actor.role in rules.SEND_ROLES:
         return qs.filter(sender__path__startswith=actor.unit.path)
     if actor.role in rules.FLAG_ROLES and actor.unit.kind == OrgUnit.Kind.COMMUNITY:

@@ -47,7 +47,7 @@ from huying.core.errors import (
 from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
 from huying.core.i18n import site_text
 from huying.core.notify import notify
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.selectors import user_ids_with_roles
 
@@ -412,10 +412,10 @@ def task_send(
         "basis": _text(basis, "basis", label=_("任务依据"), limit=2000),
     }
     recipient = OrgUnit.objects.filter(
-        pk=recipient_id, kind=OrgUnit.Kind.COMMUNITY, is_active=True
+        under("path", actor.reach), pk=recipient_id, kind=OrgUnit.Kind.COMMUNITY, is_active=True
     ).first()
     if recipient is None:
-        raise InvalidInput(_("接收单位须是在用的社区（村）"), field="recipient_id")
+        raise InvalidInput(_("接收单位须是本区在用的社区（村）"), field="recipient_id")
     if actor.unit.kind == OrgUnit.Kind.STREET and not recipient.path.startswith(actor.unit.path):
         raise InvalidInput(_("街道只能向本街道的社区派发任务"), field="recipient_id")
     if deadline is not None and deadline < timezone.localdate(now):
@@ -544,8 +544,8 @@ def task_flag(
 
 def _tell_hub(task: CommunityTask, now: datetime) -> None:
     """The complaint reaches the hub of the community's district (their inbox and channels)."""
-    district_id = task.recipient.path.strip("/").split("/")[0]
-    hubs = OrgUnit.objects.filter(kind=OrgUnit.Kind.HUB, path__startswith=f"/{district_id}/")
+    district = f"/{task.recipient.district_id}/"
+    hubs = OrgUnit.objects.filter(kind=OrgUnit.Kind.HUB, path__startswith=district)
     message = format_lazy(
         gettext_lazy("{community}将{sender}派发的「{title}」标记为清单外任务：{reason}"),
         community=task.recipient.name,

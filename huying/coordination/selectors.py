@@ -12,7 +12,7 @@ from huying.cases.rules import OPEN_CASE_STATES
 from huying.coordination.models import Decision, JointOperation, Meeting, OperationPhoto
 from huying.coordination.rules import MEETING_ROLES, OPERATION_ROLES
 from huying.core.errors import NotFound
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 
 K = OrgUnit.Kind
@@ -24,9 +24,9 @@ READER_ROLES = frozenset(
 
 def _territory(actor: Actor) -> Q:
     """The organisers in the actor's scope, by path (the hub's node is the district's
-    sibling below it: the hub reads the district's)."""
+    sibling below it: the hub reads the district's; the city's roles every district's)."""
     if actor.sees_all:
-        return Q()
+        return under("organiser__path", actor.reach)
     root = actor.unit.path
     if actor.unit.kind == K.HUB and actor.unit.parent_id is not None:
         root = OrgUnit.objects.only("path").get(pk=actor.unit.parent_id).path

@@ -39,7 +39,7 @@ from huying.coordination.selectors import meeting_get, operation_get
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
 from huying.core.files import FILES_PER_UPLOAD, CheckedFile, check_upload
 from huying.core.i18n import join_list
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, Role
 
 K = OrgUnit.Kind
@@ -58,11 +58,17 @@ def _text(value: str, field: str, *, label: str, limit: int, required: bool = Tr
     return value
 
 
-def _stationed_units(unit_ids: Sequence[int], field: str) -> list[OrgUnit]:
-    """Departments and their field units (派出所, 执法大队, 市场监管所 …), from the org tree."""
+def _stationed_units(actor: Actor, unit_ids: Sequence[int], field: str) -> list[OrgUnit]:
+    """Departments and their field units (派出所, 执法大队, 市场监管所 …) of the actor's
+    district, from the org tree."""
     ids = sorted(set(unit_ids))
     units = list(
-        OrgUnit.objects.filter(pk__in=ids, kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True)
+        OrgUnit.objects.filter(
+            under("path", actor.reach),
+            pk__in=ids,
+            kind__in=[K.DEPARTMENT, K.FIELD_UNIT],
+            is_active=True,
+        )
     )
     if len(units) != len(ids):
         raise InvalidInput(_("所选单位不是区级部门或派驻机构"), field=field)
@@ -124,7 +130,7 @@ def operation_create(
         raise InvalidInput(_("经纬度须同时提供"), field="lat")
     if lat is not None and lng is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
         raise InvalidInput(_("经纬度超出范围"), field="lat")
-    units = _stationed_units(unit_ids, "unit_ids")
+    units = _stationed_units(actor, unit_ids, "unit_ids")
     if not units:
         raise InvalidInput(_("请选择参与的驻街执法单位"), field="unit_ids")
     checked = _checked(files)
@@ -280,7 +286,9 @@ def meeting_create(
             attendee_names, "attendee_names", label=_("参会人员"), limit=2000, required=False
         ),
     }
-    attendees = list(OrgUnit.objects.filter(pk__in=set(attendee_ids), is_active=True))
+    attendees = list(
+        OrgUnit.objects.filter(under("path", actor.reach), pk__in=set(attendee_ids), is_active=True)
+    )
     if len(attendees) != len(set(attendee_ids)):
         raise InvalidInput(_("参会单位不存在"), field="attendee_ids")
     with transaction.atomic():
@@ -414,7 +422,7 @@ def meeting_decide(
         raise InvalidInput(_("请指定主办或协办部门"), field="lead_id")
     if kind == DecisionKind.DEADLINE and deadline is None:
         raise InvalidInput(_("请指定办结期限"), field="deadline")
-    units = _stationed_units([*([lead_id] if lead_id else []), *co_ids], "co_ids")
+    units = _stationed_units(actor, [*([lead_id] if lead_id else []), *co_ids], "co_ids")
     co = [u for u in units if u.pk != lead_id]
     lead = next((u for u in units if u.pk == lead_id), None)
     if lead is not None and lead.pk in set(co_ids):

@@ -21,7 +21,7 @@ from huying.coordination import rules, selectors, services
 from huying.coordination.models import DecisionKind, MeetingKind, OperationPhoto
 from huying.core.errors import DomainError, NotFound
 from huying.core.web import protected_file
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.web import staff_view
 
@@ -37,8 +37,11 @@ def _actor(request: HttpRequest) -> Actor:
     return actor
 
 
-def _stationed() -> list[tuple[str, str]]:
-    units = OrgUnit.objects.filter(kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True)
+def _stationed(actor: Actor) -> list[tuple[str, str]]:
+    """The departments and field units of the actor's district."""
+    units = OrgUnit.objects.filter(
+        under("path", actor.reach), kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True
+    )
     return [(str(u.pk), u.name) for u in units.order_by("path").only("pk", "name")]
 
 
@@ -46,7 +49,9 @@ def _operation_units(actor: Actor) -> list[tuple[str, Any]]:
     """The units a joint operation may name, grouped: a street's own stationed units (派驻本街道,
     the ones it works with) first, then the district's departments and the other field units."""
     units = list(
-        OrgUnit.objects.filter(kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True)
+        OrgUnit.objects.filter(
+            under("path", actor.reach), kind__in=[K.DEPARTMENT, K.FIELD_UNIT], is_active=True
+        )
         .order_by("path")
         .only("pk", "name", "kind")
     )
@@ -86,7 +91,7 @@ class MeetingForm(forms.Form):
         ).order_by("code")
         self.fields["attendee_ids"].choices = [  # type: ignore[attr-defined]
             *((str(u.pk), u.name) for u in below),
-            *_stationed(),
+            *_stationed(actor),
         ]
 
 
@@ -202,7 +207,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     actor = _actor(request)
     meeting = selectors.meeting_get(actor, meeting_id)
     organiser = meeting.organiser_id == actor.unit.pk and rules.may_hold(actor.role, meeting.kind)
-    units = _stationed()
+    units = _stationed(actor)
     decided = {d.case_id for d in meeting.decisions.all()}
     items = []
     for item in meeting.items.select_related("case", "department"):
@@ -230,7 +235,7 @@ def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
 @staff_view
 def meeting_decide(request: HttpRequest, meeting_id: int, item_id: int) -> HttpResponse:
     actor = _actor(request)
-    form = DecisionForm(request.POST, units=_stationed(), prefix=f"i{item_id}")
+    form = DecisionForm(request.POST, units=_stationed(actor), prefix=f"i{item_id}")
     if not form.is_valid():
         messages.error(request, _("决定填写有误：{errors}").format(errors=form.errors.as_text()))
     else:

@@ -22,7 +22,7 @@ from huying.deliberation.models import (
     Recognition,
     RecognitionState,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, Role
 
 
@@ -62,7 +62,7 @@ def recognitions_visible_to(actor: Actor) -> QuerySet[Recognition]:
     if actor.role == Role.RESIDENT:
         return found.filter(user=actor.user)
     if actor.sees_all and not actor.is_reporter:
-        return found
+        return found.filter(under("community__path", actor.reach))
     return found.none()
 
 
@@ -83,7 +83,7 @@ def proposals_visible_to(actor: Actor) -> QuerySet[Proposal]:
         community = verified_community(actor.user)
         return found.filter(community=community) if community else found.none()
     if actor.sees_all and not actor.is_reporter:
-        return found
+        return found.filter(under("community__path", actor.reach))
     return found.none()
 
 

@@ -49,7 +49,7 @@ from huying.deliberation.models import (
     Support,
     Voter,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, Role
 
 S = ProposalState
@@ -96,7 +96,7 @@ def recognition_request(
     name = _text(name, "name", label=_("姓名"), limit=50)
     address = _text(address, "address", label=_("居住地址"), limit=200)
     community = OrgUnit.objects.filter(
-        pk=community_id, kind=OrgUnit.Kind.COMMUNITY, is_active=True
+        under("path", actor.reach), pk=community_id, kind=OrgUnit.Kind.COMMUNITY, is_active=True
     ).first()
     if community is None:
         raise InvalidInput(_("请选择所在社区"), field="community_id")

@@ -29,7 +29,7 @@ from huying.deliberation.models import (
     ProposalState,
     RecognitionState,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, Role
 from huying.org.web import staff_view
 
@@ -328,9 +328,11 @@ class RecognitionForm(forms.Form):
         help_text=gettext_lazy("如：幸福路 12 号 3 栋 201，社区工作人员据此核实"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        communities = OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMUNITY, is_active=True)
+        communities = OrgUnit.objects.filter(
+            under("path", actor.reach), kind=OrgUnit.Kind.COMMUNITY, is_active=True
+        )
         self.fields["community_id"].choices = [  # type: ignore[attr-defined]
             (c.pk, c.name) for c in communities.select_related("parent").order_by("path")
         ]
@@ -350,7 +352,7 @@ def phone_home(request: HttpRequest) -> HttpResponse:
     if selectors.is_committee(actor):
         return redirect("deliberation:desk")
     actor = _resident(request)
-    form = RecognitionForm(request.POST or None)
+    form = RecognitionForm(actor, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             services.recognition_request(actor=actor, **form.cleaned_data)

@@ -113,7 +113,7 @@ def build_lifecircle(
         gaps = [(by_name[name], kind) for name, kind in GAPS_FULL]
     else:  # the small district
         gaps = list(zip(demo.communities[-2:], ("elderly", "health"), strict=False))
-    items = [i.pk for i in window_items()[:6]]
+    items = [i.pk for i in window_items(f"/{demo.district.pk}/")[:6]]
     made = {"points": 0, "gaps": len(gaps)}
     counter: dict[tuple[int, str], int] = {}
     essential = [k for k in ("party", "health", "elderly", "market") if kinds[k].essential]

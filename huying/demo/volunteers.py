@@ -69,6 +69,7 @@ def build_volunteers(
     today = timezone.localdate(now)
     services.rule_set(
         actor=None,
+        district_id=demo.district.pk,
         valid_from=today - timedelta(days=400),
         points_per_hour=10,
         bonus_rating_4=1,
@@ -77,6 +78,7 @@ def build_volunteers(
     )
     services.rule_set(
         actor=None,
+        district_id=demo.district.pk,
         valid_from=today - timedelta(days=45),
         points_per_hour=12,
         bonus_rating_4=2,

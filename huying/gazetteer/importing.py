@@ -28,6 +28,7 @@ from huying.core.spreadsheets import (
     workbook_bytes,
 )
 from huying.gazetteer.models import Entry, entry_key
+from huying.org.actors import under
 from huying.org.models import OrgUnit
 
 K = OrgUnit.Kind
@@ -85,14 +86,15 @@ def _text(value: Any) -> str:
 
 
 class _Units:
-    """Communities and grids by code and by name, loaded once for the whole file."""
+    """Communities and grids of the district (``reach``: its path prefix; "" every district)
+    by code and by name, loaded once for the whole file."""
 
-    def __init__(self) -> None:
+    def __init__(self, reach: str) -> None:
         self.by_code: dict[tuple[str, str], OrgUnit] = {}
         self.by_name: dict[tuple[str, str], list[OrgUnit]] = defaultdict(list)
-        units = OrgUnit.objects.filter(kind__in=[K.COMMUNITY, K.GRID], is_active=True).only(
-            "id", "kind", "code", "name", "parent_id"
-        )
+        units = OrgUnit.objects.filter(
+            under("path", reach), kind__in=[K.COMMUNITY, K.GRID], is_active=True
+        ).only("id", "kind", "code", "name", "parent_id", "path")
         for unit in units:
             self.by_code[unit.kind, unit.code] = unit
             self.by_name[unit.kind, unit.name].append(unit)
@@ -113,10 +115,11 @@ class _Units:
         return _("没有此单位：%(value)s") % {"value": text}
 
 
-def plan_import(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> Plan:
-    """What importing ``rows`` would do, row by row, with each bad cell's message. Nothing is
-    written."""
-    units = _Units()
+def plan_import(rows: Sequence[tuple[int, Mapping[str, Any]]], *, reach: str = "") -> Plan:
+    """What importing ``rows`` would do, row by row, with each bad cell's message; a row
+    places into the district of ``reach`` (an administrator's; "" any, the command's).
+    Nothing is written."""
+    units = _Units(reach)
     planned = [_check(line, {h: _text(v) for h, v in row.items()}, units) for line, row in rows]
     first: dict[str, int] = {}
     for p in planned:
@@ -127,7 +130,7 @@ def plan_import(rows: Sequence[tuple[int, Mapping[str, Any]]]) -> Plan:
             p.errors.append(("名称", _("与第 %(line)d 行重复") % {"line": first[key]}))
         else:
             first[key] = p.line
-    _check_overlaps([p for p in planned if not p.errors])
+    _check_overlaps([p for p in planned if not p.errors], reach)
     known = {e.key: e for e in Entry.objects.filter(key__in=list(first))}
     for p in planned:
         if p.errors:
@@ -184,7 +187,8 @@ def _check(line: int, raw: dict[str, str], units: _Units) -> PlannedRow:
         bad("起始门牌", _("只有道路才填门牌范围"))
     grid, community = _place(raw, units, bad)
     lat, lng = _point(raw, bad)
-    if row.errors or kind is None or parity is None:
+    place = grid or community  # one of them, or the row has an error
+    if row.errors or kind is None or parity is None or place is None:
         return row
     if kind != Entry.Kind.ROAD:
         parity = Entry.Parity.ALL
@@ -199,7 +203,7 @@ def _check(line: int, raw: dict[str, str], units: _Units) -> PlannedRow:
         "community_id": community.pk if community else None,
         "lat": lat,
         "lng": lng,
-        "key": entry_key(kind, name, low, high, parity),
+        "key": entry_key(place.district_id, kind, name, low, high, parity),
     }
     return row
 
@@ -242,14 +246,16 @@ def _point(raw: dict[str, str], bad: Any) -> tuple[float | None, float | None]:
     return lat, lng
 
 
-def _check_overlaps(rows: list[PlannedRow]) -> None:
+def _check_overlaps(rows: list[PlannedRow], reach: str) -> None:
     """Two ranges of one road in two grids may not both hold a number (a matcher asked for
     it would have no answer). The file's ranges are checked against each other and against
     the ranges already kept that it does not replace."""
     roads = [r for r in rows if r.values["kind"] == Entry.Kind.ROAD]
     names = {r.values["name"] for r in roads}
     keys = {r.values["key"] for r in roads}
-    kept = Entry.objects.filter(kind=Entry.Kind.ROAD, name__in=names).exclude(key__in=keys)
+    kept = Entry.objects.filter(
+        under("community__path", reach), kind=Entry.Kind.ROAD, name__in=names
+    ).exclude(key__in=keys)
     ranges: dict[str, list[tuple[str, dict[str, Any]]]] = defaultdict(list)
     for entry in kept.values("name", "number_from", "number_to", "parity", "grid_id"):
         ranges[entry["name"]].append((_("地址库中已有的"), dict(entry)))

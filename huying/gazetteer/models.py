@@ -60,9 +60,15 @@ class Entry(models.Model):
 
 
 def entry_key(
-    kind: str, name: str, number_from: int | None, number_to: int | None, parity: str
+    district_id: int | None,
+    kind: str,
+    name: str,
+    number_from: int | None,
+    number_to: int | None,
+    parity: str,
 ) -> str:
-    """What identifies an entry across imports (``Entry.key``)."""
+    """What identifies an entry across imports (``Entry.key``), within its district: the
+    next district's 人民路 1–99 号 is another entry."""
     if kind != Entry.Kind.ROAD:
-        return f"{kind}:{name}"
-    return f"{kind}:{name}:{number_from or ''}-{number_to or ''}:{parity}"
+        return f"{district_id}/{kind}:{name}"
+    return f"{district_id}/{kind}:{name}:{number_from or ''}-{number_to or ''}:{parity}"

@@ -8,6 +8,7 @@ from huying.cases.models import Case
 from huying.cases.queues import unplaced
 from huying.gazetteer.matching import Matcher, Spot, normalise
 from huying.gazetteer.models import Entry
+from huying.org.actors import under
 from huying.org.models import OrgUnit
 
 #: Waiting cases compared with one address at most (the queue's oldest first).
@@ -16,9 +17,10 @@ ALIKE_SCAN = 2000
 K = OrgUnit.Kind
 
 
-def spots() -> list[Spot]:
-    """Every entry as the matcher reads it: one query."""
-    rows = Entry.objects.values_list(
+def spots(reach: str = "") -> list[Spot]:
+    """Every entry of the district (``reach``, its path prefix; "" every district's) as the
+    matcher reads it: one query."""
+    rows = Entry.objects.filter(under("community__path", reach)).values_list(
         "id",
         "kind",
         "name",
@@ -45,12 +47,12 @@ def district_prefixes() -> list[str]:
     return sorted(set(units.values_list("name", flat=True)))
 
 
-def matcher(*, threshold: float | None = None) -> Matcher:
-    """The whole gazetteer as a matcher: build one per import (two queries), then locate
-    every row with no query."""
+def matcher(*, reach: str = "", threshold: float | None = None) -> Matcher:
+    """The district's gazetteer (``reach``; "" the whole installation's) as a matcher: build
+    one per import (two queries), then locate every row with no query."""
     if threshold is None:
-        return Matcher(spots(), prefixes=district_prefixes())
-    return Matcher(spots(), prefixes=district_prefixes(), threshold=threshold)
+        return Matcher(spots(reach), prefixes=district_prefixes())
+    return Matcher(spots(reach), prefixes=district_prefixes(), threshold=threshold)
 
 
 def unplaced_alike(visible: QuerySet[Case], case: Case) -> list[Case]:

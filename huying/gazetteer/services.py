@@ -14,7 +14,7 @@ from huying.cases.services import case_locate
 from huying.core.errors import DomainError, InvalidInput, PermissionDenied
 from huying.gazetteer.models import Entry, entry_key
 from huying.gazetteer.selectors import unplaced_alike
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, Role
 from huying.org.roles import HUB_ROLES
 
@@ -40,11 +40,13 @@ def landmark_remember(
         raise InvalidInput(_("地址为空，不能加入地址库"), field="name")
     if len(name) > 100:
         raise InvalidInput(_("名称不能超过 100 个字符"), field="name")
-    grid = OrgUnit.objects.filter(pk=grid_id, kind=OrgUnit.Kind.GRID, is_active=True).first()
+    grid = OrgUnit.objects.filter(
+        under("path", actor.reach), pk=grid_id, kind=OrgUnit.Kind.GRID, is_active=True
+    ).first()
     if grid is None or grid.parent_id is None:
         raise InvalidInput(_("所选网格不存在"), field="grid_id")
     entry, _created = Entry.objects.update_or_create(
-        key=entry_key(Entry.Kind.LANDMARK, name, None, None, Entry.Parity.ALL),
+        key=entry_key(grid.district_id, Entry.Kind.LANDMARK, name, None, None, Entry.Parity.ALL),
         defaults={
             "kind": Entry.Kind.LANDMARK,
             "name": name,

@@ -34,7 +34,7 @@ from huying.gazetteer.forms import ImportForm, PlaceForm
 from huying.gazetteer.models import Entry
 from huying.gazetteer.selectors import matcher, unplaced_alike
 from huying.gazetteer.services import landmark_remember, place_alike
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.web import admin_view, staff_view
 
@@ -101,7 +101,8 @@ def _queue_page(
 def _near_misses(case: Case) -> list[dict[str, Any]]:
     """What the gazetteer thinks the address might be, each a grid to place it in with one
     click (with the entry's point, in the map's coordinates as the form sends them)."""
-    offered = [p for p in matcher().near_misses(case.address) if p.grid_id is not None]
+    district = matcher(reach=f"/{case.district_id}/")
+    offered = [p for p in district.near_misses(case.address) if p.grid_id is not None]
     names = dict(
         OrgUnit.objects.filter(pk__in=[p.grid_id for p in offered]).values_list("pk", "name")
     )
@@ -203,7 +204,9 @@ def unplaced_place(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @admin_view
 def entries(request: HttpRequest) -> HttpResponse:
-    """地址库: how many entries of each kind, a search, and the XLSX import."""
+    """地址库: how many entries of each kind, a search, and the XLSX import: the
+    administrator's district's (the city's: every district's)."""
+    actor: Actor = request.actor  # type: ignore[attr-defined]
     context: dict[str, Any] = {"tab": "gazetteer", "nav": "manage", "form": ImportForm()}
     status = 200
     if request.method == "POST":
@@ -214,9 +217,8 @@ def entries(request: HttpRequest) -> HttpResponse:
             form.add_error("file", _("文件不能超过 5 MB"))
         elif form.is_valid():
             try:
-                plan = importing.run_import(
-                    importing.plan_import(importing.read_rows(form.cleaned_data["file"].read()))
-                )
+                read = importing.read_rows(form.cleaned_data["file"].read())
+                plan = importing.run_import(importing.plan_import(read, reach=actor.reach))
             except DomainError as exc:
                 form_error(form, exc)
             else:
@@ -227,15 +229,16 @@ def entries(request: HttpRequest) -> HttpResponse:
                     report = importing.error_report(plan)
                     request.session[REPORT_KEY] = base64.b64encode(report).decode()
     query = request.GET.get("q", "").strip()[:50]
-    rows = Entry.objects.select_related("community", "grid").defer(
+    entries = Entry.objects.filter(under("community__path", actor.reach))
+    rows = entries.select_related("community", "grid").defer(
         "community__boundary", "grid__boundary"
     )
     if query:
         # Aliases are a JSON list, stored escaped on some databases: matched here, not in SQL.
-        named = Entry.objects.values_list("id", "name", "aliases")
+        named = entries.values_list("id", "name", "aliases")
         ids = [pk for pk, name, aliases in named if any(query in n for n in (name, *aliases))]
         rows = rows.filter(pk__in=ids[:200])
-    totals = dict(Entry.objects.values_list("kind").annotate(n=Count("id")).order_by())
+    totals = dict(entries.values_list("kind").annotate(n=Count("id")).order_by())
     context |= {
         "query": query,
         "rows": list(rows[:200]),

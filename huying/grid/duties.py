@@ -68,7 +68,7 @@ def _item(item_id: int | None) -> CatalogueItem | None:
 
 def _grid_for_edit(actor: Actor, grid_id: int) -> OrgUnit:
     grid = OrgUnit.objects.defer("boundary").filter(pk=grid_id, kind=OrgUnit.Kind.GRID).first()
-    if grid is None or not (actor.sees_all or grid.path.startswith(actor.unit.path)):
+    if grid is None or not actor.covers(grid.path):
         raise NotFound(_("网格不存在或不在本人范围内"))
     if not may_edit_duties(actor, grid):
         raise PermissionDenied(_("只有网格长、社区、街道和街道网格中心可以修改网格职责"))
@@ -79,8 +79,9 @@ def _grid_for_edit(actor: Actor, grid_id: int) -> OrgUnit:
 
 
 def _require_template_editor(actor: Actor) -> None:
-    if not may_manage(actor.role):
-        raise PermissionDenied(_("只有管理员可以修改网格职责模板"))
+    """The template is a district's: its administrator edits it (a city's has none)."""
+    if not may_manage(actor.role) or actor.district_id is None:
+        raise PermissionDenied(_("只有区管理员可以修改网格职责模板"))
 
 
 def _line_for_edit(actor: Actor, line_id: int) -> DutyTemplate:

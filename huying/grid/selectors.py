@@ -1,6 +1,7 @@
 """Reads of patrols and duty lists, in the acting role's scope: a grid worker sees his grid's,
-a community its grids', a street its own; the hub and the district see all; a street chief
-and a department see the patrols they walked or accompanied."""
+a community its grids', a street its own; the hub and the district see their district's (the
+city's roles every district's); a street chief and a department see the patrols they walked or
+accompanied."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from huying.core.errors import InvalidInput, NotFound, PermissionDenied
 from huying.core.replicas import lagging_reads
 from huying.grid import hooks
 from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, Role, RoleGrant
 from huying.org.roles import DEPARTMENT_ROLES, REPORTER_ROLES, TERRITORIAL_STAFF
 
@@ -50,7 +51,7 @@ def patrols_of(actor: Actor) -> QuerySet[Patrol]:
 def patrols_visible(actor: Actor) -> QuerySet[Patrol]:
     patrols = Patrol.objects.select_related("grid", "worker").defer("grid__boundary", "track")
     if actor.sees_all:
-        return patrols
+        return patrols.filter(under("grid__path", actor.reach))
     if actor.role in REPORTER_ROLES:
         return patrols.filter(worker=actor.user)
     if actor.role in DEPARTMENT_ROLES:
@@ -69,17 +70,16 @@ def grid_visible(actor: Actor, grid_id: int) -> OrgUnit:
     grid = OrgUnit.objects.defer("boundary").filter(pk=grid_id, kind=OrgUnit.Kind.GRID).first()
     if grid is None or actor.role in REPORTER_ROLES or actor.role in DEPARTMENT_ROLES:
         raise NotFound(_("网格不存在或不在本人范围内"))
-    if not (actor.sees_all or grid.path.startswith(actor.unit.path)):
+    if not actor.covers(grid.path):
         raise NotFound(_("网格不存在或不在本人范围内"))
     return grid
 
 
 def duty_template(actor: Actor) -> QuerySet[DutyTemplate]:
-    """The template of the district the actor works in (the root above their unit); staff only."""
+    """The template of the district the actor works in; staff only. The city has none."""
     if actor.role in REPORTER_ROLES:
         raise PermissionDenied(_("当前角色不能查看网格职责模板"))
-    root_id = int(actor.unit.path.strip("/").split("/")[0])
-    return DutyTemplate.objects.filter(district_id=root_id)
+    return DutyTemplate.objects.filter(district_id=actor.district_id)
 
 
 def template_overview(actor: Actor) -> QuerySet[DutyTemplate]:
@@ -172,7 +172,7 @@ def week_of(day: date) -> date:
 def compliance_streets(actor: Actor) -> QuerySet[OrgUnit]:
     streets = OrgUnit.objects.defer("boundary").filter(kind=OrgUnit.Kind.STREET, is_active=True)
     if actor.sees_all:
-        return streets.order_by("code")
+        return streets.filter(under("path", actor.reach)).order_by("code")
     prefixes = ["/".join(actor.unit.path.split("/")[: i + 1]) + "/" for i in range(1, 10)]
     return streets.filter(Q(path__in=prefixes) | Q(path__startswith=actor.unit.path))
 

@@ -22,7 +22,7 @@ from huying.core.geo import box_around, distance_m
 from huying.core.workcalendar import load_calendar
 from huying.lifecircle import coverage, rules
 from huying.lifecircle.models import ServiceKind, ServicePoint
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.selectors import grid_index
 
@@ -56,10 +56,9 @@ def points_visible_to(actor: Actor) -> QuerySet[ServicePoint]:
     """The points the actor keeps: the street's communities', the district's all."""
     if not may_edit(actor):
         return ServicePoint.objects.none()
-    points = public_points().prefetch_related("items")
-    if actor.sees_all:
-        return points
-    return points.filter(community__path__startswith=actor.unit.path)
+    return (
+        public_points().prefetch_related("items").filter(under("community__path", actor.scope_path))
+    )
 
 
 def point_get(actor: Actor, point_id: int) -> ServicePoint:
@@ -153,9 +152,9 @@ def coverage_units(actor: Actor) -> QuerySet[OrgUnit]:
     """The communities whose coverage the actor reads (404 for a role without the page)."""
     if actor.role not in rules.COVERAGE_ROLES:
         raise NotFound(_("页面不存在"))
-    communities = OrgUnit.objects.filter(kind=K.COMMUNITY, is_active=True).defer("boundary")
-    if not actor.sees_all:
-        communities = communities.filter(path__startswith=actor.unit.path)
+    communities = OrgUnit.objects.filter(
+        under("path", actor.scope_path), kind=K.COMMUNITY, is_active=True
+    ).defer("boundary")
     return communities.select_related("parent").order_by("code")
 
 

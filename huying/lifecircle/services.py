@@ -22,6 +22,7 @@ from huying.lifecircle import rules
 from huying.lifecircle.models import ServiceKind, ServicePoint
 from huying.lifecircle.selectors import point_get
 from huying.onewindow.models import ServiceItem
+from huying.onewindow.selectors import window_items
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 from huying.org.selectors import grid_at
@@ -87,7 +88,7 @@ def _community_at(actor: Actor, lat: float, lng: float) -> OrgUnit:
     community = grid.parent if grid is not None else None
     if community is None:
         raise InvalidInput(_("这个位置不在本区的网格内，请在地图上重新选点"), field="lat")
-    if not actor.sees_all and not community.path.startswith(actor.unit.path):
+    if not actor.covers(community.path):
         raise InvalidInput(
             _("这个位置在「{community}」，不在你管理的范围内").format(community=community.name),
             field="lat",
@@ -133,10 +134,11 @@ def _values(
     }
 
 
-def _items(item_ids: Sequence[int]) -> list[ServiceItem]:
-    """One-window items a station handles: published ones a station may accept."""
+def _items(community: OrgUnit, item_ids: Sequence[int]) -> list[ServiceItem]:
+    """One-window items a station handles: published ones a station of the community's
+    district may accept."""
     ids = set(item_ids)
-    items = list(ServiceItem.objects.filter(pk__in=ids, published=True, station_accepts=True))
+    items = list(window_items(f"/{community.district_id}/").filter(pk__in=ids))
     if len(items) != len(ids):
         raise InvalidInput(_("可办事项须是已发布、服务站可受理的服务事项"), field="item_ids")
     return items
@@ -170,7 +172,7 @@ def point_create(
         phone=phone,
         services=services,
     )
-    items = _items(item_ids)
+    items = _items(values["community"], item_ids)
     with transaction.atomic():
         point = ServicePoint.objects.create(updated_at=now, updated_by=actor.user, **values)
         point.items.set(items)
@@ -217,7 +219,7 @@ def point_update(
         phone=phone,
         services=services,
     )
-    items = _items(item_ids)
+    items = _items(values["community"], item_ids)
     with transaction.atomic():
         point = ServicePoint.objects.select_for_update().filter(pk=point_id).first()
         if point is None:

@@ -29,7 +29,7 @@ from huying.lifecircle import rules, selectors, services
 from huying.lifecircle.coverage import cell_polygons
 from huying.lifecircle.models import ServicePoint
 from huying.onewindow.selectors import window_items
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.selectors import grid_index
 from huying.org.web import change_rows, staff_view
@@ -138,14 +138,14 @@ class PointForm(forms.Form):
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kind_id"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((k.pk, k.name) for k in selectors.kinds()),
         ]
         self.fields["item_ids"].choices = [  # type: ignore[attr-defined]
-            (i.pk, i.name) for i in window_items()
+            (i.pk, i.name) for i in window_items(actor.reach)
         ]
         for day in rules.WEEKDAYS:
             self.fields[f"hours_{day}"].widget.attrs["placeholder"] = "08:30-11:30, 13:30-17:00"
@@ -192,10 +192,10 @@ def _initial(point: ServicePoint) -> dict[str, Any]:
 
 
 def _kept_communities(actor: Actor) -> list[OrgUnit]:
-    units = OrgUnit.objects.filter(kind=K.COMMUNITY, is_active=True).defer("boundary")
-    if not actor.sees_all:
-        units = units.filter(path__startswith=actor.unit.path)
-    return list(units.order_by("code"))
+    units = OrgUnit.objects.filter(
+        under("path", actor.scope_path), kind=K.COMMUNITY, is_active=True
+    )
+    return list(units.defer("boundary").order_by("code"))
 
 
 def _map_config(actor: Actor, points: list[ServicePoint], editing: int | None) -> dict[str, Any]:
@@ -212,7 +212,7 @@ def manage(request: HttpRequest) -> HttpResponse:
     """The keeper's points (a street's, the district's) on a map and in a table, and the form
     to add one by tapping the map."""
     actor = _editor(request)
-    form = PointForm(request.POST or None)
+    form = PointForm(actor, request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -243,7 +243,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 def point_edit(request: HttpRequest, point_id: int) -> HttpResponse:
     actor = _editor(request)
     point = selectors.point_get(actor, point_id)
-    form = PointForm(request.POST or None, initial=_initial(point))
+    form = PointForm(actor, request.POST or None, initial=_initial(point))
     status = 200
     if request.method == "POST":
         if form.is_valid():

@@ -19,6 +19,7 @@ from huying.core.files import EXTENSIONS, FILES_PER_UPLOAD
 from huying.core.web import protected_file
 from huying.onewindow import rules, selectors, services
 from huying.onewindow.models import Application, ApplicationState, ElderCall, ServiceItem
+from huying.org.actors import under
 from huying.org.api_auth import acting
 from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
@@ -405,10 +406,9 @@ def roster_read(request: HttpRequest, q: Query[RosterQuery]) -> Any:
     district = actor.sees_all and not actor.is_reporter
     if not district and actor.role not in rules.STATION_READERS:
         raise NotFound()
-    stations = OrgUnit.objects.filter(pk=q.station_id, kind__in=rules.STATION_KINDS)
-    if not district:
-        stations = stations.filter(path__startswith=actor.unit.path)
-    station = stations.first()
+    station = OrgUnit.objects.filter(
+        under("path", actor.scope_path), pk=q.station_id, kind__in=rules.STATION_KINDS
+    ).first()
     if station is None:
         raise NotFound()
     return _on_duty(station, q.day)

@@ -24,7 +24,7 @@ from huying.onewindow.models import (
     ServiceItem,
     StepAction,
 )
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, RoleGrant
 
 #: How many items a search shows at once.
@@ -42,9 +42,16 @@ def published_items(query: str = "") -> QuerySet[ServiceItem]:
     return items.order_by("code")
 
 
-def window_items(query: str = "") -> QuerySet[ServiceItem]:
-    """What a window may accept: published items a station may take."""
-    return published_items(query).filter(station_accepts=True)
+def items_of(reach: str) -> QuerySet[ServiceItem]:
+    """A district's service items (``reach``: the district's path prefix; "" every district's):
+    those its departments handle."""
+    return ServiceItem.objects.filter(under("department__path", reach)).select_related("department")
+
+
+def window_items(reach: str, query: str = "") -> QuerySet[ServiceItem]:
+    """What a window of the district (``reach``) may accept: published items a station may
+    take, of the district's departments."""
+    return published_items(query).filter(under("department__path", reach), station_accepts=True)
 
 
 def published_item_get(item_id: int) -> ServiceItem:
@@ -57,7 +64,7 @@ def published_item_get(item_id: int) -> ServiceItem:
 def applications_visible_to(actor: Actor) -> QuerySet[Application]:
     apps = Application.objects.select_related("item", "item__department", "station")
     if actor.sees_all and not actor.is_reporter:
-        return apps
+        return apps.filter(under("station__path", actor.reach))
     if actor.role in rules.STATION_READERS:
         return apps.filter(station__path__startswith=actor.unit.path)
     if actor.role in rules.BACK_OFFICE_ROLES:
@@ -176,7 +183,7 @@ def qualified_on_duty(station: OrgUnit, item: ServiceItem, day: date) -> list[Us
 def station_skills(station: OrgUnit, day: date) -> StationSkills:
     """Who on duty at the station on ``day`` can handle what (全岗位通), by the roster."""
     people, rostered = on_duty(station, day)
-    items = list(window_items())
+    items = list(window_items(f"/{station.district_id}/"))
     held: dict[int, set[int]] = {}
     for person_id, item_id in (
         valid_qualifications(day)
@@ -242,10 +249,10 @@ def station_figures(actor: Actor, now: datetime) -> list[dict[str, Any]]:
 
 def calls_visible_to(actor: Actor) -> QuerySet[ElderCall]:
     """12349 calls: a station's staff their station's, the street its stations', the
-    district all."""
+    district all of its own (the city every district's)."""
     calls = ElderCall.objects.select_related("station", "application", "case")
     if actor.sees_all and not actor.is_reporter:
-        return calls
+        return calls.filter(under("station__path", actor.reach))
     if actor.role in rules.STATION_READERS:
         return calls.filter(station__path__startswith=actor.unit.path)
     return calls.none()

@@ -55,12 +55,13 @@ from huying.onewindow.models import (
 )
 from huying.onewindow.selectors import (
     application_get,
+    items_of,
     qualified_on_duty,
     station_staff,
     valid_qualifications,
 )
 from huying.org import throttle
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.selectors import ancestors
 
@@ -87,6 +88,7 @@ def _text(value: str, field: str, *, label: str, limit: int, required: bool = Tr
 
 def _item_values(
     *,
+    actor: Actor,
     name: str,
     conditions: str,
     materials: Sequence[str],
@@ -113,7 +115,9 @@ def _item_values(
         raise InvalidInput(_("收费金额格式不正确"), field="fee") from None
     if not amount.is_finite() or amount < 0 or amount >= Decimal("1000000"):
         raise InvalidInput(_("收费金额须在 0 至 999999.99 元之间"), field="fee")
-    department = OrgUnit.objects.filter(pk=department_id, kind=K.DEPARTMENT, is_active=True).first()
+    department = OrgUnit.objects.filter(
+        under("path", actor.reach), pk=department_id, kind=K.DEPARTMENT, is_active=True
+    ).first()
     if department is None:
         raise InvalidInput(_("办理部门须是区级部门"), field="department_id")
     return {
@@ -150,6 +154,7 @@ def item_create(
     _manager(actor)
     code = _text(code, "code", label=_("事项编码"), limit=32)
     values = _item_values(
+        actor=actor,
         name=name,
         conditions=conditions,
         materials=materials,
@@ -180,6 +185,7 @@ def item_update(
     """Edit an item; applications already accepted keep their due dates and materials."""
     _manager(actor)
     values = _item_values(
+        actor=actor,
         name=name,
         conditions=conditions,
         materials=materials,
@@ -188,25 +194,27 @@ def item_update(
         department_id=department_id,
         station_accepts=station_accepts,
     )
-    return _item_cas(item_id, version, values)
+    return _item_cas(actor, item_id, version, values)
 
 
 def item_publish(*, actor: Actor, item_id: int, version: int, published: bool) -> ServiceItem:
     """Publish an item (residents see it, windows accept it) or take it back."""
     _manager(actor)
-    return _item_cas(item_id, version, {"published": published})
+    return _item_cas(actor, item_id, version, {"published": published})
 
 
-def _item_cas(item_id: int, version: int, values: dict[str, Any]) -> ServiceItem:
+def _item_cas(actor: Actor, item_id: int, version: int, values: dict[str, Any]) -> ServiceItem:
+    """An item of the actor's district, compare-and-set on its version."""
+    items = items_of(actor.reach)
     with transaction.atomic():
-        updated = ServiceItem.objects.filter(pk=item_id, version=version).update(
+        updated = items.filter(pk=item_id, version=version).update(
             version=F("version") + 1, **values
         )
         if not updated:
-            if not ServiceItem.objects.filter(pk=item_id).exists():
+            if not items.filter(pk=item_id).exists():
                 raise NotFound(_("服务事项不存在"))
             raise Conflict(_("该事项已被他人修改，请刷新后重试"))
-        return ServiceItem.objects.select_related("department").get(pk=item_id)
+        return items.get(pk=item_id)
 
 
 # --- applications ----------------------------------------------------------------------------
@@ -275,7 +283,7 @@ def application_accept(
     proxy_reason = _text(
         proxy_reason, "proxy_reason", label=_("代办原因"), limit=200, required=False
     )
-    item = ServiceItem.objects.filter(pk=item_id).first()
+    item = items_of(actor.reach).filter(pk=item_id).first()  # the district's, not the next one's
     if item is None:
         raise NotFound(_("服务事项不存在"))
     if not item.published:
@@ -554,7 +562,7 @@ def qualification_record(
     person = station_staff(actor.unit).filter(pk=person_id).first()
     if person is None:
         raise InvalidInput(_("所选人员不是本辖区服务站的工作人员"), field="person_id")
-    item = ServiceItem.objects.filter(pk=item_id).first()
+    item = items_of(actor.reach).filter(pk=item_id).first()
     if item is None:
         raise NotFound(_("服务事项不存在"))
     with transaction.atomic():

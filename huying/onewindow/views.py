@@ -21,7 +21,7 @@ from huying.core.errors import DomainError, NotFound
 from huying.core.web import protected_file
 from huying.onewindow import rules, selectors, services
 from huying.onewindow.models import Application, ApplicationState, CallOutcome, ServiceItem
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.signin import client_ip
 from huying.org.web import admin_view, staff_view
@@ -77,7 +77,7 @@ def window(request: HttpRequest) -> HttpResponse:
     if at_window:
         item_id = request.POST.get("item") or request.GET.get("item")
         if item_id and item_id.isdigit():
-            item = selectors.window_items().filter(pk=int(item_id)).first()
+            item = selectors.window_items(actor.reach).filter(pk=int(item_id)).first()
         if item is not None:
             form = AcceptForm(item, request.POST or None)
             if request.method == "POST" and form.is_valid():
@@ -103,7 +103,9 @@ def window(request: HttpRequest) -> HttpResponse:
         "nav": "onewindow",
         "at_window": at_window,
         "query": query,
-        "items": list(selectors.window_items(query)[: selectors.SEARCH_LIMIT]) if at_window else [],
+        "items": list(selectors.window_items(actor.reach, query)[: selectors.SEARCH_LIMIT])
+        if at_window
+        else [],
         "item": item,
         "form": form,
         "applications": list(selectors.applications_visible_to(actor)[:RECENT]),
@@ -131,7 +133,7 @@ class QualificationForm(forms.Form):
             (p.pk, p.get_full_name() or p.username) for p in selectors.station_staff(actor.unit)
         ]
         self.fields["item_id"].choices = [  # type: ignore[attr-defined]
-            (i.pk, i.name) for i in selectors.window_items()
+            (i.pk, i.name) for i in selectors.window_items(actor.reach)
         ]
 
 
@@ -280,9 +282,11 @@ class ItemForm(forms.Form):
         label=gettext_lazy("服务站可受理"), required=False, initial=True
     )
 
-    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        departments = OrgUnit.objects.filter(kind=OrgUnit.Kind.DEPARTMENT, is_active=True)
+        departments = OrgUnit.objects.filter(
+            under("path", actor.reach), kind=OrgUnit.Kind.DEPARTMENT, is_active=True
+        )
         self.fields["department_id"].choices = [  # type: ignore[attr-defined]
             (u.pk, u.name) for u in departments.order_by("code")
         ]
@@ -299,7 +303,7 @@ class ItemForm(forms.Form):
 def manage_items(request: HttpRequest) -> HttpResponse:
     """The district's service items: all of them, published or not, and a new one."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = ItemForm(request.POST or None)
+    form = ItemForm(actor, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             made = services.item_create(actor=actor, **form.values())
@@ -308,7 +312,7 @@ def manage_items(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("事项已保存，发布后居民可见、窗口可受理"))
             return redirect("onewindow:manage_item", made.pk)
-    rows = ServiceItem.objects.select_related("department").order_by("code")
+    rows = selectors.items_of(actor.reach).order_by("code")
     context = {"nav": "onewindow", "form": form, "rows": list(rows)}
     return render(request, "onewindow/manage_items.html", context)
 
@@ -317,7 +321,7 @@ def manage_items(request: HttpRequest) -> HttpResponse:
 def manage_item(request: HttpRequest, item_id: int) -> HttpResponse:
     """Edit an item, or publish it / take it back (compare-and-set on its version)."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    found = ServiceItem.objects.select_related("department").filter(pk=item_id).first()
+    found = selectors.items_of(actor.reach).filter(pk=item_id).first()
     if found is None:
         raise NotFound(_("服务事项不存在"))
     initial = {
@@ -329,7 +333,9 @@ def manage_item(request: HttpRequest, item_id: int) -> HttpResponse:
         "department_id": found.department_id,
         "station_accepts": found.station_accepts,
     }
-    form = ItemForm(request.POST if "save" in request.POST else None, initial=initial, editing=True)
+    form = ItemForm(
+        actor, request.POST if "save" in request.POST else None, initial=initial, editing=True
+    )
     if request.method == "POST":
         version = _version(request)
         try:
@@ -453,11 +459,11 @@ class CallForm(forms.Form):
         help_text=gettext_lazy("转问题件时填写问题所在位置"),
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, actor: Actor, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["item_id"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
-            *((str(i.pk), i.name) for i in selectors.window_items()),
+            *((str(i.pk), i.name) for i in selectors.window_items(actor.reach)),
         ]
 
 
@@ -467,7 +473,7 @@ def calls(request: HttpRequest) -> HttpResponse:
     service application (二级代办 for the elderly and disabled) or to a case."""
     actor = _actor(request)
     takes = actor.role in rules.WINDOW_ROLES
-    form = CallForm(request.POST or None) if takes else None
+    form = CallForm(actor, request.POST or None) if takes else None
     if request.method == "POST":
         if form is None:
             raise NotFound(_("页面不存在"))

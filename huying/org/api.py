@@ -11,6 +11,7 @@ from ninja import Field, Router, Schema, Status
 from huying.core.api_types import ERRORS, FilledText, Id, In, Text
 from huying.core.errors import NotFound
 from huying.org import informants
+from huying.org.actors import under
 from huying.org.api_auth import acting
 from huying.org.models import OrgUnit, RoleGrant
 from huying.org.phone_signin import masked
@@ -77,8 +78,8 @@ def me(request: HttpRequest) -> Any:
 def units(
     request: HttpRequest, kind: OrgUnit.Kind | None = None, parent_id: Id | None = None
 ) -> Any:
-    acting(request)
-    qs = OrgUnit.objects.filter(is_active=True).order_by("path")
+    actor = acting(request)
+    qs = OrgUnit.objects.filter(under("path", actor.reach), is_active=True).order_by("path")
     if kind:
         qs = qs.filter(kind=kind)
     if parent_id is not None:
@@ -88,8 +89,8 @@ def units(
 
 @router.get("/org/units/{unit_id}", response=UnitDetailOut, summary="组织节点详情（含网格边界）")
 def unit(request: HttpRequest, unit_id: Id) -> Any:
-    acting(request)
-    found = OrgUnit.objects.filter(pk=unit_id).first()
+    actor = acting(request)
+    found = OrgUnit.objects.filter(under("path", actor.reach), pk=unit_id).first()
     if found is None:
         raise NotFound(_("组织节点不存在"))
     return found

@@ -11,6 +11,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from huying.org.models import OrgUnit
+from huying.org.selectors import district_streets
 
 
 class UnitForm(forms.Form):
@@ -29,14 +30,14 @@ class UnitForm(forms.Form):
         initial["is_active"] = unit.is_active
         form = cls(data, initial=initial, **kwargs)
         if unit.kind == OrgUnit.Kind.FIELD_UNIT:
-            form.fields["stationed_in"] = stations_field()
+            form.fields["stationed_in"] = stations_field(unit)
             form.initial["stationed_in"] = list(unit.stationed_in.values_list("pk", flat=True))
         return form
 
 
-def stations_field() -> forms.TypedMultipleChoiceField:
-    """A field unit's streets (派驻街道), to tick."""
-    streets = OrgUnit.objects.filter(kind=OrgUnit.Kind.STREET, is_active=True).order_by("code")
+def stations_field(unit: OrgUnit) -> forms.TypedMultipleChoiceField:
+    """A field unit's streets (派驻街道), to tick: its district's."""
+    streets = district_streets(unit)
     return forms.TypedMultipleChoiceField(
         label=_("派驻街道"),
         required=False,
@@ -62,7 +63,7 @@ class FieldUnitForm(forms.Form):
         self.fields["code"].help_text = gettext("以「{prefix}」开头").format(
             prefix=f"{department.code}-"
         )
-        self.fields["stationed_in"] = stations_field()
+        self.fields["stationed_in"] = stations_field(department)
 
 
 def format_geojson(boundary: dict[str, Any]) -> str:

@@ -82,10 +82,18 @@ def send_code(*, phone: str, ip: str | None, now: datetime | None = None) -> Non
 
 
 def sign_in_with_code(
-    *, phone: str, code: str, ip: str | None, agent: str = "", now: datetime | None = None
+    *,
+    phone: str,
+    code: str,
+    ip: str | None,
+    agent: str = "",
+    district_id: int | None = None,
+    now: datetime | None = None,
 ) -> Any:
-    """The resident this number belongs to (made on the first good code), or an error that
-    says what to do: a wrong code (``InvalidInput``), too many (``TooManyAttempts``)."""
+    """The resident this number belongs to (made on the first good code, a resident of
+    ``district_id``: ``phone_districts()`` offers them), or an error that says what to do: a
+    wrong code (``InvalidInput``), too many (``TooManyAttempts``), no district chosen where
+    the installation has several (``InvalidInput`` on ``district_id``)."""
     now = now or timezone.now()
     phone = normalize_phone(phone)
     code = re.sub(r"\s", "", code or "")
@@ -120,7 +128,7 @@ def sign_in_with_code(
             # compare-and-set: one code, one sign-in, even where rows are not locked
             and PhoneCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now)
         ):
-            user = _resident(phone, now)
+            user = _resident(phone, now, district_id)
             log(SignIn.Result.SUCCESS, gettext_lazy("短信验证码"), user)
             return user
         if row is not None:
@@ -135,13 +143,28 @@ def sign_in_with_code(
     raise InvalidInput(_("验证码不正确或已失效，请重新获取"), field="code")
 
 
-def _resident(phone: str, now: datetime) -> Any:
+def phone_districts() -> list[OrgUnit]:
+    """The districts a new resident may sign up in: a sign-in page asks which one when
+    there are several."""
+    return list(
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT, is_active=True)
+        .defer("boundary")
+        .order_by("code")
+    )
+
+
+def _resident(phone: str, now: datetime, district_id: int | None = None) -> Any:
     account = PhoneAccount.objects.select_related("user").filter(phone=phone).first()
     if account is not None:
         return account.user
-    district = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("path").first()
-    if district is None:
+    districts = phone_districts()
+    if not districts:
         raise InvalidInput(_("系统尚未建立辖区，暂不能登录"))
+    if district_id is not None:
+        districts = [d for d in districts if d.pk == district_id]
+    if len(districts) != 1:
+        raise InvalidInput(_("请选择所在的区"), field="district_id")
+    district = districts[0]
     users = get_user_model().objects
     try:
         with transaction.atomic():

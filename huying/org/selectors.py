@@ -14,8 +14,9 @@ from shapely.geometry import Point, shape
 
 from huying.core.errors import NotFound
 from huying.core.remembered import Remembered
+from huying.org.actors import Actor, under
 from huying.org.authcache import auth_changed
-from huying.org.models import OrgUnit, RoleGrant
+from huying.org.models import OrgUnit, RoleGrant, SignIn
 from huying.org.roles import NOTIFY_DEFAULTS
 
 K = OrgUnit.Kind
@@ -141,11 +142,11 @@ def hub_unit_ids(district_id: int) -> list[int]:
 # --- back office (组织管理) ---------------------------------------------------------------
 
 
-def departments_overview() -> QuerySet[OrgUnit]:
-    """Departments by code, each with its field units and how many current catalogue items
-    it leads."""
+def departments_overview(actor: Actor) -> QuerySet[OrgUnit]:
+    """The actor's district's departments (the city's: every district's) by code, each with
+    its field units and how many current catalogue items it leads."""
     return (
-        OrgUnit.objects.filter(kind=K.DEPARTMENT)
+        OrgUnit.objects.filter(under("path", actor.reach), kind=K.DEPARTMENT)
         .defer("boundary")
         .annotate(
             lead_count=Count(
@@ -167,11 +168,11 @@ def departments_overview() -> QuerySet[OrgUnit]:
     )
 
 
-def department_get(unit_id: int) -> OrgUnit:
-    """A department or field unit, with its parent."""
+def department_get(actor: Actor, unit_id: int) -> OrgUnit:
+    """A department or field unit of the actor's district, with its parent."""
     unit = (
         OrgUnit.objects.select_related("parent")
-        .filter(pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT])
+        .filter(under("path", actor.reach), pk=unit_id, kind__in=[K.DEPARTMENT, K.FIELD_UNIT])
         .first()
     )
     if unit is None:
@@ -188,10 +189,20 @@ def field_units_of(department: OrgUnit) -> QuerySet[OrgUnit]:
     )
 
 
-def streets_and_communities() -> list[tuple[OrgUnit, list[OrgUnit]]]:
-    """Every street with its communities, in code order (the grid list's filter)."""
+def district_streets(unit: OrgUnit) -> QuerySet[OrgUnit]:
+    """The active streets of the unit's district (where a field unit may be stationed)."""
+    return OrgUnit.objects.filter(
+        kind=K.STREET, is_active=True, path__startswith=f"/{unit.district_id}/"
+    ).order_by("code")
+
+
+def streets_and_communities(actor: Actor) -> list[tuple[OrgUnit, list[OrgUnit]]]:
+    """Every street of the actor's district (the city's: of every district) with its
+    communities, in code order (the grid list's filter)."""
     units = (
-        OrgUnit.objects.filter(kind__in=[K.STREET, K.COMMUNITY]).defer("boundary").order_by("code")
+        OrgUnit.objects.filter(under("path", actor.reach), kind__in=[K.STREET, K.COMMUNITY])
+        .defer("boundary")
+        .order_by("code")
     )
     streets: dict[int, tuple[OrgUnit, list[OrgUnit]]] = {}
     communities = []
@@ -206,12 +217,10 @@ def streets_and_communities() -> list[tuple[OrgUnit, list[OrgUnit]]]:
     return list(streets.values())
 
 
-def grids_under(unit: OrgUnit | None) -> QuerySet[OrgUnit]:
-    """Grids below a street or community (all grids for None), with community and street,
-    in code order; the polygons themselves are left in the database."""
-    grids = OrgUnit.objects.filter(kind=K.GRID)
-    if unit is not None:
-        grids = grids.filter(path__startswith=unit.path)
+def grids_under(actor: Actor, unit: OrgUnit | None) -> QuerySet[OrgUnit]:
+    """Grids below a street or community (all the actor's district's for None), with
+    community and street, in code order; the polygons themselves are left in the database."""
+    grids = OrgUnit.objects.filter(under("path", unit.path if unit else actor.reach), kind=K.GRID)
     return (
         grids.select_related("parent__parent")
         .defer("boundary", "parent__boundary", "parent__parent__boundary")
@@ -219,8 +228,12 @@ def grids_under(unit: OrgUnit | None) -> QuerySet[OrgUnit]:
     )
 
 
-def grid_get(grid_id: int) -> OrgUnit:
-    grid = OrgUnit.objects.select_related("parent__parent").filter(pk=grid_id, kind=K.GRID).first()
+def grid_get(actor: Actor, grid_id: int) -> OrgUnit:
+    grid = (
+        OrgUnit.objects.select_related("parent__parent")
+        .filter(under("path", actor.reach), pk=grid_id, kind=K.GRID)
+        .first()
+    )
     if grid is None:
         raise NotFound(_("网格不存在"))
     return grid
@@ -243,6 +256,16 @@ def grids_near(grid: OrgUnit, *, margin: float = 0.002) -> QuerySet[OrgUnit]:
         .only("name", "code", "boundary", "is_active")
         .order_by("code")
     )
+
+
+def signins_visible_to(actor: Actor) -> QuerySet[SignIn]:
+    """The 登录日志 a district's administrator reads: the sign-ins of the people with a role
+    in the district; the city's reads all of them (names that match nobody too)."""
+    rows = SignIn.objects.select_related("user")
+    if actor.district_id is None:
+        return rows
+    people = RoleGrant.objects.filter(under("unit__path", actor.reach)).values("user_id")
+    return rows.filter(user_id__in=people)
 
 
 def notify_defaults(user_ids: list[int]) -> dict[int, dict[str, set[str]]]:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
 from huying.core.changelog import change_record, diff, snapshot
-from huying.core.errors import InvalidInput, PermissionDenied
+from huying.core.errors import InvalidInput, NotFound, PermissionDenied
 from huying.core.i18n import join_list
 from huying.org import geometry
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, RoleGrant
 from huying.org.roles import may_manage, placement_error
-from huying.org.selectors import grants_changed, grid_index
+from huying.org.selectors import district_streets, grants_changed, grid_index
 
 K = OrgUnit.Kind
 
@@ -159,9 +159,12 @@ UNIT_FIELDS = ("name", "code", "phone", "is_active")
 GRID_FIELDS = ("name", "code", "boundary", "is_active")
 
 
-def _require_manager(actor: Actor) -> None:
+def _require_manager(actor: Actor, unit: OrgUnit) -> None:
+    """An administrator, of the unit's district (the city's: of any)."""
     if not may_manage(actor.role):
         raise PermissionDenied(_("只有管理员可以维护组织机构"))
+    if not actor.reaches(unit.path):
+        raise NotFound(_("组织节点不存在"))
 
 
 def _clean_name(name: str, *, label: Any) -> str:
@@ -253,7 +256,7 @@ def department_update(
     ``stationed_in``, when given, a field unit's streets (派驻街道).
 
     A department's new code carries over to its field units' codes (``<dept>-NN``)."""
-    _require_manager(actor)
+    _require_manager(actor, unit)
     unit = OrgUnit.objects.select_for_update().get(pk=unit.pk)
     if unit.kind not in DEPARTMENT_SIDE:
         raise InvalidInput(_("只能在这里修改区级部门或派驻机构"), field="unit")
@@ -273,7 +276,7 @@ def department_update(
             _("所属部门「{name}」已停用，不能启用其派驻机构").format(name=parent.name),
             field="is_active",
         )
-    streets = None if stationed_in is None else _stations(unit.kind, stationed_in)
+    streets = None if stationed_in is None else _stations(unit.kind, unit, stationed_in)
     before = snapshot(unit, UNIT_FIELDS)
     old_code = unit.code
     unit.name, unit.code, unit.phone, unit.is_active = name, code, phone, is_active
@@ -304,14 +307,15 @@ def department_update(
     return unit
 
 
-def _stations(kind: str, street_ids: Sequence[int]) -> list[OrgUnit]:
-    """A field unit's streets, in id order: active streets only; a department has none."""
+def _stations(kind: str, within: OrgUnit, street_ids: Sequence[int]) -> list[OrgUnit]:
+    """A field unit's streets, in id order: active streets of its district (``within``'s)
+    only; a department has none."""
     ids = sorted(set(street_ids))
     if ids and kind != K.FIELD_UNIT:
         raise InvalidInput(_("只有派驻机构有派驻街道"), field="stationed_in")
-    streets = list(OrgUnit.objects.filter(pk__in=ids, kind=K.STREET, is_active=True).order_by("pk"))
+    streets = list(district_streets(within).filter(pk__in=ids).order_by("pk"))
     if len(streets) != len(ids):
-        raise InvalidInput(_("派驻街道须是启用的街道"), field="stationed_in")
+        raise InvalidInput(_("派驻街道须是本区启用的街道"), field="stationed_in")
     return streets
 
 
@@ -327,7 +331,7 @@ def field_unit_create(
     stationed_in: Sequence[int] = (),
 ) -> OrgUnit:
     """A new field unit (派驻机构) under an active department, stationed in ``stationed_in``."""
-    _require_manager(actor)
+    _require_manager(actor, department)
     if department.kind != K.DEPARTMENT:
         raise InvalidInput(_("派驻机构只能设在区级部门之下"), field="department")
     if not department.is_active:
@@ -340,7 +344,7 @@ def field_unit_create(
     phone = _clean_phone(phone)
     _check_sibling_name(name=name, parent=department, kind=K.FIELD_UNIT, exclude_pk=None)
     _check_code_free(code, exclude_pk=None)
-    streets = _stations(K.FIELD_UNIT, stationed_in)
+    streets = _stations(K.FIELD_UNIT, department, stationed_in)
     unit = unit_create(kind=K.FIELD_UNIT, code=code, name=name, parent=department, phone=phone)
     unit.stationed_in.set(streets)
     change_record(
@@ -366,7 +370,7 @@ def grid_update(
 ) -> OrgUnit:
     """Rename, recode, redraw or switch on/off a grid; point-in-polygon uses the new shape as
     soon as the transaction commits (other processes within ``CACHE_SECONDS``)."""
-    _require_manager(actor)
+    _require_manager(actor, grid)
     # Lock the grid row only: PostgreSQL refuses FOR UPDATE on the outer-joined parent.
     grid = OrgUnit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=grid.pk)
     if grid.kind != K.GRID:

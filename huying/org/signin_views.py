@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError
-from huying.org import signin, throttle
+from huying.org import selectors, signin, throttle
+from huying.org.actors import Actor
 from huying.org.models import SignIn, Throttle
 from huying.org.web import admin_view
 
@@ -60,7 +61,8 @@ class SignInView(LoginView):
 @admin_view
 def signin_log(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    rows = SignIn.objects.select_related("user").order_by("-at", "-id")
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    rows = selectors.signins_visible_to(actor).order_by("-at", "-id")
     username = request.GET.get("username", "").strip()
     result = request.GET.get("result", "")
     if username:

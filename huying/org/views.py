@@ -53,7 +53,7 @@ def org_index(request: HttpRequest) -> HttpResponse:
 @admin_view
 def department_list(request: HttpRequest) -> HttpResponse:
     context = {
-        "departments": list(selectors.departments_overview()),
+        "departments": list(selectors.departments_overview(request.actor)),  # type: ignore[attr-defined]
         "nav": "manage",
         "tab": "departments",
     }
@@ -87,7 +87,7 @@ def _department_page(
 def department_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
     """A department or one of its field units."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    unit = selectors.department_get(unit_id)
+    unit = selectors.department_get(actor, unit_id)
     if request.method != "POST":
         return _department_page(request, unit)
     form = UnitForm.for_unit(unit, request.POST)
@@ -107,7 +107,7 @@ def department_edit(request: HttpRequest, unit_id: int) -> HttpResponse:
 @admin_view
 def field_unit_create(request: HttpRequest, unit_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    department = selectors.department_get(unit_id)
+    department = selectors.department_get(actor, unit_id)
     if department.kind != K.DEPARTMENT or request.method != "POST":
         return redirect("org:department", unit_id=department.pk)
     form = FieldUnitForm(request.POST, department=department)
@@ -130,11 +130,12 @@ def field_unit_create(request: HttpRequest, unit_id: int) -> HttpResponse:
 @admin_view
 def grid_list(request: HttpRequest) -> HttpResponse:
     """Grids, all or of one street or community (``?unit=<id>``)."""
-    tree = selectors.streets_and_communities()
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    tree = selectors.streets_and_communities(actor)
     known = {s.pk: s for s, cs in tree} | {c.pk: c for _, cs in tree for c in cs}
     raw = request.GET.get("unit", "")
     unit = known.get(int(raw)) if raw.isdigit() else None
-    grids = list(selectors.grids_under(unit))
+    grids = list(selectors.grids_under(actor, unit))
     context = {
         "tree": tree,
         "unit": unit,
@@ -224,7 +225,7 @@ def _grid_page(
 @admin_view
 def grid_edit(request: HttpRequest, grid_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    grid = selectors.grid_get(grid_id)
+    grid = selectors.grid_get(actor, grid_id)
     if request.method != "POST":
         return _grid_page(request, grid)
     form = GridForm.for_grid(grid, request.POST)

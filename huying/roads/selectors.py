@@ -8,7 +8,7 @@ from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 
 from huying.core.changelog import object_type
 from huying.core.models import ChangeLog
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.roles import MANAGER_ROLES
 from huying.roads import geometry
@@ -19,7 +19,7 @@ from huying.roads.services import ROAD_KEEPERS
 def roads_kept_by(actor: Actor) -> QuerySet[Road]:
     roads = Road.objects.select_related("street").annotate(segment_count=Count("segments"))
     if actor.role in MANAGER_ROLES:
-        return roads.order_by("street__code", "name")
+        return roads.filter(under("street__path", actor.reach)).order_by("street__code", "name")
     if actor.role in ROAD_KEEPERS:
         return roads.filter(street__path__startswith=actor.unit.path).order_by("name")
     return roads.none()
@@ -28,7 +28,7 @@ def roads_kept_by(actor: Actor) -> QuerySet[Road]:
 def streets_kept_by(actor: Actor) -> QuerySet[OrgUnit]:
     streets = OrgUnit.objects.defer("boundary").filter(kind=OrgUnit.Kind.STREET, is_active=True)
     if actor.role in MANAGER_ROLES:
-        return streets.order_by("code")
+        return streets.filter(under("path", actor.reach)).order_by("code")
     if actor.role in ROAD_KEEPERS:
         return streets.filter(path__startswith=actor.unit.path).order_by("code")
     return streets.none()

@@ -40,8 +40,10 @@ DUTY_ROLE = {
 
 
 def may_keep(actor: Actor, street: OrgUnit) -> bool:
+    """The administrator keeps the roads of every street of the district (the city's, of
+    every district); a street's staff their street's."""
     if actor.role in MANAGER_ROLES:
-        return True
+        return actor.reaches(street.path)
     return actor.role in ROAD_KEEPERS and street.path.startswith(actor.unit.path)
 
 

@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from huying.core.api_types import ERRORS, Day, FilledText, Id, In, Instant, Text
 from huying.core.errors import NotFound
+from huying.org.actors import in_district
 from huying.org.api_auth import acting
 from huying.volunteers import selectors, services
 from huying.volunteers.models import PointsEntry, PointsRule, ServiceOrder, Taking, Team, Volunteer
@@ -413,7 +414,7 @@ def rankings(request: HttpRequest, q: Query[RankingMonthIn]) -> Any:
     if unit is None:
         raise NotFound()
     if q.unit_id is not None:
-        found = type(unit).objects.filter(pk=q.unit_id, path__startswith=unit.path).first()
+        found = type(unit).objects.filter(selectors.below("path", unit), pk=q.unit_id).first()
         if found is None:
             raise NotFound()
         unit = found
@@ -472,8 +473,7 @@ def team_create(request: HttpRequest, payload: TeamIn) -> Any:
     summary="积分规则（按起始日期，最新的在前）",
 )
 def rule_list(request: HttpRequest) -> Any:
-    acting(request)
-    return list(PointsRule.objects.all()[:50])
+    return list(PointsRule.objects.filter(in_district(acting(request)))[:50])
 
 
 @router.post(

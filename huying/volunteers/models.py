@@ -114,7 +114,10 @@ class PointsRule(models.Model):
     bonus for a 4- or 5-star rating. An order earns by the rule in force the day it is
     confirmed; a new rule is a new row, the old ones stay as they were."""
 
-    valid_from = models.DateField(unique=True, verbose_name=_("起始日期"))
+    district = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("区")
+    )
+    valid_from = models.DateField(verbose_name=_("起始日期"))
     points_per_hour = models.DecimalField(
         max_digits=6, decimal_places=2, verbose_name=_("每小时积分")
     )
@@ -131,6 +134,11 @@ class PointsRule(models.Model):
 
     class Meta:
         ordering = ["-valid_from"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "valid_from"], name="points_rule_one_per_district_and_day"
+            )
+        ]
         verbose_name = _("积分规则")
         verbose_name_plural = _("积分规则")
 

@@ -44,15 +44,24 @@ def month_bounds(year: int, month: int) -> tuple[datetime, datetime]:
 
 def territory(actor: Actor) -> OrgUnit | None:
     """The unit whose communities the actor reads: a grid's community, a community, a street,
-    the district for those who see all; None for anyone else."""
+    the district for those who see all (the city node for the city's roles: every district);
+    None for anyone else."""
     if actor.sees_all:  # the district (a hub's or a department's grant sits under it)
-        district_id = actor.unit.path.strip("/").split("/")[0]
-        return OrgUnit.objects.defer("boundary").get(pk=int(district_id))
+        district_id = actor.district_id
+        if district_id is None:
+            return actor.unit
+        return OrgUnit.objects.defer("boundary").get(pk=district_id)
     if actor.role not in TERRITORY_ROLES:
         return None
     if actor.unit.kind == OrgUnit.Kind.GRID and actor.unit.parent is not None:
         return actor.unit.parent
     return actor.unit
+
+
+def below(field: str, unit: OrgUnit) -> Q:
+    """Rows whose ``field`` (a node path) lies under the unit; under the city node, every
+    district's. Never an empty Q: it is OR-ed with others (``Q(a) | Q()`` is ``Q(a)``)."""
+    return Q(**{f"{field}__startswith": "/" if unit.kind == OrgUnit.Kind.CITY else unit.path})
 
 
 def volunteer_of(user: User) -> Volunteer | None:
@@ -69,7 +78,7 @@ def orders_visible_to(actor: Actor) -> QuerySet[ServiceOrder]:
     own = Q(requester=actor.user) | Q(posted_by=actor.user)
     unit = territory(actor)
     if unit is not None:
-        own |= Q(community__path__startswith=unit.path)
+        own |= below("community__path", unit)
     volunteer = active_volunteer(actor.user)
     if volunteer is not None:
         own |= Q(state=OrderState.PUBLISHED, community__in=volunteer.areas.all())
@@ -107,7 +116,7 @@ def volunteers_visible_to(actor: Actor) -> QuerySet[Volunteer]:
     qs = Volunteer.objects.select_related("community", "team")
     unit = territory(actor)
     if unit is not None:
-        return qs.filter(community__path__startswith=unit.path)
+        return qs.filter(below("community__path", unit))
     return qs.filter(user=actor.user)
 
 
@@ -130,8 +139,10 @@ def balance(volunteer: Volunteer) -> Decimal:
     return total or Decimal(0)
 
 
-def rule_in_force(day: object) -> PointsRule | None:
-    return PointsRule.objects.filter(valid_from__lte=day).order_by("-valid_from").first()
+def rule_in_force(day: object, district_id: int | None) -> PointsRule | None:
+    """The district's points rule on ``day``."""
+    rules = PointsRule.objects.filter(district_id=district_id, valid_from__lte=day)
+    return rules.order_by("-valid_from").first()
 
 
 @dataclass(frozen=True)
@@ -149,7 +160,7 @@ def rankings(unit: OrgUnit, year: int, month: int, *, by: str = "points") -> lis
     start, end = month_bounds(year, month)
     rows = (
         PointsEntry.objects.filter(
-            volunteer__community__path__startswith=unit.path,
+            below("volunteer__community__path", unit),
             created_at__gte=start,
             created_at__lt=end,
         )
@@ -189,7 +200,7 @@ def monthly_report(unit: OrgUnit, year: int, month: int) -> list[CommunityMonth]
     refused; hours and points the ledger credited in it; volunteers with service in it."""
     start, end = month_bounds(year, month)
     communities = OrgUnit.objects.filter(
-        kind=OrgUnit.Kind.COMMUNITY, path__startswith=unit.path, is_active=True
+        below("path", unit), kind=OrgUnit.Kind.COMMUNITY, is_active=True
     ).order_by("code")
     orders = ServiceOrder.objects.filter(community__in=communities)
     posted = dict(
@@ -255,9 +266,9 @@ def employer_report(unit: OrgUnit, year: int, month: int) -> list[EmployerLine]:
     start, end = month_bounds(year, month)
     rows = (
         PointsEntry.objects.filter(
+            below("volunteer__community__path", unit),
             kind=EntryKind.SERVICE,
             volunteer__kind=VolunteerKind.PARTY_MEMBER,
-            volunteer__community__path__startswith=unit.path,
             created_at__gte=start,
             created_at__lt=end,
         )

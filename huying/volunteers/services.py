@@ -28,8 +28,9 @@ from huying.core.errors import (
     RuleViolation,
 )
 from huying.core.numbering import counter_next
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit, PhoneAccount, Role, RoleGrant
+from huying.org.selectors import ancestors
 from huying.volunteers import rules, selectors
 from huying.volunteers.models import (
     EntryKind,
@@ -68,9 +69,13 @@ def _phone(value: str) -> str:
     return value
 
 
-def _community(community_id: int | None) -> OrgUnit:
+def _community(community_id: int | None, actor: Actor | None) -> OrgUnit:
+    """An active community of the actor's district (any, for the system)."""
     found = OrgUnit.objects.filter(
-        pk=community_id or 0, kind=OrgUnit.Kind.COMMUNITY, is_active=True
+        under("path", actor.reach if actor else ""),
+        pk=community_id or 0,
+        kind=OrgUnit.Kind.COMMUNITY,
+        is_active=True,
     ).first()
     if found is None:
         raise InvalidInput(_("请选择在用的社区"), field="community_id")
@@ -109,13 +114,19 @@ def rule_set(
     points_per_hour: object,
     bonus_rating_4: object = 0,
     bonus_rating_5: object = 0,
+    district_id: int | None = None,
     now: datetime | None = None,
 ) -> PointsRule:
-    """The district's rule from ``valid_from`` on; orders confirmed before keep theirs. A rule
-    already in force is not rewritten (``actor`` None: the system, the demo)."""
+    """The district's rule from ``valid_from`` on (the actor's district; ``actor`` None: the
+    system, the demo, for ``district_id``); orders confirmed before keep theirs. A rule
+    already in force is not rewritten."""
     now = now or timezone.now()
-    if actor is not None and actor.role not in rules.RULE_ROLES:
-        raise PermissionDenied(_("只有区级可以设定积分规则"))
+    if actor is not None:
+        if actor.role not in rules.RULE_ROLES or actor.district_id is None:
+            raise PermissionDenied(_("只有区级可以设定积分规则"))
+        district_id = actor.district_id
+    if district_id is None:
+        raise InvalidInput(_("积分规则须属于一个区"), field="district_id")
     if actor is not None and valid_from <= timezone.localdate(now):
         raise InvalidInput(_("新规则须从明天或以后起施行"), field="valid_from")
     values = {
@@ -124,9 +135,10 @@ def rule_set(
         "bonus_rating_5": _points(bonus_rating_5, "bonus_rating_5"),
     }
     with transaction.atomic():
-        if PointsRule.objects.filter(valid_from=valid_from).exists():
+        if PointsRule.objects.filter(district_id=district_id, valid_from=valid_from).exists():
             raise RuleViolation(_("该日起施行的规则已有"), field="valid_from")
         rule = PointsRule.objects.create(
+            district_id=district_id,
             valid_from=valid_from,
             created_by=actor.user if actor else None,
             created_at=now,
@@ -148,7 +160,7 @@ def rule_set(
 def team_create(
     *, actor: Actor | None, community_id: int, name: str, colour: str = TeamColour.RED
 ) -> Team:
-    community = _community(community_id)
+    community = _community(community_id, actor)
     if actor is not None:
         _require_review(actor, community)
     if colour not in TeamColour.values:
@@ -161,8 +173,9 @@ def team_create(
         raise RuleViolation(_("本社区已有同名服务队"), field="name") from None
 
 
-def _account(phone: str, name: str, now: datetime) -> User:
-    """The person's phone sign-in account (made, with a resident's grant, when new)."""
+def _account(phone: str, name: str, community: OrgUnit, now: datetime) -> User:
+    """The person's phone sign-in account (made, with a resident's grant in the community's
+    district, when new)."""
     account = PhoneAccount.objects.select_related("user").filter(phone=phone).first()
     if account is not None:
         return account.user
@@ -172,9 +185,10 @@ def _account(phone: str, name: str, now: datetime) -> User:
         username = f"m{phone}-{now:%H%M%S%f}"
     user = users.create_user(username=username, first_name=name)
     PhoneAccount.objects.create(user=user, phone=phone, created_at=now)
-    district = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("path").first()
-    if district is not None:  # a resident of the district: he signs in with a text code
-        RoleGrant.objects.create(user=user, role=Role.RESIDENT, unit=district)
+    # A resident of the community's district (the root of its path): he signs in with a text
+    # code.
+    district = ancestors(community)[0]
+    RoleGrant.objects.create(user=user, role=Role.RESIDENT, unit=district)
     return user
 
 
@@ -210,7 +224,12 @@ def _registration(
         ),
     }
     areas = list(
-        OrgUnit.objects.filter(pk__in=area_ids, kind=OrgUnit.Kind.COMMUNITY, is_active=True)
+        OrgUnit.objects.filter(
+            under("path", f"/{community.district_id}/"),
+            pk__in=area_ids,
+            kind=OrgUnit.Kind.COMMUNITY,
+            is_active=True,
+        )
     )
     if len(areas) != len(set(area_ids)):
         raise InvalidInput(_("服务区域须是在用的社区"), field="area_ids")
@@ -241,7 +260,7 @@ def volunteer_register(
     """The community's staff register a volunteer (approved at once); he signs in on the
     phone with the number (``actor`` None: the system, the demo)."""
     now = now or timezone.now()
-    community = _community(community_id)
+    community = _community(community_id, actor)
     if actor is not None:
         _require_review(actor, community)
     values, areas, team = _registration(
@@ -256,7 +275,7 @@ def volunteer_register(
         team_id=team_id,
     )
     with transaction.atomic():
-        user = _account(str(values["phone"]), str(values["name"]), now)
+        user = _account(str(values["phone"]), str(values["name"]), community, now)
         return _create(actor, user, community, values, areas, team, VolunteerState.APPROVED, now)
 
 
@@ -276,7 +295,7 @@ def volunteer_apply(
     """A resident applies on the phone; the community's staff approve or refuse."""
     now = now or timezone.now()
     values, areas, team = _registration(
-        community=_community(community_id),
+        community=_community(community_id, actor),
         name=name,
         phone=phone,
         kind=kind,
@@ -286,7 +305,7 @@ def volunteer_apply(
         area_ids=area_ids,
         team_id=None,
     )
-    community = _community(community_id)
+    community = _community(community_id, actor)
     with transaction.atomic():
         return _create(
             actor, actor.user, community, values, areas, team, VolunteerState.PENDING, now
@@ -394,7 +413,7 @@ def order_post(
     or the street makes one from a case (``case_id``, a case they see, handled or closed).
     It waits for the community's review."""
     now = now or timezone.now()
-    community = _community(community_id)
+    community = _community(community_id, actor)
     case: Case | None = None
     if case_id is not None:
         if actor.role not in rules.CASE_ORDER_ROLES:
@@ -773,7 +792,8 @@ def points_credit(*, order: ServiceOrder, now: datetime | None = None) -> list[P
         raise RuleViolation(_("只有经服务对象确认的订单才计积分"), field="order_id")
     if PointsEntry.objects.filter(order=order, kind=EntryKind.SERVICE).exists():
         raise InvalidTransition(_("此单已计积分"))
-    rule = selectors.rule_in_force(timezone.localdate(order.confirmed_at or now))
+    day = timezone.localdate(order.confirmed_at or now)
+    rule = selectors.rule_in_force(day, order.community.district_id)
     entries = []
     for taking in order.takings.select_related("volunteer").filter(minutes__isnull=False):
         hours = taking.hours

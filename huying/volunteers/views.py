@@ -26,7 +26,7 @@ from huying.cases.phone import phone_view
 from huying.cases.selectors import case_get
 from huying.core.errors import DomainError, InvalidInput, NotFound
 from huying.core.web import file_download
-from huying.org.actors import Actor
+from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
 from huying.org.web import staff_view
 from huying.volunteers import rules, selectors, services, workbooks
@@ -400,7 +400,7 @@ def _figures_unit(request: HttpRequest, actor: Actor) -> OrgUnit:
         raise NotFound(_("页面不存在"))
     chosen = _int(request.GET.get("unit"))
     if chosen is not None:
-        found = OrgUnit.objects.filter(pk=chosen, path__startswith=unit.path).first()
+        found = OrgUnit.objects.filter(selectors.below("path", unit), pk=chosen).first()
         if found is None:
             raise NotFound(_("页面不存在"))
         return found
@@ -408,10 +408,11 @@ def _figures_unit(request: HttpRequest, actor: Actor) -> OrgUnit:
 
 
 def _units(unit: OrgUnit) -> list[OrgUnit]:
-    """The territory and the streets and communities under it, for the unit picker."""
+    """The territory and the districts, streets and communities under it, for the unit
+    picker (the city's: every district's)."""
     below = OrgUnit.objects.filter(
-        path__startswith=unit.path,
-        kind__in=[OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY],
+        selectors.below("path", unit),
+        kind__in=[OrgUnit.Kind.DISTRICT, OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY],
         is_active=True,
     ).order_by("path")
     return [unit, *[u for u in below if u.pk != unit.pk]]
@@ -520,9 +521,12 @@ def phone_home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _communities() -> list[OrgUnit]:
+def _communities(actor: Actor) -> list[OrgUnit]:
+    """The communities of the resident's district, to pick from."""
     return list(
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMUNITY, is_active=True)
+        OrgUnit.objects.filter(
+            under("path", actor.reach), kind=OrgUnit.Kind.COMMUNITY, is_active=True
+        )
         .defer("boundary")
         .order_by("path")
     )
@@ -561,7 +565,7 @@ def phone_post(request: HttpRequest) -> HttpResponse:
         "volunteers/phone_post.html",
         {
             "nav": "volunteers",
-            "communities": _communities(),
+            "communities": _communities(actor),
             "values": values,
             "error": error,
             "home_id": str(values.get("community_id") or (home.pk if home else "")),
@@ -597,7 +601,7 @@ def phone_apply(request: HttpRequest) -> HttpResponse:
         "volunteers/phone_apply.html",
         {
             "nav": "volunteers",
-            "communities": _communities(),
+            "communities": _communities(actor),
             "kinds": VolunteerKind.choices,
             "values": values,
             "error": error,

@@ -410,6 +410,6 @@ def test_stations_are_streets_of_field_units(world: World, where: str) -> None:
         actor=world.actor("admin"),
         **dept_kwargs(unit, name="改名", stationed_in=[target.pk]),
     )
-    assert message in ("只有派驻机构有派驻街道", "派驻街道须是启用的街道")
+    assert message in ("只有派驻机构有派驻街道", "派驻街道须是本区启用的街道")
     unit.refresh_from_db()
     assert unit.name != "改名" and not unit.stationed_in.exists()

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from huying.conftest import SENT_TEXTS as SENT
-from huying.conftest import World, texted_code
+from huying.conftest import Neighbour, World, texted_code
 from huying.core.errors import InvalidInput, TooManyAttempts
 from huying.org import phone_signin
 from huying.org.models import OrgUnit, PhoneAccount, PhoneCode, Role, RoleGrant, SignIn
@@ -164,3 +164,23 @@ def test_only_a_digest_of_the_code_is_stored(world: World) -> None:
     code = _send(timezone.now())
     row = PhoneCode.objects.get(phone=PHONE)
     assert code not in row.digest and len(row.digest) == 64
+
+
+def test_with_several_districts_a_new_resident_joins_the_one_chosen(
+    world: World, neighbour: Neighbour
+) -> None:
+    now = timezone.now()
+    code = _send(now)
+    with pytest.raises(InvalidInput) as unchosen:
+        phone_signin.sign_in_with_code(phone=PHONE, code=code, ip=IP, now=now)
+    assert unchosen.value.details == {"field": "district_id"}
+    assert not PhoneAccount.objects.exists()
+    # The refusal left the code unused: the same code, with the district, signs in.
+    assert {d.pk for d in phone_signin.phone_districts()} == {
+        world.district.pk,
+        neighbour.district.pk,
+    }
+    user = phone_signin.sign_in_with_code(
+        phone=PHONE, code=code, ip=IP, district_id=neighbour.district.pk, now=now
+    )
+    assert RoleGrant.objects.get(user=user).unit_id == neighbour.district.pk

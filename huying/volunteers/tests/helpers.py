@@ -8,6 +8,7 @@ from itertools import count
 
 from huying.conftest import MONDAY_10AM, World
 from huying.org.actors import Actor, actor_for
+from huying.org.models import OrgUnit
 from huying.volunteers import services
 from huying.volunteers.models import PointsRule, ServiceOrder, Volunteer, VolunteerKind
 
@@ -19,8 +20,12 @@ _phones = count(1)
 def rule(
     valid_from: date = date(2026, 1, 1), per_hour: int = 10, b4: int = 1, b5: int = 2
 ) -> PointsRule:
+    """The world's district's rule (the first district made)."""
+    district = OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("pk").first()
+    assert district is not None
     return services.rule_set(
         actor=None,
+        district_id=district.pk,
         valid_from=valid_from,
         points_per_hour=per_hour,
         bonus_rating_4=b4,

@@ -174,5 +174,6 @@ def test_the_district_sets_the_points_rule_from_a_later_day(world: World) -> Non
     made = services.rule_set(
         actor=world.actor("admin"), valid_from=date(2026, 4, 1), points_per_hour=5, now=T0
     )
-    assert selectors.rule_in_force(date(2026, 4, 2)) == made
-    assert selectors.rule_in_force(date(2026, 3, 31)) is None
+    district = world.district.pk
+    assert selectors.rule_in_force(date(2026, 4, 2), district) == made
+    assert selectors.rule_in_force(date(2026, 3, 31), district) is None
