@@ -9,6 +9,7 @@ the names of the staff who handle it nor anyone else's data.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -452,6 +453,20 @@ class PhoneLoginForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
 
+    def __init__(self, *args: Any, districts: Sequence[OrgUnit] = (), **kwargs: Any) -> None:
+        """``districts``: where a new resident may sign up; asked only when there are
+        several (someone who has signed in before need not answer)."""
+        super().__init__(*args, **kwargs)
+        if len(districts) > 1:
+            self.fields["district_id"] = forms.TypedChoiceField(
+                label=gettext_lazy("所在的区"),
+                coerce=int,
+                required=False,
+                empty_value=None,
+                choices=[("", gettext_lazy("请选择（以前登录过的可不选）"))]
+                + [(d.pk, d.name) for d in districts],
+            )
+
 
 def _next_url(request: HttpRequest) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
@@ -465,7 +480,7 @@ def _next_url(request: HttpRequest) -> str:
 def phone_login(request: HttpRequest) -> HttpResponse:
     """Two steps on one page, without JavaScript: the number (a code is texted to it), then the
     code. The first good code makes the resident's account."""
-    form = PhoneLoginForm(request.POST or None)
+    form = PhoneLoginForm(request.POST or None, districts=phone_signin.phone_districts())
     sent = False
     status = 200
     if request.method == "POST" and form.is_valid():
@@ -488,6 +503,7 @@ def phone_login(request: HttpRequest) -> HttpResponse:
                     code=form.cleaned_data["code"],
                     ip=client_ip(request),
                     agent=user_agent(request),
+                    district_id=form.cleaned_data.get("district_id"),
                 )
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 return redirect(_next_url(request))

@@ -17,8 +17,8 @@ from huying.cases.tests.helpers import case_in_state
 from huying.cases.tests.test_console import login
 from huying.catalogue.models import CatalogueItem, Level
 from huying.conftest import SENT_TEXTS as SENT
-from huying.conftest import World, texted_code
-from huying.org.models import OrgUnit, PhoneAccount, PhoneCode
+from huying.conftest import Neighbour, World, texted_code
+from huying.org.models import OrgUnit, PhoneAccount, PhoneCode, Role, RoleGrant
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +185,20 @@ def test_a_patrol_finding_ends_on_a_phone_receipt_with_continue(world: World) ->
     assert response.redirect_chain[-1][0].endswith("/sent")
     assert "继续巡查" in page and 'href="/m/patrol/"' in page
     assert "查询码" not in page  # the receipt code is the reporter's, not the worker's
+
+
+def test_where_there_are_several_districts_a_new_resident_says_which(
+    world: World, neighbour: Neighbour
+) -> None:
+    client = Client()
+    page = client.post("/m/login", {"phone": PHONE, "action": "send"})
+    assert 'name="district_id"' in page.content.decode()
+    code = texted_code(SENT)
+    unchosen = client.post("/m/login", {"phone": PHONE, "code": code})
+    assert unchosen.status_code == 422 and "请选择所在的区" in unchosen.content.decode()
+    signed_in = client.post(
+        "/m/login", {"phone": PHONE, "code": code, "district_id": neighbour.district.pk}
+    )
+    assert signed_in.status_code == 302
+    grant = RoleGrant.objects.get(user__phone_account__phone=PHONE)
+    assert grant.role == Role.RESIDENT and grant.unit_id == neighbour.district.pk
