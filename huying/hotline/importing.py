@@ -291,11 +291,11 @@ def run_import(
     """Import the rows planned to create or update, each in its own transaction: a row that
     fails leaves nothing of itself behind and is reported as an error; the others stand.
     New tickets become cases (source 12345) through intake, placed by their address in the
-    gazetteer (loaded once for the run); one it cannot place waits in the hub's 待定位. An
+    importing hub's district's gazetteer (loaded once for the run); one it cannot place waits in the hub's 待定位. An
     update refreshes the ticket's row and deadline, never the case.
     ``on_progress(rows done)`` is called every ``every`` rows and once at the end."""
     now = now or timezone.now()
-    gazetteer = matcher()
+    gazetteer = matcher(reach=actor.reach)  # the hub's district's addresses only
     for done, row in enumerate(plan.rows, start=1):
         if row.action in (CREATE, UPDATE):
             _run_row(row, actor=actor, now=now, gazetteer=gazetteer)

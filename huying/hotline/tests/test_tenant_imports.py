@@ -11,6 +11,10 @@ import pytest
 from huying.conftest import Neighbour, World
 from huying.core.errors import NotFound
 from huying.core.importplan import ERROR, UPDATE
+from huying.gazetteer.importing import plan_import as plan_entries
+from huying.gazetteer.importing import read_rows as read_entries
+from huying.gazetteer.importing import run_import as run_entries
+from huying.gazetteer.tests.test_importing import xlsx
 from huying.hotline import services
 from huying.hotline.bulk import bulk_import
 from huying.hotline.importing import plan_import, read_rows, run_import
@@ -77,3 +81,26 @@ def test_the_bulk_path_refuses_another_districts_ticket_too(
     theirs.refresh_from_db()
     assert "已经一周" not in str(theirs.raw)
     assert HotlineTicket.objects.get(number=ROWS[0][0]).case.district_id == world.district.pk
+
+
+def test_a_ticket_is_placed_only_in_the_importing_hubs_district(
+    world: World, neighbour: Neighbour
+) -> None:
+    """青城区 keeps 人民路 1–99 号 in its gazetteer, 锦城区 does not: 锦城区's ticket at
+    人民路 3 号 is not placed in 青城区's grid (it waits in 锦城区's 待定位); 青城区's is."""
+    entry = [["道路", "人民路", "", 1, 99, "单", "", neighbour.grid.code, "", ""]]
+    entries = read_entries(xlsx(entry))
+    run_entries(plan_entries(entries, reach=world.actor("admin_q").reach))
+
+    def imported(who: str, number: str) -> Any:
+        row = [*ROWS[0]]
+        row[0], row[6] = number, "人民路 3 号"
+        run_import(
+            plan_import(read_rows(csv_bytes([row], "utf-8"), "t.csv")), actor=world.actor(who)
+        )
+        return HotlineTicket.objects.select_related("case").get(number=number).case
+
+    ours = imported("hub", "GD2026129901")
+    assert ours.district_id == world.district.pk and ours.grid_id is None
+    theirs = imported("hub_q", "GD2026129902")
+    assert theirs.grid_id == neighbour.grid.pk
