@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Case as SqlCase
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -283,6 +284,25 @@ def case_points(
     qs = case_list(actor, filters, now=now).filter(lat__isnull=False, lng__isnull=False)
     rows = list(qs.values("id", "number", "title", "state", "lat", "lng")[: limit + 1])
     return rows[:limit], len(rows) > limit
+
+
+#: How long the public front page's figures are kept: counting ten million cases takes a
+#: second or two, and a visitor does not need the figures to the minute.
+PUBLIC_FIGURES_SECONDS = 300
+
+
+def public_figures() -> dict[str, int]:
+    """The front page's 受理事件 and 已结案 counts: one pass over the cases, recounted at
+    most every ``PUBLIC_FIGURES_SECONDS`` (two exact counts per visit took 1.7 s at 10 M)."""
+
+    def count() -> dict[str, int]:
+        closed = Q(state__in=[CaseState.CLOSED, CaseState.ARCHIVED])
+        return Case.objects.aggregate(total=Count("pk"), closed=Count("pk", filter=closed))
+
+    figures: dict[str, int] = (
+        cache.get_or_set("cases:public-figures", count, PUBLIC_FIGURES_SECONDS) or count()
+    )
+    return figures
 
 
 def grids_visible_to(actor: Actor) -> QuerySet[OrgUnit]:
