@@ -3,7 +3,7 @@ for, on the demo district or on bench/bigdata.py's millions of cases.
 
     HUYING_DATA_DIR=/tmp/d python bench/pages.py [--repeat 20]                 # SQLite demo
     DATABASE_URL=postgres://…/huying_bench_10m python bench/pages.py --repeat 10 \\
-        [--only list,detail] [--explain-over 300]                                 # at scale
+        [--only 列表,详情] [--skip 预警] [--explain-over 300]                      # at scale
 
 Build the data first (``huying migrate && huying demo``, or bench/bigdata.py --tally). For
 each role's pages — role homes, the case list first and deep (a cursor in the middle of the
@@ -320,6 +320,7 @@ def main() -> int:
     parser.add_argument(
         "--only", default="", help="only pages whose name contains one of these (comma-separated)"
     )
+    parser.add_argument("--skip", default="", help="pages whose name contains one of these")
     parser.add_argument("--explain-over", type=float, default=0.0, help="ms (p50); 0: never")
     parser.add_argument("--logins", type=int, default=10)
     parser.add_argument("--circular-repeat", type=int, default=3)
@@ -329,6 +330,7 @@ def main() -> int:
     users = get_user_model().objects
     clients: dict[str | None, Client] = {}
     only = [part for part in args.only.split(",") if part]
+    skip = [part for part in args.skip.split(",") if part]
     print(
         f"database: {connection.vendor} {connection.settings_dict['NAME']}, "
         f"cases: {Case.objects.count():,}, open: "
@@ -341,6 +343,8 @@ def main() -> int:
     slow: list[tuple[str, float, str]] = []
     for page in pages():
         if only and not any(part in page.name for part in only):
+            continue
+        if any(part in page.name for part in skip):
             continue
         client = clients.get(page.who)
         if client is None:
