@@ -253,7 +253,15 @@ class Case(Clock):
                 fields=["state", "territory_path"],
                 name="case_open_scope",
                 opclasses=["varchar_ops", "varchar_pattern_ops"],
-                include=["id", "district_id", "level", "due_at", "warn_at", "paused_remaining"],
+                include=[
+                    "id",
+                    "district_id",
+                    "level",
+                    "supervised",
+                    "due_at",
+                    "warn_at",
+                    "paused_remaining",
+                ],
                 condition=~models.Q(
                     state__in=["closed", "archived", "rejected", "merged", "split"]
                 ),
