@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext as _
@@ -292,12 +292,12 @@ PUBLIC_FIGURES_SECONDS = 300
 
 
 def public_figures() -> dict[str, int]:
-    """The front page's 受理事件 and 已结案 counts: one pass over the cases, recounted at
-    most every ``PUBLIC_FIGURES_SECONDS`` (two exact counts per visit took 1.7 s at 10 M)."""
+    """The front page's 受理事件 and 已结案 counts, recounted at most every
+    ``PUBLIC_FIGURES_SECONDS`` (the two counts took 1.7 s per visit at 10 M)."""
 
     def count() -> dict[str, int]:
-        closed = Q(state__in=[CaseState.CLOSED, CaseState.ARCHIVED])
-        return Case.objects.aggregate(total=Count("pk"), closed=Count("pk", filter=closed))
+        closed = Case.objects.filter(state__in=[CaseState.CLOSED, CaseState.ARCHIVED])
+        return {"total": Case.objects.count(), "closed": closed.count()}
 
     figures: dict[str, int] = (
         cache.get_or_set("cases:public-figures", count, PUBLIC_FIGURES_SECONDS) or count()
