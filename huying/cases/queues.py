@@ -127,9 +127,13 @@ def _cases(qs: QuerySet[Case], order: str = "-id", *, urgent_first: bool = False
         key = F(order[1:]).desc()
     else:
         key = F(order).asc()
-    rows = with_running_clock(qs.select_related(*ROW_JOINS))
-    first = hooks.urgent_first() if urgent_first else []
-    found = list(rows.order_by(*first, key, "pk")[:QUEUE_ROWS])
+    ordering = [*(hooks.urgent_first() if urgent_first else []), key, "pk"]
+    # The queue's rows are chosen on the narrow columns (what the open cases' index holds),
+    # then only they are read in full: sorting the whole rows of 20 000 overdue cases to keep
+    # 15 took 2 s at ten million cases.
+    chosen = with_running_clock(qs).order_by(*ordering).values("pk")[:QUEUE_ROWS]
+    rows = with_running_clock(Case.objects.filter(pk__in=chosen).select_related(*ROW_JOINS))
+    found = list(rows.order_by(*ordering))
     hooks.mark_cases(found)
     return found
 

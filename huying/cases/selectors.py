@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Case as SqlCase
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
 from django.db.models.functions import Coalesce
@@ -291,6 +292,25 @@ def case_points(
     qs = case_list(actor, filters, now=now).filter(lat__isnull=False, lng__isnull=False)
     rows = list(qs.values("id", "number", "title", "state", "lat", "lng")[: limit + 1])
     return rows[:limit], len(rows) > limit
+
+
+#: How long the public front page's figures are kept: counting ten million cases takes a
+#: second or two, and a visitor does not need the figures to the minute.
+PUBLIC_FIGURES_SECONDS = 300
+
+
+def public_figures() -> dict[str, int]:
+    """The front page's 受理事件 and 已结案 counts, recounted at most every
+    ``PUBLIC_FIGURES_SECONDS`` (the two counts took 1.7 s per visit at 10 M)."""
+
+    def count() -> dict[str, int]:
+        closed = Case.objects.filter(state__in=[CaseState.CLOSED, CaseState.ARCHIVED])
+        return {"total": Case.objects.count(), "closed": closed.count()}
+
+    figures: dict[str, int] = (
+        cache.get_or_set("cases:public-figures", count, PUBLIC_FIGURES_SECONDS) or count()
+    )
+    return figures
 
 
 def grids_visible_to(actor: Actor) -> QuerySet[OrgUnit]:

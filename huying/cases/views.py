@@ -73,9 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The front door: the public figures for visitors, the role's workbench for staff."""
     if request.user.is_authenticated:
         return workbench(request)
-    total = Case.objects.count()
-    closed = Case.objects.filter(state__in=[CaseState.CLOSED, CaseState.ARCHIVED]).count()
-    return render(request, "core/home.html", {"total": total, "closed": closed})
+    return render(request, "core/home.html", selectors.public_figures())
 
 
 @staff_view

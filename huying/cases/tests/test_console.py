@@ -53,6 +53,19 @@ def test_visitors_get_the_public_front_page(world: World) -> None:
     assert "工作人员登录" in response.content.decode()
 
 
+def test_the_front_page_counts_the_cases_once_for_many_visitors(world: World) -> None:
+    """Counting every case takes seconds at ten million: the figures are counted once and
+    kept a few minutes, not recounted for each visitor."""
+    case_in_state(world, CaseState.CLOSED)
+    case_in_state(world, CaseState.SUBMITTED)
+    for _visitor in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            page = Client().get("/").content.decode()
+        assert '<div class="value">2</div>' in page
+        assert '<div class="value">1</div>' in page
+    assert not [q for q in queries.captured_queries if "cases_case" in q["sql"]]
+
+
 @pytest.mark.parametrize(
     ("who", "state", "queue_title"),
     [
