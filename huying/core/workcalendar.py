@@ -75,6 +75,11 @@ class WorkCalendar:
         if any(a[1] > b[0] for a, b in pairwise(working_hours)):
             raise ValueError("working hours must be sorted and must not overlap")
         self.working_hours = working_hours
+        # A calendar never changes once made (a new one replaces it, ``load_calendar``), so
+        # each day is looked up once: a sweep measures tens of thousands of clocks over the
+        # same few weeks, and chinese_calendar's look-up was most of its time.
+        self._workdays: dict[date, bool] = {}
+        self._day_periods: dict[date, list[tuple[datetime, datetime]]] = {}
 
     # --- days -------------------------------------------------------------------------
 
@@ -85,6 +90,12 @@ class WorkCalendar:
     def is_workday(self, d: date) -> bool:
         """Raises ``CalendarYearMissing`` for a year neither covered nor confirmed, even for a
         day with an override: half a year entered is not a year known."""
+        known = self._workdays.get(d)
+        if known is None:
+            known = self._workdays[d] = self._look_up(d)
+        return known
+
+    def _look_up(self, d: date) -> bool:
         if not self.knows(d.year):
             raise CalendarYearMissing(d.year)
         if d in self.overrides:
@@ -196,9 +207,14 @@ class WorkCalendar:
         return (_local(start) + span * fraction).astimezone(UTC)
 
     def _periods(self, day: date) -> list[tuple[datetime, datetime]]:
-        if not self.is_workday(day):
-            return []
-        return [(_at(day, start), _at(day, end)) for start, end in self.working_hours]
+        periods = self._day_periods.get(day)
+        if periods is None:
+            periods = self._day_periods[day] = (
+                [(_at(day, start), _at(day, end)) for start, end in self.working_hours]
+                if self.is_workday(day)
+                else []
+            )
+        return periods
 
 
 def _local(value: datetime) -> datetime:

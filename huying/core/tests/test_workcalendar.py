@@ -458,3 +458,25 @@ class TestOverrideTable:
         monkeypatch.setattr(workcalendar, "CACHE_SECONDS", 0.0)
         first = load_calendar()
         assert load_calendar() is not first
+
+
+def test_each_day_is_looked_up_once_however_many_clocks_cross_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A sweep measures tens of thousands of clocks over the same weeks: the package is asked
+    about each day once per calendar, not once per clock."""
+    import chinese_calendar
+
+    asked: list[date] = []
+    real = chinese_calendar.is_workday
+
+    def counting(day: date) -> bool:
+        asked.append(day)
+        return real(day)
+
+    monkeypatch.setattr(chinese_calendar, "is_workday", counting)
+    cal = WorkCalendar()
+    start = datetime(2025, 3, 3, 9, 0, tzinfo=SH)
+    for n in range(200):
+        cal.remaining(start, start + timedelta(days=10, minutes=n), "working_days")
+    assert len(asked) == len(set(asked)) <= 12  # 11 days, and the package's year check
