@@ -110,6 +110,12 @@ def rules_on_appeals(actor: Actor) -> bool:
     return may_rule(actor.role, actor.district_id)
 
 
+def takes_part(actor: Actor) -> bool:
+    """Has a 考评 page: rates (a street), appeals (a department) or rules (a district's
+    hub); the city's supervisor, who rules on none, has none."""
+    return rates(actor) or appeals(actor) or rules_on_appeals(actor)
+
+
 def enters_surveys(actor: Actor) -> bool:
     """The public survey (群众评价) is entered and imported by the hub."""
     return actor.role in HUB_ROLES

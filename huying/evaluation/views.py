@@ -148,7 +148,7 @@ def _links(actor: Actor) -> list[dict[str, Any]]:
     return out
 
 
-@part_view(selectors.rates, selectors.appeals, selectors.rules_on_appeals)
+@part_view(selectors.takes_part)
 def home(request: HttpRequest) -> HttpResponse:
     weights = {
         "process": settings.HUYING_SCORE_PROCESS_WEIGHT * 100,

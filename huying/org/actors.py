@@ -14,7 +14,6 @@ from huying.org.models import DataScope, OrgUnit, Role, RoleGrant
 from huying.org.roles import (
     COVERAGE_ROLES,
     DASHBOARD_ROLES,
-    EVALUATION_ROLES,
     FIELD_ROLES,
     HUB_ROLES,
     REPORTER_ROLES,
@@ -87,11 +86,6 @@ class Actor:
     def reads_coverage(self) -> bool:
         """Has a 网格覆盖 page (``roles.COVERAGE_ROLES``)."""
         return self.role in COVERAGE_ROLES
-
-    @property
-    def takes_part_in_evaluation(self) -> bool:
-        """Has a 考评 page: rates (a street), appeals (a department) or rules (the hub)."""
-        return self.role in EVALUATION_ROLES
 
     @property
     def is_reporter(self) -> bool:

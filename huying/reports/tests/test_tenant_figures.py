@@ -1,7 +1,8 @@
 """Districts as tenants in the figures: each district's dashboard, indicator tables and
 monthly circular count its own cases only; a city role's dashboard sums every district's;
 a drill-down never opens another district's street. Expected counts come from the cases
-each test makes (the neighbour fixture reports two cases in 青城区 on 10 March)."""
+each test makes (the neighbour fixture reports three cases in 青城区 on 10 March: one
+waiting, one self-handled, one called)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from huying.reports.tally import tally_rebuild
 
 MARCH = Period.month(2026, 3)
 OURS = 3  # the world's reports in March, made by each test
-THEIRS = 2  # the neighbour's
+THEIRS = 3  # the neighbour's: case, handled, called
 
 
 @pytest.fixture
