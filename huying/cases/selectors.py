@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -248,6 +249,23 @@ def text_match(text: str) -> Q:
     return match
 
 
+#: A case number as the intake allocates it: the district's letters (or code), the day and a
+#: serial (``JJ-20261207-00001``; the bench's have eight digits).
+CASE_NUMBER = re.compile(r"[0-9A-Za-z]+-\d{8}-\d{5,}")
+
+
+def _text_filtered(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """A case number that names one of ``qs``'s cases lists that case alone, read through the
+    unique index (typed in lower case too). Anything else, a number-shaped one included (a
+    12345 ticket's number quoted in a report, a typo), is searched as words: ``text_match``'s
+    ``ILIKE`` reads the whole table when little matches (8–23 s at 10 M cases)."""
+    if CASE_NUMBER.fullmatch(text):
+        numbered = qs.filter(number__in={text, text.upper()})
+        if numbered.exists():
+            return numbered
+    return qs.filter(text_match(text))
+
+
 def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[Case]:
     qs = cases_visible_to(actor)
     f = filters
@@ -271,8 +289,6 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         qs = qs.exclude(currently_overdue(now))
     if f.due_soon:
         qs = qs.filter(currently_due_soon(now))
-    if f.text and f.text.strip():
-        qs = qs.filter(text_match(f.text.strip()))
     if f.reported_from:
         qs = qs.filter(reported_at__gte=f.reported_from)
     if f.reported_to:
@@ -281,6 +297,8 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         restriction = case_restriction(QueryDict(f.drill))
         if restriction is not None:
             qs = qs.filter(pk__in=restriction.cases(actor).values("pk"))
+    if f.text and f.text.strip():
+        qs = _text_filtered(qs, f.text.strip())
     return qs.select_related(*ROW_JOINS).order_by("-id")
 
 
