@@ -255,14 +255,16 @@ CASE_NUMBER = re.compile(r"[0-9A-Za-z]+-\d{8}-\d{5,}")
 
 
 def _text_filtered(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
-    """A case number that names one of ``qs``'s cases lists that case alone, read through the
-    unique index (typed in lower case too). Anything else, a number-shaped one included (a
-    12345 ticket's number quoted in a report, a typo), is searched as words: ``text_match``'s
-    ``ILIKE`` reads the whole table when little matches (8–23 s at 10 M cases)."""
+    """A case number names one case: the list is that case where ``qs`` holds it, else empty
+    (out of scope is absent), read through the unique index; typed in lower case too. Only a
+    number-shaped text no case has (a 12345 ticket's number quoted in a report, a typo) is
+    searched as words: ``text_match``'s ``ILIKE`` reads the whole table when little matches
+    (8–23 s at 10 M cases). Whether the case exists is asked outside the reader's scope, so
+    that a number out of scope does not fall to that scan either."""
     if CASE_NUMBER.fullmatch(text):
-        numbered = qs.filter(number__in={text, text.upper()})
-        if numbered.exists():
-            return numbered
+        numbers = {text, text.upper()}
+        if Case.objects.filter(number__in=numbers).exists():
+            return qs.filter(number__in=numbers)
     return qs.filter(text_match(text))
 
 
