@@ -291,6 +291,8 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         qs = qs.exclude(currently_overdue(now))
     if f.due_soon:
         qs = qs.filter(currently_due_soon(now))
+    if f.text and f.text.strip():
+        qs = _text_filtered(qs, f.text.strip())
     if f.reported_from:
         qs = qs.filter(reported_at__gte=f.reported_from)
     if f.reported_to:
@@ -299,8 +301,6 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
         restriction = case_restriction(QueryDict(f.drill))
         if restriction is not None:
             qs = qs.filter(pk__in=restriction.cases(actor).values("pk"))
-    if f.text and f.text.strip():
-        qs = _text_filtered(qs, f.text.strip())
     return qs.select_related(*ROW_JOINS).order_by("-id")
 
 
