@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -248,6 +249,25 @@ def text_match(text: str) -> Q:
     return match
 
 
+#: A case number as the intake allocates it: the district's letters (or code), the day and a
+#: serial (``JJ-20261207-00001``; the bench's have eight digits).
+CASE_NUMBER = re.compile(r"[0-9A-Za-z]+-\d{8}-\d{5,}")
+
+
+def _text_filtered(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    """A case number names one case: the list is that case where ``qs`` holds it, else empty
+    (out of scope is absent), read through the unique index; typed in lower case too. Only a
+    number-shaped text no case has (a 12345 ticket's number quoted in a report, a typo) is
+    searched as words: ``text_match``'s ``ILIKE`` reads the whole table when little matches
+    (8–23 s at 10 M cases). Whether the case exists is asked outside the reader's scope, so
+    that a number out of scope does not fall to that scan either."""
+    if CASE_NUMBER.fullmatch(text):
+        numbers = {text, text.upper()}
+        if Case.objects.filter(number__in=numbers).exists():
+            return qs.filter(number__in=numbers)
+    return qs.filter(text_match(text))
+
+
 def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[Case]:
     qs = cases_visible_to(actor)
     f = filters
@@ -272,7 +292,7 @@ def case_list(actor: Actor, filters: CaseFilters, *, now: datetime) -> QuerySet[
     if f.due_soon:
         qs = qs.filter(currently_due_soon(now))
     if f.text and f.text.strip():
-        qs = qs.filter(text_match(f.text.strip()))
+        qs = _text_filtered(qs, f.text.strip())
     if f.reported_from:
         qs = qs.filter(reported_at__gte=f.reported_from)
     if f.reported_to:
