@@ -17,7 +17,7 @@ from typing import Any
 
 from huying.cases import services as case_services
 from huying.cases.models import Assignment
-from huying.catalogue.models import CatalogueItem, Level
+from huying.catalogue.models import CatalogueItem
 from huying.demo.district import (
     DEFAULT_PUBLISHED_AT,
     DEPARTMENTS,
@@ -40,21 +40,22 @@ NEIGHBOUR_ABBR = "QC"
 #: 青城区 lies east of 锦城区: four grids in a 2 × 2 block.
 GRID_SIZE = 0.012
 
-#: The departments with a handler's account (qc_dept_<key>): the cases go only to them.
+#: The departments with a handler's account (qc_dept_<key>): the items of ``REPORTS`` are
+#: led by them.
 HANDLED = ("cg", "sw", "hb", "yl", "sj")
 
-#: (title, how far it goes): submitted / called / closed.
+#: (title, the item a street triages it as, how far it goes: submitted / called / closed).
 REPORTS = (
-    ("青城大道路灯不亮", "closed"),
-    ("文庙街人行道井盖松动", "closed"),
-    ("青城公园垃圾桶满溢", "closed"),
-    ("学府路占道经营", "closed"),
-    ("青城大道绿化带杂草丛生", "called"),
-    ("文庙街油烟扰民", "called"),
-    ("学府路积水", "called"),
-    ("青城社区楼道堆放杂物", "submitted"),
-    ("青城公园路面破损", "submitted"),
-    ("学府路共享单车乱停放", "submitted"),
+    ("青城大道路灯不亮", "GL01", "closed"),
+    ("文庙街人行道井盖松动", "GL02", "closed"),
+    ("学府路渣土车撒漏", "ZF10", "closed"),
+    ("文庙街店招违规设置", "ZF09", "closed"),
+    ("青城大道违章搭建", "ZF02", "called"),
+    ("文庙街油烟扰民", "ZF05", "called"),
+    ("学府路商铺无证经营", "ZF12", "called"),
+    ("青城社区楼道堆放杂物", None, "submitted"),
+    ("青城公园路面破损", None, "submitted"),
+    ("学府路共享单车乱停放", None, "submitted"),
 )
 
 
@@ -148,23 +149,21 @@ def build_city(*, password: str, now: datetime, rng_seed: int = 2026) -> DemoCit
     )
     User.objects.filter(username="cityadmin").update(is_staff=True, is_superuser=True)
 
-    handled = [i for i in items if i.lead_department_id in {departments[k].pk for k in HANDLED}]
-    made = _cases(handled, grids, residents, now=now, rng=rng)
+    made = _cases({i.code: i for i in items}, grids, residents, now=now, rng=rng)
     return DemoCity(city=city, district=district, accounts=people.accounts, cases=made)
 
 
 def _cases(
-    items: list[CatalogueItem],
+    items: dict[str, CatalogueItem],
     grids: list[OrgUnit],
     residents: list[Any],
     *,
     now: datetime,
     rng: random.Random,
 ) -> int:
-    general = [i for i in items if i.default_level == Level.GENERAL]
     street = _actor("qc_street")
     start = now - timedelta(days=20)
-    for n, (title, fate) in enumerate(REPORTS):
+    for n, (title, code, fate) in enumerate(REPORTS):
         at = start + timedelta(days=2 * n, hours=rng.randint(0, 6))
         grid = grids[n % len(grids)]
         ring = grid.boundary["coordinates"][0]  # type: ignore[index]
@@ -179,9 +178,9 @@ def _cases(
             lng=ring[0][0] + GRID_SIZE / 2,
             now=at,
         )
-        if fate == "submitted":
+        if code is None:
             continue
-        item = rng.choice(general)
+        item = items[code]
         at += timedelta(hours=1)
         case_services.case_triage(actor=street, case_id=case.pk, item_id=item.pk, now=at)
         case_services.case_call(actor=street, case_id=case.pk, now=at)
