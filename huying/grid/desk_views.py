@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from huying.cases.map_views import grid_features, map_config_base
-from huying.catalogue.models import CatalogueItem
+from huying.catalogue.selectors import current_items
 from huying.core.changelog import object_type
 from huying.core.errors import DomainError, InvalidInput
 from huying.core.geo import from_wgs84
@@ -39,13 +39,12 @@ class DutyForm(forms.Form):
         label=gettext_lazy("或选清单事项"), required=False, coerce=int, empty_value=None
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, district_id: int | None, **kwargs: Any) -> None:
+        """``district_id``: whose current catalogue the items come from (None: a city role's,
+        every district's; the service then refuses an item of another district than the
+        grid's)."""
         super().__init__(*args, **kwargs)
-        items = (
-            CatalogueItem.objects.filter(klass__catalogue__is_current=True)
-            .order_by("klass__order", "order", "code")
-            .values_list("pk", "code", "name")
-        )
+        items = current_items(district_id).values_list("pk", "code", "name")
         self.fields["item_id"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((str(pk), f"{code} {name}") for pk, code, name in items),
@@ -95,7 +94,7 @@ def grid_page(request: HttpRequest, grid_id: int) -> HttpResponse:
         "can_edit": duties.may_edit_duties(actor, grid),
         "from_template": any(d.template_id for d in active + removed),
         "manages_template": may_manage(actor.role),
-        "form": DutyForm(),
+        "form": DutyForm(district_id=grid.district_id),
         "changes": _duty_changes(active + removed),
         "patrols": list(
             selectors.patrols_visible(actor).filter(grid=grid).order_by("-started_at")[:10]
@@ -120,7 +119,7 @@ def _done(request: HttpRequest, grid_id: int, action: Any) -> HttpResponse:
 @staff_view
 def duty_add(request: HttpRequest, grid_id: int) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = DutyForm(request.POST)
+    form = DutyForm(request.POST, district_id=actor.district_id)
     if not form.is_valid():
         raise InvalidInput(_("职责或清单事项无效"), errors=form.errors.get_json_data())
     data = form.cleaned_data
@@ -179,7 +178,7 @@ def _template_changes(district: OrgUnit) -> list[dict[str, Any]]:
 @admin_view
 def template_page(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = DutyForm()
+    form = DutyForm(district_id=actor.district_id)
     context = {
         "lines": list(selectors.template_overview(actor)),
         "form": form,
@@ -210,7 +209,7 @@ def _template_done(request: HttpRequest, action: Any, success: Any) -> HttpRespo
 @admin_view
 def template_add(request: HttpRequest) -> HttpResponse:
     actor: Actor = request.actor  # type: ignore[attr-defined]
-    form = DutyForm(request.POST)
+    form = DutyForm(request.POST, district_id=actor.district_id)
     if not form.is_valid():
         raise InvalidInput(_("职责或清单事项无效"), errors=form.errors.get_json_data())
     data = form.cleaned_data
@@ -247,7 +246,7 @@ def template_edit(request: HttpRequest, line_id: int) -> HttpResponse:
                 kept,
             ).format(count=kept),
         )
-    form = DutyForm(request.POST)
+    form = DutyForm(request.POST, district_id=actor.district_id)
     if not form.is_valid():
         raise InvalidInput(_("职责或清单事项无效"), errors=form.errors.get_json_data())
     data = form.cleaned_data

@@ -57,10 +57,13 @@ def _text(text: str | None, item: CatalogueItem | None) -> str:
     return cleaned
 
 
-def _item(item_id: int | None) -> CatalogueItem | None:
+def _item(item_id: int | None, district_id: int | None) -> CatalogueItem | None:
+    """An item of the district's catalogue (a duty names what the district's own list says)."""
     if item_id is None:
         return None
-    item = CatalogueItem.objects.filter(pk=item_id).first()
+    item = CatalogueItem.objects.filter(
+        pk=item_id, klass__catalogue__district_id=district_id
+    ).first()
     if item is None:
         raise InvalidInput(_("清单事项不存在"), field="item_id")
     return item
@@ -97,7 +100,7 @@ def template_add(
     *, actor: Actor, text: str = "", item_id: int | None = None, now: datetime | None = None
 ) -> DutyTemplate:
     _require_template_editor(actor)
-    item = _item(item_id)
+    item = _item(item_id, actor.district_id)
     cleaned = _text(text, item)
     district = actor.unit
     with transaction.atomic():
@@ -129,7 +132,7 @@ def template_update(
     The grids' copies stay as they are (the module's docstring says why)."""
     line = _line_for_edit(actor, line_id)
     before = snapshot(line, _TEMPLATE_FIELDS)
-    item = line.item if item_id is KEEP else _item(item_id)
+    item = line.item if item_id is KEEP else _item(item_id, actor.district_id)
     raw = line.text if text is None else text
     if line.item and item != line.item and raw.strip() == line.item.name and item:
         raw = ""
@@ -278,7 +281,7 @@ def duty_add(
     now: datetime | None = None,
 ) -> GridDuty:
     grid = _grid_for_edit(actor, grid_id)
-    item = _item(item_id)
+    item = _item(item_id, grid.district_id)
     cleaned = _text(text, item)
     with transaction.atomic():
         last = GridDuty.objects.filter(grid=grid).aggregate(m=Max("position"))["m"]

@@ -84,3 +84,23 @@ def test_the_duty_template_is_a_districts_not_the_citys(world: World, neighbour:
     refused = city.post("/api/v1/duty-template", {"text": "全市"}, content_type="application/json")
     assert refused.status_code == 403
     assert not DutyTemplate.objects.filter(district=neighbour.city).exists()
+
+
+def test_a_grids_duty_names_only_its_own_districts_items(
+    world: World, neighbour: Neighbour
+) -> None:
+    from huying.catalogue.models import Level
+    from huying.core.errors import InvalidInput
+    from huying.grid import duties
+    from huying.grid.models import GridDuty
+
+    leader = world.actor("grid_leader")
+    grid = world.grids[0]
+    with pytest.raises(InvalidInput):
+        duties.duty_add(actor=leader, grid_id=grid.pk, item_id=neighbour.items[Level.GENERAL].pk)
+    assert not GridDuty.objects.filter(grid=grid).exists()
+    duty = duties.duty_add(actor=leader, grid_id=grid.pk, item_id=world.items[Level.GENERAL].pk)
+    assert duty.item == world.items[Level.GENERAL]
+    page = world.client("grid_leader").get(f"/grids/{grid.pk}/").content.decode()
+    assert f'value="{world.items[Level.GENERAL].pk}"' in page
+    assert f'value="{neighbour.items[Level.GENERAL].pk}"' not in page
