@@ -49,6 +49,7 @@ from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
 from huying.org.selectors import grants_changed, grid_index
 from huying.org.services import grant_role, person_create, unit_create
+from huying.triage.suggest import forget_active
 
 # The trail's seal and anchors: a fixed test key (no key file written into the data
 # directory) and anchor files in a scratch directory of this run, not the demo's
@@ -224,16 +225,21 @@ def _fast_password_hasher() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(autouse=True)
-def _fresh_caches() -> Iterator[None]:
-    """Ids repeat across tests; nothing cached in one may leak into the next."""
+def forget_process_caches() -> None:
+    """Everything a process keeps from the database between requests: ids repeat across
+    tests and a test's rows are rolled back, so nothing kept in one may reach the next."""
     grid_index.invalidate()
     grants_changed()
     cache.clear()
-    invalidate_calendar()  # the calendar caches overrides and confirmed years per process
+    invalidate_calendar()  # overrides and confirmed years
+    forget_active()  # the active triage model (the demo's build trains one)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> Iterator[None]:
+    forget_process_caches()
     yield
-    grid_index.invalidate()
-    invalidate_calendar()
+    forget_process_caches()
 
 
 @pytest.fixture(autouse=True)
