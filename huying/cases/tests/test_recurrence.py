@@ -5,18 +5,22 @@ the recurring cases both ways, on their trails."""
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from hypothesis import given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from huying.cases import services
 from huying.cases.models import Case, CaseEvent, CaseState, Source
 from huying.cases.queues import home_for
-from huying.cases.recurrence import recurrences, spots
+from huying.cases.recurrence import _neighbours, recurrences, spots
 from huying.cases.trail import check_trails
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -113,6 +117,33 @@ def test_a_spot_across_a_grid_border_warns_too(world: World) -> None:
     assert warnings(world, metres=0) == []
     report(world, T0, point=(30.605, 104.0050))  # grid 0 now has three: its own warning
     assert sorted((w.nearby, w.count) for w in warnings(world)) == [(False, 3), (True, 3)]
+
+
+@settings_hypothesis(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.floats(-400, 400), st.floats(-400, 400)), min_size=0, max_size=60),
+    st.sampled_from([30, 100, 250]),
+)
+def test_neighbours_are_every_row_within_the_distance(
+    offsets: list[tuple[float, float]], metres: int
+) -> None:
+    """The k-d tree finds exactly what comparing every pair finds (on the same plane)."""
+    middle = 30.0
+    per_deg_lng = M_PER_DEG_LAT * math.cos(math.radians(middle))
+    rows = [
+        {"lat": middle + north / M_PER_DEG_LAT, "lng": 104.0 + east / per_deg_lng}
+        for north, east in offsets
+    ]
+    plane = [(r["lat"] * M_PER_DEG_LAT, r["lng"] * per_deg_lng) for r in rows]
+
+    def apart(i: int, j: int) -> float:
+        return math.dist(plane[i], plane[j])
+
+    near = _neighbours(rows, metres, count=1)
+    for i, members in enumerate(near):
+        wanted = {j for j in range(len(rows)) if apart(i, j) < metres - 1e-6}
+        unsure = {j for j in range(len(rows)) if abs(apart(i, j) - metres) <= 1e-6}
+        assert wanted <= set(members) <= wanted | unsure
 
 
 def test_spots_take_the_largest_group_first() -> None:
