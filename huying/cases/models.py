@@ -497,3 +497,49 @@ class CaseExport(models.Model):
 
     def __str__(self) -> str:
         return f"export {self.pk} {self.state} {self.done}/{self.total}"
+
+
+class RecurrenceSnapshot(models.Model):
+    """反复发生预警 of one scope (a district or a street) as of ``until``, kept by the worker
+    for a scope whose window holds so many cases that finding them on each page view would
+    keep people waiting (``recurrence.refresh_stored``); pages read it while it is fresh."""
+
+    unit = models.OneToOneField(OrgUnit, on_delete=models.CASCADE, related_name="+")
+    until = models.DateTimeField()
+    #: The rule it was found under: a changed setting makes it unusable until the next run.
+    count = models.PositiveIntegerField()
+    days = models.PositiveIntegerField()
+    metres = models.PositiveIntegerField()
+    counted = models.PositiveIntegerField(help_text="cases in the window")
+    total = models.PositiveIntegerField(help_text="warnings")
+    seconds = models.FloatField(help_text="how long finding them took")
+
+    class Meta:
+        verbose_name = _("预警快照")
+        verbose_name_plural = _("预警快照")
+
+    def __str__(self) -> str:
+        return f"warnings of unit {self.unit_id} as of {self.until:%Y-%m-%d %H:%M}"
+
+
+class RecurrenceHead(models.Model):
+    """One warning of a snapshot, in the order pages list them (``rank``): enough to read its
+    cases by id."""
+
+    snapshot = models.ForeignKey(RecurrenceSnapshot, on_delete=models.CASCADE, related_name="heads")
+    rank = models.PositiveIntegerField()
+    code = models.CharField(max_length=16)  # the item's code
+    count = models.PositiveIntegerField()
+    last = models.DateTimeField()
+    first_id = models.BigIntegerField()
+    grid_id = models.BigIntegerField(null=True)  # a grid's warning; None for a spot's
+    nearby = models.BooleanField()
+    case_ids = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "rank"], name="recurrence_head_rank")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} ×{self.count}"

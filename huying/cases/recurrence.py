@@ -17,29 +17,33 @@ a hot spot (``hot_spots``) where its cases were reported.
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from time import monotonic
 from typing import Any
 
 import numpy
 from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from scipy.spatial import cKDTree
 from shapely.geometry import shape
 
-from huying.cases.models import Case, CaseState
+from huying.cases.models import Case, CaseState, RecurrenceHead, RecurrenceSnapshot
 from huying.cases.rules import ENDED_CASE_STATES, SYSTEMIC_ROLES
 from huying.cases.selectors import cases_visible_to
 from huying.core.errors import NotFound
 from huying.core.geo import M_PER_DEG_LAT
 from huying.org.actors import Actor
-from huying.org.models import OrgUnit, Role
+from huying.org.models import DataScope, OrgUnit, Role
 from huying.org.roles import HUB_ROLES, STREET_ROLES
 
 #: Who is shown the warnings: the hub and the district's leaders for the district, a street
@@ -179,27 +183,43 @@ def recurrences(
     before it (both ends included), in one grid or within ``metres`` of one spot; with
     ``active_since``, only those with a case reported since then (a week's list). Most cases
     first, then the most recent; with ``limit``, only the first so many are read in full
-    (``Found.total`` still counts them all)."""
+    (``Found.total`` still counts them all).
+
+    Read from the scope's snapshot when the worker keeps one that is fresh
+    (``refresh_stored``: only for windows too large to search on each view), else found
+    now."""
     count = count or settings.HUYING_RECURRENCE_COUNT
     days = days or settings.HUYING_RECURRENCE_DAYS
     metres = settings.HUYING_RECURRENCE_METRES if metres is None else metres
+    snapshot = _fresh_snapshot(actor, until, count=count, days=days, metres=metres)
+    if snapshot is not None:
+        return _from_snapshot(actor, snapshot, active_since=active_since, limit=limit)
     base = counted_cases(actor, since=until - timedelta(days=days), until=until)
-    heads = _in_grids(base, count)
-    if metres > 0:
-        heads += _near_spots(base, count, metres)
+    heads = _find_heads(base, count, metres)
     if active_since is not None:
         heads = [h for h in heads if h.last >= active_since]
-    heads.sort(key=lambda h: (-h.count, -h.last.timestamp(), h.code, h.first_id))
     chosen = heads if limit is None else heads[:limit]
     return Found(_read(base, chosen), len(heads))
 
 
-class Found(list[Recurrence]):
-    """The warnings read in full, and how many there are in all (beyond a ``limit``)."""
+def _find_heads(base: QuerySet[Case], count: int, metres: int) -> list[_Head]:
+    heads = _in_grids(base, count)
+    if metres > 0:
+        heads += _near_spots(base, count, metres)
+    heads.sort(key=lambda h: (-h.count, -h.last.timestamp(), h.code, h.first_id))
+    return heads
 
-    def __init__(self, warnings: list[Recurrence], total: int) -> None:
+
+class Found(list[Recurrence]):
+    """The warnings read in full, and how many there are in all (beyond a ``limit``);
+    ``as_of``: when they were found, if they come from a snapshot (None: just now)."""
+
+    def __init__(
+        self, warnings: list[Recurrence], total: int, as_of: datetime | None = None
+    ) -> None:
         super().__init__(warnings)
         self.total = total
+        self.as_of = as_of
 
 
 @dataclass(frozen=True)
@@ -211,8 +231,9 @@ class _Head:
     last: datetime
     first_id: int
     grid_id: int | None = None  # a grid's warning: its cases are the item's in the grid
-    case_ids: tuple[int, ...] = ()  # a spot's: these
+    case_ids: tuple[int, ...] = ()  # a spot's (and a stored grid warning's): these
     nearby: bool = False
+    least: int = 0  # a stored warning: how many of its cases must still count
 
 
 # --- in one grid -------------------------------------------------------------------------------
@@ -324,11 +345,13 @@ def _one_grid(rows: Iterable[dict[str, Any]]) -> bool:
 
 
 def _read(base: QuerySet[Case], heads: list[_Head]) -> list[Recurrence]:
-    """The warnings' cases, in one query: a grid's by item and grid, a spot's by id."""
+    """The warnings' cases, in one query: a grid's by item and grid, a spot's (and any whose
+    ids a snapshot kept) by id. A stored warning whose cases have since ended as someone
+    else's (rejected, merged) below the count is left out."""
     if not heads:
         return []
-    in_grids = {(h.code, h.grid_id) for h in heads if not h.nearby}
-    spot_ids = {i for h in heads if h.nearby for i in h.case_ids}
+    in_grids = {(h.code, h.grid_id) for h in heads if not h.case_ids}
+    spot_ids = {i for h in heads for i in h.case_ids}
     wanted = Q(pk__in=spot_ids)
     if in_grids:
         codes = {code for code, _grid in in_grids}
@@ -341,13 +364,197 @@ def _read(base: QuerySet[Case], heads: list[_Head]) -> list[Recurrence]:
         key = (row["item__code"], row["grid_id"])
         if key in in_grids:
             by_grid[key].append(row)
-    return [
-        _recurrence(
-            [by_id[i] for i in h.case_ids] if h.nearby else by_grid[(h.code, h.grid_id)],
+    found = []
+    for h in heads:
+        if h.case_ids:
+            rows = [by_id[i] for i in h.case_ids if i in by_id]
+        else:
+            rows = by_grid[(h.code, h.grid_id)]
+        if len(rows) >= max(h.least, 1):
+            found.append(_recurrence(rows, nearby=h.nearby))
+    return found
+
+
+# --- kept by the worker for large scopes ------------------------------------------------------
+
+
+def _snapshot_unit(actor: Actor) -> int | None:
+    """The unit whose snapshot is the actor's scope: its district when it sees all, its own
+    node and below otherwise; None when no snapshot fits (the city's roles, node-only)."""
+    if actor.sees_all:
+        return actor.district_id
+    if actor.scope == DataScope.NODE_AND_BELOW:
+        return actor.unit.pk
+    return None
+
+
+def _fresh_snapshot(
+    actor: Actor, until: datetime, *, count: int, days: int, metres: int
+) -> RecurrenceSnapshot | None:
+    """The scope's snapshot if it answers for ``until``: found under the same rule at most
+    ``HUYING_RECURRENCE_STALE_SECONDS`` before it (or before now, for an ``until`` still to
+    come: today's list)."""
+    unit_id = _snapshot_unit(actor)
+    if unit_id is None:
+        return None
+    snapshot = RecurrenceSnapshot.objects.filter(
+        unit_id=unit_id, count=count, days=days, metres=metres
+    ).first()
+    if snapshot is None:
+        return None
+    moment = min(until, timezone.now())
+    stale = timedelta(seconds=settings.HUYING_RECURRENCE_STALE_SECONDS)
+    return snapshot if moment - stale <= snapshot.until <= moment else None
+
+
+def _from_snapshot(
+    actor: Actor,
+    snapshot: RecurrenceSnapshot,
+    *,
+    active_since: datetime | None,
+    limit: int | None,
+) -> Found:
+    heads = RecurrenceHead.objects.filter(snapshot=snapshot).order_by("rank")
+    if active_since is not None:
+        heads = heads.filter(last__gte=active_since)
+    rows = list(heads if limit is None else heads[:limit])
+    if active_since is None:
+        total = snapshot.total
+    else:
+        total = len(rows) if limit is None or len(rows) < limit else heads.count()
+    chosen = [
+        _Head(
+            h.code,
+            h.count,
+            h.last,
+            h.first_id,
+            grid_id=h.grid_id,
+            case_ids=tuple(h.case_ids),
             nearby=h.nearby,
+            least=snapshot.count,
         )
+        for h in rows
+    ]
+    since = snapshot.until - timedelta(days=snapshot.days)
+    base = counted_cases(actor, since=since, until=snapshot.until)
+    return Found(_read(base, chosen), total, as_of=snapshot.until)
+
+
+def _scope_actor(unit: OrgUnit) -> Actor:
+    """Who sees exactly the unit's cases: the hub for a district, a street's caller for a
+    street (never saved; no one acts as it)."""
+    if unit.kind == OrgUnit.Kind.DISTRICT:
+        return Actor(User(), Role.HUB_DISPATCHER, unit, DataScope.ALL)
+    return Actor(User(), Role.STREET_CALLER, unit, DataScope.NODE_AND_BELOW)
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one ``refresh_stored`` run did, per unit: kept (warnings, seconds) or dropped."""
+
+    kept: dict[str, tuple[int, float]] = field(default_factory=dict)
+    dropped: int = 0
+
+
+def refresh_stored(*, now: datetime) -> Stored:
+    """Find the warnings of every district and street whose window holds at least
+    ``HUYING_RECURRENCE_STORED_FROM`` cases and keep them as its snapshot; drop the snapshots
+    of the others, which pages search on each view. Run by the worker every
+    ``HUYING_RECURRENCE_REFRESH_SECONDS``."""
+    count = settings.HUYING_RECURRENCE_COUNT
+    days = settings.HUYING_RECURRENCE_DAYS
+    metres = settings.HUYING_RECURRENCE_METRES
+    since = now - timedelta(days=days)
+    result = Stored()
+    keep: set[int] = set()
+    least = settings.HUYING_RECURRENCE_STORED_FROM
+    for district in OrgUnit.objects.filter(kind=OrgUnit.Kind.DISTRICT).order_by("pk"):
+        # A street's window is part of its district's: a small district's streets are small.
+        units = [district]
+        units += OrgUnit.objects.filter(
+            kind=OrgUnit.Kind.STREET, path__startswith=district.path
+        ).order_by("pk")
+        for unit in units:
+            base = counted_cases(_scope_actor(unit), since=since, until=now)
+            counted = base.count()
+            if counted < least:
+                if unit == district:
+                    break
+                continue
+            started = monotonic()
+            heads = _with_ids(base, _find_heads(base, count, metres))
+            seconds = monotonic() - started
+            _store(unit, now, heads, count=count, days=days, metres=metres, counted=counted,
+                   seconds=seconds)  # fmt: skip
+            keep.add(unit.pk)
+            result.kept[unit.path] = (len(heads), round(seconds, 2))
+    dropped, _detail = RecurrenceSnapshot.objects.exclude(unit_id__in=keep).delete()
+    return dataclasses.replace(result, dropped=dropped)
+
+
+def _with_ids(base: QuerySet[Case], heads: list[_Head]) -> list[_Head]:
+    """Grid warnings with their cases' ids (a spot's has them already), so that a page reads
+    a stored warning's cases by id."""
+    keys = {(h.code, h.grid_id) for h in heads if not h.nearby}
+    if not keys:
+        return heads
+    ids: dict[tuple[str, int | None], list[int]] = defaultdict(list)
+    rows = (
+        base.filter(grid__isnull=False, item__code__in={code for code, _grid in keys})
+        .values_list("item__code", "grid_id", "id")
+        .order_by("reported_at", "id")
+    )
+    for code, grid_id, pk in rows.iterator(chunk_size=20_000):
+        if (code, grid_id) in keys:
+            ids[(code, grid_id)].append(pk)
+    return [
+        h if h.nearby else dataclasses.replace(h, case_ids=tuple(ids[(h.code, h.grid_id)]))
         for h in heads
     ]
+
+
+def _store(
+    unit: OrgUnit,
+    until: datetime,
+    heads: list[_Head],
+    *,
+    count: int,
+    days: int,
+    metres: int,
+    counted: int,
+    seconds: float,
+) -> None:
+    with transaction.atomic():
+        snapshot, _created = RecurrenceSnapshot.objects.select_for_update().update_or_create(
+            unit=unit,
+            defaults={
+                "until": until,
+                "count": count,
+                "days": days,
+                "metres": metres,
+                "counted": counted,
+                "total": len(heads),
+                "seconds": seconds,
+            },
+        )
+        RecurrenceHead.objects.filter(snapshot=snapshot).delete()
+        RecurrenceHead.objects.bulk_create(
+            (
+                RecurrenceHead(
+                    snapshot=snapshot,
+                    rank=rank,
+                    code=h.code,
+                    count=h.count,
+                    last=h.last,
+                    first_id=h.first_id,
+                    grid_id=h.grid_id,
+                    nearby=h.nearby,
+                    case_ids=list(h.case_ids),
+                )
+                for rank, h in enumerate(heads)
+            ),
+            batch_size=2_000,
+        )
 
 
 # --- rows ----------------------------------------------------------------------------------------

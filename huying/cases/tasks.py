@@ -15,6 +15,7 @@ from django_tasks import task
 from huying.cases.anchors import write_anchor
 from huying.cases.digest import send_daily_digests
 from huying.cases.models import CaseExport
+from huying.cases.recurrence import refresh_stored
 from huying.cases.selectors import CaseFilters
 from huying.cases.services.export import case_export_create, case_export_run, case_export_sweep
 from huying.cases.sweep import sweep_deadlines
@@ -31,6 +32,12 @@ def sweep_deadlines_task() -> dict[str, Any]:
     report = sweep_deadlines(now=timezone.now())
     record_last_run("sweep_deadlines", seconds=time.monotonic() - started, finished=timezone.now())
     return asdict(report)
+
+
+@task()
+def recurrence_refresh_task() -> dict[str, Any]:
+    """反复发生预警 of the large scopes, kept for the pages (``recurrence.refresh_stored``)."""
+    return asdict(refresh_stored(now=timezone.now()))
 
 
 @task()

@@ -33,6 +33,7 @@ from huying.cases.tasks import (
     case_export_sweep_task,
     daily_digest_task,
     deliver_notifications_task,
+    recurrence_refresh_task,
     sweep_deadlines_task,
     trail_anchor_task,
 )
@@ -126,7 +127,8 @@ def last_heartbeat() -> datetime | None:
 #: (``sent_at`` and each channel's delivery claimed; one claimed by the dead worker is not
 #: sent twice), webhook delivery (each delivery claimed by compare-and-set; a dead worker's
 #: claim is offered again after its lease), the rollups (``TallyMark`` under a row lock), the
-#: leaders' digest (one key per leader and day), the hourly housekeeping, and the trail
+#: leaders' digest (one key per leader and day), the warnings' snapshots (each replaced whole
+#: in one transaction), the hourly housekeeping, and the trail
 #: anchor (a second run appends heads already anchored, which is harmless). A case export or a circular is not
 #: among them: its job claims its row PENDING → RUNNING first, so running it again does
 #: nothing, and its own hourly sweep marks it failed for the user to ask again.
@@ -142,6 +144,7 @@ REQUEUED: frozenset[str] = frozenset(
         trail_anchor_task,
         deliver_webhooks_task,
         daily_digest_task,
+        recurrence_refresh_task,
     )
 )
 
@@ -270,6 +273,8 @@ def default_jobs(*, sweep: int = 60, notify: int = 10, tally: int = 60) -> list[
         # Webhooks to other systems (integrations.webhooks): claimed by compare-and-set.
         Job("webhooks", settings.HUYING_WEBHOOK_INTERVAL, deliver_webhooks_task),
         Job("tally", tally, tally_refresh_task),
+        # 反复发生预警 of the districts and streets too large to search on each view.
+        Job("warnings", settings.HUYING_RECURRENCE_REFRESH_SECONDS, recurrence_refresh_task),
         # The leaders' daily digest: asked every 10 minutes, sent once a day (cases.digest).
         Job("digest", 600, daily_digest_task),
         # Old export files removed; exports and circulars whose worker died marked failed.

@@ -112,11 +112,12 @@ def test_the_hub_may_open_a_systemic_case_until_one_is_opened(world: World) -> N
 def test_the_spots_cost_the_same_queries_however_many(
     world: World, django_assert_max_num_queries: Any
 ) -> None:
-    """The warnings' own queries (grids, spots across borders, their cases) and one for the
-    centroids of the grids whose warnings have no point."""
+    """The warnings' own queries (the worker's snapshot looked for, grids, spots across
+    borders, their cases) and one for the centroids of the grids whose warnings have no
+    point."""
     for day in range(3):
         report(world, T0 + timedelta(days=day))
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         assert len(spots(world)) == 1
     more = []
     for day in range(4):
@@ -124,7 +125,7 @@ def test_the_spots_cost_the_same_queries_however_many(
             for level in (1, 2, 3):
                 more.append(report(world, T0 + timedelta(days=day), grid=grid, level=level))
     unlocated(*[c for c in more if c.grid_id == world.grids[3].pk])
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         found = spots(world)
     assert len(found) == 10
     assert sum(s.from_grid for s in found) == 3
