@@ -132,6 +132,10 @@ def map_points(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: Hot spots drawn, most cases first: a city's month can make tens of thousands.
+MAP_LIMIT = 500
+
+
 @require_GET
 @staff_view
 def map_warnings(request: HttpRequest) -> HttpResponse:
@@ -141,7 +145,7 @@ def map_warnings(request: HttpRequest) -> HttpResponse:
     as the list."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
     today = timezone.localdate()
-    spots = recurrence.hot_spots(actor, until=recurrence.week_of(today)[1])
+    spots = recurrence.hot_spots(actor, until=recurrence.week_of(today)[1], limit=MAP_LIMIT)
     convert = from_wgs84(settings.HUYING_MAP_COORDS)
     features = [_spot_feature(spot, convert, today) for spot in spots]
     body = {
@@ -149,6 +153,7 @@ def map_warnings(request: HttpRequest) -> HttpResponse:
         "system": settings.HUYING_MAP_COORDS,
         "rule": recurrence.rule(),
         "features": features,
+        "total": spots.total,
     }
     return JsonResponse(
         body,
@@ -186,8 +191,9 @@ def _spot_feature(
             "centre": "grid" if spot.from_grid else "cases",
             "cases": [
                 {"id": c.id, "number": c.number, "url": reverse("cases:detail", args=[c.id])}
-                for c in w.cases
+                for c in w.latest_cases
             ],
+            "earlier": w.earlier_count,
             "systemic": [
                 {"id": pk, "number": number, "url": reverse("cases:detail", args=[pk])}
                 for pk, number in w.systemic

@@ -50,6 +50,9 @@ from huying.org.roles import HUB_ROLES, STREET_ROLES
 #: for its own grids.
 RECURRENCE_ROLES = frozenset({*HUB_ROLES, *STREET_ROLES, Role.DISTRICT_LEADER, Role.ADMIN})
 
+#: Cases a page lists per warning, the latest.
+SHOWN_CASES = 20
+
 #: The columns a warning lists of each of its cases.
 _CASE_FIELDS = (
     "id",
@@ -125,6 +128,16 @@ class Recurrence:
                 grid=grid, metres=settings.HUYING_RECURRENCE_METRES
             )
         return grid
+
+    @property
+    def latest_cases(self) -> list[RecurringCase]:
+        """What a page lists of its cases: the latest ``SHOWN_CASES`` (a city's busiest spot
+        has a hundred; the export has them all)."""
+        return self.cases[-SHOWN_CASES:]
+
+    @property
+    def earlier_count(self) -> int:
+        return max(0, len(self.cases) - SHOWN_CASES)
 
     @property
     def systemic(self) -> list[tuple[int, str]]:
@@ -609,6 +622,14 @@ class HotSpot:
         return (self.until - self.since).days
 
 
+class Spots(list[HotSpot]):
+    """The hot spots drawn, and how many warnings there are in all (beyond a ``limit``)."""
+
+    def __init__(self, total: int) -> None:
+        super().__init__()
+        self.total = total
+
+
 def hot_spots(
     actor: Actor,
     *,
@@ -616,20 +637,22 @@ def hot_spots(
     count: int | None = None,
     days: int | None = None,
     metres: int | None = None,
-) -> list[HotSpot]:
+    limit: int | None = None,
+) -> Spots:
     """The warnings as of ``until`` (``recurrences``, same scope and order), each placed at
     the mean of its cases' points, or at its grid's centroid when none has a point (so a
     grid's cases entered without a location still show); one reporting no place at all
     (no point, no grid boundary) cannot be drawn and is left off. Roles without warnings
-    have no map of them either (404, as the list). At most one query beyond the warnings':
+    have no map of them either (404, as the list). With ``limit``, the first so many (most
+    cases first). At most one query beyond the warnings':
     the boundaries of the grids whose warnings have no point."""
     check_may_see(actor)
     days = days or settings.HUYING_RECURRENCE_DAYS
-    warnings = recurrences(actor, until=until, count=count, days=days, metres=metres)
+    warnings = recurrences(actor, until=until, count=count, days=days, metres=metres, limit=limit)
     may_open = actor.role in SYSTEMIC_ROLES
     unplaced = {w.grid_id for w in warnings if w.grid_id is not None and not _points(w)}
     centroids = _grid_centroids(unplaced)
-    out = []
+    out = Spots(warnings.total)
     for w in warnings:
         points = _points(w)
         if points:

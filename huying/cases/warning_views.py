@@ -35,8 +35,8 @@ def _week(request: HttpRequest) -> tuple[WarningListForm, date | None]:
     return form, form.cleaned_data["end"]
 
 
-#: Warnings a page lists in full; the export has them all.
-PAGE_LIMIT = 200
+#: Warnings a page lists, most cases first; the export has them all.
+PAGE_LIMIT = 100
 
 
 def _warnings(

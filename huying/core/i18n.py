@@ -88,6 +88,8 @@ JS_STRINGS: dict[str, tuple[str, ...]] = {
         gettext_noop("反复发生预警"),
         gettext_noop("反复发生预警（圈越大次数越多）"),
         gettext_noop("反复发生预警 {count} 处"),
+        gettext_noop("反复发生预警 {count} 处，地图上是次数最多的 {shown} 处"),
+        gettext_noop("较早 {count} 件、"),
         gettext_noop("没有反复发生预警"),
         gettext_noop("预警：{message}"),
         gettext_noop("{item} · {place}：{count} 次"),

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from huying.cases import services
+from huying.cases import map_views, recurrence, services
 from huying.cases.models import Case
 from huying.cases.recurrence import hot_spots
 from huying.conftest import World
@@ -242,3 +242,21 @@ def test_the_card_and_the_list_link_to_the_map(world: World) -> None:
     client = login(world, "street")
     assert 'href="/cases/map/#warnings"' in client.get("/").content.decode()
     assert 'href="/cases/map/#warnings"' in client.get("/cases/warnings/").content.decode()
+
+
+def test_a_city_sized_month_draws_the_busiest_spots_and_their_latest_cases(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tens of thousands of warnings, a hundred cases at one spot: the map draws the first
+    ``MAP_LIMIT`` (most cases first) and says how many there are; a spot names its latest
+    ``SHOWN_CASES`` cases and how many earlier ones it leaves out."""
+    monkeypatch.setattr(map_views, "MAP_LIMIT", 1)
+    monkeypatch.setattr(recurrence, "SHOWN_CASES", 2)
+    busy = recent(world, n=4)
+    recent(world, grid=1)
+    body = json.loads(login(world, "hub").get("/cases/map/warnings.json").content)
+    [feature] = body["features"]
+    assert body["total"] == 2
+    p = feature["properties"]
+    assert p["count"] == 4 and p["earlier"] == 2
+    assert [c["number"] for c in p["cases"]] == [busy[1].number, busy[0].number]

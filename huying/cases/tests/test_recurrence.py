@@ -17,7 +17,7 @@ from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from huying.cases import services
+from huying.cases import recurrence, services
 from huying.cases.models import Case, CaseEvent, CaseState, Source
 from huying.cases.queues import home_for
 from huying.cases.recurrence import _neighbours, recurrences, spots
@@ -333,3 +333,16 @@ def test_the_hub_opens_it_from_the_list(world: World) -> None:
     )
     assert refused.status_code == 403
     assert Case.objects.filter(systemic_children__isnull=False).distinct().count() == 1
+
+
+def test_the_list_names_a_warnings_latest_cases_and_counts_the_rest(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recurrence, "SHOWN_CASES", 3)
+    cases = [report(world, T0 + timedelta(days=d)) for d in range(5)]
+    day = (T0 + timedelta(days=5)).date().isoformat()
+    page = _client(world, "hub").get(f"/cases/warnings/?end={day}").content.decode()
+    assert all(c.number in page for c in cases[2:])
+    assert not any(c.number in page.split("发起系统性问题")[0] for c in cases[:2])
+    assert "另有较早的 2 件未列出" in page
+    assert ",".join(str(c.pk) for c in cases) in page  # 发起系统性问题 links them all

@@ -133,6 +133,7 @@
     box.appendChild(el("div", { class: "count" }, t("{count} 次 / {days} 天", { count: p.count, days: p.days })));
     box.appendChild(el("div", { class: "state" }, t("首次 {first}，最近 {last}", { first: p.first.slice(0, 10), last: p.last.slice(0, 10) })));
     var cases = el("div", { class: "cases" });
+    if (p.earlier) cases.appendChild(document.createTextNode(t("较早 {count} 件、", { count: p.earlier })));
     p.cases.forEach(function (c, i) {
       if (i) cases.appendChild(document.createTextNode(t("、")));
       cases.appendChild(el("a", { href: c.url, class: "nowrap" }, c.number));
@@ -223,9 +224,11 @@
 
     var warningsLoaded = !config.warnings ? Promise.resolve(null) : getJSON(config.warnings).then(function (data) {
       data.features.forEach(function (f) { warningMarker(f, data.rule).addTo(warnings); });
-      messages.warnings = data.features.length
-        ? t("反复发生预警 {count} 处", { count: data.features.length })
-        : t("没有反复发生预警");
+      var total = data.total || data.features.length;
+      messages.warnings = !total ? t("没有反复发生预警")
+        : total > data.features.length
+          ? t("反复发生预警 {count} 处，地图上是次数最多的 {shown} 处", { count: total, shown: data.features.length })
+          : t("反复发生预警 {count} 处", { count: total });
       show();
       return data.features.length ? warnings.getBounds() : null;
     }).catch(function (e) {
