@@ -6,13 +6,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from huying.org.actors import under
 from huying.org.models import OrgUnit
 
 
-def grid_choices() -> list[tuple[str, Any]]:
-    """Every active grid, grouped under its street and community (the list beside the map)."""
+def grid_choices(reach: str) -> list[tuple[str, Any]]:
+    """Every active grid under ``reach`` (the actor's district; the city's: all), grouped
+    under its street and community (the list beside the map)."""
     units = OrgUnit.objects.filter(
-        kind__in=[OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.GRID], is_active=True
+        under("path", reach),
+        kind__in=[OrgUnit.Kind.STREET, OrgUnit.Kind.COMMUNITY, OrgUnit.Kind.GRID],
+        is_active=True,
     ).values("id", "kind", "name", "parent_id", "path")
     by_id: dict[int, dict[str, Any]] = {u["id"]: dict(u) for u in units}
     groups: dict[str, list[tuple[int, str]]] = {}
@@ -39,10 +43,11 @@ class PlaceForm(forms.Form):
     )
     alike = forms.BooleanField(required=False, initial=True)
 
-    def __init__(self, *args: Any, alike: int = 0, **kwargs: Any) -> None:
-        """``alike``: how many other waiting cases have this address (none: no such choice)."""
+    def __init__(self, *args: Any, reach: str, alike: int = 0, **kwargs: Any) -> None:
+        """``reach``: whose grids are offered (the actor's); ``alike``: how many other waiting
+        cases have this address (none: no such choice)."""
         super().__init__(*args, **kwargs)
-        self.fields["grid"].choices = grid_choices()  # type: ignore[attr-defined]
+        self.fields["grid"].choices = grid_choices(reach)  # type: ignore[attr-defined]
         if alike:
             self.fields["alike"].label = ngettext(
                 "同一地址的另外 %(n)d 件待定位事件一并定位到这里",

@@ -71,7 +71,7 @@ def _queue_page(
     chosen = _chosen(chosen_id, actor, rows, refused=form is not None)
     alike = unplaced_alike(visible, chosen) if chosen is not None else []
     if chosen is not None and form is None:
-        form = PlaceForm(initial={"version": chosen.version}, alike=len(alike))
+        form = PlaceForm(initial={"version": chosen.version}, reach=actor.reach, alike=len(alike))
     config = {
         **map_config_base(),
         "grids": reverse("cases:map_grids"),
@@ -151,7 +151,11 @@ def unplaced_place(request: HttpRequest, case_id: int) -> HttpResponse:
     case = cases_visible_to(actor).filter(pk=case_id).first()
     if case is None:
         raise NotFound(_("事件不存在或无权查看"))
-    form = PlaceForm(request.POST, alike=len(unplaced_alike(cases_visible_to(actor), case)))
+    form = PlaceForm(
+        request.POST,
+        reach=actor.reach,
+        alike=len(unplaced_alike(cases_visible_to(actor), case)),
+    )
     if not form.is_valid():
         return _queue_page(request, actor, chosen_id=str(case_id), form=form, status=422)
     data = form.cleaned_data

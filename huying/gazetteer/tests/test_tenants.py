@@ -69,3 +69,13 @@ def test_the_entries_page_lists_the_administrators_district(
     assert "青城广场" not in _client(world, "admin").get("/gazetteer/manage/").content.decode()
     assert "青城广场" in _client(world, "admin_q").get("/gazetteer/manage/").content.decode()
     assert "青城广场" in _client(world, "city_admin").get("/gazetteer/manage/").content.decode()
+
+
+def test_the_place_form_offers_the_districts_own_grids(world: World, neighbour: Neighbour) -> None:
+    """定位's list beside the map: another district's grids are neither offered nor named."""
+    from huying.cases.models import Case
+
+    Case.objects.filter(pk=neighbour.case.pk).update(grid=None)  # one waits in QC's 待定位
+    mine = _client(world, "hub_q").get("/gazetteer/unplaced/").content.decode()
+    assert f'value="{neighbour.grid.pk}"' in mine
+    assert not any(f'value="{g.pk}"' in mine for g in world.grids)
