@@ -54,5 +54,6 @@ urlpatterns = [
     path("open311/v2/", include("huying.open311.urls")),
 ]
 
-# The 500 page shows the request id (and the API answers JSON); see huying.ops.views.
+# The 500 page shows the request id; the API answers a 400 or a 500 in JSON (huying.ops.views).
 handler500 = "huying.ops.views.server_error"
+handler400 = "huying.ops.views.bad_request"

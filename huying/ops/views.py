@@ -13,6 +13,7 @@ from django.http import (
 from django.template import loader
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -58,6 +59,24 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return answer
     html = loader.render_to_string("ops/500.html", {"request_id": request_id})
     return HttpResponseServerError(html)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """Django's ``handler400``: a request refused before any view (a forged Host header,
+    a suspicious operation). The API and Open311 answer it in their own error shape, as they
+    answer every other error; pages get Django's plain 400."""
+    failure = DomainError(_("请求有误"), code="bad_request")
+    failure.status = 400
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": {"code": "bad_request", "message": str(failure), "details": {}}},
+            status=400,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    answer = machine_error(request, failure)
+    if answer is not None:
+        return answer
+    return defaults.bad_request(request, exception)
 
 
 @never_cache

@@ -61,3 +61,18 @@ def test_an_api_500_is_json_with_the_request_id(console: io.StringIO) -> None:
 def test_log_lines_outside_a_request_carry_a_dash(console: io.StringIO) -> None:
     logging.getLogger("huying.worker").warning("database unavailable")
     assert "WARNING huying.worker [-] database unavailable" in console.getvalue()
+
+
+@pytest.mark.urls("huying.urls")
+@pytest.mark.django_db
+def test_a_forged_host_is_refused_in_each_doors_own_shape() -> None:
+    """The API fuzzing sent a Host header no RFC allows: Django refused it before any view
+    with its HTML 400, on an endpoint documented to answer JSON."""
+    client = Client(raise_request_exception=False)
+    api = client.get("/api/v1/cases", headers={"host": "<jJ"})
+    assert api.status_code == 400 and api["Content-Type"] == "application/json"
+    assert api.json()["error"]["code"] == "bad_request"
+    open311 = client.get("/open311/v2/services.json", headers={"host": "<jJ"})
+    assert open311.status_code == 400 and open311["Content-Type"].startswith("application/json")
+    page = client.get("/login/", headers={"host": "<jJ"})
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
