@@ -347,6 +347,35 @@ class Assignment(Clock):
         verbose_name_plural = _("派单")
         indexes = [
             models.Index(fields=["department_path", "state"], name="asg_department"),
+            # The live assignments (what the department homes' queues hold: 1.4 % of 1.5 M at
+            # ten million cases) by department, with the columns the queues (and the hub's
+            # 申请延期 queue) sort and test: index-only reads.
+            # A department's scope is a prefix (``department_path LIKE '/1/325/%'``), which only
+            # pattern ops serve under this collation: asg_department cannot, and its 办理中
+            # count read every assignment (0.4 s). The states are listed: the ended ones
+            # (fed back, returned, withdrawn) are nearly all of the history.
+            models.Index(
+                fields=["department_path", "state"],
+                name="asg_live_department",
+                opclasses=["varchar_pattern_ops", "varchar_ops"],
+                include=[
+                    "id",
+                    "case_id",
+                    "due_at",
+                    "warn_at",
+                    "paused_remaining",
+                    "report_in_due_at",
+                    "extension_requested_until",
+                ],
+                condition=models.Q(
+                    state__in=[
+                        "awaiting_report_in",
+                        "reported_in",
+                        "handling",
+                        "return_requested",
+                    ]
+                ),
+            ),
             models.Index(fields=["case", "state"], name="asg_case"),
             # The dashboards' rollups recount a day's assignments by these (reports.tally).
             models.Index(fields=["dispatched_at"], name="asg_dispatched_at"),

@@ -241,10 +241,16 @@ def _state_queue(key: str, title: Any, cases: QuerySet[Case], state: str) -> Que
 def _assignment_queue(
     key: str, title: str, qs: QuerySet[Assignment], *, order: str, tone: str = "", query: str = ""
 ) -> Queue:
+    # As for cases (``_cases``): the 15 chosen on the narrow columns the live assignments'
+    # index holds, then only they read in full with their case, item and department. Joined
+    # first, the department's 7 000 working assignments were each read with all three
+    # before the sort kept 15 (0.2 s at ten million cases).
+    chosen = qs.order_by(order, "pk").values("pk")[:QUEUE_ROWS]
     rows = list(
-        qs.select_related("case", "case__item", "department")
+        Assignment.objects.filter(pk__in=chosen)
+        .select_related("case", "case__item", "department")
         .defer("department__boundary")
-        .order_by(order)[:QUEUE_ROWS]
+        .order_by(order, "pk")
     )
     return Queue(key, title, rows, qs.count(), query, tone)
 

@@ -3,12 +3,16 @@ expectation is listed by hand from the cases the test makes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.test import Client
 
 from huying.cases import services
-from huying.cases.models import Case, CaseState, Tier
-from huying.cases.queues import Queue, field_home, grid_home
+from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
+from huying.cases.queues import Queue, department_home, field_home, grid_home
+from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
 from huying.cases.tests.helpers import case_in_state, submit
+from huying.catalogue.models import Level
 from huying.conftest import MONDAY_10AM, World
 
 S = CaseState
@@ -78,3 +82,49 @@ def test_the_phone_task_page_shows_the_tasks_and_the_newest_cases_only(world: Wo
     )  # every case but street 2's is in grid 0, the worker's
     assert [c.pk for c in worker_home.queues[1].rows] == newest
     assert cases["other_grid"].number not in page
+
+
+# --- the department home ------------------------------------------------------------------
+
+
+def test_the_live_assignments_index_holds_every_state_a_home_queue_reads() -> None:
+    """``asg_live_department`` lists the states it holds: every state the department and hub
+    queues ask for must be among them, or PostgreSQL cannot use it for that queue."""
+    index = next(i for i in Assignment._meta.indexes if i.name == "asg_live_department")
+    held = set(index.condition.children[0][1])
+    assert held == ACTIVE_ASSIGNMENT_STATES | {AssignmentState.RETURN_REQUESTED}
+
+
+def _assignment(case: Case) -> Assignment:
+    return Assignment.objects.get(case=case)
+
+
+def test_a_departments_queues_hold_its_assignments_by_what_they_need_next(world: World) -> None:
+    dept = world.actor("dept_cg")
+    waiting = _assignment(case_in_state(world, S.IN_PROGRESS))
+    working = _assignment(case_in_state(world, S.IN_PROGRESS))
+    services.assignment_report_in(actor=dept, assignment_id=working.pk, now=T)
+    services.assignment_accept(actor=dept, assignment_id=working.pk, now=T)
+    suspended = _assignment(case_in_state(world, S.SUSPENDED))
+    fed_back = _assignment(case_in_state(world, S.VERIFYING))  # result in: no longer its work
+    other_street = submit(world, grid=2, now=T)
+    services.case_triage(
+        actor=world.actor("street_b"),
+        case_id=other_street.pk,
+        item_id=world.items[Level.GENERAL].pk,
+        now=T,
+    )
+    services.case_call(actor=world.actor("street_b"), case_id=other_street.pk, now=T)
+    also_waiting = _assignment(other_street)  # 城管 again, from street 2: still its own
+    home = department_home(dept, T)
+    found = {q.key: ([a.pk for a in q.rows], q.count) for q in home.queues}
+    assert found["report_in"] == (sorted([waiting.pk, also_waiting.pk]), 2)
+    assert found["handling"] == ([working.pk], 1)
+    assert found["suspended"] == ([suspended.pk], 1)
+    assert fed_back.pk not in {pk for rows, _n in found.values() for pk in rows}
+    assert found["due_soon"] == ([], 0) and found["overdue"] == ([], 0)
+    late = department_home(dept, T + timedelta(days=30))  # every running clock has run out
+    overdue = next(q for q in late.queues if q.key == "overdue")
+    assert {a.pk for a in overdue.rows} == {waiting.pk, also_waiting.pk, working.pk}
+    assert overdue.count == 3
+    assert [a.due_at for a in overdue.rows] == sorted(a.due_at for a in overdue.rows)
