@@ -266,6 +266,24 @@ class Case(Clock):
                     state__in=["closed", "archived", "rejected", "merged", "split"]
                 ),
             ),
+            # The district leader's 重难点 and 督办中 queues, newest first: 23 000 and a few of
+            # the 210 000 open cases at ten million, which the open cases' index could only
+            # filter from all of them (60–90 ms a statement). With the state included, since
+            # the queries' "state IN (the open states)" is tested again on each entry.
+            models.Index(
+                fields=["district", "-id"],
+                name="case_open_major",
+                include=["state"],
+                condition=models.Q(level=Level.MAJOR)
+                & ~models.Q(state__in=["closed", "archived", "rejected", "merged", "split"]),
+            ),
+            models.Index(
+                fields=["district", "-id"],
+                name="case_open_supervised",
+                include=["state"],
+                condition=models.Q(supervised=True)
+                & ~models.Q(state__in=["closed", "archived", "rejected", "merged", "split"]),
+            ),
             models.Index(fields=["street", "state", "-id"], name="case_street_state"),
             models.Index(fields=["level", "-id"], name="case_level"),
             models.Index(fields=["item", "-id"], name="case_item"),

@@ -4,13 +4,15 @@ expectation is listed by hand from the cases the test makes."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from django.db.models import Q
 from django.test import Client
 
 from huying.cases import services
 from huying.cases.models import Assignment, AssignmentState, Case, CaseState, Tier
 from huying.cases.queues import Queue, department_home, field_home, grid_home
-from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
+from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES, OPEN_CASE_STATES
 from huying.cases.tests.helpers import case_in_state, submit
 from huying.catalogue.models import Level
 from huying.conftest import MONDAY_10AM, World
@@ -128,3 +130,25 @@ def test_a_departments_queues_hold_its_assignments_by_what_they_need_next(world:
     assert {a.pk for a in overdue.rows} == {waiting.pk, also_waiting.pk, working.pk}
     assert overdue.count == 3
     assert [a.due_at for a in overdue.rows] == sorted(a.due_at for a in overdue.rows)
+
+
+def _negated_states(condition: Any) -> set[str]:
+    """The states a partial index's ``~Q(state__in=[…])`` leaves out."""
+    for child in condition.children:
+        if isinstance(child, Q):
+            first: Any = child.children[0]
+            if child.negated and first[0] == "state__in":
+                return set(first[1])
+            found = _negated_states(child)
+            if found:
+                return found
+    return set()
+
+
+def test_the_open_cases_indexes_leave_out_exactly_the_ended_states() -> None:
+    """The open cases' partial indexes list the states they leave out: those must be the
+    states that are not open, or PostgreSQL cannot use them for ``state IN (open)``."""
+    ended = {s.value for s in CaseState} - OPEN_CASE_STATES
+    for name in ("case_open_scope", "case_open_major", "case_open_supervised"):
+        index = next(i for i in Case._meta.indexes if i.name == name)
+        assert _negated_states(Q(index.condition)) == ended, name
