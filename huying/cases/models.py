@@ -284,6 +284,16 @@ class Case(Clock):
                 condition=models.Q(supervised=True)
                 & ~models.Q(state__in=["closed", "archived", "rejected", "merged", "split"]),
             ),
+            # The cases waiting for triage (待研判: 16 700 at ten million), with what decides
+            # whose queue they are in (``queues.streets_triage`` / ``hub_triages``): the hub's
+            # and a street's 待研判 read them from here instead of their rows (90–125 ms).
+            models.Index(
+                fields=["territory_path"],
+                name="case_waiting_triage",
+                opclasses=["varchar_pattern_ops"],
+                include=["id", "district_id", "street_id", "source", "reported_at"],
+                condition=models.Q(state="submitted"),
+            ),
             models.Index(fields=["street", "state", "-id"], name="case_street_state"),
             models.Index(fields=["level", "-id"], name="case_level"),
             models.Index(fields=["item", "-id"], name="case_item"),
