@@ -185,6 +185,8 @@ def _street_breakdowns(actor: Actor, cases: QuerySet[Case]) -> list[Breakdown]:
             }
             for key in {*counted, *open_now[unit]}
         ]
+        # A unit whose month rows count only other measures (closures) has nothing to show.
+        rows = [r for r in rows if r["total"] or r["open"] or r["overdue"]]
         breakdowns.append(Breakdown(title, label, rows, totals.as_of))
     # Named in one read: a unit since moved out of the street still names its past rows.
     keys = {r["key"] for b in breakdowns for r in b.rows} - {None}
