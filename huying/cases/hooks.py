@@ -22,13 +22,16 @@ it here and that app registers the real thing in its ``AppConfig.ready``:
   segment), recorded with the case it files;
 - more words for the triage suggestion to read than the case's title and description (the
   hotline: the 12345 ticket's 诉求类型), and marks beside a case in the workbench's queues
-  (the hotline: 紧急 when the ticket's 紧急程度 says so).
+  (the hotline: 紧急 when the ticket's 紧急程度 says so);
+- a street's cases counted per community and per grid without reading its history (reports:
+  the rollups), for the street home's breakdowns. Without it, the home counts them live.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from django.db import models
@@ -39,6 +42,7 @@ from huying.catalogue.selectors import current_items_cached
 from huying.catalogue.suggest import Suggestion
 from huying.catalogue.suggest import suggest as cold_start
 from huying.org.actors import Actor
+from huying.org.models import OrgUnit
 
 
 class CaseRestriction(Protocol):
@@ -86,6 +90,17 @@ class ReportPreset(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class UnitTotals:
+    """A street's cases per unit as counted up to ``as_of``: for each unit id (None: the cases
+    in no such unit), how many were reported (a split case's parts are not new reports, as
+    the indicators count them) and how many were ever overdue. ``by_unit`` is keyed by the
+    case's foreign key (``"community"``, ``"grid"``)."""
+
+    by_unit: Mapping[str, Mapping[int | None, tuple[int, int]]]
+    as_of: datetime
+
+
 RestrictionParser = Callable[[Mapping[str, Any]], CaseRestriction | None]
 OpenPatrol = Callable[[Actor], models.Model | None]
 PatrolFinding = Callable[..., Case]
@@ -105,6 +120,8 @@ ReportDetails = Callable[[Case], list[tuple[str, str]]]
 #: A boolean expression over a case row (``OuterRef("pk")`` is the case): true when the case
 #: is urgent by what another door knows of it (a 12345 ticket marked 特急).
 Urgency = Callable[[], Any]
+#: ``totals(street)``: None when there are none to read yet (the rollups never counted).
+StreetTotals = Callable[[OrgUnit], UnitTotals | None]
 
 _restriction: RestrictionParser | None = None
 _open_patrol: OpenPatrol | None = None
@@ -118,6 +135,7 @@ _case_marks: list[CaseMarks] = []
 _report_details: list[ReportDetails] = []
 _urgencies: list[Urgency] = []
 _report_presets: list[ReportPreset] = []
+_street_totals: StreetTotals | None = None
 
 
 def register_restriction(parse: RestrictionParser) -> None:
@@ -275,3 +293,13 @@ def attach_report_presets(case: Case, active: Sequence[ActivePreset]) -> None:
     by_param = {p.param: p for p in _report_presets}
     for item in active:
         by_param[item.param].attach(case, item.value)
+
+
+def register_street_totals(totals: StreetTotals) -> None:
+    global _street_totals
+    _street_totals = totals
+
+
+def street_totals(street: OrgUnit) -> UnitTotals | None:
+    """The street's totals per community and grid, or None: count them live."""
+    return _street_totals(street) if _street_totals is not None else None

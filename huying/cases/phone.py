@@ -531,10 +531,8 @@ def mine(request: HttpRequest) -> HttpResponse:
     """A resident's own reports; a field worker's tasks on their patch and their patrol."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
     if actor.role in FIELD_ROLES:
-        home = queues.grid_home(actor, timezone.now())
-        tasks, recent = home.queues[0], home.queues[-1]  # 本级处置任务, 辖区最新事件
         context = {
-            "queues": [tasks, recent],
+            "queues": queues.field_home(actor).queues,  # 本级处置任务, 辖区最新事件
             "patrol": hooks.open_patrol(actor),
             "calendar_notice": calendar_notice(timezone.localdate()),
             "nav": "mine",

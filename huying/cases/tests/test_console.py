@@ -327,10 +327,18 @@ def test_list_and_detail_query_counts_are_flat(world: World) -> None:
     assert few_events <= 20
 
 
-def test_street_home_counts_cases_by_community_and_grid(world: World) -> None:
+@pytest.mark.parametrize("refreshed", [False, True])
+def test_street_home_counts_cases_by_community_and_grid(world: World, refreshed: bool) -> None:
+    """Counted live until the rollups are first refreshed, from them after (as the worker
+    keeps them); ``huying/reports/tests/test_street_home_totals.py`` checks the figures."""
+    from huying.reports.tally import tally_refresh
+
     case_in_state(world, CaseState.SUBMITTED, grid=0)
     case_in_state(world, CaseState.CLOSED, grid=1)
+    if refreshed:
+        tally_refresh()
     page = login(world, "street").get("/").content.decode()
+    assert ("统计汇总截至" in page) is refreshed
     assert "按社区统计" in page
     assert "第1社区" in page
     assert "网格1-1" in page
