@@ -128,7 +128,7 @@ class Circular(models.Model):
     )
     year = models.PositiveSmallIntegerField(verbose_name=_("年度"))
     month = models.PositiveSmallIntegerField(verbose_name=_("月份"))
-    # 文号, e.g. 呼应办通〔2026〕11号: numbered per district and year of issue.
+    # 文号, e.g. 锦呼应办通〔2026〕11号: numbered per district and year of issue.
     doc_year = models.PositiveSmallIntegerField(verbose_name=_("文号年度"))
     doc_serial = models.PositiveIntegerField(verbose_name=_("文号序号"))
     doc_number = models.CharField(max_length=64, verbose_name=_("文号"))

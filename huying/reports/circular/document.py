@@ -43,7 +43,7 @@ def chinese_date(day: date) -> str:
 
 
 def doc_number(*, issuer_abbr: str, year: int, serial: int) -> str:
-    """呼应办通〔2026〕11号 (GB/T 9704: the year in hexagonal brackets, no leading zeros)."""
+    """锦呼应办通〔2026〕11号 (GB/T 9704: the year in hexagonal brackets, no leading zeros)."""
     return f"{issuer_abbr}〔{year}〕{serial}号"
 
 
@@ -129,7 +129,13 @@ class CircularDocument:
         return max(0.0, 4 + (len(self.date) - len(self.signer)) / 2)
 
 
+#: The hub's 机关代字 for circulars, after the district's own first character: 锦呼应办通 for
+#: 锦城区's, so that two districts' circulars never carry the same number.
 ISSUER_ABBR = "呼应办通"
+
+
+def issuer_abbr(district_name: str) -> str:
+    return f"{district_name[:1]}{ISSUER_ABBR}"
 
 
 def circular_document(

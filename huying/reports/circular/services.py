@@ -23,7 +23,7 @@ from huying.core.i18n import site_text
 from huying.core.numbering import counter_next
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
-from huying.reports.circular.document import ISSUER_ABBR, circular_document, doc_number
+from huying.reports.circular.document import circular_document, doc_number, issuer_abbr
 from huying.reports.circular.figures import circular_figures
 from huying.reports.circular.pdf import render_pdf
 from huying.reports.circular.rules import FIRST_YEAR, may_generate
@@ -62,7 +62,7 @@ def _create(
         month=month,
         doc_year=doc_year,
         doc_serial=serial,
-        doc_number=doc_number(issuer_abbr=ISSUER_ABBR, year=doc_year, serial=serial),
+        doc_number=doc_number(issuer_abbr=issuer_abbr(district.name), year=doc_year, serial=serial),
         requested_by=requested_by,
         requested_at=now,
     )

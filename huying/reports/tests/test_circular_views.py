@@ -57,7 +57,7 @@ def test_a_request_is_numbered_queued_and_generated_after_commit(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         circular = circular_request(actor=world.actor("hub"), year=2026, month=3, now=NOW)
     assert circular.state == CircularState.PENDING
-    assert circular.doc_number == "呼应办通〔2026〕1号"
+    assert circular.doc_number == "锦呼应办通〔2026〕1号"
     assert len(callbacks) == 1  # queued on commit, not before
     callbacks[0]()
     circular.refresh_from_db()
@@ -67,7 +67,7 @@ def test_a_request_is_numbered_queued_and_generated_after_commit(
     assert circular.docx.read().startswith(b"PK-docx")
     # The next one of the year takes the next number.
     second = circular_request(actor=world.actor("leader"), year=2026, month=3, now=NOW)
-    assert second.doc_number == "呼应办通〔2026〕2号"
+    assert second.doc_number == "锦呼应办通〔2026〕2号"
 
 
 def test_a_job_runs_once_however_often_it_is_queued(world: World) -> None:
@@ -214,7 +214,11 @@ def test_another_districts_circulars_are_absent(world: World) -> None:
     grant_role(user=user, role=Role.DISTRICT_LEADER, unit=other)
     theirs = circular_generate(district=other, year=2026, month=3, now=NOW)
     ours = circular_generate(district=world.district, year=2026, month=3, now=NOW)
-    assert theirs.doc_number == ours.doc_number  # numbered per district
+    assert theirs.doc_serial == ours.doc_serial == 1  # numbered per district,
+    assert (theirs.doc_number, ours.doc_number) == (
+        "青呼应办通〔2026〕1号",
+        "锦呼应办通〔2026〕1号",
+    )
     client = login(world, "hub")
     assert client.get(f"/reports/circulars/{theirs.pk}/pdf/").status_code == 404
     listing = client.get("/reports/circulars/").content.decode()

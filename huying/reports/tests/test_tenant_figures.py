@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from huying.cases.tests.helpers import submit
 from huying.conftest import MONDAY_10AM, Neighbour, World
@@ -112,6 +113,11 @@ def test_the_command_makes_each_district_its_own_circular(
     assert [s["name"] for s in theirs["by_street"]] == [neighbour.street.name]
     assert {s["name"] for s in ours["by_street"]} == {s.name for s in world.streets}
     assert [d["name"] for d in theirs["ranking"]] == [neighbour.department.name]
+    numbers = {c.district_id: c.doc_number for c in Circular.objects.all()}
+    assert numbers == {  # each district's hub numbers its own, under its own 代字
+        world.district.pk: f"锦呼应办通〔{timezone.localdate().year}〕1号",
+        neighbour.district.pk: f"青呼应办通〔{timezone.localdate().year}〕1号",
+    }
     # One district's, by its code.
     call_command("circular", year=2026, month=3, district=neighbour.district.code)
     assert Circular.objects.filter(district=neighbour.district).count() == 2
