@@ -41,6 +41,7 @@ from huying.cases.models import Assignment, CaseEvent
 from huying.coordination.selectors import operations_held
 from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
+from huying.evaluation.aggregate import counts
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
@@ -101,6 +102,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
     ranking = monthly_department_scores(year=year, month=month, district=district)
     overdue = _overdue(scope)
     returned = _returned(scope)
+    counted = Counted.read(scope)
     return {
         "version": FIGURES_VERSION,
         "district": {"id": district.pk, "name": district.name},
@@ -110,7 +112,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
         "as_of": scope.as_of.isoformat(),
         "complete": now >= period.end,
         "min_cases": settings.HUYING_RANKING_MIN_CASES,
-        "overview": _overview(scope, overdue_total=overdue["total"], returns=returned),
+        "overview": _overview(scope, counted, overdue_total=overdue["total"], returns=returned),
         "ranking": [
             {
                 "id": s.department_id,
@@ -134,7 +136,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
             for s in monthly_unit_scores(year=year, month=month, district=district)
             if s.cases
         ],
-        "by_street": _by_street(scope, streets),
+        "by_street": _by_street(counted, streets),
         "by_department": _by_department(scope, [(s.department_id, s.name) for s in ranking]),
         "overdue": overdue,
         "returned": returned,
@@ -151,21 +153,52 @@ def _keyed(rows: Iterable[Any]) -> dict[Any, Any]:
     return {r.key: r for r in rows}
 
 
-def _overview(scope: Scope, *, overdue_total: int, returns: dict[str, Any]) -> dict[str, Any]:
-    period, district, d = scope.period, scope.district, GroupBy.DISTRICT
+@dataclass(frozen=True)
+class Counted:
+    """Each family the circular prints, counted once by street for the district: the by
+    street rows, and the district's row as their sum (the streets, the empty one included,
+    split the district's rows). One statement per family instead of one per family and
+    grouping (and per indicator sharing a family)."""
+
+    by_street: dict[str, ind.Table]  # by family name
+    district: dict[str, ind.Table]
+
+    @classmethod
+    def read(cls, scope: Scope) -> Counted:
+        families = (
+            ind.CLOSURE,
+            ind.OUTCOME,
+            ind.HANDLING,
+            ind.RESPONSE,
+            ind.CALLS,
+            ind.VERIFICATION,
+            ind.REPORTS,
+        )
+        by_street = {
+            f.name: counts(f, period=scope.period, by=GroupBy.STREET, actor=scope.district)
+            for f in families
+        }
+        district = {name: ind.total(table, scope.district.pk) for name, table in by_street.items()}
+        return cls(by_street, district)
+
+
+def _overview(
+    scope: Scope, counted: Counted, *, overdue_total: int, returns: dict[str, Any]
+) -> dict[str, Any]:
+    t = counted.district
 
     def first(rows: list[Any]) -> Any:
         """The district's row (none in a month without cases)."""
-        return _keyed(rows).get(district.pk)
+        return _keyed(rows).get(scope.district.pk)
 
-    closure = first(ind.closure(period=period, by=d, actor=district))
-    handling = first(ind.handling(period=period, by=d, actor=district))
-    response = first(ind.response(period=period, by=d, actor=district))
-    outcome = first(ind.outcome(period=period, by=d, actor=district))
-    calls = first(ind.calls(period=period, by=d, actor=district))
-    verification = first(ind.verification(period=period, by=d, actor=district))
-    reports = first(ind.reports(period=period, by=d, actor=district))
-    three = first(ind.three_rates(period=period, by=d, actor=district))
+    closure = first(ind.rows(ind.ClosureRow, t["closure"]))
+    handling = first(ind.rows(ind.HandlingRow, t["handling"]))
+    response = first(ind.rows(ind.ResponseRow, t["response"]))
+    outcome = first(ind.rows(ind.OutcomeRow, t["outcome"]))
+    calls = first(ind.call_rows(t["calls"], t["outcome"]))
+    verification = first(ind.rows(ind.VerificationRow, t["verification"]))
+    reports = first(ind.rows(ind.ReportRow, t["reports"]))
+    three = first(ind.three_rates_rows(t["response"], t["outcome"]))
 
     def get(row: Any, name: str, default: Any = 0) -> Any:
         return getattr(row, name) if row is not None else default
@@ -203,13 +236,13 @@ def _overview(scope: Scope, *, overdue_total: int, returns: dict[str, Any]) -> d
     }
 
 
-def _by_street(scope: Scope, streets: list[OrgUnit]) -> list[dict[str, Any]]:
-    period, district, by = scope.period, scope.district, GroupBy.STREET
-    closure = _keyed(ind.closure(period=period, by=by, actor=district))
-    outcome = _keyed(ind.outcome(period=period, by=by, actor=district))
-    calls = _keyed(ind.calls(period=period, by=by, actor=district))
-    verification = _keyed(ind.verification(period=period, by=by, actor=district))
-    three = _keyed(ind.three_rates(period=period, by=by, actor=district))
+def _by_street(counted: Counted, streets: list[OrgUnit]) -> list[dict[str, Any]]:
+    table = counted.by_street
+    closure = _keyed(ind.rows(ind.ClosureRow, table["closure"]))
+    outcome = _keyed(ind.rows(ind.OutcomeRow, table["outcome"]))
+    calls = _keyed(ind.call_rows(table["calls"], table["outcome"]))
+    verification = _keyed(ind.rows(ind.VerificationRow, table["verification"]))
+    three = _keyed(ind.three_rates_rows(table["response"], table["outcome"]))
     rows = []
     for street in streets:
         c, o, k = closure.get(street.pk), outcome.get(street.pk), calls.get(street.pk)
