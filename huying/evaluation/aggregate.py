@@ -164,7 +164,9 @@ def measure_cases(
     key: Any,
     actor: Reader,
 ) -> QuerySet[Case]:
-    """The cases in the reader's scope behind one measure of one group."""
+    """The cases in the reader's scope behind one measure of one group. For a family read
+    in several parts this is the UNION ALL of the parts' cases (each case in one part): it
+    can be counted, listed and taken as ``pk__in=….values("pk")``, not filtered further."""
     _check_group(family, by)
     condition = family.measures(period, "")[measure]
     cases = _cases(actor)
@@ -177,9 +179,9 @@ def measure_cases(
         parts = family.parts(period, "")
         if len(parts) == 1:
             return cases.filter(condition, group)
-        # The ids each read finds, then those cases: an OR of the reads would scan the table.
-        ids = [cases.filter(part, condition, group).values("pk") for part in parts]
-        return cases.filter(pk__in=ids[0].union(*ids[1:], all=True))
+        # Each read's cases, one index range each: an OR of the reads would scan the table.
+        found = [cases.filter(part, condition, group) for part in parts]
+        return found[0].union(*found[1:], all=True)
     rows = _assignments(actor) if family.rows is Rows.ASSIGNMENTS else _events(actor)
     group = department_q(key) if by == GroupBy.DEPARTMENT else case_q(by, key, "case__")
     behind = rows.filter(condition, group).filter(case_id=OuterRef("pk"))
