@@ -360,6 +360,9 @@ class Assignment(Clock):
             # The dashboards' rollups recount a day's assignments by these (reports.tally).
             models.Index(fields=["dispatched_at"], name="asg_dispatched_at"),
             models.Index(fields=["reported_in_at"], name="asg_reported_in_at"),
+            # The response indicator's 应报到: the assignments whose report-in limit falls in a
+            # period (a range read beside the report-ins made in it, not a scan of them all).
+            models.Index(fields=["report_in_due_at"], name="asg_report_in_due_at"),
             models.Index(fields=["result_at"], name="asg_result_at"),
             models.Index(
                 fields=["due_at"],

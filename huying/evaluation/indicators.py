@@ -282,6 +282,8 @@ REPORTS = Family("reports", Rows.CASES, report_measures, _CASE_GROUPS | {GroupBy
 HANDLING = Family(
     "handling", Rows.ASSIGNMENTS, handling_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT}
 )
+# Read at once: its two ranges (report-in limits in P, report-ins in P) are both indexed,
+# and PostgreSQL ORs their bitmaps; two reads would join the cases twice for a year by street.
 RESPONSE = Family(
     "response", Rows.ASSIGNMENTS, response_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT}
 )
