@@ -41,7 +41,7 @@ from huying.cases.models import Assignment, CaseEvent
 from huying.coordination.selectors import operations_held
 from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
-from huying.evaluation.aggregate import counts
+from huying.evaluation.aggregate import Family, counts
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
@@ -137,7 +137,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
             if s.cases
         ],
         "by_street": _by_street(counted, streets),
-        "by_department": _by_department(scope, [(s.department_id, s.name) for s in ranking]),
+        "by_department": _by_department(counted, [(s.department_id, s.name) for s in ranking]),
         "overdue": overdue,
         "returned": returned,
         "notable": _notable(scope),
@@ -155,31 +155,38 @@ def _keyed(rows: Iterable[Any]) -> dict[Any, Any]:
 
 @dataclass(frozen=True)
 class Counted:
-    """Each family the circular prints, counted once by street for the district: the by
-    street rows, and the district's row as their sum (the streets, the empty one included,
-    split the district's rows). One statement per family instead of one per family and
-    grouping (and per indicator sharing a family)."""
+    """Each family the circular prints, counted once per grouping it is printed by, for the
+    district: by street (the streets' table) and by department (the departments'). The
+    district's overview is the sum of one of them — the streets, the empty one included,
+    split the district's rows, and so do the departments a family's assignments (each
+    assignment is one department's). One statement per family and grouping, instead of one
+    per indicator, and per grouping, that reads the family."""
 
     by_street: dict[str, ind.Table]  # by family name
+    by_department: dict[str, ind.Table]
     district: dict[str, ind.Table]
 
     @classmethod
     def read(cls, scope: Scope) -> Counted:
-        families = (
+        def count(family: Family, by: str) -> ind.Table:
+            return counts(family, period=scope.period, by=by, actor=scope.district)
+
+        street_families = (
             ind.CLOSURE,
             ind.OUTCOME,
-            ind.HANDLING,
             ind.RESPONSE,
             ind.CALLS,
             ind.VERIFICATION,
             ind.REPORTS,
         )
-        by_street = {
-            f.name: counts(f, period=scope.period, by=GroupBy.STREET, actor=scope.district)
-            for f in families
-        }
-        district = {name: ind.total(table, scope.district.pk) for name, table in by_street.items()}
-        return cls(by_street, district)
+        by_street = {f.name: count(f, GroupBy.STREET) for f in street_families}
+        department_families = (ind.HANDLING, ind.RESPONSE, ind.CLOSURE, ind.OUTCOME)
+        by_department = {f.name: count(f, GroupBy.DEPARTMENT) for f in department_families}
+        # Handling is printed by department only: its overview is the departments' sum (by
+        # street it would join every assignment of the month's limits to its case).
+        whole = by_street | {"handling": by_department["handling"]}
+        district = {name: ind.total(table, scope.district.pk) for name, table in whole.items()}
+        return cls(by_street, by_department, district)
 
 
 def _overview(
@@ -267,12 +274,12 @@ def _by_street(counted: Counted, streets: list[OrgUnit]) -> list[dict[str, Any]]
     return rows
 
 
-def _by_department(scope: Scope, departments: list[tuple[int, str]]) -> list[dict[str, Any]]:
-    period, district, by = scope.period, scope.district, GroupBy.DEPARTMENT
-    handling = _keyed(ind.handling(period=period, by=by, actor=district))
-    response = _keyed(ind.response(period=period, by=by, actor=district))
-    closure = _keyed(ind.closure(period=period, by=by, actor=district))
-    outcome = _keyed(ind.outcome(period=period, by=by, actor=district))
+def _by_department(counted: Counted, departments: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    table = counted.by_department
+    handling = _keyed(ind.rows(ind.HandlingRow, table["handling"]))
+    response = _keyed(ind.rows(ind.ResponseRow, table["response"]))
+    closure = _keyed(ind.rows(ind.ClosureRow, table["closure"]))
+    outcome = _keyed(ind.rows(ind.OutcomeRow, table["outcome"]))
     rows = []
     for pk, name in sorted(departments, key=lambda d: d[0]):
         h, r, c, o = handling.get(pk), response.get(pk), closure.get(pk), outcome.get(pk)
