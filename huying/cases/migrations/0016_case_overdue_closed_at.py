@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0014_case_open_scope'),
+        ('cases', '0015_recurrence_snapshot'),
         ('catalogue', '0004_catalogue_district'),
         ('org', '0007_city_node'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0015_case_overdue_closed_at'),
+        ('cases', '0016_case_overdue_closed_at'),
         ('org', '0007_city_node'),
     ]
 
