@@ -301,6 +301,15 @@ class Case(Clock):
             models.Index(fields=["reported_at"], name="case_reported_at"),
             models.Index(fields=["closed_at"], name="case_closed_at"),
             models.Index(fields=["first_overdue_at"], name="case_first_overdue_at"),
+            # The cases ever overdue (5 % at ten million) by when they closed: the closure
+            # indicator's "overdue by the end of P and not closed by it" (``closed_at`` empty
+            # or not before the end) is a small range of it, not every case ever overdue
+            # (``first_overdue_at`` in the key, so that no second index is ANDed in).
+            models.Index(
+                fields=["closed_at", "first_overdue_at"],
+                name="case_overdue_closed_at",
+                condition=models.Q(first_overdue_at__isnull=False),
+            ),
             models.Index(
                 fields=["due_at"],
                 name="case_due",
@@ -408,6 +417,9 @@ class Assignment(Clock):
             # The dashboards' rollups recount a day's assignments by these (reports.tally).
             models.Index(fields=["dispatched_at"], name="asg_dispatched_at"),
             models.Index(fields=["reported_in_at"], name="asg_reported_in_at"),
+            # The response indicator's 应报到: the assignments whose report-in limit falls in a
+            # period (a range read beside the report-ins made in it, not a scan of them all).
+            models.Index(fields=["report_in_due_at"], name="asg_report_in_due_at"),
             models.Index(fields=["result_at"], name="asg_result_at"),
             models.Index(
                 fields=["due_at"],

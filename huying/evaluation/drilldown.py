@@ -269,7 +269,9 @@ class DrillDown:
         """The banner above the list: 2026年3月 · 城管局 · 结案率的分子：结案 12 件.
         ``narrowed``: the list's own filters narrow it further."""
         family, measure = self.measure
-        counted = aggregate.counts(family, period=self.period, by=self.by, actor=actor)
+        counted = aggregate.counts(
+            family, period=self.period, by=self.by, actor=actor, key=self.key
+        )
         n = counted.get(self.key, {}).get(measure, 0)
         what = str(MEASURE_LABELS.get((family.name, measure), measure))
         head = _("%(period)s · %(group)s · %(indicator)s的%(part)s") % {

@@ -21,7 +21,9 @@ Words used below, as the standards use them (数字城管 / 12345 考核口径):
   or handling limit, the street's verification limit, or a self-handling tier's limit.
   Read from the trail, so it is what was known then, not what the flag says now.
 - **在办 open at the end of P**: a valid case reported before the end and not closed before
-  it.
+  it: ``closed_at`` empty or at or after the end (a valid case has ``closed_at`` exactly
+  when it is 已结案 or 已备案: closing sets it, reopening clears it), so that the cases
+  ever overdue and not closed by the end are one index range, not every case ever overdue.
 - **响应部门 responding assignment**: an assignment not withdrawn (撤回) and not returned
   (退回成立) — the misroute counts against the caller, not the department.
 
@@ -31,9 +33,10 @@ A group appears only if one of its family's counts is not zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
@@ -98,14 +101,18 @@ def _valid(p: str) -> Q:
     return ~_on_case(p, state__in=INVALID)
 
 
+def _reported(period: Period, p: str) -> Q:
+    return _valid(p) & _on_case(p, reported_at__gte=period.start, reported_at__lt=period.end)
+
+
+def _open_at_end(period: Period, p: str) -> Q:
+    not_closed = _on_case(p, closed_at__isnull=True) | _on_case(p, closed_at__gte=period.end)
+    return _valid(p) & _on_case(p, reported_at__lt=period.end) & not_closed
+
+
 def closure_measures(period: Period, p: str = "") -> dict[str, Q]:
     closed = _closed(period, p)
-    open_at_end = (
-        _valid(p)
-        & _on_case(p, reported_at__lt=period.end)
-        & ~_on_case(p, state__in=CLOSED, closed_at__lt=period.end)
-    )
-    overdue_open = open_at_end & _overdue_before(p, period.end)
+    overdue_open = _open_at_end(period, p) & _overdue_before(p, period.end)
     late = _overdue_before(p, F(f"{p}closed_at"), inclusive=True)
     return {
         "closed": closed,
@@ -113,6 +120,12 @@ def closure_measures(period: Period, p: str = "") -> dict[str, Q]:
         "overdue_open": overdue_open,
         "due": closed | overdue_open,
     }
+
+
+def closure_reads(period: Period, p: str = "") -> list[Q]:
+    """Closed in P (``closed_at`` in P), and overdue by the end and not closed by it (the
+    few cases ever overdue whose ``closed_at`` is empty or after the end)."""
+    return [_closed(period, p), closure_measures(period, p)["overdue_open"]]
 
 
 def tier_measures(period: Period, p: str = "") -> dict[str, Q]:
@@ -135,9 +148,13 @@ def tier_measures(period: Period, p: str = "") -> dict[str, Q]:
     }
 
 
+def tier_reads(period: Period, p: str = "") -> list[Q]:
+    return [_closed(period, p)]
+
+
 def outcome_measures(period: Period, p: str = "") -> dict[str, Q]:
     closed = _closed(period, p)
-    reported = _valid(p) & _on_case(p, reported_at__gte=period.start, reported_at__lt=period.end)
+    reported = _reported(period, p)
     return {
         "follow_ups": closed & _on_case(p, satisfaction__in=Satisfaction.values),
         "satisfied": closed & _on_case(p, satisfaction=Satisfaction.SATISFIED),
@@ -150,6 +167,11 @@ def outcome_measures(period: Period, p: str = "") -> dict[str, Q]:
         & _on_case(p, state__in=CLOSED, closed_at__lt=period.end)
         & ~_on_case(p, satisfaction=Satisfaction.DISSATISFIED),
     }
+
+
+def outcome_reads(period: Period, p: str = "") -> list[Q]:
+    """The follow-ups are closed in P; the reported, reported in P: two index ranges."""
+    return [_closed(period, p), _reported(period, p)]
 
 
 def report_measures(period: Period, p: str = "") -> dict[str, Q]:
@@ -241,13 +263,27 @@ _TERRITORY = frozenset({GroupBy.DISTRICT, GroupBy.STREET, GroupBy.COMMUNITY, Gro
 _CASE_GROUPS = _TERRITORY | {GroupBy.CATALOGUE_CLASS, GroupBy.SOURCE}
 
 
-CLOSURE = Family("closure", Rows.CASES, closure_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT})
-OUTCOME = Family("outcome", Rows.CASES, outcome_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT})
-TIERS = Family("tiers", Rows.CASES, tier_measures, _CASE_GROUPS)
+CLOSURE = Family(
+    "closure",
+    Rows.CASES,
+    closure_measures,
+    _CASE_GROUPS | {GroupBy.DEPARTMENT},
+    closure_reads,
+)
+OUTCOME = Family(
+    "outcome",
+    Rows.CASES,
+    outcome_measures,
+    _CASE_GROUPS | {GroupBy.DEPARTMENT},
+    outcome_reads,
+)
+TIERS = Family("tiers", Rows.CASES, tier_measures, _CASE_GROUPS, tier_reads)
 REPORTS = Family("reports", Rows.CASES, report_measures, _CASE_GROUPS | {GroupBy.GRID_WORKER})
 HANDLING = Family(
     "handling", Rows.ASSIGNMENTS, handling_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT}
 )
+# Read at once: its two ranges (report-in limits in P, report-ins in P) are both indexed,
+# and PostgreSQL ORs their bitmaps; two reads would join the cases twice for a year by street.
 RESPONSE = Family(
     "response", Rows.ASSIGNMENTS, response_measures, _CASE_GROUPS | {GroupBy.DEPARTMENT}
 )
@@ -516,73 +552,44 @@ def three_rates_weights() -> tuple[Decimal, Decimal, Decimal]:
 
 # --- the public functions ------------------------------------------------------------------------
 
-
-def closure(*, period: Period, by: str, actor: Reader) -> list[ClosureRow]:
-    """结案率, 按期结案率."""
-    table = counts(CLOSURE, period=period, by=by, actor=actor)
-    return _sorted({k: ClosureRow(key=k, **c) for k, c in table.items()})
+Table = dict[Any, dict[str, int]]  # a family's counts by group (``aggregate.counts``)
+R = TypeVar("R")
 
 
-def handling(*, period: Period, by: str, actor: Reader) -> list[HandlingRow]:
-    """处置率, 按期处置率, 超期未处置率, 返工率, 延期率."""
-    table = counts(HANDLING, period=period, by=by, actor=actor)
-    return _sorted({k: HandlingRow(key=k, **c) for k, c in table.items()})
+def rows(row: Callable[..., R], table: Table) -> list[R]:
+    """A family's counts as its result rows, in key order."""
+    return _sorted({k: row(key=k, **c) for k, c in table.items()})
 
 
-def response(*, period: Period, by: str, actor: Reader) -> list[ResponseRow]:
-    """响应率, 报到及时率."""
-    table = counts(RESPONSE, period=period, by=by, actor=actor)
-    return _sorted({k: ResponseRow(key=k, **c) for k, c in table.items()})
+def total(table: Table, key: Any) -> Table:
+    """The sum of every group, as the one group ``key``: a grouping that splits the rows
+    (every case in one street, the empty one included) sums to the whole; empty when no
+    group is."""
+    if not table:
+        return {}
+    return {key: {m: sum(c[m] for c in table.values()) for m in next(iter(table.values()))}}
 
 
-def tiers(*, period: Period, by: str, actor: Reader) -> list[TierRow]:
-    """小事不出网格、大事不出社区、重大事情不出街道: the share closed at each tier."""
-    table = counts(TIERS, period=period, by=by, actor=actor)
-    return _sorted({k: TierRow(key=k, **c) for k, c in table.items()})
-
-
-def outcome(*, period: Period, by: str, actor: Reader) -> list[OutcomeRow]:
-    """满意率, 解决率."""
-    table = counts(OUTCOME, period=period, by=by, actor=actor)
-    return _sorted({k: OutcomeRow(key=k, **c) for k, c in table.items()})
-
-
-def calls(*, period: Period, by: str, actor: Reader) -> list[CallRow]:
-    """呼叫准确度, 吹哨率 (two queries: the calls, and the cases they are per 1,000 of)."""
-    table = counts(CALLS, period=period, by=by, actor=actor)
-    cases = counts(OUTCOME, period=period, by=by, actor=actor)
-    keys = table.keys() | {k for k, c in cases.items() if c["reported"]}
+def call_rows(calls_table: Table, outcome_table: Table) -> list[CallRow]:
+    """呼叫准确度 and 吹哨率 from the call family's counts and the outcome family's."""
+    keys = calls_table.keys() | {k for k, c in outcome_table.items() if c["reported"]}
     empty = dict.fromkeys(("calls", "misrouted", "accurate"), 0)
     return _sorted(
         {
-            k: CallRow(key=k, **table.get(k, empty), cases=cases.get(k, {}).get("reported", 0))
+            k: CallRow(
+                key=k,
+                **calls_table.get(k, empty),
+                cases=outcome_table.get(k, {}).get("reported", 0),
+            )
             for k in keys
         }
     )
 
 
-def reports(*, period: Period, by: str, actor: Reader) -> list[ReportRow]:
-    """上报数, 有效上报率 (by grid or grid worker, among others)."""
-    table = counts(REPORTS, period=period, by=by, actor=actor)
-    return _sorted({k: ReportRow(key=k, **c) for k, c in table.items()})
-
-
-def verification(*, period: Period, by: str, actor: Reader) -> list[VerificationRow]:
-    """按时核查率."""
-    table = counts(VERIFICATION, period=period, by=by, actor=actor)
-    return _sorted({k: VerificationRow(key=k, **c) for k, c in table.items()})
-
-
-def suggestions(*, period: Period, by: str, actor: Reader) -> list[SuggestionRow]:
-    """建议采纳率 at the first place and in the first three."""
-    table = counts(SUGGESTIONS, period=period, by=by, actor=actor)
-    return _sorted({k: SuggestionRow(key=k, **c) for k, c in table.items()})
-
-
-def three_rates(*, period: Period, by: str, actor: Reader) -> list[ThreeRatesRow]:
-    """三率: 响应率, 解决率, 满意率 and their weighted score (two queries)."""
-    responses = {r.key: r for r in response(period=period, by=by, actor=actor)}
-    outcomes = {r.key: r for r in outcome(period=period, by=by, actor=actor)}
+def three_rates_rows(response_table: Table, outcome_table: Table) -> list[ThreeRatesRow]:
+    """三率 from the response family's counts and the outcome family's."""
+    responses = {r.key: r for r in rows(ResponseRow, response_table)}
+    outcomes = {r.key: r for r in rows(OutcomeRow, outcome_table)}
     return _sorted(
         {
             k: ThreeRatesRow(
@@ -593,6 +600,62 @@ def three_rates(*, period: Period, by: str, actor: Reader) -> list[ThreeRatesRow
             )
             for k in responses.keys() | outcomes.keys()
         }
+    )
+
+
+def closure(*, period: Period, by: str, actor: Reader) -> list[ClosureRow]:
+    """结案率, 按期结案率."""
+    return rows(ClosureRow, counts(CLOSURE, period=period, by=by, actor=actor))
+
+
+def handling(*, period: Period, by: str, actor: Reader) -> list[HandlingRow]:
+    """处置率, 按期处置率, 超期未处置率, 返工率, 延期率."""
+    return rows(HandlingRow, counts(HANDLING, period=period, by=by, actor=actor))
+
+
+def response(*, period: Period, by: str, actor: Reader) -> list[ResponseRow]:
+    """响应率, 报到及时率."""
+    return rows(ResponseRow, counts(RESPONSE, period=period, by=by, actor=actor))
+
+
+def tiers(*, period: Period, by: str, actor: Reader) -> list[TierRow]:
+    """小事不出网格、大事不出社区、重大事情不出街道: the share closed at each tier."""
+    return rows(TierRow, counts(TIERS, period=period, by=by, actor=actor))
+
+
+def outcome(*, period: Period, by: str, actor: Reader) -> list[OutcomeRow]:
+    """满意率, 解决率."""
+    return rows(OutcomeRow, counts(OUTCOME, period=period, by=by, actor=actor))
+
+
+def calls(*, period: Period, by: str, actor: Reader) -> list[CallRow]:
+    """呼叫准确度, 吹哨率 (two queries: the calls, and the cases they are per 1,000 of)."""
+    return call_rows(
+        counts(CALLS, period=period, by=by, actor=actor),
+        counts(OUTCOME, period=period, by=by, actor=actor),
+    )
+
+
+def reports(*, period: Period, by: str, actor: Reader) -> list[ReportRow]:
+    """上报数, 有效上报率 (by grid or grid worker, among others)."""
+    return rows(ReportRow, counts(REPORTS, period=period, by=by, actor=actor))
+
+
+def verification(*, period: Period, by: str, actor: Reader) -> list[VerificationRow]:
+    """按时核查率."""
+    return rows(VerificationRow, counts(VERIFICATION, period=period, by=by, actor=actor))
+
+
+def suggestions(*, period: Period, by: str, actor: Reader) -> list[SuggestionRow]:
+    """建议采纳率 at the first place and in the first three."""
+    return rows(SuggestionRow, counts(SUGGESTIONS, period=period, by=by, actor=actor))
+
+
+def three_rates(*, period: Period, by: str, actor: Reader) -> list[ThreeRatesRow]:
+    """三率: 响应率, 解决率, 满意率 and their weighted score (two queries)."""
+    return three_rates_rows(
+        counts(RESPONSE, period=period, by=by, actor=actor),
+        counts(OUTCOME, period=period, by=by, actor=actor),
     )
 
 

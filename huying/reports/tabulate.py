@@ -15,7 +15,7 @@ acting role sees them all.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, TypeVar
 
@@ -466,6 +466,28 @@ def _below_url(spec: TableSpec, by: str, key: Any, period: Period) -> str | None
     return level_url(spec, period=period, by=below, within=key)
 
 
+D_ = TypeVar("D_")
+
+
+def summed(rows: Sequence[D_], *, key: Any) -> D_:
+    """Rows of one kind (an indicator's counts: ints, or such rows, or None) added up, as the
+    row of ``key``: a grouping that splits the rows sums to the whole."""
+    first = rows[0]
+    values: dict[str, Any] = {"key": key}
+    for f in fields(first):  # type: ignore[arg-type]
+        if f.name == "key":
+            continue
+        parts = [getattr(r, f.name) for r in rows]
+        present = [p for p in parts if p is not None]
+        if not present:
+            values[f.name] = None
+        elif isinstance(present[0], int):
+            values[f.name] = sum(present)
+        else:
+            values[f.name] = summed(present, key=key)
+    return replace(first, **values)  # type: ignore[type-var]
+
+
 @lagging_reads()
 def indicator_table(
     spec: TableSpec,
@@ -503,6 +525,12 @@ def indicator_table(
             total = replace(
                 _row(spec, mine[0], label=_("合计"), by=level, period=period), key=within.pk
             )
+    elif by != GroupBy.DISTRICT and spec.partitions(by) and actor.district_id is not None:
+        # The groups split the district's rows: their sum is its figures (read again, the
+        # month's cases cost as much as the table).
+        if objs:
+            whole = summed(objs, key=actor.district_id)
+            total = _row(spec, whole, label=_("合计"), by=GroupBy.DISTRICT, period=period)
     elif by != GroupBy.DISTRICT and spec.partitions(by):
         whole = spec.read(period=period, by=GroupBy.DISTRICT, actor=actor)
         if len(whole) == 1:

@@ -61,7 +61,7 @@ from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import DomainError
 from huying.core.models import Notification
 from huying.core.tests.images import png
-from huying.evaluation.indicators import closure_measures, report_measures
+from huying.evaluation.indicators import CLOSED, INVALID, closure_measures, report_measures
 from huying.evaluation.periods import Period
 from huying.org.roles import DEPARTMENT_ROLES, HUB_ROLES
 from huying.reports.models import Dim, Grain, Tally
@@ -571,6 +571,15 @@ class LifecycleMachine(RuleBasedStateMachine):
             case_id__in=self.case_ids, extension_requested_until__isnull=False
         ).exclude(state__in=rules.WORKING_STATES)
         assert not stale.exists(), "an extension pending on an assignment nobody works on"
+
+    @invariant()
+    def a_valid_case_has_a_closing_time_exactly_when_closed(self) -> None:
+        """The indicators read "open at the end of P" as ``closed_at`` empty or not before
+        the end (``evaluation.indicators``): closing sets it, reopening clears it."""
+        valid = Case.objects.filter(pk__in=self.case_ids).exclude(state__in=INVALID)
+        closed = valid.filter(state__in=CLOSED)
+        assert not closed.filter(closed_at__isnull=True).exists()
+        assert not valid.exclude(state__in=CLOSED).filter(closed_at__isnull=False).exists()
 
     @invariant()
     def a_suspended_case_runs_no_clock(self) -> None:

@@ -41,6 +41,7 @@ from huying.cases.models import Assignment, CaseEvent
 from huying.coordination.selectors import operations_held
 from huying.core.replicas import lagging_reads
 from huying.evaluation import indicators as ind
+from huying.evaluation.aggregate import Family, counts
 from huying.evaluation.grouping import GroupBy
 from huying.evaluation.periods import Period
 from huying.evaluation.rules import NOT_RESPONDING
@@ -101,6 +102,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
     ranking = monthly_department_scores(year=year, month=month, district=district)
     overdue = _overdue(scope)
     returned = _returned(scope)
+    counted = Counted.read(scope)
     return {
         "version": FIGURES_VERSION,
         "district": {"id": district.pk, "name": district.name},
@@ -110,7 +112,7 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
         "as_of": scope.as_of.isoformat(),
         "complete": now >= period.end,
         "min_cases": settings.HUYING_RANKING_MIN_CASES,
-        "overview": _overview(scope, overdue_total=overdue["total"], returns=returned),
+        "overview": _overview(scope, counted, overdue_total=overdue["total"], returns=returned),
         "ranking": [
             {
                 "id": s.department_id,
@@ -134,8 +136,8 @@ def circular_figures(*, district: OrgUnit, year: int, month: int, now: datetime)
             for s in monthly_unit_scores(year=year, month=month, district=district)
             if s.cases
         ],
-        "by_street": _by_street(scope, streets),
-        "by_department": _by_department(scope, [(s.department_id, s.name) for s in ranking]),
+        "by_street": _by_street(counted, streets),
+        "by_department": _by_department(counted, [(s.department_id, s.name) for s in ranking]),
         "overdue": overdue,
         "returned": returned,
         "notable": _notable(scope),
@@ -151,21 +153,59 @@ def _keyed(rows: Iterable[Any]) -> dict[Any, Any]:
     return {r.key: r for r in rows}
 
 
-def _overview(scope: Scope, *, overdue_total: int, returns: dict[str, Any]) -> dict[str, Any]:
-    period, district, d = scope.period, scope.district, GroupBy.DISTRICT
+@dataclass(frozen=True)
+class Counted:
+    """Each family the circular prints, counted once per grouping it is printed by, for the
+    district: by street (the streets' table) and by department (the departments'). The
+    district's overview is the sum of one of them — the streets, the empty one included,
+    split the district's rows, and so do the departments a family's assignments (each
+    assignment is one department's). One statement per family and grouping, instead of one
+    per indicator, and per grouping, that reads the family."""
+
+    by_street: dict[str, ind.Table]  # by family name
+    by_department: dict[str, ind.Table]
+    district: dict[str, ind.Table]
+
+    @classmethod
+    def read(cls, scope: Scope) -> Counted:
+        def count(family: Family, by: str) -> ind.Table:
+            return counts(family, period=scope.period, by=by, actor=scope.district)
+
+        street_families = (
+            ind.CLOSURE,
+            ind.OUTCOME,
+            ind.RESPONSE,
+            ind.CALLS,
+            ind.VERIFICATION,
+            ind.REPORTS,
+        )
+        by_street = {f.name: count(f, GroupBy.STREET) for f in street_families}
+        department_families = (ind.HANDLING, ind.RESPONSE, ind.CLOSURE, ind.OUTCOME)
+        by_department = {f.name: count(f, GroupBy.DEPARTMENT) for f in department_families}
+        # Handling is printed by department only: its overview is the departments' sum (by
+        # street it would join every assignment of the month's limits to its case).
+        whole = by_street | {"handling": by_department["handling"]}
+        district = {name: ind.total(table, scope.district.pk) for name, table in whole.items()}
+        return cls(by_street, by_department, district)
+
+
+def _overview(
+    scope: Scope, counted: Counted, *, overdue_total: int, returns: dict[str, Any]
+) -> dict[str, Any]:
+    t = counted.district
 
     def first(rows: list[Any]) -> Any:
         """The district's row (none in a month without cases)."""
-        return _keyed(rows).get(district.pk)
+        return _keyed(rows).get(scope.district.pk)
 
-    closure = first(ind.closure(period=period, by=d, actor=district))
-    handling = first(ind.handling(period=period, by=d, actor=district))
-    response = first(ind.response(period=period, by=d, actor=district))
-    outcome = first(ind.outcome(period=period, by=d, actor=district))
-    calls = first(ind.calls(period=period, by=d, actor=district))
-    verification = first(ind.verification(period=period, by=d, actor=district))
-    reports = first(ind.reports(period=period, by=d, actor=district))
-    three = first(ind.three_rates(period=period, by=d, actor=district))
+    closure = first(ind.rows(ind.ClosureRow, t["closure"]))
+    handling = first(ind.rows(ind.HandlingRow, t["handling"]))
+    response = first(ind.rows(ind.ResponseRow, t["response"]))
+    outcome = first(ind.rows(ind.OutcomeRow, t["outcome"]))
+    calls = first(ind.call_rows(t["calls"], t["outcome"]))
+    verification = first(ind.rows(ind.VerificationRow, t["verification"]))
+    reports = first(ind.rows(ind.ReportRow, t["reports"]))
+    three = first(ind.three_rates_rows(t["response"], t["outcome"]))
 
     def get(row: Any, name: str, default: Any = 0) -> Any:
         return getattr(row, name) if row is not None else default
@@ -203,13 +243,13 @@ def _overview(scope: Scope, *, overdue_total: int, returns: dict[str, Any]) -> d
     }
 
 
-def _by_street(scope: Scope, streets: list[OrgUnit]) -> list[dict[str, Any]]:
-    period, district, by = scope.period, scope.district, GroupBy.STREET
-    closure = _keyed(ind.closure(period=period, by=by, actor=district))
-    outcome = _keyed(ind.outcome(period=period, by=by, actor=district))
-    calls = _keyed(ind.calls(period=period, by=by, actor=district))
-    verification = _keyed(ind.verification(period=period, by=by, actor=district))
-    three = _keyed(ind.three_rates(period=period, by=by, actor=district))
+def _by_street(counted: Counted, streets: list[OrgUnit]) -> list[dict[str, Any]]:
+    table = counted.by_street
+    closure = _keyed(ind.rows(ind.ClosureRow, table["closure"]))
+    outcome = _keyed(ind.rows(ind.OutcomeRow, table["outcome"]))
+    calls = _keyed(ind.call_rows(table["calls"], table["outcome"]))
+    verification = _keyed(ind.rows(ind.VerificationRow, table["verification"]))
+    three = _keyed(ind.three_rates_rows(table["response"], table["outcome"]))
     rows = []
     for street in streets:
         c, o, k = closure.get(street.pk), outcome.get(street.pk), calls.get(street.pk)
@@ -234,12 +274,12 @@ def _by_street(scope: Scope, streets: list[OrgUnit]) -> list[dict[str, Any]]:
     return rows
 
 
-def _by_department(scope: Scope, departments: list[tuple[int, str]]) -> list[dict[str, Any]]:
-    period, district, by = scope.period, scope.district, GroupBy.DEPARTMENT
-    handling = _keyed(ind.handling(period=period, by=by, actor=district))
-    response = _keyed(ind.response(period=period, by=by, actor=district))
-    closure = _keyed(ind.closure(period=period, by=by, actor=district))
-    outcome = _keyed(ind.outcome(period=period, by=by, actor=district))
+def _by_department(counted: Counted, departments: list[tuple[int, str]]) -> list[dict[str, Any]]:
+    table = counted.by_department
+    handling = _keyed(ind.rows(ind.HandlingRow, table["handling"]))
+    response = _keyed(ind.rows(ind.ResponseRow, table["response"]))
+    closure = _keyed(ind.rows(ind.ClosureRow, table["closure"]))
+    outcome = _keyed(ind.rows(ind.OutcomeRow, table["outcome"]))
     rows = []
     for pk, name in sorted(departments, key=lambda d: d[0]):
         h, r, c, o = handling.get(pk), response.get(pk), closure.get(pk), outcome.get(pk)

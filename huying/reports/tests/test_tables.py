@@ -281,6 +281,26 @@ def test_no_total_where_groups_overlap(march: March) -> None:
     assert handling.total.cells[0].text == "9"
 
 
+def test_a_total_is_the_district_s_own_figures(march: March) -> None:
+    """Where the groups split the district's rows the total adds them up instead of reading
+    the month again: it shows what the table by district shows, for every table and such
+    grouping (the 未填 group included), for the hub and for a department."""
+    for who in ("hub", "dept_cg"):
+        client = login(march.world, who)
+        for code, spec in TABLES.items():
+            whole = table_of(page(client, table=code, by="district"))
+            for by in spec.groups:
+                if by == GroupBy.DISTRICT or not spec.partitions(by):
+                    continue
+                table = table_of(page(client, table=code, by=by))
+                if not whole.rows:
+                    assert table.total is None, (who, code, by)
+                    continue
+                assert table.total is not None, (who, code, by)
+                shown = [c.text for c in table.total.cells]
+                assert shown == [c.text for c in whole.rows[0].cells], (who, code, by)
+
+
 def test_every_table_and_grouping_renders_in_bounded_queries(
     march: March, django_assert_max_num_queries: Any
 ) -> None:
