@@ -32,7 +32,8 @@ from huying.catalogue.models import CatalogueItem  # noqa: E402
 from huying.catalogue.selectors import current_items, teach_catalogue_words  # noqa: E402
 from huying.demo.district import CATALOGUE  # noqa: E402
 from huying.demo.texts import report_text  # noqa: E402
-from huying.triage.learn import Example, Model, fit_hashed, hashed  # noqa: E402
+from huying.triage.learn import fit_hashed, hashed  # noqa: E402
+from huying.triage.model import Example, Model  # noqa: E402
 from huying.triage.services import HOLD_OUT  # noqa: E402
 from huying.triage.suggest import blend  # noqa: E402
 

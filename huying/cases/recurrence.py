@@ -9,8 +9,8 @@ problem), merged (a duplicate) or split (its parts count). A 系统性问题 the
 itself a recurrence.
 
 Grid warnings are one ``GROUP BY`` over the window. Spots across grid borders are found in
-Python on the located cases of the items that reach the count at all (a small set), with a
-bucket grid of ``metres`` so each case is compared with its neighbours only. Scope is the
+Python on the located cases of the items that reach the count at all (a small set), each
+compared with its neighbours only (a k-d tree). Scope is the
 actor's: a street sees the warnings its own cases make. The case map draws each warning as
 a hot spot (``hot_spots``) where its cases were reported.
 """
@@ -34,7 +34,6 @@ from django.db import transaction
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from scipy.spatial import cKDTree
 from shapely.geometry import shape
 
 from huying.cases.models import Case, CaseState, RecurrenceHead, RecurrenceSnapshot
@@ -342,6 +341,9 @@ def _neighbours(rows: Sequence[dict[str, Any]], metres: float, count: int) -> li
     rows around it can be no centre."""
     if not rows:
         return []
+    # Here, not at the top: scipy (~40 MB) loads only in a process that searches live.
+    from scipy.spatial import cKDTree
+
     lat = numpy.fromiter((r["lat"] for r in rows), dtype=float, count=len(rows))
     lng = numpy.fromiter((r["lng"] for r in rows), dtype=float, count=len(rows))
     per_deg_lng = M_PER_DEG_LAT * math.cos(math.radians(float(lat.mean())))

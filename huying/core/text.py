@@ -9,6 +9,7 @@ How alike two reports read (``character_profile``, ``profile_similarity``) needs
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import unicodedata
@@ -18,6 +19,13 @@ from functools import lru_cache
 from math import sqrt
 
 import jieba
+
+# Characters are read one at a time (``syllables``), so pypinyin's phrase dictionary, ~45 MB
+# of every process, is never consulted: its documented switches leave it unloaded (they are
+# read when pypinyin is first imported, which is here). A test holds the readings the same.
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "true")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "true")
+
 from pypinyin import lazy_pinyin
 
 #: Particles that carry no meaning in a search.

@@ -23,7 +23,8 @@ from huying.catalogue.suggest import item_terms
 from huying.core.errors import InvalidInput
 from huying.core.spreadsheets import sheet_rows
 from huying.core.text import add_words
-from huying.triage.learn import Example, Model, fit
+from huying.triage.learn import fit
+from huying.triage.model import Example, Model
 from huying.triage.suggest import blend
 
 FOLDS = 5

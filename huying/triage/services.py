@@ -29,7 +29,7 @@ from huying.cases.models import Case, CaseState
 from huying.catalogue.models import CatalogueItem
 from huying.catalogue.selectors import current_items, teach_catalogue_words
 from huying.core.errors import Conflict, InvalidInput
-from huying.triage.learn import Example, Model, fit_hashed, hashed
+from huying.triage.model import Example, Model
 from huying.triage.models import ModelStatus, TriageModel
 from huying.triage.suggest import active_model, blend, forget_active
 
@@ -92,6 +92,10 @@ def held_out_scores(
 def train(*, now: datetime, force: bool = False) -> TriageModel:
     """Train a new model version; activate it unless it is worse than the active one on the
     same held-out cases (``force``: activate it anyway)."""
+    # Here, not at the top: scikit-learn and scipy stay out of the web processes, which
+    # import this module (through the task that calls it) but never train.
+    from huying.triage.learn import fit_hashed, hashed
+
     started = time.monotonic()
     teach_catalogue_words()
     examples = labelled_examples()

@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from huying.catalogue.models import CatalogueItem
 from huying.catalogue.selectors import current_items_cached, teach_catalogue_words
 from huying.catalogue.suggest import TOP, Suggestion, confidences, score_items, suggestion
-from huying.triage.learn import Model, explain, ranked
+from huying.triage.model import Model, explain, ranked
 from huying.triage.models import ModelStatus, TriageModel
 
 #: Examples at which an item's learned and cold-start probabilities weigh the same.

@@ -31,6 +31,9 @@ from huying.catalogue.models import CatalogueItem, Level, LimitUnit
 from huying.core import workcalendar
 from huying.core.workcalendar import WorkCalendar
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 SH = ZoneInfo("Asia/Shanghai")
 
 

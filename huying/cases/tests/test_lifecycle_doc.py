@@ -1,6 +1,11 @@
 from pathlib import Path
 
+import pytest
+
 from huying.cases.lifecycle_doc import render
+
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "lifecycle.md"
 

@@ -12,6 +12,9 @@ from huying.cases.models import AssignmentState, CaseState
 from huying.core.errors import InvalidInput, InvalidTransition, PermissionDenied
 from huying.org.models import Role
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 ROLES = [*Role.values, rules.SYSTEM]
 
 

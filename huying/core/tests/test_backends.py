@@ -11,6 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 SHOW = (
     "import json, huying.settings as s; print(json.dumps({'tasks': s.TASKS, 'rq': s.RQ_QUEUES,"
     " 'storage': s.STORAGES['default'], 'apps': s.INSTALLED_APPS,"

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[3]
 HUYING = Path(sys.executable).with_name("huying")
 

@@ -8,7 +8,12 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 import huying
+
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
 
 PACKAGE = Path(huying.__file__).parent
 ROOT = PACKAGE.parent

@@ -16,6 +16,9 @@ from huying.core.errors import InvalidInput
 from huying.core.files import MAX_EDGE, THUMB_EDGE, CheckedFile, check_upload, download_name
 from huying.core.tests.images import GPS_INFO, ORIENTATION, PNG, gps_exif, image_bytes
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 
 def upload(name: str, data: bytes, content_type: str = "image/png") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)

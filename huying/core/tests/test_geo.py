@@ -20,6 +20,9 @@ from huying.core.geo import (
 )
 from huying.env import EnvError, env_choice
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 #: (WGS-84 lat, lng) → (GCJ-02 lat, lng): the reference pairs that eviltransform's and
 #: coordtransform's test suites use (Shanghai, Shenzhen, Beijing twice).
 REFERENCE = [

@@ -20,7 +20,12 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 import huying
+
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
 
 LAYERS = (
     "core",

@@ -7,7 +7,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+import pytest
 from django.apps import apps
+
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
 
 
 def test_no_index_or_constraint_is_named_like_a_table_or_another() -> None:

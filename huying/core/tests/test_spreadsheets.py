@@ -9,6 +9,9 @@ from openpyxl import Workbook, load_workbook
 
 from huying.core.spreadsheets import append_row
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 
 @pytest.mark.parametrize("write_only", [False, True])
 def test_a_formula_typed_by_someone_stays_text_and_bad_characters_go(write_only: bool) -> None:

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 BROWSER_TESTS = Path(__file__).resolve().parents[2] / "browser_tests"
 
 

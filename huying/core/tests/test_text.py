@@ -46,3 +46,24 @@ def test_a_taught_fragment_does_not_break_the_words_around_it() -> None:
     add_words(["灯坏"])
     assert search_terms("小区路灯坏了") == ["小区", "路灯", "坏"]
     assert search_terms("灯坏了") == ["灯坏"]
+
+
+def test_every_character_reads_as_it_does_with_pypinyins_phrases_loaded() -> None:
+    """The phrase dictionary is left unloaded to save memory; a character read alone must
+    read the same as pypinyin reads it with the dictionary (the triage model's syllables)."""
+    import os
+    import subprocess
+    import sys
+
+    import pypinyin.constants
+
+    assert pypinyin.constants.PHRASES_DICT == {}  # the ~45 MB never loaded here
+    chars = "".join(map(chr, range(0x3400, 0xA000)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
+    full = subprocess.run(
+        [sys.executable, "-c", "import sys; from pypinyin import lazy_pinyin, constants; "
+         "assert constants.PHRASES_DICT; "
+         "print(' '.join(lazy_pinyin(c)[0] for c in sys.stdin.read()))"],
+        input=chars, capture_output=True, text=True, check=True, env=env,
+    )  # fmt: skip
+    assert text.syllables(chars) == full.stdout.split()

@@ -15,6 +15,9 @@ from huying.demo.district import CATALOGUE
 from huying.demo.texts import BANKS, SPECS, TITLE_MAX, code_of, names_item, report_text
 from huying.demo.year import PLACES, ROADS, SOURCES
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 CODES = list(SPECS)
 
 

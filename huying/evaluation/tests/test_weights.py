@@ -14,6 +14,9 @@ from django.conf import settings
 
 from huying.env import EnvError, env_decimal, env_weights
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 ROOT = Path(__file__).resolve().parents[3]
 
 

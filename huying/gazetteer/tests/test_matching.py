@@ -15,6 +15,9 @@ from huying.gazetteer.matching import (
     normalise,
 )
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 PREFIXES = ("锦城区", "锦官驿街道", "锦官驿", "望江路街道")
 
 SPOTS = [

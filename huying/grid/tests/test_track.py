@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from huying.grid import track
+
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
 
 
 def test_a_straight_walk_keeps_its_ends_only() -> None:

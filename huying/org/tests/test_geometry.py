@@ -11,6 +11,9 @@ from huying.conftest import square
 from huying.core.errors import InvalidInput
 from huying.org import geometry
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 
 def polygon(*rings: list[list[Any]]) -> dict[str, Any]:
     return {"type": "Polygon", "coordinates": list(rings)}

@@ -11,6 +11,9 @@ from huying.core.errors import InvalidInput
 from huying.evaluation.drilldown import period_label, period_params
 from huying.evaluation.periods import Period
 
+# The database plays no part here: CI runs these in the SQLite run only.
+pytestmark = pytest.mark.once
+
 SH = ZoneInfo("Asia/Shanghai")
 
 

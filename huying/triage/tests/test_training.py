@@ -16,6 +16,7 @@ from huying.catalogue.models import Level
 from huying.catalogue.selectors import current_items
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import InvalidInput
+from huying.triage import learn
 from huying.triage import services as training
 from huying.triage.learn import fit, fit_hashed
 from huying.triage.models import ModelStatus, TriageModel
@@ -134,7 +135,7 @@ def test_a_worse_model_is_held_and_said_so(history: World, monkeypatch: pytest.M
     # The next training learns labels swapped between the two items: worse on the same cases.
     swap = {"A1": "A2", "A2": "A1"}
     monkeypatch.setattr(
-        training,
+        learn,
         "fit_hashed",
         lambda raw, labels, **kw: fit_hashed(raw, [swap[x] for x in labels], **kw),
     )
@@ -158,7 +159,7 @@ def test_force_activates_a_worse_model_and_says_it_was_forced(
     training.train(now=MONDAY_10AM)
     swap = {"A1": "A2", "A2": "A1"}
     monkeypatch.setattr(
-        training,
+        learn,
         "fit_hashed",
         lambda raw, labels, **kw: fit_hashed(raw, [swap[x] for x in labels], **kw),
     )
