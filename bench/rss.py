@@ -6,8 +6,8 @@ triage suggestion of new reports, the warnings' Excel export and a street board'
     HUYING_DATA_DIR=/tmp/d .venv/bin/python bench/rss.py [--rounds 3]     # the SQLite demo
 
 Prints VmRSS and the peak (VmHWM) after each stage, and which of the heavy libraries the
-process has loaded (scikit-learn and scipy belong to training and the warnings' refresh, in
-the worker; pypinyin's phrase dictionary is never needed).
+process has loaded (scikit-learn and scipy belong to training, in the worker; pypinyin's
+phrase dictionary is never needed).
 """
 
 from __future__ import annotations

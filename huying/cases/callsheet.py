@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from huying.cases.models import Assignment, AssignmentRole, AssignmentState, Case
 from huying.cases.selectors import cases_visible_to
 from huying.core.errors import NotFound
+from huying.core.memory import give_back
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit
 
@@ -83,5 +84,8 @@ def render_pdf(html: str) -> bytes:
     from weasyprint.urls import URLFetcher
 
     fetcher = URLFetcher(allowed_protocols=["data"])
-    pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    try:
+        pdf: bytes = HTML(string=html, url_fetcher=fetcher).write_pdf()
+    finally:
+        give_back()  # the layout's and the fonts' ~90 MB, not kept by the process all day
     return pdf

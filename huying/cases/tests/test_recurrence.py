@@ -122,12 +122,14 @@ def test_a_spot_across_a_grid_border_warns_too(world: World) -> None:
 @settings_hypothesis(max_examples=150, deadline=None)
 @given(
     st.lists(st.tuples(st.floats(-400, 400), st.floats(-400, 400)), min_size=0, max_size=60),
-    st.sampled_from([30, 100, 250]),
+    st.sampled_from([1, 30, 100, 250]),
+    st.sampled_from([1, 7, recurrence.NEIGHBOUR_CHUNK]),
 )
 def test_neighbours_are_every_row_within_the_distance(
-    offsets: list[tuple[float, float]], metres: int
+    offsets: list[tuple[float, float]], metres: int, chunk: int
 ) -> None:
-    """The k-d tree finds exactly what comparing every pair finds (on the same plane)."""
+    """The squares find exactly what comparing every pair finds (on the same plane), however
+    the rows are cut into chunks."""
     middle = 30.0
     per_deg_lng = M_PER_DEG_LAT * math.cos(math.radians(middle))
     rows = [
@@ -139,7 +141,9 @@ def test_neighbours_are_every_row_within_the_distance(
     def apart(i: int, j: int) -> float:
         return math.dist(plane[i], plane[j])
 
-    near = _neighbours(rows, metres, count=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(recurrence, "NEIGHBOUR_CHUNK", chunk)
+        near = _neighbours(rows, metres, count=1)
     for i, members in enumerate(near):
         wanted = {j for j in range(len(rows)) if apart(i, j) < metres - 1e-6}
         unsure = {j for j in range(len(rows)) if abs(apart(i, j) - metres) <= 1e-6}
