@@ -25,6 +25,7 @@ from huying.cases.models import (
     Attachment,
     Case,
     CaseEvent,
+    Source,
 )
 from huying.cases.public import with_public_progress
 from huying.cases.selectors import cases_visible_to
@@ -247,13 +248,18 @@ def request_get(actor: Actor | None, number: str, *, district: OrgUnit | None = 
 
 
 def reporter_contacts(case: Case) -> list[tuple[str, str]]:
-    """For the staff's case page: the e-mail the Open311 client passed, if any."""
+    """For the staff's case page: the e-mail the Open311 client passed, if any (only a case
+    that came through the API can have one: no query for the others)."""
+    if case.source != Source.API:
+        return []
     email = Open311Request.objects.filter(case=case).values_list("email", flat=True).first()
     return [(_("电子邮箱"), email)] if email else []
 
 
 def report_details(case: Case) -> list[tuple[str, str]]:
     """For the case page: the answers to the service's attributes, as asked."""
+    if case.source != Source.API:
+        return []
     answers = Open311Request.objects.filter(case=case).values_list("attributes", flat=True).first()
     return [(a["description"], a["text"]) for a in answers or ()]
 
