@@ -46,7 +46,8 @@ def catalogue_published_at(district_id: int | None) -> datetime | None:
 #: The current items as a list, remembered: every triage suggestion scores all of them, and
 #: reading them (two statements, a model each) cost more than the rest of a triage step.
 #: Forgotten at once by any change to a version, class or item (``apps.CatalogueConfig``).
-current_remembered = Remembered("catalogue", "HUYING_CATALOGUE_CACHE_SECONDS")
+#: Kept in the process as well: the items are read, never changed, by their callers.
+current_remembered = Remembered("catalogue", "HUYING_CATALOGUE_CACHE_SECONDS", in_process=True)
 
 
 def current_items_cached(district_id: int) -> list[CatalogueItem]:
