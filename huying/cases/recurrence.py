@@ -306,7 +306,7 @@ def spots(
     Groups only ever shrink as rows are taken, so the centres wait in a heap under the size
     they had when last looked at, and one is looked at again only when it comes out on top;
     a group in one grid stays in one grid as it shrinks, and its centre is dropped."""
-    near = _neighbours(rows, metres, count)
+    near = _neighbours(rows, metres)
     left = [True] * len(rows)
 
     def rank(centre: int, size: int) -> tuple[int, float, int]:
@@ -337,14 +337,13 @@ def spots(
 NEIGHBOUR_CHUNK = 8192
 
 
-def _neighbours(rows: Sequence[dict[str, Any]], metres: float, count: int) -> list[list[int]]:
+def _neighbours(rows: Sequence[dict[str, Any]], metres: float) -> list[list[int]]:
     """For each row, the rows within ``metres`` (itself included). The plane through the rows'
     middle latitude (exact to well under 0.1 % at a city's size) is cut into squares of
     ``metres``; a row's neighbours can only be in its own square and the eight around it, so
     with the rows sorted by square each is compared with those alone, in numpy, a chunk of
     rows at a time. A month of a city's cases (270,000 points) takes ~2 s, about what scipy's
-    k-d tree took, without scipy's ~40 MB in every web process that searches live. A row with
-    fewer than ``count`` rows around it can be no centre."""
+    k-d tree took, without scipy's ~40 MB in every web process that searches live."""
     n = len(rows)
     if not n:
         return []

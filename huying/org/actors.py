@@ -130,22 +130,33 @@ def in_district(actor: Actor, field: str = "district_id") -> Q:
     return EVERY_ROW if actor.district_id is None else Q(**{field: actor.district_id})
 
 
+def active_grants(user: User) -> list[RoleGrant]:
+    """The user's active role grants with their units, oldest first (the role switcher's
+    list; remembered a few seconds: ``huying.org.authcache``)."""
+
+    def load() -> list[RoleGrant]:
+        # A grid's polygon is large and no permission check needs it.
+        return list(
+            RoleGrant.objects.select_related("unit")
+            .defer("unit__boundary")
+            .filter(user=user, is_active=True)
+            .order_by("pk")
+        )
+
+    return auth.get("grants", str(user.pk), load) or []
+
+
 def actor_for(user: User, grant_id: int | None = None) -> Actor:
     """The role the user acts under: the grant asked for, or their first active one
     (remembered a few seconds: ``huying.org.authcache``)."""
 
     def load() -> Actor | None:
-        # A grid's polygon is large and no permission check needs it.
-        grants = (
-            RoleGrant.objects.select_related("unit")
-            .defer("unit__boundary")
-            .filter(user=user, is_active=True)
-        )
+        grants = active_grants(user)
         if grant_id is not None:
-            grants = grants.filter(pk=grant_id)
-        grant = grants.order_by("pk").first()
-        if grant is None:
+            grants = [g for g in grants if g.pk == grant_id]
+        if not grants:
             return None
+        grant = grants[0]
         grant.user = user
         return Actor.from_grant(grant)
 

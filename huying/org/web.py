@@ -23,8 +23,7 @@ from django.views.decorators.http import require_POST
 
 from huying.core.errors import DomainError, NotFound
 from huying.core.models import ChangeLog
-from huying.org.actors import Actor, actor_for
-from huying.org.authcache import auth
+from huying.org.actors import Actor, active_grants, actor_for
 from huying.org.models import Role, RoleGrant
 from huying.org.roles import may_manage
 
@@ -77,18 +76,7 @@ def acting_context(request: HttpRequest) -> dict[str, Any]:
     actor = getattr(request, "actor", None)
     if actor is None:
         return {}
-
-    def load() -> list[RoleGrant]:
-        return list(
-            RoleGrant.objects.select_related("unit")
-            .defer("unit__boundary")
-            .filter(user=actor.user, is_active=True)
-            .order_by("pk")
-        )
-
-    # Remembered as the acting role is, and forgotten with it (``huying.org.authcache``):
-    # every page of every role showed the switcher from one more query.
-    return {"actor": actor, "grants": auth.get("grants", str(actor.user.pk), load)}
+    return {"actor": actor, "grants": active_grants(actor.user)}
 
 
 @require_POST

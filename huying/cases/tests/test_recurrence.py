@@ -143,7 +143,7 @@ def test_neighbours_are_every_row_within_the_distance(
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(recurrence, "NEIGHBOUR_CHUNK", chunk)
-        near = _neighbours(rows, metres, count=1)
+        near = _neighbours(rows, metres)
     for i, members in enumerate(near):
         wanted = {j for j in range(len(rows)) if apart(i, j) < metres - 1e-6}
         unsure = {j for j in range(len(rows)) if abs(apart(i, j) - metres) <= 1e-6}
