@@ -84,7 +84,8 @@ def list_filters(today: date) -> list[tuple[str, dict[str, Any]]]:
     street = _actor_unit("street1")
     cg = _actor_unit("dept_cg")
     dept = cg if cg.kind == OrgUnit.Kind.DEPARTMENT else cg.parent
-    item = Case.objects.order_by("-id").values_list("item_id", flat=True)[:1].get()
+    ours = Case.objects.filter(district_id=street.district_id)  # not the city's other district
+    item = ours.order_by("-id").values_list("item_id", flat=True)[:1].get()
     last_month_end = today.replace(day=1) - timedelta(days=1)
     return [
         ("all", {}),
@@ -97,7 +98,7 @@ def list_filters(today: date) -> list[tuple[str, dict[str, Any]]]:
         ("department", {"department": dept.pk}),
         ("text (an item's words)", {"text": "路灯"}),
         ("text (no match)", {"text": "无此词语"}),
-        ("text (a case number)", {"text": Case.objects.values_list("number", flat=True).first()}),
+        ("text (a case number)", {"text": ours.values_list("number", flat=True).first()}),
         (
             "last month",
             {"date_from": last_month_end.replace(day=1), "date_to": last_month_end},
@@ -164,25 +165,29 @@ def pages() -> list[Page]:
     last_month_end = today.replace(day=1) - timedelta(days=1)
     first = last_month_end.replace(day=1)
     month = f"{first:%Y-%m}"
-    bounds = Case.objects.aggregate(lo=Min("id"), hi=Max("id"))
-    deep = encode_cursor((bounds["lo"] + bounds["hi"]) // 2)  # the middle of the history
     street = _actor_unit("street1")
+    # The accounts' district only: the demo also builds a second district (the city's).
+    ours = Case.objects.filter(district_id=street.district_id)
+    bounds = ours.aggregate(lo=Min("id"), hi=Max("id"))
+    deep = encode_cursor((bounds["lo"] + bounds["hi"]) // 2)  # the middle of the history
     cg_case = (
-        Assignment.objects.filter(department__name__contains="城管")
+        Assignment.objects.filter(
+            department__name__contains="城管", case__district_id=street.district_id
+        )
         .order_by("-case_id")
         .values_list("case_id", flat=True)
         .first()
     )
     old_case = (
-        Assignment.objects.filter(case_id__lt=(bounds["lo"] + bounds["hi"]) // 2)
+        Assignment.objects.filter(
+            case__district_id=street.district_id, case_id__lt=(bounds["lo"] + bounds["hi"]) // 2
+        )
         .order_by("-case_id")
         .values_list("case_id", flat=True)
         .first()
     )
     open_case = (
-        Case.objects.filter(state=CaseState.IN_PROGRESS)
-        .order_by("-id")
-        .values_list("pk", flat=True)
+        ours.filter(state=CaseState.IN_PROGRESS).order_by("-id").values_list("pk", flat=True)
     ).first()
     street_case = (
         Case.objects.filter(street=street).order_by("-id").values_list("pk", flat=True).first()

@@ -23,8 +23,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def act(page: Page, action: str, fill: Callable[[Page], None] | None = None) -> None:
     """Open the action's panel on the case page, fill it, submit, wait for the reload."""
     form = page.locator(f"form[data-action={action}]").first
-    if not form.is_visible():
-        page.locator(f"details:has(form[data-action={action}]) > summary").first.click()
+    if not form.is_visible():  # a folded panel: its form arrives when it is opened
+        page.locator(f"details[data-action={action}] > summary").first.click()
+        expect(form).to_be_visible()
     if fill:
         fill(page)
     with page.expect_navigation():

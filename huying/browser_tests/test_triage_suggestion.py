@@ -76,9 +76,12 @@ def test_the_hub_takes_another_candidate_with_one_click(
         "按事项的主办部门（水务局）"
     )
     expect(form.get_by_label("生态环境局")).to_be_checked()  # the item's co-handler
-    # The plain 研判 form (folded) follows too; the mark moves to the row chosen.
+    # The plain 研判 form (folded, fetched when opened) follows too; the mark moves to the
+    # row chosen.
+    hub.locator("details[data-action=triage] > summary").click()
     plain = hub.locator("form[data-action=triage] select[name$=item_id]")
     expect(plain).to_have_value(str(complex_item.pk))
+    expect(hub.locator("form[data-action=triage] select[name$=-level]")).to_have_value("")
     expect(rows.nth(1).locator("[data-picked-mark]")).to_be_visible()
     expect(rows.nth(0).get_by_role("button", name="改选")).to_be_visible()
 

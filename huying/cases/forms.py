@@ -20,7 +20,7 @@ from huying.cases.hooks import case_restriction
 from huying.cases.models import CaseState, Satisfaction, Source, Tier
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
-from huying.catalogue.selectors import current_items
+from huying.catalogue.selectors import current_items, current_items_cached
 from huying.core.i18n import join_list
 from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
@@ -36,6 +36,12 @@ def _department_choices(within: str = "") -> list[tuple[str, str]]:
     return _units(OrgUnit.Kind.DEPARTMENT, within)
 
 
+def _any_department() -> list[tuple[str, str]]:
+    """Every district's departments, read only if a form is used before ``suit`` narrows it
+    to its case's district (an action page always suits it: no statement then)."""
+    return [("", str(_("按事项的主办部门"))), *_department_choices()]
+
+
 def _case_departments(case: Any) -> list[tuple[str, str]]:
     """The departments that may take a case: its district's."""
     return _department_choices(f"/{case.district_id}/")
@@ -49,8 +55,9 @@ def _item_choices(district_id: int | None) -> list[tuple[str, str]]:
 
 
 def _current_items(district_id: int) -> list[Any]:
-    """The district's current items with their lead and co-handling departments."""
-    return list(current_items(district_id).order_by("klass__order", "order"))
+    """The district's current items with their lead and co-handling departments, in the
+    catalogue's order (remembered: read, never changed, here)."""
+    return current_items_cached(district_id)
 
 
 BLANK: list[tuple[Any, Any]] = [("", _("全部"))]
@@ -402,7 +409,7 @@ class CallForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department_id"].choices = [("", _("按事项的主办部门")), *_department_choices()]  # type: ignore[attr-defined]
+        self.fields["department_id"].choices = _any_department  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
         lead = self.fields["department_id"]
@@ -426,9 +433,8 @@ class DispatchForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        departments = _department_choices()
-        self.fields["lead_department_id"].choices = [("", _("按事项的主办部门")), *departments]  # type: ignore[attr-defined]
-        self.fields["co_department_ids"].choices = departments  # type: ignore[attr-defined]
+        self.fields["lead_department_id"].choices = _any_department  # type: ignore[attr-defined]
+        self.fields["co_department_ids"].choices = _department_choices  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
         departments = _case_departments(case)
@@ -447,7 +453,7 @@ class CoHandlersForm(ActionForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["department_ids"].choices = _department_choices()  # type: ignore[attr-defined]
+        self.fields["department_ids"].choices = _department_choices  # type: ignore[attr-defined]
 
     def suit(self, case: Any) -> None:
         self.fields["department_ids"].choices = _case_departments(case)  # type: ignore[attr-defined]

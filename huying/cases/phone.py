@@ -423,7 +423,7 @@ def _self_fix(case: Case, shown: list[attachments.Link]) -> dict[str, Any] | Non
 
 def _task(request: HttpRequest, actor: Actor, found: Case) -> HttpResponse:
     """A field worker's case on the phone: what they can do first, then what it is."""
-    context = detail_context(actor, selectors.case_detail(actor, case_id=found.pk))
+    context = detail_context(actor, selectors.case_detail(actor, case_id=found.pk), eager=True)
     here = request.path
     for f in context["case_forms"]:
         f["next"] = here

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from huying.cases import (
@@ -44,7 +44,7 @@ from huying.cases.forms import (
 from huying.cases.models import AssignmentState, Case, CaseState, Clock
 from huying.cases.services.engine import basis_of
 from huying.cases.suggestion import Prefill
-from huying.core.errors import DomainError, NotFound
+from huying.core.errors import DomainError, InvalidTransition, NotFound
 from huying.core.selectors import calendar_notice
 from huying.org.actors import Actor
 from huying.org.models import Role
@@ -153,30 +153,47 @@ def _forms_for(
     url_name: str,
     target: int,
     prefill: Prefill | None = None,
+    eager: bool = False,
 ) -> list[dict[str, Any]]:
-    out = []
-    for rule in offered:
-        action = registry.get(rule.action)
-        if action is None:
-            continue
-        form = action.form(
-            initial={"expected_version": version},
-            prefix=f"{prefix}{rule.action}",
-            district_id=case.district_id,
-        )
-        if prefill is not None:
-            form.preselect(prefill)
-        form.suit(case)
-        out.append(
-            {
-                "action": rule.action,
-                "label": rule.label,
-                "form": form,
-                "primary": action.primary,
-                "url": reverse(url_name, args=[target, rule.action]),
-            }
-        )
-    return sorted(out, key=lambda f: not f["primary"])
+    """The action panels, the primary first. Only the panel shown open (the first, when it is
+    primary) gets its form unless ``eager``: the others are fetched when opened
+    (``case_act``/``assignment_act`` answer a GET with the form), which is most of what a
+    case page would otherwise render — their choices of items, departments and people."""
+    panels = [(rule, registry[rule.action]) for rule in offered if rule.action in registry]
+    panels.sort(key=lambda panel: not panel[1].primary)
+    return [
+        {
+            "action": rule.action,
+            "label": rule.label,
+            "primary": action.primary,
+            "url": reverse(url_name, args=[target, rule.action]),
+            "form": (
+                _form(action, rule.action, case, version, prefix, prefill)
+                if eager or (i == 0 and action.primary)
+                else None
+            ),
+        }
+        for i, (rule, action) in enumerate(panels)
+    ]
+
+
+def _form(
+    action: WebAction,
+    name: str,
+    case: Case,
+    version: int,
+    prefix: str,
+    prefill: Prefill | None,
+) -> ActionForm:
+    form = action.form(
+        initial={"expected_version": version},
+        prefix=f"{prefix}{name}",
+        district_id=case.district_id,
+    )
+    if prefill is not None:
+        form.preselect(prefill)
+    form.suit(case)
+    return form
 
 
 def running_clock_of(case: Case) -> Clock:
@@ -193,7 +210,9 @@ def running_clock_of(case: Case) -> Clock:
     return best[1] if best else case
 
 
-def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
+def detail_context(actor: Actor, case: Case, *, eager: bool = False) -> dict[str, Any]:
+    """What the case page shows; ``eager``: every action's form up front (the phone's task
+    page, made for poor networks), not only the open one's (``_forms_for``)."""
     now = timezone.now()
     # One submit for two steps first (研判并呼叫): the daily path of an ordinary case; offered
     # for the item the triage form preselects from the suggestion too.
@@ -207,6 +226,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
         url_name="cases:act",
         target=case.pk,
         prefill=suggested.prefill if suggested is not None else None,
+        eager=eager,
     )
     actionable = set(
         selectors.assignments_actionable_by(actor)
@@ -225,6 +245,7 @@ def detail_context(actor: Actor, case: Case) -> dict[str, Any]:
                 prefix=f"a{a.pk}-",
                 url_name="cases:assignment_act",
                 target=a.pk,
+                eager=eager,
             )
         assignments.append({"a": a, "clock": clock_view(a, now), "forms": forms})
     events = [
@@ -360,13 +381,28 @@ def _phone_next(request: HttpRequest) -> str | None:
     return None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_view
 def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     web = CASE_ACTIONS.get(action)
     if web is None:
         raise Http404
-    case = selectors.case_get(request.actor, case_id=case_id)  # type: ignore[attr-defined]  # scope: 404
+    actor: Actor = request.actor  # type: ignore[attr-defined]
+    case = selectors.case_get(actor, case_id=case_id)  # scope: 404
+    if request.method == "GET":
+        offered, suggested = suggestion.offered_actions(case, actor.role)
+        forms = _forms_for(
+            CASE_ACTIONS,
+            [r for r in offered if r.action == action],
+            case=case,
+            version=case.version,
+            prefix="c-",
+            url_name="cases:act",
+            target=case.pk,
+            prefill=suggested.prefill if suggested is not None else None,
+            eager=True,
+        )
+        return _action_form(request, forms, action=action, full_name=action, case_id=case_id)
     return _act(
         request,
         action=web,
@@ -379,7 +415,7 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @staff_view
 def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> HttpResponse:
     web = ASSIGNMENT_ACTIONS.get(action)
@@ -394,6 +430,25 @@ def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> Htt
     )
     if case_id is None:
         raise NotFound(_("派单不存在或无权查看"))
+    if request.method == "GET":
+        case = selectors.case_get(actor, case_id=case_id)
+        assignment = case.assignments.get(pk=assignment_id)
+        forms = _forms_for(
+            ASSIGNMENT_ACTIONS,
+            [
+                r
+                for r in rules.offered_on_assignment(assignment, case.state, actor.role)
+                if r.action == action
+            ],
+            case=case,
+            version=assignment.version,
+            prefix=f"a{assignment_id}-",
+            url_name="cases:assignment_act",
+            target=assignment_id,
+            eager=True,
+        )
+        full_name = rules.assignment_action(action)
+        return _action_form(request, forms, action=action, full_name=full_name, case_id=case_id)
     return _act(
         request,
         action=web,
@@ -403,3 +458,27 @@ def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> Htt
         target={"assignment_id": assignment_id},
         case_id=case_id,
     )
+
+
+def _action_form(
+    request: HttpRequest,
+    forms: list[dict[str, Any]],
+    *,
+    action: str,
+    full_name: str,
+    case_id: int,
+) -> HttpResponse:
+    """A folded action panel's form, asked for when the panel is opened (HTMX), or as a page
+    of its own (the panel's link, without script). An action the role cannot take now (the
+    case moved on since the page was shown) answers 409 with the reason instead."""
+    error: DomainError | None = None
+    if forms:
+        f = forms[0]
+    else:
+        error = InvalidTransition()
+        f = {"action": action, "label": rules.action_label(full_name), "form": None}
+    template = "cases/detail.html#action-form"
+    if not request.htmx:  # type: ignore[attr-defined]
+        template = "cases/action_page.html"
+    context = {"f": f, "error": error, "case_id": case_id}
+    return render(request, template, context, status=409 if error else 200)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -22,6 +23,28 @@ pytestmark = pytest.mark.django_db
 
 def login(world: World, name: str) -> Client:
     return world.client(name)
+
+
+LAZY_PANEL = re.compile(
+    r'<details data-action="[\w-]+" data-hx-get="([^"]+)".*?'
+    r'<p data-lazy-form class="small muted">.*?</p>',
+    re.S,
+)
+
+
+def page_opened(client: Client, case: Case) -> str:
+    """The case page with every folded action panel opened: each panel's form fetched as the
+    page's script fetches it (HTMX, on first opening) and put in its place."""
+    response = client.get(f"/cases/{case.pk}/")
+    assert response.status_code == 200
+
+    def opened(panel: re.Match[str]) -> str:
+        form = client.get(panel[1], headers={"HX-Request": "true"})
+        assert form.status_code == 200, (panel[1], form.status_code)
+        head = panel[0][: panel[0].index("<p data-lazy-form")]
+        return head + form.content.decode()
+
+    return LAZY_PANEL.sub(opened, response.content.decode())
 
 
 def act(
@@ -172,6 +195,77 @@ def test_department_sees_its_assignment_actions_not_anothers(world: World) -> No
     page = login(world, "hub").get(f"/cases/{case.pk}/").content.decode()
     assert 'data-action="report_in"' not in page
     assert 'data-action="withdraw"' in page
+
+
+def test_only_the_open_panel_comes_with_its_form_the_folded_ones_are_fetched(
+    world: World,
+) -> None:
+    """A case page renders the form of the panel it shows open; each folded panel's form
+    (its choices of items, departments, people are most of a page's work) is asked for
+    when the panel is opened, with the same fields, prefix and version."""
+    case = submit(world)
+    hub = login(world, "hub")
+    page = hub.get(f"/cases/{case.pk}/").content.decode()
+    shown = re.findall(r'<form [^>]*data-action="(\w+)"', page)
+    folded = re.findall(r'<details data-action="(\w+)" data-hx-get="([^"]+)"', page)
+    assert len(shown) == 1 and shown[0] in {"triage", "triage_dispatch"}
+    assert {"reject", "merge", "split"} <= {action for action, _url in folded}
+    assert shown[0] not in {action for action, _url in folded}
+    url = dict(folded)["reject"]
+    assert url == f"/cases/{case.pk}/act/reject"
+    fragment = hub.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert html.lstrip().startswith("<form") and 'data-action="reject"' in html
+    assert f'name="c-reject-expected_version" value="{case.version}"' in html
+    assert 'name="c-reject-reason"' in html
+    # Without script the panel's link opens the form as a page of its own, which posts.
+    whole = hub.get(url)
+    assert whole.status_code == 200 and "<h1>" in whole.content.decode()
+    assert act(hub, case, "reject", {"reason": "重复反映"}).status_code == 302
+    case.refresh_from_db()
+    assert case.state == CaseState.REJECTED
+
+
+def test_a_folded_panel_opened_after_the_case_moved_on_says_so(world: World) -> None:
+    """The form of an action the role can no longer take is not given (409, the reason);
+    a case out of scope stays a 404."""
+    case = submit(world)
+    hub = login(world, "hub")
+    act(hub, case, "reject", {"reason": "重复反映"})
+    before = CaseEvent.objects.filter(case=case).count()
+    response = hub.get(f"/cases/{case.pk}/act/split", headers={"HX-Request": "true"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "当前状态下不能执行此操作" in html and "<form" not in html
+    assert CaseEvent.objects.filter(case=case).count() == before
+    other = case_in_state(world, CaseState.TRIAGED)  # in the first street
+    assert login(world, "street").get(f"/cases/{other.pk}/act/call").status_code == 200
+    assert login(world, "street_b").get(f"/cases/{other.pk}/act/call").status_code == 404
+    assert hub.get(f"/cases/{case.pk}/act/no_such_action").status_code == 404
+
+
+def test_an_assignments_folded_panels_are_fetched_for_its_department_only(
+    world: World,
+) -> None:
+    case = case_in_state(world, CaseState.IN_PROGRESS)
+    a = case.assignments.get()
+    dept = login(world, "dept_cg")
+    page = page_opened(dept, case)
+    assert "<p data-lazy-form" not in page
+    assert re.search(r'<form [^>]*data-action="report_in"', page)
+    assert re.search(r'<form [^>]*data-action="request_return"', page)
+    fragment = dept.get(
+        f"/cases/assignments/{a.pk}/act/request_return", headers={"HX-Request": "true"}
+    )
+    assert fragment.status_code == 200
+    assert f'name="a{a.pk}-request_return-expected_version" value="{a.version}"' in (
+        fragment.content.decode()
+    )
+    other = login(world, "dept_sw")  # another department: not its assignment
+    assert other.get(f"/cases/assignments/{a.pk}/act/request_return").status_code == 404
+    hub = login(world, "hub")  # may withdraw it, may not ask to give it back
+    assert hub.get(f"/cases/assignments/{a.pk}/act/request_return").status_code == 409
 
 
 # --- actions through the console -----------------------------------------------------------------

@@ -15,7 +15,7 @@ from django.test import Client
 from huying.cases import suggestion
 from huying.cases.models import Case
 from huying.cases.tests.helpers import submit
-from huying.cases.tests.test_console import act, login
+from huying.cases.tests.test_console import act, login, page_opened
 from huying.catalogue.models import Level
 from huying.catalogue.suggest import Suggestion
 from huying.conftest import World
@@ -27,9 +27,7 @@ MANY = "涉及多个部门（三个部门）"
 
 
 def _page(client: Client, case: Case) -> str:
-    response = client.get(f"/cases/{case.pk}/")
-    assert response.status_code == 200
-    return response.content.decode()
+    return page_opened(client, case)
 
 
 def _selected(html: str, field: str) -> str | None:

@@ -327,6 +327,10 @@ def test_a_case_detail_with_its_action_forms_in_english(
     assert "Result submitted" in html and "Lead" in html and "Report-in deadline" in html
     assert "可执行的操作" not in html and "核查通过" not in html and "基本情况" not in html
     assert untranslated(html, world) == []
+    # A folded panel's form, fetched when it is opened, is in English too.
+    panel = _get(world, "street", f"/cases/{case.pk}/act/rework", {**english, "HX-Request": "true"})
+    assert "<form" in panel and "Send back for rework" in panel
+    assert untranslated(panel, world) == []
 
     # A refused action comes back as its form, in English, and still serialises as JSON
     # through the API.

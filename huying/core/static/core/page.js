@@ -23,7 +23,8 @@
 //                                   of every triage form on the page (as if chosen in its
 //                                   select), its level (empty: the item's default) and, unless
 //                                   someone wrote their own, its textarea[data-level-reason];
-//                                   the row of the item chosen is marked ([data-picked-mark])
+//                                   the row of the item chosen is marked ([data-picked-mark]);
+//                                   a triage form loaded later (a folded panel's) follows it
 (function () {
   "use strict";
   function openWide() {
@@ -134,10 +135,10 @@
       }
     });
   }
-  function pickItem(button) {
+  function pickItem(button, selects) {
     var id = button.dataset.pickItem;
     var focus = null;
-    document.querySelectorAll("select[data-item-defaults]").forEach(function (select) {
+    selects.forEach(function (select) {
       var known = Array.prototype.some.call(select.options, function (o) { return o.value === id; });
       if (!select.form || !known) {
         return;
@@ -162,10 +163,19 @@
         focus = select;
       }
     });
-    markPicked(id);
-    if (focus) {
-      focus.focus();
+    return focus;
+  }
+  function followPick(root) {
+    var row = document.querySelector("[data-suggest-item].picked");
+    var button = row ? row.querySelector("[data-pick-item]") : null;
+    if (!(root instanceof Element) || !button) {
+      return;
     }
+    var selects = Array.prototype.filter.call(
+      root.querySelectorAll("select[data-item-defaults]"),
+      function (select) { return select.value !== button.dataset.pickItem; }
+    );
+    pickItem(button, selects);
   }
   function showPicks() {
     var select = document.querySelector("select[data-item-defaults]");
@@ -185,6 +195,11 @@
       markPicked(el.value);
     }
   });
+  // A folded action panel's form arrives when the panel is opened (cases/detail.html): a
+  // triage form follows the item picked since the page was shown.
+  document.addEventListener("htmx:load", function (event) {
+    followPick(event.detail && event.detail.elt);
+  });
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
@@ -198,7 +213,11 @@
     }
     var pick = event.target instanceof Element ? event.target.closest("[data-pick-item]") : null;
     if (pick instanceof HTMLButtonElement) {
-      pickItem(pick);
+      var focus = pickItem(pick, document.querySelectorAll("select[data-item-defaults]"));
+      markPicked(pick.dataset.pickItem);
+      if (focus) {
+        focus.focus();
+      }
     }
   });
 })();
