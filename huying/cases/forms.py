@@ -634,17 +634,13 @@ class WarningListForm(forms.Form):
 
 
 class SystemicForm(forms.Form):
-    """发起系统性问题 from a warning: the cases it links, a title and why."""
+    """发起系统性问题 from a warning of a week's list: which warning (its key on the page
+    of the week ending ``end``), a title and why. The server links the warning's cases as it
+    finds them, not ids the page carried (a city's busiest spot has thousands)."""
 
-    case_ids = forms.CharField(widget=forms.HiddenInput, max_length=2000)
+    key = forms.RegexField(regex=r"^r\d{1,18}-[ng]$", max_length=40, widget=forms.HiddenInput)
+    end = forms.DateField(widget=forms.HiddenInput)
     title = forms.CharField(label=_("系统性问题标题"), max_length=200)
     reason = forms.CharField(
         label=_("原因与处理要求"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
     )
-    end = forms.DateField(widget=forms.HiddenInput, required=False)
-
-    def clean_case_ids(self) -> list[int]:
-        parts = [p.strip() for p in self.cleaned_data["case_ids"].split(",") if p.strip()]
-        if not parts or not all(p.isdigit() and len(p) <= 18 for p in parts):
-            raise forms.ValidationError(_("关联事件无效"))
-        return [int(p) for p in parts]

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from huying.cases import recurrence, rules, services, xlsx
 from huying.cases.forms import SystemicForm, WarningListForm
-from huying.core.errors import InvalidInput
+from huying.core.errors import Conflict, InvalidInput
 from huying.core.web import file_download
 from huying.org.actors import Actor
 from huying.org.web import staff_view
@@ -95,7 +95,8 @@ def warning_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 @staff_view
 def open_systemic(request: HttpRequest) -> HttpResponse:
-    """发起系统性问题 from a warning of the list (the hub's: the service refuses others)."""
+    """发起系统性问题 from a warning of the list (the hub's: the service refuses others): the
+    warning found again for the same week, its cases not yet linked to one."""
     actor: Actor = request.actor  # type: ignore[attr-defined]
     recurrence.check_may_see(actor)
     form = SystemicForm(request.POST)
@@ -103,13 +104,18 @@ def open_systemic(request: HttpRequest) -> HttpResponse:
         field, errors = next(iter(form.errors.items()))
         raise InvalidInput(str(errors[0]), field=field)
     data = form.cleaned_data
+    warnings, _first, _last = _warnings(actor, data["end"], limit=PAGE_LIMIT)
+    warning = next((w for w in warnings if w.key == data["key"]), None)
+    if warning is None:
+        raise Conflict(_("这条预警已有变化，请刷新预警清单后再发起"))
+    case_ids = warning.unlinked_ids
     parent = services.case_open_systemic(
-        actor=actor, case_ids=data["case_ids"], title=data["title"], reason=data["reason"]
+        actor=actor, case_ids=case_ids, title=data["title"], reason=data["reason"]
     )
     messages.success(
         request,
         _("已发起系统性问题 {number}，关联 {count} 个事件").format(
-            number=parent.number, count=len(data["case_ids"])
+            number=parent.number, count=len(case_ids)
         ),
     )
     return redirect("cases:detail", parent.pk)

@@ -313,14 +313,11 @@ def test_the_hub_opens_it_from_the_list(world: World) -> None:
     client = _client(world, "hub")
     day = (T0 + timedelta(days=5)).date().isoformat()
     assert "发起系统性问题" in client.get(f"/cases/warnings/?end={day}").content.decode()
+    key = f"r{cases[0].pk}-g"  # the warning's key on the page: its first case, in a grid
+    assert f'name="key" value="{key}"' in client.get(f"/cases/warnings/?end={day}").content.decode()
     response = client.post(
         "/cases/warnings/systemic",
-        {
-            "case_ids": ",".join(str(c.pk) for c in cases),
-            "title": "路灯反复损坏",
-            "reason": "线路老化",
-            "end": day,
-        },
+        {"key": key, "title": "路灯反复损坏", "reason": "线路老化", "end": day},
     )
     assert response.status_code == 302
     parent = Case.objects.get(systemic_children=cases[0])
@@ -332,8 +329,7 @@ def test_the_hub_opens_it_from_the_list(world: World) -> None:
     assert "关联系统性问题" in child_page  # on its trail
     # A street posting the same form is refused, and nothing is made.
     refused = _client(world, "street").post(
-        "/cases/warnings/systemic",
-        {"case_ids": ",".join(str(c.pk) for c in cases), "title": "x", "reason": "y"},
+        "/cases/warnings/systemic", {"key": key, "title": "x", "reason": "y", "end": day}
     )
     assert refused.status_code == 403
     assert Case.objects.filter(systemic_children__isnull=False).distinct().count() == 1
@@ -349,4 +345,36 @@ def test_the_list_names_a_warnings_latest_cases_and_counts_the_rest(
     assert all(c.number in page for c in cases[2:])
     assert not any(c.number in page.split("发起系统性问题")[0] for c in cases[:2])
     assert "另有较早的 2 件未列出" in page
-    assert ",".join(str(c.pk) for c in cases) in page  # 发起系统性问题 links them all
+    assert "关联这 5 个事件" in page  # 发起系统性问题 links them all
+    assert 'name="case_ids"' not in page  # the form names the warning, not its cases
+    response = _client(world, "hub").post(
+        "/cases/warnings/systemic",
+        {"key": f"r{cases[0].pk}-g", "title": "路灯反复损坏", "reason": "线路老化", "end": day},
+    )
+    assert response.status_code == 302
+    assert Case.objects.filter(systemic__isnull=False).count() == 5  # the unlisted two too
+
+
+def test_a_warning_that_is_not_on_the_list_opens_nothing(world: World) -> None:
+    """The form names a warning of a week's list; a key the list does not have (changed
+    since, or made up) is refused with the reason, and nothing is made."""
+    cases = [report(world, T0 + timedelta(days=d)) for d in (0, 2, 4)]
+    client = _client(world, "hub")
+    day = (T0 + timedelta(days=5)).date().isoformat()
+    earlier = (T0 - timedelta(days=30)).date().isoformat()  # a week without the warning
+    for key, end in (
+        (f"r{cases[1].pk}-g", day),
+        (f"r{cases[0].pk}-n", day),
+        (f"r{cases[0].pk}-g", earlier),
+    ):
+        response = client.post(
+            "/cases/warnings/systemic", {"key": key, "title": "路灯", "reason": "反复", "end": end}
+        )
+        assert response.status_code == 409, key
+        assert "请刷新预警清单" in response.content.decode()
+    for bad in ("1,2,3", "r1-x", ""):
+        response = client.post(
+            "/cases/warnings/systemic", {"key": bad, "title": "路灯", "reason": "反复", "end": day}
+        )
+        assert response.status_code == 422, bad
+    assert not Case.objects.filter(systemic__isnull=False).exists()
