@@ -8,11 +8,19 @@ triage suggestion of new reports, the warnings' Excel export and a street board'
 Prints VmRSS and the peak (VmHWM) after each stage, and which of the heavy libraries the
 process has loaded (scikit-learn and scipy belong to training, in the worker; pypinyin's
 phrase dictionary is never needed).
+
+    HUYING_DEMO=1 HUYING_DATA_DIR=/tmp/d .venv/bin/python bench/rss.py --workers 2 [--rounds 3]
+
+As gunicorn runs them (``preload_app``): ``huying.wsgi`` imported once, the collector frozen
+(``deploy/gunicorn.conf.py``'s ``pre_fork``), then that many forked workers each doing the
+rounds; for each, at the end, its RSS, its PSS (shared pages counted in part) and what it
+holds alone (private pages: what one more worker costs).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -62,15 +70,66 @@ def report(stage: str) -> None:
     )
 
 
+def rollup() -> dict[str, int]:
+    """This process's memory from /proc/self/smaps_rollup, MiB."""
+    out = {}
+    for line in Path("/proc/self/smaps_rollup").read_text().splitlines()[1:]:
+        key, _, value = line.partition(":")
+        out[key] = int(value.split()[0]) // 1024
+    return out
+
+
+def forked(workers: int, rounds: int, *, freeze: bool) -> int:
+    import gc
+
+    from django.db import connections
+
+    import huying.wsgi  # noqa: F401  (what gunicorn's master preloads)
+
+    connections.close_all()
+    if freeze:
+        gc.freeze()
+    parent = rollup()
+    print(f"master after preloading: RSS {parent['Rss']} MiB")
+    children = []
+    for n in range(workers):
+        pid = os.fork()
+        if pid == 0:
+            try:
+                mix(rounds, quiet=True)
+                mem = rollup()
+                private = mem["Private_Clean"] + mem["Private_Dirty"]
+                print(f"| worker {n + 1} | {mem['Rss']} | {mem['Pss']} | {private} |", flush=True)
+            finally:
+                os._exit(0)
+        children.append(pid)
+        if n == 0:
+            print("| After the rounds | RSS MiB | PSS MiB | private MiB |")
+            print("|---|---:|---:|---:|", flush=True)
+    for pid in children:
+        os.waitpid(pid, 0)
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=0, help="forked as gunicorn forks them")
+    parser.add_argument("--no-freeze", action="store_true", help="without gc.freeze() (A/B)")
     args = parser.parse_args()
+    if args.workers:
+        return forked(args.workers, args.rounds, freeze=not args.no_freeze)
     print("| Stage | RSS MiB | peak MiB | heavy libraries loaded |")
     print("|---|---:|---:|---|")
     report("django.setup()")
     get_resolver().url_patterns  # noqa: B018 (what huying.wsgi does before the first request)
     report("every view loaded")
+    return mix(args.rounds, quiet=False)
+
+
+def mix(rounds: int, *, quiet: bool) -> int:
+    """Rounds of every page, the warnings' export, a board's PDF and suggestions."""
+    say = (lambda stage: None) if quiet else report
     setup_test_environment()
     settings.ALLOWED_HOSTS = ["testserver"]
     users = get_user_model().objects
@@ -82,7 +141,7 @@ def main() -> int:
         ("warnings' Excel export", [("hub", "/cases/warnings/export.xlsx")]),
         ("a street board's PDF", [(None, f"/roads/{road}/board.pdf")] if road else []),
     ]
-    for round_ in range(1, args.rounds + 1):
+    for round_ in range(1, rounds + 1):
         for name, requests in groups:
             for who, url in requests:
                 client = clients.get(who)
@@ -95,11 +154,11 @@ def main() -> int:
                     raise SystemExit(f"{url} as {who}: HTTP {response.status_code}")
                 if response.streaming:
                     b"".join(response.streaming_content)  # type: ignore[arg-type]
-            report(f"round {round_}: {name}")
+            say(f"round {round_}: {name}")
         if district is not None:
             for text in REPORTS:
                 suggest_current(text, "", district.pk)
-            report(f"round {round_}: triage suggestions")
+            say(f"round {round_}: triage suggestions")
     return 0
 
 

@@ -14,6 +14,7 @@ EnvironmentFile), so one file serves every web machine and the deployment test:
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import sys
@@ -66,6 +67,13 @@ def on_starting(server: Any) -> None:
     if path.exists():
         shutil.rmtree(path)
     path.mkdir(parents=True)
+
+
+def pre_fork(server: Any, worker: Any) -> None:
+    """What the master preloaded (Django, every view, the tokenizer's dictionary) is never
+    freed: out of the garbage collector's sight, a worker's collections do not write to those
+    objects, and the pages the workers share stay shared."""
+    gc.freeze()
 
 
 def post_fork(server: Any, worker: Any) -> None:

@@ -15,3 +15,10 @@ refuse_public_secret_key()
 from django.urls import get_resolver  # noqa: E402
 
 get_resolver().url_patterns  # noqa: B018
+
+# The tokenizer's dictionary too (search, triage, 疑似重复 all cut words): gunicorn imports
+# this module once in its master (preload_app), so its workers share the pages
+# (docs/performance.md §21).
+from huying.core.text import warm_up  # noqa: E402
+
+warm_up()
