@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from huying.cases import services
 from huying.cases.models import Assignment, Case, CaseState, Tier
 from huying.cases.sweep import sweep_deadlines
@@ -103,3 +105,49 @@ def test_due_soon_and_overdue_lists(world: World) -> None:
     late = a.due_at + timedelta(minutes=1)
     assert listed(late, due_soon=True) == [] and listed(late, overdue=True) == [case.pk]
     assert listed(late, overdue=False) == []
+
+
+@pytest.mark.parametrize("who", ["hub", "street", "dept_cg"])
+def test_the_clock_lists_page_through_every_late_case_newest_first(world: World, who: str) -> None:
+    """The 超期 and 即将超期 lists (and the map's points, which read them) hold exactly the
+    cases whose own clock or one of whose live assignments' clocks is late (or nearly), in
+    the actor's scope, newest first, page after page."""
+    from huying.cases.rules import ACTIVE_ASSIGNMENT_STATES
+    from huying.cases.selectors import CaseFilters, case_list, cases_visible_to, keyset_page
+
+    made = [case_in_state(world, CaseState.IN_PROGRESS) for _ in range(3)]
+    made += [case_in_state(world, CaseState.VERIFYING) for _ in range(2)]
+    made += [case_in_state(world, CaseState.TRIAGED), case_in_state(world, CaseState.CLOSED)]
+    actor = world.actor(who)
+    seen = set(cases_visible_to(actor).values_list("pk", flat=True))
+    clocks = [
+        (c.pk, c.due_at, c.warn_at, c.paused_remaining)
+        for c in Case.objects.filter(pk__in=[m.pk for m in made])
+    ] + [
+        (a.case_id, a.due_at, a.warn_at, a.paused_remaining)
+        for a in Assignment.objects.filter(case__in=made, state__in=ACTIVE_ASSIGNMENT_STATES)
+    ]
+    moments = sorted({due for _pk, due, _warn, _paused in clocks if due is not None})
+    assert len(moments) >= 2
+    listed = 0
+    for now in (moments[0] - timedelta(minutes=1), moments[0] + timedelta(minutes=1),
+                moments[-1] + timedelta(days=1)):  # fmt: skip
+        late = {pk for pk, due, _w, paused in clocks if paused is None and due and due < now}
+        soon = {
+            pk
+            for pk, due, warn, paused in clocks
+            if paused is None and due and warn and warn <= now <= due
+        }
+        for filters, expected in ((CaseFilters(overdue=True), late),
+                                  (CaseFilters(due_soon=True), soon)):  # fmt: skip
+            pages, cursor = [], None
+            while True:
+                rows, cursor = keyset_page(
+                    case_list(actor, filters, now=now), cursor=cursor, limit=2
+                )
+                pages += [c.pk for c in rows]
+                if cursor is None:
+                    break
+            assert pages == sorted(expected & seen, reverse=True), (who, now, filters)
+            listed += len(pages) > 1  # more than a page of two, for someone
+    assert listed
