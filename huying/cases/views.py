@@ -43,7 +43,7 @@ from huying.cases.forms import (
 )
 from huying.cases.models import AssignmentState, Case, CaseState, Clock
 from huying.cases.services.engine import basis_of
-from huying.cases.suggestion import Prefill
+from huying.cases.suggestion import CaseSuggestion, Prefill
 from huying.core.errors import DomainError, InvalidTransition, NotFound
 from huying.core.selectors import calendar_notice
 from huying.org.actors import Actor
@@ -196,6 +196,44 @@ def _form(
     return form
 
 
+def _case_panels(
+    case: Case,
+    offered: Sequence[rules.Rule | rules.Combined],
+    suggested: CaseSuggestion | None,
+    *,
+    eager: bool,
+) -> list[dict[str, Any]]:
+    """The case's own action panels (``_forms_for``), triage forms from the suggestion."""
+    return _forms_for(
+        CASE_ACTIONS,
+        offered,
+        case=case,
+        version=case.version,
+        prefix="c-",
+        url_name="cases:act",
+        target=case.pk,
+        prefill=suggested.prefill if suggested is not None else None,
+        eager=eager,
+    )
+
+
+def _assignment_panels(
+    case: Case, a: Any, role: str, *, eager: bool, only: str | None = None
+) -> list[dict[str, Any]]:
+    """An assignment's action panels for the role (``only``: that action's alone)."""
+    offered = rules.offered_on_assignment(a, case.state, role)
+    return _forms_for(
+        ASSIGNMENT_ACTIONS,
+        [r for r in offered if only in (None, r.action)],
+        case=case,
+        version=a.version,
+        prefix=f"a{a.pk}-",
+        url_name="cases:assignment_act",
+        target=a.pk,
+        eager=eager,
+    )
+
+
 def running_clock_of(case: Case) -> Clock:
     """The clock that matters now: the case's own, else (called, its own clock off) the most
     urgent of its departments' running ones (assignments prefetched)."""
@@ -217,17 +255,7 @@ def detail_context(actor: Actor, case: Case, *, eager: bool = False) -> dict[str
     # One submit for two steps first (研判并呼叫): the daily path of an ordinary case; offered
     # for the item the triage form preselects from the suggestion too.
     offered, suggested = suggestion.offered_actions(case, actor.role)
-    case_forms = _forms_for(
-        CASE_ACTIONS,
-        offered,
-        case=case,
-        version=case.version,
-        prefix="c-",
-        url_name="cases:act",
-        target=case.pk,
-        prefill=suggested.prefill if suggested is not None else None,
-        eager=eager,
-    )
+    case_forms = _case_panels(case, offered, suggested, eager=eager)
     actionable = set(
         selectors.assignments_actionable_by(actor)
         .filter(case_id=case.pk)
@@ -235,18 +263,7 @@ def detail_context(actor: Actor, case: Case, *, eager: bool = False) -> dict[str
     )
     assignments = []
     for a in case.assignments.all():
-        forms = []
-        if a.pk in actionable:
-            forms = _forms_for(
-                ASSIGNMENT_ACTIONS,
-                rules.offered_on_assignment(a, case.state, actor.role),
-                case=case,
-                version=a.version,
-                prefix=f"a{a.pk}-",
-                url_name="cases:assignment_act",
-                target=a.pk,
-                eager=eager,
-            )
+        forms = _assignment_panels(case, a, actor.role, eager=eager) if a.pk in actionable else []
         assignments.append({"a": a, "clock": clock_view(a, now), "forms": forms})
     events = [
         {
@@ -391,17 +408,8 @@ def case_act(request: HttpRequest, case_id: int, action: str) -> HttpResponse:
     case = selectors.case_get(actor, case_id=case_id)  # scope: 404
     if request.method == "GET":
         offered, suggested = suggestion.offered_actions(case, actor.role)
-        forms = _forms_for(
-            CASE_ACTIONS,
-            [r for r in offered if r.action == action],
-            case=case,
-            version=case.version,
-            prefix="c-",
-            url_name="cases:act",
-            target=case.pk,
-            prefill=suggested.prefill if suggested is not None else None,
-            eager=True,
-        )
+        wanted = [r for r in offered if r.action == action]
+        forms = _case_panels(case, wanted, suggested, eager=True)
         return _action_form(request, forms, action=action, full_name=action, case_id=case_id)
     return _act(
         request,
@@ -433,20 +441,7 @@ def assignment_act(request: HttpRequest, assignment_id: int, action: str) -> Htt
     if request.method == "GET":
         case = selectors.case_get(actor, case_id=case_id)
         assignment = case.assignments.get(pk=assignment_id)
-        forms = _forms_for(
-            ASSIGNMENT_ACTIONS,
-            [
-                r
-                for r in rules.offered_on_assignment(assignment, case.state, actor.role)
-                if r.action == action
-            ],
-            case=case,
-            version=assignment.version,
-            prefix=f"a{assignment_id}-",
-            url_name="cases:assignment_act",
-            target=assignment_id,
-            eager=True,
-        )
+        forms = _assignment_panels(case, assignment, actor.role, eager=True, only=action)
         full_name = rules.assignment_action(action)
         return _action_form(request, forms, action=action, full_name=full_name, case_id=case_id)
     return _act(
