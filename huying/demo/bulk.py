@@ -56,6 +56,7 @@ from huying.catalogue.models import CatalogueItem, Level
 from huying.core.audit import GENESIS
 from huying.core.errors import PermissionDenied
 from huying.core.models import Notification
+from huying.core.rows import insert_objects, update_column
 from huying.core.workcalendar import load_calendar
 from huying.org.actors import Actor
 from huying.org.models import OrgUnit, Role
@@ -343,8 +344,18 @@ class PlainWriter:
                 event.hash = prev = seal(event)
             b.case.trail_head = prev
             events += b.events
-        Case.objects.bulk_update([b.case for b in built], ["trail_head"], batch_size=500)
-        CaseEvent.objects.bulk_create(events, batch_size=1000)
+        update_column(Case, "trail_head", [(b.case.trail_head, b.case.pk) for b in built])
+        insert_objects(events)
+        # Their ids, for the trail's listeners (a webhook delivery names its event).
+        ids = {
+            (case_id, seq): pk
+            for pk, case_id, seq in CaseEvent.objects.filter(
+                case_id__in=[b.case.pk for b in built]
+            ).values_list("pk", "case_id", "seq")
+        }
+        for event in events:
+            event.pk = ids[event.case_id, event.seq]
+            event._state.adding, event._state.db = False, "default"
         for b in built:
             for event, state in zip(b.events, b.states, strict=True):
                 state.pk, state.number = b.case.pk, b.case.number
@@ -371,7 +382,7 @@ class PlainWriter:
                         )
                         for uid in recipients
                     ]
-        Notification.objects.bulk_create(notifications, batch_size=1000)
+        insert_objects(notifications)
 
 
 def drive_through_services(spec: PlainCase, *, sweeps: Sequence[datetime] = ()) -> Case:

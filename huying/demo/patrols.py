@@ -15,9 +15,9 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 
+from huying.core.rows import insert_rows
 from huying.demo.district import DemoDistrict
 from huying.grid.duties import duties_copy
 from huying.grid.models import DutyTemplate, GridDuty, Patrol, PatrolCompanion, PatrolDuty
@@ -171,15 +171,9 @@ def build_patrols(district: DemoDistrict, *, year_end: datetime, rng_seed: int) 
                     added_at=patrol.started_at + timedelta(minutes=2),
                 )
             )
-    # Some 90,000 checklist lines in the full demo: one executemany, not the ORM's bulk insert,
-    # whose per-value preparation took most of this step's time.
-    table = PatrolDuty._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (patrol_id, duty_id, position, text, done, note) "
-            "VALUES (%s, %s, %s, %s, %s, %s)",
-            checklist,
-        )
+    # Some 90,000 checklist lines in the full demo: the ORM's bulk insert's per-value
+    # preparation took most of this step's time.
+    insert_rows(PatrolDuty, ("patrol_id", "duty_id", "position", "text", "done", "note"), checklist)
     PatrolCompanion.objects.bulk_create(companions, batch_size=2000, ignore_conflicts=True)
     return len(patrols)
 

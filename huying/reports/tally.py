@@ -18,7 +18,7 @@ transaction, with the mark row locked so that two workers never interleave.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from huying.cases.models import Assignment, Case, CaseEvent
+from huying.core.rows import insert_rows
 from huying.evaluation import indicators
 from huying.evaluation.grouping import department_key
 from huying.evaluation.periods import Period
@@ -208,8 +209,8 @@ def _recount_days(days: Iterable[date]) -> None:
         case_rows += _case_tallies(day)
         department_rows += _department_tallies(day)
         if len(case_rows) >= INSERT_BATCH or i == len(days) - 1:
-            _insert(Tally, CASE_COLUMNS, case_rows)
-            _insert(DepartmentTally, DEPARTMENT_COLUMNS, department_rows)
+            insert_rows(Tally, CASE_COLUMNS, case_rows)
+            insert_rows(DepartmentTally, DEPARTMENT_COLUMNS, department_rows)
             case_rows, department_rows = [], []
 
 
@@ -226,14 +227,16 @@ def _recount_months(months: Iterable[date]) -> None:
             .annotate(*(Sum(m) for m in CASE_MEASURES))
             .order_by()
         )
-        _insert(Tally, CASE_COLUMNS, [(Grain.MONTH.value, at, *r) for r in case_rows.iterator()])
+        insert_rows(
+            Tally, CASE_COLUMNS, [(Grain.MONTH.value, at, *r) for r in case_rows.iterator()]
+        )
         department_rows = (
             DepartmentTally.objects.filter(days)
             .values_list("department_id")
             .annotate(*(Sum(m) for m in DEPARTMENT_MEASURES))
             .order_by()
         )
-        _insert(
+        insert_rows(
             DepartmentTally,
             DEPARTMENT_COLUMNS,
             [(Grain.MONTH.value, at, *r) for r in department_rows.iterator()],
@@ -249,24 +252,6 @@ DEPARTMENT_COLUMNS = ("grain", "day", "department_id", *DEPARTMENT_MEASURES)
 
 def _date_value(day: date) -> Any:
     return connection.ops.adapt_datefield_value(day)
-
-
-def _insert(
-    model: type[Tally] | type[DepartmentTally], columns: Sequence[str], rows: list[Any]
-) -> None:
-    """One ``executemany`` of plain values: a rebuild writes tens of thousands of rows, and
-    building a model instance per row for ``bulk_create`` (its per-value preparation) took
-    most of the rebuild's time."""
-    if not rows:
-        return
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), INSERT_BATCH):
-            cursor.executemany(sql, rows[i : i + INSERT_BATCH])
 
 
 # --- which days changed --------------------------------------------------------------------------

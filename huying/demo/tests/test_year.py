@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
@@ -205,7 +206,10 @@ def test_demo_command_builds_once(settings: Any, tmp_path: Path) -> None:
     assert names[:3] == ["district", "year", "ladder"]
     # The second district comes after the demo district's own builders, the rollups after
     # every case is made.
-    assert names[-3:] == ["city", "rollups", "commit"] and "volunteers" in names
+    assert names[-4:] == ["city", "rollups", "passwords", "commit"] and "volunteers" in names
+    # The accounts' hashes, made on a thread beside the build, were written before it ended.
+    for username in ("hub", "street1"):
+        assert get_user_model().objects.get(username=username).check_password("demo12345")
     cases, units = Case.objects.count(), OrgUnit.objects.count()
     # the year's 200, the grid ladder's recent informant and chief reports, and the 12349
     # calls the one-window demo sent on as cases

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -179,10 +179,14 @@ class Command(BaseCommand):
 
         # All or nothing: a failed run leaves the database empty, ready for another try.
         phase = _Phases()
-        with transaction.atomic():
+        with transaction.atomic(), ExitStack() as on_exit:
             self.stdout.write(f"建立演示区 building the district ({size}) …")
             with phase("district"):
-                district = build_district(size=size, password=password, rng_seed=options["seed"])
+                district = build_district(
+                    size=size, password=password, rng_seed=options["seed"], hash_later=True
+                )
+                assert district.passwords is not None
+                on_exit.callback(district.passwords.cancel)  # a failed build stops hashing
             self.stdout.write(f"  {district.seconds:.1f} s")
             self.stdout.write(
                 f"模拟一年的事件 simulating {cases} cases up to {year_end:%Y-%m-%d %H:%M} …"
@@ -269,6 +273,8 @@ class Command(BaseCommand):
             # The simulated year's notifications (the meetings' decisions' too) are history:
             # they went out when they were made. Left unsent, the worker would replay a year
             # of them on its first run.
+            with phase("passwords"):
+                district.passwords.write()
             with phase("commit"):
                 Notification.objects.filter(sent_at__isnull=True).update(sent_at=F("created_at"))
         total = time.perf_counter() - started
