@@ -15,11 +15,11 @@ plain values only (a model instance stands for its id), never expressions.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any, cast
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Field, Model
 
 #: Rows per ``executemany``: bounds the memory a batch of parameters holds.
@@ -29,6 +29,41 @@ BATCH = 5000
 def _written_fields(model: type[Model]) -> list[Field[Any, Any]]:
     """The columns an insert names: every concrete field but the id."""
     return [f for f in model._meta.concrete_fields if not f.primary_key]
+
+
+#: Django's own fields whose database value is the Python value itself when it has exactly
+#: this type (their ``get_db_prep_save`` returns it unchanged): most of a wide row's values,
+#: each otherwise passed through three or four of the field's methods.
+_AS_IS: dict[type[Any], type[Any]] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.BooleanField: bool,
+    models.FloatField: float,
+}
+
+
+@cache
+def _preparer(field: Any) -> Callable[[Any], Any]:
+    """How ``field`` prepares a value to write, with the field's methods skipped where they
+    would return the value unchanged (an exact type, not a subclass: a custom field may
+    prepare differently)."""
+    target = field.target_field if type(field) is models.ForeignKey else field
+    as_is = _AS_IS.get(type(target))
+
+    def prepare(value: Any) -> Any:
+        if value is None or type(value) is as_is:
+            return value
+        return field.get_db_prep_save(value, connection)
+
+    return prepare
 
 
 def _column(field: Any) -> str:
@@ -85,7 +120,7 @@ def _prepared(model: type[Model], name: str, value: Any) -> tuple[str, Any]:
         value = value.pk
     elif hasattr(value, "resolve_expression"):
         raise TypeError(f"{name}: an expression, not a value")
-    return _column(field), field.get_db_prep_save(value, connection)  # type: ignore[union-attr]
+    return _column(field), _preparer(field)(value)
 
 
 @cache
@@ -128,7 +163,7 @@ def insert_one(obj: Model) -> None:
         obj.save(force_insert=True)
         return
     fields = _written_fields(type(obj))
-    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    values = [_preparer(f)(f.pre_save(obj, True)) for f in fields]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(type(obj)), values)
         obj.pk = cursor.fetchone()[0]
