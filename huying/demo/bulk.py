@@ -35,6 +35,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Model
 from django.urls import reverse
 from django.utils import translation
@@ -47,14 +48,17 @@ from huying.cases.reminders import parse_thresholds, reached, reminder_message
 from huying.cases.services.engine import (
     NO_CLOCK,
     case_clock,
+    check_files,
     prepare_event,
     seal,
+    store_files,
     who_of,
 )
 from huying.cases.services.intake import allocate_case_number
 from huying.catalogue.models import CatalogueItem, Level
 from huying.core.audit import GENESIS
 from huying.core.errors import PermissionDenied
+from huying.core.files import CheckedFile
 from huying.core.models import Notification
 from huying.core.rows import insert_objects, update_column
 from huying.core.workcalendar import load_calendar
@@ -106,6 +110,9 @@ class PlainCase:
     #: submit, triage, self_handle, complete_self, verify_pass, follow_up, archive; the
     #: steps after the year's end are not taken (only the archive may be left out).
     times: list[datetime]
+    #: The photos sent with the report and with the grid worker's result.
+    report_photos: list[UploadedFile] = field(default_factory=list)
+    result_photos: list[UploadedFile] = field(default_factory=list)
 
 
 @dataclass
@@ -121,6 +128,9 @@ class _Built:
     )
     #: The (deadline, threshold) reminders (``cases.reminders``) its sweeps have sent.
     reminded: set[tuple[datetime, str]] = field(default_factory=set)
+    #: (the event's index, its checked files, who sent them, when): stored once the case
+    #: row has its id, their refs put in the event before it is sealed.
+    files: list[tuple[int, list[CheckedFile], Actor, datetime]] = field(default_factory=list)
 
 
 def _text(template: str, number: str, values: dict[str, Any]) -> str:
@@ -145,7 +155,8 @@ class PlainWriter:
 
     def add(self, spec: PlainCase) -> bool:
         """Build the case (written by the next ``flush``), or False when a sweep would find
-        it overdue: then it is not plain, and nothing was done."""
+        it overdue or it is not followed up within the year: then it is not plain, and
+        nothing was done."""
         built = self._build(spec, number="")
         if built is None:
             return False
@@ -161,12 +172,17 @@ class PlainWriter:
 
     def _build(self, spec: PlainCase, *, number: str) -> _Built | None:
         times = [t for t in spec.times if t <= self.year_end]
-        if len(times) < 6:
-            raise ValueError("a plain case must be followed up within the year")
+        if len(times) < 6:  # still open at the year's end: the services leave it so
+            return None
         t = iter(times)
         at = next(t)
         if spec.reporter.role not in rules.INTAKE_ROLES:
             raise PermissionDenied("当前角色不能上报问题")  # as case_submit
+        # Checked before anything is built, as case_submit and case_complete_self check them.
+        report_files, result_files = (
+            check_files(spec.report_photos),
+            check_files(spec.result_photos),
+        )
         case = Case(
             number=number,
             reporter_id=None,
@@ -198,6 +214,8 @@ class PlainWriter:
                    "territory": spec.grid.pk},
         )  # fmt: skip
         self._tell(built, [case.street_id], STREET_ROLES, "submitted", _SUBMITTED, at, title=title)
+        if report_files:
+            built.files.append((0, report_files, spec.reporter, at))
         at = next(t)
         item = spec.item
         offered = hooks.suggestion(case.title, case.description, case.district_id)
@@ -222,6 +240,8 @@ class PlainWriter:
             built, spec.worker, "complete_self", at, reason=spec.result,
             fields=case_clock(case, "verification", at),
         )  # fmt: skip
+        if result_files:
+            built.files.append((len(built.events) - 1, result_files, spec.worker, at))
         self._tell(built, [case.street_id], STREET_ROLES, "verify", _SELF_DONE, at, title=title)
         at = next(t)
         if not self._swept(built, verifying_from, at):
@@ -337,6 +357,8 @@ class PlainWriter:
         Case.objects.bulk_create([b.case for b in built], batch_size=500)
         events: list[CaseEvent] = []
         for b in built:
+            for index, checked, actor, at in b.files:
+                b.events[index].attachments = store_files(b.case, checked, actor, at)
             prev = GENESIS
             for event in b.events:
                 event.case_id = b.case.pk
@@ -403,15 +425,16 @@ def drive_through_services(spec: PlainCase, *, sweeps: Sequence[datetime] = ()) 
     cid = case_services.case_submit(
         actor=spec.reporter, title=spec.title, description=spec.description, source=spec.source,
         lat=spec.lat, lng=spec.lng, address=spec.address, reporter_name=spec.reporter_name,
-        reporter_phone=spec.reporter_phone, now=at(times[0]),
+        reporter_phone=spec.reporter_phone, files=spec.report_photos, now=at(times[0]),
     ).pk  # fmt: skip
     case_services.case_triage(actor=street, case_id=cid, item_id=spec.item.pk, now=at(times[1]))
     case_services.case_self_handle(
         actor=street, case_id=cid, note=SELF_HANDLE_NOTE, now=at(times[2])
     )
     case_services.case_complete_self(
-        actor=spec.worker, case_id=cid, result=spec.result, now=at(times[3])
-    )
+        actor=spec.worker, case_id=cid, result=spec.result, files=spec.result_photos,
+        now=at(times[3]),
+    )  # fmt: skip
     verified = case_services.case_verify(actor=street, case_id=cid, passed=True, now=at(times[4]))
     if rules.has_reporter(verified):
         case_services.case_follow_up(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Sequence
 
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from PIL import Image, ImageDraw
 
 W, H = 800, 600
@@ -96,3 +97,7 @@ class DemoPhotos:
         self.count += 1
         name = "处置后.jpg" if fixed else "现场照片.jpg"
         return [scene(self.rng, fixed=fixed, name=name)]
+
+    def unused(self, photos: Sequence[UploadedFile]) -> None:
+        """Photos drawn for a step that was not taken: not counted."""
+        self.count -= len(photos)

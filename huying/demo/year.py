@@ -6,12 +6,12 @@ all cases interleave in time order; the deadline sweep runs once a simulated day
 overdue flags, automatic supervision and escalation happen for real. One transaction per
 simulated day.
 
-The plain cases (L1, handled in the grid on time, verified at the first go, not reopened,
-reported more than ``PLAIN_BEFORE`` before the year's end; ≈ 85 % of a year) take the
-same steps without the round trips: ``huying.demo.bulk`` builds their rows with the
-engine's own event builder and rule table and writes them a day at a time. Every other
-case — every department route, rework, escalation, suspension, reopening, photo, merge
-master and the last weeks' cases — goes through the services. The random choices of a
+The plain cases (L1, handled in the grid on time, verified at the first go, followed up
+within the year and not reopened; ≈ 85 % of a year) take the same steps without the round
+trips: ``huying.demo.bulk`` builds their rows (and stores their photos) with the engine's
+own event builder, rule table and file store and writes them a day at a time. Every other
+case — every department route, rework, escalation, suspension, reopening, merge master
+and the cases still open at the year's end — goes through the services. The random choices of a
 simple case are drawn up front (``_Plan.fate``), so which road it takes does not depend on
 how it is written.
 
@@ -143,8 +143,9 @@ ANNUAL_COMMENTS = (
 )  # fmt: skip
 ARCHIVE_AFTER_DAYS = (30, 45)
 #: Plain cases (written in bulk) are reported at least this long before the year's end: the
-#: last weeks' cases, with their photos and open states, go through the services.
-PLAIN_BEFORE = timedelta(days=DemoPhotos.RECENT_DAYS + 4)
+#: last days' cases are left open in various states by the services (a later one that is
+#: not followed up within the year is refused by the bulk writer and goes there too).
+PLAIN_BEFORE = timedelta(days=2)
 
 #: Relative report volume per hour of the day (local time).
 HOUR_WEIGHTS = (
@@ -715,12 +716,16 @@ class _Simulation:
     def case_script(self, plan: _Plan) -> Script:
         rng = self.rng
         t = plan.reported_at
+        report_photos = None
         if plan.plain:
             spec = self.plain_case(plan)
-            # No photo would have come its way: reported and handled before the recent days.
-            photos_from = self.year_end - timedelta(days=DemoPhotos.RECENT_DAYS)
-            if spec.times[3] <= photos_from and self.bulk.add(spec):
+            spec.report_photos = report_photos = self.photo(t, fixed=False)
+            spec.result_photos = self.photo(spec.times[3], fixed=True)
+            if self.bulk.add(spec):
                 return
+            # Not plain after all: the report's photo goes with the services' report (at the
+            # same moment); the result, if any, comes at another, with a photo drawn then.
+            self.photos.unused(spec.result_photos)
         plan.plain = False
         place = self.place_of[plan.grid.pk]
         lat, lng = self.point_in(place)
@@ -735,7 +740,11 @@ class _Simulation:
             lat=lat,
             lng=lng,
             address=address,
-            files=self.photo(t, fixed=False, always=actor is self.resident),
+            files=(
+                report_photos
+                if report_photos is not None
+                else self.photo(t, fixed=False, always=actor is self.resident)
+            ),
             now=t,
             **extra,
         )

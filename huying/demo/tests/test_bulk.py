@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 import random
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from huying.cases.models import Case, CaseEvent
+from huying.cases.models import Attachment, Case, CaseEvent
 from huying.cases.trail import verify_trails
 from huying.core.models import Counter, Notification
 from huying.demo.bulk import PlainCase, PlainWriter, drive_through_services, row_values
 from huying.demo.district import DemoDistrict
+from huying.demo.photos import scene
 from huying.demo.year import _Simulation
 from huying.integrations.models import WebhookDelivery, WebhookEvent, WebhookSubscription
 from huying.org.models import Role, RoleGrant
@@ -35,17 +37,23 @@ def spec(small_district: DemoDistrict) -> PlainCase:
 
 
 def _rows(case: Case) -> list[Any]:
-    """Everything written for the case, its number and ids left out."""
+    """Everything written for the case, its number, ids and stored files' names left out."""
     events = [
         row_values(e, skip=("id", "case_id", "hash", "prev_hash"))
         for e in CaseEvent.objects.filter(case=case).order_by("seq")
+    ]
+    for event in events:
+        event["attachments"] = [ref | {"id": None} for ref in event["attachments"]]
+    files = [
+        row_values(a, skip=("id", "case_id", "file"))
+        for a in Attachment.objects.filter(case=case).order_by("pk")
     ]
     notes = sorted(
         (row_values(n, skip=("id",)) for n in Notification.objects.filter(subject=case.number)),
         key=lambda n: (n["created_at"], n["kind"], n["recipient_id"]),
     )
     row = row_values(case, skip=("id", "track_code", "trail_head"))
-    text = json.dumps([row, events, notes], default=str, ensure_ascii=False, sort_keys=True)
+    text = json.dumps([row, events, notes, files], default=str, ensure_ascii=False, sort_keys=True)
     text = text.replace(case.number, "<number>").replace(f"/cases/{case.pk}/", "/cases/<id>/")
     return json.loads(text)
 
@@ -68,6 +76,32 @@ def test_a_plain_case_is_written_as_the_services_write_it(spec: PlainCase) -> No
     bulk, _ = _compare(spec, sweeps=[])
     assert bulk.state == "archived" and bulk.version == 7
     assert bulk.number.endswith("-00001")  # the real counter, in reporting order
+
+
+def test_its_photos_are_stored_and_recorded_as_the_services_do(
+    spec: PlainCase, settings: Any, tmp_path: Path
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    rng = random.Random(3)
+    spec.report_photos = [scene(rng, fixed=False, name="现场照片.jpg")]
+    spec.result_photos = [scene(rng, fixed=True, name="处置后.jpg")]
+    bulk, _ = _compare(spec, sweeps=[])
+    photos = list(Attachment.objects.filter(case=bulk).order_by("pk"))
+    assert [p.name for p in photos] == ["现场照片.jpg", "处置后.jpg"]
+    events = {e.action: e for e in bulk.events.all()}
+    assert [ref["id"] for ref in events["submit"].attachments] == [photos[0].pk]
+    assert [ref["id"] for ref in events["complete_self"].attachments] == [photos[1].pk]
+    for photo in photos:
+        assert (tmp_path / (photo.file.name or "")).is_file()
+        assert (tmp_path / photo.thumbnail_name).is_file()
+
+
+def test_a_case_still_open_at_the_years_end_is_not_plain(spec: PlainCase) -> None:
+    """The services leave it in the state the year's end finds it in."""
+    writer = PlainWriter(sweeps=[], year_end=spec.times[4] - timedelta(minutes=1))
+    assert writer.add(spec) is False
+    writer.flush()
+    assert not Case.objects.exists()
 
 
 def test_the_sweeps_due_soon_notice_is_given_as_the_sweep_gives_it(spec: PlainCase) -> None:
