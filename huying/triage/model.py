@@ -44,9 +44,13 @@ def clean(text: str) -> str:
     return _PUNCTUATION.sub("", text or "")
 
 
-def tokens(text: str) -> list[str]:
-    """Words, word pairs, syllables and syllable pairs, each kind prefixed apart."""
-    words = [w for w in cut(text) if w.strip() and not _PUNCTUATION.fullmatch(w)]
+def tokens(text: str, cuts: list[str] | None = None) -> list[str]:
+    """Words, word pairs, syllables and syllable pairs, each kind prefixed apart. ``cuts``:
+    jieba's cut of ``text``, when the caller has it."""
+    words = [
+        w for w in (cut(text) if cuts is None else cuts)
+        if w.strip() and not _PUNCTUATION.fullmatch(w)
+    ]  # fmt: skip
     sounds = syllables(clean(text))
     out = [f"w:{w}" for w in words]
     out += [f"ww:{a}|{b}" for a, b in itertools.pairwise(words)]
@@ -70,9 +74,9 @@ def column(token: str) -> int:
     return abs(mmh3.hash(token, 0)) % N_FEATURES
 
 
-def counts(text: str) -> Counter[int]:
+def counts(text: str, cuts: list[str] | None = None) -> Counter[int]:
     """Raw counts of a text's features by hashed column (both kinds share the space)."""
-    return Counter(map(column, char_grams(text) + tokens(text)))
+    return Counter(map(column, char_grams(text) + tokens(text, cuts)))
 
 
 @dataclass(frozen=True)
@@ -114,11 +118,14 @@ class Model:
         norm = float(np.sqrt(np.dot(weight, weight)))
         return position, (weight / norm if norm else weight).astype(np.float32)
 
-    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """Per text, the probability of each class (in ``classes`` order)."""
+    def probabilities(
+        self, texts: Sequence[str], cuts: Sequence[list[str] | None] = ()
+    ) -> np.ndarray:
+        """Per text, the probability of each class (in ``classes`` order). ``cuts``: the
+        texts' jieba cuts, when the caller has them."""
         scores = np.empty((len(texts), len(self.classes)), dtype=np.float64)
         for row, text in enumerate(texts):
-            position, weight = self.kept(counts(text))
+            position, weight = self.kept(counts(text, cuts[row] if cuts else None))
             scores[row] = self.coef[:, position] @ weight + self.intercept
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
@@ -154,35 +161,49 @@ class Model:
             )
 
 
-def ranked(model: Model, text: str, top: int = 5) -> list[tuple[str, float]]:
+def ranked(
+    model: Model, text: str, top: int = 5, cuts: list[str] | None = None
+) -> list[tuple[str, float]]:
     """The model alone: item codes, best first, with their probabilities."""
-    p = model.probabilities([text])[0]
+    p = model.probabilities([text], [cuts])[0]
     order = np.argsort(-p)[:top]
     return [(model.classes[i], float(p[i])) for i in order]
 
 
-def explain(model: Model, text: str, codes: Sequence[str], n: int = 3) -> dict[str, list[str]]:
+def explain(
+    model: Model, text: str, codes: Sequence[str], n: int = 3, cuts: list[str] | None = None
+) -> dict[str, list[str]]:
     """Per item code, the report's own words that weighed most for it (the "why"): each word
     (two characters or more) weighs what its own column and its characters' grams weigh,
-    each column once."""
+    each column once. ``cuts``: jieba's cut of ``text``, when the caller has it."""
     words = [
-        w for w in dict.fromkeys(t.strip() for t in cut(text))
+        w for w in dict.fromkeys(t.strip() for t in (cut(text) if cuts is None else cuts))
         if len(w) >= 2 and not _PUNCTUATION.fullmatch(w)
     ]  # fmt: skip
-    if not words or not any(c in model.classes for c in codes):
+    wanted = [c for c in codes if c in model.classes]
+    if not words or not wanted:
         return {c: [] for c in codes}
-    weight = np.zeros((len(words), len(model.classes)), dtype=np.float64)
+    # Every (word, kept column) pair at once: one gather of the coefficients, summed by word
+    # in the same order as a loop would (``np.add.at`` is unbuffered).
+    rows: list[int] = []
+    grams: list[int] = []
     for r, word in enumerate(words):
-        for c in dict.fromkeys([*map(column, char_grams(word)), column(f"w:{word}")]):
-            k = model._position[c]
-            if k >= 0:
-                weight[r] += model.coef[:, k] * model.idf[k]
-    out: dict[str, list[str]] = {}
-    for code in codes:
-        if code not in model.classes:
-            out[code] = []
-            continue
-        col = weight[:, model.classes.index(code)]
+        mine = dict.fromkeys([*map(column, char_grams(word)), column(f"w:{word}")])
+        rows += [r] * len(mine)
+        grams += mine
+    position = model._position[np.asarray(grams, dtype=np.int64)]
+    kept = position >= 0
+    position = position[kept]
+    classes = np.asarray([model.classes.index(c) for c in wanted], dtype=np.int64)
+    weight = np.zeros((len(words), len(classes)), dtype=np.float64)
+    np.add.at(
+        weight,
+        np.asarray(rows, dtype=np.int64)[kept],
+        (model.coef[np.ix_(classes, position)] * model.idf[position]).T,
+    )
+    out: dict[str, list[str]] = {c: [] for c in codes}
+    for i, code in enumerate(wanted):
+        col = weight[:, i]
         order = np.argsort(-col)
-        out[code] = [words[i] for i in order[:n] if col[i] > 0]
+        out[code] = [words[j] for j in order[:n] if col[j] > 0]
     return out

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from huying.catalogue.models import CatalogueItem
 from huying.catalogue.selectors import current_items_cached, teach_catalogue_words
 from huying.catalogue.suggest import TOP, Suggestion, confidences, score_items, suggestion
+from huying.core.text import cut
 from huying.triage.model import Model, explain, ranked
 from huying.triage.models import ModelStatus, TriageModel
 
@@ -83,8 +84,9 @@ def blend(
         alone = [(s.item, cold[s.item.pk][0], s.why) for s in scored]
         return suggestion(alone[:top], title, description)
     text = f"{title}\n{description}"
+    cuts = cut(text)  # once, for the ranking and the why
     if learned is None:
-        learned = dict(ranked(model, text, top=len(model.classes)))
+        learned = dict(ranked(model, text, top=len(model.classes), cuts=cuts))
     rows: list[tuple[float, CatalogueItem, tuple[str, ...]]] = []
     for item in items:
         n = model.counts.get(item.code, 0)
@@ -97,7 +99,7 @@ def blend(
     rows.sort(key=lambda r: (-r[0], r[1].pk))
     chosen = []
     codes = [item.code for _, item, _ in rows[:top]]
-    learned_why = explain(model, text, codes) if reasons else {c: [] for c in codes}
+    learned_why = explain(model, text, codes, cuts=cuts) if reasons else {c: [] for c in codes}
     for p, item, why in rows[:top]:
         words = tuple(dict.fromkeys([*why, *learned_why[item.code]]))
         chosen.append((item, p / total, words[:4]))

@@ -9,8 +9,9 @@ import pickle
 import numpy as np
 import pytest
 
+from huying.core.text import cut
 from huying.triage.learn import fit, fit_hashed, hashed
-from huying.triage.model import Example, Model, explain, ranked
+from huying.triage.model import Example, Model, char_grams, column, explain, ranked
 
 # The database plays no part here: CI runs these in the SQLite run only.
 pytestmark = pytest.mark.once
@@ -75,6 +76,24 @@ def test_a_homophone_typo_reads_like_the_word(model: Model) -> None:
 def test_the_why_names_the_reports_own_words(model: Model) -> None:
     why = explain(model, "小区垃圾桶满了没人管", ["GL03", "GL01", "XX99"])
     assert why["GL03"][0] == "垃圾桶" and "垃圾桶" not in why["GL01"] and why["XX99"] == []
+
+
+def test_the_why_is_each_words_weight_as_the_rule_says(model: Model) -> None:
+    """A word weighs the sum, over its distinct kept columns (its character grams and the
+    word itself), of coefficient × idf; the why lists the heaviest positive ones."""
+    for text in [*LAMP, *BINS, *NOISE, "东大街路灯不亮垃圾桶满了还很吵"]:
+        words = [w for w in dict.fromkeys(cut(text)) if len(w) >= 2]
+        for code in model.classes:
+            k = model.classes.index(code)
+            weight = {}
+            for word in words:
+                own = {column(g) for g in char_grams(word)} | {column(f"w:{word}")}
+                at = [int(model._position[c]) for c in own if model._position[c] >= 0]
+                weight[word] = sum(float(model.coef[k, i] * model.idf[i]) for i in at)
+            best = sorted((w for w in words if weight[w] > 0), key=lambda w: -weight[w])
+            why = explain(model, text, [code])[code]
+            assert [round(weight[w], 6) for w in why] == [round(weight[w], 6) for w in best[:3]]
+            assert explain(model, text, [code], cuts=cut(text)) == {code: why}
 
 
 def test_a_stored_model_answers_the_same(model: Model) -> None:
