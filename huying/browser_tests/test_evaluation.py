@@ -78,6 +78,15 @@ def test_rate_appeal_and_rule(
     street.goto(f"{live_server}/cases/{case.pk}/")
     expect(street.locator("#h-ratings")).to_be_visible()
     expect(street.locator("section:has(#h-ratings)")).to_contain_text("申诉成立")
+    # On a phone each waiting rating (the other department's) is a card, its title across
+    # the screen: it was a column one character wide beside the number and the department.
+    # (Last: signing in again resets the street's password, ending its other session.)
+    phone = login("street", viewport=PHONE, next_url="/evaluation/due/")
+    title = phone.locator("tbody td.title").first
+    expect(title).to_contain_text(case.title)
+    box = title.bounding_box()
+    assert box is not None and box["width"] > 300, box
+    shot(phone, "evaluation-due-phone")
 
 
 def test_annual_and_survey_pages(
