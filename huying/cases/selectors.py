@@ -48,6 +48,16 @@ def cases_visible_to(actor: Actor) -> QuerySet[Case]:
     return qs.filter(territory_path__startswith=actor.unit.path)
 
 
+def own_street_cases(actor: Actor) -> QuerySet[Case]:
+    """The cases of the actor's own street (its unit) that it sees. With the default scope
+    of a role placed at a street (itself and below) that is every case whose street it is,
+    filtered by the street alone (``case_street_state``, without the table); a grant
+    narrowed to the node, or to the person's own reports, keeps ``cases_visible_to``."""
+    if actor.unit.kind == OrgUnit.Kind.STREET and actor.scope == DataScope.NODE_AND_BELOW:
+        return Case.objects.filter(street_id=actor.unit.pk)
+    return cases_visible_to(actor).filter(street_id=actor.unit.pk)
+
+
 def assignments_actionable_by(actor: Actor) -> QuerySet[Assignment]:
     """Assignments an actor may act on: a department's own (and its units'), or all for roles
     that see all (their district's departments')."""

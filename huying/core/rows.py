@@ -74,15 +74,25 @@ def _pk_column(model: type[Model]) -> str:
     return _column(model._meta.pk)
 
 
+def _insert_sql(model: type[Model], columns: Sequence[str]) -> str:
+    quote = connection.ops.quote_name
+    return (
+        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+
+
+def _values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
+    """``obj``'s values for ``fields`` as ``bulk_create`` prepares them (``pre_save``, then the
+    field's preparation, skipped where it returns the value unchanged)."""
+    return [_preparer(f)(f.pre_save(obj, True)) for f in fields]
+
+
 def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Insert ``rows`` (values already in the database's form, in ``columns``' order)."""
     if not rows:
         return
-    quote = connection.ops.quote_name
-    sql = (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
-    )
+    sql = _insert_sql(model, columns)
     with connection.cursor() as cursor:
         for i in range(0, len(rows), BATCH):
             cursor.executemany(sql, rows[i : i + BATCH])
@@ -90,16 +100,12 @@ def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Seque
 
 def insert_objects(objs: Sequence[Model]) -> None:
     """Insert unsaved model instances of one model, their ids left to the database (and not
-    read back): each value prepared as ``bulk_create`` prepares it (``pre_save``, then
-    ``get_db_prep_save``), the statement compiled once."""
+    read back), the statement built once."""
     if not objs:
         return
     model = type(objs[0])
     fields = _written_fields(model)
-    rows = [
-        tuple(f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields) for obj in objs
-    ]
-    insert_rows(model, [_column(f) for f in fields], rows)
+    insert_rows(model, [_column(f) for f in fields], [_values(obj, fields) for obj in objs])
 
 
 def update_column(model: type[Model], column: str, values: Iterable[tuple[Any, Any]]) -> None:
@@ -146,14 +152,10 @@ def update_where(model: type[Model], values: Mapping[str, Any], **where: Any) ->
 
 
 @cache
-def _insert_sql(model: type[Model]) -> str:
-    quote = connection.ops.quote_name
+def _insert_returning_sql(model: type[Model]) -> str:
     columns = [_column(f) for f in _written_fields(model)]
-    return (
-        f"INSERT INTO {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"RETURNING {quote(_pk_column(model))}"
-    )
+    pk = connection.ops.quote_name(_pk_column(model))
+    return f"{_insert_sql(model, columns)} RETURNING {pk}"
 
 
 def insert_one(obj: Model) -> None:
@@ -162,9 +164,8 @@ def insert_one(obj: Model) -> None:
     if not connection.features.can_return_columns_from_insert:
         obj.save(force_insert=True)
         return
-    fields = _written_fields(type(obj))
-    values = [_preparer(f)(f.pre_save(obj, True)) for f in fields]
+    values = _values(obj, _written_fields(type(obj)))
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(type(obj)), values)
+        cursor.execute(_insert_returning_sql(type(obj)), values)
         obj.pk = cursor.fetchone()[0]
     obj._state.adding, obj._state.db = False, connection.alias

@@ -377,7 +377,7 @@ class PlainWriter:
         }
         for event in events:
             event.pk = ids[event.case_id, event.seq]
-            event._state.adding, event._state.db = False, "default"
+            event._state.adding, event._state.db = False, CaseEvent.objects.db
         for b in built:
             for event, state in zip(b.events, b.states, strict=True):
                 state.pk, state.number = b.case.pk, b.case.number

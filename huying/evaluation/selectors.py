@@ -11,7 +11,7 @@ from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from huying.cases.models import Assignment, Case, CaseEvent
-from huying.cases.selectors import cases_visible_to
+from huying.cases.selectors import cases_visible_to, own_street_cases
 from huying.core.errors import NotFound
 from huying.evaluation.models import (
     AnnualReview,
@@ -134,14 +134,8 @@ def _due_pairs(actor: Actor) -> QuerySet[Any]:
     """The distinct (``case_id``, ``rated``) pairs of ``ratings_due``, unordered."""
     if not rates(actor):
         return Assignment.objects.none().values("case_id")
-    if actor.scope == DataScope.NODE_AND_BELOW:
-        # A street role's own scope (``rates``: placed at a street), the territory under the
-        # street, is the cases whose street it is: by the street alone they are read from
-        # ``case_street_state`` without the table (0.37 → 0.12 s at 1 M cases).
-        cases = Case.objects.filter(street_id=actor.unit.pk)
-    else:  # a grant narrowed to the street's own node, or to the person's own reports
-        cases = cases_visible_to(actor).filter(street_id=actor.unit.pk)
-    cases = cases.filter(state__in=RATEABLE_CASE_STATES)
+    # By the street alone where the scope allows: 0.37 → 0.12 s at 1 M cases.
+    cases = own_street_cases(actor).filter(state__in=RATEABLE_CASE_STATES)
     rated = Rating.objects.filter(case_id=OuterRef("case_id"), unit_id=OuterRef("rated"))
     return (
         Assignment.objects.filter(case__in=cases)
@@ -206,10 +200,7 @@ def rating_target_get(actor: Actor, *, case_id: int, department_id: int) -> tupl
     form is for. Anything else is absent (404): another street's case, a department that
     did not answer it. A rating already given is the caller's to show."""
     case = (
-        cases_visible_to(actor)
-        .filter(pk=case_id, street_id=actor.unit.pk)
-        .select_related("item")
-        .first()
+        own_street_cases(actor).filter(pk=case_id).select_related("item").first()
         if rates(actor)
         else None
     )

@@ -84,7 +84,8 @@ def blend(
         alone = [(s.item, cold[s.item.pk][0], s.why) for s in scored]
         return suggestion(alone[:top], title, description)
     text = f"{title}\n{description}"
-    cuts = cut(text)  # once, for the ranking and the why
+    # Cut once, for the ranking and the why (a batch's held-out check needs neither).
+    cuts = cut(text) if learned is None or reasons else None
     if learned is None:
         learned = dict(ranked(model, text, top=len(model.classes), cuts=cuts))
     rows: list[tuple[float, CatalogueItem, tuple[str, ...]]] = []
