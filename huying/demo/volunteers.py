@@ -85,6 +85,7 @@ def build_volunteers(
         bonus_rating_5=3,
         now=now - timedelta(days=60),
     )
+    acting = _Acting()
     counts = {"volunteers": 0, "party_members": 0, "orders": 0, "confirmed": 0, "corrections": 0}
     first = [c for c in demo.communities if c.path.startswith(demo.reference_street.path)]
     rest = [c for c in demo.communities if c not in first]
@@ -131,7 +132,7 @@ def build_volunteers(
         for month_back in (3, 2, 1):
             for k in range(ORDERS_PER_MONTH):
                 at = now - timedelta(days=30 * month_back - 3 * k, hours=rng.randint(0, 6))
-                counts["confirmed"] += _history(rng, staff, posters, people, community, at)
+                counts["confirmed"] += _history(rng, staff, posters, people, community, at, acting)
                 counts["orders"] += 1
         # Now: a need waiting for review and one waiting for a taker.
         for state in ("posted", "published"):
@@ -169,6 +170,7 @@ def _history(
     people: list[Volunteer],
     community: OrgUnit,
     at: datetime,
+    acting: _Acting,
 ) -> int:
     """One past order from post to its end; 1 when it was confirmed."""
     title, text = rng.choice(NEEDS)
@@ -204,7 +206,7 @@ def _history(
     else:
         services.order_publish(actor=staff, order_id=order.pk, now=at + timedelta(hours=1))
     for v in takers:
-        services.order_take(actor=_as(v), order_id=order.pk, now=at + timedelta(hours=2))
+        services.order_take(actor=acting[v.user_id], order_id=order.pk, now=at + timedelta(hours=2))
     if fate > 0.95:
         services.order_cancel(
             actor=staff,
@@ -215,22 +217,18 @@ def _history(
         return 0
     start = at + timedelta(days=1)
     for v in takers:
-        services.order_check_in(actor=_as(v), order_id=order.pk, place=order.place, now=start)
+        services.order_check_in(
+            actor=acting[v.user_id], order_id=order.pk, place=order.place, now=start
+        )
     for v in takers:
         services.order_check_out(
-            actor=_as(v),
+            actor=acting[v.user_id],
             order_id=order.pk,
             place=order.place,
             now=start + timedelta(minutes=rng.choice([45, 60, 90, 120, 150])),
         )
-    requester = Actor.from_grant(
-        RoleGrant.objects.select_related("user", "unit")
-        .filter(user=order.requester)
-        .order_by("pk")
-        .first()  # type: ignore[arg-type]
-    )
     services.order_confirm(
-        actor=requester,
+        actor=acting[order.requester_id],
         order_id=order.pk,
         rating=rng.choice([5, 5, 5, 4, 4, 3]),
         comment=rng.choice(["非常感谢", "服务热情周到", "", "准时到达"]),
@@ -239,12 +237,19 @@ def _history(
     return 1
 
 
-def _as(v: Volunteer) -> Actor:
-    grant = (
-        RoleGrant.objects.select_related("user", "unit").filter(user=v.user).order_by("pk").first()
-    )
-    assert grant is not None
-    return Actor.from_grant(grant)
+class _Acting(dict[int, Actor]):
+    """The role each account acts under, read once per build (nobody's roles change)."""
+
+    def __missing__(self, user_id: int) -> Actor:
+        grant = (
+            RoleGrant.objects.select_related("user", "unit")
+            .filter(user_id=user_id)
+            .order_by("pk")
+            .first()
+        )
+        assert grant is not None
+        self[user_id] = actor = Actor.from_grant(grant)
+        return actor
 
 
 def _demo_account(user: User, password: str | None) -> None:

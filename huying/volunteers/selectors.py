@@ -75,6 +75,9 @@ def active_volunteer(user: User) -> Volunteer | None:
 
 
 def orders_visible_to(actor: Actor) -> QuerySet[ServiceOrder]:
+    """Without ``DISTINCT``: each arm is a column of the order, its community's path (one
+    row per order) or an ``IN`` subquery, so no order comes twice; a filter added on a
+    many-valued relation (its takings) would need it back."""
     own = Q(requester=actor.user) | Q(posted_by=actor.user)
     unit = territory(actor)
     if unit is not None:
@@ -83,11 +86,20 @@ def orders_visible_to(actor: Actor) -> QuerySet[ServiceOrder]:
     if volunteer is not None:
         own |= Q(state=OrderState.PUBLISHED, community__in=volunteer.areas.all())
         own |= Q(pk__in=volunteer.takings.values("order_id"))
-    return ServiceOrder.objects.filter(own).select_related("community", "case").distinct()
+    return (
+        ServiceOrder.objects.filter(own)
+        .select_related("community", "case")
+        .defer("community__boundary", "case__description")
+    )
 
 
-def order_get(actor: Actor, order_id: int) -> ServiceOrder:
-    found = orders_visible_to(actor).filter(pk=order_id).first()
+def order_get(actor: Actor, order_id: int, *, lock: bool = False) -> ServiceOrder:
+    """The order in the actor's scope; with ``lock``, its row locked for the transaction
+    (its row only: not its community's, which every order of the community joins)."""
+    qs = orders_visible_to(actor)
+    if lock:  # a step needs the order and its community; the case (rare) is read if asked
+        qs = qs.select_related(None).select_related("community").select_for_update(of=("self",))
+    found = next(iter(qs.filter(pk=order_id)[:1]), None)
     if found is None:
         raise NotFound(_("订单不存在或无权查看"))
     return found

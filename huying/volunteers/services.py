@@ -471,8 +471,7 @@ def order_post(
 
 
 def _locked(actor: Actor, order_id: int) -> ServiceOrder:
-    order = selectors.order_get(actor, order_id)
-    return ServiceOrder.objects.select_for_update().select_related("community").get(pk=order.pk)
+    return selectors.order_get(actor, order_id, lock=True)
 
 
 def _check(action: str, order: ServiceOrder, who: str) -> None:
@@ -500,13 +499,16 @@ def _move(
     **fields: object,
 ) -> ServiceOrder:
     """Compare and set: from the state and version read to ``state``; else 409."""
-    before = order.state
-    updated = ServiceOrder.objects.filter(
-        pk=order.pk, state=before, version=version or order.version
-    ).update(state=state, version=F("version") + 1, **fields)
+    before, read = order.state, version or order.version
+    updated = ServiceOrder.objects.filter(pk=order.pk, state=before, version=read).update(
+        state=state, version=F("version") + 1, **fields
+    )
     if not updated:
         raise Conflict()
-    order.refresh_from_db()
+    # What the row now holds, without reading it back.
+    order.state, order.version = state, read + 1
+    for name, value in fields.items():
+        setattr(order, name, value)
     change_record(
         actor=actor,
         action=f"volunteers.order.{action}",
@@ -617,7 +619,7 @@ def _takeable(volunteer: Volunteer, order_id: int) -> ServiceOrder:
     """The order, locked, when the volunteer may know of it: it was published in one of his
     areas (a taker who lost the race hears it is full), or he is on it."""
     found = (
-        ServiceOrder.objects.select_for_update()
+        ServiceOrder.objects.select_for_update(of=("self",))
         .select_related("community")
         .filter(pk=order_id)
         .exclude(state__in=[OrderState.POSTED, OrderState.REFUSED])
@@ -664,13 +666,23 @@ def _take_once(actor: Actor, volunteer: Volunteer, order_id: int, now: datetime)
 
 
 def _my_taking(actor: Actor, order: ServiceOrder) -> Taking:
-    volunteer = _volunteer(actor)
-    taking = (
-        Taking.objects.select_for_update()
-        .filter(order=order, volunteer=volunteer, taken_at__isnull=False)
-        .first()
+    """The actor's taken place on the order, locked; his registration is read only to say
+    why there is none."""
+    taking = next(
+        iter(
+            Taking.objects.select_for_update(of=("self",))
+            .filter(
+                order=order,
+                volunteer__user=actor.user,
+                volunteer__state=VolunteerState.APPROVED,
+                taken_at__isnull=False,
+            )
+            .order_by("pk")[:1]
+        ),
+        None,
     )
     if taking is None:
+        _volunteer(actor)
         raise PermissionDenied(_("您没有接此单"))
     return taking
 

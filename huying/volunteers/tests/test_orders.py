@@ -8,6 +8,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from huying.cases.models import CaseState
 from huying.cases.tests.helpers import case_in_state
@@ -511,3 +513,29 @@ def test_scopes(world: World) -> None:
     assert set(selectors.orders_visible_to(world.actor("street"))) == {mine, open_}
     assert not selectors.orders_visible_to(world.actor("street_b")).exists()
     assert set(selectors.orders_visible_to(world.actor("hub"))) == {mine, open_}
+
+
+def test_an_order_seen_by_two_rights_is_listed_once(world: World) -> None:
+    """Published in the volunteer's area and taken by him (one of two places): both arms of
+    his scope match it, and it comes once."""
+    v = volunteer(world)
+    order = published(world, wanted=2)
+    services.order_take(actor=as_actor(v), order_id=order.pk, now=T0)
+    assert ServiceOrder.objects.get(pk=order.pk).state == OrderState.PUBLISHED
+    seen = [o.pk for o in selectors.orders_visible_to(as_actor(v))]
+    assert seen == [order.pk]
+
+
+def test_a_step_locks_the_orders_row_and_not_its_communitys(world: World) -> None:
+    """Every order of a community joins the community's row: locking it too would queue
+    every step on any of them (and anything editing the community) behind one another."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite takes no row locks")
+    v = volunteer(world)
+    order = posted(world)
+    with CaptureQueriesContext(connection) as queries:
+        services.order_publish(actor=world.actor("community"), order_id=order.pk, now=T0)
+        services.order_take(actor=as_actor(v), order_id=order.pk, now=T0)
+    locks = [q["sql"] for q in queries.captured_queries if "FOR UPDATE" in q["sql"]]
+    assert len(locks) >= 2
+    assert all(sql.endswith('FOR UPDATE OF "volunteers_serviceorder"') for sql in locks), locks
