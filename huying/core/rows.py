@@ -3,8 +3,8 @@
 ``bulk_create`` compiles an ``INSERT`` per batch and prepares every value through the model's
 fields; on SQLite a batch is capped at 999 parameters (≈ 20 case events), so a bulk writer of
 tens of thousands of rows spends most of its time in the ORM, not the database. The first
-helpers write plain tuples with one ``executemany`` of one statement: for the rollups'
-rebuild, the demo year's events and notifications, and the patrols' checklists.
+helpers write plain tuples with one ``executemany`` of one statement (PostgreSQL: one
+``COPY``): for the rollups' rebuild, the demo year's events and notifications, and the patrols' checklists.
 
 The last two are the lifecycle's hot writes, taken on every step: the case's compare-and-set
 and its event's insert. Through the ORM each compiled its statement anew (≈ 0.25 ms of CPU
@@ -89,8 +89,20 @@ def _values(obj: Model, fields: Sequence[Field[Any, Any]]) -> list[Any]:
 
 
 def insert_rows(model: type[Model], columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
-    """Insert ``rows`` (values already in the database's form, in ``columns``' order)."""
+    """Insert ``rows`` (values already in the database's form, in ``columns``' order).
+
+    On PostgreSQL by ``COPY … FROM STDIN``: the rows go as one stream, where ``executemany``
+    sends (and psycopg prepares) a statement per row."""
     if not rows:
+        return
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        copy_sql = (
+            f"COPY {quote(model._meta.db_table)} ({', '.join(map(quote, columns))}) FROM STDIN"
+        )
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
         return
     sql = _insert_sql(model, columns)
     with connection.cursor() as cursor:
