@@ -304,7 +304,8 @@ class SplitForm(ActionForm):
 class DepartmentPicker(forms.CheckboxSelectMultiple):
     """Departments as checkboxes under a search box (core/page.js narrows the list as one
     types; without script it is a plain list). ``note`` names the defaults under the box;
-    ``default_co`` are the ticks they bring (page.js swaps them when the item changes)."""
+    ``default_co`` are the ticks they bring (page.js swaps them when the item changes).
+    A Jinja2 template (``cases/jinja2/``), as every widget is (``settings.FORM_RENDERER``)."""
 
     template_name = "cases/widgets/department_picker.html"
     use_fieldset = True
@@ -313,9 +314,13 @@ class DepartmentPicker(forms.CheckboxSelectMultiple):
 
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
-        context["widget"]["note"] = self.note
-        if self.default_co is not None:
-            context["widget"]["default_co"] = " ".join(map(str, self.default_co))
+        context["widget"].update(
+            note=self.note,
+            default_co=None if self.default_co is None else " ".join(map(str, self.default_co)),
+            search_placeholder=_("输入部门名称搜索"),
+            search_label=_("搜索部门"),
+            empty_note=_("没有名称含此文字的部门"),
+        )
         return context
 
 
