@@ -305,7 +305,7 @@ class DepartmentPicker(forms.CheckboxSelectMultiple):
     """Departments as checkboxes under a search box (core/page.js narrows the list as one
     types; without script it is a plain list). ``note`` names the defaults under the box;
     ``default_co`` are the ticks they bring (page.js swaps them when the item changes).
-    A Jinja2 template (``cases/jinja2/``), as every widget is (``settings.FORM_RENDERER``)."""
+    A Jinja2 template (``cases/jinja2/``), as every widget is (``core.renderers``)."""
 
     template_name = "cases/widgets/department_picker.html"
     use_fieldset = True
