@@ -201,7 +201,7 @@ class CaseDetailOut(CaseStateOut):
 
     @staticmethod
     def resolve_master_number(obj: Case) -> str | None:
-        return obj.master_number  # type: ignore[attr-defined, no-any-return]  # selectors.case_detail
+        return obj.master_number  # type: ignore[attr-defined]  # selectors.case_detail
 
     @staticmethod
     def resolve_timeline(obj: Case) -> list[CaseEvent]:
