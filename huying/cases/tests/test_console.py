@@ -346,6 +346,20 @@ def test_merge_takes_a_number_and_refuses_one_out_of_scope(world: World) -> None
     assert act(street, dup, "merge", {"master_number": master.number}).status_code == 302
     dup.refresh_from_db()
     assert dup.master_id == master.pk
+    page = street.get(f"/cases/{dup.pk}/").content.decode()
+    assert f'合并至</dt><dd><a href="/cases/{master.pk}/">{master.number}</a>' in page
+
+
+def test_a_part_of_a_split_report_names_the_report(world: World) -> None:
+    report = case_in_state(world, CaseState.SUBMITTED)
+    parts = services.case_split(
+        actor=world.actor("street"),
+        case_id=report.pk,
+        parts=[{"title": "路灯不亮"}, {"title": "井盖缺失"}],
+        reason="一次反映了两个问题",
+    )
+    page = login(world, "street").get(f"/cases/{parts[0].pk}/").content.decode()
+    assert f'拆分自</dt><dd><a href="/cases/{report.pk}/">{report.number}</a>' in page
 
 
 def test_unknown_action_is_404(world: World) -> None:
