@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from huying.cases import services
@@ -20,7 +21,7 @@ from huying.cases.hooks import case_restriction
 from huying.cases.models import CaseState, Satisfaction, Source, Tier
 from huying.cases.selectors import CaseFilters
 from huying.catalogue.models import Level
-from huying.catalogue.selectors import current_items, current_items_cached
+from huying.catalogue.selectors import current_items, current_items_cached, current_remembered
 from huying.core.i18n import join_list
 from huying.org.actors import Actor, under
 from huying.org.models import OrgUnit
@@ -238,7 +239,16 @@ class TriageForm(ActionForm):
         items = _current_items(self.district_id) if self.district_id is not None else []
         self.items = {i.pk: i for i in items}
         field = self.fields["item_id"]
-        field.widget = ItemSelect(_item_defaults(self.items.values()))
+        field.widget = ItemSelect(
+            _item_defaults(self.items.values())
+            if self.district_id is None
+            else current_remembered.get(  # with the items: forgotten when they change
+                "current",
+                f"item-defaults:{self.district_id}:{get_language()}",
+                lambda: _item_defaults(self.items.values()),
+            )
+            or {}
+        )
         field.widget.is_required = field.required
         field.choices = [  # type: ignore[attr-defined]
             ("", _("请选择")),

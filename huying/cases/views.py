@@ -256,13 +256,18 @@ def detail_context(actor: Actor, case: Case, *, eager: bool = False) -> dict[str
     # for the item the triage form preselects from the suggestion too.
     offered, suggested = suggestion.offered_actions(case, actor.role)
     case_forms = _case_panels(case, offered, suggested, eager=eager)
-    actionable = set(
-        selectors.assignments_actionable_by(actor)
-        .filter(case_id=case.pk)
-        .values_list("pk", flat=True)
+    held = case.assignments.all()  # prefetched
+    actionable = (
+        set(
+            selectors.assignments_actionable_by(actor)
+            .filter(case_id=case.pk)
+            .values_list("pk", flat=True)
+        )
+        if held
+        else set()
     )
     assignments = []
-    for a in case.assignments.all():
+    for a in held:
         forms = _assignment_panels(case, a, actor.role, eager=eager) if a.pk in actionable else []
         assignments.append({"a": a, "clock": clock_view(a, now), "forms": forms})
     events = [

@@ -197,6 +197,25 @@ def test_each_item_option_carries_the_defaults_it_brings(world: World) -> None:
     assert 'data-default-co=""' in html  # the case's own item has no co-handler
 
 
+def test_the_defaults_shown_follow_a_change_of_the_items_lead(world: World) -> None:
+    """The options' defaults are remembered with the catalogue's items, and forgotten with
+    them: a page opened after the item changed names its new lead."""
+    from django.test import Client
+
+    case = submit(world)
+    client = Client()
+    client.force_login(world.actor("hub").user)
+    item = world.items[Level.COMPLEX]
+    assert (
+        'data-lead-label="按事项的主办部门（水务局）"'
+        in client.get(f"/cases/{case.pk}/").content.decode()
+    )
+    item.lead_department = world.departments["hb"]
+    item.save()
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert (f'<option value="{item.pk}" data-lead-label="按事项的主办部门（生态环境局）"') in html
+
+
 def test_a_refused_form_names_the_defaults_of_the_item_it_chose(world: World) -> None:
     from huying.cases.tests.test_console import act, login
 
