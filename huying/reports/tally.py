@@ -17,13 +17,13 @@ transaction, with the mark row locked so that two workers never interleave.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, F, Max, Min, Q, Sum
@@ -106,7 +106,7 @@ def month_end(first: date) -> date:
 # --- counting one day ----------------------------------------------------------------------------
 
 
-def _case_counts(start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
+def _case_counts(start: datetime, end: datetime) -> list[tuple[Any, ...]]:
     """The day's cases at the finest grain (district, street, community, grid, item, class,
     source) with every measure; the dimensions are summed from these rows. The conditions
     are the indicators' own measures over the day (``indicators``: one definition of
@@ -127,45 +127,67 @@ def _case_counts(start: datetime, end: datetime) -> Iterator[dict[str, Any]]:
         "basic": outcome["basic"],
         "dissatisfied": outcome["dissatisfied"],
     }
-    rows: Any = (  # TypedDict rows; read by name below
+    counted = (
         Case.objects.filter(reports["reports"] | closure["closed"] | overdue)
-        .values(
-            "district_id",
-            "street_id",
-            "community_id",
-            "grid_id",
-            "item_id",
-            "item__klass__code",
-            "source",
-        )
+        .values(*FINEST)
         .annotate(**{m: Count("pk", filter=conditions[m]) for m in CASE_MEASURES})
+        .values_list(*FINEST, *CASE_MEASURES)
         .order_by()
-        .iterator(chunk_size=5000)
     )
-    return rows
+    # The rows as the database returns them (ids, codes and counts: nothing to convert); the
+    # ORM's per-value conversion of ≈ 11 000 rows × 16 columns was a third of a day's recount.
+    sql, params = counted.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+#: The finest grain a day is counted at (``_case_counts``' first columns).
+FINEST = (
+    "district_id",
+    "street_id",
+    "community_id",
+    "grid_id",
+    "item_id",
+    "item__klass__code",
+    "source",
+)
+#: Each dimension's column among them (None: the total).
+_DIM_COLUMN = {
+    dim: None if field is None else FINEST.index(field) for dim, field in DIM_FIELD.items()
+}
+_DISTRICT, _STREET = FINEST.index("district_id"), FINEST.index("street_id")
 
 
 def _case_tallies(day: date) -> list[tuple[Any, ...]]:
-    """The day's ``Tally`` rows, as ``CASE_COLUMNS``."""
+    """The day's ``Tally`` rows, as ``CASE_COLUMNS``: the finest rows summed into each
+    dimension, for the district and (but by street) for the street. Summed as arrays: a day
+    at ten million cases has ≈ 11 000 finest rows, and adding each one's nine measures into
+    thirteen sums one by one was most of a rebuild (0.29 s a day of 0.44 s)."""
     start, end = day_bounds(day, day)
-    sums: dict[tuple[int, str, str], list[int]] = defaultdict(lambda: [0] * len(CASE_MEASURES))
-    for row in _case_counts(start, end):
-        values = [row[m] for m in CASE_MEASURES]
-        scopes = [row["district_id"]] + ([row["street_id"]] if row["street_id"] else [])
-        for dim, field in DIM_FIELD.items():
-            key = "" if field is None else _key(row[field])
-            for scope in scopes:
-                if dim == Dim.STREET and scope != row["district_id"]:
-                    continue
-                acc = sums[(scope, dim, key)]
-                for i, v in enumerate(values):
-                    acc[i] += v
+    rows = _case_counts(start, end)
+    if not rows:
+        return []
+    measures = np.array([row[len(FINEST) :] for row in rows], dtype=np.int64)
+    in_street = [i for i, row in enumerate(rows) if row[_STREET]]
     at = _date_value(day)
-    return [
-        (Grain.DAY.value, at, scope, str(dim), key, *values)
-        for (scope, dim, key), values in sums.items()
-        if any(values)
-    ]
+    out: list[tuple[Any, ...]] = []
+    for dim, column in _DIM_COLUMN.items():
+        keys = [""] * len(rows) if column is None else [_key(row[column]) for row in rows]
+        for scope, chosen in ((_DISTRICT, None), (_STREET, in_street)):
+            if scope == _STREET and dim == Dim.STREET:
+                continue  # a street's rows by street would repeat its total
+            picked = range(len(rows)) if chosen is None else chosen
+            groups: dict[tuple[int, str], int] = {}
+            index = [groups.setdefault((rows[i][scope], keys[i]), len(groups)) for i in picked]
+            sums = np.zeros((len(groups), len(CASE_MEASURES)), dtype=np.int64)
+            np.add.at(sums, index, measures if chosen is None else measures[chosen])
+            out += [
+                (Grain.DAY.value, at, scope_id, str(dim), key, *values)
+                for (scope_id, key), values in zip(groups, sums.tolist(), strict=True)
+                if any(values)
+            ]
+    return out
 
 
 def _key(value: Any) -> str:
