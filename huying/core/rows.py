@@ -4,7 +4,8 @@
 fields; on SQLite a batch is capped at 999 parameters (≈ 20 case events), so a bulk writer of
 tens of thousands of rows spends most of its time in the ORM, not the database. The first
 helpers write plain tuples with one ``executemany`` of one statement (PostgreSQL: one
-``COPY``): for the rollups' rebuild, the demo year's events and notifications, and the patrols' checklists.
+``COPY``): for the rollups' rebuild, the demo year's events and notifications, and the
+patrols' checklists.
 
 The last two are the lifecycle's hot writes, taken on every step: the case's compare-and-set
 and its event's insert. Through the ORM each compiled its statement anew (≈ 0.25 ms of CPU

@@ -169,19 +169,19 @@ def _case_tallies(day: date) -> list[tuple[Any, ...]]:
     if not rows:
         return []
     measures = np.array([row[len(FINEST) :] for row in rows], dtype=np.int64)
-    in_street = [i for i, row in enumerate(rows) if row[_STREET]]
+    everyone = list(range(len(rows)))
+    in_street = [i for i in everyone if rows[i][_STREET]]
     at = _date_value(day)
     out: list[tuple[Any, ...]] = []
     for dim, column in _DIM_COLUMN.items():
         keys = [""] * len(rows) if column is None else [_key(row[column]) for row in rows]
-        for scope, chosen in ((_DISTRICT, None), (_STREET, in_street)):
+        for scope, chosen in ((_DISTRICT, everyone), (_STREET, in_street)):
             if scope == _STREET and dim == Dim.STREET:
                 continue  # a street's rows by street would repeat its total
-            picked = range(len(rows)) if chosen is None else chosen
             groups: dict[tuple[int, str], int] = {}
-            index = [groups.setdefault((rows[i][scope], keys[i]), len(groups)) for i in picked]
+            index = [groups.setdefault((rows[i][scope], keys[i]), len(groups)) for i in chosen]
             sums = np.zeros((len(groups), len(CASE_MEASURES)), dtype=np.int64)
-            np.add.at(sums, index, measures if chosen is None else measures[chosen])
+            np.add.at(sums, index, measures[chosen])
             out += [
                 (Grain.DAY.value, at, scope_id, str(dim), key, *values)
                 for (scope_id, key), values in zip(groups, sums.tolist(), strict=True)
